@@ -1,0 +1,81 @@
+/**
+ * Violations: stable kinds (DESIGN.md §6) and how oracles raise them. An oracle calls
+ * `reportViolation` from inside the running op; the executor stops the execution at
+ * the next op boundary, so the model itself keeps going as the kernel would.
+ */
+import type { NameTable } from '../shm/arena.js';
+import { current, MODE_NAMES, type Task } from '../exec/task.js';
+import type { TraceLine } from '../exec/trace.js';
+
+export const VIOLATION_KINDS = [
+  'cache-empty-under-lock',
+  'sleep-in-atomic',
+  'lock-order-cycle',
+  'deadlock',
+  'lock-not-held',
+  'lock-held-at-exit',
+  'use-before-publish',
+  'object-leak',
+  'double-free',
+  'zap-order',
+  'rmap-inconsistent',
+  'invariant',
+] as const;
+
+export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+
+export interface Violation {
+  kind: ViolationKind;
+  /** One line in kernel terms. */
+  message: string;
+  /** Further lines: what led to it, in kernel terms. */
+  details: string[];
+  /** Task that hit it, by name ("vcpu1"), and its role; "main" for end-of-execution checks. */
+  task: string;
+  role: string;
+  /** Global step (trace sequence number) at which it was seen. */
+  step: number;
+  /** Locks held by the task that hit it, e.g. "mmu_lock (read)". */
+  locksHeld: string[];
+  /** Filled in by the run: execution seed, the ops that led to it, the replay command. */
+  seed?: number;
+  trace?: TraceLine[];
+  replay?: string;
+}
+
+let names: NameTable | null = null;
+
+/** The executor tells the oracles how locks are named in this execution. */
+export function setNames(n: NameTable): void {
+  names = n;
+}
+
+export function lockLabel(lock: number): string {
+  return names?.locks[lock]?.name ?? `lock#${lock}`;
+}
+
+export function taskLabel(task: number): string {
+  return names?.tasks[task] ?? `task${task}`;
+}
+
+export function heldLocks(t: Task): string[] {
+  return t.held.map((h) => `${lockLabel(h.lock)} (${MODE_NAMES[h.mode]})`);
+}
+
+export function reportViolation(kind: ViolationKind, message: string, details: string[] = []): void {
+  const t = current;
+  t.hooks.report({
+    kind,
+    message,
+    details,
+    task: t.name,
+    role: t.role,
+    step: t.lastStep,
+    locksHeld: heldLocks(t),
+  });
+}
+
+/** A violation found by an end-of-execution check, outside any task. */
+export function mainViolation(kind: ViolationKind, message: string, details: string[], step: number): Violation {
+  return { kind, message, details, task: 'main', role: 'check', step, locksHeld: [] };
+}

@@ -1,0 +1,81 @@
+/**
+ * The frame of one execution in the arena: control words, per-task "blocked on"
+ * words and trace rings, then the scenario's own model. Built identically in the
+ * main thread and in every worker.
+ */
+import type { Params, ScenarioDef } from '../scenario.js';
+import { Arena, type Layout } from '../shm/arena.js';
+import { TraceRing } from './trace.js';
+
+// Each control word sits on its own 64-byte cache line: every op bumps CTL_SEQ and
+// reads CTL_STOP, and sharing a line would make every thread's read miss.
+export const CTL_SEQ = 0; // global trace sequence number
+export const CTL_STOP = 16; // why the execution must stop (STOP_*), 0 while running
+export const CTL_ARRIVED = 32; // start barrier for worker threads
+export const CTL_SLEEP = 48; // never notified: a word to sleep on for jitter
+const CTL_WORDS = 64;
+
+export const STOP_VIOLATION = 1;
+export const STOP_WATCHDOG = 2;
+export const STOP_ERROR = 3;
+
+/** The most tasks an execution may have (rwlock reader masks are one Int32). */
+export const MAX_TASKS = 30;
+
+export interface Instance {
+  id: number;
+  role: string;
+  index: number;
+  name: string;
+}
+
+export interface Frame<W> {
+  arena: Arena;
+  world: W;
+  instances: Instance[];
+  ctl: number;
+  /** blocked[id]: lock id + 1 the task is waiting on in threads mode, 0 if none. */
+  blocked: number;
+  rings: TraceRing[];
+}
+
+export function instancesOf(s: ScenarioDef<unknown>, p: Params, variant: string): Instance[] {
+  const out: Instance[] = [];
+  for (const [role, def] of Object.entries(s.roles)) {
+    const n = def.count(p, variant);
+    for (let index = 0; index < n; index++) out.push({ id: out.length, role, index, name: `${role}${index}` });
+  }
+  return out;
+}
+
+export function buildFrame<W>(arena: Arena, s: ScenarioDef<W>, p: Params, variant: string): Frame<W> {
+  const instances = instancesOf(s as ScenarioDef<unknown>, p, variant);
+  const ctl = arena.region('ctl', CTL_WORDS);
+  const blocked = arena.region('blocked', instances.length);
+  const rings = instances.map((i) => new TraceRing(arena.i32, TraceRing.layout(arena, i.name), ctl + CTL_SEQ));
+  arena.names.tasks = instances.map((i) => i.name);
+  const world = s.setup(arena, p, variant);
+  return { arena, world, instances, ctl, blocked, rings };
+}
+
+const layouts = new Map<string, Layout>();
+
+/** The layout for (scenario, params, variant), measured once and then reused. */
+export function layoutFor(s: ScenarioDef<unknown>, p: Params, variant: string): Layout {
+  const key = `${s.name}\0${variant}\0${JSON.stringify(p)}`;
+  let l = layouts.get(key);
+  if (!l) {
+    const a = Arena.measure();
+    buildFrame(a, s, p, variant);
+    l = a.layout();
+    layouts.set(key, l);
+  }
+  return l;
+}
+
+/** A fresh, initialised arena and frame for one execution. */
+export function newFrame<W>(s: ScenarioDef<W>, p: Params, variant: string): { frame: Frame<W>; layout: Layout } {
+  const layout = layoutFor(s as ScenarioDef<unknown>, p, variant);
+  const frame = buildFrame(Arena.create(layout.words), s, p, variant);
+  return { frame, layout };
+}

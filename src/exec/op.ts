@@ -1,0 +1,14 @@
+/**
+ * The op model. Role code is generator functions; every step that touches shared
+ * state is reached by `yield*`. A generator yields a number:
+ *   POINT (-1)  an op boundary: the scheduler may switch tasks here;
+ *   id >= 0     "blocked on lock id": the lock was taken; `blocked` says which word and
+ *               which value were seen, so a threads driver can futex-wait on exactly that.
+ * What blocking means is the executor's business, never the model's.
+ */
+export const POINT = -1;
+
+export type Op<T = void> = Generator<number, T, void>;
+
+/** Set just before a lock yields its id. Executors read it right away (one thread each). */
+export const blocked = { word: 0, value: 0 };

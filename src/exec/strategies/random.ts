@@ -1,0 +1,16 @@
+/** `random`: a seeded uniform choice among the runnable tasks at every op. */
+import seedrandom from 'seedrandom';
+import type { Strategy } from '../strategy.js';
+
+export class RandomStrategy implements Strategy {
+  readonly name = 'random';
+  private rng: seedrandom.PRNG = seedrandom.alea('0');
+
+  start(seed: number): void {
+    this.rng = seedrandom.alea(`${seed}:schedule`);
+  }
+
+  pick(n: number): number {
+    return Math.floor(this.rng() * n);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * A task is one role instance (vcpu0, shrinker0, ...). The executor running it sets
+ * `current` before every resume, so the sync primitives and oracles can find the
+ * task, its held locks and its trace ring without the model passing them around,
+ * as `current` does in the kernel.
+ */
+import seedrandom from 'seedrandom';
+import type { Violation } from '../check/violation.js';
+import type { TraceRing } from './trace.js';
+
+export const MODE_SPIN = 0;
+export const MODE_READ = 1;
+export const MODE_WRITE = 2;
+export const MODE_MUTEX = 3;
+export const MODE_NAMES = ['spin', 'read', 'write', 'mutex'];
+
+export interface HeldLock {
+  lock: number;
+  mode: number;
+  step: number;
+}
+
+/** What the executor provides to the primitives. */
+export interface ExecHooks {
+  /** Clock for wait statistics: scheduled steps in sim, microseconds in threads. */
+  readonly clockUnit: 'steps' | 'us';
+  clock(): number;
+  /** A lock word changed: let the tasks blocked on it try again. */
+  wake(lock: number, word: number): void;
+  /** An oracle found a violation; the first one of an execution wins. */
+  report(v: Violation): void;
+}
+
+export type Rng = seedrandom.PRNG;
+
+/** One generator per role instance, derived from the execution seed and never shared. */
+export function taskRng(seed: number, name: string): Rng {
+  return seedrandom.alea(`${seed}:${name}`, { state: true });
+}
+
+export class Task {
+  readonly held: HeldLock[] = [];
+  readonly stats: Record<string, number> = Object.create(null);
+  /** Step of the last op this task recorded. */
+  lastStep = 0;
+
+  constructor(
+    readonly id: number,
+    readonly role: string,
+    readonly index: number,
+    readonly name: string,
+    readonly rng: Rng,
+    readonly ring: TraceRing,
+    readonly hooks: ExecHooks,
+  ) {}
+
+  trace(op: number, a: number, b: number): number {
+    this.lastStep = this.ring.record(op, a, b);
+    return this.lastStep;
+  }
+
+  count(stat: string, by = 1): void {
+    this.stats[stat] = (this.stats[stat] ?? 0) + by;
+  }
+
+  max(stat: string, v: number): void {
+    if (v > (this.stats[stat] ?? Number.NEGATIVE_INFINITY)) this.stats[stat] = v;
+  }
+}
+
+/** The task whose generator is running now. */
+export let current: Task = undefined as unknown as Task;
+
+export function setCurrent(t: Task): void {
+  current = t;
+}

@@ -1,0 +1,83 @@
+/**
+ * Per-task trace rings in the arena. Every entry carries a global sequence number
+ * taken with Atomics.add from one counter, so the rings of all threads merge into the
+ * order in which the ops really happened (threads) or were scheduled (sim).
+ */
+import type { Arena, NameTable } from '../shm/arena.js';
+
+export const RING_ENTRIES = 256;
+const ENTRY_WORDS = 4; // seq, op, a, b
+const RING_WORDS = 1 + RING_ENTRIES * ENTRY_WORDS; // head, entries
+
+export interface TraceLine {
+  step: number;
+  task: string;
+  op: string;
+}
+
+export interface OpFormat {
+  name: string;
+  fmt: (a: number, b: number, names: NameTable) => string;
+}
+
+const formats = new Map<number, OpFormat>();
+
+/** Register how trace op codes print. Codes are fixed constants, so the order of registration does not matter. */
+export function registerOps(table: Record<number, OpFormat>): void {
+  for (const [code, f] of Object.entries(table)) formats.set(Number(code), f);
+}
+
+export class TraceRing {
+  constructor(
+    private readonly i32: Int32Array,
+    private readonly base: number,
+    private readonly seqWord: number,
+  ) {}
+
+  static layout(arena: Arena, name: string): number {
+    return arena.region(`trace:${name}`, RING_WORDS);
+  }
+
+  /** Append an op; returns its global sequence number (the "step"). */
+  record(op: number, a: number, b: number): number {
+    const seq = Atomics.add(this.i32, this.seqWord, 1) + 1;
+    const head = this.i32[this.base];
+    const e = this.base + 1 + (head % RING_ENTRIES) * ENTRY_WORDS;
+    this.i32[e] = seq;
+    this.i32[e + 1] = op;
+    this.i32[e + 2] = a;
+    this.i32[e + 3] = b;
+    Atomics.store(this.i32, this.base, head + 1);
+    return seq;
+  }
+
+  /** Entries still in the ring, oldest first. */
+  entries(): { seq: number; op: number; a: number; b: number }[] {
+    const head = Atomics.load(this.i32, this.base);
+    const out = [];
+    for (let k = Math.max(0, head - RING_ENTRIES); k < head; k++) {
+      const e = this.base + 1 + (k % RING_ENTRIES) * ENTRY_WORDS;
+      out.push({ seq: this.i32[e], op: this.i32[e + 1], a: this.i32[e + 2], b: this.i32[e + 3] });
+    }
+    return out;
+  }
+}
+
+export function formatOp(op: number, a: number, b: number, names: NameTable): string {
+  const f = formats.get(op);
+  return f ? f.fmt(a, b, names) : `op#${op}(${a}, ${b})`;
+}
+
+/** Merge all rings by sequence number; keep the last `count` entries at or before `upTo`. */
+export function mergeTraces(rings: TraceRing[], names: NameTable, upTo: number, count: number): TraceLine[] {
+  const all: { seq: number; task: number; op: number; a: number; b: number }[] = [];
+  rings.forEach((r, task) => {
+    for (const e of r.entries()) if (e.seq <= upTo) all.push({ ...e, task });
+  });
+  all.sort((x, y) => x.seq - y.seq);
+  return all.slice(-count).map((e) => ({
+    step: e.seq,
+    task: names.tasks[e.task] ?? `task${e.task}`,
+    op: formatOp(e.op, e.a, e.b, names),
+  }));
+}

@@ -1,0 +1,26 @@
+/** Kernel constants the model uses (../shared/kvm-facts.md §1, §2, §5). */
+
+/** KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE on x86 and arm64. */
+export const KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE = 40;
+export const PT64_ROOT_MAX_LEVEL = 5;
+export const PTE_PREFETCH_NUM = 8;
+/** make_mmu_pages_available(): nothing to do while at least this many are available. */
+export const KVM_MIN_FREE_MMU_PAGES = 5;
+export const KVM_REFILL_PAGES = 25;
+/** SHRINK_BATCH: the largest nr_to_scan the shrinker core passes. */
+export const SHRINK_BATCH = 128;
+export const PAGE_SIZE = 4096;
+
+export const ENOMEM = 12;
+export const EIO = 5;
+export const ENOSPC = 28;
+
+/** Page-fault return codes (arch/x86/kvm/mmu/mmu_internal.h). */
+export const RET_PF_CONTINUE = 0;
+export const RET_PF_RETRY = 1;
+export const RET_PF_EMULATE = 2;
+export const RET_PF_WRITE_PROTECTED = 3;
+export const RET_PF_INVALID = 4;
+export const RET_PF_FIXED = 5;
+export const RET_PF_SPURIOUS = 6;
+export const RET_PF_NAMES = ['CONTINUE', 'RETRY', 'EMULATE', 'WRITE_PROTECTED', 'INVALID', 'FIXED', 'SPURIOUS'];

@@ -1,0 +1,215 @@
+/**
+ * The modeled host: VMs on a kvm_lock-protected vm_list, each with its mmu_lock,
+ * page tables and vCPUs; each vCPU with its four MMU memory caches and (for the v2
+ * shrinker protocol) its mmu_memory_cache_lock. Everything lives in the arena, laid
+ * out in the same order in the main thread and in every worker.
+ */
+import type { Arena } from '../shm/arena.js';
+import { ObjectPool } from '../shm/pool.js';
+import { Mutex, RwLock, Spinlock } from '../sync/index.js';
+import { KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE, KVM_REFILL_PAGES } from './constants.js';
+import { KvmMmuMemoryCache } from './memory-cache.js';
+
+/** How the vCPUs and the shrinker protect the caches: the thing the variants change. */
+export interface MmuProtocol {
+  /** Where a fault takes vcpu->arch.mmu_memory_cache_lock. */
+  cacheLock: 'none' | 'before-topup' | 'after-topup';
+  /** How mmu_shrink_scan gets at a vCPU's caches; 'none' means no cache shrinker. */
+  shrinker: 'none' | 'trylock' | 'unlocked' | 'mutex-lock';
+}
+
+export interface KvmConfig {
+  vms: number;
+  vcpus: number; // per VM
+  /** Paging levels: 4 or 5. */
+  levels: number;
+  /** Guest memory per VM, in MiB; faults pick gfns below it. */
+  guestMemMiB: number;
+  /** 1: TDP MMU (L1 faults take mmu_lock for read); 0: shadow MMU direct faults (write). */
+  tdp: number;
+  /** Percent of faults that are nested (L2) shadow-paging faults: indirect, write lock. */
+  nestedPercent: number;
+  /** n_max_mmu_pages per VM, for the shadow MMU. */
+  nMaxMmuPages: number;
+  /** Faults each vCPU takes. */
+  faults: number;
+}
+
+export const PT_BITS = 9;
+export const PT_ENTRIES = 1 << PT_BITS;
+
+/** struct kvm_mmu_page fields, one pool object each (the mmu_page_header_cache's kmem_cache). */
+export const SP_SPT = 0;
+export const SP_GFN = 1;
+export const SP_LEVEL = 2;
+export const SP_ROLE = 3;
+export const SP_SHADOWED = 4;
+export const SP_PARENT = 5;
+export const SP_PARENT_IDX = 6;
+export const SP_PREV = 7;
+export const SP_NEXT = 8;
+export const SP_ROOT_COUNT = 9;
+export const SP_VM = 10;
+const SP_WORDS = 11;
+
+export const ROLE_DIRECT = 1;
+export const ROLE_TDP = 2;
+
+/** Per-VM words. */
+export const VM_L1_ROOT = 0; // root sp of the L1 MMU (TDP or direct shadow)
+export const VM_L2_ROOT = 1; // root sp of the nested (indirect) shadow MMU
+export const VM_ACTIVE_HEAD = 2; // active_mmu_pages: newest at head
+export const VM_ACTIVE_TAIL = 3;
+export const VM_N_USED = 4; // n_used_mmu_pages
+export const VM_N_MAX = 5; // n_max_mmu_pages
+const VM_WORDS = 6;
+
+export class Vcpu {
+  readonly mmuMemoryCacheLock: Mutex;
+  readonly mmuPteListDescCache: KvmMmuMemoryCache;
+  readonly mmuShadowPageCache: KvmMmuMemoryCache;
+  readonly mmuShadowedInfoCache: KvmMmuMemoryCache;
+  readonly mmuPageHeaderCache: KvmMmuMemoryCache;
+
+  constructor(
+    arena: Arena,
+    world: KvmWorld,
+    readonly kvm: Kvm,
+    /** Global index (= role instance of the vcpu role). */
+    readonly id: number,
+    /** vcpu_idx within its VM. */
+    readonly vcpuIdx: number,
+  ) {
+    const name = world.config.vms > 1 ? `vm${kvm.id}.vcpu${vcpuIdx}` : `vcpu${vcpuIdx}`;
+    this.name = name;
+    this.mmuMemoryCacheLock = new Mutex(arena, `${name}.mmu_memory_cache_lock`, '&vcpu->arch.mmu_memory_cache_lock');
+    const cache = (field: string, pool: ObjectPool) => {
+      const c = new KvmMmuMemoryCache(arena, `${name}.${field}`, field, pool, name);
+      c.guardedBy = this.mmuMemoryCacheLock.id;
+      return c;
+    };
+    this.mmuPteListDescCache = cache('mmu_pte_list_desc_cache', world.pteListDesc);
+    this.mmuShadowPageCache = cache('mmu_shadow_page_cache', world.pages);
+    this.mmuShadowedInfoCache = cache('mmu_shadowed_info_cache', world.pages);
+    this.mmuPageHeaderCache = cache('mmu_page_header_cache', world.spHeaders);
+  }
+
+  readonly name: string;
+
+  caches(): KvmMmuMemoryCache[] {
+    return [this.mmuPteListDescCache, this.mmuShadowPageCache, this.mmuShadowedInfoCache, this.mmuPageHeaderCache];
+  }
+}
+
+export class Kvm {
+  readonly mmuLock: RwLock;
+  readonly base: number;
+  readonly vcpus: Vcpu[] = [];
+
+  constructor(
+    arena: Arena,
+    readonly world: KvmWorld,
+    readonly id: number,
+  ) {
+    const prefix = world.config.vms > 1 ? `vm${id}.` : '';
+    this.mmuLock = new RwLock(arena, `${prefix}mmu_lock`, '&kvm->mmu_lock');
+    this.base = arena.region(`kvm${id}`, VM_WORDS);
+    if (arena.init) arena.i32[this.base + VM_N_MAX] = world.config.nMaxMmuPages;
+  }
+
+  get(word: number): number {
+    return Atomics.load(this.world.i32, this.base + word);
+  }
+
+  set(word: number, v: number): void {
+    Atomics.store(this.world.i32, this.base + word, v);
+  }
+}
+
+/**
+ * The most page-table pages one TDP tree can hold: at each level, no more tables than
+ * faults, nor more than it takes to cover the guest's memory.
+ */
+function tdpTreeBound(c: KvmConfig): number {
+  const faults = c.vcpus * c.faults;
+  const gfns = c.guestMemMiB * 256;
+  let pages = 1; // root
+  for (let level = 2; level <= c.levels; level++) pages += Math.min(faults, Math.ceil(gfns / PT_ENTRIES ** (level - 1)));
+  return pages;
+}
+
+/**
+ * How many objects each pool holds: every cache full, plus every page a VM can have
+ * mapped: its TDP tree (if any) and the shadow MMU's pages, which
+ * make_mmu_pages_available() keeps near n_max_mmu_pages (a fault may add a page per
+ * level before the next check).
+ */
+function poolSizes(c: KvmConfig): { pages: number; headers: number; descs: number } {
+  const cacheFill = KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE;
+  const shadow = c.nMaxMmuPages + KVM_REFILL_PAGES + c.vcpus * c.levels;
+  const spPerVm = (c.tdp ? tdpTreeBound(c) : 0) + shadow;
+  return {
+    pages: c.vms * (c.vcpus * 2 * cacheFill + spPerVm + shadow), // spt of every sp, shadowed info of shadow ones
+    headers: c.vms * (c.vcpus * cacheFill + spPerVm),
+    descs: c.vms * c.vcpus * cacheFill,
+  };
+}
+
+export class KvmWorld {
+  readonly i32: Int32Array;
+  readonly pages: ObjectPool;
+  readonly spHeaders: ObjectPool;
+  readonly pteListDesc: ObjectPool;
+  /** page -> kvm_mmu_page (page->private in the kernel). */
+  readonly pagePrivate: number;
+  /** The global kvm_lock protecting vm_list (spinlock-class, kvm-facts §7). */
+  readonly kvmLock: Spinlock;
+  /** vm_list as an array of VM ids, head first. */
+  readonly vmList: number;
+  /** How many vCPUs are still faulting (the shrinker runs while any are). */
+  readonly vcpusRunning: number;
+  readonly vms: Kvm[] = [];
+  readonly vcpus: Vcpu[] = [];
+
+  constructor(
+    arena: Arena,
+    readonly config: KvmConfig,
+    readonly protocol: MmuProtocol,
+  ) {
+    this.i32 = arena.i32;
+    const size = poolSizes(config);
+    this.pages = new ObjectPool(arena, 'page', size.pages, PT_ENTRIES);
+    this.spHeaders = new ObjectPool(arena, 'kvm_mmu_page', size.headers, SP_WORDS);
+    this.pteListDesc = new ObjectPool(arena, 'pte_list_desc', size.descs, 0);
+    this.pagePrivate = arena.region('page->private', size.pages + 1);
+    this.kvmLock = new Spinlock(arena, 'kvm_lock');
+    this.vmList = arena.region('vm_list', config.vms);
+    this.vcpusRunning = arena.region('vcpus_running', 1);
+    if (arena.init) {
+      for (let k = 0; k < config.vms; k++) this.i32[this.vmList + k] = k;
+      this.i32[this.vcpusRunning] = config.vms * config.vcpus;
+    }
+    for (let v = 0; v < config.vms; v++) {
+      const kvm = new Kvm(arena, this, v);
+      this.vms.push(kvm);
+      for (let k = 0; k < config.vcpus; k++) {
+        const vcpu = new Vcpu(arena, this, kvm, this.vcpus.length, k);
+        kvm.vcpus.push(vcpu);
+        this.vcpus.push(vcpu);
+      }
+    }
+  }
+
+  sp(sp: number, field: number): number {
+    return Atomics.load(this.i32, this.spHeaders.data(sp) + field);
+  }
+
+  setSp(sp: number, field: number, v: number): void {
+    Atomics.store(this.i32, this.spHeaders.data(sp) + field, v);
+  }
+
+  /** Word offset of entry `idx` of the page table page `page`. */
+  spte(page: number, idx: number): number {
+    return this.pages.data(page) + idx;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * struct kvm_mmu_memory_cache and its helpers (virt/kvm/kvm_main.c).
+ *
+ * Topup may sleep and fills to capacity; alloc pops LIFO and, on an empty cache,
+ * WARNs and falls back to an atomic allocation, as the kernel does. Each cache op is
+ * atomic in the model (an internal guard word, invisible to lockdep): the C data race
+ * inside one cache op is out of scope; the protocol race between ops is the target.
+ */
+import { checkCacheEmptyUnderLock } from '../check/cache-empty.js';
+import { reportViolation } from '../check/violation.js';
+import { POINT, type Op } from '../exec/op.js';
+import { current } from '../exec/task.js';
+import type { Arena } from '../shm/arena.js';
+import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE, type ObjectPool } from '../shm/pool.js';
+import { mightSleep } from '../sync/lockdep.js';
+import { EIO, ENOMEM, KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from './constants.js';
+import { T_CACHE_ALLOC, T_CACHE_ALLOC_EMPTY, T_CACHE_EMPTY, T_TOPUP, T_TOPUP_FAIL } from './trace-ops.js';
+
+const NOBJS = 0;
+const CAPACITY = 1;
+const GUARD = 2;
+const LAST_TOPUP_STEP = 3;
+const LAST_TOPUP_FROM = 4;
+const LAST_TOPUP_TO = 5;
+const LAST_EMPTIED_STEP = 6;
+const LAST_EMPTIED_BY = 7; // task id + 1
+const LAST_EMPTIED_COUNT = 8;
+const LAST_EMPTIED_LOCKED = 9; // 1 if the emptier held the cache's mutex
+const ALLOCS_SINCE_TOPUP = 10;
+const OBJECTS = 11;
+const CACHE_WORDS = OBJECTS + KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE;
+
+export interface CacheHistory {
+  nobjs: number;
+  lastTopup: { step: number; from: number; to: number } | null;
+  lastEmptied: { step: number; by: number; count: number; heldCacheLock: boolean } | null;
+  allocsSinceTopup: number;
+}
+
+export class KvmMmuMemoryCache {
+  readonly id: number;
+  readonly base: number;
+  private readonly i32: Int32Array;
+  /** Lock id of the mutex that is meant to protect this cache (v2's per-vCPU mutex), or -1. */
+  guardedBy = -1;
+
+  constructor(
+    arena: Arena,
+    /** "vcpu0.mmu_shadow_page_cache" */
+    readonly name: string,
+    /** Field name in struct kvm_vcpu_arch, for reports. */
+    readonly field: string,
+    readonly pool: ObjectPool,
+    readonly owner: string,
+  ) {
+    this.base = arena.region(`cache:${name}`, CACHE_WORDS);
+    this.id = arena.addCache(name);
+    this.i32 = arena.i32;
+  }
+
+  nobjs(): number {
+    return Atomics.load(this.i32, this.base + NOBJS);
+  }
+
+  /** Objects now in the cache. */
+  objects(): number[] {
+    const n = this.nobjs();
+    const out = [];
+    for (let k = 0; k < n; k++) out.push(this.i32[this.base + OBJECTS + k]);
+    return out;
+  }
+
+  history(): CacheHistory {
+    const w = (k: number) => Atomics.load(this.i32, this.base + k);
+    return {
+      nobjs: w(NOBJS),
+      lastTopup: w(LAST_TOPUP_STEP) ? { step: w(LAST_TOPUP_STEP), from: w(LAST_TOPUP_FROM), to: w(LAST_TOPUP_TO) } : null,
+      lastEmptied: w(LAST_EMPTIED_STEP)
+        ? { step: w(LAST_EMPTIED_STEP), by: w(LAST_EMPTIED_BY) - 1, count: w(LAST_EMPTIED_COUNT), heldCacheLock: w(LAST_EMPTIED_LOCKED) === 1 }
+        : null,
+      allocsSinceTopup: w(ALLOCS_SINCE_TOPUP),
+    };
+  }
+
+  lock(): void {
+    while (Atomics.compareExchange(this.i32, this.base + GUARD, 0, 1) !== 0) {
+      // another thread is inside one cache op: a few instructions
+    }
+  }
+
+  unlock(): void {
+    Atomics.store(this.i32, this.base + GUARD, 0);
+  }
+
+  /** Push one object (caller holds the guard). */
+  push(obj: number): void {
+    const n = this.i32[this.base + NOBJS];
+    this.i32[this.base + OBJECTS + n] = obj;
+    Atomics.store(this.i32, this.base + NOBJS, n + 1);
+  }
+
+  /** Pop one object, 0 if empty (caller holds the guard). */
+  pop(): number {
+    const n = this.i32[this.base + NOBJS];
+    if (n === 0) return 0;
+    Atomics.store(this.i32, this.base + NOBJS, n - 1);
+    return this.i32[this.base + OBJECTS + n - 1];
+  }
+
+  set(word: number, v: number): void {
+    Atomics.store(this.i32, this.base + word, v);
+  }
+
+  get(word: number): number {
+    return Atomics.load(this.i32, this.base + word);
+  }
+}
+
+/** One GFP_KERNEL_ACCOUNT allocation: may sleep. */
+function* mmuMemoryCacheAllocObj(mc: KvmMmuMemoryCache): Op<number> {
+  yield POINT;
+  const t = current;
+  mightSleep(t, `GFP_KERNEL_ACCOUNT allocation for ${mc.name}`);
+  return mc.pool.take(OBJ_CACHED, t.id, t.lastStep);
+}
+
+/**
+ * __kvm_mmu_topup_memory_cache(mc, capacity, min): nothing if nobjs >= min, else
+ * fill to capacity; -ENOMEM only if even min could not be reached.
+ */
+export function* kvmMmuTopupMemoryCache(mc: KvmMmuMemoryCache, min: number): Op<number> {
+  yield POINT;
+  const t = current;
+  const from = mc.nobjs();
+  if (from >= min) return 0;
+  const capacity = KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE;
+  const had = mc.get(CAPACITY);
+  if (had !== 0 && had !== capacity) {
+    reportViolation('invariant', `${mc.name}: topup with capacity ${capacity} but the cache has ${had} (WARN_ON_ONCE, -EIO)`);
+    return -EIO;
+  }
+  mc.set(CAPACITY, capacity);
+  for (;;) {
+    mc.lock();
+    const n = mc.get(NOBJS);
+    mc.unlock();
+    if (n >= capacity) break;
+    const obj = yield* mmuMemoryCacheAllocObj(mc);
+    if (obj === 0) {
+      const now = mc.nobjs();
+      t.trace(T_TOPUP_FAIL, mc.id, now);
+      t.count('topup-enomem');
+      return now >= min ? 0 : -ENOMEM;
+    }
+    mc.lock();
+    mc.push(obj);
+    mc.unlock();
+    t.count('topup-objects');
+  }
+  const step = t.trace(T_TOPUP, mc.id, capacity);
+  mc.set(LAST_TOPUP_FROM, from);
+  mc.set(LAST_TOPUP_TO, mc.nobjs());
+  mc.set(ALLOCS_SINCE_TOPUP, 0);
+  mc.set(LAST_TOPUP_STEP, step);
+  t.count('topups');
+  return 0;
+}
+
+/**
+ * kvm_mmu_memory_cache_alloc(mc): pop the last object; on an empty cache WARN_ON and
+ * fall back to GFP_ATOMIC. `site` names the kernel caller, for the report.
+ */
+export function* kvmMmuMemoryCacheAlloc(mc: KvmMmuMemoryCache, site: string): Op<number> {
+  yield POINT;
+  const t = current;
+  mc.lock();
+  const obj = mc.pop();
+  mc.unlock();
+  if (obj !== 0) {
+    t.trace(T_CACHE_ALLOC, mc.id, mc.nobjs());
+    mc.set(ALLOCS_SINCE_TOPUP, mc.get(ALLOCS_SINCE_TOPUP) + 1);
+    if (!mc.pool.claim(obj)) {
+      reportViolation('invariant', `${mc.name} handed out object ${obj} that was not cached (state ${mc.pool.state(obj)})`);
+    }
+    return obj;
+  }
+  // WARN_ON(!mc->nobjs): every time, then an emergency atomic allocation.
+  t.trace(T_CACHE_ALLOC_EMPTY, mc.id, 0);
+  t.count('warn-empty-cache');
+  checkCacheEmptyUnderLock(t, mc, site);
+  const p = mc.pool.take(OBJ_IN_USE, t.id, t.lastStep);
+  if (p === 0) reportViolation('invariant', `BUG_ON: GFP_ATOMIC fallback for ${mc.name} failed: ${mc.pool.name} exhausted`);
+  return p;
+}
+
+/**
+ * kvm_mmu_empty_memory_cache(mc) (added by the v2 shrinker series): free every object
+ * and return how many. Freed objects go back to the allocator, never to a cache.
+ */
+export function* kvmMmuEmptyMemoryCache(mc: KvmMmuMemoryCache): Op<number> {
+  yield POINT;
+  const t = current;
+  let freed = 0;
+  mc.lock();
+  for (let obj = mc.pop(); obj !== 0; obj = mc.pop()) {
+    if (mc.pool.give(obj) === OBJ_FREE) {
+      reportViolation('double-free', `${mc.name}: object ${obj} freed twice`);
+    }
+    freed++;
+  }
+  mc.unlock();
+  const step = t.trace(T_CACHE_EMPTY, mc.id, freed);
+  if (freed > 0) {
+    mc.set(LAST_EMPTIED_BY, t.id + 1);
+    mc.set(LAST_EMPTIED_COUNT, freed);
+    mc.set(LAST_EMPTIED_LOCKED, t.held.some((h) => h.lock === mc.guardedBy) ? 1 : 0);
+    mc.set(LAST_EMPTIED_STEP, step);
+  }
+  return freed;
+}

@@ -1,0 +1,166 @@
+/**
+ * Shadow pages (struct kvm_mmu_page) and their page tables: allocation from the
+ * vCPU caches, active_mmu_pages, zapping. Mirrors arch/x86/kvm/mmu/mmu.c.
+ */
+import { reportViolation } from '../check/violation.js';
+import { POINT, type Op } from '../exec/op.js';
+import { current } from '../exec/task.js';
+import { OBJ_FREE, type ObjectPool } from '../shm/pool.js';
+import type { Kvm, Vcpu } from './kvm.js';
+import {
+  PT_BITS,
+  PT_ENTRIES,
+  ROLE_DIRECT,
+  ROLE_TDP,
+  SP_GFN,
+  SP_LEVEL,
+  SP_NEXT,
+  SP_PARENT,
+  SP_PARENT_IDX,
+  SP_PREV,
+  SP_ROLE,
+  SP_ROOT_COUNT,
+  SP_SHADOWED,
+  SP_SPT,
+  SP_VM,
+  VM_ACTIVE_HEAD,
+  VM_ACTIVE_TAIL,
+  VM_N_USED,
+} from './kvm.js';
+import { kvmMmuMemoryCacheAlloc } from './memory-cache.js';
+import { T_SP_ALLOC, T_SP_ZAP } from './trace-ops.js';
+
+/** A present leaf SPTE: bit 30 set, the gfn below (page indices stay under 2^30). */
+export const SPTE_LEAF = 1 << 30;
+
+export function isShadowPresentPte(spte: number): boolean {
+  return spte !== 0;
+}
+
+export function isLastSpte(spte: number): boolean {
+  return (spte & SPTE_LEAF) !== 0;
+}
+
+export function makeLeafSpte(gfn: number): number {
+  return SPTE_LEAF | (gfn & (SPTE_LEAF - 1));
+}
+
+/** SPTE_INDEX(gfn, level): which entry of a level-`level` table maps `gfn`. */
+export function spteIndex(gfn: number, level: number): number {
+  const shift = PT_BITS * (level - 1);
+  // gfns stay below 2^31 (guest memory <= 4 TiB), so levels above 4 index entry 0
+  return shift >= 31 ? 0 : (gfn >>> shift) & (PT_ENTRIES - 1);
+}
+
+/** sptep_to_sp / to_shadow_page: the kvm_mmu_page whose spt is `page`. */
+export function toShadowPage(kvm: Kvm, page: number): number {
+  return Atomics.load(kvm.world.i32, kvm.world.pagePrivate + page);
+}
+
+/**
+ * kvm_mmu_alloc_shadow_page(): header from mmu_page_header_cache, spt from
+ * mmu_shadow_page_cache, shadowed_translation from mmu_shadowed_info_cache only for
+ * indirect pages; then list_add at the head of active_mmu_pages and account it.
+ * tdp_mmu_alloc_sp() is the same minus the shadowed info and the list.
+ */
+export function* kvmMmuAllocShadowPage(vcpu: Vcpu, gfn: number, level: number, role: number, site: string): Op<number> {
+  const w = vcpu.kvm.world;
+  const sp = yield* kvmMmuMemoryCacheAlloc(vcpu.mmuPageHeaderCache, site);
+  const spt = yield* kvmMmuMemoryCacheAlloc(vcpu.mmuShadowPageCache, site);
+  const shadowed = role & ROLE_DIRECT ? 0 : yield* kvmMmuMemoryCacheAlloc(vcpu.mmuShadowedInfoCache, site);
+  w.i32.fill(0, w.spHeaders.data(sp), w.spHeaders.data(sp) + SP_VM + 1);
+  w.setSp(sp, SP_SPT, spt);
+  w.setSp(sp, SP_SHADOWED, shadowed);
+  w.setSp(sp, SP_GFN, gfn);
+  w.setSp(sp, SP_LEVEL, level);
+  w.setSp(sp, SP_ROLE, role);
+  w.setSp(sp, SP_VM, vcpu.kvm.id);
+  Atomics.store(w.i32, w.pagePrivate + spt, sp); // set_page_private(virt_to_page(sp->spt), sp)
+  if (!(role & ROLE_TDP)) {
+    listAddActive(vcpu.kvm, sp);
+    Atomics.add(w.i32, vcpu.kvm.base + VM_N_USED, 1); // kvm_account_mmu_page
+  }
+  current.trace(T_SP_ALLOC, sp, level);
+  current.count('sp-alloc');
+  return sp;
+}
+
+function listAddActive(kvm: Kvm, sp: number): void {
+  const w = kvm.world;
+  const head = kvm.get(VM_ACTIVE_HEAD);
+  w.setSp(sp, SP_PREV, 0);
+  w.setSp(sp, SP_NEXT, head);
+  if (head) w.setSp(head, SP_PREV, sp);
+  else kvm.set(VM_ACTIVE_TAIL, sp);
+  kvm.set(VM_ACTIVE_HEAD, sp);
+}
+
+function listDelActive(kvm: Kvm, sp: number): void {
+  const w = kvm.world;
+  const prev = w.sp(sp, SP_PREV);
+  const next = w.sp(sp, SP_NEXT);
+  if (prev) w.setSp(prev, SP_NEXT, next);
+  else kvm.set(VM_ACTIVE_HEAD, next);
+  if (next) w.setSp(next, SP_PREV, prev);
+  else kvm.set(VM_ACTIVE_TAIL, prev);
+}
+
+/** Free one object to its allocator; freeing it twice is a violation. */
+export function freeObject(pool: ObjectPool, obj: number, what: string): void {
+  if (obj === 0) return;
+  if (pool.give(obj) === OBJ_FREE) reportViolation('double-free', `${what}: ${pool.name} object ${obj} freed twice`);
+}
+
+/** kvm_mmu_free_shadow_page() / tdp_mmu_free_sp(): spt, shadowed info, header go back to the allocator. */
+export function kvmMmuFreeShadowPage(kvm: Kvm, sp: number): void {
+  const w = kvm.world;
+  const spt = w.sp(sp, SP_SPT);
+  Atomics.store(w.i32, w.pagePrivate + spt, 0);
+  freeObject(w.pages, spt, 'free_page(sp->spt)');
+  freeObject(w.pages, w.sp(sp, SP_SHADOWED), 'free_page(sp->shadowed_translation)');
+  freeObject(w.spHeaders, sp, 'kmem_cache_free(mmu_page_header_cache)');
+}
+
+/**
+ * Zap `sp` and everything below it: clear the parent SPTE, drop it from
+ * active_mmu_pages and free it. (The kernel only unlinks the children and zaps them
+ * once they age out; zapping the subtree at once keeps the same pages in play.)
+ */
+function zapShadowPage(kvm: Kvm, sp: number): number {
+  const w = kvm.world;
+  let zapped = 0;
+  const spt = w.sp(sp, SP_SPT);
+  if (w.sp(sp, SP_LEVEL) > 1) {
+    for (let idx = 0; idx < PT_ENTRIES; idx++) {
+      const spte = Atomics.load(w.i32, w.spte(spt, idx));
+      if (isShadowPresentPte(spte) && !isLastSpte(spte)) zapped += zapShadowPage(kvm, toShadowPage(kvm, spte));
+    }
+  }
+  const parent = w.sp(sp, SP_PARENT);
+  if (parent) Atomics.store(w.i32, w.spte(w.sp(parent, SP_SPT), w.sp(sp, SP_PARENT_IDX)), 0);
+  listDelActive(kvm, sp);
+  Atomics.sub(w.i32, kvm.base + VM_N_USED, 1);
+  kvmMmuFreeShadowPage(kvm, sp);
+  return zapped + 1;
+}
+
+/**
+ * kvm_mmu_zap_oldest_mmu_pages(): walk active_mmu_pages from the tail (oldest),
+ * skip roots, zap until `nrToZap` pages are gone. Restarts from the tail after each
+ * zap, since zapping a subtree changes the list.
+ */
+export function* kvmMmuZapOldestMmuPages(kvm: Kvm, nrToZap: number): Op<number> {
+  const w = kvm.world;
+  let total = 0;
+  while (total < nrToZap) {
+    yield POINT;
+    let sp = kvm.get(VM_ACTIVE_TAIL);
+    while (sp && w.sp(sp, SP_ROOT_COUNT) > 0) sp = w.sp(sp, SP_PREV);
+    if (!sp) break;
+    const n = zapShadowPage(kvm, sp);
+    current.trace(T_SP_ZAP, sp, n);
+    total += n;
+  }
+  current.count('sp-zapped', total);
+  return total;
+}

@@ -1,0 +1,85 @@
+/**
+ * The MMU shrinker of Vipin Sharma's v2 series ("KVM: x86/mmu: Use MMU shrinker to
+ * shrink KVM MMU memory caches", Oct 2024; seed 003): instead of zapping shadow pages
+ * it empties the vCPUs' page caches. v3 removed the shrinker altogether.
+ */
+import type { Op } from '../exec/op.js';
+import { current } from '../exec/task.js';
+import { mutexLock, mutexTrylock, mutexUnlock, readOnce, spinLock, spinUnlock } from '../sync/index.js';
+import type { Kvm, KvmWorld } from './kvm.js';
+import { kvmMmuEmptyMemoryCache } from './memory-cache.js';
+import { T_SHRINK_DONE, T_SHRINK_SCAN, T_VM_MOVE_TAIL } from './trace-ops.js';
+
+/** list_move_tail(&kvm->vm_list, &vm_list); vm_list is an array of ids, head first. */
+function listMoveTail(w: KvmWorld, vm: number): void {
+  const n = w.config.vms;
+  let k = 0;
+  while (k < n && w.i32[w.vmList + k] !== vm) k++;
+  for (; k < n - 1; k++) w.i32[w.vmList + k] = w.i32[w.vmList + k + 1];
+  w.i32[w.vmList + n - 1] = vm;
+  current.trace(T_VM_MOVE_TAIL, vm, 0);
+}
+
+/**
+ * mmu_shrink_count(): under kvm_lock, the objects in every vCPU's shadow page and
+ * shadowed info caches, read without the per-vCPU lock (READ_ONCE).
+ */
+export function* mmuShrinkCount(w: KvmWorld): Op<number> {
+  yield* spinLock(w.kvmLock);
+  let count = 0;
+  for (const vcpu of w.vcpus) {
+    count += yield* readOnce(w.i32, vcpu.mmuShadowPageCache.base);
+    count += yield* readOnce(w.i32, vcpu.mmuShadowedInfoCache.base);
+  }
+  yield* spinUnlock(w.kvmLock);
+  return count;
+}
+
+/** Empty one vCPU's page caches, taking its cache mutex as `protocol.shrinker` says. */
+function* shrinkVcpuCaches(kvm: Kvm, vcpuIdx: number): Op<number> {
+  const vcpu = kvm.vcpus[vcpuIdx];
+  const how = kvm.world.protocol.shrinker;
+  const t = current;
+  if (how === 'trylock') {
+    if (!(yield* mutexTrylock(vcpu.mmuMemoryCacheLock))) {
+      t.count('shrinker-trylock-failed');
+      return 0;
+    }
+  } else if (how === 'mutex-lock') {
+    yield* mutexLock(vcpu.mmuMemoryCacheLock);
+  }
+  let freed = yield* kvmMmuEmptyMemoryCache(vcpu.mmuShadowPageCache);
+  freed += yield* kvmMmuEmptyMemoryCache(vcpu.mmuShadowedInfoCache);
+  if (how !== 'unlocked') yield* mutexUnlock(vcpu.mmuMemoryCacheLock);
+  return freed;
+}
+
+/**
+ * mmu_shrink_scan(): under kvm_lock, visit each VM once, moving it to the tail of
+ * vm_list first so the pain spreads across VMs; empty each vCPU's
+ * mmu_shadow_page_cache and mmu_shadowed_info_cache; stop once `nrToScan` objects
+ * are freed (checked per vCPU).
+ */
+export function* mmuShrinkScan(w: KvmWorld, nrToScan: number): Op<number> {
+  const t = current;
+  t.trace(T_SHRINK_SCAN, nrToScan, 0);
+  let freed = 0;
+  yield* spinLock(w.kvmLock);
+  const first = w.i32[w.vmList];
+  scan: for (let visited = 0; visited < w.config.vms; visited++) {
+    const vm = w.i32[w.vmList];
+    if (visited > 0 && vm === first) break;
+    listMoveTail(w, vm);
+    const kvm = w.vms[vm];
+    for (let k = 0; k < kvm.vcpus.length; k++) {
+      freed += yield* shrinkVcpuCaches(kvm, k);
+      if (freed >= nrToScan) break scan;
+    }
+  }
+  yield* spinUnlock(w.kvmLock);
+  t.trace(T_SHRINK_DONE, freed, 0);
+  t.count('shrinker-scans');
+  t.count('shrinker-freed', freed);
+  t.max('shrinker-max-freed-per-scan', freed);
+  return freed;
+}

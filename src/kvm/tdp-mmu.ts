@@ -1,0 +1,78 @@
+/**
+ * The TDP MMU fault path (arch/x86/kvm/mmu/tdp_mmu.c): mmu_lock is taken for READ,
+ * so several vCPUs walk and link concurrently, each new table installed with a
+ * cmpxchg; the loser frees its page straight back to the allocator (not to its cache)
+ * and the fault is retried.
+ */
+import type { Op } from '../exec/op.js';
+import { current, MODE_READ, MODE_WRITE } from '../exec/task.js';
+import { cmpxchg, readLock, readOnce, readUnlock } from '../sync/index.js';
+import { lockdepAssertHeld } from '../sync/lockdep.js';
+import { RET_PF_FIXED, RET_PF_RETRY, RET_PF_SPURIOUS } from './constants.js';
+import type { Vcpu } from './kvm.js';
+import { ROLE_DIRECT, ROLE_TDP, SP_PARENT, SP_PARENT_IDX, SP_SPT, VM_L1_ROOT } from './kvm.js';
+import { isShadowPresentPte, kvmMmuAllocShadowPage, kvmMmuFreeShadowPage, makeLeafSpte, spteIndex, toShadowPage } from './mmu-page.js';
+import { FAULT_TDP, faultBegin, faultEnd, mmuCacheLockAfterTopup, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches } from './mmu.js';
+import { T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
+
+/** tdp_mmu_alloc_sp() + tdp_mmu_init_child_sp(): header and spt from the caches. */
+function* tdpMmuAllocSp(vcpu: Vcpu, parent: number, idx: number, gfn: number, level: number): Op<number> {
+  const w = vcpu.kvm.world;
+  const sp = yield* kvmMmuAllocShadowPage(vcpu, gfn, level, ROLE_TDP | ROLE_DIRECT, 'tdp_mmu_alloc_sp');
+  w.setSp(sp, SP_PARENT, parent);
+  w.setSp(sp, SP_PARENT_IDX, idx);
+  return sp;
+}
+
+/**
+ * kvm_tdp_mmu_map(): walk from the root; for each non-present non-leaf SPTE allocate
+ * a child and link it with tdp_mmu_set_spte_atomic(). Losing the cmpxchg frees the
+ * child (tdp_mmu_free_sp) and returns RET_PF_RETRY.
+ */
+export function* kvmTdpMmuMap(vcpu: Vcpu, gfn: number): Op<number> {
+  const kvm = vcpu.kvm;
+  const w = kvm.world;
+  lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_READ, MODE_WRITE], 'kvm_tdp_mmu_map()');
+  let sp = kvm.get(VM_L1_ROOT);
+  for (let level = w.config.levels; level > 1; level--) {
+    const idx = spteIndex(gfn, level);
+    const sptep = w.spte(w.sp(sp, SP_SPT), idx);
+    const spte = yield* readOnce(w.i32, sptep);
+    if (isShadowPresentPte(spte)) {
+      sp = toShadowPage(kvm, spte);
+      continue;
+    }
+    const child = yield* tdpMmuAllocSp(vcpu, sp, idx, gfn, level - 1);
+    // tdp_mmu_link_sp() -> tdp_mmu_set_spte_atomic(): cmpxchg from the value we read
+    if ((yield* cmpxchg(w.i32, sptep, spte, w.sp(child, SP_SPT))) !== spte) {
+      current.trace(T_SP_LINK_LOST, child, level - 1);
+      current.count('tdp-link-lost');
+      kvmMmuFreeShadowPage(kvm, child);
+      return RET_PF_RETRY;
+    }
+    current.trace(T_SP_LINK, child, level - 1);
+    sp = child;
+  }
+  const leaf = w.spte(w.sp(sp, SP_SPT), spteIndex(gfn, 1));
+  const old = yield* cmpxchg(w.i32, leaf, 0, makeLeafSpte(gfn));
+  return old === 0 ? RET_PF_FIXED : RET_PF_SPURIOUS;
+}
+
+/**
+ * kvm_tdp_mmu_page_fault(): topup -> faultin pfn -> read_lock(mmu_lock) ->
+ * kvm_tdp_mmu_map -> read_unlock. No make_mmu_pages_available (TDP MMU pages are not
+ * limited by n_max_mmu_pages).
+ */
+export function* kvmTdpMmuPageFault(vcpu: Vcpu, gfn: number): Op<number> {
+  faultBegin(gfn, FAULT_TDP);
+  yield* mmuCacheLockBeforeTopup(vcpu);
+  let r = yield* mmuTopupMemoryCaches(vcpu, false);
+  if (r === 0) {
+    yield* mmuCacheLockAfterTopup(vcpu);
+    yield* readLock(vcpu.kvm.mmuLock);
+    r = yield* kvmTdpMmuMap(vcpu, gfn);
+    yield* readUnlock(vcpu.kvm.mmuLock);
+  }
+  yield* mmuCacheUnlock(vcpu);
+  return faultEnd(r);
+}

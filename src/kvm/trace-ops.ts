@@ -1,0 +1,44 @@
+/** Trace op codes of the KVM model (32 and up). */
+import { registerOps } from '../exec/trace.js';
+import type { NameTable } from '../shm/arena.js';
+import { RET_PF_NAMES } from './constants.js';
+
+export const T_TOPUP = 32;
+export const T_CACHE_ALLOC = 33;
+export const T_CACHE_ALLOC_EMPTY = 34;
+export const T_CACHE_EMPTY = 35;
+export const T_FAULT = 36;
+export const T_FAULT_DONE = 37;
+export const T_SP_ALLOC = 38;
+export const T_SP_LINK = 39;
+export const T_SP_LINK_LOST = 40;
+export const T_SP_ZAP = 41;
+export const T_SHRINK_SCAN = 42;
+export const T_SHRINK_DONE = 43;
+export const T_VM_MOVE_TAIL = 44;
+export const T_ROOT = 45;
+export const T_TOPUP_FAIL = 46;
+
+const cache = (n: NameTable, id: number) => n.caches[id] ?? `cache#${id}`;
+export const FAULT_KINDS = ['kvm_tdp_mmu_page_fault', 'direct_page_fault', 'paging64_page_fault (nested)', 'kvm_mmu_load'];
+
+registerOps({
+  [T_TOPUP]: { name: 'topup', fmt: (a, b, n) => `kvm_mmu_topup_memory_cache(${cache(n, a)}) filled to ${b}` },
+  [T_TOPUP_FAIL]: { name: 'topup-fail', fmt: (a, b, n) => `kvm_mmu_topup_memory_cache(${cache(n, a)}) = -ENOMEM at ${b}` },
+  [T_CACHE_ALLOC]: { name: 'alloc', fmt: (a, b, n) => `kvm_mmu_memory_cache_alloc(${cache(n, a)}), ${b} left` },
+  [T_CACHE_ALLOC_EMPTY]: {
+    name: 'alloc-empty',
+    fmt: (a, _b, n) => `kvm_mmu_memory_cache_alloc(${cache(n, a)}) on an EMPTY cache: WARN_ON, GFP_ATOMIC fallback`,
+  },
+  [T_CACHE_EMPTY]: { name: 'empty', fmt: (a, b, n) => `kvm_mmu_empty_memory_cache(${cache(n, a)}) freed ${b}` },
+  [T_FAULT]: { name: 'fault', fmt: (a, b) => `${FAULT_KINDS[b]}(gfn 0x${a.toString(16)})` },
+  [T_FAULT_DONE]: { name: 'fault-done', fmt: (a) => `fault returns RET_PF_${RET_PF_NAMES[a] ?? a}` },
+  [T_SP_ALLOC]: { name: 'sp-alloc', fmt: (a, b) => `allocates shadow page sp${a} for level ${b}` },
+  [T_SP_LINK]: { name: 'sp-link', fmt: (a, b) => `links sp${a} at level ${b}` },
+  [T_SP_LINK_LOST]: { name: 'sp-link-lost', fmt: (a) => `tdp_mmu_link_sp(sp${a}) lost the cmpxchg: tdp_mmu_free_sp` },
+  [T_SP_ZAP]: { name: 'sp-zap', fmt: (a, b) => `kvm_mmu_zap_oldest_mmu_pages zaps sp${a} (${b} pages)` },
+  [T_SHRINK_SCAN]: { name: 'shrink', fmt: (a) => `mmu_shrink_scan(nr_to_scan ${a})` },
+  [T_SHRINK_DONE]: { name: 'shrink-done', fmt: (a) => `mmu_shrink_scan freed ${a}` },
+  [T_VM_MOVE_TAIL]: { name: 'move-tail', fmt: (a) => `list_move_tail(vm${a}) on vm_list` },
+  [T_ROOT]: { name: 'root', fmt: (a, b) => `root sp${a} (root_count ${b})` },
+});

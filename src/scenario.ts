@@ -1,0 +1,47 @@
+/**
+ * How a scenario is declared (jcstress-style): its roles, its parameters, and its
+ * variants, each graded with the outcome it must produce.
+ */
+import type { Violation, ViolationKind } from './check/violation.js';
+import type { Op } from './exec/op.js';
+import type { Task } from './exec/task.js';
+import type { Arena } from './shm/arena.js';
+
+export type Params = Record<string, number>;
+
+export interface VariantDef {
+  /** 'ok', or the violation kind this variant must produce. */
+  expect: 'ok' | ViolationKind;
+  /** A kernel commit or patch, or `mutation: ...` for a deliberate bug. */
+  source: string;
+  /** One line: what this variant does differently. */
+  summary: string;
+}
+
+export interface RoleDef<W> {
+  /** How many instances of this role an execution runs. */
+  count(p: Params, variant: string): number;
+  run(world: W, self: Task, p: Params, variant: string): Op<void>;
+}
+
+export interface ScenarioDef<W = unknown> {
+  name: string;
+  /** What it models, which seed thread, what it simplifies. */
+  description: string;
+  params: Params;
+  paramHelp: Record<string, string>;
+  /** A reason when params are out of range, else null. */
+  validate?(p: Params): string | null;
+  variants: Record<string, VariantDef>;
+  /** Lay the model out in the arena; deterministic, also called in every worker. */
+  setup(arena: Arena, p: Params, variant: string): W;
+  roles: Record<string, RoleDef<W>>;
+  /** Final arbiter once every role has ended; `step` is the last step of the execution. */
+  check?(world: W, p: Params, variant: string, step: number): Violation | null;
+  /** Lines summarising the run's statistics, in kernel terms. */
+  summarize?(stats: Record<string, number>, executions: number, clockUnit: 'steps' | 'us'): string[];
+}
+
+export function defineScenario<W>(def: ScenarioDef<W>): ScenarioDef<W> {
+  return def;
+}

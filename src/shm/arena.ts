@@ -1,0 +1,98 @@
+/**
+ * One SharedArrayBuffer arena for a whole execution.
+ *
+ * The model lays out its structures with `region(name, words)`, a bump allocator
+ * over Int32 words. Layout is deterministic: the same scenario, params and variant
+ * always ask for the same regions in the same order. The main thread builds the
+ * arena fresh (`Arena.create`) and initialises it; each worker rebuilds the very same
+ * views from the plain-JSON `layout` (`Arena.attach`), and every region it asks for is
+ * checked against that layout so a worker can never silently read the wrong words.
+ */
+
+export interface RegionInfo {
+  name: string;
+  offset: number; // in Int32 words
+  words: number;
+}
+
+export interface Layout {
+  words: number;
+  regions: RegionInfo[];
+}
+
+/** Names the model registers while laying out, so traces and reports can be decoded. */
+export interface NameTable {
+  locks: { name: string; cls: string; kind: string; word: number }[];
+  caches: string[];
+  tasks: string[];
+}
+
+export class LayoutMismatch extends Error {}
+
+export class Arena {
+  readonly i32: Int32Array;
+  readonly names: NameTable = { locks: [], caches: [], tasks: [] };
+  private next = 0;
+  private readonly recorded: RegionInfo[] = [];
+
+  private constructor(
+    readonly buffer: SharedArrayBuffer | ArrayBuffer,
+    /** true where this arena is new and the builder must write initial values */
+    readonly init: boolean,
+    private readonly expected: Layout | null,
+  ) {
+    this.i32 = new Int32Array(buffer);
+  }
+
+  /** A throwaway arena used once to learn the size a layout needs. */
+  static measure(): Arena {
+    return new Arena(new ArrayBuffer(0), false, null);
+  }
+
+  static create(words: number): Arena {
+    return new Arena(new SharedArrayBuffer(words * 4), true, null);
+  }
+
+  static attach(buffer: SharedArrayBuffer, layout: Layout): Arena {
+    if (buffer.byteLength < layout.words * 4) {
+      throw new LayoutMismatch(`buffer of ${buffer.byteLength} bytes is smaller than layout (${layout.words} words)`);
+    }
+    return new Arena(buffer, false, layout);
+  }
+
+  get measuring(): boolean {
+    return this.buffer.byteLength === 0;
+  }
+
+  /** Reserve `words` Int32 words; returns their offset in `i32`. */
+  region(name: string, words: number): number {
+    const offset = this.next;
+    if (this.expected) {
+      const want = this.expected.regions[this.recorded.length];
+      if (!want || want.name !== name || want.words !== words || want.offset !== offset) {
+        throw new LayoutMismatch(
+          `layout mismatch at region #${this.recorded.length}: got ${name}/${words}@${offset}, ` +
+            `expected ${want ? `${want.name}/${want.words}@${want.offset}` : 'end of layout'}`,
+        );
+      }
+    }
+    this.recorded.push({ name, offset, words });
+    this.next += words;
+    return offset;
+  }
+
+  /** Register a lock for decoding; returns its id. */
+  addLock(name: string, cls: string, kind: string, word: number): number {
+    this.names.locks.push({ name, cls, kind, word });
+    return this.names.locks.length - 1;
+  }
+
+  addCache(name: string): number {
+    this.names.caches.push(name);
+    return this.names.caches.length - 1;
+  }
+
+  layout(): Layout {
+    return { words: this.next, regions: this.recorded.slice() };
+  }
+}

@@ -1,0 +1,7 @@
+/** The kernel's locking API, as the model calls it. */
+export { cmpxchg, readOnce, smpLoadAcquire, smpStoreRelease, writeOnce } from './barrier.js';
+export { mightSleep } from './lockdep.js';
+export { Mutex, mutexLock, mutexTrylock, mutexUnlock } from './mutex.js';
+export { RwLock, readLock, readUnlock, rwlockHeldBy, writeLock, writeUnlock } from './rwlock.js';
+export { Spinlock, spinLock, spinUnlock } from './spinlock.js';
+export type { LockWord } from './lock-word.js';

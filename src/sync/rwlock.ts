@@ -1,0 +1,86 @@
+/**
+ * rwlock_t (x86-64's mmu_lock): many readers or one writer. A waiting writer sets
+ * WRITER_WAITING so new readers queue behind it, as qrwlock does; otherwise a stream
+ * of TDP faults (read_lock) could starve every write_lock forever.
+ */
+import type { Arena } from '../shm/arena.js';
+import type { Op } from '../exec/op.js';
+import { MODE_READ, MODE_WRITE } from '../exec/task.js';
+import { lockAcquired, lockReleased } from './lockdep.js';
+import { blockOn, LockWord, OWNER, opBoundary, READERS, STATE, waited } from './lock-word.js';
+import { T_LOCK, T_UNLOCK } from './trace-ops.js';
+
+const WRITER_LOCKED = 1 << 30;
+const WRITER_WAITING = 1 << 29;
+const READER_COUNT = WRITER_WAITING - 1;
+
+export class RwLock extends LockWord {
+  constructor(arena: Arena, name: string, cls = name) {
+    super(arena, name, cls, 'rwlock_t');
+  }
+
+  /** Tasks holding it for read (bitmask of task ids). */
+  readerMask(): number {
+    return this.readers();
+  }
+}
+
+export function* readLock(l: RwLock): Op {
+  const t = yield* opBoundary();
+  const s = l.word + STATE;
+  let since = -1;
+  for (;;) {
+    const v = Atomics.load(l.i32, s);
+    if ((v & (WRITER_LOCKED | WRITER_WAITING)) === 0) {
+      if (Atomics.compareExchange(l.i32, s, v, v + 1) === v) break;
+      continue; // another reader got in first: not blocked, just retry
+    }
+    since = yield* blockOn(t, l, MODE_READ, v, since);
+  }
+  Atomics.or(l.i32, l.word + READERS, 1 << t.id);
+  waited(t, l, since);
+  lockAcquired(t, l.id, MODE_READ, t.trace(T_LOCK, l.id, MODE_READ));
+}
+
+export function* readUnlock(l: RwLock): Op {
+  const t = yield* opBoundary();
+  t.trace(T_UNLOCK, l.id, MODE_READ);
+  if (!lockReleased(t, l.id, MODE_READ)) return;
+  Atomics.and(l.i32, l.word + READERS, ~(1 << t.id));
+  const now = Atomics.sub(l.i32, l.word + STATE, 1) - 1;
+  if ((now & READER_COUNT) === 0) t.hooks.wake(l.id, l.word + STATE);
+}
+
+export function* writeLock(l: RwLock): Op {
+  const t = yield* opBoundary();
+  const s = l.word + STATE;
+  let since = -1;
+  for (;;) {
+    const v = Atomics.load(l.i32, s);
+    if ((v & ~WRITER_WAITING) === 0) {
+      if (Atomics.compareExchange(l.i32, s, v, WRITER_LOCKED) === v) break;
+      continue;
+    }
+    if ((v & WRITER_WAITING) === 0) {
+      if (Atomics.compareExchange(l.i32, s, v, v | WRITER_WAITING) !== v) continue;
+    }
+    since = yield* blockOn(t, l, MODE_WRITE, v | WRITER_WAITING, since);
+  }
+  Atomics.store(l.i32, l.word + OWNER, t.id + 1);
+  waited(t, l, since);
+  lockAcquired(t, l.id, MODE_WRITE, t.trace(T_LOCK, l.id, MODE_WRITE));
+}
+
+export function* writeUnlock(l: RwLock): Op {
+  const t = yield* opBoundary();
+  t.trace(T_UNLOCK, l.id, MODE_WRITE);
+  if (!lockReleased(t, l.id, MODE_WRITE)) return;
+  Atomics.store(l.i32, l.word + OWNER, 0);
+  Atomics.store(l.i32, l.word + STATE, 0);
+  t.hooks.wake(l.id, l.word + STATE);
+}
+
+/** lockdep_assert_held(): held for read or write by the current task. */
+export function rwlockHeldBy(l: RwLock, taskId: number): boolean {
+  return l.owner() === taskId || (l.readerMask() & (1 << taskId)) !== 0;
+}

@@ -1,0 +1,30 @@
+/** Trace op codes of the sync layer (1..31); the model uses 32 and up. */
+import { registerOps } from '../exec/trace.js';
+import { MODE_NAMES } from '../exec/task.js';
+import type { NameTable } from '../shm/arena.js';
+
+export const T_LOCK = 1;
+export const T_UNLOCK = 2;
+export const T_TRYLOCK = 3;
+export const T_BLOCK = 4;
+export const T_LOAD_ACQUIRE = 5;
+export const T_STORE_RELEASE = 6;
+export const T_ROLE_START = 7;
+export const T_ROLE_END = 8;
+
+const lockName = (n: NameTable, id: number) => n.locks[id]?.name ?? `lock#${id}`;
+const ACQUIRE = ['spin_lock', 'read_lock', 'write_lock', 'mutex_lock'];
+const RELEASE = ['spin_unlock', 'read_unlock', 'write_unlock', 'mutex_unlock'];
+
+registerOps({
+  [T_LOCK]: { name: 'lock', fmt: (a, b, n) => `${ACQUIRE[b]}(${lockName(n, a)})` },
+  [T_UNLOCK]: { name: 'unlock', fmt: (a, b, n) => `${RELEASE[b]}(${lockName(n, a)})` },
+  [T_TRYLOCK]: { name: 'trylock', fmt: (a, b, n) => `mutex_trylock(${lockName(n, a)}) = ${b}` },
+  [T_BLOCK]: { name: 'block', fmt: (a, b, n) => `blocks in ${ACQUIRE[b]}(${lockName(n, a)})` },
+  [T_LOAD_ACQUIRE]: { name: 'load-acquire', fmt: (a, b) => `smp_load_acquire(@${a}) = ${b}` },
+  [T_STORE_RELEASE]: { name: 'store-release', fmt: (a, b) => `smp_store_release(@${a}, ${b})` },
+  [T_ROLE_START]: { name: 'start', fmt: () => 'starts' },
+  [T_ROLE_END]: { name: 'end', fmt: () => 'ends' },
+});
+
+export { MODE_NAMES };

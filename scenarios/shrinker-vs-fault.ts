@@ -156,7 +156,7 @@ export default defineScenario<KvmWorld>({
       const freed = n('shrinker.shrinker-freed');
       lines.push(
         `shrinker: ${n('shrinker.shrinker-scans')} scans freed ${freed} cached pages (${(kib(freed) / 1024).toFixed(1)} MiB in all, ` +
-          `${(freed / executions).toFixed(1)} per execution, at most ${kib(n('shrinker.shrinker-max-freed-per-scan'))} KiB in one scan); ` +
+          `${(freed / executions).toFixed(1)} per execution, at most ${kib(n('shrinker.max-freed-per-scan'))} KiB in one scan); ` +
           `${n('shrinker.shrinker-trylock-failed')} trylocks failed`,
       );
     }

@@ -15,10 +15,15 @@ export interface ExecutionResult {
   harnessError?: string;
 }
 
-export function addStats(into: Record<string, Record<string, number>>, role: string, stats: Record<string, number>): void {
-  const r = (into[role] ??= {});
-  for (const [k, v] of Object.entries(stats)) {
-    if (k.startsWith('max')) r[k] = Math.max(r[k] ?? Number.NEGATIVE_INFINITY, v);
-    else r[k] = (r[k] ?? 0) + v;
+/** Add `from` into `into` under `prefix`: counters add up, stats named max* keep the largest. */
+export function mergeStats(into: Record<string, number>, from: Record<string, number>, prefix = ''): void {
+  for (const [k, v] of Object.entries(from)) {
+    const key = prefix + k;
+    into[key] = k.startsWith('max') ? Math.max(into[key] ?? Number.NEGATIVE_INFINITY, v) : (into[key] ?? 0) + v;
   }
+}
+
+export function addStats(into: Record<string, Record<string, number>>, role: string, stats: Record<string, number>): void {
+  into[role] ??= {};
+  mergeStats(into[role], stats);
 }

@@ -150,7 +150,7 @@ export function* makeMmuPagesAvailable(vcpu: Vcpu): Op<number> {
 
 export function faultBegin(gfn: number, kind: number): void {
   current.trace(T_FAULT, gfn, kind);
-  current.count('faults');
+  current.count(kind === FAULT_LOAD ? 'mmu-loads' : 'faults');
 }
 
 export function faultEnd(r: number): number {

@@ -80,6 +80,6 @@ export function* mmuShrinkScan(w: KvmWorld, nrToScan: number): Op<number> {
   t.trace(T_SHRINK_DONE, freed, 0);
   t.count('shrinker-scans');
   t.count('shrinker-freed', freed);
-  t.max('shrinker-max-freed-per-scan', freed);
+  t.max('max-freed-per-scan', freed);
   return freed;
 }

@@ -1,0 +1,2 @@
+/** The `mmu-stress` command (bin/mmu-stress.mjs loads this). */
+export { main, USAGE } from './cli/main.js';

@@ -34,9 +34,9 @@ export async function importScenario(file: string): Promise<ScenarioDef<unknown>
   return mod.default;
 }
 
-/** A built-in scenario name, or a path to a .ts/.js/.mjs scenario file. */
+/** A built-in scenario name, or a path to a scenario file (an ES module: .ts/.mts/.js/.mjs). */
 export async function loadScenario(nameOrPath: string): Promise<LoadedScenario> {
-  const looksLikePath = /[\\/]|\.(ts|js|mjs)$/.test(nameOrPath);
+  const looksLikePath = /[\\/]|\.(ts|mts|js|mjs)$/.test(nameOrPath);
   if (!looksLikePath) {
     const known = builtinNames();
     if (!known.includes(nameOrPath)) {

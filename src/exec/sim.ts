@@ -70,7 +70,13 @@ export function simExecution<W>(
     }
     const k = runnable[c];
     setCurrent(tasks[k]);
-    const r = gens[k].next();
+    let r: IteratorResult<number, void>;
+    try {
+      r = gens[k].next();
+    } catch (e) {
+      // Role code that throws is a broken scenario, not a finding in the model.
+      return { seed, violation: null, stats: {}, steps: seq(), harnessError: `${tasks[k].name}: ${(e as Error)?.stack ?? e}` };
+    }
     steps++;
     if (r.done) {
       done[k] = 1;

@@ -1,0 +1,41 @@
+/** Deadlocks, role failures and the watchdog: no run hangs, no failure is lost. */
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../src/exec/run.js';
+import { ThreadsExecutor } from '../src/exec/threads.js';
+import { loadScenario } from '../src/scenarios.js';
+
+const abba = await loadScenario(join(import.meta.dirname, 'fixtures', 'abba.ts'));
+
+describe('deadlock', () => {
+  it('sim reports an ABBA deadlock with its wait-for cycle', async () => {
+    const r = await run({ scenario: abba, variant: 'abba', params: abba.def.params, mode: 'sim', seed: 1, executions: 50, timeMs: null });
+    expect(r.violation?.kind).toBe('deadlock');
+    expect(r.violation?.message).toMatch(/ab0 -> ba0|ba0 -> ab0/);
+    expect(r.violation?.details.join('\n')).toMatch(/waits for lock_[ab] held by/);
+  });
+
+  const threads = new ThreadsExecutor();
+  afterAll(() => threads.close());
+
+  it('threads: the watchdog finds the cycle and stops the workers', async () => {
+    const r = await run({ scenario: abba, variant: 'abba', params: abba.def.params, mode: 'threads', seed: 1, executions: 20, timeMs: null, threads });
+    expect(r.harnessError).toBeNull();
+    expect(r.violation?.kind).toBe('deadlock');
+    expect(r.violation?.details.join('\n')).toMatch(/waits for lock_[ab] held by/);
+  });
+
+  it('threads: a role that throws becomes a harness error, and the pool still works after it', async () => {
+    const r = await run({ scenario: abba, variant: 'throws', params: abba.def.params, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads });
+    expect(r.observed).toBe('harness-error');
+    expect(r.harnessError).toContain('role failed on purpose');
+    const sc = await loadScenario('shrinker-vs-fault');
+    const again = await run({ scenario: sc, variant: 'removed', params: sc.def.params, mode: 'threads', seed: 1, executions: 2, timeMs: null, threads });
+    expect(again.observed).toBe('ok');
+  });
+
+  it('sim: a role that throws becomes a harness error', async () => {
+    const r = await run({ scenario: abba, variant: 'throws', params: abba.def.params, mode: 'sim', seed: 1, executions: 1, timeMs: null });
+    expect(r.harnessError).toContain('role failed on purpose');
+  });
+});

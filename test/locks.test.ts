@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../src/exec/run.js';
+import { ThreadsExecutor } from '../src/exec/threads.js';
+import { type LoadedScenario, loadScenario } from '../src/scenarios.js';
+import { Mutex, mutexTrylock, mutexUnlock, RwLock, readLock, readUnlock, writeLock } from '../src/sync/index.js';
+import { runOp, solo } from './helpers.js';
+
+const fixture = (): Promise<LoadedScenario> => loadScenario(join(import.meta.dirname, 'fixtures', 'locks.ts'));
+
+describe('locks under real worker threads', () => {
+  const threads = new ThreadsExecutor();
+  afterAll(() => threads.close());
+
+  for (const variant of ['spinlock', 'mutex', 'trylock', 'rwlock']) {
+    it(`${variant}: no lost update over 2 writers x 20000 iterations`, async () => {
+      const sc = await fixture();
+      const params = { writers: 2, readers: variant === 'rwlock' ? 2 : 0, iterations: 20000 };
+      const r = await run({ scenario: sc, variant, params, mode: 'threads', seed: 1, executions: 3, timeMs: null, threads });
+      expect(r.harnessError).toBeNull();
+      expect(r.violation).toBeNull();
+      expect(r.stats['writer.increments']).toBe(3 * 2 * 20000);
+    });
+  }
+
+  it('without a lock the same loop loses updates (the test can fail)', async () => {
+    const sc = await fixture();
+    const r = await run({
+      scenario: sc,
+      variant: 'no-lock',
+      params: { writers: 2, readers: 0, iterations: 200000 },
+      mode: 'threads',
+      seed: 1,
+      executions: 20,
+      timeMs: null,
+      threads,
+    });
+    expect(r.violation?.kind).toBe('invariant');
+    expect(r.violation?.message).toContain('lost updates');
+  });
+});
+
+describe('locks in sim', () => {
+  it('rwlock: readers share (two inside at once), writers exclude', async () => {
+    const sc = await fixture();
+    const r = await run({ scenario: sc, variant: 'rwlock', params: { writers: 2, readers: 3, iterations: 200 }, mode: 'sim', seed: 1, executions: 20, timeMs: null });
+    expect(r.violation).toBeNull();
+    expect(r.stats['reader.max-readers-inside']).toBeGreaterThanOrEqual(2);
+  });
+
+  it('no-lock is caught as a lost update', async () => {
+    const sc = await fixture();
+    const r = await run({ scenario: sc, variant: 'no-lock', params: { writers: 2, readers: 0, iterations: 200 }, mode: 'sim', seed: 1, executions: 20, timeMs: null });
+    expect(r.violation?.kind).toBe('invariant');
+  });
+
+  it('mutex_trylock fails while the mutex is held and succeeds once it is released', () => {
+    const { world: m } = solo((a) => new Mutex(a, 'm'));
+    expect(runOp(mutexTrylock(m))).toBe(true);
+    expect(runOp(mutexTrylock(m))).toBe(false);
+    runOp(mutexUnlock(m));
+    expect(runOp(mutexTrylock(m))).toBe(true);
+  });
+
+  it('write_lock blocks while a reader holds the rwlock; read_lock does not', () => {
+    const { world: l } = solo((a) => new RwLock(a, 'rw'));
+    runOp(readLock(l));
+    runOp(readLock(l)); // a second reader shares
+    const w = writeLock(l);
+    expect(w.next().value).toBe(-1); // op boundary
+    expect(w.next().value).toBe(l.id); // blocked on the rwlock
+    runOp(readUnlock(l));
+    runOp(readUnlock(l));
+    expect(runOp(w)).toBeUndefined(); // now it gets in
+  });
+});

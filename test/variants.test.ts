@@ -1,0 +1,60 @@
+/**
+ * Every variant of shrinker-vs-fault meets its `expect`: in sim over fixed seeds, and
+ * on real threads within a bounded budget (the budget only ends a clean run early;
+ * a violating variant must be caught, whatever the machine's speed).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../src/exec/run.js';
+import { ThreadsExecutor } from '../src/exec/threads.js';
+import { loadScenario } from '../src/scenarios.js';
+
+const sc = await loadScenario('shrinker-vs-fault');
+const variants = Object.entries(sc.def.variants);
+
+describe('shrinker-vs-fault in sim, fixed seeds', () => {
+  for (const [variant, v] of variants) {
+    it(`${variant}: ${v.expect}`, async () => {
+      const r = await run({ scenario: sc, variant, params: sc.def.params, mode: 'sim', seed: 1, executions: v.expect === 'ok' ? 300 : 1000, timeMs: null });
+      expect(r.harnessError).toBeNull();
+      expect(r.observed).toBe(v.expect);
+      if (v.expect === 'ok') expect(r.executions).toBe(300);
+    });
+  }
+
+  it('the 5-level, non-TDP configuration is clean with the v2 protocol too', async () => {
+    const params = { ...sc.def.params, levels: 5, tdp: 0, nestedPercent: 50, nMaxMmuPages: 20 };
+    const r = await run({ scenario: sc, variant: 'cache-lock', params, mode: 'sim', seed: 1, executions: 100, timeMs: null });
+    expect(r.violation).toBeNull();
+    expect(r.stats['vcpu.sp-zapped']).toBeGreaterThan(0); // make_mmu_pages_available really recycled pages
+  });
+
+  it('cache-lock frees cached pages and makes vCPUs wait on the cache mutex; removed frees nothing', async () => {
+    const lock = await run({ scenario: sc, variant: 'cache-lock', params: sc.def.params, mode: 'sim', seed: 1, executions: 20, timeMs: null });
+    expect(lock.stats['shrinker.shrinker-freed']).toBeGreaterThan(0);
+    expect(lock.summary.join('\n')).toMatch(/vCPUs waited on mmu_memory_cache_lock \d+ times/);
+    const removed = await run({ scenario: sc, variant: 'removed', params: sc.def.params, mode: 'sim', seed: 1, executions: 20, timeMs: null });
+    expect(removed.stats['shrinker.shrinker-freed']).toBeUndefined();
+  });
+});
+
+describe('shrinker-vs-fault on real threads', () => {
+  const threads = new ThreadsExecutor();
+  afterAll(() => threads.close());
+
+  for (const [variant, v] of variants) {
+    it(`${variant}: ${v.expect}`, async () => {
+      const r = await run({
+        scenario: sc,
+        variant,
+        params: sc.def.params,
+        mode: 'threads',
+        seed: 1,
+        executions: v.expect === 'ok' ? 200 : 5000,
+        timeMs: v.expect === 'ok' ? 3000 : 60_000,
+        threads,
+      });
+      expect(r.harnessError).toBeNull();
+      expect(r.observed).toBe(v.expect);
+    });
+  }
+});

@@ -9,6 +9,8 @@ export interface ExecutionResult {
   stats: Record<string, Record<string, number>>;
   /** Ops recorded in the trace (the last step number). */
   steps: number;
+  /** sim only: generator resumes the scheduler made (every op boundary, blocked retries included). */
+  scheduled?: number;
   /** sim only: the choices that replay this execution. */
   schedule?: Schedule;
   /** The harness itself failed (a worker crashed, a hang it could not explain). */

@@ -98,5 +98,5 @@ export function simExecution<W>(
   }
   const stats: ExecutionResult['stats'] = {};
   for (const t of tasks) addStats(stats, t.role, t.stats);
-  return { seed, violation: v, stats, steps: seq(), schedule: { seed, strategy: strategy.name, choices } };
+  return { seed, violation: v, stats, steps: seq(), scheduled: steps, schedule: { seed, strategy: strategy.name, choices } };
 }

@@ -5,7 +5,7 @@
  */
 import type { NameTable } from '../shm/arena.js';
 import { current, MODE_NAMES, type Task } from '../exec/task.js';
-import type { TraceLine } from '../exec/trace.js';
+import { registerOps, type TraceLine } from '../exec/trace.js';
 
 export const VIOLATION_KINDS = [
   'cache-empty-under-lock',
@@ -62,6 +62,11 @@ export function heldLocks(t: Task): string[] {
   return t.held.map((h) => `${lockLabel(h.lock)} (${MODE_NAMES[h.mode]})`);
 }
 
+/** Trace op code of a violation: the step that marks it in the trace. */
+export const T_VIOLATION = 9;
+registerOps({ [T_VIOLATION]: { name: 'violation', fmt: (a) => `!! ${VIOLATION_KINDS[a] ?? 'violation'}` } });
+
+/** Raise a violation in the running task; it is traced, so its step marks it in the trace. */
 export function reportViolation(kind: ViolationKind, message: string, details: string[] = []): void {
   const t = current;
   t.hooks.report({
@@ -70,7 +75,7 @@ export function reportViolation(kind: ViolationKind, message: string, details: s
     details,
     task: t.name,
     role: t.role,
-    step: t.lastStep,
+    step: t.trace(T_VIOLATION, VIOLATION_KINDS.indexOf(kind), 0),
     locksHeld: heldLocks(t),
   });
 }

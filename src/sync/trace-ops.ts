@@ -9,8 +9,7 @@ export const T_TRYLOCK = 3;
 export const T_BLOCK = 4;
 export const T_LOAD_ACQUIRE = 5;
 export const T_STORE_RELEASE = 6;
-export const T_ROLE_START = 7;
-export const T_ROLE_END = 8;
+// 9 is T_VIOLATION, registered by check/violation.ts
 
 const lockName = (n: NameTable, id: number) => n.locks[id]?.name ?? `lock#${id}`;
 const ACQUIRE = ['spin_lock', 'read_lock', 'write_lock', 'mutex_lock'];
@@ -23,8 +22,6 @@ registerOps({
   [T_BLOCK]: { name: 'block', fmt: (a, b, n) => `blocks in ${ACQUIRE[b]}(${lockName(n, a)})` },
   [T_LOAD_ACQUIRE]: { name: 'load-acquire', fmt: (a, b) => `smp_load_acquire(@${a}) = ${b}` },
   [T_STORE_RELEASE]: { name: 'store-release', fmt: (a, b) => `smp_store_release(@${a}, ${b})` },
-  [T_ROLE_START]: { name: 'start', fmt: () => 'starts' },
-  [T_ROLE_END]: { name: 'end', fmt: () => 'ends' },
 });
 
 export { MODE_NAMES };

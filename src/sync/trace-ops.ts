@@ -1,6 +1,5 @@
 /** Trace op codes of the sync layer (1..31); the model uses 32 and up. */
 import { registerOps } from '../exec/trace.js';
-import { MODE_NAMES } from '../exec/task.js';
 import type { NameTable } from '../shm/arena.js';
 
 export const T_LOCK = 1;
@@ -24,4 +23,3 @@ registerOps({
   [T_STORE_RELEASE]: { name: 'store-release', fmt: (a, b) => `smp_store_release(@${a}, ${b})` },
 });
 
-export { MODE_NAMES };

@@ -8,7 +8,7 @@ import { POINT } from '../src/exec/op.js';
 import { kvmAccounts } from '../src/kvm/accounting.js';
 import { PAGE_SIZE, RET_PF_RETRY, SHRINK_BATCH } from '../src/kvm/constants.js';
 import { kvmMmuDoPageFault } from '../src/kvm/fault.js';
-import { type KvmConfig, KvmWorld, type MmuProtocol } from '../src/kvm/kvm.js';
+import { type KvmConfig, KvmWorld, type MmuProtocol, vcpuName } from '../src/kvm/kvm.js';
 import { kvmMmuLoad } from '../src/kvm/mmu.js';
 import { mmuShrinkCount, mmuShrinkScan } from '../src/kvm/shrinker.js';
 import { defineScenario, type Params } from '../src/scenario.js';
@@ -113,6 +113,7 @@ export default defineScenario<KvmWorld>({
   roles: {
     vcpu: {
       count: (p) => p.vms * p.vcpus,
+      name: (i, p) => vcpuName(p.vms, Math.floor(i / p.vcpus), i % p.vcpus),
       *run(w, self, p) {
         const vcpu = w.vcpus[self.index];
         yield* kvmMmuLoad(vcpu, false);

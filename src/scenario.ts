@@ -21,6 +21,8 @@ export interface VariantDef {
 export interface RoleDef<W> {
   /** How many instances of this role an execution runs. */
   count(p: Params, variant: string): number;
+  /** The task's name in traces and reports (default: role name + index). */
+  name?(index: number, p: Params): string;
   run(world: W, self: Task, p: Params, variant: string): Op<void>;
 }
 

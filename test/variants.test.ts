@@ -28,6 +28,18 @@ describe('shrinker-vs-fault in sim, fixed seeds', () => {
     expect(r.stats['vcpu.sp-zapped']).toBeGreaterThan(0); // make_mmu_pages_available really recycled pages
   });
 
+  it('several VMs: the shrinker visits each once per scan, moving it to the tail of vm_list', async () => {
+    const params = { ...sc.def.params, vms: 3, vcpus: 1, nrToScan: 1000 };
+    const clean = await run({ scenario: sc, variant: 'cache-lock', params, mode: 'sim', seed: 1, executions: 50, timeMs: null });
+    expect(clean.violation).toBeNull();
+    const bad = await run({ scenario: sc, variant: 'no-cache-lock', params, mode: 'sim', seed: 1, executions: 200, timeMs: null });
+    expect(bad.violation?.kind).toBe('cache-empty-under-lock');
+    // one scan that frees less than nr_to_scan visits vm0, vm1, vm2 in vm_list order, then stops
+    const moves = (bad.violation?.trace ?? []).filter((l) => l.op.startsWith('list_move_tail')).map((l) => l.op.match(/vm(\d)/)?.[1]);
+    for (let k = 1; k < moves.length; k++) expect(Number(moves[k])).toBe((Number(moves[k - 1]) + 1) % 3);
+    expect(moves.length).toBeGreaterThan(2);
+  });
+
   it('cache-lock frees cached pages and makes vCPUs wait on the cache mutex; removed frees nothing', async () => {
     const lock = await run({ scenario: sc, variant: 'cache-lock', params: sc.def.params, mode: 'sim', seed: 1, executions: 20, timeMs: null });
     expect(lock.stats['shrinker.shrinker-freed']).toBeGreaterThan(0);

@@ -43,7 +43,7 @@ export function instancesOf(s: ScenarioDef<unknown>, p: Params, variant: string)
   const out: Instance[] = [];
   for (const [role, def] of Object.entries(s.roles)) {
     const n = def.count(p, variant);
-    for (let index = 0; index < n; index++) out.push({ id: out.length, role, index, name: `${role}${index}` });
+    for (let index = 0; index < n; index++) out.push({ id: out.length, role, index, name: def.name?.(index, p) ?? `${role}${index}` });
   }
   return out;
 }

@@ -64,6 +64,11 @@ export const VM_N_USED = 4; // n_used_mmu_pages
 export const VM_N_MAX = 5; // n_max_mmu_pages
 const VM_WORDS = 6;
 
+/** "vcpu1", or "vm1.vcpu0" when there are several VMs. */
+export function vcpuName(vms: number, vm: number, vcpuIdx: number): string {
+  return vms > 1 ? `vm${vm}.vcpu${vcpuIdx}` : `vcpu${vcpuIdx}`;
+}
+
 export class Vcpu {
   readonly mmuMemoryCacheLock: Mutex;
   readonly mmuPteListDescCache: KvmMmuMemoryCache;
@@ -80,7 +85,7 @@ export class Vcpu {
     /** vcpu_idx within its VM. */
     readonly vcpuIdx: number,
   ) {
-    const name = world.config.vms > 1 ? `vm${kvm.id}.vcpu${vcpuIdx}` : `vcpu${vcpuIdx}`;
+    const name = vcpuName(world.config.vms, kvm.id, vcpuIdx);
     this.name = name;
     this.mmuMemoryCacheLock = new Mutex(arena, `${name}.mmu_memory_cache_lock`, '&vcpu->arch.mmu_memory_cache_lock');
     const cache = (field: string, pool: ObjectPool) => {

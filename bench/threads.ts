@@ -17,7 +17,7 @@ export async function benchThreads(seconds: number): Promise<string[]> {
       for (const variant of ['removed', 'cache-lock']) {
         for (const jitter of [DEFAULT_JITTER, { ...DEFAULT_JITTER, prob: 0 }]) {
           const p = { ...sc.def.params, faults };
-          const opts = { ...THREADS_DEFAULTS, jitter };
+          const opts = { ...THREADS_DEFAULTS, drive: { ...THREADS_DEFAULTS.drive, jitter } };
           await threads.execute(sc, p, variant, 0, opts); // warm up the pool and the workers' JIT
           let n = 0;
           let done = 0;

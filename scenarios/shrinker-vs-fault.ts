@@ -107,6 +107,8 @@ export default defineScenario<KvmWorld>({
       summary: 'mutex_lock instead of mutex_trylock, under kvm_lock',
     },
   },
+  // About 70 steps per fault in practice; far beyond that is a livelock.
+  maxSteps: (p) => 10_000_000 + 2_000 * p.vms * p.vcpus * p.faults,
   setup(arena, p, variant) {
     return new KvmWorld(arena, config(p), PROTOCOLS[variant]);
   },

@@ -38,6 +38,8 @@ export interface ScenarioDef<W = unknown> {
   /** Lay the model out in the arena; deterministic, also called in every worker. */
   setup(arena: Arena, p: Params, variant: string): W;
   roles: Record<string, RoleDef<W>>;
+  /** sim: scheduling steps after which an execution counts as a livelock (default 20,000,000). */
+  maxSteps?(p: Params): number;
   /** Final arbiter once every role has ended; `step` is the last step of the execution. */
   check?(world: W, p: Params, variant: string, step: number): Violation | null;
   /** Lines summarising the run's statistics, in kernel terms. */

@@ -54,6 +54,7 @@ describe('mmu-stress CLI', () => {
     const r = cli('run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--executions', '20');
     expect(r.code).toBe(0);
     expect(r.out).toContain('observed ok (as expected)');
+    expect(r.out).not.toMatch(/^replay:/m);
   });
 
   it('the text report of a violation ends with the replay command', () => {
@@ -78,6 +79,8 @@ describe('mmu-stress CLI', () => {
     expectBadInput(cli('run', 'shrinker-vs-fault', '--time', 'soon'), /--time must be a duration/);
     expectBadInput(cli('run', 'shrinker-vs-fault', '--param', 'levels=3'), /levels must be 4 or 5/);
     expectBadInput(cli('run', 'shrinker-vs-fault', '--param', 'bogus=1'), /no parameter 'bogus'/);
+    expectBadInput(cli('run', 'shrinker-vs-fault', '--param', 'faults=0x10'), /must be a decimal number/);
+    expectBadInput(cli('run', 'shrinker-vs-fault', '--mode', 'threads', '--watchdog', '1ms'), /--watchdog must be at least 1s/);
     expectBadInput(cli('run', 'shrinker-vs-fault', '--frobnicate'), /unknown flag --frobnicate/);
     expectBadInput(cli('run'), /needs one scenario/);
     expectBadInput(cli('launch'), /unknown command 'launch'/);

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
-import { ThreadsExecutor } from '../src/exec/threads.js';
+import { THREADS_DEFAULTS, ThreadsExecutor } from '../src/exec/threads.js';
 import { loadScenario } from '../src/scenarios.js';
 
 const abba = await loadScenario(join(import.meta.dirname, 'fixtures', 'abba.ts'));
@@ -19,10 +19,23 @@ describe('deadlock', () => {
   afterAll(() => threads.close());
 
   it('threads: the watchdog finds the cycle and stops the workers', async () => {
-    const r = await run({ scenario: abba, variant: 'abba', params: abba.def.params, mode: 'threads', seed: 1, executions: 20, timeMs: null, threads });
+    // A long watchdog: only the cycle detection can report this in time.
+    const threadsOptions = { ...THREADS_DEFAULTS, watchdogMs: 600_000 };
+    const r = await run({ scenario: abba, variant: 'abba', params: abba.def.params, mode: 'threads', seed: 1, executions: 20, timeMs: null, threads, threadsOptions });
     expect(r.harnessError).toBeNull();
     expect(r.violation?.kind).toBe('deadlock');
+    expect(r.violation?.message).toMatch(/ab0 -> ba0|ba0 -> ab0/);
     expect(r.violation?.details.join('\n')).toMatch(/waits for lock_[ab] held by/);
+  });
+
+  it('threads: a long execution that keeps making progress is not stopped by a short watchdog', async () => {
+    const sc = await loadScenario('shrinker-vs-fault');
+    const threadsOptions = { ...THREADS_DEFAULTS, watchdogMs: 1000 };
+    const params = { ...sc.def.params, faults: 20000 };
+    const r = await run({ scenario: sc, variant: 'cache-lock', params, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads, threadsOptions });
+    expect(r.harnessError).toBeNull();
+    expect(r.observed).toBe('ok');
+    expect(r.stats['vcpu.faults']).toBeGreaterThanOrEqual(2 * 20000);
   });
 
   it('threads: a role that throws becomes a harness error, and the pool still works after it', async () => {

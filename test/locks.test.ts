@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
-import { ThreadsExecutor } from '../src/exec/threads.js';
+import { THREADS_DEFAULTS, ThreadsExecutor } from '../src/exec/threads.js';
 import { type LoadedScenario, loadScenario } from '../src/scenarios.js';
 import { Mutex, mutexTrylock, mutexUnlock, RwLock, readLock, readUnlock, writeLock } from '../src/sync/index.js';
 import { runOp, solo } from './helpers.js';
@@ -22,6 +22,18 @@ describe('locks under real worker threads', () => {
       expect(r.stats['writer.increments']).toBe(3 * 2 * 20000);
     });
   }
+
+  it('every unlock wakes its futex waiters: no wait outlives a release (strict wake-ups, long waits)', async () => {
+    const sc = await fixture();
+    const threadsOptions = { ...THREADS_DEFAULTS, drive: { ...THREADS_DEFAULTS.drive, spinsBeforeWait: 0, futexWaitMs: 500, strictWakeups: true } };
+    for (const variant of ['mutex', 'rwlock']) {
+      const params = { writers: 2, readers: variant === 'rwlock' ? 1 : 0, iterations: 3000 };
+      const r = await run({ scenario: sc, variant, params, mode: 'threads', seed: 1, executions: 2, timeMs: null, threads, threadsOptions });
+      expect(r.harnessError).toBeNull();
+      expect(r.violation).toBeNull();
+      expect(r.stats['writer.futex-waits']).toBeGreaterThan(0); // the waits really happened
+    }
+  });
 
   it('without a lock the same loop loses updates (the test can fail)', async () => {
     const sc = await fixture();
@@ -60,6 +72,19 @@ describe('locks in sim', () => {
     expect(runOp(mutexTrylock(m))).toBe(false);
     runOp(mutexUnlock(m));
     expect(runOp(mutexTrylock(m))).toBe(true);
+  });
+
+  it('a waiting writer makes new readers queue behind it (no writer starvation)', () => {
+    const { world: l } = solo((a) => new RwLock(a, 'rw'));
+    runOp(readLock(l));
+    const w = writeLock(l);
+    w.next();
+    expect(w.next().value).toBe(l.id); // the writer waits for the reader...
+    const r2 = readLock(l);
+    r2.next();
+    expect(r2.next().value).toBe(l.id); // ...and a new reader waits behind the writer
+    runOp(readUnlock(l));
+    expect(runOp(w)).toBeUndefined();
   });
 
   it('write_lock blocks while a reader holds the rwlock; read_lock does not', () => {

@@ -7,7 +7,7 @@ import { loadScenario } from '../src/scenarios.js';
 
 async function trace(variant: string, seed: number, strategy: Strategy = new RandomStrategy()) {
   const sc = await loadScenario('shrinker-vs-fault');
-  const r = simExecution(sc.def, { ...sc.def.params, faults: 30 }, variant, seed, strategy, { maxSteps: 1e7, traceLines: 100000 });
+  const r = simExecution(sc.def, { ...sc.def.params, faults: 30 }, variant, seed, strategy, { traceLines: 100000, keepTrace: true });
   return r;
 }
 
@@ -18,6 +18,8 @@ describe('sim determinism', () => {
     expect(a.schedule?.choices.length).toBeGreaterThan(100);
     expect(b.schedule).toEqual(a.schedule);
     expect(b.steps).toBe(a.steps);
+    expect(a.trace?.length).toBeGreaterThan(500);
+    expect(JSON.stringify(b.trace)).toBe(JSON.stringify(a.trace));
     expect(JSON.stringify(b.stats)).toBe(JSON.stringify(a.stats));
   });
 
@@ -33,6 +35,7 @@ describe('sim determinism', () => {
     const a = await trace('cache-lock', 1);
     const b = await trace('cache-lock', 2);
     expect(b.schedule?.choices).not.toEqual(a.schedule?.choices);
+    expect(JSON.stringify(b.trace)).not.toBe(JSON.stringify(a.trace));
   });
 
   it('replaying the recorded choices reproduces the execution', async () => {

@@ -29,21 +29,22 @@ describe('shrinker-vs-fault in sim, fixed seeds', () => {
   });
 
   it('several VMs: the shrinker visits each once per scan, moving it to the tail of vm_list', async () => {
-    const params = { ...sc.def.params, vms: 3, vcpus: 1, nrToScan: 1000 };
+    // nr_to_scan 1: a scan stops at the first VM it frees from, so the next scan must start at the next VM
+    const params = { ...sc.def.params, vms: 3, vcpus: 1, nrToScan: 1 };
     const clean = await run({ scenario: sc, variant: 'cache-lock', params, mode: 'sim', seed: 1, executions: 50, timeMs: null });
     expect(clean.violation).toBeNull();
     const bad = await run({ scenario: sc, variant: 'no-cache-lock', params, mode: 'sim', seed: 1, executions: 200, timeMs: null });
     expect(bad.violation?.kind).toBe('cache-empty-under-lock');
-    // one scan that frees less than nr_to_scan visits vm0, vm1, vm2 in vm_list order, then stops
     const moves = (bad.violation?.trace ?? []).filter((l) => l.op.startsWith('list_move_tail')).map((l) => l.op.match(/vm(\d)/)?.[1]);
     for (let k = 1; k < moves.length; k++) expect(Number(moves[k])).toBe((Number(moves[k - 1]) + 1) % 3);
-    expect(moves.length).toBeGreaterThan(2);
+    expect(new Set(moves).size).toBe(3);
   });
 
   it('cache-lock frees cached pages and makes vCPUs wait on the cache mutex; removed frees nothing', async () => {
     const lock = await run({ scenario: sc, variant: 'cache-lock', params: sc.def.params, mode: 'sim', seed: 1, executions: 20, timeMs: null });
     expect(lock.stats['shrinker.shrinker-freed']).toBeGreaterThan(0);
-    expect(lock.summary.join('\n')).toMatch(/vCPUs waited on mmu_memory_cache_lock \d+ times/);
+    expect(lock.stats['vcpu.waits:&vcpu->arch.mmu_memory_cache_lock']).toBeGreaterThan(0);
+    expect(lock.summary.join('\n')).toMatch(/vCPUs waited on mmu_memory_cache_lock [1-9]\d* times/);
     const removed = await run({ scenario: sc, variant: 'removed', params: sc.def.params, mode: 'sim', seed: 1, executions: 20, timeMs: null });
     expect(removed.stats['shrinker.shrinker-freed']).toBeUndefined();
   });
@@ -61,8 +62,9 @@ describe('shrinker-vs-fault on real threads', () => {
         params: sc.def.params,
         mode: 'threads',
         seed: 1,
+        // a clean variant runs 200 executions or 3 s; a violating one must be caught, however long it takes
         executions: v.expect === 'ok' ? 200 : 5000,
-        timeMs: v.expect === 'ok' ? 3000 : 60_000,
+        timeMs: v.expect === 'ok' ? 3000 : null,
         threads,
       });
       expect(r.harnessError).toBeNull();

@@ -16,24 +16,27 @@ export function checkCacheEmptyUnderLock(t: Task, mc: KvmMmuMemoryCache, site: s
   if (!spinning) return; // a WARN, but not under the lock: counted, not a violation
   const h = mc.history();
   const lockName = `${lockLabel(spinning.lock)} (${MODE_NAMES[spinning.mode]})`;
+  const cacheLock = mc.guardedBy >= 0 ? lockLabel(mc.guardedBy) : "the vCPU's cache mutex";
+  // Only an emptying after the last topup explains this; an older one does not.
+  const emptiedSince = h.lastEmptied && (!h.lastTopup || h.lastEmptied.step > h.lastTopup.step) ? h.lastEmptied : null;
   const details = [
     `WARN_ON(!mc->nobjs) in kvm_mmu_memory_cache_alloc(), called from ${site}(): falls back to GFP_ATOMIC`,
     h.lastTopup
       ? `last topup of ${mc.field}: step ${h.lastTopup.step}, ${h.lastTopup.from} -> ${h.lastTopup.to} objects (mmu_topup_memory_caches)`
       : `${mc.field} was never topped up in this execution`,
-    h.lastEmptied
-      ? `emptied at step ${h.lastEmptied.step} by ${taskLabel(h.lastEmptied.by)}: freed ${h.lastEmptied.count} objects` +
-        ` (kvm_mmu_empty_memory_cache), ${h.lastEmptied.heldCacheLock ? 'holding' : 'WITHOUT holding'} ${mc.guardedBy >= 0 ? lockLabel(mc.guardedBy) : "the vCPU's cache mutex"}`
-      : `nobody emptied it: the topup minimum was too small for this fault`,
+    emptiedSince
+      ? `emptied at step ${emptiedSince.step} by ${taskLabel(emptiedSince.by)}: freed ${emptiedSince.count} objects` +
+        ` (kvm_mmu_empty_memory_cache), ${emptiedSince.heldCacheLock ? 'holding' : 'WITHOUT holding'} ${cacheLock}`
+      : 'nobody emptied it since the topup: the topup minimum was too small for this fault',
     `allocations from it since that topup: ${h.allocsSinceTopup}`,
     `${mc.owner} holds: ${heldLocks(t).join(', ')}`,
   ];
-  if (h.lastEmptied && h.lastTopup && h.lastEmptied.step > h.lastTopup.step && mc.guardedBy >= 0) {
-    const cacheLock = t.held.find((x) => x.lock === mc.guardedBy);
+  if (emptiedSince && h.lastTopup && mc.guardedBy >= 0) {
+    const held = t.held.find((x) => x.lock === mc.guardedBy);
     details.push(
-      cacheLock
-        ? `${lockLabel(mc.guardedBy)} was taken at step ${cacheLock.step}: ${cacheLock.step > h.lastTopup.step ? 'AFTER the topup, so the shrinker could empty the cache in between' : 'before the topup'}`
-        : `${mc.owner} does not hold ${lockLabel(mc.guardedBy)}`,
+      held
+        ? `${cacheLock} was taken at step ${held.step}: ${held.step > h.lastTopup.step ? 'AFTER the topup, so the shrinker could empty the cache in between' : 'before the topup'}`
+        : `${mc.owner} does not hold ${cacheLock}`,
     );
   }
   reportViolation(

@@ -33,17 +33,31 @@ export function waitGraph(i32: Int32Array, names: NameTable, blockedOn: ArrayLik
     const who = hs.length ? hs.map((h) => names.tasks[h]).join(', ') : 'nobody (it was released; the waiter was not woken)';
     lines.push(`${names.tasks[t]} waits for ${names.locks[lock].name} held by ${who}`);
   }
-  // Follow waits-for edges from each blocked task looking for a cycle.
-  for (const start of next.keys()) {
-    const path: number[] = [];
-    let t: number | undefined = start;
-    while (t !== undefined && !path.includes(t)) {
-      path.push(t);
-      t = next.get(t)?.[0];
+  return { lines, cycle: findCycle(next) };
+}
+
+/** A cycle in the waits-for graph (task -> every holder of the lock it waits on), by depth-first search. */
+function findCycle(next: Map<number, number[]>): number[] | null {
+  const done = new Set<number>();
+  const path: number[] = [];
+  const visit = (t: number): number[] | null => {
+    const at = path.indexOf(t);
+    if (at >= 0) return path.slice(at);
+    if (done.has(t)) return null;
+    path.push(t);
+    for (const h of next.get(t) ?? []) {
+      const c = visit(h);
+      if (c) return c;
     }
-    if (t !== undefined) return { lines, cycle: path.slice(path.indexOf(t)) };
+    path.pop();
+    done.add(t);
+    return null;
+  };
+  for (const t of next.keys()) {
+    const c = visit(t);
+    if (c) return c;
   }
-  return { lines, cycle: null };
+  return null;
 }
 
 export function deadlockViolation(g: WaitGraph, names: NameTable, step: number, how: string): Violation {

@@ -7,9 +7,8 @@ export function resolveParams(s: ScenarioDef<unknown>, pairs: string[], vcpus: s
   const known = Object.keys(s.params);
   const set = (k: string, v: string, from: string) => {
     if (!known.includes(k)) throw new BadInput(`${from}: scenario '${s.name}' has no parameter '${k}'; valid: ${known.join(', ')}`);
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new BadInput(`${from}: '${k}' must be a number, not '${v}'`);
-    p[k] = n;
+    if (!/^-?\d+(\.\d+)?$/.test(v)) throw new BadInput(`${from}: '${k}' must be a decimal number, not '${v}'`);
+    p[k] = Number(v);
   };
   for (const pair of pairs) {
     const eq = pair.indexOf('=');

@@ -44,6 +44,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (tasks > MAX_TASKS) throw new BadInput(`${tasks} role instances; at most ${MAX_TASKS}`);
   const jitter = { ...DEFAULT_JITTER, prob: flag(a, 'jitter') === undefined ? DEFAULT_JITTER.prob : fraction('jitter', flag(a, 'jitter') as string) };
   const watchdogMs = flag(a, 'watchdog') === undefined ? THREADS_DEFAULTS.watchdogMs : duration('watchdog', flag(a, 'watchdog') as string);
+  if (watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long no thread may make progress), not '${flag(a, 'watchdog')}'`);
 
   const threads = mode === 'threads' ? new ThreadsExecutor() : undefined;
   let r: Awaited<ReturnType<typeof run>>;
@@ -57,14 +58,22 @@ export async function runCommand(argv: string[]): Promise<number> {
       executions,
       timeMs: timeMs ?? (mode === 'threads' && executions === null ? 10_000 : null),
       threads,
-      threadsOptions: { ...THREADS_DEFAULTS, jitter, watchdogMs },
+      threadsOptions: { ...THREADS_DEFAULTS, drive: { ...THREADS_DEFAULTS.drive, jitter }, watchdogMs },
     });
   } finally {
     await threads?.close();
   }
-  const replay = r.violation ? replayCommand(sc, r, r.violation.seed ?? seed) : null;
-  if (r.violation) r.violation.replay = replay ?? undefined;
+  let replay: string | null = null;
+  let explore: string | null = null;
+  if (r.violation) {
+    const vseed = r.violation.seed ?? seed;
+    const threadFlags = ['jitter', 'watchdog'].filter((f) => flag(a, f) !== undefined).map((f) => `--${f} ${flag(a, f)}`);
+    replay = replayCommand(sc, r, vseed, mode === 'threads' ? threadFlags : []);
+    // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
+    if (mode === 'threads') explore = replayCommand(sc, r, vseed, [], 'sim').replace('--executions 1', '--executions 1000');
+    r.violation.replay = replay;
+  }
   if (a.flags.has('json')) process.stdout.write(`${JSON.stringify(runJson(r, replay), null, 2)}\n`);
-  else process.stdout.write(`${runText(r, replay)}\n`);
+  else process.stdout.write(`${runText(r, replay, explore)}\n`);
   return r.harnessError ? 3 : r.violation ? 1 : 0;
 }

@@ -5,10 +5,10 @@
  * times, then futex-waits on exactly the word and value the lock saw, with a bounded
  * timeout so that a stop request or a lost wake-up can never hang it.
  */
+import { STATE, WAITERS } from '../sync/lock-word.js';
 import { CTL_SLEEP, CTL_STOP } from './frame.js';
 import { blocked, type Op, POINT } from './op.js';
-import type { Rng } from './task.js';
-import { WAITERS } from '../sync/lock-word.js';
+import type { Rng, Task } from './task.js';
 
 export interface Jitter {
   /** Probability of a jitter at each op boundary (0 = none). */
@@ -19,18 +19,30 @@ export interface Jitter {
   sleepFraction: number;
 }
 
-export const DEFAULT_JITTER: Jitter = { prob: 0.03, spin: 2000, sleepFraction: 0.01 };
+export interface DriveOptions {
+  jitter: Jitter;
+  /** Retries of a taken lock before futex-waiting: spinning only pays while runnable threads <= cores. */
+  spinsBeforeWait: number;
+  /** Bound of one futex wait. */
+  futexWaitMs: number;
+  /**
+   * A futex wait that times out although the lock word changed meanwhile means an
+   * unlock did not notify: counted always; with `strictWakeups` it fails the run
+   * (for the harness's own tests, with a long futexWaitMs).
+   */
+  strictWakeups: boolean;
+}
 
-/** Retries of a taken lock before futex-waiting: spinning only pays while runnable threads <= cores. */
-const SPINS_BEFORE_WAIT = 1000;
-const WAIT_MS = 2;
+export const DEFAULT_JITTER: Jitter = { prob: 0.03, spin: 2000, sleepFraction: 0.01 };
+export const DRIVE_DEFAULTS: DriveOptions = { jitter: DEFAULT_JITTER, spinsBeforeWait: 1000, futexWaitMs: 2, strictWakeups: false };
 
 let sink = 0;
 
 export type DriveEnd = 'done' | 'stopped';
 
-export function drive(gen: Op, i32: Int32Array, ctl: number, blockedWord: number, jitter: Jitter, jr: Rng): DriveEnd {
+export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWord: number, o: DriveOptions, jr: Rng): DriveEnd {
   const stop = ctl + CTL_STOP;
+  const jitter = o.jitter;
   let spins = 0;
   let r = gen.next();
   while (!r.done) {
@@ -41,14 +53,19 @@ export function drive(gen: Op, i32: Int32Array, ctl: number, blockedWord: number
         if (jr() < jitter.sleepFraction) Atomics.wait(i32, ctl + CTL_SLEEP, 0, 0.02 + jr() * 0.2);
         else for (let k = Math.floor(jr() * jitter.spin); k > 0; k--) sink = (sink + k) | 0;
       }
-    } else if (++spins > SPINS_BEFORE_WAIT) {
+    } else if (++spins > o.spinsBeforeWait) {
       spins = 0;
-      const { word, value } = blocked;
+      const { lock, value } = blocked;
       Atomics.store(i32, blockedWord, r.value + 1);
-      Atomics.add(i32, word + WAITERS, 1);
-      Atomics.wait(i32, word, value, WAIT_MS);
-      Atomics.sub(i32, word + WAITERS, 1);
+      Atomics.add(i32, lock + WAITERS, 1);
+      const how = Atomics.wait(i32, lock + STATE, value, o.futexWaitMs);
+      Atomics.sub(i32, lock + WAITERS, 1);
       Atomics.store(i32, blockedWord, 0);
+      t.count('futex-waits');
+      if (how === 'timed-out' && Atomics.load(i32, lock + STATE) !== value) {
+        t.count('futex-lost-wakeups');
+        if (o.strictWakeups) throw new Error(`lost wake-up: lock ${r.value} changed during a ${o.futexWaitMs} ms futex wait and nobody notified`);
+      }
     }
     r = gen.next();
   }

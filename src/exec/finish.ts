@@ -1,6 +1,9 @@
-/** Checks that end every execution, in both executors. */
+/** What ends every execution, in both executors. */
 import { heldLocks, mainViolation, type Violation } from '../check/violation.js';
+import type { Params, ScenarioDef } from '../scenario.js';
+import { CTL_SEQ, type Frame } from './frame.js';
 import type { Task } from './task.js';
+import { mergeTraces } from './trace.js';
 
 /** A role that returns while still holding locks. */
 export function heldAtExit(t: Task): Violation | null {
@@ -11,4 +14,31 @@ export function heldAtExit(t: Task): Violation | null {
     role: t.role,
     locksHeld: heldLocks(t),
   };
+}
+
+/** The last step of the execution so far. */
+export function lastStep(frame: Frame<unknown>): number {
+  return Atomics.load(frame.arena.i32, frame.ctl + CTL_SEQ);
+}
+
+/**
+ * Close an execution: without a violation so far, the scenario's final check decides;
+ * a violation gets its seed and the merged trace of every thread up to its step.
+ */
+export function closeExecution<W>(
+  s: ScenarioDef<W>,
+  frame: Frame<W>,
+  p: Params,
+  variant: string,
+  seed: number,
+  found: Violation | null,
+  traceLines: number,
+): Violation | null {
+  const end = lastStep(frame as Frame<unknown>);
+  const v = found ?? s.check?.(frame.world, p, variant, end) ?? null;
+  if (v) {
+    v.seed = seed;
+    v.trace = mergeTraces(frame.rings, frame.arena.names, v.step || end, traceLines);
+  }
+  return v;
 }

@@ -45,6 +45,8 @@ export function instancesOf(s: ScenarioDef<unknown>, p: Params, variant: string)
     const n = def.count(p, variant);
     for (let index = 0; index < n; index++) out.push({ id: out.length, role, index, name: def.name?.(index, p) ?? `${role}${index}` });
   }
+  // Reader masks and lock owners hold task ids in one Int32 word.
+  if (out.length > MAX_TASKS) throw new Error(`${s.name}: ${out.length} role instances; at most ${MAX_TASKS}`);
   return out;
 }
 

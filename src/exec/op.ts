@@ -10,5 +10,8 @@ export const POINT = -1;
 
 export type Op<T = void> = Generator<number, T, void>;
 
-/** Set just before a lock yields its id. Executors read it right away (one thread each). */
-export const blocked = { word: 0, value: 0 };
+/**
+ * Set just before a lock yields its id: the lock's first word (its state word) and
+ * the value seen there. Executors read it right away (one thread each).
+ */
+export const blocked = { lock: 0, value: 0 };

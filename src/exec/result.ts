@@ -1,6 +1,7 @@
 /** What one execution produced, whichever executor ran it. */
 import type { Violation } from '../check/violation.js';
 import type { Schedule } from './strategy.js';
+import type { TraceLine } from './trace.js';
 
 export interface ExecutionResult {
   seed: number;
@@ -11,6 +12,8 @@ export interface ExecutionResult {
   steps: number;
   /** sim only: generator resumes the scheduler made (every op boundary, blocked retries included). */
   scheduled?: number;
+  /** sim with keepTrace: every op still in the trace rings, in order. */
+  trace?: TraceLine[];
   /** sim only: the choices that replay this execution. */
   schedule?: Schedule;
   /** The harness itself failed (a worker crashed, a hang it could not explain). */

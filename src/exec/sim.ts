@@ -6,21 +6,24 @@
 import { deadlockViolation, waitGraph } from '../check/deadlock.js';
 import { mainViolation, setNames, type Violation } from '../check/violation.js';
 import type { Params, ScenarioDef } from '../scenario.js';
-import { heldAtExit } from './finish.js';
-import { CTL_SEQ, newFrame } from './frame.js';
+import { closeExecution, heldAtExit, lastStep } from './finish.js';
+import { type Frame, newFrame } from './frame.js';
 import { addStats, type ExecutionResult } from './result.js';
 import type { Strategy } from './strategy.js';
 import { type ExecHooks, setCurrent, Task, taskRng } from './task.js';
-import { mergeTraces } from './trace.js';
+import { mergeTraces, RING_ENTRIES } from './trace.js';
 
 export interface SimOptions {
-  /** An execution that takes more scheduling steps than this is reported as a livelock. */
-  maxSteps: number;
   /** How many trace lines a violation carries. */
   traceLines: number;
+  /** Return the whole trace still in the rings, violation or not (for tests). */
+  keepTrace?: boolean;
 }
 
-export const SIM_DEFAULTS: SimOptions = { maxSteps: 20_000_000, traceLines: 40 };
+export const SIM_DEFAULTS: SimOptions = { traceLines: 40 };
+
+/** Scheduling steps after which an execution is a livelock, unless the scenario says otherwise. */
+const DEFAULT_MAX_STEPS = 20_000_000;
 
 export function simExecution<W>(
   s: ScenarioDef<W>,
@@ -54,7 +57,8 @@ export function simExecution<W>(
   const choices: number[] = [];
   const runnable = new Int32Array(n);
   let live = n;
-  const seq = () => Atomics.load(frame.arena.i32, frame.ctl + CTL_SEQ);
+  const seq = () => lastStep(frame as Frame<unknown>);
+  const maxSteps = s.maxSteps?.(p) ?? DEFAULT_MAX_STEPS;
 
   while (live > 0 && violation === null) {
     let m = 0;
@@ -85,18 +89,21 @@ export function simExecution<W>(
     } else if (r.value >= 0) {
       blockedOn[k] = r.value;
     }
-    if (steps > opts.maxSteps && violation === null) {
-      violation = mainViolation('invariant', `livelock: the execution did not finish within ${opts.maxSteps} steps`, [], seq());
+    if (steps > maxSteps && violation === null) {
+      violation = mainViolation('invariant', `livelock: the execution did not finish within ${maxSteps} scheduling steps`, [], seq());
     }
   }
 
-  if (violation === null && s.check) violation = s.check(frame.world, p, variant, seq());
-  const v = violation as Violation | null;
-  if (v) {
-    v.seed = seed;
-    v.trace = mergeTraces(frame.rings, names, v.step || seq(), opts.traceLines);
-  }
+  const v = closeExecution(s, frame, p, variant, seed, violation, opts.traceLines);
   const stats: ExecutionResult['stats'] = {};
   for (const t of tasks) addStats(stats, t.role, t.stats);
-  return { seed, violation: v, stats, steps: seq(), scheduled: steps, schedule: { seed, strategy: strategy.name, choices } };
+  return {
+    seed,
+    violation: v,
+    stats,
+    steps: seq(),
+    scheduled: steps,
+    schedule: { seed, strategy: strategy.name, choices },
+    trace: opts.keepTrace ? mergeTraces(frame.rings, names, seq(), frame.rings.length * RING_ENTRIES) : undefined,
+  };
 }

@@ -25,7 +25,7 @@ export interface ExecHooks {
   /** Clock for wait statistics: scheduled steps in sim, microseconds in threads. */
   readonly clockUnit: 'steps' | 'us';
   clock(): number;
-  /** A lock word changed: let the tasks blocked on it try again. */
+  /** Lock `lock` (first word `word`) was released: let the tasks blocked on it try again. */
   wake(lock: number, word: number): void;
   /** An oracle found a violation; the first one of an execution wins. */
   report(v: Violation): void;

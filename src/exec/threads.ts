@@ -10,22 +10,24 @@ import { deadlockViolation, waitGraph } from '../check/deadlock.js';
 import { setNames, type Violation } from '../check/violation.js';
 import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
-import { DEFAULT_JITTER, type Jitter } from './drive.js';
-import { CTL_SEQ, CTL_STOP, newFrame, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
+import { DRIVE_DEFAULTS, type DriveOptions } from './drive.js';
+import { closeExecution, lastStep } from './finish.js';
+import { CTL_STOP, type Frame, newFrame, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
 import { addStats, type ExecutionResult } from './result.js';
-import { mergeTraces } from './trace.js';
 import type { RoleResult, RoleTask } from './worker.js';
 
 const WORKER = fileURLToPath(new URL('../../workers/role-worker.mjs', import.meta.url));
 
 export interface ThreadsOptions {
-  jitter: Jitter;
-  /** An execution still running after this long is stopped by the watchdog. */
+  drive: DriveOptions;
+  /** An execution in which no thread makes an op for this long is stopped and explained. */
   watchdogMs: number;
+  /** An execution still running after this long is stopped, progress or not. */
+  maxExecutionMs: number;
   traceLines: number;
 }
 
-export const THREADS_DEFAULTS: ThreadsOptions = { jitter: DEFAULT_JITTER, watchdogMs: 20_000, traceLines: 40 };
+export const THREADS_DEFAULTS: ThreadsOptions = { drive: DRIVE_DEFAULTS, watchdogMs: 20_000, maxExecutionMs: 600_000, traceLines: 40 };
 
 /** After asking workers to stop, how long they get before the pool is torn down. */
 const STOP_GRACE_MS = 5_000;
@@ -68,51 +70,67 @@ export class ThreadsExecutor {
         params: p,
         instance: inst.id,
         seed,
-        jitter: opts.jitter,
+        drive: opts.drive,
         startTimeoutMs: Math.min(opts.watchdogMs, 10_000),
       };
       return pool.run(job) as Promise<RoleResult>;
     });
 
-    const seq = () => Atomics.load(i32, frame.ctl + CTL_SEQ);
+    const seq = () => lastStep(frame as Frame<unknown>);
+    const stop = (why: number) => Atomics.compareExchange(i32, frame.ctl + CTL_STOP, 0, why) === 0;
+    const blockedOn = () => frame.instances.map((i) => Atomics.load(i32, frame.blocked + i.id) - 1);
     let watchdogFinding: Violation | null = null;
     let watchdogNote: string | null = null;
     let lastCycle = '';
     const started = Date.now();
-    const blockedOn = () => frame.instances.map((i) => Atomics.load(i32, frame.blocked + i.id) - 1);
+    let progressAt = started;
+    let progressSeq = seq();
     const tick = setInterval(() => {
+      const now = Date.now();
       const g = waitGraph(i32, names, blockedOn());
       const cycle = g.cycle?.join(',') ?? '';
-      // A cycle seen on two ticks in a row is a deadlock, not a passing wait.
-      if (cycle && cycle === lastCycle && watchdogFinding === null) {
-        if (Atomics.compareExchange(i32, frame.ctl + CTL_STOP, 0, STOP_VIOLATION) === 0) {
-          watchdogFinding = deadlockViolation(g, names, seq(), 'threads: the same wait-for cycle on two watchdog ticks');
-        }
+      // A wait-for cycle seen on two ticks in a row is a deadlock, not a passing wait.
+      if (cycle && cycle === lastCycle && stop(STOP_VIOLATION)) {
+        watchdogFinding = deadlockViolation(g, names, seq(), 'threads: the same wait-for cycle on two watchdog ticks');
       }
       lastCycle = cycle;
-      if (Date.now() - started > opts.watchdogMs && Atomics.compareExchange(i32, frame.ctl + CTL_STOP, 0, STOP_WATCHDOG) === 0) {
-        if (g.lines.length > 0) watchdogFinding = deadlockViolation(g, names, seq(), `threads: still blocked after ${opts.watchdogMs} ms`);
-        else watchdogNote = `execution still running after ${opts.watchdogMs} ms with no thread blocked on a lock`;
+      if (seq() !== progressSeq) {
+        progressSeq = seq();
+        progressAt = now;
+      } else if (now - progressAt > opts.watchdogMs && stop(STOP_WATCHDOG)) {
+        // No op anywhere for a whole watchdog period: stuck.
+        if (g.lines.length > 0) watchdogFinding = deadlockViolation(g, names, seq(), `threads: no progress for ${opts.watchdogMs} ms`);
+        else watchdogNote = `no op in ${opts.watchdogMs} ms and no thread blocked on a lock: a role is stuck outside the model`;
+      }
+      if (now - started > opts.maxExecutionMs && stop(STOP_WATCHDOG)) {
+        watchdogNote = `execution still running after ${opts.maxExecutionMs} ms (a livelock, or parameters too large for one execution)`;
       }
     }, WATCHDOG_TICK_MS);
 
     let results: PromiseSettledResult<RoleResult>[];
     try {
+      // Workers that ignore a stop request for STOP_GRACE_MS are torn down with the pool.
       const all = Promise.allSettled(jobs);
-      let hardTimer: NodeJS.Timeout | undefined;
-      const hard = new Promise<null>((res) => {
-        hardTimer = setTimeout(() => res(null), opts.watchdogMs + STOP_GRACE_MS);
+      let graceTimer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<null>((res) => {
+        const check = setInterval(() => {
+          if (Atomics.load(i32, frame.ctl + CTL_STOP) !== 0 && graceTimer === undefined) {
+            graceTimer = setTimeout(() => res(null), STOP_GRACE_MS);
+          }
+        }, WATCHDOG_TICK_MS);
+        all.finally(() => clearInterval(check));
       });
-      const r = await Promise.race([all, hard]);
-      clearTimeout(hardTimer);
+      const r = await Promise.race([all, stuck]);
+      clearTimeout(graceTimer);
       if (r === null) {
-        await this.close(); // workers that ignore the stop request are terminated
+        const blockedLines = waitGraph(i32, names, blockedOn()).lines.join('; ') || 'none';
+        await this.close();
         return {
           seed,
           violation: null,
           stats: {},
           steps: seq(),
-          harnessError: `workers did not stop within ${STOP_GRACE_MS} ms of the watchdog; blocked: ${waitGraph(i32, names, blockedOn()).lines.join('; ') || 'none'}`,
+          harnessError: `workers did not stop within ${STOP_GRACE_MS} ms of being asked (${watchdogNote ?? 'violation found'}); blocked: ${blockedLines}`,
         };
       }
       results = r;
@@ -136,12 +154,6 @@ export class ThreadsExecutor {
     });
     if (errors.length > 0) return { seed, violation: null, stats, steps: seq(), harnessError: errors.join('\n') };
     if (violation === null && watchdogNote) return { seed, violation: null, stats, steps: seq(), harnessError: watchdogNote };
-    if (violation === null && s.check) violation = s.check(frame.world, p, variant, seq());
-    const v = violation as Violation | null;
-    if (v) {
-      v.seed = seed;
-      v.trace = mergeTraces(frame.rings, names, v.step || seq(), opts.traceLines);
-    }
-    return { seed, violation: v, stats, steps: seq() };
+    return { seed, violation: closeExecution(s, frame, p, variant, seed, violation, opts.traceLines), stats, steps: seq() };
   }
 }

@@ -8,11 +8,11 @@ import { setNames, type Violation } from '../check/violation.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { importScenario } from '../scenarios.js';
 import { Arena, type Layout } from '../shm/arena.js';
-import { drive, type Jitter } from './drive.js';
+import { type DriveOptions, drive } from './drive.js';
 import { heldAtExit } from './finish.js';
 import { buildFrame, CTL_ARRIVED, CTL_STOP, STOP_ERROR, STOP_VIOLATION } from './frame.js';
 import { type ExecHooks, setCurrent, Task, taskRng } from './task.js';
-import { WAITERS } from '../sync/lock-word.js';
+import { STATE, WAITERS } from '../sync/lock-word.js';
 
 export interface RoleTask {
   buffer: SharedArrayBuffer;
@@ -22,7 +22,7 @@ export interface RoleTask {
   params: Params;
   instance: number;
   seed: number;
-  jitter: Jitter;
+  drive: DriveOptions;
   /** How long to wait for the other role instances to start. */
   startTimeoutMs: number;
 }
@@ -70,7 +70,7 @@ export default async function runRole(job: RoleTask): Promise<RoleResult> {
       clockUnit: 'us',
       clock: () => performance.now() * 1000,
       wake(_lock, word) {
-        if (Atomics.load(i32, word + WAITERS) > 0) Atomics.notify(i32, word);
+        if (Atomics.load(i32, word + WAITERS) > 0) Atomics.notify(i32, word + STATE);
       },
       report(v) {
         if (Atomics.compareExchange(i32, ctl + CTL_STOP, 0, STOP_VIOLATION) === 0) found = v;
@@ -82,7 +82,7 @@ export default async function runRole(job: RoleTask): Promise<RoleResult> {
       throw new Error(`not every role instance started within ${job.startTimeoutMs} ms (is the pool smaller than ${frame.instances.length} threads?)`);
     }
     const gen = def.roles[inst.role].run(frame.world, task, job.params, job.variant);
-    const end = drive(gen, i32, ctl, frame.blocked + inst.id, job.jitter, taskRng(job.seed, `${inst.name}:jitter`));
+    const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`));
     if (end === 'done') {
       const v = heldAtExit(task);
       if (v) hooks.report(v);

@@ -108,6 +108,8 @@ export class Vcpu {
 
 export class Kvm {
   readonly mmuLock: RwLock;
+  /** kvm->arch.tdp_mmu_pages_lock: guards the TDP MMU's root list. */
+  readonly tdpMmuPagesLock: Spinlock;
   readonly base: number;
   readonly vcpus: Vcpu[] = [];
 
@@ -118,6 +120,7 @@ export class Kvm {
   ) {
     const prefix = world.config.vms > 1 ? `vm${id}.` : '';
     this.mmuLock = new RwLock(arena, `${prefix}mmu_lock`, '&kvm->mmu_lock');
+    this.tdpMmuPagesLock = new Spinlock(arena, `${prefix}tdp_mmu_pages_lock`, '&kvm->arch.tdp_mmu_pages_lock');
     this.base = arena.region(`kvm${id}`, VM_WORDS);
     if (arena.init) arena.i32[this.base + VM_N_MAX] = world.config.nMaxMmuPages;
   }

@@ -11,6 +11,7 @@ import { reportViolation } from '../check/violation.js';
 import { POINT, type Op } from '../exec/op.js';
 import { current } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
+import { guardLock, guardUnlock } from '../shm/guard.js';
 import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE, type ObjectPool } from '../shm/pool.js';
 import { mightSleep } from '../sync/lockdep.js';
 import { EIO, ENOMEM, KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from './constants.js';
@@ -31,7 +32,6 @@ const OBJECTS = 11;
 const CACHE_WORDS = OBJECTS + KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE;
 
 export interface CacheHistory {
-  nobjs: number;
   lastTopup: { step: number; from: number; to: number } | null;
   lastEmptied: { step: number; by: number; count: number; heldCacheLock: boolean } | null;
   allocsSinceTopup: number;
@@ -62,6 +62,11 @@ export class KvmMmuMemoryCache {
     return Atomics.load(this.i32, this.base + NOBJS);
   }
 
+  /** Word offset of nobjs, for READ_ONCE(mc->nobjs) from another task. */
+  nobjsWord(): number {
+    return this.base + NOBJS;
+  }
+
   /** Objects now in the cache. */
   objects(): number[] {
     const n = this.nobjs();
@@ -73,7 +78,6 @@ export class KvmMmuMemoryCache {
   history(): CacheHistory {
     const w = (k: number) => Atomics.load(this.i32, this.base + k);
     return {
-      nobjs: w(NOBJS),
       lastTopup: w(LAST_TOPUP_STEP) ? { step: w(LAST_TOPUP_STEP), from: w(LAST_TOPUP_FROM), to: w(LAST_TOPUP_TO) } : null,
       lastEmptied: w(LAST_EMPTIED_STEP)
         ? { step: w(LAST_EMPTIED_STEP), by: w(LAST_EMPTIED_BY) - 1, count: w(LAST_EMPTIED_COUNT), heldCacheLock: w(LAST_EMPTIED_LOCKED) === 1 }
@@ -82,14 +86,13 @@ export class KvmMmuMemoryCache {
     };
   }
 
+  /** Make one cache op atomic between threads (not a modeled lock). */
   lock(): void {
-    while (Atomics.compareExchange(this.i32, this.base + GUARD, 0, 1) !== 0) {
-      // another thread is inside one cache op: a few instructions
-    }
+    guardLock(this.i32, this.base + GUARD);
   }
 
   unlock(): void {
-    Atomics.store(this.i32, this.base + GUARD, 0);
+    guardUnlock(this.i32, this.base + GUARD);
   }
 
   /** Push one object (caller holds the guard). */

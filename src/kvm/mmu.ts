@@ -21,7 +21,7 @@ import {
 import type { Kvm, Vcpu } from './kvm.js';
 import {
   ROLE_DIRECT,
-  ROLE_TDP,
+  SP_LEVEL,
   SP_PARENT,
   SP_PARENT_IDX,
   SP_ROOT_COUNT,
@@ -32,6 +32,7 @@ import {
   VM_N_USED,
 } from './kvm.js';
 import { kvmMmuTopupMemoryCache } from './memory-cache.js';
+import { kvmTdpMmuAllocRoot } from './tdp-mmu.js';
 import {
   isShadowPresentPte,
   kvmMmuAllocShadowPage,
@@ -81,24 +82,27 @@ export function* mmuCacheUnlock(vcpu: Vcpu): Op {
 }
 
 /**
- * kvm_mmu_get_shadow_page() for a missing level (the model has no sp hash, so an
- * existing page is never found and a new one is always allocated) and
- * link_shadow_page(): install it in the parent SPTE. Runs under write_lock(mmu_lock).
+ * kvm_mmu_get_child_sp() -> kvm_mmu_get_shadow_page() for a missing level. The model
+ * has no shadow-page hash, so an existing page is never found and a new one is always
+ * allocated from the vCPU's caches.
  */
-function* kvmMmuGetChildSp(vcpu: Vcpu, parent: number, idx: number, gfn: number, level: number, role: number, site: string): Op<number> {
+function* kvmMmuGetChildSp(vcpu: Vcpu, gfn: number, level: number, role: number, site: string): Op<number> {
+  return yield* kvmMmuAllocShadowPage(vcpu, gfn, level, role, site);
+}
+
+/** link_shadow_page(): point the parent SPTE at the child's page table. */
+function* linkShadowPage(vcpu: Vcpu, parent: number, idx: number, sp: number): Op {
   const w = vcpu.kvm.world;
-  const sp = yield* kvmMmuAllocShadowPage(vcpu, gfn, level, role, site);
   w.setSp(sp, SP_PARENT, parent);
   w.setSp(sp, SP_PARENT_IDX, idx);
-  yield* writeOnce(w.i32, w.spte(w.sp(parent, SP_SPT), idx), w.sp(sp, SP_SPT)); // link_shadow_page
-  current.trace(T_SP_LINK, sp, level);
-  return sp;
+  yield* writeOnce(w.i32, w.spte(w.sp(parent, SP_SPT), idx), w.sp(sp, SP_SPT));
+  current.trace(T_SP_LINK, sp, w.sp(sp, SP_LEVEL));
 }
 
 /**
- * for_each_shadow_entry() from the root of `rootSlot` down to the leaf, allocating a
- * shadow page for every missing level: the walk shared by direct_map() and
- * FNAME(fetch)().
+ * for_each_shadow_entry() from the root of `rootSlot` down to the leaf, getting and
+ * linking a shadow page for every missing level, then mmu_set_spte(): the walk shared
+ * by direct_map() and FNAME(fetch)().
  */
 function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, role: number, site: string): Op<number> {
   const kvm = vcpu.kvm;
@@ -112,7 +116,9 @@ function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, role: number, 
       sp = toShadowPage(kvm, spte);
       continue;
     }
-    sp = yield* kvmMmuGetChildSp(vcpu, sp, idx, gfn, level - 1, role, site);
+    const child = yield* kvmMmuGetChildSp(vcpu, gfn, level - 1, role, site);
+    yield* linkShadowPage(vcpu, sp, idx, child);
+    sp = child;
   }
   const leaf = w.spte(w.sp(sp, SP_SPT), spteIndex(gfn, 1));
   if (isShadowPresentPte(yield* readOnce(w.i32, leaf))) return RET_PF_SPURIOUS;
@@ -125,9 +131,17 @@ export function* directMap(vcpu: Vcpu, gfn: number): Op<number> {
   return yield* shadowMmuMap(vcpu, VM_L1_ROOT, gfn, ROLE_DIRECT, 'direct_map');
 }
 
+/**
+ * The paging_tmpl.h flavour of a nested fault: ept_* for an L2 guest on nested EPT
+ * (the TDP MMU is on), paging64_* when L1 itself runs on shadow paging.
+ */
+function pttype(vcpu: Vcpu): string {
+  return vcpu.kvm.world.config.tdp ? 'ept' : 'paging64';
+}
+
 /** FNAME(fetch)(): the nested (L2) shadow-paging map; its pages are indirect. */
-export function* paging64Fetch(vcpu: Vcpu, gfn: number): Op<number> {
-  return yield* shadowMmuMap(vcpu, VM_L2_ROOT, gfn, 0, 'FNAME(fetch)');
+export function* fnameFetch(vcpu: Vcpu, gfn: number): Op<number> {
+  return yield* shadowMmuMap(vcpu, VM_L2_ROOT, gfn, 0, `${pttype(vcpu)}_fetch`);
 }
 
 function kvmMmuAvailablePages(kvm: Kvm): number {
@@ -154,46 +168,41 @@ export function faultBegin(gfn: number, kind: number): void {
 }
 
 export function faultEnd(r: number): number {
-  current.trace(T_FAULT_DONE, r < 0 ? -r : r, 0);
+  current.trace(T_FAULT_DONE, r, 0);
   if (r === RET_PF_RETRY) current.count('faults-retried');
   if (r < 0) current.count('faults-failed');
   return r;
 }
 
 /**
- * direct_page_fault(): topup (may sleep) -> faultin pfn -> write_lock(mmu_lock) ->
- * make_mmu_pages_available -> direct_map -> unlock. The fast path and
- * kvm_faultin_pfn are not modeled (pfn = gfn), nor the staleness check.
+ * direct_page_fault() and FNAME(page_fault)() take the same steps: topup (may sleep)
+ * -> faultin pfn -> write_lock(mmu_lock) -> make_mmu_pages_available -> direct_map or
+ * FNAME(fetch) -> unlock. The fast path, kvm_faultin_pfn (pfn = gfn) and the staleness
+ * check are not modeled.
  */
-export function* directPageFault(vcpu: Vcpu, gfn: number): Op<number> {
-  faultBegin(gfn, FAULT_DIRECT);
+function* shadowPageFault(vcpu: Vcpu, gfn: number, nested: boolean): Op<number> {
+  faultBegin(gfn, nested ? FAULT_NESTED : FAULT_DIRECT);
   yield* mmuCacheLockBeforeTopup(vcpu);
-  let r = yield* mmuTopupMemoryCaches(vcpu, false);
+  let r = yield* mmuTopupMemoryCaches(vcpu, nested);
   if (r === 0) {
     yield* mmuCacheLockAfterTopup(vcpu);
-    r = RET_PF_RETRY;
     yield* writeLock(vcpu.kvm.mmuLock);
-    if ((yield* makeMmuPagesAvailable(vcpu)) === 0) r = yield* directMap(vcpu, gfn);
+    r = yield* makeMmuPagesAvailable(vcpu);
+    if (r === 0) r = nested ? yield* fnameFetch(vcpu, gfn) : yield* directMap(vcpu, gfn);
     yield* writeUnlock(vcpu.kvm.mmuLock);
   }
   yield* mmuCacheUnlock(vcpu);
   return faultEnd(r);
 }
 
-/** FNAME(page_fault)() for a nested (L2) fault: like direct_page_fault, topup with maybe_indirect. */
-export function* paging64PageFault(vcpu: Vcpu, gfn: number): Op<number> {
-  faultBegin(gfn, FAULT_NESTED);
-  yield* mmuCacheLockBeforeTopup(vcpu);
-  let r = yield* mmuTopupMemoryCaches(vcpu, true);
-  if (r === 0) {
-    yield* mmuCacheLockAfterTopup(vcpu);
-    r = RET_PF_RETRY;
-    yield* writeLock(vcpu.kvm.mmuLock);
-    if ((yield* makeMmuPagesAvailable(vcpu)) === 0) r = yield* paging64Fetch(vcpu, gfn);
-    yield* writeUnlock(vcpu.kvm.mmuLock);
-  }
-  yield* mmuCacheUnlock(vcpu);
-  return faultEnd(r);
+/** direct_page_fault(): an L1 fault with the TDP MMU off. */
+export function* directPageFault(vcpu: Vcpu, gfn: number): Op<number> {
+  return yield* shadowPageFault(vcpu, gfn, false);
+}
+
+/** FNAME(page_fault)(): a nested (L2) fault, topped up with maybe_indirect. */
+export function* fnamePageFault(vcpu: Vcpu, gfn: number): Op<number> {
+  return yield* shadowPageFault(vcpu, gfn, true);
 }
 
 /**
@@ -205,7 +214,7 @@ function* mmuAllocRoot(vcpu: Vcpu, slot: number, role: number): Op<number> {
   const w = kvm.world;
   let sp = kvm.get(slot);
   if (!sp) {
-    sp = yield* kvmMmuAllocShadowPage(vcpu, 0, w.config.levels, role, role & ROLE_TDP ? 'kvm_tdp_mmu_alloc_root' : 'mmu_alloc_root');
+    sp = yield* kvmMmuAllocShadowPage(vcpu, 0, w.config.levels, role, 'mmu_alloc_root');
     kvm.set(slot, sp);
   }
   w.setSp(sp, SP_ROOT_COUNT, w.sp(sp, SP_ROOT_COUNT) + 1);
@@ -214,8 +223,21 @@ function* mmuAllocRoot(vcpu: Vcpu, slot: number, role: number): Op<number> {
 }
 
 /**
- * kvm_mmu_load(): topup (maybe_indirect = !root_role.direct), then under
- * write_lock(mmu_lock) mmu_alloc_direct_roots() or mmu_alloc_shadow_roots().
+ * mmu_alloc_direct_roots() / mmu_alloc_shadow_roots(): under write_lock(mmu_lock),
+ * make_mmu_pages_available() then mmu_alloc_root(). With the TDP MMU on, the direct
+ * root comes from kvm_tdp_mmu_alloc_root() under the read lock instead.
+ */
+function* mmuAllocRoots(vcpu: Vcpu, nested: boolean): Op<number> {
+  if (!nested && vcpu.kvm.world.config.tdp) return yield* kvmTdpMmuAllocRoot(vcpu);
+  yield* writeLock(vcpu.kvm.mmuLock);
+  const r = yield* makeMmuPagesAvailable(vcpu);
+  if (r === 0) yield* mmuAllocRoot(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, nested ? 0 : ROLE_DIRECT);
+  yield* writeUnlock(vcpu.kvm.mmuLock);
+  return r;
+}
+
+/**
+ * kvm_mmu_load(): topup (maybe_indirect = !root_role.direct), then the roots.
  * `nested` loads the L2 (indirect) MMU instead of L1's.
  */
 export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
@@ -224,12 +246,8 @@ export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
   let r = yield* mmuTopupMemoryCaches(vcpu, nested);
   if (r === 0) {
     yield* mmuCacheLockAfterTopup(vcpu);
-    yield* writeLock(vcpu.kvm.mmuLock);
-    if (nested) yield* mmuAllocRoot(vcpu, VM_L2_ROOT, 0);
-    else yield* mmuAllocRoot(vcpu, VM_L1_ROOT, vcpu.kvm.world.config.tdp ? ROLE_TDP | ROLE_DIRECT : ROLE_DIRECT);
-    yield* writeUnlock(vcpu.kvm.mmuLock);
-    r = RET_PF_FIXED;
+    r = yield* mmuAllocRoots(vcpu, nested);
   }
   yield* mmuCacheUnlock(vcpu);
-  return faultEnd(r);
+  return faultEnd(r === 0 ? RET_PF_FIXED : r);
 }

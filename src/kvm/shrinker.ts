@@ -28,8 +28,8 @@ export function* mmuShrinkCount(w: KvmWorld): Op<number> {
   yield* spinLock(w.kvmLock);
   let count = 0;
   for (const vcpu of w.vcpus) {
-    count += yield* readOnce(w.i32, vcpu.mmuShadowPageCache.base);
-    count += yield* readOnce(w.i32, vcpu.mmuShadowedInfoCache.base);
+    count += yield* readOnce(w.i32, vcpu.mmuShadowPageCache.nobjsWord());
+    count += yield* readOnce(w.i32, vcpu.mmuShadowedInfoCache.nobjsWord());
   }
   yield* spinUnlock(w.kvmLock);
   return count;

@@ -6,14 +6,14 @@
  */
 import type { Op } from '../exec/op.js';
 import { current, MODE_READ, MODE_WRITE } from '../exec/task.js';
-import { cmpxchg, readLock, readOnce, readUnlock } from '../sync/index.js';
+import { cmpxchg, readLock, readOnce, readUnlock, spinLock, spinUnlock } from '../sync/index.js';
 import { lockdepAssertHeld } from '../sync/lockdep.js';
 import { RET_PF_FIXED, RET_PF_RETRY, RET_PF_SPURIOUS } from './constants.js';
 import type { Vcpu } from './kvm.js';
-import { ROLE_DIRECT, ROLE_TDP, SP_PARENT, SP_PARENT_IDX, SP_SPT, VM_L1_ROOT } from './kvm.js';
+import { ROLE_DIRECT, ROLE_TDP, SP_PARENT, SP_PARENT_IDX, SP_ROOT_COUNT, SP_SPT, VM_L1_ROOT } from './kvm.js';
 import { isShadowPresentPte, kvmMmuAllocShadowPage, kvmMmuFreeShadowPage, makeLeafSpte, spteIndex, toShadowPage } from './mmu-page.js';
 import { FAULT_TDP, faultBegin, faultEnd, mmuCacheLockAfterTopup, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches } from './mmu.js';
-import { T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
+import { T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
 
 /** tdp_mmu_alloc_sp() + tdp_mmu_init_child_sp(): header and spt from the caches. */
 function* tdpMmuAllocSp(vcpu: Vcpu, parent: number, idx: number, gfn: number, level: number): Op<number> {
@@ -53,9 +53,37 @@ export function* kvmTdpMmuMap(vcpu: Vcpu, gfn: number): Op<number> {
     current.trace(T_SP_LINK, child, level - 1);
     sp = child;
   }
+  // tdp_mmu_map_handle_target_level()
   const leaf = w.spte(w.sp(sp, SP_SPT), spteIndex(gfn, 1));
-  const old = yield* cmpxchg(w.i32, leaf, 0, makeLeafSpte(gfn));
-  return old === 0 ? RET_PF_FIXED : RET_PF_SPURIOUS;
+  const newSpte = makeLeafSpte(gfn);
+  const old = yield* readOnce(w.i32, leaf);
+  if (old === newSpte) return RET_PF_SPURIOUS;
+  if ((yield* cmpxchg(w.i32, leaf, old, newSpte)) !== old) return RET_PF_RETRY;
+  return RET_PF_FIXED;
+}
+
+/**
+ * kvm_tdp_mmu_alloc_root(): under read_lock(mmu_lock), reuse a root with the same role;
+ * else under tdp_mmu_pages_lock check again and allocate one from the vCPU's caches.
+ */
+export function* kvmTdpMmuAllocRoot(vcpu: Vcpu): Op<number> {
+  const kvm = vcpu.kvm;
+  const w = kvm.world;
+  yield* readLock(kvm.mmuLock);
+  let root = kvm.get(VM_L1_ROOT);
+  if (!root) {
+    yield* spinLock(kvm.tdpMmuPagesLock);
+    root = kvm.get(VM_L1_ROOT); // recheck for a root added meanwhile
+    if (!root) {
+      root = yield* kvmMmuAllocShadowPage(vcpu, 0, w.config.levels, ROLE_TDP | ROLE_DIRECT, 'kvm_tdp_mmu_alloc_root');
+      kvm.set(VM_L1_ROOT, root); // list_add_rcu(&root->link, &kvm->arch.tdp_mmu_roots)
+    }
+    yield* spinUnlock(kvm.tdpMmuPagesLock);
+  }
+  const count = Atomics.add(w.i32, w.spHeaders.data(root) + SP_ROOT_COUNT, 1) + 1; // kvm_tdp_mmu_get_root()
+  current.trace(T_ROOT, root, count);
+  yield* readUnlock(kvm.mmuLock);
+  return 0;
 }
 
 /**

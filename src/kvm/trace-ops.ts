@@ -20,7 +20,8 @@ export const T_ROOT = 45;
 export const T_TOPUP_FAIL = 46;
 
 const cache = (n: NameTable, id: number) => n.caches[id] ?? `cache#${id}`;
-export const FAULT_KINDS = ['kvm_tdp_mmu_page_fault', 'direct_page_fault', 'paging64_page_fault (nested)', 'kvm_mmu_load'];
+export const FAULT_KINDS = ['kvm_tdp_mmu_page_fault', 'direct_page_fault', 'FNAME(page_fault) (nested)', 'kvm_mmu_load'];
+const ERRNO: Record<number, string> = { 5: 'EIO', 12: 'ENOMEM', 28: 'ENOSPC' };
 
 registerOps({
   [T_TOPUP]: { name: 'topup', fmt: (a, b, n) => `kvm_mmu_topup_memory_cache(${cache(n, a)}) filled to ${b}` },
@@ -32,7 +33,10 @@ registerOps({
   },
   [T_CACHE_EMPTY]: { name: 'empty', fmt: (a, b, n) => `kvm_mmu_empty_memory_cache(${cache(n, a)}) freed ${b}` },
   [T_FAULT]: { name: 'fault', fmt: (a, b) => `${FAULT_KINDS[b]}(gfn 0x${a.toString(16)})` },
-  [T_FAULT_DONE]: { name: 'fault-done', fmt: (a) => `fault returns RET_PF_${RET_PF_NAMES[a] ?? a}` },
+  [T_FAULT_DONE]: {
+    name: 'fault-done',
+    fmt: (a) => `fault returns ${a < 0 ? `-${ERRNO[-a] ?? -a}` : `RET_PF_${RET_PF_NAMES[a] ?? a}`}`,
+  },
   [T_SP_ALLOC]: { name: 'sp-alloc', fmt: (a, b) => `allocates shadow page sp${a} for level ${b}` },
   [T_SP_LINK]: { name: 'sp-link', fmt: (a, b) => `links sp${a} at level ${b}` },
   [T_SP_LINK_LOST]: { name: 'sp-link-lost', fmt: (a) => `tdp_mmu_link_sp(sp${a}) lost the cmpxchg: tdp_mmu_free_sp` },

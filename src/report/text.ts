@@ -20,7 +20,7 @@ export function violationText(v: Violation): string[] {
   return out;
 }
 
-export function runText(r: RunResult, replay: string | null): string {
+export function runText(r: RunResult, replay: string | null, explore: string | null = null): string {
   const out = [
     `mmu-stress: ${r.scenario} / ${r.variant}, mode ${r.mode}, ${r.executions} execution${r.executions === 1 ? '' : 's'} ` +
       `from seed ${r.firstSeed} in ${secs(r.elapsedMs)}`,
@@ -31,7 +31,8 @@ export function runText(r: RunResult, replay: string | null): string {
   if (r.violation) {
     out.push('', ...violationText(r.violation));
     if (r.mode === 'threads') {
-      out.push('', '  (threads mode: the replay re-runs the same seed on real threads; the interleaving may differ. --mode sim replays exactly.)');
+      out.push('', '  threads mode: the replay reruns the same seed on real threads; the hardware picks the interleaving.');
+      if (explore) out.push(`  to explore deterministically: ${explore}`);
     }
   }
   if (replay) out.push('', `replay: ${replay}`);

@@ -60,10 +60,6 @@ export class Arena {
     return new Arena(buffer, false, layout);
   }
 
-  get measuring(): boolean {
-    return this.buffer.byteLength === 0;
-  }
-
   /** Reserve `words` Int32 words; returns their offset in `i32`. */
   region(name: string, words: number): number {
     const offset = this.next;

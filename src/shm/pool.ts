@@ -8,6 +8,7 @@
  * to the trace; it only keeps the pool itself consistent between worker threads.
  */
 import type { Arena } from './arena.js';
+import { guardLock, guardUnlock } from './guard.js';
 
 export const OBJ_FREE = 0;
 export const OBJ_CACHED = 1;
@@ -62,13 +63,11 @@ export class ObjectPool {
   }
 
   private lockGuard(): void {
-    while (Atomics.compareExchange(this.i32, this.base + GUARD, 0, 1) !== 0) {
-      // Held only for a few instructions by another thread; spin.
-    }
+    guardLock(this.i32, this.base + GUARD);
   }
 
   private unlockGuard(): void {
-    Atomics.store(this.i32, this.base + GUARD, 0);
+    guardUnlock(this.i32, this.base + GUARD);
   }
 
   /** Take one object; 0 when the pool is exhausted. `state` is CACHED or IN_USE. */

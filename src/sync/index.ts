@@ -2,6 +2,6 @@
 export { cmpxchg, readOnce, smpLoadAcquire, smpStoreRelease, writeOnce } from './barrier.js';
 export { mightSleep } from './lockdep.js';
 export { Mutex, mutexLock, mutexTrylock, mutexUnlock } from './mutex.js';
-export { RwLock, readLock, readUnlock, rwlockHeldBy, writeLock, writeUnlock } from './rwlock.js';
+export { RwLock, readLock, readUnlock, writeLock, writeUnlock } from './rwlock.js';
 export { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 export type { LockWord } from './lock-word.js';

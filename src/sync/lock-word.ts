@@ -1,12 +1,14 @@
 /**
  * The words every lock keeps in the arena: its state, its owner (task id + 1, for
  * exclusive holders), how many threads wait on it (so unlock notifies only when
- * someone waits) and a bitmask of the tasks holding it for read.
+ * someone waits) and a bitmask of the tasks holding it for read. Also the acquire
+ * and release steps that spinlock, mutex and the rwlock's writer side share.
  */
-import type { Arena } from '../shm/arena.js';
 import { blocked, POINT, type Op } from '../exec/op.js';
 import { current, type Task } from '../exec/task.js';
-import { T_BLOCK } from './trace-ops.js';
+import type { Arena } from '../shm/arena.js';
+import { lockAcquired, lockReleased } from './lockdep.js';
+import { T_BLOCK, T_LOCK, T_UNLOCK } from './trace-ops.js';
 
 export const STATE = 0;
 export const OWNER = 1;
@@ -14,10 +16,14 @@ export const WAITERS = 2;
 export const READERS = 3;
 export const LOCK_WORDS = 4;
 
+/** The exclusive holder's value of STATE for spinlocks and mutexes. */
+const LOCKED = 1;
+
 export type LockKind = 'spinlock_t' | 'rwlock_t' | 'struct mutex';
 
 export class LockWord {
   readonly id: number;
+  /** Offset of the lock's first word (STATE) in the arena. */
   readonly word: number;
   readonly i32: Int32Array;
 
@@ -32,14 +38,6 @@ export class LockWord {
     this.id = arena.addLock(name, cls, kind, this.word);
     this.i32 = arena.i32;
   }
-
-  owner(): number {
-    return Atomics.load(this.i32, this.word + OWNER) - 1;
-  }
-
-  readers(): number {
-    return Atomics.load(this.i32, this.word + READERS);
-  }
 }
 
 /**
@@ -51,7 +49,7 @@ export function* blockOn(t: Task, lock: LockWord, mode: number, observed: number
     t.trace(T_BLOCK, lock.id, mode);
     since = t.hooks.clock();
   }
-  blocked.word = lock.word + STATE;
+  blocked.lock = lock.word;
   blocked.value = observed;
   yield lock.id;
   return since;
@@ -70,4 +68,24 @@ export function waited(t: Task, lock: LockWord, since: number): void {
 export function* opBoundary(): Op<Task> {
   yield POINT;
   return current;
+}
+
+/** Take `l` exclusively (spin_lock, mutex_lock): CAS 0 -> LOCKED, blocking while taken. */
+export function* acquireExclusive(t: Task, l: LockWord, mode: number): Op {
+  let since = -1;
+  while (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) {
+    since = yield* blockOn(t, l, mode, LOCKED, since);
+  }
+  Atomics.store(l.i32, l.word + OWNER, t.id + 1);
+  waited(t, l, since);
+  lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode));
+}
+
+/** Release an exclusive hold (spin_unlock, mutex_unlock, write_unlock) and wake waiters. */
+export function releaseExclusive(t: Task, l: LockWord, mode: number): void {
+  t.trace(T_UNLOCK, l.id, mode);
+  if (!lockReleased(t, l.id, mode)) return;
+  Atomics.store(l.i32, l.word + OWNER, 0);
+  Atomics.store(l.i32, l.word + STATE, 0);
+  t.hooks.wake(l.id, l.word);
 }

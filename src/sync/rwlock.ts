@@ -7,7 +7,7 @@ import type { Arena } from '../shm/arena.js';
 import type { Op } from '../exec/op.js';
 import { MODE_READ, MODE_WRITE } from '../exec/task.js';
 import { lockAcquired, lockReleased } from './lockdep.js';
-import { blockOn, LockWord, OWNER, opBoundary, READERS, STATE, waited } from './lock-word.js';
+import { blockOn, LockWord, OWNER, opBoundary, READERS, releaseExclusive, STATE, waited } from './lock-word.js';
 import { T_LOCK, T_UNLOCK } from './trace-ops.js';
 
 const WRITER_LOCKED = 1 << 30;
@@ -17,11 +17,6 @@ const READER_COUNT = WRITER_WAITING - 1;
 export class RwLock extends LockWord {
   constructor(arena: Arena, name: string, cls = name) {
     super(arena, name, cls, 'rwlock_t');
-  }
-
-  /** Tasks holding it for read (bitmask of task ids). */
-  readerMask(): number {
-    return this.readers();
   }
 }
 
@@ -48,7 +43,7 @@ export function* readUnlock(l: RwLock): Op {
   if (!lockReleased(t, l.id, MODE_READ)) return;
   Atomics.and(l.i32, l.word + READERS, ~(1 << t.id));
   const now = Atomics.sub(l.i32, l.word + STATE, 1) - 1;
-  if ((now & READER_COUNT) === 0) t.hooks.wake(l.id, l.word + STATE);
+  if ((now & READER_COUNT) === 0) t.hooks.wake(l.id, l.word);
 }
 
 export function* writeLock(l: RwLock): Op {
@@ -71,16 +66,8 @@ export function* writeLock(l: RwLock): Op {
   lockAcquired(t, l.id, MODE_WRITE, t.trace(T_LOCK, l.id, MODE_WRITE));
 }
 
+/** write_unlock(): clears WRITER_WAITING too; a writer still waiting sets it again. */
 export function* writeUnlock(l: RwLock): Op {
   const t = yield* opBoundary();
-  t.trace(T_UNLOCK, l.id, MODE_WRITE);
-  if (!lockReleased(t, l.id, MODE_WRITE)) return;
-  Atomics.store(l.i32, l.word + OWNER, 0);
-  Atomics.store(l.i32, l.word + STATE, 0);
-  t.hooks.wake(l.id, l.word + STATE);
-}
-
-/** lockdep_assert_held(): held for read or write by the current task. */
-export function rwlockHeldBy(l: RwLock, taskId: number): boolean {
-  return l.owner() === taskId || (l.readerMask() & (1 << taskId)) !== 0;
+  releaseExclusive(t, l, MODE_WRITE);
 }

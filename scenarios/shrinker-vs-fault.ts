@@ -152,7 +152,7 @@ export default defineScenario<KvmWorld>({
     const n = (k: string) => s[k] ?? 0;
     const faults = n('vcpu.faults');
     const lines = [
-      `${faults} faults (${(faults / executions).toFixed(0)} per execution), ${n('vcpu.faults-retried')} retried, ` +
+      `${faults} faults (${(faults / executions).toFixed(0)} per execution), ${n('vcpu.faults-retried')} retried, ${n('vcpu.faults-failed')} failed, ` +
         `${n('vcpu.topups')} cache topups, ${n('vcpu.warn-empty-cache')} allocations from an empty cache (WARN)`,
     ];
     if (n('shrinker.shrinker-scans') > 0) {
@@ -167,7 +167,7 @@ export default defineScenario<KvmWorld>({
     const waits = n(`vcpu.waits:${lock}`);
     if (waits > 0 || n('shrinker.shrinker-scans') > 0) {
       lines.push(
-        `vCPUs waited on mmu_memory_cache_lock ${waits} times (${(((100 * waits) / Math.max(faults, 1))).toFixed(2)}% of faults), ` +
+        `vCPUs waited on mmu_memory_cache_lock ${waits} times (${((100 * waits) / Math.max(faults + n('vcpu.mmu-loads'), 1)).toFixed(2)}% of faults and MMU loads), ` +
           `${n(`vcpu.wait:${lock}`).toFixed(0)} ${unit} in all, at most ${(s[`vcpu.maxwait:${lock}`] ?? 0).toFixed(0)} ${unit}`,
       );
     }

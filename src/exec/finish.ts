@@ -17,7 +17,7 @@ export function heldAtExit(t: Task): Violation | null {
 }
 
 /** The last step of the execution so far. */
-export function lastStep(frame: Frame<unknown>): number {
+export function lastStep<W>(frame: Frame<W>): number {
   return Atomics.load(frame.arena.i32, frame.ctl + CTL_SEQ);
 }
 
@@ -34,7 +34,7 @@ export function closeExecution<W>(
   found: Violation | null,
   traceLines: number,
 ): Violation | null {
-  const end = lastStep(frame as Frame<unknown>);
+  const end = lastStep(frame);
   const v = found ?? s.check?.(frame.world, p, variant, end) ?? null;
   if (v) {
     v.seed = seed;

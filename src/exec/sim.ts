@@ -7,7 +7,7 @@ import { deadlockViolation, waitGraph } from '../check/deadlock.js';
 import { mainViolation, setNames, type Violation } from '../check/violation.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { closeExecution, heldAtExit, lastStep } from './finish.js';
-import { type Frame, newFrame } from './frame.js';
+import { newFrame } from './frame.js';
 import { addStats, type ExecutionResult } from './result.js';
 import type { Strategy } from './strategy.js';
 import { type ExecHooks, setCurrent, Task, taskRng } from './task.js';
@@ -57,7 +57,7 @@ export function simExecution<W>(
   const choices: number[] = [];
   const runnable = new Int32Array(n);
   let live = n;
-  const seq = () => lastStep(frame as Frame<unknown>);
+  const seq = () => lastStep(frame);
   const maxSteps = s.maxSteps?.(p) ?? DEFAULT_MAX_STEPS;
 
   while (live > 0 && violation === null) {

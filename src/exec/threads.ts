@@ -12,7 +12,7 @@ import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
 import { DRIVE_DEFAULTS, type DriveOptions } from './drive.js';
 import { closeExecution, lastStep } from './finish.js';
-import { CTL_STOP, type Frame, newFrame, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
+import { CTL_STOP, newFrame, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
 import { addStats, type ExecutionResult } from './result.js';
 import type { RoleResult, RoleTask } from './worker.js';
 
@@ -76,7 +76,7 @@ export class ThreadsExecutor {
       return pool.run(job) as Promise<RoleResult>;
     });
 
-    const seq = () => lastStep(frame as Frame<unknown>);
+    const seq = () => lastStep(frame);
     const stop = (why: number) => Atomics.compareExchange(i32, frame.ctl + CTL_STOP, 0, why) === 0;
     const blockedOn = () => frame.instances.map((i) => Atomics.load(i32, frame.blocked + i.id) - 1);
     let watchdogFinding: Violation | null = null;

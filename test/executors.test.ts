@@ -6,6 +6,21 @@ import { THREADS_DEFAULTS, ThreadsExecutor } from '../src/exec/threads.js';
 import { loadScenario } from '../src/scenarios.js';
 
 const abba = await loadScenario(join(import.meta.dirname, 'fixtures', 'abba.ts'));
+const misuse = await loadScenario(join(import.meta.dirname, 'fixtures', 'misuse.ts'));
+
+describe('generic oracles, end to end in both executors', () => {
+  const threads = new ThreadsExecutor();
+  afterAll(() => threads.close());
+  for (const [variant, v] of Object.entries(misuse.def.variants)) {
+    for (const mode of ['sim', 'threads'] as const) {
+      it(`${variant} in ${mode}: ${v.expect}`, async () => {
+        const r = await run({ scenario: misuse, variant, params: misuse.def.params, mode, seed: 1, executions: 3, timeMs: null, threads });
+        expect(r.harnessError).toBeNull();
+        expect(r.observed).toBe(v.expect);
+      });
+    }
+  }
+});
 
 describe('deadlock', () => {
   it('sim reports an ABBA deadlock with its wait-for cycle', async () => {

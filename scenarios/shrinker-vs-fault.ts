@@ -6,7 +6,7 @@
 import { checkConservation } from '../src/check/conservation.js';
 import { POINT } from '../src/exec/op.js';
 import { kvmAccounts } from '../src/kvm/accounting.js';
-import { PAGE_SIZE, RET_PF_RETRY, SHRINK_BATCH } from '../src/kvm/constants.js';
+import { KVM_MIN_ALLOC_MMU_PAGES, PAGE_SIZE, RET_PF_RETRY, SHRINK_BATCH } from '../src/kvm/constants.js';
 import { kvmMmuDoPageFault } from '../src/kvm/fault.js';
 import { type KvmConfig, KvmWorld, type MmuProtocol, vcpuName } from '../src/kvm/kvm.js';
 import { kvmMmuLoad } from '../src/kvm/mmu.js';
@@ -76,6 +76,7 @@ export default defineScenario<KvmWorld>({
     for (const k of ['vms', 'vcpus', 'faults', 'guestMemMiB', 'nMaxMmuPages', 'nrToScan']) {
       if (!Number.isInteger(p[k]) || p[k] < 1) return `${k} must be a whole number >= 1, not ${p[k]}`;
     }
+    if (p.nMaxMmuPages < KVM_MIN_ALLOC_MMU_PAGES) return `nMaxMmuPages must be at least ${KVM_MIN_ALLOC_MMU_PAGES} (KVM_MIN_ALLOC_MMU_PAGES), not ${p.nMaxMmuPages}`;
     if (p.vms * p.vcpus > 24) return `at most 24 vCPUs in all (vms x vcpus), not ${p.vms * p.vcpus}`;
     if (p.guestMemMiB > 4 * 1024 * 1024) return 'guestMemMiB must be at most 4194304 (4 TiB)';
     return null;
@@ -118,10 +119,10 @@ export default defineScenario<KvmWorld>({
       name: (i, p) => vcpuName(p.vms, Math.floor(i / p.vcpus), i % p.vcpus),
       *run(w, self, p) {
         const vcpu = w.vcpus[self.index];
-        yield* kvmMmuLoad(vcpu, false);
-        if (p.nestedPercent > 0) yield* kvmMmuLoad(vcpu, true);
+        // A vCPU whose MMU cannot be loaded returns to userspace, as KVM_RUN would.
+        const loaded = (yield* kvmMmuLoad(vcpu, false)) >= 0 && (p.nestedPercent === 0 || (yield* kvmMmuLoad(vcpu, true)) >= 0);
         const gfns = p.guestMemMiB * 256;
-        for (let i = 0; i < p.faults; i++) {
+        for (let i = 0; loaded && i < p.faults; i++) {
           const gfn = Math.floor(self.rng() * gfns);
           const nested = self.rng() * 100 < p.nestedPercent;
           // A fault that returns RET_PF_RETRY is taken again, as the guest would.
@@ -152,7 +153,8 @@ export default defineScenario<KvmWorld>({
     const n = (k: string) => s[k] ?? 0;
     const faults = n('vcpu.faults');
     const lines = [
-      `${faults} faults (${(faults / executions).toFixed(0)} per execution), ${n('vcpu.faults-retried')} retried, ${n('vcpu.faults-failed')} failed, ` +
+      `${faults} faults (${(faults / executions).toFixed(0)} per execution), ${n('vcpu.faults-retried')} retried, ${n('vcpu.faults-failed')} failed` +
+        `${n('vcpu.mmu-loads-failed') ? ` (and ${n('vcpu.mmu-loads-failed')} failed MMU loads)` : ''}, ` +
         `${n('vcpu.topups')} cache topups, ${n('vcpu.warn-empty-cache')} allocations from an empty cache (WARN)`,
     ];
     if (n('shrinker.shrinker-scans') > 0) {

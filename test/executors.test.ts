@@ -43,14 +43,36 @@ describe('deadlock', () => {
     expect(r.violation?.details.join('\n')).toMatch(/waits for lock_[ab] held by/);
   });
 
-  it('threads: a long execution that keeps making progress is not stopped by a short watchdog', async () => {
-    const sc = await loadScenario('shrinker-vs-fault');
+  it('threads: a long execution that keeps making progress outlives a short watchdog', async () => {
+    // busy runs for 3 s of wall-clock time, however fast the machine; the watchdog is 1 s
     const threadsOptions = { ...THREADS_DEFAULTS, watchdogMs: 1000 };
-    const params = { ...sc.def.params, faults: 20000 };
-    const r = await run({ scenario: sc, variant: 'cache-lock', params, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads, threadsOptions });
+    const r = await run({ scenario: abba, variant: 'busy', params: abba.def.params, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads, threadsOptions });
     expect(r.harnessError).toBeNull();
     expect(r.observed).toBe('ok');
-    expect(r.stats['vcpu.faults']).toBeGreaterThanOrEqual(2 * 20000);
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('threads: a task blocked behind a holder that keeps running is reported after the watchdog period', async () => {
+    const threadsOptions = { ...THREADS_DEFAULTS, watchdogMs: 1000 };
+    const r = await run({ scenario: abba, variant: 'starve', params: abba.def.params, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads, threadsOptions });
+    expect(r.harnessError).toBeNull();
+    expect(r.violation?.kind).toBe('deadlock');
+    expect(r.violation?.message).toMatch(/ba0 has been blocked on lock_a for more than 1000 ms/);
+    expect(r.violation?.details.join('\n')).toContain('ba0 waits for lock_a held by ab0');
+  });
+
+  it('threads: a task that runs forever is a livelock at the execution limit', async () => {
+    const threadsOptions = { ...THREADS_DEFAULTS, maxExecutionMs: 1500 };
+    const r = await run({ scenario: abba, variant: 'spin', params: abba.def.params, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads, threadsOptions });
+    expect(r.harnessError).toBeNull();
+    expect(r.violation?.kind).toBe('invariant');
+    expect(r.violation?.message).toMatch(/livelock: the execution still runs after 1500 ms/);
+  });
+
+  it('sim: the same starvation is a livelock once the scenario\'s step bound is spent', async () => {
+    const r = await run({ scenario: abba, variant: 'starve', params: abba.def.params, mode: 'sim', seed: 1, executions: 1, timeMs: null });
+    expect(r.violation?.kind).toBe('invariant');
+    expect(r.violation?.message).toMatch(/livelock/);
   });
 
   it('threads: a role that throws becomes a harness error, and the pool still works after it', async () => {

@@ -60,12 +60,8 @@ function findCycle(next: Map<number, number[]>): number[] | null {
   return null;
 }
 
+/** `how` says what was seen; with a cycle the message names it first. */
 export function deadlockViolation(g: WaitGraph, names: NameTable, step: number, how: string): Violation {
-  const cycle = g.cycle ? g.cycle.map((t) => names.tasks[t]).join(' -> ') : null;
-  return mainViolation(
-    'deadlock',
-    cycle ? `deadlock: ${cycle} -> ${names.tasks[g.cycle?.[0] ?? 0]} (${how})` : `no task can make progress (${how})`,
-    g.lines,
-    step,
-  );
+  const cycle = g.cycle ? [...g.cycle, g.cycle[0]].map((t) => names.tasks[t]).join(' -> ') : null;
+  return mainViolation('deadlock', cycle ? `deadlock: ${cycle} (${how})` : how, g.lines, step);
 }

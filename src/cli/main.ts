@@ -10,7 +10,8 @@ import { runCommand } from './run.js';
 export const USAGE = `usage:
   mmu-stress list [--json]
   mmu-stress run <scenario|path.ts> [--variant V] [--mode sim|threads] [--seed N] [--executions N]
-                 [--time 10s] [--vcpus N] [--param k=v ...] [--jitter P] [--watchdog 20s] [--json]
+                 [--time 10s] [--vcpus N] [--param k=v ...] [--jitter P] [--watchdog 20s]
+                 [--execution-limit 2m] [--json]
   mmu-stress campaign [--time-per-variant 2s] [--json]
 exit codes: 0 no violation, 1 violation found, 2 bad input, 3 harness failure`;
 

@@ -20,6 +20,7 @@ const SPEC = {
   param: true,
   jitter: true,
   watchdog: true,
+  'execution-limit': true,
   json: false,
 };
 
@@ -45,6 +46,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const jitter = { ...DEFAULT_JITTER, prob: flag(a, 'jitter') === undefined ? DEFAULT_JITTER.prob : fraction('jitter', flag(a, 'jitter') as string) };
   const watchdogMs = flag(a, 'watchdog') === undefined ? THREADS_DEFAULTS.watchdogMs : duration('watchdog', flag(a, 'watchdog') as string);
   if (watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long no thread may make progress), not '${flag(a, 'watchdog')}'`);
+  const limit = flag(a, 'execution-limit');
+  const maxExecutionMs = limit === undefined ? THREADS_DEFAULTS.maxExecutionMs : duration('execution-limit', limit);
 
   const threads = mode === 'threads' ? new ThreadsExecutor() : undefined;
   let r: Awaited<ReturnType<typeof run>>;
@@ -58,7 +61,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       executions,
       timeMs: timeMs ?? (mode === 'threads' && executions === null ? 10_000 : null),
       threads,
-      threadsOptions: { ...THREADS_DEFAULTS, drive: { ...THREADS_DEFAULTS.drive, jitter }, watchdogMs },
+      threadsOptions: { ...THREADS_DEFAULTS, drive: { ...THREADS_DEFAULTS.drive, jitter }, watchdogMs, maxExecutionMs },
     });
   } finally {
     await threads?.close();
@@ -67,7 +70,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   let explore: string | null = null;
   if (r.violation) {
     const vseed = r.violation.seed ?? seed;
-    const threadFlags = ['jitter', 'watchdog'].filter((f) => flag(a, f) !== undefined).map((f) => `--${f} ${flag(a, f)}`);
+    const threadFlags = ['jitter', 'watchdog', 'execution-limit'].filter((f) => flag(a, f) !== undefined).map((f) => `--${f} ${flag(a, f)}`);
     replay = replayCommand(sc, r, vseed, mode === 'threads' ? threadFlags : []);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
     if (mode === 'threads') explore = replayCommand(sc, r, vseed, [], 'sim').replace('--executions 1', '--executions 1000');

@@ -5,7 +5,7 @@
  * times, then futex-waits on exactly the word and value the lock saw, with a bounded
  * timeout so that a stop request or a lost wake-up can never hang it.
  */
-import { STATE, WAITERS } from '../sync/lock-word.js';
+import { canAcquire, NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
 import { CTL_SLEEP, CTL_STOP } from './frame.js';
 import { blocked, type Op, POINT } from './op.js';
 import type { Rng, Task } from './task.js';
@@ -26,9 +26,10 @@ export interface DriveOptions {
   /** Bound of one futex wait. */
   futexWaitMs: number;
   /**
-   * A futex wait that times out although the lock word changed meanwhile means an
-   * unlock did not notify: counted always; with `strictWakeups` it fails the run
-   * (for the harness's own tests, with a long futexWaitMs).
+   * A futex wait that times out with the lock free for this waiter, and no notify
+   * since it registered as a waiter, is a lost wake-up (an unlock that did not
+   * notify): counted always; with `strictWakeups` it fails the run (for the
+   * harness's own tests).
    */
   strictWakeups: boolean;
 }
@@ -55,16 +56,19 @@ export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWor
       }
     } else if (++spins > o.spinsBeforeWait) {
       spins = 0;
-      const { lock, value } = blocked;
+      const { lock, value, mode } = blocked;
       Atomics.store(i32, blockedWord, r.value + 1);
       Atomics.add(i32, lock + WAITERS, 1);
+      const notifies = Atomics.load(i32, lock + NOTIFIES);
       const how = Atomics.wait(i32, lock + STATE, value, o.futexWaitMs);
+      // Read before leaving WAITERS: an unlock that still sees us there owes a notify.
+      const lost = how === 'timed-out' && canAcquire(mode, Atomics.load(i32, lock + STATE)) && Atomics.load(i32, lock + NOTIFIES) === notifies;
       Atomics.sub(i32, lock + WAITERS, 1);
       Atomics.store(i32, blockedWord, 0);
       t.count('futex-waits');
-      if (how === 'timed-out' && Atomics.load(i32, lock + STATE) !== value) {
+      if (lost) {
         t.count('futex-lost-wakeups');
-        if (o.strictWakeups) throw new Error(`lost wake-up: lock ${r.value} changed during a ${o.futexWaitMs} ms futex wait and nobody notified`);
+        if (o.strictWakeups) throw new Error(`lost wake-up: lock ${r.value} became free during a ${o.futexWaitMs} ms futex wait and nobody notified`);
       }
     }
     r = gen.next();

@@ -38,7 +38,8 @@ export function closeExecution<W>(
   const v = found ?? s.check?.(frame.world, p, variant, end) ?? null;
   if (v) {
     v.seed = seed;
-    v.trace = mergeTraces(frame.rings, frame.arena.names, v.step || end, traceLines);
+    if (v.step === 0) v.step = end; // found from outside the tasks: as of the end
+    v.trace = mergeTraces(frame.rings, frame.arena.names, v.step, traceLines);
   }
   return v;
 }

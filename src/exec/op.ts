@@ -12,6 +12,6 @@ export type Op<T = void> = Generator<number, T, void>;
 
 /**
  * Set just before a lock yields its id: the lock's first word (its state word) and
- * the value seen there. Executors read it right away (one thread each).
+ * the value seen there, and the mode wanted. Executors read it right away (one thread each).
  */
-export const blocked = { lock: 0, value: 0 };
+export const blocked = { lock: 0, value: 0, mode: 0 };

@@ -64,7 +64,7 @@ export function simExecution<W>(
     let m = 0;
     for (let k = 0; k < n; k++) if (!done[k] && blockedOn[k] < 0) runnable[m++] = k;
     if (m === 0) {
-      violation = deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn), names, seq(), 'sim: no task is runnable');
+      violation = deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn), names, seq(), 'sim: no task is runnable, every live task waits for a lock');
       break;
     }
     let c = 0;

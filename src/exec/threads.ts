@@ -6,32 +6,40 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { deadlockViolation, waitGraph } from '../check/deadlock.js';
 import { setNames, type Violation } from '../check/violation.js';
 import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
 import { DRIVE_DEFAULTS, type DriveOptions } from './drive.js';
 import { closeExecution, lastStep } from './finish.js';
-import { CTL_STOP, newFrame, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
+import { CTL_STOP, type Frame, newFrame, STOP_ERROR, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
 import { addStats, type ExecutionResult } from './result.js';
+import { Watchdog } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
 
 const WORKER = fileURLToPath(new URL('../../workers/role-worker.mjs', import.meta.url));
 
 export interface ThreadsOptions {
   drive: DriveOptions;
-  /** An execution in which no thread makes an op for this long is stopped and explained. */
+  /** A task blocked this long without an op of its own, or an execution without any op this long, is stopped and explained. */
   watchdogMs: number;
-  /** An execution still running after this long is stopped, progress or not. */
+  /** An execution still running after this long is a livelock, progress or not. */
   maxExecutionMs: number;
   traceLines: number;
 }
 
-export const THREADS_DEFAULTS: ThreadsOptions = { drive: DRIVE_DEFAULTS, watchdogMs: 20_000, maxExecutionMs: 600_000, traceLines: 40 };
+export const THREADS_DEFAULTS: ThreadsOptions = { drive: DRIVE_DEFAULTS, watchdogMs: 20_000, maxExecutionMs: 120_000, traceLines: 40 };
 
+const STOP_REASONS: Record<number, string> = {
+  [STOP_VIOLATION]: 'a violation was found',
+  [STOP_WATCHDOG]: 'the watchdog stopped the execution',
+  [STOP_ERROR]: 'a worker failed',
+};
+
+/** How long every role instance has to start (load tsx and the scenario) on a new pool. */
+const START_TIMEOUT_MS = 30_000;
 /** After asking workers to stop, how long they get before the pool is torn down. */
 const STOP_GRACE_MS = 5_000;
-const WATCHDOG_TICK_MS = 100;
+export const WATCHDOG_TICK_MS = 100;
 
 export class ThreadsExecutor {
   private pool: Piscina | null = null;
@@ -71,39 +79,30 @@ export class ThreadsExecutor {
         instance: inst.id,
         seed,
         drive: opts.drive,
-        startTimeoutMs: Math.min(opts.watchdogMs, 10_000),
+        startTimeoutMs: START_TIMEOUT_MS,
       };
       return pool.run(job) as Promise<RoleResult>;
     });
 
     const seq = () => lastStep(frame);
     const stop = (why: number) => Atomics.compareExchange(i32, frame.ctl + CTL_STOP, 0, why) === 0;
-    const blockedOn = () => frame.instances.map((i) => Atomics.load(i32, frame.blocked + i.id) - 1);
+    const settled: (RoleResult | undefined)[] = [];
+    for (const [k, j] of jobs.entries()) {
+      j.then(
+        (r) => {
+          settled[k] = r;
+        },
+        () => {},
+      );
+    }
     let watchdogFinding: Violation | null = null;
     let watchdogNote: string | null = null;
-    let lastCycle = '';
-    const started = Date.now();
-    let progressAt = started;
-    let progressSeq = seq();
+    const watchdog = new Watchdog(frame as Frame<unknown>, opts, seq);
     const tick = setInterval(() => {
-      const now = Date.now();
-      const g = waitGraph(i32, names, blockedOn());
-      const cycle = g.cycle?.join(',') ?? '';
-      // A wait-for cycle seen on two ticks in a row is a deadlock, not a passing wait.
-      if (cycle && cycle === lastCycle && stop(STOP_VIOLATION)) {
-        watchdogFinding = deadlockViolation(g, names, seq(), 'threads: the same wait-for cycle on two watchdog ticks');
-      }
-      lastCycle = cycle;
-      if (seq() !== progressSeq) {
-        progressSeq = seq();
-        progressAt = now;
-      } else if (now - progressAt > opts.watchdogMs && stop(STOP_WATCHDOG)) {
-        // No op anywhere for a whole watchdog period: stuck.
-        if (g.lines.length > 0) watchdogFinding = deadlockViolation(g, names, seq(), `threads: no progress for ${opts.watchdogMs} ms`);
-        else watchdogNote = `no op in ${opts.watchdogMs} ms and no thread blocked on a lock: a role is stuck outside the model`;
-      }
-      if (now - started > opts.maxExecutionMs && stop(STOP_WATCHDOG)) {
-        watchdogNote = `execution still running after ${opts.maxExecutionMs} ms (a livelock, or parameters too large for one execution)`;
+      const found = watchdog.tick(Date.now());
+      if (found && stop(found.stop)) {
+        watchdogFinding = found.violation;
+        watchdogNote = found.note;
       }
     }, WATCHDOG_TICK_MS);
 
@@ -123,14 +122,19 @@ export class ThreadsExecutor {
       const r = await Promise.race([all, stuck]);
       clearTimeout(graceTimer);
       if (r === null) {
-        const blockedLines = waitGraph(i32, names, blockedOn()).lines.join('; ') || 'none';
+        const why = STOP_REASONS[Atomics.load(i32, frame.ctl + CTL_STOP)] ?? 'stop';
+        const blockedLines = watchdog.graph().lines.join('; ') || 'none';
+        const errors = settled.flatMap((x, k) => (x?.error ? [`${frame.instances[k].name}: ${x.error}`] : []));
         await this.close();
         return {
           seed,
           violation: null,
           stats: {},
           steps: seq(),
-          harnessError: `workers did not stop within ${STOP_GRACE_MS} ms of being asked (${watchdogNote ?? 'violation found'}); blocked: ${blockedLines}`,
+          harnessError: [
+            `workers did not stop within ${STOP_GRACE_MS} ms of being asked to (${watchdogNote ?? why}); blocked: ${blockedLines}`,
+            ...errors,
+          ].join('\n'),
         };
       }
       results = r;

@@ -51,6 +51,11 @@ export class TraceRing {
     return seq;
   }
 
+  /** How many ops this task has recorded so far. */
+  count(): number {
+    return Atomics.load(this.i32, this.base);
+  }
+
   /** Entries still in the ring, oldest first. */
   entries(): { seq: number; op: number; a: number; b: number }[] {
     const head = Atomics.load(this.i32, this.base);

@@ -12,7 +12,7 @@ import { type DriveOptions, drive } from './drive.js';
 import { heldAtExit } from './finish.js';
 import { buildFrame, CTL_ARRIVED, CTL_STOP, STOP_ERROR, STOP_VIOLATION } from './frame.js';
 import { type ExecHooks, setCurrent, Task, taskRng } from './task.js';
-import { STATE, WAITERS } from '../sync/lock-word.js';
+import { NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
 
 export interface RoleTask {
   buffer: SharedArrayBuffer;
@@ -70,7 +70,10 @@ export default async function runRole(job: RoleTask): Promise<RoleResult> {
       clockUnit: 'us',
       clock: () => performance.now() * 1000,
       wake(_lock, word) {
-        if (Atomics.load(i32, word + WAITERS) > 0) Atomics.notify(i32, word + STATE);
+        if (Atomics.load(i32, word + WAITERS) > 0) {
+          Atomics.add(i32, word + NOTIFIES, 1);
+          Atomics.notify(i32, word + STATE);
+        }
       },
       report(v) {
         if (Atomics.compareExchange(i32, ctl + CTL_STOP, 0, STOP_VIOLATION) === 0) found = v;

@@ -7,6 +7,8 @@ export const PTE_PREFETCH_NUM = 8;
 /** make_mmu_pages_available(): nothing to do while at least this many are available. */
 export const KVM_MIN_FREE_MMU_PAGES = 5;
 export const KVM_REFILL_PAGES = 25;
+/** The smallest n_max_mmu_pages KVM_SET_NR_MMU_PAGES accepts. */
+export const KVM_MIN_ALLOC_MMU_PAGES = 64;
 /** SHRINK_BATCH: the largest nr_to_scan the shrinker core passes. */
 export const SHRINK_BATCH = 128;
 export const PAGE_SIZE = 4096;

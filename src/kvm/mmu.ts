@@ -4,6 +4,7 @@
  * nested shadow-paging fault, make_mmu_pages_available. Step order follows the kernel;
  * the v2 shrinker series' mmu_memory_cache_lock is taken where `protocol.cacheLock` says.
  */
+import { reportViolation } from '../check/violation.js';
 import type { Op } from '../exec/op.js';
 import { current, MODE_WRITE } from '../exec/task.js';
 import { mutexLock, mutexUnlock, readOnce, writeLock, writeOnce, writeUnlock } from '../sync/index.js';
@@ -109,6 +110,7 @@ function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, role: number, 
   const w = kvm.world;
   lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_WRITE], `${site}()`);
   let sp = kvm.get(rootSlot);
+  if (!sp) return noRoot(site);
   for (let level = w.config.levels; level > 1; level--) {
     const idx = spteIndex(gfn, level);
     const spte = yield* readOnce(w.i32, w.spte(w.sp(sp, SP_SPT), idx));
@@ -167,11 +169,19 @@ export function faultBegin(gfn: number, kind: number): void {
   current.count(kind === FAULT_LOAD ? 'mmu-loads' : 'faults');
 }
 
-export function faultEnd(r: number): number {
+export function faultEnd(r: number, kind: number): number {
   current.trace(T_FAULT_DONE, r, 0);
   if (r === RET_PF_RETRY) current.count('faults-retried');
-  if (r < 0) current.count('faults-failed');
+  if (r < 0) current.count(kind === FAULT_LOAD ? 'mmu-loads-failed' : 'faults-failed');
   return r;
+}
+
+/** A fault that finds no root: kvm_mmu_load() must have run (and succeeded) first. */
+export function noRoot(site: string): number {
+  reportViolation('invariant', `${current.name}: ${site}() with no root loaded (INVALID_PAGE)`, [
+    'kvm_mmu_load() did not run or failed, and the vCPU faulted anyway',
+  ]);
+  return RET_PF_RETRY;
 }
 
 /**
@@ -192,7 +202,7 @@ function* shadowPageFault(vcpu: Vcpu, gfn: number, nested: boolean): Op<number> 
     yield* writeUnlock(vcpu.kvm.mmuLock);
   }
   yield* mmuCacheUnlock(vcpu);
-  return faultEnd(r);
+  return faultEnd(r, nested ? FAULT_NESTED : FAULT_DIRECT);
 }
 
 /** direct_page_fault(): an L1 fault with the TDP MMU off. */
@@ -249,5 +259,5 @@ export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
     r = yield* mmuAllocRoots(vcpu, nested);
   }
   yield* mmuCacheUnlock(vcpu);
-  return faultEnd(r === 0 ? RET_PF_FIXED : r);
+  return faultEnd(r === 0 ? RET_PF_FIXED : r, FAULT_LOAD);
 }

@@ -12,7 +12,7 @@ import { RET_PF_FIXED, RET_PF_RETRY, RET_PF_SPURIOUS } from './constants.js';
 import type { Vcpu } from './kvm.js';
 import { ROLE_DIRECT, ROLE_TDP, SP_PARENT, SP_PARENT_IDX, SP_ROOT_COUNT, SP_SPT, VM_L1_ROOT } from './kvm.js';
 import { isShadowPresentPte, kvmMmuAllocShadowPage, kvmMmuFreeShadowPage, makeLeafSpte, spteIndex, toShadowPage } from './mmu-page.js';
-import { FAULT_TDP, faultBegin, faultEnd, mmuCacheLockAfterTopup, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches } from './mmu.js';
+import { FAULT_TDP, faultBegin, faultEnd, mmuCacheLockAfterTopup, noRoot, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches } from './mmu.js';
 import { T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
 
 /** tdp_mmu_alloc_sp() + tdp_mmu_init_child_sp(): header and spt from the caches. */
@@ -34,6 +34,7 @@ export function* kvmTdpMmuMap(vcpu: Vcpu, gfn: number): Op<number> {
   const w = kvm.world;
   lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_READ, MODE_WRITE], 'kvm_tdp_mmu_map()');
   let sp = kvm.get(VM_L1_ROOT);
+  if (!sp) return noRoot('kvm_tdp_mmu_map');
   for (let level = w.config.levels; level > 1; level--) {
     const idx = spteIndex(gfn, level);
     const sptep = w.spte(w.sp(sp, SP_SPT), idx);
@@ -70,18 +71,24 @@ export function* kvmTdpMmuAllocRoot(vcpu: Vcpu): Op<number> {
   const kvm = vcpu.kvm;
   const w = kvm.world;
   yield* readLock(kvm.mmuLock);
+  const rootCount = (sp: number) => w.spHeaders.data(sp) + SP_ROOT_COUNT;
   let root = kvm.get(VM_L1_ROOT);
-  if (!root) {
+  if (root) {
+    Atomics.add(w.i32, rootCount(root), 1); // kvm_tdp_mmu_get_root()
+  } else {
     yield* spinLock(kvm.tdpMmuPagesLock);
     root = kvm.get(VM_L1_ROOT); // recheck for a root added meanwhile
-    if (!root) {
+    if (root) {
+      Atomics.add(w.i32, rootCount(root), 1);
+    } else {
       root = yield* kvmMmuAllocShadowPage(vcpu, 0, w.config.levels, ROLE_TDP | ROLE_DIRECT, 'kvm_tdp_mmu_alloc_root');
+      // refcount_set(&root->tdp_mmu_root_count, 2): one for this vCPU, one for the TDP MMU itself
+      Atomics.store(w.i32, rootCount(root), 2);
       kvm.set(VM_L1_ROOT, root); // list_add_rcu(&root->link, &kvm->arch.tdp_mmu_roots)
     }
     yield* spinUnlock(kvm.tdpMmuPagesLock);
   }
-  const count = Atomics.add(w.i32, w.spHeaders.data(root) + SP_ROOT_COUNT, 1) + 1; // kvm_tdp_mmu_get_root()
-  current.trace(T_ROOT, root, count);
+  current.trace(T_ROOT, root, Atomics.load(w.i32, rootCount(root)));
   yield* readUnlock(kvm.mmuLock);
   return 0;
 }
@@ -102,5 +109,5 @@ export function* kvmTdpMmuPageFault(vcpu: Vcpu, gfn: number): Op<number> {
     yield* readUnlock(vcpu.kvm.mmuLock);
   }
   yield* mmuCacheUnlock(vcpu);
-  return faultEnd(r);
+  return faultEnd(r, FAULT_TDP);
 }

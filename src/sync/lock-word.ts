@@ -5,7 +5,7 @@
  * and release steps that spinlock, mutex and the rwlock's writer side share.
  */
 import { blocked, POINT, type Op } from '../exec/op.js';
-import { current, type Task } from '../exec/task.js';
+import { current, MODE_READ, MODE_WRITE, type Task } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockReleased } from './lockdep.js';
 import { T_BLOCK, T_LOCK, T_UNLOCK } from './trace-ops.js';
@@ -14,10 +14,23 @@ export const STATE = 0;
 export const OWNER = 1;
 export const WAITERS = 2;
 export const READERS = 3;
-export const LOCK_WORDS = 4;
+/** How many times an unlock notified futex waiters (threads mode), to tell a lost wake-up from a late one. */
+export const NOTIFIES = 4;
+export const LOCK_WORDS = 5;
 
 /** The exclusive holder's value of STATE for spinlocks and mutexes. */
 const LOCKED = 1;
+/** rwlock STATE: a writer holds it; a writer waits (new readers queue behind it); the reader count below. */
+export const WRITER_LOCKED = 1 << 30;
+export const WRITER_WAITING = 1 << 29;
+export const READER_COUNT = WRITER_WAITING - 1;
+
+/** Could a task blocked in `mode` take the lock with this STATE? (For the lost-wake-up check.) */
+export function canAcquire(mode: number, state: number): boolean {
+  if (mode === MODE_READ) return (state & (WRITER_LOCKED | WRITER_WAITING)) === 0;
+  if (mode === MODE_WRITE) return (state & ~WRITER_WAITING) === 0;
+  return state === 0;
+}
 
 export type LockKind = 'spinlock_t' | 'rwlock_t' | 'struct mutex';
 
@@ -51,6 +64,7 @@ export function* blockOn(t: Task, lock: LockWord, mode: number, observed: number
   }
   blocked.lock = lock.word;
   blocked.value = observed;
+  blocked.mode = mode;
   yield lock.id;
   return since;
 }

@@ -7,12 +7,21 @@ import type { Arena } from '../shm/arena.js';
 import type { Op } from '../exec/op.js';
 import { MODE_READ, MODE_WRITE } from '../exec/task.js';
 import { lockAcquired, lockReleased } from './lockdep.js';
-import { blockOn, LockWord, OWNER, opBoundary, READERS, releaseExclusive, STATE, waited } from './lock-word.js';
+import {
+  blockOn,
+  LockWord,
+  OWNER,
+  opBoundary,
+  READER_COUNT,
+  READERS,
+  releaseExclusive,
+  STATE,
+  WRITER_LOCKED,
+  WRITER_WAITING,
+  waited,
+} from './lock-word.js';
 import { T_LOCK, T_UNLOCK } from './trace-ops.js';
 
-const WRITER_LOCKED = 1 << 30;
-const WRITER_WAITING = 1 << 29;
-const READER_COUNT = WRITER_WAITING - 1;
 
 export class RwLock extends LockWord {
   constructor(arena: Arena, name: string, cls = name) {

@@ -64,7 +64,7 @@ export function heldLocks(t: Task): string[] {
 
 /** Trace op code of a violation: the step that marks it in the trace. */
 export const T_VIOLATION = 9;
-registerOps({ [T_VIOLATION]: { name: 'violation', fmt: (a) => `!! ${VIOLATION_KINDS[a] ?? 'violation'}` } });
+registerOps({ [T_VIOLATION]: (a) => `!! ${VIOLATION_KINDS[a] ?? 'violation'}` });
 
 /** Raise a violation in the running task; it is traced, so its step marks it in the trace. */
 export function reportViolation(kind: ViolationKind, message: string, details: string[] = []): void {

@@ -11,7 +11,7 @@ import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
 import { DRIVE_DEFAULTS, type DriveOptions } from './drive.js';
 import { closeExecution, lastStep } from './finish.js';
-import { CTL_STOP, type Frame, newFrame, STOP_ERROR, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
+import { CTL_STOP, newFrame, STOP_ERROR, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
 import { addStats, type ExecutionResult } from './result.js';
 import { Watchdog } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
@@ -97,7 +97,7 @@ export class ThreadsExecutor {
     }
     let watchdogFinding: Violation | null = null;
     let watchdogNote: string | null = null;
-    const watchdog = new Watchdog(frame as Frame<unknown>, opts, seq);
+    const watchdog = new Watchdog(frame, opts);
     const tick = setInterval(() => {
       const found = watchdog.tick(Date.now());
       if (found && stop(found.stop)) {

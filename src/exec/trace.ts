@@ -15,10 +15,8 @@ export interface TraceLine {
   op: string;
 }
 
-export interface OpFormat {
-  name: string;
-  fmt: (a: number, b: number, names: NameTable) => string;
-}
+/** How one trace op prints, given its two arguments. */
+export type OpFormat = (a: number, b: number, names: NameTable) => string;
 
 const formats = new Map<number, OpFormat>();
 
@@ -70,7 +68,7 @@ export class TraceRing {
 
 export function formatOp(op: number, a: number, b: number, names: NameTable): string {
   const f = formats.get(op);
-  return f ? f.fmt(a, b, names) : `op#${op}(${a}, ${b})`;
+  return f ? f(a, b, names) : `op#${op}(${a}, ${b})`;
 }
 
 /** Merge all rings by sequence number; keep the last `count` entries at or before `upTo`. */

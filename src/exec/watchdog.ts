@@ -13,6 +13,7 @@
  */
 import { deadlockViolation, type WaitGraph, waitGraph } from '../check/deadlock.js';
 import { mainViolation, type Violation } from '../check/violation.js';
+import { lastStep } from './finish.js';
 import { CTL_ARRIVED, type Frame, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
 
 export interface WatchdogFinding {
@@ -23,7 +24,7 @@ export interface WatchdogFinding {
   note: string | null;
 }
 
-export class Watchdog {
+export class Watchdog<W> {
   private readonly n: number;
   private startedAt = -1;
   private lastCycle = '';
@@ -35,9 +36,8 @@ export class Watchdog {
   private readonly waitsFor: number[];
 
   constructor(
-    private readonly frame: Frame<unknown>,
+    private readonly frame: Frame<W>,
     private readonly limits: { watchdogMs: number; maxExecutionMs: number },
-    private readonly seq: () => number,
   ) {
     this.n = frame.instances.length;
     this.ops = new Array(this.n).fill(-1);
@@ -84,7 +84,7 @@ export class Watchdog {
         return { stop: STOP_VIOLATION, violation: deadlockViolation(g, names, 0, how), note: null };
       }
     }
-    const seq = this.seq();
+    const seq = lastStep(frame);
     if (seq !== this.progressSeq) {
       this.progressSeq = seq;
       this.progressAt = now;

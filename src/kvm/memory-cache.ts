@@ -119,6 +119,12 @@ export class KvmMmuMemoryCache {
   }
 }
 
+/** Free one object to its allocator (free_page / kmem_cache_free); freeing it twice is a violation. */
+export function freeObject(pool: ObjectPool, obj: number, what: string): void {
+  if (obj === 0) return;
+  if (pool.give(obj) === OBJ_FREE) reportViolation('double-free', `${what}: ${pool.name} object ${obj} freed twice`);
+}
+
 /** One GFP_KERNEL_ACCOUNT allocation: may sleep. */
 function* mmuMemoryCacheAllocObj(mc: KvmMmuMemoryCache): Op<number> {
   yield POINT;
@@ -143,11 +149,7 @@ export function* kvmMmuTopupMemoryCache(mc: KvmMmuMemoryCache, min: number): Op<
     return -EIO;
   }
   mc.set(CAPACITY, capacity);
-  for (;;) {
-    mc.lock();
-    const n = mc.get(NOBJS);
-    mc.unlock();
-    if (n >= capacity) break;
+  while (mc.nobjs() < capacity) {
     const obj = yield* mmuMemoryCacheAllocObj(mc);
     if (obj === 0) {
       const now = mc.nobjs();
@@ -206,9 +208,7 @@ export function* kvmMmuEmptyMemoryCache(mc: KvmMmuMemoryCache): Op<number> {
   let freed = 0;
   mc.lock();
   for (let obj = mc.pop(); obj !== 0; obj = mc.pop()) {
-    if (mc.pool.give(obj) === OBJ_FREE) {
-      reportViolation('double-free', `${mc.name}: object ${obj} freed twice`);
-    }
+    freeObject(mc.pool, obj, mc.name);
     freed++;
   }
   mc.unlock();

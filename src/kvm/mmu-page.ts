@@ -2,10 +2,8 @@
  * Shadow pages (struct kvm_mmu_page) and their page tables: allocation from the
  * vCPU caches, active_mmu_pages, zapping. Mirrors arch/x86/kvm/mmu/mmu.c.
  */
-import { reportViolation } from '../check/violation.js';
 import { POINT, type Op } from '../exec/op.js';
 import { current } from '../exec/task.js';
-import { OBJ_FREE, type ObjectPool } from '../shm/pool.js';
 import type { Kvm, Vcpu } from './kvm.js';
 import {
   PT_BITS,
@@ -27,7 +25,7 @@ import {
   VM_ACTIVE_TAIL,
   VM_N_USED,
 } from './kvm.js';
-import { kvmMmuMemoryCacheAlloc } from './memory-cache.js';
+import { freeObject, kvmMmuMemoryCacheAlloc } from './memory-cache.js';
 import { T_SP_ALLOC, T_SP_ZAP } from './trace-ops.js';
 
 /** A present leaf SPTE: bit 30 set, the gfn below (page indices stay under 2^30). */
@@ -103,12 +101,6 @@ function listDelActive(kvm: Kvm, sp: number): void {
   else kvm.set(VM_ACTIVE_HEAD, next);
   if (next) w.setSp(next, SP_PREV, prev);
   else kvm.set(VM_ACTIVE_TAIL, prev);
-}
-
-/** Free one object to its allocator; freeing it twice is a violation. */
-export function freeObject(pool: ObjectPool, obj: number, what: string): void {
-  if (obj === 0) return;
-  if (pool.give(obj) === OBJ_FREE) reportViolation('double-free', `${what}: ${pool.name} object ${obj} freed twice`);
 }
 
 /** kvm_mmu_free_shadow_page() / tdp_mmu_free_sp(): spt, shadowed info, header go back to the allocator. */

@@ -15,11 +15,11 @@ const ACQUIRE = ['spin_lock', 'read_lock', 'write_lock', 'mutex_lock'];
 const RELEASE = ['spin_unlock', 'read_unlock', 'write_unlock', 'mutex_unlock'];
 
 registerOps({
-  [T_LOCK]: { name: 'lock', fmt: (a, b, n) => `${ACQUIRE[b]}(${lockName(n, a)})` },
-  [T_UNLOCK]: { name: 'unlock', fmt: (a, b, n) => `${RELEASE[b]}(${lockName(n, a)})` },
-  [T_TRYLOCK]: { name: 'trylock', fmt: (a, b, n) => `mutex_trylock(${lockName(n, a)}) = ${b}` },
-  [T_BLOCK]: { name: 'block', fmt: (a, b, n) => `blocks in ${ACQUIRE[b]}(${lockName(n, a)})` },
-  [T_LOAD_ACQUIRE]: { name: 'load-acquire', fmt: (a, b) => `smp_load_acquire(@${a}) = ${b}` },
-  [T_STORE_RELEASE]: { name: 'store-release', fmt: (a, b) => `smp_store_release(@${a}, ${b})` },
+  [T_LOCK]: (a, b, n) => `${ACQUIRE[b]}(${lockName(n, a)})`,
+  [T_UNLOCK]: (a, b, n) => `${RELEASE[b]}(${lockName(n, a)})`,
+  [T_TRYLOCK]: (a, b, n) => `mutex_trylock(${lockName(n, a)}) = ${b}`,
+  [T_BLOCK]: (a, b, n) => `blocks in ${ACQUIRE[b]}(${lockName(n, a)})`,
+  [T_LOAD_ACQUIRE]: (a, b) => `smp_load_acquire(@${a}) = ${b}`,
+  [T_STORE_RELEASE]: (a, b) => `smp_store_release(@${a}, ${b})`,
 });
 

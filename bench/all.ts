@@ -1,11 +1,17 @@
 /** Every benchmark, as the Markdown tables BENCHMARKS.md shows. `npm run bench` */
+import { benchMemory } from './memory.js';
 import { benchPool } from './pool.js';
 import { benchSim } from './sim.js';
 import { benchThreads } from './threads.js';
+import { benchVcpus } from './vcpus.js';
 
 console.log('## sim\n');
 console.log((await benchSim(5)).join('\n'));
 console.log('\n## threads\n');
 console.log((await benchThreads(5)).join('\n'));
+console.log('\n## threads by vCPU count\n');
+console.log((await benchVcpus(5)).join('\n'));
 console.log('\n## pool reuse\n');
 console.log((await benchPool(500)).join('\n'));
+console.log('\n## peak memory\n');
+console.log(benchMemory(false).join('\n'));

@@ -8,7 +8,7 @@ import { POINT } from '../src/exec/op.js';
 import { kvmAccounts } from '../src/kvm/accounting.js';
 import { KVM_MIN_ALLOC_MMU_PAGES, PAGE_SIZE, RET_PF_RETRY, SHRINK_BATCH } from '../src/kvm/constants.js';
 import { kvmMmuDoPageFault } from '../src/kvm/fault.js';
-import { type KvmConfig, KvmWorld, type MmuProtocol, vcpuName } from '../src/kvm/kvm.js';
+import { type KvmConfig, KvmWorld, type MmuProtocol, VENDOR_NAMES, vcpuName } from '../src/kvm/kvm.js';
 import { kvmMmuLoad } from '../src/kvm/mmu.js';
 import { mmuShrinkCount, mmuShrinkScan } from '../src/kvm/shrinker.js';
 import { defineScenario, type Params } from '../src/scenario.js';
@@ -27,7 +27,9 @@ function config(p: Params): KvmConfig {
     vcpus: p.vcpus,
     levels: p.levels,
     guestMemMiB: p.guestMemMiB,
-    tdp: p.tdp,
+    tdpEnabled: p.tdpEnabled,
+    tdpMmu: p.tdpMmu,
+    vendor: p.vendor,
     nestedPercent: p.nestedPercent,
     nMaxMmuPages: p.nMaxMmuPages,
     faults: p.faults,
@@ -36,16 +38,25 @@ function config(p: Params): KvmConfig {
 
 const kib = (objects: number) => (objects * PAGE_SIZE) / 1024;
 
+/** Upper bounds of the parameters, checked before a run (exit 2 beyond them). */
+const MAX_VMS = 8;
+const MAX_VCPUS = 24;
+const MAX_FAULTS = 10_000_000;
+const MAX_GUEST_MEM_MIB = 4 * 1024 * 1024;
+const MAX_MMU_PAGES = 1_000_000;
+
 export default defineScenario<KvmWorld>({
   name: 'shrinker-vs-fault',
   description: [
     "Models seed 003: Vipin Sharma's v2 series \"KVM: x86/mmu: Use MMU shrinker to shrink KVM MMU memory",
     'caches" (Oct 2024), judged "a clever solution for a problem that doesn\'t exist" and removed in v3.',
-    'vCPUs fault on random gfns (TDP MMU under read_lock, nested shadow paging under write_lock), topping up',
-    'their four memory caches before mmu_lock; a shrinker repeatedly empties mmu_shadow_page_cache and',
-    'mmu_shadowed_info_cache under kvm_lock. Simplified: no fast path, pfn = gfn, no sp hash (a missing level',
-    'always allocates), rmaps are not built (pte_list_desc objects are topped up, not consumed), zapping frees',
-    'a whole subtree at once. kvm_lock is a spinlock here as in kvm-facts §7 (mainline made it a mutex in 2019).',
+    'vCPUs fault on random gfns (the TDP MMU under read_lock, direct_page_fault or shadow paging under',
+    'write_lock, a nested guest through ept_* or paging64_* under write_lock), topping up their four memory',
+    'caches before mmu_lock; a shrinker repeatedly empties mmu_shadow_page_cache and mmu_shadowed_info_cache',
+    'under kvm_lock, nr_to_scan drawn per call in 1..SHRINK_BATCH. Simplified: no fast path, pfn = gfn, no sp',
+    'hash (a missing level always allocates), rmaps are not built (pte_list_desc objects are topped up, not',
+    'consumed), zapping frees a whole subtree at once. kvm_lock is still a spinlock here (mainline made it a',
+    'mutex in 2019; the lock-order issue converts it).',
   ].join('\n'),
   params: {
     vms: 1,
@@ -53,32 +64,38 @@ export default defineScenario<KvmWorld>({
     faults: 100,
     levels: 4,
     guestMemMiB: 4096,
-    tdp: 1,
+    tdpEnabled: 1,
+    tdpMmu: 1,
+    vendor: 0,
     nestedPercent: 20,
     nMaxMmuPages: 64,
-    nrToScan: SHRINK_BATCH,
   },
   paramHelp: {
-    vms: 'VMs on vm_list',
-    vcpus: 'vCPUs per VM',
-    faults: 'faults each vCPU takes',
+    vms: `VMs on vm_list (1..${MAX_VMS})`,
+    vcpus: `vCPUs per VM (at most ${MAX_VCPUS} in all)`,
+    faults: `faults each vCPU takes (1..${MAX_FAULTS})`,
     levels: 'paging levels, 4 or 5',
-    guestMemMiB: 'guest memory per VM; faults pick gfns below it',
-    tdp: '1: L1 faults use the TDP MMU (read_lock); 0: direct_page_fault (write_lock)',
-    nestedPercent: 'percent of faults that are nested shadow-paging faults (indirect pages)',
-    nMaxMmuPages: 'n_max_mmu_pages per VM (shadow MMU)',
-    nrToScan: 'sc->nr_to_scan of each mmu_shrink_scan call',
+    guestMemMiB: `guest memory per VM; faults pick gfns below it (1..${MAX_GUEST_MEM_MIB})`,
+    tdpEnabled: 'tdp_enabled: 1, L1 faults go to kvm_tdp_page_fault; 0, L1 runs on shadow paging (paging64_page_fault)',
+    tdpMmu: 'the kvm.tdp_mmu module parameter: 1, kvm_tdp_page_fault uses the TDP MMU (read_lock); 0, direct_page_fault (write_lock)',
+    vendor: 'intel or amd: a nested guest faults through ept_page_fault (nested EPT) or paging64_page_fault (nested NPT)',
+    nestedPercent: 'percent of faults taken by a nested (L2) guest: shadow paging over indirect pages (0..100)',
+    nMaxMmuPages: `n_max_mmu_pages per VM, for the shadow MMU (${KVM_MIN_ALLOC_MMU_PAGES}..${MAX_MMU_PAGES})`,
   },
+  paramNames: { vendor: VENDOR_NAMES },
   validate(p) {
     if (p.levels !== 4 && p.levels !== 5) return `levels must be 4 or 5, not ${p.levels}`;
-    if (p.tdp !== 0 && p.tdp !== 1) return `tdp must be 0 or 1, not ${p.tdp}`;
+    for (const k of ['tdpEnabled', 'tdpMmu']) if (p[k] !== 0 && p[k] !== 1) return `${k} must be 0 or 1, not ${p[k]}`;
     if (!(p.nestedPercent >= 0 && p.nestedPercent <= 100)) return `nestedPercent must be 0..100, not ${p.nestedPercent}`;
-    for (const k of ['vms', 'vcpus', 'faults', 'guestMemMiB', 'nMaxMmuPages', 'nrToScan']) {
+    for (const k of ['vms', 'vcpus', 'faults', 'guestMemMiB', 'nMaxMmuPages']) {
       if (!Number.isInteger(p[k]) || p[k] < 1) return `${k} must be a whole number >= 1, not ${p[k]}`;
     }
+    if (p.vms > MAX_VMS) return `vms must be at most ${MAX_VMS}, not ${p.vms}`;
+    if (p.vms * p.vcpus > MAX_VCPUS) return `at most ${MAX_VCPUS} vCPUs in all (vms x vcpus), not ${p.vms * p.vcpus}`;
+    if (p.faults > MAX_FAULTS) return `faults must be at most ${MAX_FAULTS} per vCPU, not ${p.faults}`;
+    if (p.guestMemMiB > MAX_GUEST_MEM_MIB) return `guestMemMiB must be at most ${MAX_GUEST_MEM_MIB} (4 TiB), not ${p.guestMemMiB}`;
     if (p.nMaxMmuPages < KVM_MIN_ALLOC_MMU_PAGES) return `nMaxMmuPages must be at least ${KVM_MIN_ALLOC_MMU_PAGES} (KVM_MIN_ALLOC_MMU_PAGES), not ${p.nMaxMmuPages}`;
-    if (p.vms * p.vcpus > 24) return `at most 24 vCPUs in all (vms x vcpus), not ${p.vms * p.vcpus}`;
-    if (p.guestMemMiB > 4 * 1024 * 1024) return 'guestMemMiB must be at most 4194304 (4 TiB)';
+    if (p.nMaxMmuPages > MAX_MMU_PAGES) return `nMaxMmuPages must be at most ${MAX_MMU_PAGES}, not ${p.nMaxMmuPages}`;
     return null;
   },
   variants: {
@@ -108,8 +125,7 @@ export default defineScenario<KvmWorld>({
       summary: 'mutex_lock instead of mutex_trylock, under kvm_lock',
     },
   },
-  // About 70 steps per fault in practice; far beyond that is a livelock.
-  maxSteps: (p) => 10_000_000 + 2_000 * p.vms * p.vcpus * p.faults,
+  progress: 'a fault or MMU load that returns anything but RET_PF_RETRY',
   setup(arena, p, variant) {
     return new KvmWorld(arena, config(p), PROTOCOLS[variant]);
   },
@@ -136,11 +152,13 @@ export default defineScenario<KvmWorld>({
     },
     shrinker: {
       count: (_p, variant) => (PROTOCOLS[variant].shrinker === 'none' ? 0 : 1),
-      *run(w, _self, p) {
+      *run(w, self) {
         // The shrinker core calls count, then scan, for as long as memory is tight:
-        // here, for as long as any vCPU is faulting.
+        // here, for as long as any vCPU is faulting. do_shrink_slab() passes
+        // nr_to_scan = min(SHRINK_BATCH, what is left to scan), so 1..SHRINK_BATCH:
+        // drawn uniformly here, which tries small scans as often as full batches.
         while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
-          if ((yield* mmuShrinkCount(w)) > 0) yield* mmuShrinkScan(w, p.nrToScan);
+          if ((yield* mmuShrinkCount(w)) > 0) yield* mmuShrinkScan(w, 1 + Math.floor(self.rng() * SHRINK_BATCH));
           else yield POINT;
         }
       },
@@ -159,9 +177,11 @@ export default defineScenario<KvmWorld>({
     ];
     if (n('shrinker.shrinker-scans') > 0) {
       const freed = n('shrinker.shrinker-freed');
+      const asked = n('shrinker.shrinker-requested');
       lines.push(
-        `shrinker: ${n('shrinker.shrinker-scans')} scans freed ${freed} cached pages (${(kib(freed) / 1024).toFixed(1)} MiB in all, ` +
-          `${(freed / executions).toFixed(1)} per execution, at most ${kib(n('shrinker.max-freed-per-scan'))} KiB in one scan); ` +
+        `shrinker: ${n('shrinker.shrinker-scans')} scans asked for ${asked} objects (nr_to_scan 1..${SHRINK_BATCH}) and freed ${freed} cached pages ` +
+          `(${asked ? ((100 * freed) / asked).toFixed(1) : '0'}% of what was asked; ${n('shrinker.shrinker-scans-met')} scans freed their nr_to_scan); ` +
+          `${(kib(freed) / 1024).toFixed(1)} MiB in all, ${(freed / executions).toFixed(1)} pages per execution, at most ${kib(n('shrinker.max-freed-per-scan'))} KiB in one scan; ` +
           `${n('shrinker.shrinker-trylock-failed')} trylocks failed`,
       );
     }

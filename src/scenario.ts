@@ -32,14 +32,25 @@ export interface ScenarioDef<W = unknown> {
   description: string;
   params: Params;
   paramHelp: Record<string, string>;
-  /** A reason when params are out of range, else null. */
+  /**
+   * Parameters whose values have names, e.g. `vendor: ['intel', 'amd']`: the command line
+   * takes the name (`--param vendor=amd`) and the model sees its index (1).
+   */
+  paramNames?: Record<string, string[]>;
+  /** A reason when params are out of range (including their upper bounds), else null. */
   validate?(p: Params): string | null;
   variants: Record<string, VariantDef>;
   /** Lay the model out in the arena; deterministic, also called in every worker. */
   setup(arena: Arena, p: Params, variant: string): W;
   roles: Record<string, RoleDef<W>>;
-  /** sim: scheduling steps after which an execution counts as a livelock (default 20,000,000). */
-  maxSteps?(p: Params): number;
+  /**
+   * What counts as progress, in a few words ("a fault that returns"), when the roles mark
+   * it with `Task.progress()`. An execution whose tasks keep running without a progress
+   * mark for a whole window (sim: a million scheduling steps; threads: `--watchdog`) is a
+   * livelock. Without it, a long execution is never called a livelock: only a harness
+   * limit ends it, as an incomplete execution.
+   */
+  progress?: string;
   /** Final arbiter once every role has ended; `step` is the last step of the execution. */
   check?(world: W, p: Params, variant: string, step: number): Violation | null;
   /** Lines summarising the run's statistics, in kernel terms. */

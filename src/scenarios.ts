@@ -1,7 +1,12 @@
-/** Finding scenarios: the built-in ones by name, or any scenario file by path. */
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+/**
+ * Finding scenarios: the built-in ones by name, or any scenario file by path. A file
+ * that cannot be a scenario is bad input with one line naming the file and the cause:
+ * where a syntax error is, what it failed to import, what its default export lacks.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { VIOLATION_KINDS } from './check/violation.js';
 import type { ScenarioDef } from './scenario.js';
 import './sync/trace-ops.js';
 import './kvm/trace-ops.js';
@@ -10,48 +15,106 @@ export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 
 
 export interface LoadedScenario {
   def: ScenarioDef<unknown>;
-  /** Absolute path of its file: workers load it from there. */
+  /** Absolute path of its file: workers are built from it. */
   file: string;
+  /** How the user named it: a built-in name, or the path as typed (for the replay command). */
+  arg: string;
 }
 
+/** Bad input (exit 2): the message is one line saying what is wrong and what is valid. */
 export class BadInput extends Error {}
 
+/** The harness could not do its job (exit 3), e.g. a scenario's setup() threw. */
+export class HarnessFailure extends Error {}
+
+const SCENARIO_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+
+/** Built-in scenario files: scenarios/*.ts, or their compiled twins when running from dist/. */
+function builtinFiles(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of readdirSync(SCENARIO_DIR).sort()) {
+    if (f.endsWith('.d.ts') || !/\.(ts|js)$/.test(f)) continue;
+    out.set(f.replace(/\.(ts|js)$/, ''), join(SCENARIO_DIR, f));
+  }
+  return out;
+}
+
 export function builtinNames(): string[] {
-  return readdirSync(SCENARIO_DIR)
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => f.slice(0, -3))
-    .sort();
+  return [...builtinFiles().keys()];
 }
 
-function isScenario(x: unknown): x is ScenarioDef<unknown> {
+const one = (s: string) => s.split('\n')[0].trim();
+
+/** One line for why importing `shown` failed: a syntax error with its place, a missing import, or what it threw. */
+function loadFailure(shown: string, file: string, e: unknown): string {
+  const err = e as Error & { code?: string };
+  const msg = String(err?.message ?? e);
+  // esbuild (through tsx): "<file>:<line>:<col>: ERROR: <text>"
+  const esb = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(msg);
+  if (esb) return `${shown}:${esb[2]}:${esb[3]}: syntax error: ${esb[4]}`;
+  if (err?.name === 'SyntaxError') {
+    const at = new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(String(err.stack ?? ''));
+    return `${shown}${at ? `:${at[1]}` : ''}: syntax error: ${one(msg)}`;
+  }
+  if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') return `${shown}: cannot load it: ${one(msg)}`;
+  if (err?.code === 'ERR_UNKNOWN_FILE_EXTENSION') return `${shown}: cannot load it: ${one(msg)} (is it a TypeScript file outside the command's own loader?)`;
+  return `${shown}: loading it threw ${err?.name ?? 'an error'}: ${one(msg)}`;
+}
+
+/** What is wrong with a module's default export as a scenario, or null. */
+export function scenarioProblem(x: unknown): string | null {
   const s = x as ScenarioDef<unknown>;
-  return !!s && typeof s.name === 'string' && typeof s.setup === 'function' && !!s.roles && !!s.variants;
+  if (!s || typeof s !== 'object') return 'does not export default defineScenario({...})';
+  if (typeof s.name !== 'string' || s.name === '') return 'its default export has no name: it does not look like defineScenario({...})';
+  const who = `scenario '${s.name}'`;
+  if (typeof s.setup !== 'function') return `${who} has no setup(arena, params, variant)`;
+  if (!s.params || typeof s.params !== 'object') return `${who} has no params object`;
+  for (const [k, v] of Object.entries(s.params)) if (typeof v !== 'number' || !Number.isFinite(v)) return `${who}: params.${k} must be a number, not ${JSON.stringify(v)}`;
+  if (!s.roles || typeof s.roles !== 'object' || Object.keys(s.roles).length === 0) return `${who} declares no roles`;
+  for (const [k, r] of Object.entries(s.roles)) {
+    if (typeof r?.count !== 'function' || typeof r?.run !== 'function') return `${who}: role '${k}' needs count(params, variant) and a generator run(...)`;
+  }
+  if (!s.variants || typeof s.variants !== 'object' || Object.keys(s.variants).length === 0) {
+    return `${who} declares no variants: give at least one, with its expect ('ok' or a violation kind) and its source`;
+  }
+  const kinds = ['ok', ...VIOLATION_KINDS];
+  for (const [k, v] of Object.entries(s.variants)) {
+    if (!kinds.includes(v?.expect)) return `${who}: variant '${k}' expects '${v?.expect}'; valid: ${kinds.join(', ')}`;
+    if (typeof v.source !== 'string') return `${who}: variant '${k}' has no source (a kernel commit or patch, or 'mutation: ...')`;
+  }
+  return null;
 }
 
-export async function importScenario(file: string): Promise<ScenarioDef<unknown>> {
-  const mod = await import(pathToFileURL(file).href);
-  if (!isScenario(mod.default)) throw new BadInput(`${file} does not export default defineScenario({...})`);
-  return mod.default;
+async function importScenario(file: string, shown: string): Promise<ScenarioDef<unknown>> {
+  let mod: { default?: unknown };
+  try {
+    mod = await import(pathToFileURL(file).href);
+  } catch (e) {
+    throw new BadInput(loadFailure(shown, file, e));
+  }
+  const problem = scenarioProblem(mod.default);
+  if (problem) throw new BadInput(`${shown}: ${problem}`);
+  return mod.default as ScenarioDef<unknown>;
 }
 
 /** A built-in scenario name, or a path to a scenario file (an ES module: .ts/.mts/.js/.mjs). */
 export async function loadScenario(nameOrPath: string): Promise<LoadedScenario> {
-  const looksLikePath = /[\\/]|\.(ts|mts|js|mjs)$/.test(nameOrPath);
+  const looksLikePath = /[\\/]/.test(nameOrPath) || extname(nameOrPath) !== '';
   if (!looksLikePath) {
-    const known = builtinNames();
-    if (!known.includes(nameOrPath)) {
-      throw new BadInput(`unknown scenario '${nameOrPath}'; known scenarios: ${known.join(', ')} (or give a path to a scenario .ts file)`);
+    const file = builtinFiles().get(nameOrPath);
+    if (!file) {
+      throw new BadInput(`unknown scenario '${nameOrPath}'; known scenarios: ${builtinNames().join(', ')} (or give a path to a scenario .ts file)`);
     }
-    const file = join(SCENARIO_DIR, `${nameOrPath}.ts`);
-    return { def: await importScenario(file), file };
+    return { def: await importScenario(file, nameOrPath), file, arg: nameOrPath };
   }
   const file = isAbsolute(nameOrPath) ? nameOrPath : resolve(nameOrPath);
   if (!existsSync(file)) throw new BadInput(`no scenario file at ${nameOrPath}`);
-  try {
-    return { def: await importScenario(file), file };
-  } catch (e) {
-    if (e instanceof BadInput) throw e;
-    const first = String((e as Error)?.message ?? e).split('\n')[0];
-    throw new BadInput(`cannot load scenario file ${nameOrPath}: ${first}`);
+  if (statSync(file).isDirectory()) {
+    const inside = readdirSync(file).filter((f) => SCENARIO_EXTENSIONS.includes(extname(f)) && !f.endsWith('.d.ts'));
+    throw new BadInput(`${nameOrPath} is a directory; give the scenario file itself${inside.length ? ` (it holds ${inside.slice(0, 5).join(', ')}${inside.length > 5 ? ', ...' : ''})` : ''}`);
   }
+  if (!SCENARIO_EXTENSIONS.includes(extname(file))) {
+    throw new BadInput(`${nameOrPath} is not a scenario file: expected ${SCENARIO_EXTENSIONS.join(', ')}`);
+  }
+  return { def: await importScenario(file, nameOrPath), file, arg: nameOrPath };
 }

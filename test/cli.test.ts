@@ -1,29 +1,16 @@
-/** The command line: its contract for exit codes, JSON and bad input. */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+/** The command line: its contract for exit codes, JSON, flags, bad input and output errors. */
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, cli, expectBadInput, ROOT, tempDirs } from './cli-helpers.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'mmu-stress.mjs');
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 90_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** Bad input: one line on stderr, nothing that looks like a stack trace, exit 2. */
-function expectBadInput(r: ReturnType<typeof cli>, mentions: RegExp) {
-  expect(r.code).toBe(2);
-  expect(r.err.trim().split('\n')).toHaveLength(1);
-  expect(r.err).toMatch(/^mmu-stress: /);
-  expect(r.err).not.toMatch(/\n\s+at /);
-  expect(r.err).toMatch(mentions);
-}
+const temp = tempDirs();
+afterAll(() => temp.cleanup());
 
 describe('mmu-stress CLI', () => {
   it('list --json lists shrinker-vs-fault with its five variants and expectations', () => {
-    const r = cli('list', '--json');
+    const r = cli(['list', '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.out).scenarios.find((x: { name: string }) => x.name === 'shrinker-vs-fault');
     expect(s.variants.map((v: { name: string; expect: string }) => [v.name, v.expect])).toEqual([
@@ -33,17 +20,20 @@ describe('mmu-stress CLI', () => {
       ['lock-after-topup', 'cache-empty-under-lock'],
       ['shrinker-mutex-lock', 'sleep-in-atomic'],
     ]);
+    expect(s.params.vendor).toBe('intel'); // a named value is listed by its name
   });
 
   it('run --json exits 1 with the violation, and its replay command gives the same violation at the same step', () => {
-    const r = cli('run', 'shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'sim', '--seed', '1', '--executions', '1000', '--json');
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'sim', '--seed', '1', '--executions', '1000', '--json']);
     expect(r.code).toBe(1);
-    const v = JSON.parse(r.out).violations[0];
+    const doc = JSON.parse(r.out);
+    expect(doc.exitCode).toBe(1);
+    const v = doc.violations[0];
     expect(v.kind).toBe('cache-empty-under-lock');
     expect(v.replay).toMatch(/^npx mmu-stress run shrinker-vs-fault --variant no-cache-lock --mode sim --seed \d+ --executions 1$/);
     const args = v.replay.replace(/^npx mmu-stress /, '').split(' ');
     for (let k = 0; k < 2; k++) {
-      const again = cli(...args, '--json');
+      const again = cli([...args, '--json']);
       expect(again.code).toBe(1);
       const w = JSON.parse(again.out).violations[0];
       expect([w.kind, w.step, w.seed, w.message]).toEqual([v.kind, v.step, v.seed, v.message]);
@@ -51,48 +41,178 @@ describe('mmu-stress CLI', () => {
   });
 
   it('a clean run exits 0 and the text report ends with nothing to replay', () => {
-    const r = cli('run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--executions', '20');
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--executions', '20']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('observed ok (as expected)');
     expect(r.out).not.toMatch(/^replay:/m);
   });
 
-  it('the text report of a violation ends with the replay command', () => {
-    const r = cli('run', 'shrinker-vs-fault', '--variant', 'shrinker-mutex-lock');
+  it('the text report of a violation shows each task\'s last ops and ends with the replay command', () => {
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'shrinker-mutex-lock']);
     expect(r.code).toBe(1);
     expect(r.out).toContain('VIOLATION sleep-in-atomic');
+    expect(r.out).toMatch(/the last 16 ops of each task up to step \d+, in step order/);
+    const traced = r.out.split('\n').filter((l) => /^\s*(>>)?\s*\d+\s+(vcpu0|vcpu1|shrinker0)\s/.test(l));
+    for (const t of ['vcpu0', 'vcpu1', 'shrinker0']) expect(traced.some((l) => l.includes(` ${t} `))).toBe(true);
     expect(r.out.trim().split('\n').at(-1)).toMatch(/^replay: npx mmu-stress run shrinker-vs-fault --variant shrinker-mutex-lock --mode sim --seed 1 --executions 1$/);
   });
 
-  it('non-default params are part of the replay command', () => {
-    const r = cli('run', 'shrinker-vs-fault', '--variant', 'lock-after-topup', '--param', 'levels=5', '--vcpus', '3', '--json');
+  it('non-default params are part of the replay command, named values by their names', () => {
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'lock-after-topup', '--param', 'levels=5', '--param', 'vendor=amd', '--vcpus', '3', '--json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.out).violations[0].replay).toContain('--param vcpus=3 --param levels=5');
+    expect(JSON.parse(r.out).violations[0].replay).toContain('--param vcpus=3 --param levels=5 --param vendor=amd');
+  });
+
+  it('--version, --help and per-command help', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    const v = cli(['--version']);
+    expect([v.code, v.out.trim()]).toEqual([0, pkg.version]);
+    const h = cli(['run', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/^usage: mmu-stress run <scenario>/);
+    for (const f of ['--variant', '--mode', '--time', '--execution-limit', '--watchdog', '--param', '--json']) expect(h.out).toContain(f);
+    expect(cli(['campaign', '--help']).out).toContain('--time-per-variant');
+    expect(cli(['help', 'list']).out).toMatch(/^usage: mmu-stress list/);
+    expect(cli(['--help']).out).toContain('exit codes');
   });
 
   it('bad input gets one line and exit 2', () => {
-    expectBadInput(cli('run', 'nope'), /unknown scenario 'nope'.*shrinker-vs-fault/);
-    expectBadInput(cli('run', 'shrinker-vs-fault', '--variant', 'nope'), /unknown variant 'nope'.*cache-lock/);
-    expectBadInput(cli('run', 'shrinker-vs-fault', '--mode', 'fast'), /--mode must be sim or threads/);
-    expectBadInput(cli('run', 'shrinker-vs-fault', '--seed', '-3'), /--seed must be a whole number/);
-    expectBadInput(cli('run', 'shrinker-vs-fault', '--executions', '1e3'), /--executions must be a whole number/);
-    expectBadInput(cli('run', 'shrinker-vs-fault', '--time', 'soon'), /--time must be a duration/);
-    expectBadInput(cli('run', 'shrinker-vs-fault', '--param', 'levels=3'), /levels must be 4 or 5/);
-    expectBadInput(cli('run', 'shrinker-vs-fault', '--param', 'bogus=1'), /no parameter 'bogus'/);
-    expectBadInput(cli('run', 'shrinker-vs-fault', '--param', 'faults=0x10'), /must be a decimal number/);
-    expectBadInput(cli('run', 'shrinker-vs-fault', '--mode', 'threads', '--watchdog', '1ms'), /--watchdog must be at least 1s/);
-    expectBadInput(cli('run', 'shrinker-vs-fault', '--frobnicate'), /unknown flag --frobnicate/);
-    expectBadInput(cli('run'), /needs one scenario/);
-    expectBadInput(cli('launch'), /unknown command 'launch'/);
-    expectBadInput(cli('run', './no/such/file.ts'), /no scenario file/);
+    const bad: [string[], RegExp][] = [
+      [['run', 'nope'], /unknown scenario 'nope'.*shrinker-vs-fault/],
+      [['run', 'shrinker-vs-fault', '--variant', 'nope'], /unknown variant 'nope'.*cache-lock/],
+      [['run', 'shrinker-vs-fault', '--mode', 'fast'], /--mode must be sim or threads/],
+      [['run', 'shrinker-vs-fault', '--seed', '-3'], /--seed needs a value/],
+      [['run', 'shrinker-vs-fault', '--seed=-3'], /--seed must be a whole number/],
+      [['run', 'shrinker-vs-fault', '--executions', '1e3'], /--executions must be a whole number/],
+      [['run', 'shrinker-vs-fault', '--time', 'soon'], /--time must be a duration/],
+      [['run', 'shrinker-vs-fault', '--time', '10'], /--time must be a duration with a unit.*did you mean 10s/],
+      [['run', 'shrinker-vs-fault', '--seed', '1', '--seed', '2'], /--seed is given twice/],
+      [['run', 'shrinker-vs-fault', '--time'], /--time needs a value/],
+      [['run', 'shrinker-vs-fault', '--json=yes'], /--json takes no value/],
+      [['run', 'shrinker-vs-fault', 'extra'], /unexpected argument 'extra' for 'run'/],
+      [['campaign', 'extra'], /unexpected argument 'extra' for 'campaign', which takes none/],
+      [['list', 'x'], /unexpected argument 'x' for 'list'/],
+      [['run', 'shrinker-vs-fault', '--param', 'levels=3'], /levels must be 4 or 5/],
+      [['run', 'shrinker-vs-fault', '--param', 'bogus=1'], /no parameter 'bogus'/],
+      [['run', 'shrinker-vs-fault', '--param', 'faults=0x10'], /must be a decimal number/],
+      [['run', 'shrinker-vs-fault', '--param', 'vendor=arm'], /'vendor' must be one of intel, amd/],
+      [['run', 'shrinker-vs-fault', '--param', 'faults=10000001'], /faults must be at most 10000000/],
+      [['run', 'shrinker-vs-fault', '--vcpus', '25'], /at most 24 vCPUs/],
+      [['run', 'shrinker-vs-fault', '--param', 'guestMemMiB=4194304', '--vcpus', '24', '--param', 'faults=1000000'], /MiB of shared memory per execution, more than the 512 MiB allowed/],
+      [['run', 'shrinker-vs-fault', '--mode', 'threads', '--watchdog', '1ms'], /--watchdog must be at least 1s/],
+      [['run', 'shrinker-vs-fault', '--frobnicate'], /unknown flag --frobnicate for 'run'/],
+      [['run'], /'run' needs <scenario>/],
+      [['launch'], /unknown command 'launch'/],
+      [['run', './no/such/file.ts'], /no scenario file/],
+    ];
+    for (const [args, re] of bad) expectBadInput(cli(args), re);
   });
 
-  it('a file that is not a scenario, or does not compile, is bad input too', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mmu-stress-'));
-    writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n'); // scenario files are ES modules
+  it('with --json, every exit code comes with one JSON document on stdout', () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
+    writeFileSync(
+      join(dir, 'setup-throws.ts'),
+      `import base from ${JSON.stringify(join(ROOT, 'scenarios', 'shrinker-vs-fault.ts'))};\n` +
+        "export default { ...base, name: 'setup-throws', setup() { throw new Error('no memory for you'); } };\n",
+    );
+    const bad = cli(['run', 'nosuch', '--json']);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.out)).toEqual({ exitCode: 2, error: { kind: 'bad-input', message: expect.stringContaining("unknown scenario 'nosuch'") } });
+    const broken = cli(['run', join(dir, 'setup-throws.ts'), '--json']);
+    expect(broken.code).toBe(3);
+    expect(JSON.parse(broken.out)).toEqual({ exitCode: 3, error: { kind: 'harness', message: expect.stringMatching(/setup\(\) failed: no memory for you/) } });
+    const ok = cli(['run', 'shrinker-vs-fault', '--executions', '2', '--json']);
+    expect([ok.code, JSON.parse(ok.out).exitCode]).toEqual([0, 0]);
+  });
+
+  it('a scenario file that fails to load names the file and the cause', () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
     writeFileSync(join(dir, 'empty.ts'), 'export const x = 1;\n');
-    writeFileSync(join(dir, 'broken.ts'), 'export default {{{\n');
-    expectBadInput(cli('run', join(dir, 'empty.ts')), /does not export default defineScenario/);
-    expectBadInput(cli('run', join(dir, 'broken.ts')), /cannot load scenario file/);
+    writeFileSync(join(dir, 'broken.ts'), 'const a = 1;\nconst b = 2;\nexport default {{{\n');
+    writeFileSync(join(dir, 'throws.ts'), "throw new Error('top-level boom');\n");
+    writeFileSync(join(dir, 'missing.ts'), "import './nowhere.js';\nexport default {};\n");
+    writeFileSync(
+      join(dir, 'novariants.ts'),
+      `import base from ${JSON.stringify(join(ROOT, 'scenarios', 'shrinker-vs-fault.ts'))};\nexport default { ...base, variants: {} };\n`,
+    );
+    writeFileSync(join(dir, 'notes.txt'), 'hello\n');
+    expectBadInput(cli(['run', join(dir, 'empty.ts')]), /empty\.ts: does not export default defineScenario/);
+    expectBadInput(cli(['run', join(dir, 'broken.ts')]), /broken\.ts:3:\d+: syntax error: /);
+    expectBadInput(cli(['run', join(dir, 'throws.ts')]), /throws\.ts: loading it threw Error: top-level boom/);
+    expectBadInput(cli(['run', join(dir, 'missing.ts')]), /missing\.ts: cannot load it: .*nowhere/);
+    expectBadInput(cli(['run', join(dir, 'novariants.ts')]), /scenario 'shrinker-vs-fault' declares no variants/);
+    expectBadInput(cli(['run', dir]), /is a directory; give the scenario file itself \(it holds /);
+    expectBadInput(cli(['run', join(dir, 'notes.txt')]), /is not a scenario file: expected \.ts/);
+    // The same syntax error, with MMU_STRESS_DEBUG unset or set: never a Node stack.
+    expect(cli(['run', join(dir, 'broken.ts')], { env: { MMU_STRESS_DEBUG: '' } }).err).not.toMatch(/\n\s+at /);
+  });
+
+  it('a .ts scenario in a CommonJS package (a user\'s own repository) loads as a module', () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'package.json'), '{"name": "their-repo", "version": "1.0.0"}\n'); // no "type": CommonJS
+    writeFileSync(
+      join(dir, 'mine.ts'),
+      `import base from ${JSON.stringify(join(ROOT, 'scenarios', 'shrinker-vs-fault.ts'))};\nexport default { ...base, name: 'mine' };\n`,
+    );
+    const r = cli(['run', join(dir, 'mine.ts'), '--variant', 'lock-after-topup', '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ scenario: 'mine', observed: 'cache-empty-under-lock' });
+  });
+
+  it('the replay line runs as printed from the directory of the run, with the scenario path as given', () => {
+    const dir = temp.make();
+    writeFileSync(
+      join(dir, 'mine.ts'),
+      `import base from ${JSON.stringify(join(ROOT, 'scenarios', 'shrinker-vs-fault.ts'))};\nexport default { ...base, name: 'mine' };\n`,
+    );
+    const r = cli(['run', './mine.ts', '--variant', 'lock-after-topup', '--param', 'levels=5', '--json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.out).violations[0];
+    // outside the checkout npx would ask the registry: the line runs node on this bin, relative to the run's directory
+    expect(v.replay).toBe(`node ${relative(dir, BIN)} run ./mine.ts --variant lock-after-topup --mode sim --seed ${v.seed} --executions 1 --param levels=5`);
+    const again = spawnSync('sh', ['-c', `${v.replay} --json`], { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_command: '' } });
+    expect(again.status).toBe(1);
+    const w = JSON.parse(again.stdout).violations[0];
+    expect([w.kind, w.step, w.message]).toEqual([v.kind, v.step, v.message]);
+  });
+
+  it('a write to a full device is one line on stderr and exit 3, no stack trace', () => {
+    for (const args of [['list'], ['list', '--json'], ['run', 'shrinker-vs-fault', '--executions', '3']]) {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 60_000 });
+        expect(r.status).toBe(3);
+        expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^mmu-stress: cannot write the results to stdout: no space left on device \(ENOSPC\)$/)]);
+      } finally {
+        closeSync(full);
+      }
+    }
+  });
+
+  it('a closed pipe on stdout ends the command quietly with its own exit code', async () => {
+    const child = spawn(process.execPath, [BIN, 'run', 'shrinker-vs-fault', '--variant', 'no-cache-lock'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before anything is written
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(err).toBe('');
+    expect(code).toBe(1);
+  });
+
+  it('a closed stderr never stops a campaign', async () => {
+    const child = spawn(process.execPath, [BIN, 'campaign', '--time-per-variant', '200ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr.destroy(); // progress lines now fail with EPIPE
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(out).toMatch(/10 of 10 rows as expected/);
   });
 });

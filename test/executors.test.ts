@@ -1,20 +1,31 @@
-/** Deadlocks, role failures and the watchdog: no run hangs, no failure is lost. */
+/**
+ * Deadlocks, starvation, livelock, role failures and the limits, in both executors:
+ * no run hangs, no failure is lost, and a verdict is only given for a real lack of
+ * progress, never for a long healthy execution.
+ */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../src/exec/run.js';
-import { THREADS_DEFAULTS, ThreadsExecutor } from '../src/exec/threads.js';
+import { exitCodeOf, run } from '../src/exec/run.js';
+import { SimExecutor } from '../src/exec/sim-runner.js';
+import { ThreadsExecutor } from '../src/exec/threads.js';
 import { loadScenario } from '../src/scenarios.js';
 
 const abba = await loadScenario(join(import.meta.dirname, 'fixtures', 'abba.ts'));
 const misuse = await loadScenario(join(import.meta.dirname, 'fixtures', 'misuse.ts'));
+const threads = new ThreadsExecutor();
+const sim = new SimExecutor();
+afterAll(async () => {
+  await threads.close();
+  await sim.close();
+});
+
+const base = { params: abba.def.params, seed: 1, timeMs: null, threads, sim };
 
 describe('generic oracles, end to end in both executors', () => {
-  const threads = new ThreadsExecutor();
-  afterAll(() => threads.close());
   for (const [variant, v] of Object.entries(misuse.def.variants)) {
     for (const mode of ['sim', 'threads'] as const) {
       it(`${variant} in ${mode}: ${v.expect}`, async () => {
-        const r = await run({ scenario: misuse, variant, params: misuse.def.params, mode, seed: 1, executions: 3, timeMs: null, threads });
+        const r = await run({ scenario: misuse, variant, params: misuse.def.params, mode, seed: 1, executions: 3, timeMs: null, threads, sim });
         expect(r.harnessError).toBeNull();
         expect(r.observed).toBe(v.expect);
       });
@@ -22,70 +33,126 @@ describe('generic oracles, end to end in both executors', () => {
   }
 });
 
-describe('deadlock', () => {
+describe('deadlock and starvation', () => {
   it('sim reports an ABBA deadlock with its wait-for cycle', async () => {
-    const r = await run({ scenario: abba, variant: 'abba', params: abba.def.params, mode: 'sim', seed: 1, executions: 50, timeMs: null });
+    const r = await run({ ...base, scenario: abba, variant: 'abba', mode: 'sim', executions: 50 });
     expect(r.violation?.kind).toBe('deadlock');
     expect(r.violation?.message).toMatch(/ab0 -> ba0|ba0 -> ab0/);
     expect(r.violation?.details.join('\n')).toMatch(/waits for lock_[ab] held by/);
   });
-
-  const threads = new ThreadsExecutor();
-  afterAll(() => threads.close());
 
   it('threads: the watchdog finds the cycle and stops the workers', async () => {
     // A long watchdog: only the cycle detection can report this in time.
-    const threadsOptions = { ...THREADS_DEFAULTS, watchdogMs: 600_000 };
-    const r = await run({ scenario: abba, variant: 'abba', params: abba.def.params, mode: 'threads', seed: 1, executions: 20, timeMs: null, threads, threadsOptions });
+    const r = await run({ ...base, scenario: abba, variant: 'abba', mode: 'threads', executions: 20, watchdogMs: 600_000 });
     expect(r.harnessError).toBeNull();
     expect(r.violation?.kind).toBe('deadlock');
     expect(r.violation?.message).toMatch(/ab0 -> ba0|ba0 -> ab0/);
     expect(r.violation?.details.join('\n')).toMatch(/waits for lock_[ab] held by/);
-  });
-
-  it('threads: a long execution that keeps making progress outlives a short watchdog', async () => {
-    // busy runs for 3 s of wall-clock time, however fast the machine; the watchdog is 1 s
-    const threadsOptions = { ...THREADS_DEFAULTS, watchdogMs: 1000 };
-    const r = await run({ scenario: abba, variant: 'busy', params: abba.def.params, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads, threadsOptions });
-    expect(r.harnessError).toBeNull();
-    expect(r.observed).toBe('ok');
-    expect(r.elapsedMs).toBeGreaterThanOrEqual(3000);
+    expect(r.violation?.details.join('\n')).not.toMatch(/not woken/); // never claimed without proof
   });
 
   it('threads: a task blocked behind a holder that keeps running is reported after the watchdog period', async () => {
-    const threadsOptions = { ...THREADS_DEFAULTS, watchdogMs: 1000 };
-    const r = await run({ scenario: abba, variant: 'starve', params: abba.def.params, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads, threadsOptions });
+    const r = await run({ ...base, scenario: abba, variant: 'starve', mode: 'threads', executions: 1, watchdogMs: 1000 });
     expect(r.harnessError).toBeNull();
     expect(r.violation?.kind).toBe('deadlock');
     expect(r.violation?.message).toMatch(/ba0 has been blocked on lock_a for more than 1000 ms/);
     expect(r.violation?.details.join('\n')).toContain('ba0 waits for lock_a held by ab0');
   });
 
-  it('threads: a task that runs forever is a livelock at the execution limit', async () => {
-    const threadsOptions = { ...THREADS_DEFAULTS, maxExecutionMs: 1500 };
-    const r = await run({ scenario: abba, variant: 'spin', params: abba.def.params, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads, threadsOptions });
+  it('sim: a window smaller than ordinary lock waits gives verdicts, never a harness error', async () => {
+    const sc = await loadScenario('shrinker-vs-fault');
+    const params = { ...sc.def.params, vcpus: 8, faults: 50 };
+    const r = await run({ scenario: sc, variant: 'removed', params, mode: 'sim', seed: 1, executions: 40, timeMs: null, sim, windowSteps: 100 });
+    expect(r.harnessError).toBeNull();
+    expect(r.observed).toMatch(/^(ok|deadlock)$/);
+  });
+
+  it('sim: the same starvation, judged in scheduling steps', async () => {
+    const r = await run({ ...base, scenario: abba, variant: 'starve', mode: 'sim', executions: 1, windowSteps: 20_000 });
+    expect(r.violation?.kind).toBe('deadlock');
+    expect(r.violation?.message).toMatch(/ba0 has been blocked on lock_a for more than 20000 scheduling steps while others ran/);
+  });
+});
+
+describe('livelock is a lack of progress, not a long time', () => {
+  it('threads: tasks that keep running without a progress mark are a livelock after the watchdog period', async () => {
+    const r = await run({ ...base, scenario: abba, variant: 'spin', mode: 'threads', executions: 1, watchdogMs: 1000 });
     expect(r.harnessError).toBeNull();
     expect(r.violation?.kind).toBe('invariant');
-    expect(r.violation?.message).toMatch(/livelock: the execution still runs after 1500 ms/);
+    expect(r.violation?.message).toMatch(/^livelock: no progress \(a round of taking both locks, or a role that ends\) for \d+ ms, while tasks kept running/);
+    expect(r.violation?.details.join('\n')).toMatch(/ab0 took \d+ ops since then/);
   });
 
-  it('sim: the same starvation is a livelock once the scenario\'s step bound is spent', async () => {
-    const r = await run({ scenario: abba, variant: 'starve', params: abba.def.params, mode: 'sim', seed: 1, executions: 1, timeMs: null });
-    expect(r.violation?.kind).toBe('invariant');
-    expect(r.violation?.message).toMatch(/livelock/);
+  it('sim: the same livelock, in scheduling steps, replayably', async () => {
+    const once = () => run({ ...base, scenario: abba, variant: 'spin', mode: 'sim', executions: 1, windowSteps: 20_000 });
+    const [a, b] = [await once(), await once()];
+    expect(a.violation?.kind).toBe('invariant');
+    expect(a.violation?.message).toMatch(/^livelock: no progress .* in the last 20000 scheduling steps/);
+    expect(b.violation?.step).toBe(a.violation?.step);
   });
 
+  it('threads: a long execution that keeps making progress outlives a short watchdog', async () => {
+    // busy runs for 3 s of wall-clock time, however fast the machine; the watchdog is 1 s
+    const r = await run({ ...base, scenario: abba, variant: 'busy', mode: 'threads', executions: 1, watchdogMs: 1000 });
+    expect(r.harnessError).toBeNull();
+    expect(r.observed).toBe('ok');
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('sim: a long healthy execution is never a livelock, however small the window', async () => {
+    const sc = await loadScenario('shrinker-vs-fault');
+    const r = await run({ scenario: sc, variant: 'cache-lock', params: { ...sc.def.params, faults: 5000 }, mode: 'sim', seed: 1, executions: 1, timeMs: null, sim, windowSteps: 5000 });
+    expect(r.observed).toBe('ok');
+    expect(r.stats['vcpu.faults']).toBe(10_000);
+  });
+
+  it('threads: the execution limit stops a progressing execution as incomplete, exit 3, never a violation', async () => {
+    const r = await run({ ...base, scenario: abba, variant: 'busy', mode: 'threads', executions: 1, executionLimitMs: 1000 });
+    expect(r.violation).toBeNull();
+    expect(r.observed).toBe('incomplete');
+    expect(r.incomplete).toMatchObject({ seed: 1, limit: 'execution-limit' });
+    expect(r.incomplete?.note).toMatch(/^still making progress: \d+ progress marks/);
+    expect(exitCodeOf(r)).toBe(3);
+  });
+});
+
+describe('harness failures are reported, never lost', () => {
   it('threads: a role that throws becomes a harness error, and the pool still works after it', async () => {
-    const r = await run({ scenario: abba, variant: 'throws', params: abba.def.params, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads });
+    const r = await run({ ...base, scenario: abba, variant: 'throws', mode: 'threads', executions: 1 });
     expect(r.observed).toBe('harness-error');
     expect(r.harnessError).toContain('role failed on purpose');
+    expect(r.harnessError).toMatch(/abba\.ts:\d+:\d+/); // the stack points into the source, not the bundle
     const sc = await loadScenario('shrinker-vs-fault');
     const again = await run({ scenario: sc, variant: 'removed', params: sc.def.params, mode: 'threads', seed: 1, executions: 2, timeMs: null, threads });
     expect(again.observed).toBe('ok');
   });
 
   it('sim: a role that throws becomes a harness error', async () => {
-    const r = await run({ scenario: abba, variant: 'throws', params: abba.def.params, mode: 'sim', seed: 1, executions: 1, timeMs: null });
+    const r = await run({ ...base, scenario: abba, variant: 'throws', mode: 'sim', executions: 1 });
     expect(r.harnessError).toContain('role failed on purpose');
+  });
+
+  it('sim: a role that never yields is named once the watchdog period passes, and the executor is usable after', async () => {
+    const r = await run({ ...base, scenario: abba, variant: 'hog', mode: 'sim', executions: 1, watchdogMs: 1000 });
+    expect(r.observed).toBe('harness-error');
+    expect(r.harnessError).toMatch(/^ab0 ran for \d+ ms without reaching an op boundary: a loop in the role that never yields/);
+    const again = await run({ ...base, scenario: abba, variant: 'abba', mode: 'sim', executions: 5 });
+    expect(again.violation?.kind).toBe('deadlock');
+  });
+
+  it('sim: a setup() still running at the time budget leaves that execution incomplete, not a role to blame', async () => {
+    const r = await run({ ...base, scenario: abba, variant: 'slow-setup', mode: 'sim', executions: 1, timeMs: 1000 });
+    expect(r.harnessError).toBeNull();
+    expect(r.observed).toBe('incomplete');
+    expect(r.incomplete).toMatchObject({ limit: 'time' });
+    expect(r.incomplete?.note).toMatch(/still being set up or checked/);
+    expect(r.elapsedMs).toBeLessThan(2900); // stopped, not waited for
+  });
+
+  it('threads: the same role is named, and its worker torn down', async () => {
+    const r = await run({ ...base, scenario: abba, variant: 'hog', mode: 'threads', executions: 1, watchdogMs: 1000 });
+    expect(r.observed).toBe('harness-error');
+    expect(r.harnessError).toMatch(/ab0 did not reach an op boundary within 1000 ms of being asked to stop/);
+    expect(r.harnessError).toMatch(/ab0 ran for \d+ ms without reaching an op boundary/);
   });
 });

@@ -8,7 +8,7 @@ import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE } from '../src/shm/pool.js';
 import { mutexLock, mutexUnlock, spinLock, spinUnlock } from '../src/sync/index.js';
 import { runOp, solo } from './helpers.js';
 
-const CONFIG: KvmConfig = { vms: 1, vcpus: 1, levels: 4, guestMemMiB: 64, tdp: 1, nestedPercent: 0, nMaxMmuPages: 16, faults: 10 };
+const CONFIG: KvmConfig = { vms: 1, vcpus: 1, levels: 4, guestMemMiB: 64, tdpEnabled: 1, tdpMmu: 1, vendor: 0, nestedPercent: 0, nMaxMmuPages: 16, faults: 10 };
 
 function world() {
   return solo((a) => new KvmWorld(a, CONFIG, { cacheLock: 'none', shrinker: 'none' }));

@@ -7,7 +7,7 @@ import { loadScenario } from '../src/scenarios.js';
 
 async function trace(variant: string, seed: number, strategy: Strategy = new RandomStrategy()) {
   const sc = await loadScenario('shrinker-vs-fault');
-  const r = simExecution(sc.def, { ...sc.def.params, faults: 30 }, variant, seed, strategy, { traceLines: 100000, keepTrace: true });
+  const r = simExecution(sc.def, { ...sc.def.params, faults: 30 }, variant, seed, strategy, { keepTrace: true, keepSchedule: true });
   return r;
 }
 
@@ -15,6 +15,7 @@ describe('sim determinism', () => {
   it('the same seed gives the same schedule and the same trace, byte for byte', async () => {
     const a = await trace('cache-lock', 7);
     const b = await trace('cache-lock', 7);
+    expect(a.schedule?.choices).toBeInstanceOf(Uint8Array); // one byte per choice, not an array of numbers
     expect(a.schedule?.choices.length).toBeGreaterThan(100);
     expect(b.schedule).toEqual(a.schedule);
     expect(b.steps).toBe(a.steps);

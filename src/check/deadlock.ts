@@ -21,8 +21,12 @@ export interface WaitGraph {
   cycle: number[] | null;
 }
 
-/** `blockedOn[task]` is the lock id a task waits on, or -1. */
-export function waitGraph(i32: Int32Array, names: NameTable, blockedOn: ArrayLike<number>): WaitGraph {
+/**
+ * `blockedOn[task]` is the lock id a task waits on, or -1. In sim the state is frozen,
+ * so a waiter on a free lock was really never woken; in threads the words are sampled
+ * while threads run, so a free lock only means it was released just before the sample.
+ */
+export function waitGraph(i32: Int32Array, names: NameTable, blockedOn: ArrayLike<number>, mode: 'sim' | 'threads'): WaitGraph {
   const lines: string[] = [];
   const next = new Map<number, number[]>();
   for (let t = 0; t < blockedOn.length; t++) {
@@ -30,8 +34,10 @@ export function waitGraph(i32: Int32Array, names: NameTable, blockedOn: ArrayLik
     if (lock < 0) continue;
     const hs = holders(i32, names, lock);
     next.set(t, hs);
-    const who = hs.length ? hs.map((h) => names.tasks[h]).join(', ') : 'nobody (it was released; the waiter was not woken)';
-    lines.push(`${names.tasks[t]} waits for ${names.locks[lock].name} held by ${who}`);
+    const l = names.locks[lock].name;
+    if (hs.length) lines.push(`${names.tasks[t]} waits for ${l} held by ${hs.map((h) => names.tasks[h]).join(', ')}`);
+    else if (mode === 'sim') lines.push(`${names.tasks[t]} waits for ${l}, which is free: the waiter was never woken`);
+    else lines.push(`${names.tasks[t]} waits for ${l}, free when sampled (released just before; the waiter had not retried yet)`);
   }
   return { lines, cycle: findCycle(next) };
 }

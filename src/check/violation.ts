@@ -39,7 +39,9 @@ export interface Violation {
   locksHeld: string[];
   /** Filled in by the run: execution seed, the ops that led to it, the replay command. */
   seed?: number;
+  /** The last `tracePerTask` ops of each task up to `step`, in step order. */
   trace?: TraceLine[];
+  tracePerTask?: number;
   replay?: string;
 }
 

@@ -1,61 +1,134 @@
-/** Strict parsing of command-line values: anything malformed is a BadInput (exit 2). */
+/**
+ * Strict command-line parsing (node:util parseArgs): unknown flags, a single-valued
+ * flag given twice, a missing value and unexpected arguments are all BadInput (exit 2).
+ * Each command declares its flags once; `--help` is generated from the same table.
+ */
+import { parseArgs as nodeParseArgs } from 'node:util';
 import { BadInput } from '../scenarios.js';
+
+export interface FlagSpec {
+  /** A flag that takes a value names it here ("N", "10s"); a switch has none. */
+  value?: string;
+  /** May be given several times (each value is kept). */
+  multiple?: boolean;
+  help: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  /** Positional arguments, all required. */
+  positionals: { name: string; help: string }[];
+  flags: Record<string, FlagSpec>;
+}
 
 export interface ParsedArgs {
   positional: string[];
-  flags: Map<string, string[]>;
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
 }
 
-/** `spec` maps each allowed flag to whether it takes a value. */
-export function parseArgs(argv: string[], spec: Record<string, boolean>, command: string): ParsedArgs {
-  const positional: string[] = [];
-  const flags = new Map<string, string[]>();
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k];
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (!(name in spec)) {
-      throw new BadInput(`unknown flag --${name} for '${command}'; valid: ${Object.keys(spec).map((f) => `--${f}`).join(' ')}`);
-    }
-    let value = 'true';
-    if (spec[name]) {
-      if (eq > 0) value = a.slice(eq + 1);
-      else if (k + 1 < argv.length) value = argv[++k];
-      else throw new BadInput(`--${name} needs a value`);
-    } else if (eq > 0) {
-      throw new BadInput(`--${name} takes no value`);
-    }
-    flags.set(name, [...(flags.get(name) ?? []), value]);
+function listFlags(spec: CommandSpec): string {
+  return Object.keys(spec.flags)
+    .map((f) => `--${f}`)
+    .join(' ');
+}
+
+export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
+  for (const [name, f] of Object.entries(spec.flags)) options[name] = { type: f.value ? 'string' : 'boolean', multiple: f.multiple === true };
+  let parsed: ReturnType<typeof nodeParseArgs>;
+  try {
+    parsed = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
+  } catch (e) {
+    throw new BadInput(parseError(spec, e as Error & { code?: string }));
   }
-  return { positional, flags };
+  const seen = new Map<string, number>();
+  // parseArgs keeps the last of a repeated flag silently; a repeated single-valued flag is a mistake.
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+    if (!spec.flags[t.name].multiple && (seen.get(t.name) ?? 0) > 1) throw new BadInput(`--${t.name} is given twice; give it once`);
+  }
+  if (parsed.values.help) return { positional: parsed.positionals, values: parsed.values };
+  const want = spec.positionals.length;
+  const got = parsed.positionals;
+  if (got.length > want) {
+    throw new BadInput(`unexpected argument '${got[want]}' for '${spec.name}'${want ? `, which takes ${spec.positionals.map((p) => `<${p.name}>`).join(' ')}` : ', which takes none'}`);
+  }
+  if (got.length < want) throw new BadInput(`'${spec.name}' needs <${spec.positionals[got.length].name}> (mmu-stress ${spec.name} --help)`);
+  return { positional: got, values: parsed.values };
 }
 
-/** The value of a flag given once (the last one wins if repeated). */
-export function flag(a: ParsedArgs, name: string): string | undefined {
-  return a.flags.get(name)?.at(-1);
+/** node:util's errors, reworded as one line that names the command and what is valid. */
+function parseError(spec: CommandSpec, e: Error & { code?: string }): string {
+  const flag = /'(-{1,2}[^\s']+)/.exec(e.message)?.[1];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag ${flag ?? ''} for '${spec.name}'; valid: ${listFlags(spec)}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      // a missing value, a value that looks like a flag, or a value given to a switch
+      const name = flag?.replace(/^-+/, '') ?? '';
+      const f = spec.flags[name];
+      return f?.value ? `--${name} needs a value (${f.value}); a value starting with '-' goes as --${name}=VALUE` : `--${name} takes no value`;
+    }
+    default:
+      return e.message.split('\n')[0];
+  }
 }
 
-export function wholeNumber(name: string, v: string, min: number): number {
-  if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
-    throw new BadInput(`--${name} must be a whole number >= ${min}, not '${v}'`);
+export function str(a: ParsedArgs, name: string): string | undefined {
+  const v = a.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function list(a: ParsedArgs, name: string): string[] {
+  const v = a.values[name];
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+export function has(a: ParsedArgs, name: string): boolean {
+  return a.values[name] === true;
+}
+
+export function wholeNumber(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new BadInput(`--${name} must be a whole number from ${min} to ${max}, not '${v}'`);
   }
   return Number(v);
 }
 
-/** "30s", "1.5s", "500ms", "2m", or a bare number of seconds. */
+/** The longest duration any flag takes: a day. */
+const MAX_DURATION_MS = 24 * 3600 * 1000;
+
+/** "500ms", "10s", "1.5s", "2m", "1h": a unit is required (a bare "10" is ambiguous). */
 export function duration(name: string, v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v);
-  if (!m || Number(m[1]) <= 0) throw new BadInput(`--${name} must be a duration such as 500ms, 10s or 2m, not '${v}'`);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
+  if (!m) {
+    const bare = /^\d+(\.\d+)?$/.test(v);
+    throw new BadInput(`--${name} must be a duration with a unit, such as 500ms, 10s, 2m or 1h, not '${v}'${bare ? ` (did you mean ${v}s?)` : ''}`);
+  }
   const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+  const ms = m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+  if (ms <= 0 || ms > MAX_DURATION_MS) throw new BadInput(`--${name} must be more than 0 and at most 24h, not '${v}'`);
+  return ms;
 }
 
 export function fraction(name: string, v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new BadInput(`--${name} must be a number from 0 to 1, not '${v}'`);
   return n;
+}
+
+/** `mmu-stress <command> --help`. */
+export function commandHelp(spec: CommandSpec): string {
+  const args = spec.positionals.map((p) => `<${p.name}>`).join(' ');
+  const out = [`usage: mmu-stress ${spec.name}${args ? ` ${args}` : ''} [flags]`, '', spec.summary, ''];
+  for (const p of spec.positionals) out.push(`  <${p.name}>`.padEnd(28) + p.help);
+  if (spec.positionals.length) out.push('');
+  out.push('flags:');
+  for (const [name, f] of Object.entries(spec.flags)) {
+    const left = `  --${name}${f.value ? ` ${f.value}` : ''}`;
+    out.push(left.length < 28 ? left.padEnd(28) + f.help : `${left}\n${' '.repeat(28)}${f.help}`);
+  }
+  return out.join('\n');
 }

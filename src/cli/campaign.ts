@@ -1,15 +1,32 @@
 /**
  * `mmu-stress campaign` (npm start): every scenario x variant, in sim and in threads,
  * each within a small time budget; a table of expected vs observed. Exit 0 only if
- * every row is as expected.
+ * every row is as expected. Interrupted, it prints the rows that finished.
  */
-import { type Mode, type RunResult, run } from '../exec/run.js';
+import { LIMIT_DEFAULTS } from '../exec/limits.js';
+import { exitCodeOf, type Mode, type RunResult, run } from '../exec/run.js';
+import { SimExecutor } from '../exec/sim-runner.js';
 import { ThreadsExecutor } from '../exec/threads.js';
-import { campaignTable, type CampaignRow, violationText } from '../report/text.js';
+import { campaignTable, type CampaignRow, incompleteText, type LimitFlags, violationText } from '../report/text.js';
 import { builtinNames, loadScenario } from '../scenarios.js';
-import { duration, flag, parseArgs, wholeNumber } from './args.js';
+import { type CommandSpec, commandHelp, duration, has, parseCommand, str, wholeNumber } from './args.js';
+import type { CommandOutput } from './command.js';
+import type { Interrupt } from './interrupt.js';
+import { note } from './output.js';
 
 const MODES: Mode[] = ['sim', 'threads'];
+
+export const CAMPAIGN_SPEC: CommandSpec = {
+  name: 'campaign',
+  summary: 'Run every variant of every built-in scenario in sim and in threads, each for a short budget, and compare what it produced with what it expects.',
+  positionals: [],
+  flags: {
+    'time-per-variant': { value: 'DURATION', help: 'the budget of each row (scenario x variant x mode), e.g. 2s (default 2s)' },
+    seed: { value: 'N', help: 'the seed of the first execution of each row (default 1)' },
+    json: { help: 'print one JSON document on stdout and nothing else there' },
+    help: { help: 'show this help' },
+  },
+};
 
 function row(r: RunResult): CampaignRow {
   return {
@@ -25,48 +42,56 @@ function row(r: RunResult): CampaignRow {
   };
 }
 
-export async function campaignCommand(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { 'time-per-variant': true, seed: true, json: false }, 'campaign');
-  const budget = duration('time-per-variant', flag(a, 'time-per-variant') ?? '2s');
-  const seed = wholeNumber('seed', flag(a, 'seed') ?? '1', 0);
-  const json = a.flags.has('json');
+export async function campaignCommand(argv: string[], interrupt: Interrupt): Promise<CommandOutput> {
+  const a = parseCommand(CAMPAIGN_SPEC, argv);
+  if (has(a, 'help')) return { code: 0, stdout: commandHelp(CAMPAIGN_SPEC) };
+  const budgetText = str(a, 'time-per-variant') ?? '2s';
+  const budget = duration('time-per-variant', budgetText);
+  const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
+  const json = has(a, 'json');
+  // The execution limit never ends a row's execution first (see below): only the budget can.
+  const limitFlags: LimitFlags = { time: `--time-per-variant ${budgetText}`, 'execution-limit': `--time-per-variant ${budgetText}`, signal: '' };
   const threads = new ThreadsExecutor();
+  const sim = new SimExecutor();
   const results: RunResult[] = [];
+  let total = 0;
   const started = performance.now();
   try {
-    for (const name of builtinNames()) {
-      const sc = await loadScenario(name);
+    const scenarios = await Promise.all(builtinNames().map(loadScenario));
+    total = scenarios.reduce((n, sc) => n + Object.keys(sc.def.variants).length * MODES.length, 0);
+    plan: for (const sc of scenarios) {
       for (const variant of Object.keys(sc.def.variants)) {
         for (const mode of MODES) {
-          const r = await run({ scenario: sc, variant, params: sc.def.params, mode, seed, executions: null, timeMs: budget, threads });
+          if (interrupt.signal.aborted) break plan;
+          // A row's executions may run as long as the row: only its time budget stops them.
+          const executionLimitMs = Math.max(LIMIT_DEFAULTS.executionLimitMs, budget);
+          const r = await run({ scenario: sc, variant, params: sc.def.params, mode, seed, executions: null, timeMs: budget, threads, sim, executionLimitMs, abort: interrupt.signal });
+          if (r.interrupted) break plan; // the signal cut the row in flight short: it is not reported
           results.push(r);
-          if (!json) {
-            process.stderr.write(`${r.asExpected ? 'ok      ' : 'MISMATCH'} ${name} / ${variant} / ${mode}: ${r.observed} after ${r.executions} executions\n`);
-          }
+          if (!json) note(`${r.asExpected ? 'ok      ' : 'MISMATCH'} ${sc.def.name} / ${variant} / ${mode}: ${r.observed} after ${r.executions} executions`);
         }
       }
     }
   } finally {
     await threads.close();
+    await sim.close();
   }
   const rows = results.map(row);
-  const all = rows.every((r) => r.asExpected);
-  const harnessFailed = results.some((r) => r.harnessError);
-  if (json) {
-    process.stdout.write(`${JSON.stringify({ rows, allAsExpected: all, elapsedMs: Math.round(performance.now() - started) }, null, 2)}\n`);
-  } else {
-    const out = [campaignTable(rows), ''];
-    for (const r of results.filter((x) => !x.asExpected)) {
-      out.push(`${r.scenario} / ${r.variant} / ${r.mode}: expected ${r.expect}, observed ${r.observed}`);
-      if (r.violation) out.push(...violationText(r.violation).slice(0, 8));
-      if (r.harnessError) out.push(r.harnessError);
-      out.push('');
-    }
-    out.push(
-      `${rows.filter((r) => r.asExpected).length} of ${rows.length} rows as expected in ${((performance.now() - started) / 1000).toFixed(1)} s` +
-        (all ? '' : ' -- campaign FAILED'),
-    );
-    process.stdout.write(`${out.join('\n')}\n`);
+  const all = rows.every((r) => r.asExpected) && rows.length === total;
+  const elapsedMs = Math.round(performance.now() - started);
+  const worst = Math.max(0, ...results.map(exitCodeOf));
+  const code = interrupt.exitCode ?? (worst === 3 ? 3 : all ? 0 : 1);
+  const signal = interrupt.received;
+  if (json) return { code, stdout: JSON.stringify({ exitCode: code, interrupted: signal, rows, rowsPlanned: total, allAsExpected: all, elapsedMs }, null, 2) };
+  const out = [campaignTable(rows), ''];
+  for (const r of results.filter((x) => !x.asExpected)) {
+    out.push(`${r.scenario} / ${r.variant} / ${r.mode}: expected ${r.expect}, observed ${r.observed}`);
+    if (r.violation) out.push(...violationText(r.violation).slice(0, 8));
+    if (r.harnessError) out.push(r.harnessError);
+    out.push(...incompleteText(r, limitFlags), '');
   }
-  return harnessFailed ? 3 : all ? 0 : 1;
+  const asExpected = rows.filter((r) => r.asExpected).length;
+  if (signal) out.push(`INTERRUPTED by ${signal} after ${rows.length} of ${total} rows: ${asExpected} of them as expected, the rest not run`);
+  else out.push(`${asExpected} of ${rows.length} rows as expected in ${(elapsedMs / 1000).toFixed(1)} s${all ? '' : ' -- campaign FAILED'}`);
+  return { code, stdout: out.join('\n') };
 }

@@ -1,6 +1,18 @@
 /** `mmu-stress list`: every built-in scenario, its variants and what each must produce. */
-import { BadInput, builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
-import { parseArgs } from './args.js';
+import { builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
+import { type CommandSpec, commandHelp, has, parseCommand } from './args.js';
+import type { CommandOutput } from './command.js';
+import { paramText } from './params.js';
+
+export const LIST_SPEC: CommandSpec = {
+  name: 'list',
+  summary: 'List the built-in scenarios: what each models, its variants with what they must produce, and its parameters.',
+  positionals: [],
+  flags: {
+    json: { help: 'print one JSON document on stdout and nothing else there' },
+    help: { help: 'show this help' },
+  },
+};
 
 export function describeScenario(sc: LoadedScenario): Record<string, unknown> {
   const s = sc.def;
@@ -9,20 +21,18 @@ export function describeScenario(sc: LoadedScenario): Record<string, unknown> {
     file: sc.file,
     description: s.description,
     roles: Object.keys(s.roles),
-    params: s.params,
+    params: Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, s.paramNames?.[k] ? paramText(s, k, v) : v])),
     paramHelp: s.paramHelp,
+    progress: s.progress ?? null,
     variants: Object.entries(s.variants).map(([name, v]) => ({ name, expect: v.expect, source: v.source, summary: v.summary })),
   };
 }
 
-export async function listCommand(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { json: false }, 'list');
-  if (a.positional.length) throw new BadInput(`'list' takes no arguments, got '${a.positional[0]}'`);
+export async function listCommand(argv: string[]): Promise<CommandOutput> {
+  const a = parseCommand(LIST_SPEC, argv);
+  if (has(a, 'help')) return { code: 0, stdout: commandHelp(LIST_SPEC) };
   const all = await Promise.all(builtinNames().map(loadScenario));
-  if (a.flags.has('json')) {
-    process.stdout.write(`${JSON.stringify({ scenarios: all.map(describeScenario) }, null, 2)}\n`);
-    return 0;
-  }
+  if (has(a, 'json')) return { code: 0, stdout: JSON.stringify({ exitCode: 0, scenarios: all.map(describeScenario) }, null, 2) };
   const out: string[] = [];
   for (const { def: s } of all) {
     out.push(s.name, ...s.description.split('\n').map((l) => `  ${l}`), '  variants:');
@@ -30,9 +40,8 @@ export async function listCommand(argv: string[]): Promise<number> {
     const we = Math.max(...Object.values(s.variants).map((v) => v.expect.length));
     for (const [name, v] of Object.entries(s.variants)) out.push(`    ${name.padEnd(w)}  expect ${v.expect.padEnd(we)}  ${v.summary}  [${v.source}]`);
     out.push('  params (--param k=v):');
-    for (const [k, v] of Object.entries(s.params)) out.push(`    ${`${k}=${v}`.padEnd(20)} ${s.paramHelp[k] ?? ''}`);
+    for (const [k, v] of Object.entries(s.params)) out.push(`    ${`${k}=${paramText(s, k, v)}`.padEnd(20)} ${s.paramHelp[k] ?? ''}`);
     out.push('');
   }
-  process.stdout.write(`${out.join('\n')}\n`);
-  return 0;
+  return { code: 0, stdout: out.join('\n') };
 }

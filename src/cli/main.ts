@@ -1,47 +1,97 @@
 /**
  * The `mmu-stress` command: list, run, campaign (DESIGN.md §7).
- * Exit codes: 0 no violation, 1 violation found, 2 bad input, 3 the harness failed.
+ * Exit codes: 0 no violation, 1 violation found, 2 bad input, 3 the harness failed or
+ * no verdict was reached (an incomplete execution), 130 / 143 interrupted.
+ * With --json, stdout is always one JSON document: the result, or an error.
  */
-import { BadInput } from '../scenarios.js';
-import { campaignCommand } from './campaign.js';
-import { listCommand } from './list.js';
-import { runCommand } from './run.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../paths.js';
+import { errorJson } from '../report/json.js';
+import { BadInput, HarnessFailure } from '../scenarios.js';
+import { CAMPAIGN_SPEC, campaignCommand } from './campaign.js';
+import type { CommandOutput } from './command.js';
+import { commandHelp } from './args.js';
+import { Interrupt } from './interrupt.js';
+import { LIST_SPEC, listCommand } from './list.js';
+import { guardOutputs, note, OutputError, writeOut } from './output.js';
+import { RUN_SPEC, runCommand } from './run.js';
+
+const SPECS = { list: LIST_SPEC, run: RUN_SPEC, campaign: CAMPAIGN_SPEC };
 
 export const USAGE = `usage:
   mmu-stress list [--json]
   mmu-stress run <scenario|path.ts> [--variant V] [--mode sim|threads] [--seed N] [--executions N]
                  [--time 10s] [--vcpus N] [--param k=v ...] [--jitter P] [--watchdog 20s]
                  [--execution-limit 2m] [--json]
-  mmu-stress campaign [--time-per-variant 2s] [--json]
-exit codes: 0 no violation, 1 violation found, 2 bad input, 3 harness failure`;
+  mmu-stress campaign [--time-per-variant 2s] [--seed N] [--json]
+  mmu-stress <command> --help      the flags of one command
+  mmu-stress --version
+exit codes: 0 no violation, 1 violation found, 2 bad input, 3 harness failure or no verdict
+            (an execution a limit stopped), 130 / 143 interrupted by SIGINT / SIGTERM`;
+
+export function version(): string {
+  return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
+}
+
+async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOutput> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'list':
+      return await listCommand(rest);
+    case 'run':
+      return await runCommand(rest, interrupt);
+    case 'campaign':
+      return await campaignCommand(rest, interrupt);
+    case 'help':
+    case '--help':
+    case '-h': {
+      const spec = SPECS[rest[0] as keyof typeof SPECS];
+      if (rest.length > 1 || (rest.length === 1 && !spec)) throw new BadInput(`'help' takes one of list, run, campaign, not '${rest.join(' ')}'`);
+      return { code: 0, stdout: spec ? commandHelp(spec) : USAGE };
+    }
+    case '--version':
+    case '-V':
+      if (rest.length) throw new BadInput(`--version takes no arguments, got '${rest[0]}'`);
+      return { code: 0, stdout: version() };
+    case undefined:
+      throw new BadInput('no command given; valid: list, run, campaign (mmu-stress --help for usage)');
+    default:
+      throw new BadInput(`unknown command '${cmd}'; valid: list, run, campaign (mmu-stress --help for usage)`);
+  }
+}
+
+/** Exit code, kind and one line for an error that ended the command. */
+function classify(e: unknown): { code: number; kind: 'bad-input' | 'harness'; message: string } {
+  if (e instanceof BadInput) return { code: 2, kind: 'bad-input', message: e.message };
+  if (e instanceof HarnessFailure) return { code: 3, kind: 'harness', message: e.message };
+  if (process.env.MMU_STRESS_DEBUG) note(String((e as Error)?.stack ?? e));
+  return { code: 3, kind: 'harness', message: `internal error: ${String((e as Error)?.message ?? e).split('\n')[0]}` };
+}
 
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  guardOutputs();
+  const json = argv.includes('--json');
+  const interrupt = new Interrupt();
+  let out: CommandOutput;
   try {
-    switch (cmd) {
-      case 'list':
-        return await listCommand(rest);
-      case 'run':
-        return await runCommand(rest);
-      case 'campaign':
-        return await campaignCommand(rest);
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-      case undefined:
-        throw new BadInput('no command given; valid: list, run, campaign (mmu-stress --help for usage)');
-      default:
-        throw new BadInput(`unknown command '${cmd}'; valid: list, run, campaign (mmu-stress --help for usage)`);
-    }
+    out = await dispatch(argv, interrupt);
   } catch (e) {
-    if (e instanceof BadInput) {
-      process.stderr.write(`mmu-stress: ${e.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`mmu-stress: internal error: ${String((e as Error)?.message ?? e).split('\n')[0]}\n`);
-    if (process.env.MMU_STRESS_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+    const { code, kind, message } = classify(e);
+    if (!json) note(`mmu-stress: ${message}`);
+    out = { code, stdout: json ? JSON.stringify(errorJson(code, kind, message), null, 2) : '' };
+  } finally {
+    interrupt.dispose();
+  }
+  if (out.stdout === '') return out.code;
+  try {
+    await writeOut(`${out.stdout}\n`);
+    return out.code;
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    // A reader that went away (| head) has what it wanted: end quietly, with the run's own code.
+    if (e.code === 'EPIPE') return out.code;
+    note(`mmu-stress: ${e.message}`);
     return 3;
   }
 }

@@ -1,12 +1,22 @@
 /** Scenario parameters from the command line: --param k=v and the --vcpus shortcut. */
+import { layoutFor } from '../exec/frame.js';
 import type { Params, ScenarioDef } from '../scenario.js';
-import { BadInput } from '../scenarios.js';
+import { BadInput, HarnessFailure } from '../scenarios.js';
+
+/** The most shared memory one execution may lay out: parameters that need more are refused up front. */
+export const MAX_ARENA_MIB = 512;
 
 export function resolveParams(s: ScenarioDef<unknown>, pairs: string[], vcpus: string | undefined): Params {
   const p: Params = { ...s.params };
   const known = Object.keys(s.params);
   const set = (k: string, v: string, from: string) => {
     if (!known.includes(k)) throw new BadInput(`${from}: scenario '${s.name}' has no parameter '${k}'; valid: ${known.join(', ')}`);
+    const named = s.paramNames?.[k];
+    if (named) {
+      if (!named.includes(v)) throw new BadInput(`${from}: '${k}' must be one of ${named.join(', ')}, not '${v}'`);
+      p[k] = named.indexOf(v);
+      return;
+    }
     if (!/^-?\d+(\.\d+)?$/.test(v)) throw new BadInput(`${from}: '${k}' must be a decimal number, not '${v}'`);
     p[k] = Number(v);
   };
@@ -19,4 +29,26 @@ export function resolveParams(s: ScenarioDef<unknown>, pairs: string[], vcpus: s
   const why = s.validate?.(p);
   if (why) throw new BadInput(`bad parameters for '${s.name}': ${why}`);
   return p;
+}
+
+/** A parameter's value as the command line writes it: its name where it has one. */
+export function paramText(s: ScenarioDef<unknown>, k: string, v: number): string {
+  return s.paramNames?.[k]?.[v] ?? String(v);
+}
+
+/**
+ * Lay the model out once (without memory) to learn its size: a setup() that throws is a
+ * broken scenario (exit 3); parameters that need more than MAX_ARENA_MIB are refused.
+ */
+export function checkArenaSize(s: ScenarioDef<unknown>, p: Params, variant: string): void {
+  let words: number;
+  try {
+    words = layoutFor(s, p, variant).words;
+  } catch (e) {
+    throw new HarnessFailure(`scenario '${s.name}' setup() failed: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+  }
+  const mib = (words * 4) / 2 ** 20;
+  if (mib > MAX_ARENA_MIB) {
+    throw new BadInput(`bad parameters for '${s.name}': they need ${Math.ceil(mib)} MiB of shared memory per execution, more than the ${MAX_ARENA_MIB} MiB allowed; lower them (e.g. faults, vcpus or guestMemMiB)`);
+  }
 }

@@ -1,55 +1,76 @@
 /** `mmu-stress run`: executions of one scenario variant until a violation or the budget ends. */
 import { DEFAULT_JITTER } from '../exec/drive.js';
-import { MAX_TASKS, instancesOf } from '../exec/frame.js';
-import { type Mode, run } from '../exec/run.js';
+import { instancesOf, MAX_TASKS } from '../exec/frame.js';
+import { LIMIT_DEFAULTS } from '../exec/limits.js';
+import { exitCodeOf, type Mode, run } from '../exec/run.js';
+import { SimExecutor } from '../exec/sim-runner.js';
 import { THREADS_DEFAULTS, ThreadsExecutor } from '../exec/threads.js';
 import { runJson } from '../report/json.js';
 import { replayCommand } from '../report/replay.js';
-import { runText } from '../report/text.js';
-import { BadInput, builtinNames, loadScenario } from '../scenarios.js';
-import { duration, flag, fraction, parseArgs, wholeNumber } from './args.js';
-import { resolveParams } from './params.js';
+import { type LimitFlags, runText } from '../report/text.js';
+import { BadInput, loadScenario } from '../scenarios.js';
+import { type CommandSpec, commandHelp, duration, fraction, has, list, parseCommand, str, wholeNumber } from './args.js';
+import type { CommandOutput } from './command.js';
+import type { Interrupt } from './interrupt.js';
+import { commandPrefix } from './invocation.js';
+import { checkArenaSize, resolveParams } from './params.js';
 
-const SPEC = {
-  variant: true,
-  mode: true,
-  seed: true,
-  executions: true,
-  time: true,
-  vcpus: true,
-  param: true,
-  jitter: true,
-  watchdog: true,
-  'execution-limit': true,
-  json: false,
+/** Without --executions or --time: sim runs this many executions, threads runs this long. */
+const SIM_DEFAULT_EXECUTIONS = 1000;
+const THREADS_DEFAULT_TIME_MS = 10_000;
+
+export const RUN_SPEC: CommandSpec = {
+  name: 'run',
+  summary: 'Run executions of one scenario variant with seeds N, N+1, ... until a violation is found or the budget is spent.',
+  positionals: [{ name: 'scenario', help: 'a built-in scenario (mmu-stress list) or a path to a scenario file' }],
+  flags: {
+    variant: { value: 'V', help: "the variant to run (default: the scenario's first)" },
+    mode: { value: 'sim|threads', help: 'sim: one thread, a seeded scheduler, exact replay (default); threads: a worker thread per role' },
+    seed: { value: 'N', help: 'the seed of the first execution (default 1)' },
+    executions: { value: 'N', help: `stop after N executions (default without --time: ${SIM_DEFAULT_EXECUTIONS} in sim)` },
+    time: { value: 'DURATION', help: 'bound the whole run: 500ms, 10s, 2m (default without --executions: 10s in threads)' },
+    vcpus: { value: 'N', help: 'short for --param vcpus=N' },
+    param: { value: 'K=V', multiple: true, help: 'set a scenario parameter; repeatable (mmu-stress list shows them)' },
+    jitter: { value: 'P', help: `threads: chance of a jitter at each op boundary, 0..1 (default ${DEFAULT_JITTER.prob})` },
+    watchdog: {
+      value: 'DURATION',
+      help: `threads: how long a task may stay blocked, or tasks run without progress, before that is a verdict; both modes: how long a role may run without an op boundary (default ${LIMIT_DEFAULTS.watchdogMs / 1000}s)`,
+    },
+    'execution-limit': { value: 'DURATION', help: `the longest one execution may run; past it, it is incomplete (default ${LIMIT_DEFAULTS.executionLimitMs / 60_000}m)` },
+    json: { help: 'print one JSON document on stdout and nothing else there' },
+    help: { help: 'show this help' },
+  },
 };
 
-export async function runCommand(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, SPEC, 'run');
-  if (a.positional.length !== 1) {
-    throw new BadInput(`'run' needs one scenario name or path; known scenarios: ${builtinNames().join(', ')}`);
-  }
+export async function runCommand(argv: string[], interrupt: Interrupt): Promise<CommandOutput> {
+  const a = parseCommand(RUN_SPEC, argv);
+  if (has(a, 'help')) return { code: 0, stdout: commandHelp(RUN_SPEC) };
   const sc = await loadScenario(a.positional[0]);
   const s = sc.def;
   const variants = Object.keys(s.variants);
-  const variant = flag(a, 'variant') ?? variants[0];
+  const variant = str(a, 'variant') ?? variants[0];
   if (!variants.includes(variant)) throw new BadInput(`unknown variant '${variant}' of ${s.name}; valid: ${variants.join(', ')}`);
-  const mode = (flag(a, 'mode') ?? 'sim') as Mode;
+  const mode = (str(a, 'mode') ?? 'sim') as Mode;
   if (mode !== 'sim' && mode !== 'threads') throw new BadInput(`--mode must be sim or threads, not '${mode}'`);
-  const seed = wholeNumber('seed', flag(a, 'seed') ?? '1', 0);
-  let executions = flag(a, 'executions') === undefined ? null : wholeNumber('executions', flag(a, 'executions') as string, 1);
-  const timeMs = flag(a, 'time') === undefined ? null : duration('time', flag(a, 'time') as string);
-  if (executions === null && timeMs === null && mode === 'sim') executions = 1000;
-  const params = resolveParams(s, a.flags.get('param') ?? [], flag(a, 'vcpus'));
+  const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
+  let executions = str(a, 'executions') === undefined ? null : wholeNumber('executions', str(a, 'executions') as string, 1);
+  let timeMs = str(a, 'time') === undefined ? null : duration('time', str(a, 'time') as string);
+  if (executions === null && timeMs === null) {
+    if (mode === 'sim') executions = SIM_DEFAULT_EXECUTIONS;
+    else timeMs = THREADS_DEFAULT_TIME_MS;
+  }
+  const params = resolveParams(s, list(a, 'param'), str(a, 'vcpus'));
   const tasks = instancesOf(s, params, variant).length;
   if (tasks > MAX_TASKS) throw new BadInput(`${tasks} role instances; at most ${MAX_TASKS}`);
-  const jitter = { ...DEFAULT_JITTER, prob: flag(a, 'jitter') === undefined ? DEFAULT_JITTER.prob : fraction('jitter', flag(a, 'jitter') as string) };
-  const watchdogMs = flag(a, 'watchdog') === undefined ? THREADS_DEFAULTS.watchdogMs : duration('watchdog', flag(a, 'watchdog') as string);
-  if (watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long no thread may make progress), not '${flag(a, 'watchdog')}'`);
-  const limit = flag(a, 'execution-limit');
-  const maxExecutionMs = limit === undefined ? THREADS_DEFAULTS.maxExecutionMs : duration('execution-limit', limit);
+  checkArenaSize(s, params, variant);
+  const jitter = { ...DEFAULT_JITTER, prob: str(a, 'jitter') === undefined ? DEFAULT_JITTER.prob : fraction('jitter', str(a, 'jitter') as string) };
+  const watchdogMs = str(a, 'watchdog') === undefined ? LIMIT_DEFAULTS.watchdogMs : duration('watchdog', str(a, 'watchdog') as string);
+  if (watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long a task may stay blocked), not '${str(a, 'watchdog')}'`);
+  const limit = str(a, 'execution-limit');
+  const executionLimitMs = limit === undefined ? LIMIT_DEFAULTS.executionLimitMs : duration('execution-limit', limit);
 
   const threads = mode === 'threads' ? new ThreadsExecutor() : undefined;
+  const sim = mode === 'sim' ? new SimExecutor() : undefined;
   let r: Awaited<ReturnType<typeof run>>;
   try {
     r = await run({
@@ -59,24 +80,37 @@ export async function runCommand(argv: string[]): Promise<number> {
       mode,
       seed,
       executions,
-      timeMs: timeMs ?? (mode === 'threads' && executions === null ? 10_000 : null),
+      timeMs,
       threads,
-      threadsOptions: { ...THREADS_DEFAULTS, drive: { ...THREADS_DEFAULTS.drive, jitter }, watchdogMs, maxExecutionMs },
+      sim,
+      threadsOptions: { ...THREADS_DEFAULTS, drive: { ...THREADS_DEFAULTS.drive, jitter } },
+      watchdogMs,
+      executionLimitMs,
+      abort: interrupt.signal,
     });
   } finally {
     await threads?.close();
+    await sim?.close();
   }
+  const limitFlags: LimitFlags = {
+    time: timeMs === null ? '--time' : `--time ${str(a, 'time') ?? `${timeMs / 1000}s`}`,
+    'execution-limit': `--execution-limit ${limit ?? `${executionLimitMs / 60_000}m`}`,
+    signal: '',
+  };
   let replay: string | null = null;
   let explore: string | null = null;
   if (r.violation) {
+    const prefix = commandPrefix();
     const vseed = r.violation.seed ?? seed;
-    const threadFlags = ['jitter', 'watchdog', 'execution-limit'].filter((f) => flag(a, f) !== undefined).map((f) => `--${f} ${flag(a, f)}`);
-    replay = replayCommand(sc, r, vseed, mode === 'threads' ? threadFlags : []);
+    // Flags that shape a threads verdict; in sim the verdict depends on the seed alone.
+    const shaping = mode === 'threads' ? ['jitter', 'watchdog', 'execution-limit'] : [];
+    const extra = shaping.filter((f) => str(a, f) !== undefined).map((f) => `--${f} ${str(a, f)}`);
+    replay = replayCommand(prefix, sc, r, vseed, extra);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
-    if (mode === 'threads') explore = replayCommand(sc, r, vseed, [], 'sim').replace('--executions 1', '--executions 1000');
+    if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace('--executions 1', '--executions 1000');
     r.violation.replay = replay;
   }
-  if (a.flags.has('json')) process.stdout.write(`${JSON.stringify(runJson(r, replay), null, 2)}\n`);
-  else process.stdout.write(`${runText(r, replay, explore)}\n`);
-  return r.harnessError ? 3 : r.violation ? 1 : 0;
+  const code = interrupt.exitCode ?? exitCodeOf(r);
+  if (has(a, 'json')) return { code, stdout: JSON.stringify(runJson(r, replay, code, interrupt.received, limitFlags), null, 2) };
+  return { code, stdout: runText(r, { replay, explore, limitFlags, signal: interrupt.received }) };
 }

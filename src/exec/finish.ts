@@ -3,7 +3,7 @@ import { heldLocks, mainViolation, type Violation } from '../check/violation.js'
 import type { Params, ScenarioDef } from '../scenario.js';
 import { CTL_SEQ, type Frame } from './frame.js';
 import type { Task } from './task.js';
-import { mergeTraces } from './trace.js';
+import { mergeTraces, traceTailFor } from './trace.js';
 
 /** A role that returns while still holding locks. */
 export function heldAtExit(t: Task): Violation | null {
@@ -23,7 +23,8 @@ export function lastStep<W>(frame: Frame<W>): number {
 
 /**
  * Close an execution: without a violation so far, the scenario's final check decides;
- * a violation gets its seed and the merged trace of every thread up to its step.
+ * a violation gets its seed and each task's last ops up to its step. `perTask`
+ * overrides how many ops of each task the trace keeps.
  */
 export function closeExecution<W>(
   s: ScenarioDef<W>,
@@ -32,14 +33,15 @@ export function closeExecution<W>(
   variant: string,
   seed: number,
   found: Violation | null,
-  traceLines: number,
+  perTask?: number,
 ): Violation | null {
   const end = lastStep(frame);
   const v = found ?? s.check?.(frame.world, p, variant, end) ?? null;
   if (v) {
     v.seed = seed;
     if (v.step === 0) v.step = end; // found from outside the tasks: as of the end
-    v.trace = mergeTraces(frame.rings, frame.arena.names, v.step, traceLines);
+    v.tracePerTask = perTask ?? traceTailFor(frame.instances.length);
+    v.trace = mergeTraces(frame.rings, frame.arena.names, v.step, v.tracePerTask);
   }
   return v;
 }

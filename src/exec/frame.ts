@@ -5,6 +5,7 @@
  */
 import type { Params, ScenarioDef } from '../scenario.js';
 import { Arena, type Layout } from '../shm/arena.js';
+import { type ExecHooks, Task, taskRng } from './task.js';
 import { TraceRing } from './trace.js';
 
 // Each control word sits on its own 64-byte cache line: every op bumps CTL_SEQ and
@@ -15,9 +16,14 @@ export const CTL_ARRIVED = 32; // start barrier for worker threads
 export const CTL_SLEEP = 48; // never notified: a word to sleep on for jitter
 const CTL_WORDS = 64;
 
+/** Why an execution must stop (the value of CTL_STOP). */
 export const STOP_VIOLATION = 1;
 export const STOP_WATCHDOG = 2;
 export const STOP_ERROR = 3;
+/** Harness limits: the execution stops without a verdict (an incomplete execution). */
+export const STOP_EXECUTION_LIMIT = 4;
+export const STOP_DEADLINE = 5;
+export const STOP_SIGNAL = 6;
 
 /** The most tasks an execution may have (rwlock reader masks are one Int32). */
 export const MAX_TASKS = 30;
@@ -36,6 +42,8 @@ export interface Frame<W> {
   ctl: number;
   /** blocked[id]: lock id + 1 the task is waiting on in threads mode, 0 if none. */
   blocked: number;
+  /** progress[id]: how many progress marks the task has made (Task.progress). */
+  progress: number;
   rings: TraceRing[];
 }
 
@@ -45,19 +53,33 @@ export function instancesOf(s: ScenarioDef<unknown>, p: Params, variant: string)
     const n = def.count(p, variant);
     for (let index = 0; index < n; index++) out.push({ id: out.length, role, index, name: def.name?.(index, p) ?? `${role}${index}` });
   }
-  // Reader masks and lock owners hold task ids in one Int32 word.
-  if (out.length > MAX_TASKS) throw new Error(`${s.name}: ${out.length} role instances; at most ${MAX_TASKS}`);
   return out;
 }
 
 export function buildFrame<W>(arena: Arena, s: ScenarioDef<W>, p: Params, variant: string): Frame<W> {
   const instances = instancesOf(s as ScenarioDef<unknown>, p, variant);
+  // Reader masks and lock owners hold task ids in one Int32 word.
+  if (instances.length > MAX_TASKS) throw new Error(`${s.name}: ${instances.length} role instances; at most ${MAX_TASKS}`);
   const ctl = arena.region('ctl', CTL_WORDS);
   const blocked = arena.region('blocked', instances.length);
+  const progress = arena.region('progress', instances.length);
   const rings = instances.map((i) => new TraceRing(arena.i32, TraceRing.layout(arena, i.name), ctl + CTL_SEQ));
   arena.names.tasks = instances.map((i) => i.name);
   const world = s.setup(arena, p, variant);
-  return { arena, world, instances, ctl, blocked, rings };
+  return { arena, world, instances, ctl, blocked, progress, rings };
+}
+
+/** The task of role instance `inst` in this execution, with its rng derived from the execution seed. */
+export function frameTask<W>(frame: Frame<W>, inst: Instance, seed: number, hooks: ExecHooks): Task {
+  const progress = { i32: frame.arena.i32, word: frame.progress + inst.id };
+  return new Task(inst.id, inst.role, inst.index, inst.name, taskRng(seed, inst.name), frame.rings[inst.id], hooks, progress);
+}
+
+/** Progress marks made so far by every task of the execution. */
+export function progressMarks<W>(frame: Frame<W>): number {
+  let sum = 0;
+  for (let k = 0; k < frame.instances.length; k++) sum += Atomics.load(frame.arena.i32, frame.progress + k);
+  return sum;
 }
 
 const layouts = new Map<string, Layout>();

@@ -3,6 +3,19 @@ import type { Violation } from '../check/violation.js';
 import type { Schedule } from './strategy.js';
 import type { TraceLine } from './trace.js';
 
+/**
+ * Which limit of the harness (not of the model) ended an execution before it finished:
+ * the run's `--time` budget, the per-execution `--execution-limit`, or a signal.
+ */
+export type StopLimit = 'time' | 'execution-limit' | 'signal';
+
+/** An execution a harness limit stopped while it was still running: no verdict about the model. */
+export interface Incomplete {
+  limit: StopLimit;
+  /** What was seen when it stopped, e.g. "still making progress: 61,523 progress marks in the last 20 s". */
+  note: string;
+}
+
 export interface ExecutionResult {
   seed: number;
   violation: Violation | null;
@@ -14,10 +27,12 @@ export interface ExecutionResult {
   scheduled?: number;
   /** sim with keepTrace: every op still in the trace rings, in order. */
   trace?: TraceLine[];
-  /** sim only: the choices that replay this execution. */
+  /** sim with keepSchedule: the choices that replay this execution. */
   schedule?: Schedule;
-  /** The harness itself failed (a worker crashed, a hang it could not explain). */
+  /** The harness itself failed (a worker crashed, a role that never yields, a hang it could not explain). */
   harnessError?: string;
+  /** Set when a harness limit stopped the execution before it ended; it then has no verdict. */
+  incomplete?: Incomplete;
 }
 
 /** Add `from` into `into` under `prefix`: counters add up, stats named max* keep the largest. */

@@ -1,14 +1,14 @@
 /**
  * A run: executions with seeds N, N+1, ... under one executor until a violation is
- * found or the budget (executions and/or time) is spent.
+ * found or the budget (executions and/or time) is spent. The time budget bounds the
+ * whole run: an execution still going when it ends is stopped, without a verdict.
  */
 import type { Violation } from '../check/violation.js';
 import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
-import { type ExecutionResult, mergeStats } from './result.js';
-import { SIM_DEFAULTS, type SimOptions, simExecution } from './sim.js';
-import { RandomStrategy } from './strategies/random.js';
-import type { Strategy } from './strategy.js';
+import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
+import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
+import { SimExecutor } from './sim-runner.js';
 import { THREADS_DEFAULTS, type ThreadsExecutor, type ThreadsOptions } from './threads.js';
 
 export type Mode = 'sim' | 'threads';
@@ -21,13 +21,21 @@ export interface RunRequest {
   seed: number;
   /** Stop after this many executions (null: no limit). */
   executions: number | null;
-  /** Stop once this much time has passed (null: no limit). */
+  /** The run's time budget (null: no limit). */
   timeMs: number | null;
   /** Required for threads mode; reused across runs. */
   threads?: ThreadsExecutor;
   threadsOptions?: ThreadsOptions;
-  simOptions?: SimOptions;
-  strategy?: Strategy;
+  /** Reused across runs when given; otherwise the run starts and closes its own. */
+  sim?: SimExecutor;
+  /** sim: the livelock and starvation window in scheduling steps (default: the sim's). */
+  windowSteps?: number;
+  /** `--execution-limit` (default 2 min). */
+  executionLimitMs?: number;
+  /** `--watchdog` (default 20 s). */
+  watchdogMs?: number;
+  /** Aborted on SIGINT / SIGTERM. */
+  abort?: AbortSignal;
 }
 
 export interface RunResult {
@@ -36,17 +44,22 @@ export interface RunResult {
   mode: Mode;
   params: Params;
   expect: string;
-  /** 'ok', the violation kind found, or 'harness-error'. */
+  /** 'ok', a violation kind, 'harness-error', or 'incomplete' (no execution reached a verdict). */
   observed: string;
   asExpected: boolean;
   firstSeed: number;
+  /** Executions that finished (an incomplete one is not counted). */
   executions: number;
   elapsedMs: number;
   /** Time from the start of the run to the end of the execution that found the violation. */
   firstViolationMs: number | null;
   violation: Violation | null;
   harnessError: string | null;
-  /** Statistics over all executions, keyed "role.stat". */
+  /** The execution a harness limit stopped before it ended, if any: it has no verdict. */
+  incomplete: (Incomplete & { seed: number }) | null;
+  /** A signal ended the run before it reached its own end (a finding, its count, its budget). */
+  interrupted: boolean;
+  /** Statistics over the finished executions, keyed "role.stat". */
   stats: Record<string, number>;
   clockUnit: 'steps' | 'us';
   summary: string[];
@@ -54,29 +67,65 @@ export interface RunResult {
 
 export async function run(req: RunRequest): Promise<RunResult> {
   const s = req.scenario.def;
-  const strategy = req.strategy ?? new RandomStrategy();
   const started = performance.now();
+  const limits: RunLimits = {
+    until: req.timeMs === null ? null : started + req.timeMs,
+    abort: req.abort,
+    executionLimitMs: req.executionLimitMs ?? LIMIT_DEFAULTS.executionLimitMs,
+    watchdogMs: req.watchdogMs ?? LIMIT_DEFAULTS.watchdogMs,
+  };
   const stats: Record<string, number> = {};
   let executions = 0;
-  let last: ExecutionResult | null = null;
-  for (let seed = req.seed; ; seed++) {
-    if (req.executions !== null && executions >= req.executions) break;
-    if (req.timeMs !== null && executions > 0 && performance.now() - started >= req.timeMs) break;
-    if (req.mode === 'sim') {
-      last = simExecution(s, req.params, req.variant, seed, strategy, req.simOptions ?? SIM_DEFAULTS);
-    } else {
-      if (!req.threads) throw new Error('threads mode needs a ThreadsExecutor');
-      last = await req.threads.execute(req.scenario, req.params, req.variant, seed, req.threadsOptions ?? THREADS_DEFAULTS);
+  let violation: Violation | null = null;
+  let harnessError: string | null = null;
+  let incomplete: RunResult['incomplete'] = null;
+  let firstViolationMs: number | null = null;
+  const take = (r: ExecutionResult) => {
+    if (r.harnessError) harnessError = r.harnessError;
+    else if (r.incomplete) incomplete = { ...r.incomplete, seed: r.seed };
+    else {
+      executions++;
+      for (const [role, st] of Object.entries(r.stats)) mergeStats(stats, st, `${role}.`);
+      if (r.violation) {
+        violation = r.violation;
+        firstViolationMs = performance.now() - started;
+      }
     }
-    executions++;
-    for (const [role, r] of Object.entries(last.stats)) mergeStats(stats, r, `${role}.`);
-    if (last.violation || last.harnessError) break;
+  };
+
+  if (req.mode === 'sim') {
+    const sim = req.sim ?? new SimExecutor();
+    try {
+      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps }, limits, take);
+      harnessError ??= err;
+    } finally {
+      if (!req.sim) await sim.close();
+    }
+  } else {
+    if (!req.threads) throw new Error('threads mode needs a ThreadsExecutor');
+    for (let seed = req.seed; violation === null && harnessError === null && incomplete === null; seed++) {
+      if (req.executions !== null && executions >= req.executions) break;
+      if (req.abort?.aborted) break;
+      if (limits.until !== null && executions > 0 && performance.now() >= limits.until) break;
+      take(await req.threads.execute(req.scenario, req.params, req.variant, seed, req.threadsOptions ?? THREADS_DEFAULTS, limits));
+    }
   }
+
   const elapsedMs = performance.now() - started;
-  const violation = last?.violation ?? null;
-  const harnessError = last?.harnessError ?? null;
   const expect = s.variants[req.variant].expect;
-  const observed = harnessError ? 'harness-error' : (violation?.kind ?? 'ok');
+  const v = violation as Violation | null;
+  const cut = incomplete as RunResult['incomplete'];
+  // Interrupted: the signal ended the run before it reached its own end (a finding, the count, the budget).
+  const ownEnd =
+    v !== null ||
+    harnessError !== null ||
+    (req.executions !== null && executions >= req.executions) ||
+    cut?.limit === 'time' ||
+    cut?.limit === 'execution-limit' ||
+    (limits.until !== null && performance.now() >= limits.until);
+  // An execution stopped by the execution limit, or a run that finished none, reached no verdict.
+  const noVerdict = executions === 0 || cut?.limit === 'execution-limit';
+  const observed = harnessError ? 'harness-error' : v ? v.kind : noVerdict ? 'incomplete' : 'ok';
   const clockUnit = req.mode === 'sim' ? 'steps' : 'us';
   return {
     scenario: s.name,
@@ -89,11 +138,19 @@ export async function run(req: RunRequest): Promise<RunResult> {
     firstSeed: req.seed,
     executions,
     elapsedMs,
-    firstViolationMs: violation ? elapsedMs : null,
-    violation,
+    firstViolationMs,
+    violation: v,
     harnessError,
+    incomplete: cut,
+    interrupted: (req.abort?.aborted ?? false) && !ownEnd,
     stats,
     clockUnit,
     summary: s.summarize?.(stats, Math.max(executions, 1), clockUnit) ?? [],
   };
+}
+
+/** The exit code of a run: 0 clean, 1 violation, 3 harness failure or no verdict (signals are the CLI's). */
+export function exitCodeOf(r: RunResult): number {
+  if (r.observed === 'harness-error' || r.observed === 'incomplete') return 3;
+  return r.violation ? 1 : 0;
 }

@@ -2,28 +2,48 @@
  * The sim executor: every task is a generator in this one thread; at every op the
  * strategy picks which runnable task steps next. The same (scenario, variant,
  * params, seed, strategy) always gives the same schedule and the same trace.
+ *
+ * Verdicts are judged in scheduling steps, so they replay exactly: a task blocked on
+ * one lock for a whole window while others run is starved (a deadlock); an execution
+ * whose tasks keep stepping without a progress mark for a whole window is a livelock
+ * (only for scenarios that say what progress is). Harness limits (the run's time
+ * budget, the execution limit, a signal) come from `poll` and end an execution without
+ * a verdict.
  */
 import { deadlockViolation, waitGraph } from '../check/deadlock.js';
 import { mainViolation, setNames, type Violation } from '../check/violation.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { closeExecution, heldAtExit, lastStep } from './finish.js';
-import { newFrame } from './frame.js';
+import { frameTask, newFrame, progressMarks } from './frame.js';
+import { limitOf } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
-import type { Strategy } from './strategy.js';
-import { type ExecHooks, setCurrent, Task, taskRng } from './task.js';
+import { ChoiceLog, type Strategy } from './strategy.js';
+import { type ExecHooks, setCurrent } from './task.js';
 import { mergeTraces, RING_ENTRIES } from './trace.js';
 
 export interface SimOptions {
-  /** How many trace lines a violation carries. */
-  traceLines: number;
+  /** Ops of each task a violation's trace keeps (default: traceTailFor(tasks)). */
+  tracePerTask?: number;
   /** Return the whole trace still in the rings, violation or not (for tests). */
   keepTrace?: boolean;
+  /** Record the choices, one byte each, so the execution can be replayed by ReplayStrategy. */
+  keepSchedule?: boolean;
+  /** The window, in scheduling steps, of the livelock and starvation verdicts. */
+  windowSteps?: number;
+  /** Asked every POLL_STEPS steps: a STOP_* harness limit to stop at now, or 0. */
+  poll?: () => number;
+  /** monitor[MONITOR_TASK]: the task being resumed, -1 outside the roles (setup, the final check), for a parent that must name a role that never yields. */
+  monitor?: Int32Array;
 }
 
-export const SIM_DEFAULTS: SimOptions = { traceLines: 40 };
+export const MONITOR_TASK = 0;
 
-/** Scheduling steps after which an execution is a livelock, unless the scenario says otherwise. */
-const DEFAULT_MAX_STEPS = 20_000_000;
+export const SIM_DEFAULTS: SimOptions = {};
+
+/** The default window: about 14,000 faults' worth of steps with nothing finished. */
+export const DEFAULT_WINDOW_STEPS = 1_000_000;
+/** How often (in scheduling steps) the window checks and `poll` run. */
+const POLL_STEPS = 1024;
 
 export function simExecution<W>(
   s: ScenarioDef<W>,
@@ -37,10 +57,17 @@ export function simExecution<W>(
   const names = frame.arena.names;
   setNames(names);
   const n = frame.instances.length;
+  const window = opts.windowSteps ?? DEFAULT_WINDOW_STEPS;
   const blockedOn = new Int32Array(n).fill(-1);
+  /** Since when a task has been trying to take `waitedOn[k]` (woken and blocked again counts as one wait), -1 if it is not. */
+  const blockedSince = new Float64Array(n).fill(-1);
+  const waitedOn = new Int32Array(n).fill(-1);
   const done = new Uint8Array(n);
+  const resumes = new Float64Array(n);
+  const resumesAtProgress = new Float64Array(n);
   let violation: Violation | null = null;
   let steps = 0;
+  let lastProgress = 0;
   const hooks: ExecHooks = {
     clockUnit: 'steps',
     clock: () => steps,
@@ -50,29 +77,41 @@ export function simExecution<W>(
     report(v) {
       violation ??= v;
     },
+    progressed() {
+      lastProgress = steps;
+      resumesAtProgress.set(resumes);
+    },
   };
-  const tasks = frame.instances.map((i) => new Task(i.id, i.role, i.index, i.name, taskRng(seed, i.name), frame.rings[i.id], hooks));
+  const tasks = frame.instances.map((i) => frameTask(frame, i, seed, hooks));
   const gens = frame.instances.map((i) => s.roles[i.role].run(frame.world, tasks[i.id], p, variant));
   strategy.start(seed);
-  const choices: number[] = [];
+  const log = opts.keepSchedule ? new ChoiceLog() : null;
   const runnable = new Int32Array(n);
+  const monitor = opts.monitor;
   let live = n;
+  let stopped = 0;
   const seq = () => lastStep(frame);
-  const maxSteps = s.maxSteps?.(p) ?? DEFAULT_MAX_STEPS;
 
   while (live > 0 && violation === null) {
+    if (steps % POLL_STEPS === 0) {
+      stopped = opts.poll?.() ?? 0;
+      if (stopped) break;
+      violation = windowVerdict();
+      if (violation) break;
+    }
     let m = 0;
     for (let k = 0; k < n; k++) if (!done[k] && blockedOn[k] < 0) runnable[m++] = k;
     if (m === 0) {
-      violation = deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn), names, seq(), 'sim: no task is runnable, every live task waits for a lock');
+      violation = deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn, 'sim'), names, seq(), 'sim: no task is runnable, every live task waits for a lock');
       break;
     }
     let c = 0;
     if (m > 1) {
       c = strategy.pick(m, runnable);
-      choices.push(c);
+      log?.push(c);
     }
     const k = runnable[c];
+    if (monitor) monitor[MONITOR_TASK] = k;
     setCurrent(tasks[k]);
     let r: IteratorResult<number, void>;
     try {
@@ -82,28 +121,56 @@ export function simExecution<W>(
       return { seed, violation: null, stats: {}, steps: seq(), harnessError: `${tasks[k].name}: ${(e as Error)?.stack ?? e}` };
     }
     steps++;
+    resumes[k]++;
     if (r.done) {
       done[k] = 1;
       live--;
+      blockedSince[k] = -1;
       violation ??= heldAtExit(tasks[k]);
+      tasks[k].progress(); // a role that ends has made progress
     } else if (r.value >= 0) {
       blockedOn[k] = r.value;
-    }
-    if (steps > maxSteps && violation === null) {
-      violation = mainViolation('invariant', `livelock: the execution did not finish within ${maxSteps} scheduling steps`, [], seq());
+      waitedOn[k] = r.value;
+      if (blockedSince[k] < 0) blockedSince[k] = steps;
+    } else {
+      blockedSince[k] = -1;
     }
   }
 
-  const v = closeExecution(s, frame, p, variant, seed, violation, opts.traceLines);
+  /** Starvation (one task blocked for a whole window) and livelock (no progress mark for a whole window). */
+  function windowVerdict(): Violation | null {
+    for (let k = 0; k < n; k++) {
+      if (blockedSince[k] >= 0 && steps - blockedSince[k] > window) {
+        const how = `sim: ${tasks[k].name} has been blocked on ${names.locks[waitedOn[k]].name} for more than ${window} scheduling steps while others ran`;
+        return deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn, 'sim'), names, seq(), how);
+      }
+    }
+    if (!s.progress || steps - lastProgress <= window) return null;
+    const busy = tasks
+      .map((t, k) => ({ t, ops: resumes[k] - resumesAtProgress[k] }))
+      .filter((x) => x.ops > 0)
+      .map((x) => `${x.t.name} took ${x.ops} steps since then`);
+    return mainViolation(
+      'invariant',
+      `livelock: no progress (${s.progress}) in the last ${window} scheduling steps, while tasks kept running`,
+      [`the last progress mark was at scheduling step ${lastProgress}`, ...busy],
+      seq(),
+    );
+  }
+
+  if (monitor) monitor[MONITOR_TASK] = -1;
   const stats: ExecutionResult['stats'] = {};
   for (const t of tasks) addStats(stats, t.role, t.stats);
-  return {
-    seed,
-    violation: v,
-    stats,
-    steps: seq(),
-    scheduled: steps,
-    schedule: { seed, strategy: strategy.name, choices },
-    trace: opts.keepTrace ? mergeTraces(frame.rings, names, seq(), frame.rings.length * RING_ENTRIES) : undefined,
-  };
+  const result: ExecutionResult = { seed, violation: null, stats, steps: seq(), scheduled: steps };
+  if (stopped) {
+    result.incomplete = {
+      limit: limitOf(stopped),
+      note: `${steps} scheduling steps and ${progressMarks(frame)} progress marks in, ${live} of ${n} tasks still running`,
+    };
+  } else {
+    result.violation = closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask);
+  }
+  if (log) result.schedule = { seed, strategy: strategy.name, choices: log.choices(), ...(log.truncated ? { truncated: true } : {}) };
+  if (opts.keepTrace) result.trace = mergeTraces(frame.rings, names, seq(), RING_ENTRIES);
+  return result;
 }

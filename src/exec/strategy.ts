@@ -14,5 +14,36 @@ export interface Strategy {
 export interface Schedule {
   seed: number;
   strategy: string;
-  choices: number[];
+  /** One byte per choice: an index below the number of tasks (at most MAX_TASKS). */
+  choices: Uint8Array;
+  /** The execution made more than MAX_RECORDED_CHOICES choices: only the first ones are here. */
+  truncated?: boolean;
+}
+
+/** The most choices one execution records: 64 MiB. A longer schedule replays from its seed only. */
+export const MAX_RECORDED_CHOICES = 64 * 1024 * 1024;
+
+/** The choices of one execution, one byte each, in a buffer that doubles as it fills. */
+export class ChoiceLog {
+  private buf = new Uint8Array(4096);
+  private n = 0;
+  /** Set once the log outgrew MAX_RECORDED_CHOICES and stopped recording. */
+  truncated = false;
+
+  push(c: number): void {
+    if (this.n === this.buf.length) {
+      if (this.n >= MAX_RECORDED_CHOICES) {
+        this.truncated = true;
+        return;
+      }
+      const grown = new Uint8Array(Math.min(this.n * 2, MAX_RECORDED_CHOICES));
+      grown.set(this.buf);
+      this.buf = grown;
+    }
+    this.buf[this.n++] = c;
+  }
+
+  choices(): Uint8Array {
+    return this.buf.slice(0, this.n);
+  }
 }

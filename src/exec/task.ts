@@ -29,6 +29,8 @@ export interface ExecHooks {
   wake(lock: number, word: number): void;
   /** An oracle found a violation; the first one of an execution wins. */
   report(v: Violation): void;
+  /** A task made a progress mark (sim keeps the step of the last one). */
+  progressed?(): void;
 }
 
 export type Rng = seedrandom.PRNG;
@@ -43,6 +45,7 @@ export class Task {
   readonly stats: Record<string, number> = Object.create(null);
   /** Step of the last op this task recorded. */
   lastStep = 0;
+  private marks = 0;
 
   constructor(
     readonly id: number,
@@ -52,7 +55,20 @@ export class Task {
     readonly rng: Rng,
     readonly ring: TraceRing,
     readonly hooks: ExecHooks,
+    /** Where this task publishes its progress marks, for the threads watchdog: [i32, word]. */
+    private readonly progressWord: { i32: Int32Array; word: number } | null = null,
   ) {}
+
+  /**
+   * A progress mark: the role finished a unit of work the scenario counts as progress
+   * (ScenarioDef.progress), e.g. a fault that returned. An execution whose tasks keep
+   * taking steps without any progress mark for a whole window is a livelock.
+   */
+  progress(): void {
+    this.marks++;
+    if (this.progressWord) Atomics.store(this.progressWord.i32, this.progressWord.word, this.marks);
+    this.hooks.progressed?.();
+  }
 
   trace(op: number, a: number, b: number): number {
     this.lastStep = this.ring.record(op, a, b);

@@ -1,56 +1,62 @@
 /**
  * The threads executor: every role instance of an execution runs in its own worker
  * thread of one reused piscina pool, over the execution's SharedArrayBuffer, with
- * real Atomics. A watchdog in this (main) thread looks for wait-for cycles and ends
- * an execution that outlives its time, reporting what each thread was blocked on.
+ * real Atomics. A watchdog in this (main) thread looks for wait-for cycles, starved
+ * and livelocked tasks, and ends an execution at the run's limits (time budget,
+ * execution limit, a signal) as an incomplete one.
  */
-import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { setNames, type Violation } from '../check/violation.js';
 import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { workerBundle } from './bundle.js';
 import { DRIVE_DEFAULTS, type DriveOptions } from './drive.js';
 import { closeExecution, lastStep } from './finish.js';
-import { CTL_STOP, newFrame, STOP_ERROR, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
+import { CTL_ARRIVED, CTL_STOP, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
+import { isLimit, LIMIT_DEFAULTS, limitOf, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
+import { sourceStack } from './stack.js';
 import { Watchdog } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
 
-const WORKER = fileURLToPath(new URL('../../workers/role-worker.mjs', import.meta.url));
+const WORKER = join(PACKAGE_ROOT, 'workers', 'role-worker.mjs');
 
 export interface ThreadsOptions {
   drive: DriveOptions;
-  /** A task blocked this long without an op of its own, or an execution without any op this long, is stopped and explained. */
-  watchdogMs: number;
-  /** An execution still running after this long is a livelock, progress or not. */
-  maxExecutionMs: number;
-  traceLines: number;
+  /** Ops of each task a violation's trace keeps (default: traceTailFor(tasks)). */
+  tracePerTask?: number;
 }
 
-export const THREADS_DEFAULTS: ThreadsOptions = { drive: DRIVE_DEFAULTS, watchdogMs: 20_000, maxExecutionMs: 120_000, traceLines: 40 };
+export const THREADS_DEFAULTS: ThreadsOptions = { drive: DRIVE_DEFAULTS };
 
-const STOP_REASONS: Record<number, string> = {
-  [STOP_VIOLATION]: 'a violation was found',
-  [STOP_WATCHDOG]: 'the watchdog stopped the execution',
-  [STOP_ERROR]: 'a worker failed',
-};
+/**
+ * Retries of a taken lock before a futex wait when there are more role threads than
+ * cores: the holder may be waiting for a core, so a long spin only delays it, but a
+ * short one still catches most hand-offs without a sleep. Measured on 2 cores with
+ * bench/vcpus.ts (16 vCPUs): 20 retries 0.34x the 2-vCPU rate, 50-200 0.41-0.43x,
+ * 1000 (the default when threads <= cores) 0.31x.
+ */
+const OVERSUBSCRIBED_SPINS = 100;
 
-/** How long every role instance has to start (load tsx and the scenario) on a new pool. */
+/** How long every role instance has to start (load its bundle) on a new pool. */
 const START_TIMEOUT_MS = 30_000;
-/** After asking workers to stop, how long they get before the pool is torn down. */
-const STOP_GRACE_MS = 5_000;
 export const WATCHDOG_TICK_MS = 100;
 
 export class ThreadsExecutor {
   private pool: Piscina | null = null;
   private threads = 0;
+  private readonly cores = availableParallelism();
 
   /** One pool for every execution; grown (never shrunk) when an execution needs more threads. */
   private async poolFor(n: number): Promise<Piscina> {
     if (this.pool && this.threads >= n) return this.pool;
     await this.pool?.destroy();
     this.threads = Math.max(n, this.threads);
-    this.pool = new Piscina({ filename: WORKER, minThreads: this.threads, maxThreads: this.threads, idleTimeout: Number.POSITIVE_INFINITY });
+    // execArgv: [] keeps a parent's loader (tsx, vitest) out of the workers: they load compiled bundles.
+    this.pool = new Piscina({ filename: WORKER, minThreads: this.threads, maxThreads: this.threads, idleTimeout: Number.POSITIVE_INFINITY, execArgv: [] });
     return this.pool;
   }
 
@@ -61,24 +67,26 @@ export class ThreadsExecutor {
     await p?.destroy();
   }
 
-  async execute(sc: LoadedScenario, p: Params, variant: string, seed: number, opts: ThreadsOptions = THREADS_DEFAULTS): Promise<ExecutionResult> {
+  async execute(sc: LoadedScenario, p: Params, variant: string, seed: number, opts: ThreadsOptions = THREADS_DEFAULTS, limits: RunLimits = LIMIT_DEFAULTS): Promise<ExecutionResult> {
     const s = sc.def;
+    const bundle = await workerBundle(sc.file);
     const { frame, layout } = newFrame(s, p, variant);
     const names = frame.arena.names;
     setNames(names);
     const i32 = frame.arena.i32;
     const n = frame.instances.length;
     const pool = await this.poolFor(n);
+    const drive = n <= this.cores ? opts.drive : { ...opts.drive, spinsBeforeWait: Math.min(opts.drive.spinsBeforeWait, OVERSUBSCRIBED_SPINS) };
     const jobs = frame.instances.map((inst) => {
       const job: RoleTask = {
+        bundle,
         buffer: frame.arena.buffer as SharedArrayBuffer,
         layout,
-        file: sc.file,
         variant,
         params: p,
         instance: inst.id,
         seed,
-        drive: opts.drive,
+        drive,
         startTimeoutMs: START_TIMEOUT_MS,
       };
       return pool.run(job) as Promise<RoleResult>;
@@ -87,19 +95,33 @@ export class ThreadsExecutor {
     const seq = () => lastStep(frame);
     const stop = (why: number) => Atomics.compareExchange(i32, frame.ctl + CTL_STOP, 0, why) === 0;
     const settled: (RoleResult | undefined)[] = [];
+    const finished = new Array<boolean>(n).fill(false);
     for (const [k, j] of jobs.entries()) {
       j.then(
         (r) => {
           settled[k] = r;
+          finished[k] = true;
         },
-        () => {},
+        () => {
+          finished[k] = true;
+        },
       );
     }
     let watchdogFinding: Violation | null = null;
     let watchdogNote: string | null = null;
-    const watchdog = new Watchdog(frame, opts);
+    const watchdog = new Watchdog(frame, { watchdogMs: limits.watchdogMs, maxExecutionMs: limits.executionLimitMs }, s.progress);
+    const onAbort = () => {
+      if (stop(STOP_SIGNAL)) watchdogNote = watchdog.describe(performance.now());
+    };
+    limits.abort?.addEventListener('abort', onAbort);
+    if (limits.abort?.aborted) onAbort();
     const tick = setInterval(() => {
-      const found = watchdog.tick(Date.now());
+      const now = performance.now();
+      if (limits.until !== null && now >= limits.until) {
+        if (stop(STOP_DEADLINE)) watchdogNote = watchdog.describe(now);
+        return;
+      }
+      const found = watchdog.tick(now, finished);
       if (found && stop(found.stop)) {
         watchdogFinding = found.violation;
         watchdogNote = found.note;
@@ -108,23 +130,26 @@ export class ThreadsExecutor {
 
     let results: PromiseSettledResult<RoleResult>[];
     try {
-      // Workers that ignore a stop request for STOP_GRACE_MS are torn down with the pool.
+      // Workers that ignore a stop request for STOP_GRACE_MS are torn down with the pool. The
+      // grace starts once every worker has started: a worker still loading sees the stop at
+      // its start barrier, but only once it gets there.
       const all = Promise.allSettled(jobs);
       let graceTimer: NodeJS.Timeout | undefined;
+      let stopSeen = 0;
       const stuck = new Promise<null>((res) => {
         const check = setInterval(() => {
-          if (Atomics.load(i32, frame.ctl + CTL_STOP) !== 0 && graceTimer === undefined) {
-            graceTimer = setTimeout(() => res(null), STOP_GRACE_MS);
-          }
-        }, WATCHDOG_TICK_MS);
+          if (graceTimer !== undefined || Atomics.load(i32, frame.ctl + CTL_STOP) === 0) return;
+          stopSeen ||= performance.now();
+          const started = Atomics.load(i32, frame.ctl + CTL_ARRIVED) >= n;
+          if (started || performance.now() - stopSeen > START_TIMEOUT_MS) graceTimer = setTimeout(() => res(null), STOP_GRACE_MS);
+        }, WATCHDOG_TICK_MS / 4);
         all.finally(() => clearInterval(check));
       });
       const r = await Promise.race([all, stuck]);
       clearTimeout(graceTimer);
       if (r === null) {
-        const why = STOP_REASONS[Atomics.load(i32, frame.ctl + CTL_STOP)] ?? 'stop';
-        const blockedLines = watchdog.graph().lines.join('; ') || 'none';
-        const errors = settled.flatMap((x, k) => (x?.error ? [`${frame.instances[k].name}: ${x.error}`] : []));
+        const why = stopReason(Atomics.load(i32, frame.ctl + CTL_STOP));
+        const ignoring = frame.instances.filter((_, k) => !finished[k]).map((i) => i.name);
         await this.close();
         return {
           seed,
@@ -132,14 +157,16 @@ export class ThreadsExecutor {
           stats: {},
           steps: seq(),
           harnessError: [
-            `workers did not stop within ${STOP_GRACE_MS} ms of being asked to (${watchdogNote ?? why}); blocked: ${blockedLines}`,
-            ...errors,
+            `${ignoring.join(', ')} did not reach an op boundary within ${STOP_GRACE_MS} ms of being asked to stop (${why}${watchdogNote ? `: ${watchdogNote}` : ''}): ` +
+              'a loop in the role that never yields; the workers were terminated',
+            ...settled.flatMap((x, k) => (x?.error ? [`${frame.instances[k].name}: ${sourceStack(x.error)}`] : [])),
           ].join('\n'),
         };
       }
       results = r;
     } finally {
       clearInterval(tick);
+      limits.abort?.removeEventListener('abort', onAbort);
     }
 
     const stats: ExecutionResult['stats'] = {};
@@ -148,16 +175,22 @@ export class ThreadsExecutor {
     results.forEach((res, k) => {
       const inst = frame.instances[k];
       if (res.status === 'rejected') {
-        errors.push(`${inst.name}: worker failed: ${String((res.reason as Error)?.stack ?? res.reason)}`);
+        errors.push(`${inst.name}: worker failed: ${sourceStack(String((res.reason as Error)?.stack ?? res.reason))}`);
         return;
       }
       const out = res.value;
-      if (out.error) errors.push(`${inst.name}: ${out.error}`);
+      if (out.error) errors.push(`${inst.name}: ${sourceStack(out.error)}`);
       violation ??= out.violation;
       addStats(stats, inst.role, out.stats);
     });
     if (errors.length > 0) return { seed, violation: null, stats, steps: seq(), harnessError: errors.join('\n') };
-    if (violation === null && watchdogNote) return { seed, violation: null, stats, steps: seq(), harnessError: watchdogNote };
-    return { seed, violation: closeExecution(s, frame, p, variant, seed, violation, opts.traceLines), stats, steps: seq() };
+    const stopped = Atomics.load(i32, frame.ctl + CTL_STOP);
+    // A limit that struck as the last role returned cut nothing: the execution is complete.
+    const cut = results.some((r) => r.status === 'fulfilled' && r.value.end === 'stopped');
+    if (violation === null && cut && isLimit(stopped)) {
+      return { seed, violation: null, stats, steps: seq(), incomplete: { limit: limitOf(stopped), note: watchdogNote ?? watchdog.describe(performance.now()) } };
+    }
+    if (violation === null && stopped === STOP_WATCHDOG) return { seed, violation: null, stats, steps: seq(), harnessError: watchdogNote ?? 'the watchdog stopped the execution' };
+    return { seed, violation: closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask), stats, steps: seq() };
   }
 }

@@ -71,16 +71,29 @@ export function formatOp(op: number, a: number, b: number, names: NameTable): st
   return f ? f(a, b, names) : `op#${op}(${a}, ${b})`;
 }
 
-/** Merge all rings by sequence number; keep the last `count` entries at or before `upTo`. */
-export function mergeTraces(rings: TraceRing[], names: NameTable, upTo: number, count: number): TraceLine[] {
+/**
+ * The last `perTask` entries of every ring at or before step `upTo`, merged into step
+ * order: each task's own tail, so a task that was quiet just before the violation
+ * still shows what it last did.
+ */
+export function mergeTraces(rings: TraceRing[], names: NameTable, upTo: number, perTask: number): TraceLine[] {
   const all: { seq: number; task: number; op: number; a: number; b: number }[] = [];
   rings.forEach((r, task) => {
-    for (const e of r.entries()) if (e.seq <= upTo) all.push({ ...e, task });
+    const mine = r.entries().filter((e) => e.seq <= upTo);
+    for (const e of mine.slice(Math.max(0, mine.length - perTask))) all.push({ ...e, task });
   });
   all.sort((x, y) => x.seq - y.seq);
-  return all.slice(-count).map((e) => ({
+  return all.map((e) => ({
     step: e.seq,
     task: names.tasks[e.task] ?? `task${e.task}`,
     op: formatOp(e.op, e.a, e.b, names),
   }));
+}
+
+/**
+ * How many ops of each task a violation's trace shows: up to 16 each, fewer when many
+ * tasks share the report (about 160 lines in all), never fewer than 4.
+ */
+export function traceTailFor(tasks: number): number {
+  return Math.max(4, Math.min(16, Math.floor(160 / Math.max(tasks, 1))));
 }

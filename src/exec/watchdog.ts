@@ -1,12 +1,16 @@
 /**
  * The threads-mode watchdog, ticked from the main thread while workers run. It reads
- * only shared memory: each task's blocked-on word and trace-ring count, the global
- * step counter and the lock words. What it reports:
+ * only shared memory: each task's blocked-on word, trace-ring count and progress
+ * marks, and the lock words. What it reports:
  *   - the same wait-for cycle on two ticks in a row: a deadlock;
- *   - a task blocked on a lock without an op of its own for `watchdogMs`: a deadlock
- *     (or starvation), with what every task waits for;
- *   - no op anywhere for `watchdogMs` and nobody blocked: the harness cannot explain it;
- *   - an execution still running after `maxExecutionMs`: a livelock.
+ *   - a task blocked on a lock without an op of its own for `watchdogMs` while others
+ *     run: a deadlock (starvation), with what every task waits for;
+ *   - a task neither finished nor blocked that makes no op for `watchdogMs`: the
+ *     harness cannot explain it (a loop in the role without an op boundary);
+ *   - tasks that keep taking ops without a progress mark for `watchdogMs` (scenarios
+ *     that say what progress is): a livelock;
+ *   - an execution still running after `maxExecutionMs`: not a verdict, a harness
+ *     limit; the execution is incomplete and the note says whether it was progressing.
  * The clock starts once every worker has arrived, so pool start-up is never a hang.
  * Its findings carry step 0: the execution's last step is filled in when it closes,
  * since the other threads run on until they see the stop.
@@ -14,43 +18,67 @@
 import { deadlockViolation, type WaitGraph, waitGraph } from '../check/deadlock.js';
 import { mainViolation, type Violation } from '../check/violation.js';
 import { lastStep } from './finish.js';
-import { CTL_ARRIVED, type Frame, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
+import { neverYields } from './limits.js';
+import { CTL_ARRIVED, type Frame, progressMarks, STOP_EXECUTION_LIMIT, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
 
 export interface WatchdogFinding {
   /** The STOP_* reason to stop the execution with. */
   stop: number;
   violation: Violation | null;
-  /** Set when the harness cannot explain the stop (a harness error). */
+  /** A harness error (STOP_WATCHDOG), or what was seen when a limit stopped it (STOP_EXECUTION_LIMIT). */
   note: string | null;
 }
+
+export interface WatchdogLimits {
+  watchdogMs: number;
+  maxExecutionMs: number;
+}
+
+const ms = (x: number) => `${Math.round(x)} ms`;
 
 export class Watchdog<W> {
   private readonly n: number;
   private startedAt = -1;
   private lastCycle = '';
-  private progressSeq = -1;
-  private progressAt = 0;
-  /** Per task: ops recorded, when that last changed, the lock it was seen blocked on since (-1: none). */
+  private marks = 0;
+  private marksAt = 0;
+  /** Per task: ops recorded, when that last changed, the lock it was seen blocked on since (-1: none), ops at the last progress mark. */
   private readonly ops: number[];
   private readonly opsAt: number[];
   private readonly waitsFor: number[];
+  private readonly opsAtMark: number[];
 
   constructor(
     private readonly frame: Frame<W>,
-    private readonly limits: { watchdogMs: number; maxExecutionMs: number },
+    private readonly limits: WatchdogLimits,
+    /** ScenarioDef.progress: what a progress mark means; undefined when the scenario marks none. */
+    private readonly progress: string | undefined,
   ) {
     this.n = frame.instances.length;
-    this.ops = new Array(this.n).fill(-1);
+    this.ops = new Array(this.n).fill(0);
     this.opsAt = new Array(this.n).fill(0);
     this.waitsFor = new Array(this.n).fill(-1);
+    this.opsAtMark = new Array(this.n).fill(0);
   }
 
   /** The wait-for graph as last observed (a task between two futex waits still counts as waiting). */
   graph(): WaitGraph {
-    return waitGraph(this.frame.arena.i32, this.frame.arena.names, this.waitsFor);
+    return waitGraph(this.frame.arena.i32, this.frame.arena.names, this.waitsFor, 'threads');
   }
 
-  tick(now: number): WatchdogFinding | null {
+  /** What the execution was doing, for a report of an execution stopped by a limit. */
+  describe(now: number): string {
+    const ops = lastStep(this.frame);
+    if (this.startedAt < 0) return 'the workers had not all started';
+    if (this.progress) {
+      return this.marks > 0 && now - this.marksAt < this.limits.watchdogMs
+        ? `still making progress: ${this.marks} progress marks (${this.progress}) so far, the last ${ms(now - this.marksAt)} ago; ${ops} ops`
+        : `no progress mark in the last ${ms(now - this.marksAt)}, not yet the ${ms(this.limits.watchdogMs)} that make a livelock; ${ops} ops`;
+    }
+    return `still running: ${ops} ops so far`;
+  }
+
+  tick(now: number, finished: ArrayLike<boolean>): WatchdogFinding | null {
     const { frame } = this;
     const limits = this.limits;
     const i32 = frame.arena.i32;
@@ -58,7 +86,7 @@ export class Watchdog<W> {
     if (Atomics.load(i32, frame.ctl + CTL_ARRIVED) < this.n) return null; // workers still starting
     if (this.startedAt < 0) {
       this.startedAt = now;
-      this.progressAt = now;
+      this.marksAt = now;
       this.opsAt.fill(now);
     }
     for (let k = 0; k < this.n; k++) {
@@ -71,6 +99,12 @@ export class Watchdog<W> {
       const lock = Atomics.load(i32, frame.blocked + k) - 1;
       if (lock >= 0) this.waitsFor[k] = lock;
     }
+    const marks = progressMarks(frame);
+    if (marks !== this.marks) {
+      this.marks = marks;
+      this.marksAt = now;
+      for (let k = 0; k < this.n; k++) this.opsAtMark[k] = this.ops[k];
+    }
     const g = this.graph();
     const cycle = g.cycle?.join(',') ?? '';
     const again = cycle !== '' && cycle === this.lastCycle;
@@ -79,22 +113,25 @@ export class Watchdog<W> {
       return { stop: STOP_VIOLATION, violation: deadlockViolation(g, names, 0, 'threads: the same wait-for cycle on two watchdog ticks'), note: null };
     }
     for (let k = 0; k < this.n; k++) {
-      if (this.waitsFor[k] >= 0 && now - this.opsAt[k] > limits.watchdogMs) {
-        const how = `threads: ${names.tasks[k]} has been blocked on ${names.locks[this.waitsFor[k]].name} for more than ${limits.watchdogMs} ms`;
+      if (finished[k] || now - this.opsAt[k] <= limits.watchdogMs) continue;
+      if (this.waitsFor[k] >= 0) {
+        const how = `threads: ${names.tasks[k]} has been blocked on ${names.locks[this.waitsFor[k]].name} for more than ${ms(limits.watchdogMs)}`;
         return { stop: STOP_VIOLATION, violation: deadlockViolation(g, names, 0, how), note: null };
       }
+      return { stop: STOP_WATCHDOG, violation: null, note: neverYields(names.tasks[k], now - this.opsAt[k]) };
     }
-    const seq = lastStep(frame);
-    if (seq !== this.progressSeq) {
-      this.progressSeq = seq;
-      this.progressAt = now;
-    } else if (now - this.progressAt > limits.watchdogMs) {
-      return { stop: STOP_WATCHDOG, violation: null, note: `no op in ${limits.watchdogMs} ms and no thread blocked on a lock: a role is stuck outside the model` };
-    }
-    if (now - this.startedAt > limits.maxExecutionMs) {
-      const v = mainViolation('invariant', `livelock: the execution still runs after ${limits.maxExecutionMs} ms`, g.lines, 0);
+    if (this.progress && now - this.marksAt > limits.watchdogMs) {
+      const busy = frame.instances
+        .map((inst, k) => ({ inst, ops: this.ops[k] - this.opsAtMark[k] }))
+        .filter((x) => x.ops > 0)
+        .map((x) => `${x.inst.name} took ${x.ops} ops since then`);
+      const v = mainViolation('invariant', `livelock: no progress (${this.progress}) for ${ms(now - this.marksAt)}, while tasks kept running`, [
+        this.marks ? `the last progress mark (of ${this.marks}) was ${ms(now - this.marksAt)} ago` : 'no progress mark in this execution',
+        ...busy,
+      ], 0);
       return { stop: STOP_VIOLATION, violation: v, note: null };
     }
+    if (now - this.startedAt > limits.maxExecutionMs) return { stop: STOP_EXECUTION_LIMIT, violation: null, note: this.describe(now) };
     return null;
   }
 }

@@ -6,18 +6,19 @@
  */
 import { setNames, type Violation } from '../check/violation.js';
 import type { Params, ScenarioDef } from '../scenario.js';
-import { importScenario } from '../scenarios.js';
 import { Arena, type Layout } from '../shm/arena.js';
+import { NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
 import { type DriveOptions, drive } from './drive.js';
 import { heldAtExit } from './finish.js';
-import { buildFrame, CTL_ARRIVED, CTL_STOP, STOP_ERROR, STOP_VIOLATION } from './frame.js';
-import { type ExecHooks, setCurrent, Task, taskRng } from './task.js';
-import { NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
+import { isLimit } from './limits.js';
+import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, STOP_ERROR, STOP_VIOLATION } from './frame.js';
+import { type ExecHooks, setCurrent, taskRng } from './task.js';
 
 export interface RoleTask {
+  /** URL of the worker bundle holding this scenario (see bundle.ts). */
+  bundle: string;
   buffer: SharedArrayBuffer;
   layout: Layout;
-  file: string;
   variant: string;
   params: Params;
   instance: number;
@@ -35,33 +36,28 @@ export interface RoleResult {
   error: string | null;
 }
 
-const scenarios = new Map<string, Promise<ScenarioDef<unknown>>>();
-
-function waitForAll(i32: Int32Array, word: number, n: number, timeoutMs: number): boolean {
+/** The start barrier: 'go' once every role instance has arrived, 'stopped' if the execution is stopped first. */
+function waitForAll(i32: Int32Array, ctl: number, n: number, timeoutMs: number): 'go' | 'stopped' | 'timed-out' {
+  const word = ctl + CTL_ARRIVED;
   if (Atomics.add(i32, word, 1) + 1 === n) {
     Atomics.notify(i32, word);
-    return true;
+    return 'go';
   }
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = Atomics.load(i32, word);
-    if (v >= n) return true;
-    if (performance.now() > deadline) return false;
+    if (v >= n) return 'go';
+    if (Atomics.load(i32, ctl + CTL_STOP) !== 0) return 'stopped';
+    if (performance.now() > deadline) return 'timed-out';
     Atomics.wait(i32, word, v, 5);
   }
 }
 
-export default async function runRole(job: RoleTask): Promise<RoleResult> {
+export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
   const i32 = new Int32Array(job.buffer);
   let found: Violation | null = null;
   let ctl = -1;
   try {
-    let s = scenarios.get(job.file);
-    if (!s) {
-      s = importScenario(job.file);
-      scenarios.set(job.file, s);
-    }
-    const def = await s;
     const frame = buildFrame(Arena.attach(job.buffer, job.layout), def, job.params, job.variant);
     ctl = frame.ctl;
     setNames(frame.arena.names);
@@ -76,12 +72,16 @@ export default async function runRole(job: RoleTask): Promise<RoleResult> {
         }
       },
       report(v) {
-        if (Atomics.compareExchange(i32, ctl + CTL_STOP, 0, STOP_VIOLATION) === 0) found = v;
+        // The first violation stops the execution; one found after a harness limit asked to stop is still kept.
+        const before = Atomics.compareExchange(i32, ctl + CTL_STOP, 0, STOP_VIOLATION);
+        if (before === 0 || (isLimit(before) && found === null)) found = v;
       },
     };
-    const task = new Task(inst.id, inst.role, inst.index, inst.name, taskRng(job.seed, inst.name), frame.rings[inst.id], hooks);
+    const task = frameTask(frame, inst, job.seed, hooks);
     setCurrent(task);
-    if (!waitForAll(i32, ctl + CTL_ARRIVED, frame.instances.length, job.startTimeoutMs)) {
+    const start = waitForAll(i32, ctl, frame.instances.length, job.startTimeoutMs);
+    if (start === 'stopped') return { instance: job.instance, stats: task.stats, violation: null, end: 'stopped', error: null };
+    if (start === 'timed-out') {
       throw new Error(`not every role instance started within ${job.startTimeoutMs} ms (is the pool smaller than ${frame.instances.length} threads?)`);
     }
     const gen = def.roles[inst.role].run(frame.world, task, job.params, job.variant);
@@ -89,6 +89,7 @@ export default async function runRole(job: RoleTask): Promise<RoleResult> {
     if (end === 'done') {
       const v = heldAtExit(task);
       if (v) hooks.report(v);
+      task.progress(); // a role that ends has made progress
     }
     return { instance: job.instance, stats: task.stats, violation: found, end, error: null };
   } catch (e) {

@@ -25,14 +25,30 @@ export interface KvmConfig {
   levels: number;
   /** Guest memory per VM, in MiB; faults pick gfns below it. */
   guestMemMiB: number;
-  /** 1: TDP MMU (L1 faults take mmu_lock for read); 0: shadow MMU direct faults (write). */
-  tdp: number;
+  /**
+   * tdp_enabled (EPT or NPT in use): 1, L1 faults go to kvm_tdp_page_fault; 0, L1 runs
+   * on shadow paging and its faults go to paging64_page_fault over indirect pages.
+   */
+  tdpEnabled: number;
+  /** The kvm.tdp_mmu module parameter; the TDP MMU is used only with tdp_enabled (see tdpMmuEnabled). */
+  tdpMmu: number;
+  /** VENDOR_INTEL or VENDOR_AMD: which paging_tmpl.h flavour shadows a nested guest's TDP tables. */
+  vendor: number;
   /** Percent of faults that are nested (L2) shadow-paging faults: indirect, write lock. */
   nestedPercent: number;
   /** n_max_mmu_pages per VM, for the shadow MMU. */
   nMaxMmuPages: number;
   /** Faults each vCPU takes. */
   faults: number;
+}
+
+export const VENDOR_INTEL = 0;
+export const VENDOR_AMD = 1;
+export const VENDOR_NAMES = ['intel', 'amd'];
+
+/** tdp_mmu_enabled = tdp_mmu_allowed && tdp_enabled (kvm_configure_mmu). */
+export function tdpMmuEnabled(c: KvmConfig): boolean {
+  return c.tdpMmu === 1 && c.tdpEnabled === 1;
 }
 
 export const PT_BITS = 9;
@@ -155,7 +171,7 @@ function tdpTreeBound(c: KvmConfig): number {
 function poolSizes(c: KvmConfig): { pages: number; headers: number; descs: number } {
   const cacheFill = KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE;
   const shadow = c.nMaxMmuPages + KVM_REFILL_PAGES + c.vcpus * c.levels;
-  const spPerVm = (c.tdp ? tdpTreeBound(c) : 0) + shadow;
+  const spPerVm = (tdpMmuEnabled(c) ? tdpTreeBound(c) : 0) + shadow;
   return {
     pages: c.vms * (c.vcpus * 2 * cacheFill + spPerVm + shadow), // spt of every sp, shadowed info of shadow ones
     headers: c.vms * (c.vcpus * cacheFill + spPerVm),

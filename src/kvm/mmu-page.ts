@@ -3,7 +3,8 @@
  * vCPU caches, active_mmu_pages, zapping. Mirrors arch/x86/kvm/mmu/mmu.c.
  */
 import { POINT, type Op } from '../exec/op.js';
-import { current } from '../exec/task.js';
+import { current, MODE_WRITE } from '../exec/task.js';
+import { lockdepAssertHeld } from '../sync/lockdep.js';
 import type { Kvm, Vcpu } from './kvm.js';
 import {
   PT_BITS,
@@ -114,18 +115,22 @@ export function kvmMmuFreeShadowPage(kvm: Kvm, sp: number): void {
 }
 
 /**
- * Zap `sp` and everything below it: clear the parent SPTE, drop it from
- * active_mmu_pages and free it. (The kernel only unlinks the children and zaps them
- * once they age out; zapping the subtree at once keeps the same pages in play.)
+ * __kvm_mmu_prepare_zap_page() (and the commit that frees): zap `sp` and everything
+ * below it: clear the parent SPTE, drop it from active_mmu_pages and free it. It must
+ * hold mmu_lock for write: the lockdep_assert_held_write() added by the CVE-2022-45869
+ * fix (47b0c2e4c220) sits here, so it fires only when a page is really zapped. (The
+ * kernel only unlinks the children and zaps them once they age out; zapping the
+ * subtree at once keeps the same pages in play.)
  */
-function zapShadowPage(kvm: Kvm, sp: number): number {
+function kvmMmuPrepareZapPage(kvm: Kvm, sp: number): number {
   const w = kvm.world;
+  lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_WRITE], '__kvm_mmu_prepare_zap_page()');
   let zapped = 0;
   const spt = w.sp(sp, SP_SPT);
   if (w.sp(sp, SP_LEVEL) > 1) {
     for (let idx = 0; idx < PT_ENTRIES; idx++) {
       const spte = Atomics.load(w.i32, w.spte(spt, idx));
-      if (isShadowPresentPte(spte) && !isLastSpte(spte)) zapped += zapShadowPage(kvm, toShadowPage(kvm, spte));
+      if (isShadowPresentPte(spte) && !isLastSpte(spte)) zapped += kvmMmuPrepareZapPage(kvm, toShadowPage(kvm, spte));
     }
   }
   const parent = w.sp(sp, SP_PARENT);
@@ -149,7 +154,7 @@ export function* kvmMmuZapOldestMmuPages(kvm: Kvm, nrToZap: number): Op<number> 
     let sp = kvm.get(VM_ACTIVE_TAIL);
     while (sp && w.sp(sp, SP_ROOT_COUNT) > 0) sp = w.sp(sp, SP_PREV);
     if (!sp) break;
-    const n = zapShadowPage(kvm, sp);
+    const n = kvmMmuPrepareZapPage(kvm, sp);
     current.trace(T_SP_ZAP, sp, n);
     total += n;
   }

@@ -1,14 +1,14 @@
 /**
  * The x86 MMU paths that fill and use the memory caches (arch/x86/kvm/mmu/mmu.c,
- * paging_tmpl.h): mmu_topup_memory_caches, kvm_mmu_load, direct_page_fault and the
- * nested shadow-paging fault, make_mmu_pages_available. Step order follows the kernel;
- * the v2 shrinker series' mmu_memory_cache_lock is taken where `protocol.cacheLock` says.
+ * paging_tmpl.h): mmu_topup_memory_caches, kvm_mmu_load and the roots,
+ * kvm_tdp_page_fault, direct_page_fault and FNAME(page_fault), make_mmu_pages_available.
+ * Step order follows the kernel; the v2 shrinker series' mmu_memory_cache_lock is
+ * taken where `protocol.cacheLock` says.
  */
 import { reportViolation } from '../check/violation.js';
 import type { Op } from '../exec/op.js';
-import { current, MODE_WRITE } from '../exec/task.js';
+import { current } from '../exec/task.js';
 import { mutexLock, mutexUnlock, readOnce, writeLock, writeOnce, writeUnlock } from '../sync/index.js';
-import { lockdepAssertHeld } from '../sync/lockdep.js';
 import {
   ENOSPC,
   KVM_MIN_FREE_MMU_PAGES,
@@ -19,7 +19,7 @@ import {
   RET_PF_RETRY,
   RET_PF_SPURIOUS,
 } from './constants.js';
-import type { Kvm, Vcpu } from './kvm.js';
+import { type Kvm, tdpMmuEnabled, type Vcpu, VENDOR_INTEL } from './kvm.js';
 import {
   ROLE_DIRECT,
   SP_LEVEL,
@@ -33,7 +33,7 @@ import {
   VM_N_USED,
 } from './kvm.js';
 import { kvmMmuTopupMemoryCache } from './memory-cache.js';
-import { kvmTdpMmuAllocRoot } from './tdp-mmu.js';
+import { kvmTdpMmuAllocRoot, kvmTdpMmuPageFault } from './tdp-mmu.js';
 import {
   isShadowPresentPte,
   kvmMmuAllocShadowPage,
@@ -42,12 +42,19 @@ import {
   spteIndex,
   toShadowPage,
 } from './mmu-page.js';
-import { T_FAULT, T_FAULT_DONE, T_ROOT, T_SP_LINK } from './trace-ops.js';
+import {
+  FAULT_DIRECT,
+  FAULT_EPT,
+  FAULT_FNS,
+  FAULT_L2,
+  FAULT_LOAD,
+  FAULT_PAGING64,
+  T_FAULT,
+  T_FAULT_DONE,
+  T_ROOT,
+  T_SP_LINK,
+} from './trace-ops.js';
 
-export const FAULT_TDP = 0;
-export const FAULT_DIRECT = 1;
-export const FAULT_NESTED = 2;
-export const FAULT_LOAD = 3;
 
 /**
  * mmu_topup_memory_caches(vcpu, maybe_indirect): called before mmu_lock, may sleep.
@@ -103,12 +110,12 @@ function* linkShadowPage(vcpu: Vcpu, parent: number, idx: number, sp: number): O
 /**
  * for_each_shadow_entry() from the root of `rootSlot` down to the leaf, getting and
  * linking a shadow page for every missing level, then mmu_set_spte(): the walk shared
- * by direct_map() and FNAME(fetch)().
+ * by direct_map() and FNAME(fetch)(). Like them it asserts nothing about mmu_lock: the
+ * write-lock assertion sits in __kvm_mmu_prepare_zap_page(), where a page is zapped.
  */
 function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, role: number, site: string): Op<number> {
   const kvm = vcpu.kvm;
   const w = kvm.world;
-  lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_WRITE], `${site}()`);
   let sp = kvm.get(rootSlot);
   if (!sp) return noRoot(site);
   for (let level = w.config.levels; level > 1; level--) {
@@ -134,16 +141,20 @@ export function* directMap(vcpu: Vcpu, gfn: number): Op<number> {
 }
 
 /**
- * The paging_tmpl.h flavour of a nested fault: ept_* for an L2 guest on nested EPT
- * (the TDP MMU is on), paging64_* when L1 itself runs on shadow paging.
+ * The paging_tmpl.h flavour of a shadow-paging fault. A nested guest's TDP tables are
+ * shadowed by ept_* on Intel (nested EPT) and by paging64_* on AMD (nested NPT uses the
+ * host's page-table format); an L1 guest on shadow paging (tdp_enabled off) is shadowed
+ * by paging64_* (a 64-bit guest), and so is its nested guest, EPT/NPT being unavailable.
  */
-function pttype(vcpu: Vcpu): string {
-  return vcpu.kvm.world.config.tdp ? 'ept' : 'paging64';
+function pagingFlavour(vcpu: Vcpu, nested: boolean): number {
+  const c = vcpu.kvm.world.config;
+  return nested && c.tdpEnabled && c.vendor === VENDOR_INTEL ? FAULT_EPT : FAULT_PAGING64;
 }
 
-/** FNAME(fetch)(): the nested (L2) shadow-paging map; its pages are indirect. */
-export function* fnameFetch(vcpu: Vcpu, gfn: number): Op<number> {
-  return yield* shadowMmuMap(vcpu, VM_L2_ROOT, gfn, 0, `${pttype(vcpu)}_fetch`);
+/** FNAME(fetch)(): the shadow-paging map over indirect pages, from the L1 or the nested (L2) root. */
+export function* fnameFetch(vcpu: Vcpu, gfn: number, nested: boolean): Op<number> {
+  const fn = FAULT_FNS[pagingFlavour(vcpu, nested)].replace('page_fault', 'fetch');
+  return yield* shadowMmuMap(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, gfn, 0, fn);
 }
 
 function kvmMmuAvailablePages(kvm: Kvm): number {
@@ -152,26 +163,30 @@ function kvmMmuAvailablePages(kvm: Kvm): number {
 
 /**
  * make_mmu_pages_available(): nothing while at least KVM_MIN_FREE_MMU_PAGES are
- * available, else zap the oldest down to KVM_REFILL_PAGES. Must hold mmu_lock for
- * write (the CVE-2022-45869 fix added that assertion).
+ * available, else zap the oldest to refill KVM_REFILL_PAGES; -ENOSPC only if not even
+ * one page came free. It asserts nothing itself: the write-lock assertion of the
+ * CVE-2022-45869 fix is in __kvm_mmu_prepare_zap_page(), reached only when a page is
+ * really zapped.
  */
 export function* makeMmuPagesAvailable(vcpu: Vcpu): Op<number> {
   const kvm = vcpu.kvm;
-  lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_WRITE], 'make_mmu_pages_available()');
   const avail = kvmMmuAvailablePages(kvm);
   if (avail >= KVM_MIN_FREE_MMU_PAGES) return 0;
   yield* kvmMmuZapOldestMmuPages(kvm, KVM_REFILL_PAGES - avail);
   return kvmMmuAvailablePages(kvm) ? 0 : -ENOSPC;
 }
 
-export function faultBegin(gfn: number, kind: number): void {
-  current.trace(T_FAULT, gfn, kind);
+/** Traced as `FAULT_FNS[kind](gfn)`; a nested (L2) fault says so. */
+export function faultBegin(gfn: number, kind: number, nested: boolean): void {
+  current.trace(T_FAULT, gfn, kind | (nested ? FAULT_L2 : 0));
   current.count(kind === FAULT_LOAD ? 'mmu-loads' : 'faults');
 }
 
+/** A fault or load that returns anything but RET_PF_RETRY is done: a progress mark. */
 export function faultEnd(r: number, kind: number): number {
   current.trace(T_FAULT_DONE, r, 0);
   if (r === RET_PF_RETRY) current.count('faults-retried');
+  else current.progress();
   if (r < 0) current.count(kind === FAULT_LOAD ? 'mmu-loads-failed' : 'faults-failed');
   return r;
 }
@@ -185,34 +200,43 @@ export function noRoot(site: string): number {
 }
 
 /**
- * direct_page_fault() and FNAME(page_fault)() take the same steps: topup (may sleep)
- * -> faultin pfn -> write_lock(mmu_lock) -> make_mmu_pages_available -> direct_map or
- * FNAME(fetch) -> unlock. The fast path, kvm_faultin_pfn (pfn = gfn) and the staleness
- * check are not modeled.
+ * direct_page_fault() and FNAME(page_fault)() take the same steps: topup (may sleep;
+ * maybe_indirect for shadow paging) -> faultin pfn -> write_lock(mmu_lock) ->
+ * make_mmu_pages_available -> direct_map or FNAME(fetch) -> unlock. The fast path,
+ * kvm_faultin_pfn (pfn = gfn) and the staleness check are not modeled.
  */
-function* shadowPageFault(vcpu: Vcpu, gfn: number, nested: boolean): Op<number> {
-  faultBegin(gfn, nested ? FAULT_NESTED : FAULT_DIRECT);
+function* shadowPageFault(vcpu: Vcpu, gfn: number, kind: number, nested: boolean): Op<number> {
+  faultBegin(gfn, kind, nested);
   yield* mmuCacheLockBeforeTopup(vcpu);
-  let r = yield* mmuTopupMemoryCaches(vcpu, nested);
+  let r = yield* mmuTopupMemoryCaches(vcpu, kind !== FAULT_DIRECT);
   if (r === 0) {
     yield* mmuCacheLockAfterTopup(vcpu);
     yield* writeLock(vcpu.kvm.mmuLock);
     r = yield* makeMmuPagesAvailable(vcpu);
-    if (r === 0) r = nested ? yield* fnameFetch(vcpu, gfn) : yield* directMap(vcpu, gfn);
+    if (r === 0) r = kind === FAULT_DIRECT ? yield* directMap(vcpu, gfn) : yield* fnameFetch(vcpu, gfn, nested);
     yield* writeUnlock(vcpu.kvm.mmuLock);
   }
   yield* mmuCacheUnlock(vcpu);
-  return faultEnd(r, nested ? FAULT_NESTED : FAULT_DIRECT);
+  return faultEnd(r, kind);
 }
 
-/** direct_page_fault(): an L1 fault with the TDP MMU off. */
+/** direct_page_fault(): tdp_enabled without the TDP MMU (direct shadow pages, write lock). */
 export function* directPageFault(vcpu: Vcpu, gfn: number): Op<number> {
-  return yield* shadowPageFault(vcpu, gfn, false);
+  return yield* shadowPageFault(vcpu, gfn, FAULT_DIRECT, false);
 }
 
-/** FNAME(page_fault)(): a nested (L2) fault, topped up with maybe_indirect. */
-export function* fnamePageFault(vcpu: Vcpu, gfn: number): Op<number> {
-  return yield* shadowPageFault(vcpu, gfn, true);
+/**
+ * FNAME(page_fault)(): shadow paging over indirect pages: a nested guest's fault
+ * (ept_page_fault or paging64_page_fault by vendor), or an L1 fault with tdp_enabled off.
+ */
+export function* fnamePageFault(vcpu: Vcpu, gfn: number, nested: boolean): Op<number> {
+  return yield* shadowPageFault(vcpu, gfn, pagingFlavour(vcpu, nested), nested);
+}
+
+/** kvm_tdp_page_fault(): the TDP MMU's fault when it is enabled, else direct_page_fault(). */
+export function* kvmTdpPageFault(vcpu: Vcpu, gfn: number): Op<number> {
+  if (tdpMmuEnabled(vcpu.kvm.world.config)) return yield* kvmTdpMmuPageFault(vcpu, gfn);
+  return yield* directPageFault(vcpu, gfn);
 }
 
 /**
@@ -234,14 +258,17 @@ function* mmuAllocRoot(vcpu: Vcpu, slot: number, role: number): Op<number> {
 
 /**
  * mmu_alloc_direct_roots() / mmu_alloc_shadow_roots(): under write_lock(mmu_lock),
- * make_mmu_pages_available() then mmu_alloc_root(). With the TDP MMU on, the direct
- * root comes from kvm_tdp_mmu_alloc_root() under the read lock instead.
+ * make_mmu_pages_available() then mmu_alloc_root(). A direct root with the TDP MMU
+ * comes from kvm_tdp_mmu_alloc_root() under the read lock instead. L1's root is direct
+ * with tdp_enabled, a shadow-paging (indirect) root without; a nested root is indirect.
  */
 function* mmuAllocRoots(vcpu: Vcpu, nested: boolean): Op<number> {
-  if (!nested && vcpu.kvm.world.config.tdp) return yield* kvmTdpMmuAllocRoot(vcpu);
+  const c = vcpu.kvm.world.config;
+  const direct = !nested && c.tdpEnabled === 1;
+  if (direct && tdpMmuEnabled(c)) return yield* kvmTdpMmuAllocRoot(vcpu);
   yield* writeLock(vcpu.kvm.mmuLock);
   const r = yield* makeMmuPagesAvailable(vcpu);
-  if (r === 0) yield* mmuAllocRoot(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, nested ? 0 : ROLE_DIRECT);
+  if (r === 0) yield* mmuAllocRoot(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, direct ? ROLE_DIRECT : 0);
   yield* writeUnlock(vcpu.kvm.mmuLock);
   return r;
 }
@@ -251,9 +278,10 @@ function* mmuAllocRoots(vcpu: Vcpu, nested: boolean): Op<number> {
  * `nested` loads the L2 (indirect) MMU instead of L1's.
  */
 export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
-  faultBegin(0, FAULT_LOAD);
+  faultBegin(0, FAULT_LOAD, nested);
+  const direct = !nested && vcpu.kvm.world.config.tdpEnabled === 1;
   yield* mmuCacheLockBeforeTopup(vcpu);
-  let r = yield* mmuTopupMemoryCaches(vcpu, nested);
+  let r = yield* mmuTopupMemoryCaches(vcpu, !direct);
   if (r === 0) {
     yield* mmuCacheLockAfterTopup(vcpu);
     r = yield* mmuAllocRoots(vcpu, nested);

@@ -58,7 +58,9 @@ function* shrinkVcpuCaches(kvm: Kvm, vcpuIdx: number): Op<number> {
  * mmu_shrink_scan(): under kvm_lock, visit each VM once, moving it to the tail of
  * vm_list first so the pain spreads across VMs; empty each vCPU's
  * mmu_shadow_page_cache and mmu_shadowed_info_cache; stop once `nrToScan` objects
- * are freed (checked per vCPU).
+ * are freed (checked per vCPU). do_shrink_slab() passes nr_to_scan = min(batch,
+ * total_scan), so 1..SHRINK_BATCH; the statistics count what was asked against what
+ * was freed.
  */
 export function* mmuShrinkScan(w: KvmWorld, nrToScan: number): Op<number> {
   const t = current;
@@ -79,7 +81,9 @@ export function* mmuShrinkScan(w: KvmWorld, nrToScan: number): Op<number> {
   yield* spinUnlock(w.kvmLock);
   t.trace(T_SHRINK_DONE, freed, 0);
   t.count('shrinker-scans');
+  t.count('shrinker-requested', nrToScan);
   t.count('shrinker-freed', freed);
+  if (freed >= nrToScan) t.count('shrinker-scans-met');
   t.max('max-freed-per-scan', freed);
   return freed;
 }

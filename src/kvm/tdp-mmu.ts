@@ -5,15 +5,15 @@
  * and the fault is retried.
  */
 import type { Op } from '../exec/op.js';
-import { current, MODE_READ, MODE_WRITE } from '../exec/task.js';
+import { current, MODE_READ } from '../exec/task.js';
 import { cmpxchg, readLock, readOnce, readUnlock, spinLock, spinUnlock } from '../sync/index.js';
 import { lockdepAssertHeld } from '../sync/lockdep.js';
 import { RET_PF_FIXED, RET_PF_RETRY, RET_PF_SPURIOUS } from './constants.js';
-import type { Vcpu } from './kvm.js';
+import type { Kvm, Vcpu } from './kvm.js';
 import { ROLE_DIRECT, ROLE_TDP, SP_PARENT, SP_PARENT_IDX, SP_ROOT_COUNT, SP_SPT, VM_L1_ROOT } from './kvm.js';
 import { isShadowPresentPte, kvmMmuAllocShadowPage, kvmMmuFreeShadowPage, makeLeafSpte, spteIndex, toShadowPage } from './mmu-page.js';
-import { FAULT_TDP, faultBegin, faultEnd, mmuCacheLockAfterTopup, noRoot, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches } from './mmu.js';
-import { T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
+import { faultBegin, faultEnd, mmuCacheLockAfterTopup, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches, noRoot } from './mmu.js';
+import { FAULT_TDP_MMU, T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
 
 /** tdp_mmu_alloc_sp() + tdp_mmu_init_child_sp(): header and spt from the caches. */
 function* tdpMmuAllocSp(vcpu: Vcpu, parent: number, idx: number, gfn: number, level: number): Op<number> {
@@ -25,6 +25,16 @@ function* tdpMmuAllocSp(vcpu: Vcpu, parent: number, idx: number, gfn: number, le
 }
 
 /**
+ * tdp_mmu_set_spte_atomic(): install `next` where `old` was read, with a cmpxchg that
+ * fails if another vCPU changed the SPTE meanwhile. Only under the read lock
+ * (lockdep_assert_held_read): the write-lock paths set SPTEs without atomics.
+ */
+function* tdpMmuSetSpteAtomic(kvm: Kvm, sptep: number, old: number, next: number): Op<boolean> {
+  lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_READ], 'tdp_mmu_set_spte_atomic()');
+  return (yield* cmpxchg(kvm.world.i32, sptep, old, next)) === old;
+}
+
+/**
  * kvm_tdp_mmu_map(): walk from the root; for each non-present non-leaf SPTE allocate
  * a child and link it with tdp_mmu_set_spte_atomic(). Losing the cmpxchg frees the
  * child (tdp_mmu_free_sp) and returns RET_PF_RETRY.
@@ -32,7 +42,6 @@ function* tdpMmuAllocSp(vcpu: Vcpu, parent: number, idx: number, gfn: number, le
 export function* kvmTdpMmuMap(vcpu: Vcpu, gfn: number): Op<number> {
   const kvm = vcpu.kvm;
   const w = kvm.world;
-  lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_READ, MODE_WRITE], 'kvm_tdp_mmu_map()');
   let sp = kvm.get(VM_L1_ROOT);
   if (!sp) return noRoot('kvm_tdp_mmu_map');
   for (let level = w.config.levels; level > 1; level--) {
@@ -44,8 +53,8 @@ export function* kvmTdpMmuMap(vcpu: Vcpu, gfn: number): Op<number> {
       continue;
     }
     const child = yield* tdpMmuAllocSp(vcpu, sp, idx, gfn, level - 1);
-    // tdp_mmu_link_sp() -> tdp_mmu_set_spte_atomic(): cmpxchg from the value we read
-    if ((yield* cmpxchg(w.i32, sptep, spte, w.sp(child, SP_SPT))) !== spte) {
+    // tdp_mmu_link_sp() -> tdp_mmu_set_spte_atomic(): from the value we read
+    if (!(yield* tdpMmuSetSpteAtomic(kvm, sptep, spte, w.sp(child, SP_SPT)))) {
       current.trace(T_SP_LINK_LOST, child, level - 1);
       current.count('tdp-link-lost');
       kvmMmuFreeShadowPage(kvm, child);
@@ -59,7 +68,7 @@ export function* kvmTdpMmuMap(vcpu: Vcpu, gfn: number): Op<number> {
   const newSpte = makeLeafSpte(gfn);
   const old = yield* readOnce(w.i32, leaf);
   if (old === newSpte) return RET_PF_SPURIOUS;
-  if ((yield* cmpxchg(w.i32, leaf, old, newSpte)) !== old) return RET_PF_RETRY;
+  if (!(yield* tdpMmuSetSpteAtomic(kvm, leaf, old, newSpte))) return RET_PF_RETRY;
   return RET_PF_FIXED;
 }
 
@@ -99,7 +108,7 @@ export function* kvmTdpMmuAllocRoot(vcpu: Vcpu): Op<number> {
  * limited by n_max_mmu_pages).
  */
 export function* kvmTdpMmuPageFault(vcpu: Vcpu, gfn: number): Op<number> {
-  faultBegin(gfn, FAULT_TDP);
+  faultBegin(gfn, FAULT_TDP_MMU, false);
   yield* mmuCacheLockBeforeTopup(vcpu);
   let r = yield* mmuTopupMemoryCaches(vcpu, false);
   if (r === 0) {
@@ -109,5 +118,5 @@ export function* kvmTdpMmuPageFault(vcpu: Vcpu, gfn: number): Op<number> {
     yield* readUnlock(vcpu.kvm.mmuLock);
   }
   yield* mmuCacheUnlock(vcpu);
-  return faultEnd(r, FAULT_TDP);
+  return faultEnd(r, FAULT_TDP_MMU);
 }

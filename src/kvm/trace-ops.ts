@@ -19,8 +19,16 @@ export const T_VM_MOVE_TAIL = 44;
 export const T_ROOT = 45;
 export const T_TOPUP_FAIL = 46;
 
+/** Which handler a fault went to: an index into FAULT_FNS, plus FAULT_L2 for a nested guest's fault. */
+export const FAULT_TDP_MMU = 0;
+export const FAULT_DIRECT = 1;
+export const FAULT_PAGING64 = 2;
+export const FAULT_EPT = 3;
+export const FAULT_LOAD = 4;
+export const FAULT_L2 = 16;
+export const FAULT_FNS = ['kvm_tdp_mmu_page_fault', 'direct_page_fault', 'paging64_page_fault', 'ept_page_fault', 'kvm_mmu_load'];
+
 const cache = (n: NameTable, id: number) => n.caches[id] ?? `cache#${id}`;
-export const FAULT_KINDS = ['kvm_tdp_mmu_page_fault', 'direct_page_fault', 'FNAME(page_fault) (nested)', 'kvm_mmu_load'];
 const ERRNO: Record<number, string> = { 5: 'EIO', 12: 'ENOMEM', 28: 'ENOSPC' };
 
 registerOps({
@@ -29,7 +37,10 @@ registerOps({
   [T_CACHE_ALLOC]: (a, b, n) => `kvm_mmu_memory_cache_alloc(${cache(n, a)}), ${b} left`,
   [T_CACHE_ALLOC_EMPTY]: (a, _b, n) => `kvm_mmu_memory_cache_alloc(${cache(n, a)}) on an EMPTY cache: WARN_ON, GFP_ATOMIC fallback`,
   [T_CACHE_EMPTY]: (a, b, n) => `kvm_mmu_empty_memory_cache(${cache(n, a)}) freed ${b}`,
-  [T_FAULT]: (a, b) => `${FAULT_KINDS[b]}(gfn 0x${a.toString(16)})`,
+  [T_FAULT]: (a, b) =>
+    (b & ~FAULT_L2) === FAULT_LOAD
+      ? `kvm_mmu_load(${b & FAULT_L2 ? 'the nested guest\'s MMU' : 'L1'})`
+      : `${FAULT_FNS[b & ~FAULT_L2]}(${b & FAULT_L2 ? 'L2 ' : ''}gfn 0x${a.toString(16)})`,
   [T_FAULT_DONE]: (a) => `fault returns ${a < 0 ? `-${ERRNO[-a] ?? -a}` : `RET_PF_${RET_PF_NAMES[a] ?? a}`}`,
   [T_SP_ALLOC]: (a, b) => `allocates shadow page sp${a} for level ${b}`,
   [T_SP_LINK]: (a, b) => `links sp${a} at level ${b}`,

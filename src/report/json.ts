@@ -1,8 +1,10 @@
 /** The JSON shape of `run --json`: one object, stable field names. */
 import type { RunResult } from '../exec/run.js';
+import type { LimitFlags } from './text.js';
 
-export function runJson(r: RunResult, replay: string | null): Record<string, unknown> {
+export function runJson(r: RunResult, replay: string | null, exitCode: number, signal: string | null, flags: LimitFlags): Record<string, unknown> {
   return {
+    exitCode,
     scenario: r.scenario,
     variant: r.variant,
     mode: r.mode,
@@ -10,14 +12,21 @@ export function runJson(r: RunResult, replay: string | null): Record<string, unk
     expect: r.expect,
     observed: r.observed,
     asExpected: r.asExpected,
+    interrupted: signal,
     firstSeed: r.firstSeed,
     executions: r.executions,
     elapsedMs: Math.round(r.elapsedMs),
     firstViolationMs: r.firstViolationMs === null ? null : Math.round(r.firstViolationMs),
     violations: r.violation ? [{ ...r.violation, replay }] : [],
+    incomplete: r.incomplete ? { ...r.incomplete, raise: r.incomplete.limit === 'signal' ? null : flags[r.incomplete.limit].split(' ')[0] } : null,
     harnessError: r.harnessError,
     stats: r.stats,
     statsClock: r.clockUnit,
     summary: r.summary,
   };
+}
+
+/** With --json, stdout carries one document whatever happens: an error is one too. */
+export function errorJson(exitCode: number, kind: 'bad-input' | 'harness', message: string): Record<string, unknown> {
+  return { exitCode, error: { kind, message } };
 }

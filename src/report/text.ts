@@ -1,5 +1,6 @@
 /** Human-readable reports: a run, a violation with the ops that led to it, the campaign table. */
 import type { Violation } from '../check/violation.js';
+import type { StopLimit } from '../exec/result.js';
 import type { RunResult } from '../exec/run.js';
 
 const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
@@ -10,7 +11,8 @@ export function violationText(v: Violation): string[] {
   for (const d of v.details) out.push(`    ${d}`);
   if (v.locksHeld.length) out.push(`  locks held by ${v.task}: ${v.locksHeld.join(', ')}`);
   if (v.trace?.length) {
-    out.push('', `  the last ${v.trace.length} ops of every thread, in order (step, thread, op):`);
+    const each = v.tracePerTask ? `the last ${v.tracePerTask} ops of each task` : 'the last ops of each task';
+    out.push('', `  ${each} up to step ${v.step}, in step order (step, task, op):`);
     const w = Math.max(...v.trace.map((l) => l.task.length));
     for (const l of v.trace) {
       const mark = l.step === v.step ? '>>' : '  ';
@@ -20,22 +22,58 @@ export function violationText(v: Violation): string[] {
   return out;
 }
 
-export function runText(r: RunResult, replay: string | null, explore: string | null = null): string {
+/** How the report names each harness limit, and the flag (with its value) that sets it. */
+export type LimitFlags = Record<StopLimit, string>;
+
+const LIMIT_WORDS: Record<StopLimit, string> = { time: 'the time budget', 'execution-limit': 'the execution limit', signal: 'the signal' };
+
+/** What stopped the cut execution, and what to raise: lines for an incomplete run or a cut-short note. */
+export function incompleteText(r: RunResult, flags: LimitFlags): string[] {
+  const c = r.incomplete;
+  if (!c) return [];
+  const by = c.limit === 'signal' ? 'the signal' : `${LIMIT_WORDS[c.limit]} (${flags[c.limit]})`;
+  const lines = [`execution seed ${c.seed} was stopped by ${by} before it ended: ${c.note}`];
+  if (r.observed === 'incomplete') {
+    const flag = flags[c.limit].split(' ')[0];
+    const why = r.executions === 0 ? 'no execution finished' : 'an execution was stopped before it ended';
+    return [
+      `INCOMPLETE (exit 3): ${why}, so there is no verdict about the model.`,
+      ...lines.map((l) => `  ${l}`),
+      c.limit === 'signal' ? '  run it again to completion' : `  raise ${flag}, or lower the parameters, to let the execution finish`,
+    ];
+  }
+  return [`(${lines[0]}; it has no verdict and is not counted)`];
+}
+
+export interface RunTextOptions {
+  replay: string | null;
+  /** threads: the sim command that explores the same seeds deterministically. */
+  explore?: string | null;
+  limitFlags: LimitFlags;
+  /** The signal that interrupted the run, if one did. */
+  signal?: string | null;
+}
+
+export function runText(r: RunResult, o: RunTextOptions): string {
   const out = [
     `mmu-stress: ${r.scenario} / ${r.variant}, mode ${r.mode}, ${r.executions} execution${r.executions === 1 ? '' : 's'} ` +
       `from seed ${r.firstSeed} in ${secs(r.elapsedMs)}`,
-    `expect ${r.expect}; observed ${r.observed}${r.asExpected ? ' (as expected)' : ' (NOT as expected)'}`,
   ];
+  if (o.signal) out.push(`INTERRUPTED by ${o.signal}: what follows is what finished before it`);
+  out.push(`expect ${r.expect}; observed ${r.observed}${r.asExpected ? ' (as expected)' : ' (NOT as expected)'}`);
+  const cut = incompleteText(r, o.limitFlags);
+  if (r.observed === 'incomplete') out.push('', ...cut);
   if (r.harnessError) out.push('', 'HARNESS ERROR (exit 3): the harness itself failed, not the model:', ...r.harnessError.split('\n').map((l) => `  ${l}`));
-  if (r.summary.length) out.push('', 'statistics:', ...r.summary.map((l) => `  ${l}`));
+  if (r.summary.length && r.executions > 0) out.push('', 'statistics:', ...r.summary.map((l) => `  ${l}`));
+  if (r.observed !== 'incomplete' && cut.length) out.push('', ...cut);
   if (r.violation) {
     out.push('', ...violationText(r.violation));
     if (r.mode === 'threads') {
       out.push('', '  threads mode: the replay reruns the same seed on real threads; the hardware picks the interleaving.');
-      if (explore) out.push(`  to explore deterministically: ${explore}`);
+      if (o.explore) out.push(`  to explore deterministically: ${o.explore}`);
     }
   }
-  if (replay) out.push('', `replay: ${replay}`);
+  if (o.replay) out.push('', `replay: ${o.replay}`);
   return out.join('\n');
 }
 

@@ -1,0 +1,2 @@
+export function sourcesHash(rootUrl: string | URL): string;
+export function distIsFresh(rootUrl: string | URL): boolean;

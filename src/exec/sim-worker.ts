@@ -1,0 +1,60 @@
+/**
+ * The sim executor's worker side: runs executions with seeds N, N+1, ... inside a
+ * worker thread the command can terminate, posting each finished execution as soon as
+ * it ends, so that nothing finished is lost when the run is stopped.
+ *
+ * The parent steers it through a small shared control block: a stop request (a harness
+ * limit), and, written by the sim, which task it is resuming and how many steps it has
+ * taken, so that a role that never reaches an op boundary can be named.
+ */
+import type { Params, ScenarioDef } from '../scenario.js';
+import { STOP_EXECUTION_LIMIT } from './frame.js';
+import type { ExecutionResult } from './result.js';
+import { MONITOR_TASK, simExecution } from './sim.js';
+import { RandomStrategy } from './strategies/random.js';
+
+/** Words of the control block (an Int32Array over a SharedArrayBuffer). */
+export const SIM_CURRENT = MONITOR_TASK; // task being resumed, -1 outside the roles (written by the sim)
+export const SIM_SEED = 1; // seed of the execution in flight
+export const SIM_STOP = 2; // a STOP_* harness limit asked by the parent, 0 while running
+export const SIM_HEARTBEAT = 3; // bumped at every poll and between executions
+export const SIM_CONTROL_WORDS = 4;
+
+export interface SimRequest {
+  /** URL of the worker bundle holding the scenario. */
+  bundle: string;
+  variant: string;
+  params: Params;
+  firstSeed: number;
+  /** How many executions at most (null: until stopped or a finding). */
+  executions: number | null;
+  /** Wall-clock bound of one execution: past it the execution is incomplete. */
+  executionLimitMs: number;
+  /** The livelock and starvation window, in scheduling steps (default: the sim's). */
+  windowSteps?: number;
+  control: SharedArrayBuffer;
+}
+
+export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done' } | { type: 'error'; error: string };
+
+export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
+  const control = new Int32Array(req.control);
+  const strategy = new RandomStrategy();
+  for (let k = 0; req.executions === null || k < req.executions; k++) {
+    Atomics.add(control, SIM_HEARTBEAT, 1);
+    if (Atomics.load(control, SIM_STOP) !== 0) break;
+    Atomics.store(control, SIM_CURRENT, -1); // setting up: no role runs yet
+    Atomics.store(control, SIM_SEED, req.firstSeed + k);
+    const started = performance.now();
+    const poll = () => {
+      Atomics.add(control, SIM_HEARTBEAT, 1);
+      const stop = Atomics.load(control, SIM_STOP);
+      if (stop !== 0) return stop;
+      return performance.now() - started > req.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
+    };
+    const r = simExecution(def, req.params, req.variant, req.firstSeed + k, strategy, { poll, monitor: control, windowSteps: req.windowSteps });
+    post({ type: 'execution', result: r });
+    if (r.violation || r.harnessError || r.incomplete) break;
+  }
+  post({ type: 'done' });
+}

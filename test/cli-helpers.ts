@@ -1,0 +1,79 @@
+/** Running the command as a user does: a child process, its exit code, stdout and stderr. */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+
+export const ROOT = join(import.meta.dirname, '..');
+export const BIN = join(ROOT, 'bin', 'mmu-stress.mjs');
+
+export interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
+  ms: number;
+}
+
+/** Environment of a child: never under npm's wrappers (npm_command would arm the npx orphan watch). */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.npm_command;
+  return env;
+}
+
+export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): CliResult {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: opts.timeoutMs ?? 90_000, cwd: opts.cwd, env: childEnv(opts.env) });
+  return { code: r.status, out: r.stdout, err: r.stderr, ms: performance.now() - t0 };
+}
+
+/** Start the command; `until` resolves once stderr matches, so a test can signal it mid-run. */
+export function start(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv() });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, out, err, ms: 0 })));
+  const until = (re: RegExp, timeoutMs = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`stderr never matched ${re}: ${err}`)), timeoutMs);
+      const check = () => {
+        if (re.test(err)) {
+          clearTimeout(t);
+          resolve();
+        } else setTimeout(check, 20);
+      };
+      check();
+    });
+  return { child, done, until };
+}
+
+/** Bad input: one line on stderr, nothing that looks like a stack trace, exit 2. */
+export function expectBadInput(r: CliResult, mentions: RegExp) {
+  expect(r.code).toBe(2);
+  expect(r.err.trim().split('\n')).toHaveLength(1);
+  expect(r.err).toMatch(/^mmu-stress: /);
+  expect(r.err).not.toMatch(/\n\s+at /);
+  expect(r.err).toMatch(mentions);
+}
+
+/** A temporary folder for one test file, removed by `cleanup` (nothing is left in the temp folder). */
+export function tempDirs() {
+  const made: string[] = [];
+  return {
+    make(): string {
+      const d = mkdtempSync(join(tmpdir(), 'mmu-stress-test-'));
+      made.push(d);
+      return d;
+    },
+    cleanup(): void {
+      for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}

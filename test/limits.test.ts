@@ -1,0 +1,133 @@
+/**
+ * The harness's limits, through the command as a user meets them: the time budget
+ * bounds the whole run, a limit that stops a progressing execution is no verdict
+ * (exit 3, naming the limit to raise), a role that never yields is named, and a signal
+ * prints what finished. Bounds here are generous multiples of the limits (a stopped
+ * run must not go on), never a measure of speed.
+ */
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { BIN, cli, start } from './cli-helpers.js';
+
+const ABBA = join(import.meta.dirname, 'fixtures', 'abba.ts');
+
+describe('the time budget bounds the whole run', () => {
+  it('sim: --time 2s on a huge execution returns within a few seconds, as incomplete', () => {
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'removed', '--param', 'faults=5000000', '--time', '2s', '--json']);
+    expect(r.ms).toBeLessThan(15_000);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.out);
+    expect(doc).toMatchObject({ exitCode: 3, observed: 'incomplete', executions: 0, violations: [] });
+    expect(doc.incomplete).toMatchObject({ seed: 1, limit: 'time', raise: '--time' });
+    expect(doc.incomplete.note).toMatch(/scheduling steps and \d+ progress marks in/);
+  });
+
+  it('threads: the same bound holds', () => {
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'removed', '--mode', 'threads', '--param', 'faults=5000000', '--time', '2s']);
+    expect(r.ms).toBeLessThan(15_000);
+    expect(r.code).toBe(3);
+    expect(r.out).toContain('INCOMPLETE (exit 3): no execution finished, so there is no verdict about the model.');
+    expect(r.out).toMatch(/stopped by the time budget \(--time 2s\) before it ended: still making progress/);
+    expect(r.out).toContain('raise --time');
+  });
+
+  it('finished executions keep their verdict when the budget cuts the last one short', () => {
+    // executions of a few tens of ms: at the end of the budget one is nearly always in flight
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--param', 'faults=3000', '--time', '2s', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.observed).toBe('ok');
+    expect(doc.executions).toBeGreaterThan(0);
+    expect(doc.incomplete).toMatchObject({ limit: 'time', raise: '--time' });
+    const text = cli(['run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--param', 'faults=3000', '--time', '2s']);
+    expect(text.out).toMatch(/\(execution seed \d+ was stopped by the time budget \(--time 2s\) before it ended: .*; it has no verdict and is not counted\)/);
+  });
+});
+
+describe('a harness limit is no verdict', () => {
+  it('threads: a long healthy execution past --execution-limit is incomplete (exit 3), not a livelock (exit 1)', () => {
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'removed', '--mode', 'threads', '--param', 'faults=10000000', '--executions', '1', '--execution-limit', '1s', '--json']);
+    expect(r.ms).toBeLessThan(15_000);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.out);
+    expect(doc).toMatchObject({ exitCode: 3, observed: 'incomplete', violations: [] });
+    expect(doc.incomplete).toMatchObject({ limit: 'execution-limit', raise: '--execution-limit' });
+    expect(doc.incomplete.note).toMatch(/^still making progress: \d+ progress marks \(a fault or MMU load that returns/);
+  });
+
+  it('sim: the same, the limit in wall-clock time', () => {
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'removed', '--param', 'faults=10000000', '--executions', '1', '--execution-limit', '1s']);
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/stopped by the execution limit \(--execution-limit 1s\)/);
+    expect(r.out).toContain('raise --execution-limit');
+  });
+
+  for (const mode of ['sim', 'threads']) {
+    it(`${mode}: a role that never yields is named, within the budget (a harness error, exit 3)`, () => {
+      const r = cli(['run', ABBA, '--variant', 'hog', '--mode', mode, '--time', '2s', '--json']);
+      expect(r.ms).toBeLessThan(20_000);
+      expect(r.code).toBe(3);
+      const doc = JSON.parse(r.out);
+      expect(doc.observed).toBe('harness-error');
+      expect(doc.harnessError).toMatch(/ab0 .*(without reaching an op boundary|did not reach an op boundary)/);
+      expect(doc.harnessError).toMatch(/never yields/);
+    });
+  }
+});
+
+describe('signals: what finished is printed', () => {
+  it('SIGINT during a campaign prints the finished rows, marked interrupted, and exits 130', async () => {
+    const c = start(['campaign', '--time-per-variant', '3s']);
+    await c.until(/removed \/ threads: ok/);
+    c.child.kill('SIGINT');
+    const r = await c.done;
+    expect(r.code).toBe(130);
+    expect(r.out).toMatch(/shrinker-vs-fault\s+removed\s+sim\s+ok\s+ok\s+\d+\s+-\s+as expected/);
+    expect(r.out).toMatch(/shrinker-vs-fault\s+removed\s+threads\s+ok\s+ok/);
+    expect(r.out).toMatch(/INTERRUPTED by SIGINT after [2-9] of 10 rows/);
+  });
+
+  it('SIGTERM during a campaign with --json prints one document with the finished rows, and exits 143', async () => {
+    const c = start(['campaign', '--time-per-variant', '3s', '--json']);
+    // with --json no progress goes to stderr: wait for the first row's budget instead
+    await new Promise((res) => setTimeout(res, 4500));
+    c.child.kill('SIGTERM');
+    const r = await c.done;
+    expect(r.code).toBe(143);
+    const doc = JSON.parse(r.out);
+    expect(doc).toMatchObject({ exitCode: 143, interrupted: 'SIGTERM', rowsPlanned: 10, allAsExpected: false });
+    expect(doc.rows.length).toBeGreaterThanOrEqual(1);
+    expect(doc.rows[0]).toMatchObject({ variant: 'removed', mode: 'sim', asExpected: true });
+  });
+
+  it('under npx, a command orphaned by a SIGTERM that its shell swallowed stops as a whole', async () => {
+    // npx runs the command through `sh -c`; the shell dies of the SIGTERM without passing it on.
+    const child = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" campaign --time-per-variant 3s; true`], { env: { ...process.env, npm_command: 'exec' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    const closed = new Promise((res) => child.on('close', res)); // once the orphan, which holds the pipes, is gone
+    await new Promise((res) => setTimeout(res, 2000));
+    child.kill('SIGTERM');
+    await closed;
+    expect(err).toContain('the npx process that started it went away (signalled): stopping');
+    expect(out).toMatch(/INTERRUPTED by SIGTERM after \d+ of 10 rows/);
+  });
+
+  it('SIGINT during a run prints the executions that finished', async () => {
+    const c = start(['run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--executions', '1000000']);
+    await new Promise((res) => setTimeout(res, 2000));
+    c.child.kill('SIGINT');
+    const r = await c.done;
+    expect(r.code).toBe(130);
+    expect(r.out).toContain('INTERRUPTED by SIGINT: what follows is what finished before it');
+    expect(r.out).toMatch(/mode sim, [1-9]\d* executions from seed 1/);
+    expect(r.out).toContain('observed ok');
+  });
+});

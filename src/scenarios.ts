@@ -90,7 +90,7 @@ async function importScenario(file: string, shown: string): Promise<ScenarioDef<
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (e) {
-    throw new BadInput(loadFailure(shown, file, e));
+    throw new BadInput(loadFailure(shown, file, e), { cause: e });
   }
   const problem = scenarioProblem(mod.default);
   if (problem) throw new BadInput(`${shown}: ${problem}`);

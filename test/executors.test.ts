@@ -5,10 +5,13 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitGraph } from '../src/check/deadlock.js';
 import { exitCodeOf, run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
 import { loadScenario } from '../src/scenarios.js';
+import type { NameTable } from '../src/shm/arena.js';
+import { OWNER } from '../src/sync/lock-word.js';
 
 const abba = await loadScenario(join(import.meta.dirname, 'fixtures', 'abba.ts'));
 const misuse = await loadScenario(join(import.meta.dirname, 'fixtures', 'misuse.ts'));
@@ -48,7 +51,15 @@ describe('deadlock and starvation', () => {
     expect(r.violation?.kind).toBe('deadlock');
     expect(r.violation?.message).toMatch(/ab0 -> ba0|ba0 -> ab0/);
     expect(r.violation?.details.join('\n')).toMatch(/waits for lock_[ab] held by/);
-    expect(r.violation?.details.join('\n')).not.toMatch(/not woken/); // never claimed without proof
+  });
+
+  it('a waiter on a free lock: sim (frozen state) says it was never woken; threads says only what it sampled', () => {
+    const names: NameTable = { locks: [{ name: 'mmu_lock', cls: 'mmu_lock', kind: 'rwlock', word: 0 }], caches: [], tasks: ['vcpu0', 'vcpu1'] };
+    const i32 = new Int32Array(new SharedArrayBuffer(64)); // owner and reader words 0: the lock is free
+    expect(waitGraph(i32, names, [0, -1], 'sim').lines).toEqual(['vcpu0 waits for mmu_lock, which is free: the waiter was never woken']);
+    expect(waitGraph(i32, names, [0, -1], 'threads').lines).toEqual(['vcpu0 waits for mmu_lock, free when sampled']);
+    Atomics.store(i32, OWNER, 2); // vcpu1 holds it
+    expect(waitGraph(i32, names, [0, -1], 'threads').lines).toEqual(['vcpu0 waits for mmu_lock held by vcpu1']);
   });
 
   it('threads: a task blocked behind a holder that keeps running is reported after the watchdog period', async () => {
@@ -64,7 +75,9 @@ describe('deadlock and starvation', () => {
     const params = { ...sc.def.params, vcpus: 8, faults: 50 };
     const r = await run({ scenario: sc, variant: 'removed', params, mode: 'sim', seed: 1, executions: 40, timeMs: null, sim, windowSteps: 100 });
     expect(r.harnessError).toBeNull();
-    expect(r.observed).toMatch(/^(ok|deadlock)$/);
+    // 100 steps is shorter than a vCPU's ordinary wait for mmu_lock behind 7 others: the
+    // window the user chose calls it starvation, as a verdict with the wait named
+    expect(r.violation?.message).toMatch(/^sim: vcpu\d has been blocked on mmu_lock for more than 100 scheduling steps while others ran$/);
   });
 
   it('sim: the same starvation, judged in scheduling steps', async () => {
@@ -135,7 +148,7 @@ describe('harness failures are reported, never lost', () => {
   it('sim: a role that never yields is named once the watchdog period passes, and the executor is usable after', async () => {
     const r = await run({ ...base, scenario: abba, variant: 'hog', mode: 'sim', executions: 1, watchdogMs: 1000 });
     expect(r.observed).toBe('harness-error');
-    expect(r.harnessError).toMatch(/^ab0 ran for \d+ ms without reaching an op boundary: a loop in the role that never yields/);
+    expect(r.harnessError).toMatch(/^ab0 reached no op boundary for \d+ ms: a role that loops without an op never does/);
     const again = await run({ ...base, scenario: abba, variant: 'abba', mode: 'sim', executions: 5 });
     expect(again.violation?.kind).toBe('deadlock');
   });
@@ -146,13 +159,12 @@ describe('harness failures are reported, never lost', () => {
     expect(r.observed).toBe('incomplete');
     expect(r.incomplete).toMatchObject({ limit: 'time' });
     expect(r.incomplete?.note).toMatch(/still being set up or checked/);
-    expect(r.elapsedMs).toBeLessThan(2900); // stopped, not waited for
+    expect(r.elapsedMs).toBeLessThan(8000); // stopped (about 2 s: the budget and the grace), not waited for (10 s)
   });
 
   it('threads: the same role is named, and its worker torn down', async () => {
     const r = await run({ ...base, scenario: abba, variant: 'hog', mode: 'threads', executions: 1, watchdogMs: 1000 });
     expect(r.observed).toBe('harness-error');
-    expect(r.harnessError).toMatch(/ab0 did not reach an op boundary within 1000 ms of being asked to stop/);
-    expect(r.harnessError).toMatch(/ab0 ran for \d+ ms without reaching an op boundary/);
+    expect(r.harnessError).toMatch(/^ab0 reached no op boundary for \d+ ms: a role that loops without an op never does/);
   });
 });

@@ -24,7 +24,8 @@ export interface WaitGraph {
 /**
  * `blockedOn[task]` is the lock id a task waits on, or -1. In sim the state is frozen,
  * so a waiter on a free lock was really never woken; in threads the words are sampled
- * while threads run, so a free lock only means it was released just before the sample.
+ * while threads run, so a free lock is reported as seen, without a cause: the driver
+ * checks every futex wait for a lost wake-up itself.
  */
 export function waitGraph(i32: Int32Array, names: NameTable, blockedOn: ArrayLike<number>, mode: 'sim' | 'threads'): WaitGraph {
   const lines: string[] = [];
@@ -37,7 +38,7 @@ export function waitGraph(i32: Int32Array, names: NameTable, blockedOn: ArrayLik
     const l = names.locks[lock].name;
     if (hs.length) lines.push(`${names.tasks[t]} waits for ${l} held by ${hs.map((h) => names.tasks[h]).join(', ')}`);
     else if (mode === 'sim') lines.push(`${names.tasks[t]} waits for ${l}, which is free: the waiter was never woken`);
-    else lines.push(`${names.tasks[t]} waits for ${l}, free when sampled (released just before; the waiter had not retried yet)`);
+    else lines.push(`${names.tasks[t]} waits for ${l}, free when sampled`);
   }
   return { lines, cycle: findCycle(next) };
 }

@@ -44,7 +44,7 @@ function row(r: RunResult): CampaignRow {
 
 export async function campaignCommand(argv: string[], interrupt: Interrupt): Promise<CommandOutput> {
   const a = parseCommand(CAMPAIGN_SPEC, argv);
-  if (has(a, 'help')) return { code: 0, stdout: commandHelp(CAMPAIGN_SPEC) };
+  if (has(a, 'help')) return { code: 0, stdout: commandHelp(CAMPAIGN_SPEC), help: true };
   const budgetText = str(a, 'time-per-variant') ?? '2s';
   const budget = duration('time-per-variant', budgetText);
   const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);

@@ -2,4 +2,6 @@
 export interface CommandOutput {
   code: number;
   stdout: string;
+  /** stdout is help text: with --json, main wraps it in a document like every other output. */
+  help?: boolean;
 }

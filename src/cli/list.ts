@@ -30,7 +30,7 @@ export function describeScenario(sc: LoadedScenario): Record<string, unknown> {
 
 export async function listCommand(argv: string[]): Promise<CommandOutput> {
   const a = parseCommand(LIST_SPEC, argv);
-  if (has(a, 'help')) return { code: 0, stdout: commandHelp(LIST_SPEC) };
+  if (has(a, 'help')) return { code: 0, stdout: commandHelp(LIST_SPEC), help: true };
   const all = await Promise.all(builtinNames().map(loadScenario));
   if (has(a, 'json')) return { code: 0, stdout: JSON.stringify({ exitCode: 0, scenarios: all.map(describeScenario) }, null, 2) };
   const out: string[] = [];

@@ -35,7 +35,7 @@ export function version(): string {
 }
 
 async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOutput> {
-  const [cmd, ...rest] = argv;
+  let [cmd, ...rest] = argv;
   switch (cmd) {
     case 'list':
       return await listCommand(rest);
@@ -46,9 +46,10 @@ async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOu
     case 'help':
     case '--help':
     case '-h': {
+      rest = rest.filter((r) => r !== '--json');
       const spec = SPECS[rest[0] as keyof typeof SPECS];
       if (rest.length > 1 || (rest.length === 1 && !spec)) throw new BadInput(`'help' takes one of list, run, campaign, not '${rest.join(' ')}'`);
-      return { code: 0, stdout: spec ? commandHelp(spec) : USAGE };
+      return { code: 0, stdout: spec ? commandHelp(spec) : USAGE, help: true };
     }
     case '--version':
     case '-V':
@@ -63,7 +64,11 @@ async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOu
 
 /** Exit code, kind and one line for an error that ended the command. */
 function classify(e: unknown): { code: number; kind: 'bad-input' | 'harness'; message: string } {
-  if (e instanceof BadInput) return { code: 2, kind: 'bad-input', message: e.message };
+  if (e instanceof BadInput) {
+    // MMU_STRESS_DEBUG: also the stack of what made a scenario file fail to load.
+    if (process.env.MMU_STRESS_DEBUG && e.cause) note(String((e.cause as Error)?.stack ?? e.cause));
+    return { code: 2, kind: 'bad-input', message: e.message };
+  }
   if (e instanceof HarnessFailure) return { code: 3, kind: 'harness', message: e.message };
   if (process.env.MMU_STRESS_DEBUG) note(String((e as Error)?.stack ?? e));
   return { code: 3, kind: 'harness', message: `internal error: ${String((e as Error)?.message ?? e).split('\n')[0]}` };
@@ -83,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     interrupt.dispose();
   }
+  if (json && out.help) out = { code: out.code, stdout: JSON.stringify({ exitCode: out.code, help: out.stdout }, null, 2) };
   if (out.stdout === '') return out.code;
   try {
     await writeOut(`${out.stdout}\n`);

@@ -44,7 +44,7 @@ export const RUN_SPEC: CommandSpec = {
 
 export async function runCommand(argv: string[], interrupt: Interrupt): Promise<CommandOutput> {
   const a = parseCommand(RUN_SPEC, argv);
-  if (has(a, 'help')) return { code: 0, stdout: commandHelp(RUN_SPEC) };
+  if (has(a, 'help')) return { code: 0, stdout: commandHelp(RUN_SPEC), help: true };
   const sc = await loadScenario(a.positional[0]);
   const s = sc.def;
   const variants = Object.keys(s.variants);

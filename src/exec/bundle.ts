@@ -18,6 +18,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { PACKAGE_ROOT, RUNNING_FROM_DIST } from '../paths.js';
+import { BadInput } from '../scenarios.js';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
 export const PREBUILT_DIR = join(DIST, 'bundles');
@@ -60,23 +61,32 @@ function entrySource(scenarioFile: string): string {
 export async function buildWorkerBundle(scenarioFile: string): Promise<{ code: string; map: string }> {
   const esbuild = await import('esbuild');
   const file = sourceOf(scenarioFile);
-  const out = await esbuild.build({
-    stdin: { contents: entrySource(file), resolveDir: dirname(file), sourcefile: 'mmu-stress-worker-entry.ts', loader: 'ts' },
-    plugins: [toSources],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    outfile: join(PACKAGE_ROOT, 'bundle.mjs'), // names the outputs only; nothing is written
-    sourcemap: 'external',
-    sourceRoot: `${pathToFileURL(PACKAGE_ROOT).href}/`,
-    // A CommonJS dependency that calls require() for a Node built-in needs a real require in ESM.
-    banner: { js: "import { createRequire as __mmuCreateRequire } from 'node:module'; const require = __mmuCreateRequire(import.meta.url);" },
-    logLevel: 'silent',
-  });
-  const code = out.outputFiles.find((f) => f.path.endsWith('.mjs'))?.text ?? '';
-  const map = out.outputFiles.find((f) => f.path.endsWith('.map'))?.text ?? '';
+  let out: Awaited<ReturnType<typeof esbuild.build>>;
+  try {
+    out = await esbuild.build({
+      stdin: { contents: entrySource(file), resolveDir: dirname(file), sourcefile: 'mmu-stress-worker-entry.ts', loader: 'ts' },
+      plugins: [toSources],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      outfile: join(PACKAGE_ROOT, 'bundle.mjs'), // names the outputs only; nothing is written
+      sourcemap: 'external',
+      sourceRoot: `${pathToFileURL(PACKAGE_ROOT).href}/`,
+      // A CommonJS dependency that calls require() for a Node built-in needs a real require in ESM.
+      banner: { js: "import { createRequire as __mmuCreateRequire } from 'node:module'; const require = __mmuCreateRequire(import.meta.url);" },
+      logLevel: 'silent',
+    });
+  } catch (e) {
+    // The file loaded (tsx ran it), yet esbuild cannot bundle what it imports: bad input, named.
+    const first = (e as { errors?: { text: string; location: { file: string; line: number; column: number } | null }[] }).errors?.[0];
+    if (!first) throw e;
+    const at = first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
+    throw new BadInput(`${scenarioFile}: cannot bundle it for the worker threads: ${at}${first.text}`, { cause: e });
+  }
+  const code = out.outputFiles?.find((f) => f.path.endsWith('.mjs'))?.text ?? '';
+  const map = out.outputFiles?.find((f) => f.path.endsWith('.map'))?.text ?? '';
   return { code, map };
 }
 

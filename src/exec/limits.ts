@@ -43,7 +43,10 @@ export function stopReason(stop: number): string {
   return 'the execution had to stop';
 }
 
-/** The diagnosis of a role that keeps running without reaching an op boundary, in both executors. */
-export function neverYields(who: string, forMs: number): string {
-  return `${who} ran for ${Math.round(forMs)} ms without reaching an op boundary: a loop in the role that never yields (every step that touches shared state must be an op)`;
+/**
+ * A role that reached no op boundary for `forMs`, in both executors: what was seen, then
+ * what causes it in a role (a harness error either way, never a verdict about the model).
+ */
+export function noOpBoundary(who: string, forMs: number): string {
+  return `${who} reached no op boundary for ${Math.round(forMs)} ms: a role that loops without an op never does (every step that touches shared state must be an op)`;
 }

@@ -111,6 +111,12 @@ export async function run(req: RunRequest): Promise<RunResult> {
     }
   }
 
+  const pastBudget = limits.until !== null && performance.now() >= limits.until;
+  if (executions === 0 && incomplete === null && harnessError === null && (req.abort?.aborted || pastBudget)) {
+    // Stopped before the first execution began (a budget shorter than the start-up, or an
+    // early signal): still an incomplete run that says which limit to raise.
+    incomplete = { seed: req.seed, limit: req.abort?.aborted ? 'signal' : 'time', note: 'the run was stopped before this execution could start' };
+  }
   const elapsedMs = performance.now() - started;
   const expect = s.variants[req.variant].expect;
   const v = violation as Violation | null;
@@ -122,7 +128,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
     (req.executions !== null && executions >= req.executions) ||
     cut?.limit === 'time' ||
     cut?.limit === 'execution-limit' ||
-    (limits.until !== null && performance.now() >= limits.until);
+    pastBudget;
   // An execution stopped by the execution limit, or a run that finished none, reached no verdict.
   const noVerdict = executions === 0 || cut?.limit === 'execution-limit';
   const observed = harnessError ? 'harness-error' : v ? v.kind : noVerdict ? 'incomplete' : 'ok';

@@ -13,7 +13,7 @@ import type { LoadedScenario } from '../scenarios.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { workerBundle } from './bundle.js';
 import { instancesOf, STOP_DEADLINE, STOP_SIGNAL } from './frame.js';
-import { limitOf, neverYields, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
+import { limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import type { ExecutionResult } from './result.js';
 import { SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_SEED, SIM_STOP, type SimMessage, type SimRequest } from './sim-worker.js';
 import { sourceStack } from './stack.js';
@@ -53,6 +53,10 @@ export class SimExecutor {
     const names = instancesOf(sc.def, params, variant).map((i) => i.name);
     const control = new SharedArrayBuffer(SIM_CONTROL_WORDS * 4);
     const c = new Int32Array(control);
+    // Until the worker has loaded the bundle and begun, no role runs and no seed is in flight
+    // beyond the first: a zeroed block would read as "task 0 is running".
+    c[SIM_CURRENT] = -1;
+    c[SIM_SEED] = seeds.firstSeed;
     const req: SimRequest = {
       bundle,
       variant,
@@ -123,7 +127,7 @@ export class SimExecutor {
         const unresponsive = asked !== 0 && now - askedAt > STOP_GRACE_MS && quiet > STOP_GRACE_MS;
         if (!unresponsive && quiet <= limits.watchdogMs) return;
         if (current >= 0) {
-          const never = neverYields(names[current] ?? `task ${current}`, quiet);
+          const never = noOpBoundary(names[current] ?? `task ${current}`, quiet);
           kill(unresponsive ? `${stopReason(asked)} and the sim did not stop within ${STOP_GRACE_MS} ms: ${never}` : never);
         } else if (unresponsive) {
           // Slow to lay out or to check an execution (a large arena): that execution has no verdict.

@@ -11,7 +11,8 @@
  * a verdict.
  */
 import { deadlockViolation, waitGraph } from '../check/deadlock.js';
-import { mainViolation, setNames, type Violation } from '../check/violation.js';
+import { livelockViolation } from '../check/livelock.js';
+import { setNames, type Violation } from '../check/violation.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { closeExecution, heldAtExit, lastStep } from './finish.js';
 import { frameTask, newFrame, progressMarks } from './frame.js';
@@ -146,14 +147,9 @@ export function simExecution<W>(
       }
     }
     if (!s.progress || steps - lastProgress <= window) return null;
-    const busy = tasks
-      .map((t, k) => ({ t, ops: resumes[k] - resumesAtProgress[k] }))
-      .filter((x) => x.ops > 0)
-      .map((x) => `${x.t.name} took ${x.ops} steps since then`);
-    return mainViolation(
-      'invariant',
-      `livelock: no progress (${s.progress}) in the last ${window} scheduling steps, while tasks kept running`,
-      [`the last progress mark was at scheduling step ${lastProgress}`, ...busy],
+    const since = tasks.map((t, k) => ({ task: t.name, count: resumes[k] - resumesAtProgress[k] }));
+    return livelockViolation(
+      { progress: s.progress, window: `in the last ${window} scheduling steps`, lastMark: `the last progress mark was at scheduling step ${lastProgress}`, since, unit: 'steps' },
       seq(),
     );
   }

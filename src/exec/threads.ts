@@ -16,7 +16,7 @@ import { workerBundle } from './bundle.js';
 import { DRIVE_DEFAULTS, type DriveOptions } from './drive.js';
 import { closeExecution, lastStep } from './finish.js';
 import { CTL_ARRIVED, CTL_STOP, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
-import { isLimit, LIMIT_DEFAULTS, limitOf, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
+import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
 import { sourceStack } from './stack.js';
 import { Watchdog } from './watchdog.js';
@@ -130,35 +130,39 @@ export class ThreadsExecutor {
 
     let results: PromiseSettledResult<RoleResult>[];
     try {
-      // Workers that ignore a stop request for STOP_GRACE_MS are torn down with the pool. The
-      // grace starts once every worker has started: a worker still loading sees the stop at
-      // its start barrier, but only once it gets there.
+      // Workers that ignore a stop request for STOP_GRACE_MS are torn down with the pool,
+      // counted from the stop itself, so that a budget holds even while workers still load.
       const all = Promise.allSettled(jobs);
       let graceTimer: NodeJS.Timeout | undefined;
-      let stopSeen = 0;
       const stuck = new Promise<null>((res) => {
         const check = setInterval(() => {
           if (graceTimer !== undefined || Atomics.load(i32, frame.ctl + CTL_STOP) === 0) return;
-          stopSeen ||= performance.now();
-          const started = Atomics.load(i32, frame.ctl + CTL_ARRIVED) >= n;
-          if (started || performance.now() - stopSeen > START_TIMEOUT_MS) graceTimer = setTimeout(() => res(null), STOP_GRACE_MS);
+          graceTimer = setTimeout(() => res(null), STOP_GRACE_MS);
         }, WATCHDOG_TICK_MS / 4);
         all.finally(() => clearInterval(check));
       });
       const r = await Promise.race([all, stuck]);
       clearTimeout(graceTimer);
       if (r === null) {
-        const why = stopReason(Atomics.load(i32, frame.ctl + CTL_STOP));
-        const ignoring = frame.instances.filter((_, k) => !finished[k]).map((i) => i.name);
+        const asked = Atomics.load(i32, frame.ctl + CTL_STOP);
+        const arrived = Atomics.load(i32, frame.ctl + CTL_ARRIVED);
+        const now = performance.now();
+        // before the pool goes: tearing it down settles every job
+        const ignoring = frame.instances.flatMap((inst, k) => (finished[k] ? [] : [noOpBoundary(inst.name, watchdog.quietFor(k, now))]));
         await this.close();
+        if (arrived < n && isLimit(asked)) {
+          // No role had begun (they start together once all have arrived): nothing to blame.
+          return { seed, violation: null, stats: {}, steps: seq(), incomplete: { limit: limitOf(asked), note: `the worker threads were still starting (${arrived} of ${n} ready)` } };
+        }
         return {
           seed,
           violation: null,
           stats: {},
           steps: seq(),
           harnessError: [
-            `${ignoring.join(', ')} did not reach an op boundary within ${STOP_GRACE_MS} ms of being asked to stop (${why}${watchdogNote ? `: ${watchdogNote}` : ''}): ` +
-              'a loop in the role that never yields; the workers were terminated',
+            ...ignoring,
+            // the watchdog's own note is the line above; a limit's note says what the execution was doing
+            `${asked === STOP_WATCHDOG ? 'the watchdog stopped the execution' : `${stopReason(asked)}${watchdogNote ? ` (${watchdogNote})` : ''}`}, and it did not stop within ${STOP_GRACE_MS} ms: the workers were terminated`,
             ...settled.flatMap((x, k) => (x?.error ? [`${frame.instances[k].name}: ${sourceStack(x.error)}`] : [])),
           ].join('\n'),
         };

@@ -16,9 +16,10 @@
  * since the other threads run on until they see the stop.
  */
 import { deadlockViolation, type WaitGraph, waitGraph } from '../check/deadlock.js';
-import { mainViolation, type Violation } from '../check/violation.js';
+import { livelockViolation } from '../check/livelock.js';
+import type { Violation } from '../check/violation.js';
 import { lastStep } from './finish.js';
-import { neverYields } from './limits.js';
+import { noOpBoundary } from './limits.js';
 import { CTL_ARRIVED, type Frame, progressMarks, STOP_EXECUTION_LIMIT, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
 
 export interface WatchdogFinding {
@@ -39,6 +40,7 @@ const ms = (x: number) => `${Math.round(x)} ms`;
 export class Watchdog<W> {
   private readonly n: number;
   private startedAt = -1;
+  private readonly createdAt = performance.now();
   private lastCycle = '';
   private marks = 0;
   private marksAt = 0;
@@ -76,6 +78,11 @@ export class Watchdog<W> {
         : `no progress mark in the last ${ms(now - this.marksAt)}, not yet the ${ms(this.limits.watchdogMs)} that make a livelock; ${ops} ops`;
     }
     return `still running: ${ops} ops so far`;
+  }
+
+  /** How long task `k` has gone without an op, as of the last tick and counted to `now` (the whole run until the workers had started). */
+  quietFor(k: number, now: number): number {
+    return now - (this.startedAt < 0 ? this.createdAt : this.opsAt[k]);
   }
 
   tick(now: number, finished: ArrayLike<boolean>): WatchdogFinding | null {
@@ -118,17 +125,12 @@ export class Watchdog<W> {
         const how = `threads: ${names.tasks[k]} has been blocked on ${names.locks[this.waitsFor[k]].name} for more than ${ms(limits.watchdogMs)}`;
         return { stop: STOP_VIOLATION, violation: deadlockViolation(g, names, 0, how), note: null };
       }
-      return { stop: STOP_WATCHDOG, violation: null, note: neverYields(names.tasks[k], now - this.opsAt[k]) };
+      return { stop: STOP_WATCHDOG, violation: null, note: noOpBoundary(names.tasks[k], now - this.opsAt[k]) };
     }
     if (this.progress && now - this.marksAt > limits.watchdogMs) {
-      const busy = frame.instances
-        .map((inst, k) => ({ inst, ops: this.ops[k] - this.opsAtMark[k] }))
-        .filter((x) => x.ops > 0)
-        .map((x) => `${x.inst.name} took ${x.ops} ops since then`);
-      const v = mainViolation('invariant', `livelock: no progress (${this.progress}) for ${ms(now - this.marksAt)}, while tasks kept running`, [
-        this.marks ? `the last progress mark (of ${this.marks}) was ${ms(now - this.marksAt)} ago` : 'no progress mark in this execution',
-        ...busy,
-      ], 0);
+      const since = frame.instances.map((inst, k) => ({ task: inst.name, count: this.ops[k] - this.opsAtMark[k] }));
+      const lastMark = this.marks ? `the last progress mark (of ${this.marks}) was ${ms(now - this.marksAt)} ago` : 'no progress mark in this execution';
+      const v = livelockViolation({ progress: this.progress, window: `for ${ms(now - this.marksAt)}`, lastMark, since, unit: 'ops' }, 0);
       return { stop: STOP_VIOLATION, violation: v, note: null };
     }
     if (now - this.startedAt > limits.maxExecutionMs) return { stop: STOP_EXECUTION_LIMIT, violation: null, note: this.describe(now) };

@@ -122,7 +122,7 @@ export function kvmMmuFreeShadowPage(kvm: Kvm, sp: number): void {
  * kernel only unlinks the children and zaps them once they age out; zapping the
  * subtree at once keeps the same pages in play.)
  */
-function kvmMmuPrepareZapPage(kvm: Kvm, sp: number): number {
+function __kvmMmuPrepareZapPage(kvm: Kvm, sp: number): number {
   const w = kvm.world;
   lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_WRITE], '__kvm_mmu_prepare_zap_page()');
   let zapped = 0;
@@ -130,7 +130,7 @@ function kvmMmuPrepareZapPage(kvm: Kvm, sp: number): number {
   if (w.sp(sp, SP_LEVEL) > 1) {
     for (let idx = 0; idx < PT_ENTRIES; idx++) {
       const spte = Atomics.load(w.i32, w.spte(spt, idx));
-      if (isShadowPresentPte(spte) && !isLastSpte(spte)) zapped += kvmMmuPrepareZapPage(kvm, toShadowPage(kvm, spte));
+      if (isShadowPresentPte(spte) && !isLastSpte(spte)) zapped += __kvmMmuPrepareZapPage(kvm, toShadowPage(kvm, spte));
     }
   }
   const parent = w.sp(sp, SP_PARENT);
@@ -154,7 +154,7 @@ export function* kvmMmuZapOldestMmuPages(kvm: Kvm, nrToZap: number): Op<number> 
     let sp = kvm.get(VM_ACTIVE_TAIL);
     while (sp && w.sp(sp, SP_ROOT_COUNT) > 0) sp = w.sp(sp, SP_PREV);
     if (!sp) break;
-    const n = kvmMmuPrepareZapPage(kvm, sp);
+    const n = __kvmMmuPrepareZapPage(kvm, sp);
     current.trace(T_SP_ZAP, sp, n);
     total += n;
   }

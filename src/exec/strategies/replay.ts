@@ -7,7 +7,10 @@ export class ReplayStrategy implements Strategy {
   readonly name = 'replay';
   private next = 0;
 
-  constructor(private readonly schedule: Schedule) {}
+  constructor(private readonly schedule: Schedule) {
+    // The choices past MAX_RECORDED_CHOICES were never kept: such an execution replays from its seed alone.
+    if (schedule.truncated) throw new ReplayDiverged(`the schedule keeps only its first ${schedule.choices.length} choices; replay that execution from its seed`);
+  }
 
   start(seed: number): void {
     if (seed !== this.schedule.seed) throw new ReplayDiverged(`schedule was recorded for seed ${this.schedule.seed}, not ${seed}`);

@@ -17,9 +17,9 @@ export interface CliResult {
 
 /** Environment of a child: never under npm's wrappers (npm_command would arm the npx orphan watch). */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
+  const env = { ...process.env };
   delete env.npm_command;
-  return env;
+  return { ...env, ...extra };
 }
 
 export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): CliResult {
@@ -30,7 +30,12 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
 
 /** Start the command; `until` resolves once stderr matches, so a test can signal it mid-run. */
 export function start(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv() });
+  return startProcess(process.execPath, [BIN, ...args]);
+}
+
+/** The same for any program, e.g. a shell that starts the command the way npx does. */
+export function startProcess(file: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(file, args, { env: childEnv(env) });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => {

@@ -6,9 +6,8 @@
  * run must not go on), never a measure of speed.
  */
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, start } from './cli-helpers.js';
+import { BIN, cli, start, startProcess } from './cli-helpers.js';
 
 const ABBA = join(import.meta.dirname, 'fixtures', 'abba.ts');
 
@@ -116,20 +115,10 @@ describe('signals: what finished is printed', () => {
 
   it('under npx, a command orphaned by a SIGTERM that its shell swallowed stops as a whole', async () => {
     // npx runs the command through `sh -c`; the shell dies of the SIGTERM without passing it on.
-    const child = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" campaign --time-per-variant 3s; true`], { env: { ...process.env, npm_command: 'exec' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    const closed = new Promise((res) => child.on('close', res)); // once the orphan, which holds the pipes, is gone
-    // signal the shell only once the command runs (its first row done): it watches the npx process by then
-    for (const t0 = Date.now(); !/\/ sim: /.test(err) && Date.now() - t0 < 60_000; ) await new Promise((res) => setTimeout(res, 20));
-    child.kill('SIGTERM');
-    await closed;
+    const c = startProcess('sh', ['-c', `"${process.execPath}" "${BIN}" campaign --time-per-variant 3s; true`], { npm_command: 'exec' });
+    await c.until(/\/ sim: /); // signal the shell only once the command runs (its first row done): it watches npx by then
+    c.child.kill('SIGTERM');
+    const { out, err } = await c.done; // once the orphan, which holds the pipes, is gone
     expect(err).toContain('the npx process that started it went away (signalled): stopping');
     expect(out).toMatch(/INTERRUPTED by SIGTERM after \d+ of 10 rows/);
   });

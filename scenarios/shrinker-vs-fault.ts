@@ -6,12 +6,12 @@
 import { checkConservation } from '../src/check/conservation.js';
 import { POINT } from '../src/exec/op.js';
 import { kvmAccounts } from '../src/kvm/accounting.js';
-import { KVM_MIN_ALLOC_MMU_PAGES, PAGE_SIZE, RET_PF_RETRY, SHRINK_BATCH } from '../src/kvm/constants.js';
-import { kvmMmuDoPageFault } from '../src/kvm/fault.js';
-import { type KvmConfig, KvmWorld, type MmuProtocol, VENDOR_NAMES, vcpuName } from '../src/kvm/kvm.js';
-import { kvmMmuLoad } from '../src/kvm/mmu.js';
+import { PAGE_SIZE, SHRINK_BATCH } from '../src/kvm/constants.js';
+import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/kvm/host-params.js';
+import { KvmWorld, type MmuProtocol, vcpuName } from '../src/kvm/kvm.js';
 import { mmuShrinkCount, mmuShrinkScan } from '../src/kvm/shrinker.js';
-import { defineScenario, type Params } from '../src/scenario.js';
+import { vcpuRun } from '../src/kvm/vcpu-run.js';
+import { defineScenario } from '../src/scenario.js';
 
 const PROTOCOLS: Record<string, MmuProtocol> = {
   removed: { cacheLock: 'none', shrinker: 'none' },
@@ -21,29 +21,7 @@ const PROTOCOLS: Record<string, MmuProtocol> = {
   'shrinker-mutex-lock': { cacheLock: 'before-topup', shrinker: 'mutex-lock' },
 };
 
-function config(p: Params): KvmConfig {
-  return {
-    vms: p.vms,
-    vcpus: p.vcpus,
-    levels: p.levels,
-    guestMemMiB: p.guestMemMiB,
-    tdpEnabled: p.tdpEnabled,
-    tdpMmu: p.tdpMmu,
-    vendor: p.vendor,
-    nestedPercent: p.nestedPercent,
-    nMaxMmuPages: p.nMaxMmuPages,
-    faults: p.faults,
-  };
-}
-
 const kib = (objects: number) => (objects * PAGE_SIZE) / 1024;
-
-/** Upper bounds of the parameters, checked before a run (exit 2 beyond them). */
-const MAX_VMS = 8;
-const MAX_VCPUS = 24;
-const MAX_FAULTS = 10_000_000;
-const MAX_GUEST_MEM_MIB = 4 * 1024 * 1024;
-const MAX_MMU_PAGES = 1_000_000;
 
 export default defineScenario<KvmWorld>({
   name: 'shrinker-vs-fault',
@@ -58,46 +36,10 @@ export default defineScenario<KvmWorld>({
     'consumed), zapping frees a whole subtree at once. kvm_lock is still a spinlock here (mainline made it a',
     'mutex in 2019; the lock-order issue converts it).',
   ].join('\n'),
-  params: {
-    vms: 1,
-    vcpus: 2,
-    faults: 100,
-    levels: 4,
-    guestMemMiB: 4096,
-    tdpEnabled: 1,
-    tdpMmu: 1,
-    vendor: 0,
-    nestedPercent: 20,
-    nMaxMmuPages: 64,
-  },
-  paramHelp: {
-    vms: `VMs on vm_list (1..${MAX_VMS})`,
-    vcpus: `vCPUs per VM (at most ${MAX_VCPUS} in all)`,
-    faults: `faults each vCPU takes (1..${MAX_FAULTS})`,
-    levels: 'paging levels, 4 or 5',
-    guestMemMiB: `guest memory per VM; faults pick gfns below it (1..${MAX_GUEST_MEM_MIB})`,
-    tdpEnabled: 'tdp_enabled: 1, L1 faults go to kvm_tdp_page_fault; 0, L1 runs on shadow paging (paging64_page_fault)',
-    tdpMmu: 'the kvm.tdp_mmu module parameter: 1, kvm_tdp_page_fault uses the TDP MMU (read_lock); 0, direct_page_fault (write_lock)',
-    vendor: 'intel or amd: a nested guest faults through ept_page_fault (nested EPT) or paging64_page_fault (nested NPT)',
-    nestedPercent: 'percent of faults taken by a nested (L2) guest: shadow paging over indirect pages (0..100)',
-    nMaxMmuPages: `n_max_mmu_pages per VM, for the shadow MMU (${KVM_MIN_ALLOC_MMU_PAGES}..${MAX_MMU_PAGES})`,
-  },
-  paramNames: { vendor: VENDOR_NAMES },
-  validate(p) {
-    if (p.levels !== 4 && p.levels !== 5) return `levels must be 4 or 5, not ${p.levels}`;
-    for (const k of ['tdpEnabled', 'tdpMmu']) if (p[k] !== 0 && p[k] !== 1) return `${k} must be 0 or 1, not ${p[k]}`;
-    if (!(p.nestedPercent >= 0 && p.nestedPercent <= 100)) return `nestedPercent must be 0..100, not ${p.nestedPercent}`;
-    for (const k of ['vms', 'vcpus', 'faults', 'guestMemMiB', 'nMaxMmuPages']) {
-      if (!Number.isInteger(p[k]) || p[k] < 1) return `${k} must be a whole number >= 1, not ${p[k]}`;
-    }
-    if (p.vms > MAX_VMS) return `vms must be at most ${MAX_VMS}, not ${p.vms}`;
-    if (p.vms * p.vcpus > MAX_VCPUS) return `at most ${MAX_VCPUS} vCPUs in all (vms x vcpus), not ${p.vms * p.vcpus}`;
-    if (p.faults > MAX_FAULTS) return `faults must be at most ${MAX_FAULTS} per vCPU, not ${p.faults}`;
-    if (p.guestMemMiB > MAX_GUEST_MEM_MIB) return `guestMemMiB must be at most ${MAX_GUEST_MEM_MIB} (4 TiB), not ${p.guestMemMiB}`;
-    if (p.nMaxMmuPages < KVM_MIN_ALLOC_MMU_PAGES) return `nMaxMmuPages must be at least ${KVM_MIN_ALLOC_MMU_PAGES} (KVM_MIN_ALLOC_MMU_PAGES), not ${p.nMaxMmuPages}`;
-    if (p.nMaxMmuPages > MAX_MMU_PAGES) return `nMaxMmuPages must be at most ${MAX_MMU_PAGES}, not ${p.nMaxMmuPages}`;
-    return null;
-  },
+  params: HOST_PARAMS,
+  paramHelp: HOST_PARAM_HELP,
+  paramNames: HOST_PARAM_NAMES,
+  validate: validateHostParams,
   variants: {
     removed: {
       expect: 'ok',
@@ -127,28 +69,13 @@ export default defineScenario<KvmWorld>({
   },
   progress: 'a fault or MMU load that returns anything but RET_PF_RETRY',
   setup(arena, p, variant) {
-    return new KvmWorld(arena, config(p), PROTOCOLS[variant]);
+    return new KvmWorld(arena, hostConfig(p), PROTOCOLS[variant]);
   },
   roles: {
     vcpu: {
       count: (p) => p.vms * p.vcpus,
       name: (i, p) => vcpuName(p.vms, Math.floor(i / p.vcpus), i % p.vcpus),
-      *run(w, self, p) {
-        const vcpu = w.vcpus[self.index];
-        // A vCPU whose MMU cannot be loaded returns to userspace, as KVM_RUN would.
-        const loaded = (yield* kvmMmuLoad(vcpu, false)) >= 0 && (p.nestedPercent === 0 || (yield* kvmMmuLoad(vcpu, true)) >= 0);
-        const gfns = p.guestMemMiB * 256;
-        for (let i = 0; loaded && i < p.faults; i++) {
-          const gfn = Math.floor(self.rng() * gfns);
-          const nested = self.rng() * 100 < p.nestedPercent;
-          // A fault that returns RET_PF_RETRY is taken again, as the guest would.
-          for (let tries = 0; tries < 8; tries++) {
-            if ((yield* kvmMmuDoPageFault(vcpu, gfn, nested)) !== RET_PF_RETRY) break;
-          }
-        }
-        yield POINT;
-        Atomics.sub(w.i32, w.vcpusRunning, 1);
-      },
+      run: vcpuRun,
     },
     shrinker: {
       count: (_p, variant) => (PROTOCOLS[variant].shrinker === 'none' ? 0 : 1),

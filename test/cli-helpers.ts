@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { builtinNames, loadScenario } from '../src/scenarios.js';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'mmu-stress.mjs');
@@ -19,6 +20,7 @@ export interface CliResult {
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.npm_command;
+  delete env.MMU_STRESS_DEBUG; // a developer's own setting would add stacks to every error line
   return { ...env, ...extra };
 }
 
@@ -81,4 +83,11 @@ export function tempDirs() {
       for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
     },
   };
+}
+
+/** The rows a campaign plans: every variant of every built-in scenario, in sim and in threads. */
+export async function campaignRows(): Promise<number> {
+  let variants = 0;
+  for (const name of builtinNames()) variants += Object.keys((await loadScenario(name)).def.variants).length;
+  return 2 * variants;
 }

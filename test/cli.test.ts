@@ -5,7 +5,9 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildWorkerBundle } from '../src/exec/bundle.js';
 import { BadInput } from '../src/scenarios.js';
-import { BIN, cli, expectBadInput, ROOT, tempDirs } from './cli-helpers.js';
+import { BIN, campaignRows, cli, expectBadInput, ROOT, tempDirs } from './cli-helpers.js';
+
+const ROWS = await campaignRows();
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -228,10 +230,10 @@ describe('mmu-stress CLI', () => {
       out += d;
     });
     const code = await new Promise((resolve) => child.on('close', resolve));
-    // The campaign ran to its end: all ten rows and the closing line (whether a 200 ms row
-    // found its bug in time is the machine's speed, not what this test is about).
-    expect(code === 0 || code === 1).toBe(true);
-    expect(out).toMatch(/\n\d+ of 10 rows as expected in /);
-    expect(out.split('\n').filter((l) => /^shrinker-vs-fault\s/.test(l))).toHaveLength(10);
+    // The campaign ran to its end: every row and the closing line (whether a 200 ms row found
+    // its bug, or finished an execution, in time is the machine's speed, not this test's point).
+    expect([0, 1, 3]).toContain(code);
+    expect(out).toMatch(new RegExp(`\\n\\d+ of ${ROWS} rows as expected in `));
+    expect(out.split('\n').filter((l) => /^[a-z0-9-]+\s+\S+\s+(sim|threads)\s/.test(l))).toHaveLength(ROWS);
   });
 });

@@ -129,6 +129,19 @@ describe('livelock is a lack of progress, not a long time', () => {
   });
 });
 
+describe('a run stopped before its first execution', () => {
+  for (const mode of ['sim', 'threads'] as const) {
+    it(`${mode}: an early signal leaves it incomplete, with the limit named, never ok`, async () => {
+      const abort = AbortSignal.abort();
+      const r = await run({ ...base, scenario: abba, variant: 'abba', mode, executions: 5, abort });
+      expect(r.observed).toBe('incomplete');
+      expect(r.executions).toBe(0);
+      expect(r.incomplete).toMatchObject({ seed: 1, limit: 'signal' });
+      expect(exitCodeOf(r)).toBe(3);
+    });
+  }
+});
+
 describe('harness failures are reported, never lost', () => {
   it('threads: a role that throws becomes a harness error, and the pool still works after it', async () => {
     const r = await run({ ...base, scenario: abba, variant: 'throws', mode: 'threads', executions: 1 });

@@ -14,11 +14,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { PACKAGE_ROOT, RUNNING_FROM_DIST } from '../paths.js';
-import { BadInput } from '../scenarios.js';
+import { BadInput, HarnessFailure } from '../scenarios.js';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
 export const PREBUILT_DIR = join(DIST, 'bundles');
@@ -83,7 +83,11 @@ export async function buildWorkerBundle(scenarioFile: string): Promise<{ code: s
     const first = (e as { errors?: { text: string; location: { file: string; line: number; column: number } | null }[] }).errors?.[0];
     if (!first) throw e;
     const at = first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
-    throw new BadInput(`${scenarioFile}: cannot bundle it for the worker threads: ${at}${first.text}`, { cause: e });
+    const message = `${scenarioFile}: cannot bundle it for the worker threads: ${at}${first.text}`;
+    // An error inside the harness's own sources (esbuild names files relative to the working
+    // directory) is the harness's, not the user's input.
+    const ours = first.location !== null && resolve(first.location.file).startsWith(join(PACKAGE_ROOT, 'src') + sep);
+    throw ours ? new HarnessFailure(message, { cause: e }) : new BadInput(message, { cause: e });
   }
   const code = out.outputFiles?.find((f) => f.path.endsWith('.mjs'))?.text ?? '';
   const map = out.outputFiles?.find((f) => f.path.endsWith('.map'))?.text ?? '';

@@ -13,7 +13,7 @@ import type { LoadedScenario } from '../scenarios.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { workerBundle } from './bundle.js';
 import { instancesOf, STOP_DEADLINE, STOP_SIGNAL } from './frame.js';
-import { limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
+import { isLimit, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import type { ExecutionResult } from './result.js';
 import { SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_SEED, SIM_STOP, type SimMessage, type SimRequest } from './sim-worker.js';
 import { sourceStack } from './stack.js';
@@ -129,6 +129,12 @@ export class SimExecutor {
         if (current >= 0) {
           const never = noOpBoundary(names[current] ?? `task ${current}`, quiet);
           kill(unresponsive ? `${stopReason(asked)} and the sim did not stop within ${STOP_GRACE_MS} ms: ${never}` : never);
+        } else if (hb === 0) {
+          // The worker has not begun (still loading the bundle): nothing of the scenario ran.
+          if (unresponsive && isLimit(asked)) {
+            onExecution({ seed: Atomics.load(c, SIM_SEED), violation: null, stats: {}, steps: 0, incomplete: { limit: limitOf(asked), note: 'the sim worker was still starting' } });
+            kill(null);
+          } else kill(`the sim worker did not start within ${Math.round(quiet)} ms`);
         } else if (unresponsive) {
           // Slow to lay out or to check an execution (a large arena): that execution has no verdict.
           const seed = Atomics.load(c, SIM_SEED);

@@ -147,23 +147,26 @@ export class ThreadsExecutor {
         const asked = Atomics.load(i32, frame.ctl + CTL_STOP);
         const arrived = Atomics.load(i32, frame.ctl + CTL_ARRIVED);
         const now = performance.now();
+        const starting = arrived < n; // roles start together once all have arrived: none has begun
+        const errors = settled.flatMap((x, k) => (x?.error ? [`${frame.instances[k].name}: ${sourceStack(x.error)}`] : []));
         // before the pool goes: tearing it down settles every job
-        const ignoring = frame.instances.flatMap((inst, k) => (finished[k] ? [] : [noOpBoundary(inst.name, watchdog.quietFor(k, now))]));
+        const ignoring = starting ? [] : frame.instances.flatMap((inst, k) => (finished[k] ? [] : [noOpBoundary(inst.name, watchdog.quietFor(k, now))]));
         await this.close();
-        if (arrived < n && isLimit(asked)) {
-          // No role had begun (they start together once all have arrived): nothing to blame.
+        if (starting && errors.length === 0 && isLimit(asked)) {
           return { seed, violation: null, stats: {}, steps: seq(), incomplete: { limit: limitOf(asked), note: `the worker threads were still starting (${arrived} of ${n} ready)` } };
         }
+        const why = asked === STOP_WATCHDOG ? 'the watchdog stopped the execution' : `${stopReason(asked)}${watchdogNote ? ` (${watchdogNote})` : ''}`;
         return {
           seed,
           violation: null,
           stats: {},
           steps: seq(),
           harnessError: [
+            ...errors, // what failed comes first
             ...ignoring,
-            // the watchdog's own note is the line above; a limit's note says what the execution was doing
-            `${asked === STOP_WATCHDOG ? 'the watchdog stopped the execution' : `${stopReason(asked)}${watchdogNote ? ` (${watchdogNote})` : ''}`}, and it did not stop within ${STOP_GRACE_MS} ms: the workers were terminated`,
-            ...settled.flatMap((x, k) => (x?.error ? [`${frame.instances[k].name}: ${sourceStack(x.error)}`] : [])),
+            starting
+              ? `${why} while the worker threads were still starting (${arrived} of ${n} ready); they were terminated`
+              : `${why}, and it did not stop within ${STOP_GRACE_MS} ms: the workers were terminated`,
           ].join('\n'),
         };
       }

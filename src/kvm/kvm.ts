@@ -16,6 +16,17 @@ export interface MmuProtocol {
   cacheLock: 'none' | 'before-topup' | 'after-topup';
   /** How mmu_shrink_scan gets at a vCPU's caches; 'none' means no cache shrinker. */
   shrinker: 'none' | 'trylock' | 'unlocked' | 'mutex-lock';
+  /**
+   * Which way kvm_mmu_zap_oldest_mmu_pages() walks active_mmu_pages: 'reverse' from the
+   * tail, the oldest first (mainline); 'forward' from the head, the newest first (the
+   * bug fixed by "KVM: x86: Zap the oldest MMU pages, not the newest"). Default reverse.
+   */
+  zapOldest?: 'reverse' | 'forward';
+  /**
+   * The TDP MMU's fault calls make_mmu_pages_available() under read_lock(mmu_lock), as
+   * direct_page_fault() did before the CVE-2022-45869 fix (47b0c2e4c220). Default off.
+   */
+  tdpFaultMakesPagesAvailable?: boolean;
 }
 
 export interface KvmConfig {
@@ -66,7 +77,9 @@ export const SP_PREV = 7;
 export const SP_NEXT = 8;
 export const SP_ROOT_COUNT = 9;
 export const SP_VM = 10;
-const SP_WORDS = 11;
+/** The how-manieth shadow page of its VM this is (1, 2, ...): its age, for the zap-order oracle. */
+export const SP_BIRTH = 11;
+const SP_WORDS = 12;
 
 export const ROLE_DIRECT = 1;
 export const ROLE_TDP = 2;
@@ -78,7 +91,8 @@ export const VM_ACTIVE_HEAD = 2; // active_mmu_pages: newest at head
 export const VM_ACTIVE_TAIL = 3;
 export const VM_N_USED = 4; // n_used_mmu_pages
 export const VM_N_MAX = 5; // n_max_mmu_pages
-const VM_WORDS = 6;
+export const VM_SP_BIRTHS = 6; // shadow pages this VM has allocated so far (the last SP_BIRTH)
+const VM_WORDS = 7;
 
 /** "vcpu1", or "vm1.vcpu0" when there are several VMs. */
 export function vcpuName(vms: number, vm: number, vcpuIdx: number): string {

@@ -4,6 +4,7 @@
  */
 import { POINT, type Op } from '../exec/op.js';
 import { current, MODE_WRITE } from '../exec/task.js';
+import { checkZapOrder, type ZapCandidate } from '../check/zap-order.js';
 import { lockdepAssertHeld } from '../sync/lockdep.js';
 import type { Kvm, Vcpu } from './kvm.js';
 import {
@@ -12,6 +13,7 @@ import {
   ROLE_DIRECT,
   ROLE_TDP,
   SP_GFN,
+  SP_BIRTH,
   SP_LEVEL,
   SP_NEXT,
   SP_PARENT,
@@ -24,7 +26,9 @@ import {
   SP_VM,
   VM_ACTIVE_HEAD,
   VM_ACTIVE_TAIL,
+  VM_N_MAX,
   VM_N_USED,
+  VM_SP_BIRTHS,
 } from './kvm.js';
 import { freeObject, kvmMmuMemoryCacheAlloc } from './memory-cache.js';
 import { T_SP_ALLOC, T_SP_ZAP } from './trace-ops.js';
@@ -67,7 +71,7 @@ export function* kvmMmuAllocShadowPage(vcpu: Vcpu, gfn: number, level: number, r
   const sp = yield* kvmMmuMemoryCacheAlloc(vcpu.mmuPageHeaderCache, site);
   const spt = yield* kvmMmuMemoryCacheAlloc(vcpu.mmuShadowPageCache, site);
   const shadowed = role & ROLE_DIRECT ? 0 : yield* kvmMmuMemoryCacheAlloc(vcpu.mmuShadowedInfoCache, site);
-  w.i32.fill(0, w.spHeaders.data(sp), w.spHeaders.data(sp) + SP_VM + 1);
+  w.i32.fill(0, w.spHeaders.data(sp), w.spHeaders.data(sp) + w.spHeaders.dataWords);
   w.setSp(sp, SP_SPT, spt);
   w.setSp(sp, SP_SHADOWED, shadowed);
   w.setSp(sp, SP_GFN, gfn);
@@ -76,6 +80,7 @@ export function* kvmMmuAllocShadowPage(vcpu: Vcpu, gfn: number, level: number, r
   w.setSp(sp, SP_VM, vcpu.kvm.id);
   Atomics.store(w.i32, w.pagePrivate + spt, sp); // set_page_private(virt_to_page(sp->spt), sp)
   if (!(role & ROLE_TDP)) {
+    w.setSp(sp, SP_BIRTH, Atomics.add(w.i32, vcpu.kvm.base + VM_SP_BIRTHS, 1) + 1);
     listAddActive(vcpu.kvm, sp);
     Atomics.add(w.i32, vcpu.kvm.base + VM_N_USED, 1); // kvm_account_mmu_page
   }
@@ -141,19 +146,46 @@ function __kvmMmuPrepareZapPage(kvm: Kvm, sp: number): number {
   return zapped + 1;
 }
 
+/** The first zappable page (not an active root) from the tail (reverse) or from the head (forward). */
+function nextToZap(kvm: Kvm, forward: boolean): number {
+  const w = kvm.world;
+  let sp = kvm.get(forward ? VM_ACTIVE_HEAD : VM_ACTIVE_TAIL);
+  while (sp && w.sp(sp, SP_ROOT_COUNT) > 0) sp = w.sp(sp, forward ? SP_NEXT : SP_PREV);
+  return sp;
+}
+
+/** The zap-order oracle's view of a page. */
+function candidate(kvm: Kvm, sp: number): ZapCandidate {
+  return { sp, level: kvm.world.sp(sp, SP_LEVEL), birth: kvm.world.sp(sp, SP_BIRTH) };
+}
+
+/** The oldest zappable page by birth, found without trusting the list order. */
+function oldestZappable(kvm: Kvm): number {
+  const w = kvm.world;
+  let oldest = 0;
+  for (let sp = kvm.get(VM_ACTIVE_HEAD); sp; sp = w.sp(sp, SP_NEXT)) {
+    if (w.sp(sp, SP_ROOT_COUNT) === 0 && (!oldest || w.sp(sp, SP_BIRTH) < w.sp(oldest, SP_BIRTH))) oldest = sp;
+  }
+  return oldest;
+}
+
 /**
- * kvm_mmu_zap_oldest_mmu_pages(): walk active_mmu_pages from the tail (oldest),
- * skip roots, zap until `nrToZap` pages are gone. Restarts from the tail after each
- * zap, since zapping a subtree changes the list.
+ * kvm_mmu_zap_oldest_mmu_pages(): walk active_mmu_pages from the tail (oldest), skip
+ * roots, zap until `nrToZap` pages are gone. Restarts after each zap, since zapping a
+ * subtree changes the list. `protocol.zapOldest` 'forward' walks from the head
+ * instead: the newest pages go first.
  */
 export function* kvmMmuZapOldestMmuPages(kvm: Kvm, nrToZap: number): Op<number> {
   const w = kvm.world;
+  const forward = w.protocol.zapOldest === 'forward';
   let total = 0;
   while (total < nrToZap) {
     yield POINT;
-    let sp = kvm.get(VM_ACTIVE_TAIL);
-    while (sp && w.sp(sp, SP_ROOT_COUNT) > 0) sp = w.sp(sp, SP_PREV);
+    const sp = nextToZap(kvm, forward);
     if (!sp) break;
+    const vm = w.config.vms > 1 ? `vm${kvm.id}` : 'the VM';
+    const iterator = forward ? 'forward, from the head (list_for_each_entry_safe)' : 'in reverse, from the tail';
+    checkZapOrder(current.name, 'kvm_mmu_zap_oldest_mmu_pages', vm, candidate(kvm, sp), candidate(kvm, oldestZappable(kvm)), iterator, kvm.get(VM_N_USED), kvm.get(VM_N_MAX));
     const n = __kvmMmuPrepareZapPage(kvm, sp);
     current.trace(T_SP_ZAP, sp, n);
     total += n;

@@ -1,12 +1,14 @@
 /**
  * The MMU shrinker of Vipin Sharma's v2 series ("KVM: x86/mmu: Use MMU shrinker to
  * shrink KVM MMU memory caches", Oct 2024; seed 003): instead of zapping shadow pages
- * it empties the vCPUs' page caches. v3 removed the shrinker altogether.
+ * it empties the vCPUs' page caches. v3 removed the shrinker altogether. Below it, the
+ * page-zapping shrinker the series started from.
  */
 import type { Op } from '../exec/op.js';
 import { current } from '../exec/task.js';
-import { mutexLock, mutexTrylock, mutexUnlock, readOnce, spinLock, spinUnlock } from '../sync/index.js';
-import type { Kvm, KvmWorld } from './kvm.js';
+import { mutexLock, mutexTrylock, mutexUnlock, readOnce, spinLock, spinUnlock, writeLock, writeUnlock } from '../sync/index.js';
+import { type Kvm, type KvmWorld, VM_N_USED } from './kvm.js';
+import { kvmMmuZapOldestMmuPages } from './mmu-page.js';
 import { kvmMmuEmptyMemoryCache } from './memory-cache.js';
 import { T_SHRINK_DONE, T_SHRINK_SCAN, T_VM_MOVE_TAIL } from './trace-ops.js';
 
@@ -85,5 +87,46 @@ export function* mmuShrinkScan(w: KvmWorld, nrToScan: number): Op<number> {
   t.count('shrinker-freed', freed);
   if (freed >= nrToScan) t.count('shrinker-scans-met');
   t.max('max-freed-per-scan', freed);
+  return freed;
+}
+
+/*
+ * The MMU shrinker mainline had before the series above (seed 003's starting point):
+ * it zaps shadow pages instead of emptying caches. `zap-oldest` runs it as a role.
+ */
+
+/** mmu_shrink_count(): percpu_counter_read_positive(&kvm_total_used_mmu_pages), every VM's n_used_mmu_pages. */
+export function* mmuShrinkCountUsedPages(w: KvmWorld): Op<number> {
+  let count = 0;
+  for (const kvm of w.vms) count += yield* readOnce(w.i32, kvm.base + VM_N_USED);
+  return count;
+}
+
+/**
+ * mmu_shrink_scan() of the page-zapping shrinker: under kvm_lock walk vm_list (at most
+ * nr_to_scan VMs); skip VMs with no shadow pages in use (n_used_mmu_pages read without
+ * mmu_lock); for the first other one take write_lock(mmu_lock), zap its oldest pages
+ * (kvm_mmu_zap_oldest_mmu_pages(kvm, nr_to_scan)), unlock, move it to the tail of
+ * vm_list, and stop. SRCU is not modeled.
+ */
+export function* mmuShrinkScanZapOldest(w: KvmWorld, nrToScan: number): Op<number> {
+  const t = current;
+  t.trace(T_SHRINK_SCAN, nrToScan, 0);
+  let freed = 0;
+  yield* spinLock(w.kvmLock);
+  for (let k = 0, budget = nrToScan; k < w.config.vms && budget-- > 0; k++) {
+    const kvm = w.vms[w.i32[w.vmList + k]];
+    if (!(yield* readOnce(w.i32, kvm.base + VM_N_USED))) continue;
+    yield* writeLock(kvm.mmuLock);
+    freed = yield* kvmMmuZapOldestMmuPages(kvm, nrToScan);
+    yield* writeUnlock(kvm.mmuLock);
+    listMoveTail(w, kvm.id);
+    break;
+  }
+  yield* spinUnlock(w.kvmLock);
+  t.trace(T_SHRINK_DONE, freed, 0);
+  t.count('shrinker-scans');
+  t.count('shrinker-requested', nrToScan);
+  t.count('shrinker-zapped', freed);
   return freed;
 }

@@ -12,7 +12,7 @@ import { RET_PF_FIXED, RET_PF_RETRY, RET_PF_SPURIOUS } from './constants.js';
 import type { Kvm, Vcpu } from './kvm.js';
 import { ROLE_DIRECT, ROLE_TDP, SP_PARENT, SP_PARENT_IDX, SP_ROOT_COUNT, SP_SPT, VM_L1_ROOT } from './kvm.js';
 import { isShadowPresentPte, kvmMmuAllocShadowPage, kvmMmuFreeShadowPage, makeLeafSpte, spteIndex, toShadowPage } from './mmu-page.js';
-import { faultBegin, faultEnd, mmuCacheLockAfterTopup, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches, noRoot } from './mmu.js';
+import { faultBegin, faultEnd, makeMmuPagesAvailable, mmuCacheLockAfterTopup, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches, noRoot } from './mmu.js';
 import { FAULT_TDP_MMU, T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
 
 /** tdp_mmu_alloc_sp() + tdp_mmu_init_child_sp(): header and spt from the caches. */
@@ -105,7 +105,10 @@ export function* kvmTdpMmuAllocRoot(vcpu: Vcpu): Op<number> {
 /**
  * kvm_tdp_mmu_page_fault(): topup -> faultin pfn -> read_lock(mmu_lock) ->
  * kvm_tdp_mmu_map -> read_unlock. No make_mmu_pages_available (TDP MMU pages are not
- * limited by n_max_mmu_pages).
+ * limited by n_max_mmu_pages). Before the CVE-2022-45869 fix (47b0c2e4c220) the TDP MMU
+ * fault went through direct_page_fault(), which called make_mmu_pages_available()
+ * under the read lock and so could zap nested shadow pages concurrently:
+ * `protocol.tdpFaultMakesPagesAvailable` puts that call back.
  */
 export function* kvmTdpMmuPageFault(vcpu: Vcpu, gfn: number): Op<number> {
   faultBegin(gfn, FAULT_TDP_MMU, false);
@@ -114,7 +117,8 @@ export function* kvmTdpMmuPageFault(vcpu: Vcpu, gfn: number): Op<number> {
   if (r === 0) {
     yield* mmuCacheLockAfterTopup(vcpu);
     yield* readLock(vcpu.kvm.mmuLock);
-    r = yield* kvmTdpMmuMap(vcpu, gfn);
+    if (vcpu.kvm.world.protocol.tdpFaultMakesPagesAvailable) r = yield* makeMmuPagesAvailable(vcpu);
+    if (r === 0) r = yield* kvmTdpMmuMap(vcpu, gfn);
     yield* readUnlock(vcpu.kvm.mmuLock);
   }
   yield* mmuCacheUnlock(vcpu);

@@ -1,0 +1,100 @@
+/**
+ * zap-oldest: seed 003's one real shrinker bug, and CVE-2022-45869. A small
+ * n_max_mmu_pages makes the shadow MMU recycle pages through make_mmu_pages_available()
+ * and kvm_mmu_zap_oldest_mmu_pages(), while the page-zapping mmu_shrink_scan() of the
+ * time zaps the oldest pages of the first VM that has any.
+ */
+import { checkConservation } from '../src/check/conservation.js';
+import { POINT } from '../src/exec/op.js';
+import { kvmAccounts } from '../src/kvm/accounting.js';
+import { SHRINK_BATCH } from '../src/kvm/constants.js';
+import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/kvm/host-params.js';
+import { KvmWorld, type MmuProtocol, vcpuName } from '../src/kvm/kvm.js';
+import { mmuShrinkCountUsedPages, mmuShrinkScanZapOldest } from '../src/kvm/shrinker.js';
+import { vcpuRun } from '../src/kvm/vcpu-run.js';
+import { defineScenario } from '../src/scenario.js';
+
+const MAX_SHRINK_EVERY = 1_000_000;
+
+const PROTOCOLS: Record<string, MmuProtocol> = {
+  reverse: { cacheLock: 'none', shrinker: 'none', zapOldest: 'reverse' },
+  forward: { cacheLock: 'none', shrinker: 'none', zapOldest: 'forward' },
+  'tdp-read-lock-zap': { cacheLock: 'none', shrinker: 'none', zapOldest: 'reverse', tdpFaultMakesPagesAvailable: true },
+};
+
+export default defineScenario<KvmWorld>({
+  name: 'zap-oldest',
+  description: [
+    'Models seed 003\'s one real shrinker bug and CVE-2022-45869. vCPUs fault with the TDP MMU, half of the',
+    'faults from a nested guest through the shadow MMU; n_max_mmu_pages at its minimum (64) makes',
+    'make_mmu_pages_available() recycle shadow pages through kvm_mmu_zap_oldest_mmu_pages() (new pages at',
+    'the head of active_mmu_pages, roots skipped), and the page-zapping mmu_shrink_scan() runs as a role (under',
+    'kvm_lock, write_lock(mmu_lock), zap the oldest nr_to_scan pages of the first VM with any, move it to the',
+    'tail of vm_list). zap-order: a zap that picks a page while an older zappable page stays. The',
+    'CVE-2022-45869 fix asserts the write lock in __kvm_mmu_prepare_zap_page(): zapping under the TDP MMU\'s',
+    'read lock is lock-not-held. Simplified as shrinker-vs-fault (no sp hash, no rmaps, subtree zaps, no SRCU).',
+  ].join('\n'),
+  params: { ...HOST_PARAMS, faults: 200, nestedPercent: 50, shrinkEvery: 1000 },
+  paramHelp: {
+    ...HOST_PARAM_HELP,
+    shrinkEvery: `memory pressure: the shrinker's steps between two mmu_shrink_scan() calls, on average (0: no shrinker; at most ${MAX_SHRINK_EVERY})`,
+  },
+  paramNames: HOST_PARAM_NAMES,
+  validate(p) {
+    if (!Number.isInteger(p.shrinkEvery) || p.shrinkEvery < 0 || p.shrinkEvery > MAX_SHRINK_EVERY) return `shrinkEvery must be a whole number 0..${MAX_SHRINK_EVERY}, not ${p.shrinkEvery}`;
+    return validateHostParams(p);
+  },
+  variants: {
+    reverse: {
+      expect: 'ok',
+      source: 'mainline: "KVM: x86: Zap the oldest MMU pages, not the newest" (list_for_each_entry_safe_reverse)',
+      summary: 'kvm_mmu_zap_oldest_mmu_pages walks active_mmu_pages from the tail, oldest first',
+    },
+    forward: {
+      expect: 'zap-order',
+      source: 'before "KVM: x86: Zap the oldest MMU pages, not the newest": the forward walk of "KVM: x86/mmu: Batch zap MMU pages when recycling oldest pages"',
+      summary: 'the walk starts at the head of active_mmu_pages, where the newest pages are',
+    },
+    'tdp-read-lock-zap': {
+      expect: 'lock-not-held',
+      source: 'before 47b0c2e4c220 "KVM: x86/mmu: Fix race condition in direct_page_fault" (CVE-2022-45869)',
+      summary: 'the TDP MMU fault calls make_mmu_pages_available() under read_lock(mmu_lock)',
+    },
+  },
+  progress: 'a fault or MMU load that returns anything but RET_PF_RETRY',
+  setup(arena, p, variant) {
+    return new KvmWorld(arena, hostConfig(p), PROTOCOLS[variant]);
+  },
+  roles: {
+    vcpu: {
+      count: (p) => p.vms * p.vcpus,
+      name: (i, p) => vcpuName(p.vms, Math.floor(i / p.vcpus), i % p.vcpus),
+      run: vcpuRun,
+    },
+    shrinker: {
+      count: (p) => (p.shrinkEvery > 0 ? 1 : 0),
+      *run(w, self, p) {
+        // Reclaim comes now and then, not back to back (a shrinker that zapped all the
+        // time would leave make_mmu_pages_available() nothing to recycle): while any
+        // vCPU is faulting, one step in shrinkEvery calls count, then scan, with
+        // nr_to_scan drawn in 1..SHRINK_BATCH as do_shrink_slab() passes it.
+        while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
+          if (self.rng() * p.shrinkEvery < 1 && (yield* mmuShrinkCountUsedPages(w)) > 0) yield* mmuShrinkScanZapOldest(w, 1 + Math.floor(self.rng() * SHRINK_BATCH));
+          else yield POINT;
+        }
+      },
+    },
+  },
+  check(w, _p, _variant, step) {
+    return checkConservation(kvmAccounts(w), step);
+  },
+  summarize(s, executions) {
+    const n = (k: string) => s[k] ?? 0;
+    const faults = n('vcpu.faults');
+    return [
+      `${faults} faults (${(faults / executions).toFixed(0)} per execution), ${n('vcpu.faults-retried')} retried, ${n('vcpu.faults-failed')} failed`,
+      `shadow pages: ${n('vcpu.sp-alloc')} allocated, ${n('vcpu.sp-zapped')} zapped by make_mmu_pages_available(), ` +
+        `${n('shrinker.shrinker-zapped')} by mmu_shrink_scan() in ${n('shrinker.shrinker-scans')} scans`,
+    ];
+  },
+});

@@ -8,9 +8,9 @@ import { POINT } from '../src/exec/op.js';
 import { kvmAccounts } from '../src/kvm/accounting.js';
 import { PAGE_SIZE, SHRINK_BATCH } from '../src/kvm/constants.js';
 import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/kvm/host-params.js';
-import { KvmWorld, type MmuProtocol, vcpuName } from '../src/kvm/kvm.js';
+import { KvmWorld, type MmuProtocol } from '../src/kvm/kvm.js';
 import { mmuShrinkCount, mmuShrinkScan } from '../src/kvm/shrinker.js';
-import { vcpuRun } from '../src/kvm/vcpu-run.js';
+import { VCPU_PROGRESS, VCPU_ROLE } from '../src/kvm/vcpu-run.js';
 import { defineScenario } from '../src/scenario.js';
 
 const PROTOCOLS: Record<string, MmuProtocol> = {
@@ -67,16 +67,12 @@ export default defineScenario<KvmWorld>({
       summary: 'mutex_lock instead of mutex_trylock, under kvm_lock',
     },
   },
-  progress: 'a fault or MMU load that returns anything but RET_PF_RETRY',
+  progress: VCPU_PROGRESS,
   setup(arena, p, variant) {
     return new KvmWorld(arena, hostConfig(p), PROTOCOLS[variant]);
   },
   roles: {
-    vcpu: {
-      count: (p) => p.vms * p.vcpus,
-      name: (i, p) => vcpuName(p.vms, Math.floor(i / p.vcpus), i % p.vcpus),
-      run: vcpuRun,
-    },
+    vcpu: VCPU_ROLE,
     shrinker: {
       count: (_p, variant) => (PROTOCOLS[variant].shrinker === 'none' ? 0 : 1),
       *run(w, self) {

@@ -9,9 +9,9 @@ import { POINT } from '../src/exec/op.js';
 import { kvmAccounts } from '../src/kvm/accounting.js';
 import { SHRINK_BATCH } from '../src/kvm/constants.js';
 import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/kvm/host-params.js';
-import { KvmWorld, type MmuProtocol, vcpuName } from '../src/kvm/kvm.js';
+import { KvmWorld, type MmuProtocol } from '../src/kvm/kvm.js';
 import { mmuShrinkCountUsedPages, mmuShrinkScanZapOldest } from '../src/kvm/shrinker.js';
-import { vcpuRun } from '../src/kvm/vcpu-run.js';
+import { VCPU_PROGRESS, VCPU_ROLE } from '../src/kvm/vcpu-run.js';
 import { defineScenario } from '../src/scenario.js';
 
 const MAX_SHRINK_EVERY = 1_000_000;
@@ -61,16 +61,12 @@ export default defineScenario<KvmWorld>({
       summary: 'the TDP MMU fault calls make_mmu_pages_available() under read_lock(mmu_lock)',
     },
   },
-  progress: 'a fault or MMU load that returns anything but RET_PF_RETRY',
+  progress: VCPU_PROGRESS,
   setup(arena, p, variant) {
     return new KvmWorld(arena, hostConfig(p), PROTOCOLS[variant]);
   },
   roles: {
-    vcpu: {
-      count: (p) => p.vms * p.vcpus,
-      name: (i, p) => vcpuName(p.vms, Math.floor(i / p.vcpus), i % p.vcpus),
-      run: vcpuRun,
-    },
+    vcpu: VCPU_ROLE,
     shrinker: {
       count: (p) => (p.shrinkEvery > 0 ? 1 : 0),
       *run(w, self, p) {

@@ -1,29 +1,61 @@
 /**
- * Every variant of shrinker-vs-fault meets its `expect`: in sim over fixed seeds, and
- * on real threads within a bounded budget (the budget only ends a clean run early;
- * a violating variant must be caught, whatever the machine's speed).
+ * Every variant of every built-in scenario meets its `expect`: in sim over fixed seeds,
+ * and on real threads within a bounded budget (the budget only ends a clean run early;
+ * a violating variant must be caught, whatever the machine's speed). Then what is
+ * particular to shrinker-vs-fault.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
-import { loadScenario } from '../src/scenarios.js';
+import { builtinNames, loadScenario } from '../src/scenarios.js';
 
 const sc = await loadScenario('shrinker-vs-fault');
-const variants = Object.entries(sc.def.variants);
 const sim = new SimExecutor();
-afterAll(() => sim.close());
+const threads = new ThreadsExecutor();
+afterAll(async () => {
+  await sim.close();
+  await threads.close();
+});
 
-describe('shrinker-vs-fault in sim, fixed seeds', () => {
-  for (const [variant, v] of variants) {
-    it(`${variant}: ${v.expect}`, async () => {
-      const r = await run({ scenario: sc, variant, params: sc.def.params, mode: 'sim', seed: 1, executions: v.expect === 'ok' ? 300 : 1000, timeMs: null, sim });
-      expect(r.harnessError).toBeNull();
-      expect(r.observed).toBe(v.expect);
-      if (v.expect === 'ok') expect(r.executions).toBe(300);
-    });
-  }
+for (const name of builtinNames()) {
+  const scenario = await loadScenario(name);
+  const variants = Object.entries(scenario.def.variants);
 
+  describe(`${name} in sim, fixed seeds`, () => {
+    for (const [variant, v] of variants) {
+      it(`${variant}: ${v.expect}`, async () => {
+        const r = await run({ scenario, variant, params: scenario.def.params, mode: 'sim', seed: 1, executions: v.expect === 'ok' ? 300 : 1000, timeMs: null, sim });
+        expect(r.harnessError).toBeNull();
+        expect(r.observed).toBe(v.expect);
+        if (v.expect === 'ok') expect(r.executions).toBe(300);
+      });
+    }
+  });
+
+  describe(`${name} on real threads`, () => {
+    for (const [variant, v] of variants) {
+      it(`${variant}: ${v.expect}`, async () => {
+        const r = await run({
+          scenario,
+          variant,
+          params: scenario.def.params,
+          mode: 'threads',
+          seed: 1,
+          // a clean variant runs 200 executions or 3 s; a violating one must be caught (it takes well under
+          // a second today; the 90 s cap turns a regression into a failed expectation, not a timeout)
+          executions: v.expect === 'ok' ? 200 : 5000,
+          timeMs: v.expect === 'ok' ? 3000 : 90_000,
+          threads,
+        });
+        expect(r.harnessError).toBeNull();
+        expect(r.observed).toBe(v.expect);
+      });
+    }
+  });
+}
+
+describe('shrinker-vs-fault in sim', () => {
   for (const [what, shadow] of [
     ['direct_page_fault (tdpMmu=0)', { tdpEnabled: 1, tdpMmu: 0 }],
     ['shadow paging (tdpEnabled=0)', { tdpEnabled: 0, tdpMmu: 0 }],
@@ -60,28 +92,6 @@ describe('shrinker-vs-fault in sim, fixed seeds', () => {
 });
 
 describe('shrinker-vs-fault on real threads', () => {
-  const threads = new ThreadsExecutor();
-  afterAll(() => threads.close());
-
-  for (const [variant, v] of variants) {
-    it(`${variant}: ${v.expect}`, async () => {
-      const r = await run({
-        scenario: sc,
-        variant,
-        params: sc.def.params,
-        mode: 'threads',
-        seed: 1,
-        // a clean variant runs 200 executions or 3 s; a violating one must be caught (it takes well under
-        // a second today; the 90 s cap turns a regression into a failed expectation, not a timeout)
-        executions: v.expect === 'ok' ? 200 : 5000,
-        timeMs: v.expect === 'ok' ? 3000 : 90_000,
-        threads,
-      });
-      expect(r.harnessError).toBeNull();
-      expect(r.observed).toBe(v.expect);
-    });
-  }
-
   it('24 vCPUs on 2 cores (oversubscribed, short spins): removed stays clean and every fault completes', async () => {
     const params = { ...sc.def.params, vcpus: 24, faults: 200 };
     const r = await run({ scenario: sc, variant: 'removed', params, mode: 'threads', seed: 1, executions: 3, timeMs: null, threads });

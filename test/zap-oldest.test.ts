@@ -1,38 +1,24 @@
 /**
- * zap-oldest: every variant meets its `expect` in sim over fixed seeds and on real
- * threads, and the verdicts say what happened in kernel terms.
+ * zap-oldest: what its verdicts say, in kernel terms, and where they do and do not
+ * fire (every variant's expectation, in sim and on threads, is in variants.test.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
-import { ThreadsExecutor } from '../src/exec/threads.js';
 import { loadScenario } from '../src/scenarios.js';
 
 const sc = await loadScenario('zap-oldest');
 const variants = Object.entries(sc.def.variants);
 const sim = new SimExecutor();
-const threads = new ThreadsExecutor();
-afterAll(async () => {
-  await sim.close();
-  await threads.close();
-});
+afterAll(() => sim.close());
 
 const simRun = (variant: string, params = sc.def.params, executions = 300) =>
   run({ scenario: sc, variant, params, mode: 'sim', seed: 1, executions, timeMs: null, sim });
 
-describe('zap-oldest in sim, fixed seeds', () => {
+describe('zap-oldest in sim', () => {
   it('declares exactly reverse, forward and tdp-read-lock-zap', () => {
     expect(Object.fromEntries(variants.map(([k, v]) => [k, v.expect]))).toEqual({ reverse: 'ok', forward: 'zap-order', 'tdp-read-lock-zap': 'lock-not-held' });
   });
-
-  for (const [variant, v] of variants) {
-    it(`${variant}: ${v.expect}`, async () => {
-      const r = await simRun(variant, sc.def.params, v.expect === 'ok' ? 300 : 1000);
-      expect(r.harnessError).toBeNull();
-      expect(r.observed).toBe(v.expect);
-      if (v.expect === 'ok') expect(r.executions).toBe(300);
-    });
-  }
 
   it('reverse really recycles: make_mmu_pages_available() and the shrinker both zap, oldest first', async () => {
     const r = await simRun('reverse', sc.def.params, 50);
@@ -71,25 +57,4 @@ describe('zap-oldest in sim, fixed seeds', () => {
     const r = await simRun('tdp-read-lock-zap', { ...sc.def.params, nestedPercent: 0 }, 100);
     expect(r.violation).toBeNull();
   });
-});
-
-describe('zap-oldest on real threads', () => {
-  for (const [variant, v] of variants) {
-    it(`${variant}: ${v.expect}`, async () => {
-      const r = await run({
-        scenario: sc,
-        variant,
-        params: sc.def.params,
-        mode: 'threads',
-        seed: 1,
-        // a clean variant runs 200 executions or 3 s; a violating one must be caught (the 90 s cap
-        // turns a regression into a failed expectation, not a timeout)
-        executions: v.expect === 'ok' ? 200 : 5000,
-        timeMs: v.expect === 'ok' ? 3000 : 90_000,
-        threads,
-      });
-      expect(r.harnessError).toBeNull();
-      expect(r.observed).toBe(v.expect);
-    });
-  }
 });

@@ -6,10 +6,10 @@
  */
 import { POINT, type Op } from '../exec/op.js';
 import type { Task } from '../exec/task.js';
-import type { Params } from '../scenario.js';
+import type { Params, RoleDef } from '../scenario.js';
 import { RET_PF_RETRY } from './constants.js';
 import { kvmMmuDoPageFault } from './fault.js';
-import type { KvmWorld } from './kvm.js';
+import { type KvmWorld, vcpuName } from './kvm.js';
 import { kvmMmuLoad } from './mmu.js';
 
 export function* vcpuRun(w: KvmWorld, self: Task, p: Params): Op {
@@ -27,3 +27,13 @@ export function* vcpuRun(w: KvmWorld, self: Task, p: Params): Op {
   yield POINT;
   Atomics.sub(w.i32, w.vcpusRunning, 1);
 }
+
+/** The vcpu role of the x86 scenarios: `vms` x `vcpus` instances named as the model names them. */
+export const VCPU_ROLE: RoleDef<KvmWorld> = {
+  count: (p) => p.vms * p.vcpus,
+  name: (i, p) => vcpuName(p.vms, Math.floor(i / p.vcpus), i % p.vcpus),
+  run: vcpuRun,
+};
+
+/** What counts as progress for them (ScenarioDef.progress; faultEnd() marks it). */
+export const VCPU_PROGRESS = 'a fault or MMU load that returns anything but RET_PF_RETRY';

@@ -50,7 +50,9 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
   const json = has(a, 'json');
   // The execution limit never ends a row's execution first (see below): only the budget can.
-  const limitFlags: LimitFlags = { time: `--time-per-variant ${budgetText}`, 'execution-limit': `--time-per-variant ${budgetText}`, signal: '' };
+  const limitFlags: LimitFlags = { time: `--time-per-variant ${budgetText}`, 'execution-limit': `--time-per-variant ${budgetText}` };
+  // A row's executions may run as long as the row: only its time budget stops them.
+  const executionLimitMs = Math.max(LIMIT_DEFAULTS.executionLimitMs, budget);
   const threads = new ThreadsExecutor();
   const sim = new SimExecutor();
   const results: RunResult[] = [];
@@ -63,8 +65,6 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
       for (const variant of Object.keys(sc.def.variants)) {
         for (const mode of MODES) {
           if (interrupt.signal.aborted) break plan;
-          // A row's executions may run as long as the row: only its time budget stops them.
-          const executionLimitMs = Math.max(LIMIT_DEFAULTS.executionLimitMs, budget);
           const r = await run({ scenario: sc, variant, params: sc.def.params, mode, seed, executions: null, timeMs: budget, threads, sim, executionLimitMs, abort: interrupt.signal });
           if (r.interrupted) break plan; // the signal cut the row in flight short: it is not reported
           results.push(r);

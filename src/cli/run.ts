@@ -95,7 +95,6 @@ export async function runCommand(argv: string[], interrupt: Interrupt): Promise<
   const limitFlags: LimitFlags = {
     time: timeMs === null ? '--time' : `--time ${str(a, 'time') ?? `${timeMs / 1000}s`}`,
     'execution-limit': `--execution-limit ${limit ?? `${executionLimitMs / 60_000}m`}`,
-    signal: '',
   };
   let replay: string | null = null;
   let explore: string | null = null;

@@ -6,10 +6,10 @@
  * direct_page_fault), and to paging64_page_fault() on shadow paging.
  */
 import type { Op } from '../exec/op.js';
-import type { Vcpu } from './kvm.js';
+import { mmuIsDirect, type Vcpu } from './kvm.js';
 import { fnamePageFault, kvmTdpPageFault } from './mmu.js';
 
 export function* kvmMmuDoPageFault(vcpu: Vcpu, gfn: number, nested: boolean): Op<number> {
-  if (!nested && vcpu.kvm.world.config.tdpEnabled) return yield* kvmTdpPageFault(vcpu, gfn);
+  if (mmuIsDirect(vcpu.kvm.world.config, nested)) return yield* kvmTdpPageFault(vcpu, gfn);
   return yield* fnamePageFault(vcpu, gfn, nested);
 }

@@ -57,6 +57,14 @@ export const VENDOR_INTEL = 0;
 export const VENDOR_AMD = 1;
 export const VENDOR_NAMES = ['intel', 'amd'];
 
+/**
+ * root_role.direct of the MMU a fault or load uses: L1's with tdp_enabled (TDP maps
+ * gfns directly); a nested guest's, or L1's on shadow paging, shadows guest page tables.
+ */
+export function mmuIsDirect(c: KvmConfig, nested: boolean): boolean {
+  return !nested && c.tdpEnabled === 1;
+}
+
 /** tdp_mmu_enabled = tdp_mmu_allowed && tdp_enabled (kvm_configure_mmu). */
 export function tdpMmuEnabled(c: KvmConfig): boolean {
   return c.tdpMmu === 1 && c.tdpEnabled === 1;

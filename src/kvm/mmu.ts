@@ -19,7 +19,7 @@ import {
   RET_PF_RETRY,
   RET_PF_SPURIOUS,
 } from './constants.js';
-import { type Kvm, tdpMmuEnabled, type Vcpu, VENDOR_INTEL } from './kvm.js';
+import { type Kvm, mmuIsDirect, tdpMmuEnabled, type Vcpu, VENDOR_INTEL } from './kvm.js';
 import {
   ROLE_DIRECT,
   SP_LEVEL,
@@ -264,7 +264,7 @@ function* mmuAllocRoot(vcpu: Vcpu, slot: number, role: number): Op<number> {
  */
 function* mmuAllocRoots(vcpu: Vcpu, nested: boolean): Op<number> {
   const c = vcpu.kvm.world.config;
-  const direct = !nested && c.tdpEnabled === 1;
+  const direct = mmuIsDirect(c, nested);
   if (direct && tdpMmuEnabled(c)) return yield* kvmTdpMmuAllocRoot(vcpu);
   yield* writeLock(vcpu.kvm.mmuLock);
   const r = yield* makeMmuPagesAvailable(vcpu);
@@ -279,7 +279,7 @@ function* mmuAllocRoots(vcpu: Vcpu, nested: boolean): Op<number> {
  */
 export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
   faultBegin(0, FAULT_LOAD, nested);
-  const direct = !nested && vcpu.kvm.world.config.tdpEnabled === 1;
+  const direct = mmuIsDirect(vcpu.kvm.world.config, nested);
   yield* mmuCacheLockBeforeTopup(vcpu);
   let r = yield* mmuTopupMemoryCaches(vcpu, !direct);
   if (r === 0) {

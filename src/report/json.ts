@@ -1,6 +1,6 @@
 /** The JSON shape of `run --json`: one object, stable field names. */
 import type { RunResult } from '../exec/run.js';
-import type { LimitFlags } from './text.js';
+import { type LimitFlags, raiseFlag } from './text.js';
 
 export function runJson(r: RunResult, replay: string | null, exitCode: number, signal: string | null, flags: LimitFlags): Record<string, unknown> {
   return {
@@ -18,7 +18,7 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     elapsedMs: Math.round(r.elapsedMs),
     firstViolationMs: r.firstViolationMs === null ? null : Math.round(r.firstViolationMs),
     violations: r.violation ? [{ ...r.violation, replay }] : [],
-    incomplete: r.incomplete ? { ...r.incomplete, raise: r.incomplete.limit === 'signal' ? null : flags[r.incomplete.limit].split(' ')[0] } : null,
+    incomplete: r.incomplete ? { ...r.incomplete, raise: raiseFlag(r.incomplete, flags) } : null,
     harnessError: r.harnessError,
     stats: r.stats,
     statsClock: r.clockUnit,

@@ -1,6 +1,6 @@
 /** Human-readable reports: a run, a violation with the ops that led to it, the campaign table. */
 import type { Violation } from '../check/violation.js';
-import type { StopLimit } from '../exec/result.js';
+import type { Incomplete, StopLimit } from '../exec/result.js';
 import type { RunResult } from '../exec/run.js';
 
 const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
@@ -22,10 +22,15 @@ export function violationText(v: Violation): string[] {
   return out;
 }
 
-/** How the report names each harness limit, and the flag (with its value) that sets it. */
-export type LimitFlags = Record<StopLimit, string>;
+/** The flag (with its value) that sets each limit a user can raise; a signal has none. */
+export type LimitFlags = Record<Exclude<StopLimit, 'signal'>, string>;
 
 const LIMIT_WORDS: Record<StopLimit, string> = { time: 'the time budget', 'execution-limit': 'the execution limit', signal: 'the signal' };
+
+/** The flag to raise for an incomplete execution ("--time"), or null after a signal. */
+export function raiseFlag(c: Incomplete, flags: LimitFlags): string | null {
+  return c.limit === 'signal' ? null : flags[c.limit].split(' ')[0];
+}
 
 /** What stopped the cut execution, and what to raise: lines for an incomplete run or a cut-short note. */
 export function incompleteText(r: RunResult, flags: LimitFlags): string[] {
@@ -34,12 +39,12 @@ export function incompleteText(r: RunResult, flags: LimitFlags): string[] {
   const by = c.limit === 'signal' ? 'the signal' : `${LIMIT_WORDS[c.limit]} (${flags[c.limit]})`;
   const lines = [`execution seed ${c.seed} was stopped by ${by} before it ended: ${c.note}`];
   if (r.observed === 'incomplete') {
-    const flag = flags[c.limit].split(' ')[0];
+    const flag = raiseFlag(c, flags);
     const why = r.executions === 0 ? 'no execution finished' : 'an execution was stopped before it ended';
     return [
       `INCOMPLETE (exit 3): ${why}, so there is no verdict about the model.`,
       ...lines.map((l) => `  ${l}`),
-      c.limit === 'signal' ? '  run it again to completion' : `  raise ${flag}, or lower the parameters, to let the execution finish`,
+      flag === null ? '  run it again to completion' : `  raise ${flag}, or lower the parameters, to let the execution finish`,
     ];
   }
   return [`(${lines[0]}; it has no verdict and is not counted)`];

@@ -6,12 +6,12 @@
  */
 import { checkConservation } from '../src/check/conservation.js';
 import { POINT } from '../src/exec/op.js';
-import { kvmAccounts } from '../src/kvm/accounting.js';
-import { SHRINK_BATCH } from '../src/kvm/constants.js';
-import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/kvm/host-params.js';
-import { KvmWorld, type MmuProtocol } from '../src/kvm/kvm.js';
-import { mmuShrinkCountUsedPages, mmuShrinkScanZapOldest } from '../src/kvm/shrinker.js';
-import { VCPU_PROGRESS, VCPU_ROLE } from '../src/kvm/vcpu-run.js';
+import { kvmAccounts } from '../src/arch/x86/kvm/accounting.js';
+import { SHRINK_BATCH } from '../src/virt/kvm/constants.js';
+import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/arch/x86/kvm/host-params.js';
+import { KvmWorld, type MmuProtocol } from '../src/arch/x86/kvm/kvm-host.js';
+import { mmuShrinkCountUsedPages, mmuShrinkScanZapOldest } from '../src/arch/x86/kvm/mmu/shrinker.js';
+import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
 import { defineScenario } from '../src/scenario.js';
 
 const MAX_SHRINK_EVERY = 1_000_000;

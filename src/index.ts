@@ -1,7 +1,8 @@
 /**
  * The API a scenario file is written against: `import { defineScenario, mutexLock } from
  * 'mmu-stress'` where the package is installed, or the same names from a checkout's
- * src/. The KVM model itself is imported from src/kvm/ by path.
+ * src/. The KVM model itself is imported by path from src/virt/kvm/ and src/arch/x86/kvm/,
+ * laid out as the kernel tree is.
  */
 export { defineScenario } from './scenario.js';
 export type { Params, RoleDef, ScenarioDef, VariantDef } from './scenario.js';

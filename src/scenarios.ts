@@ -9,7 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { VIOLATION_KINDS } from './check/violation.js';
 import type { ScenarioDef } from './scenario.js';
 import './sync/trace-ops.js';
-import './kvm/trace-ops.js';
+import './virt/kvm/trace-ops.js';
+import './arch/x86/kvm/mmu/trace-ops.js';
 
 export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
 

@@ -6,9 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { simExecution } from '../src/exec/sim.js';
 import { RandomStrategy } from '../src/exec/strategies/random.js';
-import { KVM_MIN_FREE_MMU_PAGES, SHRINK_BATCH } from '../src/kvm/constants.js';
-import { type KvmConfig, KvmWorld, VM_N_MAX, VM_N_USED } from '../src/kvm/kvm.js';
-import { directPageFault, kvmMmuLoad, makeMmuPagesAvailable } from '../src/kvm/mmu.js';
+import { KVM_MIN_FREE_MMU_PAGES } from '../src/arch/x86/kvm/mmu/constants.js';
+import { SHRINK_BATCH } from '../src/virt/kvm/constants.js';
+import { type KvmConfig, KvmWorld, VM_N_MAX, VM_N_USED } from '../src/arch/x86/kvm/kvm-host.js';
+import { directPageFault, kvmMmuLoad, makeMmuPagesAvailable } from '../src/arch/x86/kvm/mmu/mmu.js';
 import { loadScenario } from '../src/scenarios.js';
 import { readLock, writeLock } from '../src/sync/index.js';
 import { runOp, solo } from './helpers.js';

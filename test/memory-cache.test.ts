@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkConservation } from '../src/check/conservation.js';
-import { kvmAccounts } from '../src/kvm/accounting.js';
-import { ENOMEM, KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from '../src/kvm/constants.js';
-import { type KvmConfig, KvmWorld } from '../src/kvm/kvm.js';
-import { kvmMmuEmptyMemoryCache, kvmMmuMemoryCacheAlloc, kvmMmuTopupMemoryCache } from '../src/kvm/memory-cache.js';
+import { kvmAccounts } from '../src/arch/x86/kvm/accounting.js';
+import { ENOMEM, KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from '../src/virt/kvm/constants.js';
+import { type KvmConfig, KvmWorld } from '../src/arch/x86/kvm/kvm-host.js';
+import { kvmMmuEmptyMemoryCache, kvmMmuMemoryCacheAlloc, kvmMmuTopupMemoryCache } from '../src/virt/kvm/memory-cache.js';
 import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE } from '../src/shm/pool.js';
 import { mutexLock, mutexUnlock, spinLock, spinUnlock } from '../src/sync/index.js';
 import { runOp, solo } from './helpers.js';

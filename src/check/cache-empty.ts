@@ -7,7 +7,7 @@
  */
 import type { Task } from '../exec/task.js';
 import { MODE_NAMES } from '../exec/task.js';
-import type { KvmMmuMemoryCache } from '../kvm/memory-cache.js';
+import type { KvmMmuMemoryCache } from '../virt/kvm/memory-cache.js';
 import { isAtomicMode } from '../sync/lockdep.js';
 import { heldLocks, lockLabel, reportViolation, taskLabel } from './violation.js';
 

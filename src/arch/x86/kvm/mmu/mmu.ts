@@ -5,12 +5,11 @@
  * Step order follows the kernel; the v2 shrinker series' mmu_memory_cache_lock is
  * taken where `protocol.cacheLock` says.
  */
-import { reportViolation } from '../check/violation.js';
-import type { Op } from '../exec/op.js';
-import { current } from '../exec/task.js';
-import { mutexLock, mutexUnlock, readOnce, writeLock, writeOnce, writeUnlock } from '../sync/index.js';
+import { reportViolation } from '../../../../check/violation.js';
+import type { Op } from '../../../../exec/op.js';
+import { current } from '../../../../exec/task.js';
+import { mutexLock, mutexUnlock, readOnce, writeLock, writeOnce, writeUnlock } from '../../../../sync/index.js';
 import {
-  ENOSPC,
   KVM_MIN_FREE_MMU_PAGES,
   KVM_REFILL_PAGES,
   PT64_ROOT_MAX_LEVEL,
@@ -19,7 +18,7 @@ import {
   RET_PF_RETRY,
   RET_PF_SPURIOUS,
 } from './constants.js';
-import { type Kvm, mmuIsDirect, tdpMmuEnabled, type Vcpu, VENDOR_INTEL } from './kvm.js';
+import { type Kvm, mmuIsDirect, tdpMmuEnabled, type Vcpu, VENDOR_INTEL } from '../kvm-host.js';
 import {
   ROLE_DIRECT,
   SP_LEVEL,
@@ -31,8 +30,9 @@ import {
   VM_L2_ROOT,
   VM_N_MAX,
   VM_N_USED,
-} from './kvm.js';
-import { kvmMmuTopupMemoryCache } from './memory-cache.js';
+} from '../kvm-host.js';
+import { ENOSPC } from '../../../../virt/kvm/constants.js';
+import { kvmMmuTopupMemoryCache } from '../../../../virt/kvm/memory-cache.js';
 import { kvmTdpMmuAllocRoot, kvmTdpMmuPageFault } from './tdp-mmu.js';
 import {
   isShadowPresentPte,

@@ -4,11 +4,12 @@
  * shrinker protocol) its mmu_memory_cache_lock. Everything lives in the arena, laid
  * out in the same order in the main thread and in every worker.
  */
-import type { Arena } from '../shm/arena.js';
-import { ObjectPool } from '../shm/pool.js';
-import { Mutex, RwLock, Spinlock } from '../sync/index.js';
-import { KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE, KVM_REFILL_PAGES } from './constants.js';
-import { KvmMmuMemoryCache } from './memory-cache.js';
+import type { Arena } from '../../../shm/arena.js';
+import { ObjectPool } from '../../../shm/pool.js';
+import { Mutex, RwLock, Spinlock } from '../../../sync/index.js';
+import { KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from '../../../virt/kvm/constants.js';
+import { KVM_REFILL_PAGES } from './mmu/constants.js';
+import { KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
 
 /** How the vCPUs and the shrinker protect the caches: the thing the variants change. */
 export interface MmuProtocol {

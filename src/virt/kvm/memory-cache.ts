@@ -6,14 +6,14 @@
  * atomic in the model (an internal guard word, invisible to lockdep): the C data race
  * inside one cache op is out of scope; the protocol race between ops is the target.
  */
-import { checkCacheEmptyUnderLock } from '../check/cache-empty.js';
-import { reportViolation } from '../check/violation.js';
-import { POINT, type Op } from '../exec/op.js';
-import { current } from '../exec/task.js';
-import type { Arena } from '../shm/arena.js';
-import { guardLock, guardUnlock } from '../shm/guard.js';
-import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE, type ObjectPool } from '../shm/pool.js';
-import { mightSleep } from '../sync/lockdep.js';
+import { checkCacheEmptyUnderLock } from '../../check/cache-empty.js';
+import { reportViolation } from '../../check/violation.js';
+import { POINT, type Op } from '../../exec/op.js';
+import { current } from '../../exec/task.js';
+import type { Arena } from '../../shm/arena.js';
+import { guardLock, guardUnlock } from '../../shm/guard.js';
+import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE, type ObjectPool } from '../../shm/pool.js';
+import { mightSleep } from '../../sync/lockdep.js';
 import { EIO, ENOMEM, KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from './constants.js';
 import { T_CACHE_ALLOC, T_CACHE_ALLOC_EMPTY, T_CACHE_EMPTY, T_TOPUP, T_TOPUP_FAIL } from './trace-ops.js';
 

@@ -3,10 +3,10 @@
  * the x86 MMU: their defaults, help lines, bounds and the KvmConfig they make. A
  * scenario overrides the defaults it needs (`{ ...HOST_PARAMS, nestedPercent: 50 }`).
  */
-import type { Params } from '../scenario.js';
-import { KVM_MIN_ALLOC_MMU_PAGES } from './constants.js';
-import type { KvmConfig } from './kvm.js';
-import { VENDOR_NAMES } from './kvm.js';
+import type { Params } from '../../../scenario.js';
+import { KVM_MIN_ALLOC_MMU_PAGES } from './mmu/constants.js';
+import type { KvmConfig } from './kvm-host.js';
+import { VENDOR_NAMES } from './kvm-host.js';
 
 /** Upper bounds of the parameters, checked before a run (exit 2 beyond them). */
 const MAX_VMS = 8;

@@ -1,12 +1,7 @@
-/** Trace op codes of the KVM model (32 and up). */
-import { registerOps } from '../exec/trace.js';
-import type { NameTable } from '../shm/arena.js';
+/** Trace op codes of the x86 MMU model (36..45; the memory caches' are in virt/kvm). */
+import { registerOps } from '../../../../exec/trace.js';
 import { RET_PF_NAMES } from './constants.js';
 
-export const T_TOPUP = 32;
-export const T_CACHE_ALLOC = 33;
-export const T_CACHE_ALLOC_EMPTY = 34;
-export const T_CACHE_EMPTY = 35;
 export const T_FAULT = 36;
 export const T_FAULT_DONE = 37;
 export const T_SP_ALLOC = 38;
@@ -17,7 +12,6 @@ export const T_SHRINK_SCAN = 42;
 export const T_SHRINK_DONE = 43;
 export const T_VM_MOVE_TAIL = 44;
 export const T_ROOT = 45;
-export const T_TOPUP_FAIL = 46;
 
 /** Which handler a fault went to: an index into FAULT_FNS, plus FAULT_L2 for a nested guest's fault. */
 export const FAULT_TDP_MMU = 0;
@@ -28,15 +22,9 @@ export const FAULT_LOAD = 4;
 export const FAULT_L2 = 16;
 export const FAULT_FNS = ['kvm_tdp_mmu_page_fault', 'direct_page_fault', 'paging64_page_fault', 'ept_page_fault', 'kvm_mmu_load'];
 
-const cache = (n: NameTable, id: number) => n.caches[id] ?? `cache#${id}`;
 const ERRNO: Record<number, string> = { 5: 'EIO', 12: 'ENOMEM', 28: 'ENOSPC' };
 
 registerOps({
-  [T_TOPUP]: (a, b, n) => `kvm_mmu_topup_memory_cache(${cache(n, a)}) filled to ${b}`,
-  [T_TOPUP_FAIL]: (a, b, n) => `kvm_mmu_topup_memory_cache(${cache(n, a)}) = -ENOMEM at ${b}`,
-  [T_CACHE_ALLOC]: (a, b, n) => `kvm_mmu_memory_cache_alloc(${cache(n, a)}), ${b} left`,
-  [T_CACHE_ALLOC_EMPTY]: (a, _b, n) => `kvm_mmu_memory_cache_alloc(${cache(n, a)}) on an EMPTY cache: WARN_ON, GFP_ATOMIC fallback`,
-  [T_CACHE_EMPTY]: (a, b, n) => `kvm_mmu_empty_memory_cache(${cache(n, a)}) freed ${b}`,
   [T_FAULT]: (a, b) =>
     (b & ~FAULT_L2) === FAULT_LOAD
       ? `kvm_mmu_load(${b & FAULT_L2 ? 'the nested guest\'s MMU' : 'L1'})`

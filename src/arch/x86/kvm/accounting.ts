@@ -1,9 +1,9 @@
 /** What the KVM model owns at the end of an execution, for the conservation oracle. */
-import type { PoolAccount } from '../check/conservation.js';
-import type { ObjectPool } from '../shm/pool.js';
-import type { KvmWorld } from './kvm.js';
-import { PT_ENTRIES, SP_LEVEL, SP_SHADOWED, SP_SPT, VM_L1_ROOT, VM_L2_ROOT } from './kvm.js';
-import { isLastSpte, isShadowPresentPte, toShadowPage } from './mmu-page.js';
+import type { PoolAccount } from '../../../check/conservation.js';
+import type { ObjectPool } from '../../../shm/pool.js';
+import type { KvmWorld } from './kvm-host.js';
+import { PT_ENTRIES, SP_LEVEL, SP_SHADOWED, SP_SPT, VM_L1_ROOT, VM_L2_ROOT } from './kvm-host.js';
+import { isLastSpte, isShadowPresentPte, toShadowPage } from './mmu/mmu-page.js';
 
 export function kvmAccounts(w: KvmWorld): PoolAccount[] {
   const pages = new Uint8Array(w.pages.capacity + 1);

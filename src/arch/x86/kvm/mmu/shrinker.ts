@@ -4,12 +4,12 @@
  * it empties the vCPUs' page caches. v3 removed the shrinker altogether. Below it, the
  * page-zapping shrinker the series started from.
  */
-import type { Op } from '../exec/op.js';
-import { current } from '../exec/task.js';
-import { mutexLock, mutexTrylock, mutexUnlock, readOnce, spinLock, spinUnlock, writeLock, writeUnlock } from '../sync/index.js';
-import { type Kvm, type KvmWorld, VM_N_USED } from './kvm.js';
+import type { Op } from '../../../../exec/op.js';
+import { current } from '../../../../exec/task.js';
+import { mutexLock, mutexTrylock, mutexUnlock, readOnce, spinLock, spinUnlock, writeLock, writeUnlock } from '../../../../sync/index.js';
+import { type Kvm, type KvmWorld, VM_N_USED } from '../kvm-host.js';
 import { kvmMmuZapOldestMmuPages } from './mmu-page.js';
-import { kvmMmuEmptyMemoryCache } from './memory-cache.js';
+import { kvmMmuEmptyMemoryCache } from '../../../../virt/kvm/memory-cache.js';
 import { T_SHRINK_DONE, T_SHRINK_SCAN, T_VM_MOVE_TAIL } from './trace-ops.js';
 
 /** list_move_tail(&kvm->vm_list, &vm_list); vm_list is an array of ids, head first. */

@@ -4,13 +4,13 @@
  * cmpxchg; the loser frees its page straight back to the allocator (not to its cache)
  * and the fault is retried.
  */
-import type { Op } from '../exec/op.js';
-import { current, MODE_READ } from '../exec/task.js';
-import { cmpxchg, readLock, readOnce, readUnlock, spinLock, spinUnlock } from '../sync/index.js';
-import { lockdepAssertHeld } from '../sync/lockdep.js';
+import type { Op } from '../../../../exec/op.js';
+import { current, MODE_READ } from '../../../../exec/task.js';
+import { cmpxchg, readLock, readOnce, readUnlock, spinLock, spinUnlock } from '../../../../sync/index.js';
+import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
 import { RET_PF_FIXED, RET_PF_RETRY, RET_PF_SPURIOUS } from './constants.js';
-import type { Kvm, Vcpu } from './kvm.js';
-import { ROLE_DIRECT, ROLE_TDP, SP_PARENT, SP_PARENT_IDX, SP_ROOT_COUNT, SP_SPT, VM_L1_ROOT } from './kvm.js';
+import type { Kvm, Vcpu } from '../kvm-host.js';
+import { ROLE_DIRECT, ROLE_TDP, SP_PARENT, SP_PARENT_IDX, SP_ROOT_COUNT, SP_SPT, VM_L1_ROOT } from '../kvm-host.js';
 import { isShadowPresentPte, kvmMmuAllocShadowPage, kvmMmuFreeShadowPage, makeLeafSpte, spteIndex, toShadowPage } from './mmu-page.js';
 import { faultBegin, faultEnd, makeMmuPagesAvailable, mmuCacheLockAfterTopup, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches, noRoot } from './mmu.js';
 import { FAULT_TDP_MMU, T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';

@@ -4,13 +4,13 @@
  * random gfns, a share of them from the nested guest, each retried while it returns
  * RET_PF_RETRY, as the guest would take it again.
  */
-import { POINT, type Op } from '../exec/op.js';
-import type { Task } from '../exec/task.js';
-import type { Params, RoleDef } from '../scenario.js';
-import { RET_PF_RETRY } from './constants.js';
-import { kvmMmuDoPageFault } from './fault.js';
-import { type KvmWorld, vcpuName } from './kvm.js';
-import { kvmMmuLoad } from './mmu.js';
+import { POINT, type Op } from '../../../exec/op.js';
+import type { Task } from '../../../exec/task.js';
+import type { Params, RoleDef } from '../../../scenario.js';
+import { RET_PF_RETRY } from './mmu/constants.js';
+import { kvmMmuDoPageFault } from './mmu/fault.js';
+import { type KvmWorld, vcpuName } from './kvm-host.js';
+import { kvmMmuLoad } from './mmu/mmu.js';
 
 export function* vcpuRun(w: KvmWorld, self: Task, p: Params): Op {
   const vcpu = w.vcpus[self.index];

@@ -1,7 +1,5 @@
-/** Kernel constants the model uses (../shared/kvm-facts.md §1, §2, §5). */
+/** x86 MMU constants the model uses (../shared/kvm-facts.md §2, §5); the generic ones are in virt/kvm. */
 
-/** KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE on x86 and arm64. */
-export const KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE = 40;
 export const PT64_ROOT_MAX_LEVEL = 5;
 export const PTE_PREFETCH_NUM = 8;
 /** make_mmu_pages_available(): nothing to do while at least this many are available. */
@@ -9,14 +7,6 @@ export const KVM_MIN_FREE_MMU_PAGES = 5;
 export const KVM_REFILL_PAGES = 25;
 /** The smallest n_max_mmu_pages KVM_SET_NR_MMU_PAGES accepts. */
 export const KVM_MIN_ALLOC_MMU_PAGES = 64;
-/** SHRINK_BATCH: the largest nr_to_scan the shrinker core passes. */
-export const SHRINK_BATCH = 128;
-export const PAGE_SIZE = 4096;
-
-export const ENOMEM = 12;
-export const EIO = 5;
-export const ENOSPC = 28;
-
 /** Page-fault return codes (arch/x86/kvm/mmu/mmu_internal.h). */
 export const RET_PF_CONTINUE = 0;
 export const RET_PF_RETRY = 1;

@@ -2,11 +2,11 @@
  * Shadow pages (struct kvm_mmu_page) and their page tables: allocation from the
  * vCPU caches, active_mmu_pages, zapping. Mirrors arch/x86/kvm/mmu/mmu.c.
  */
-import { POINT, type Op } from '../exec/op.js';
-import { current, MODE_WRITE } from '../exec/task.js';
-import { checkZapOrder, type ZapCandidate } from '../check/zap-order.js';
-import { lockdepAssertHeld } from '../sync/lockdep.js';
-import type { Kvm, Vcpu } from './kvm.js';
+import { POINT, type Op } from '../../../../exec/op.js';
+import { current, MODE_WRITE } from '../../../../exec/task.js';
+import { checkZapOrder, type ZapCandidate } from '../../../../check/zap-order.js';
+import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
+import type { Kvm, Vcpu } from '../kvm-host.js';
 import {
   PT_BITS,
   PT_ENTRIES,
@@ -29,8 +29,8 @@ import {
   VM_N_MAX,
   VM_N_USED,
   VM_SP_BIRTHS,
-} from './kvm.js';
-import { freeObject, kvmMmuMemoryCacheAlloc } from './memory-cache.js';
+} from '../kvm-host.js';
+import { freeObject, kvmMmuMemoryCacheAlloc } from '../../../../virt/kvm/memory-cache.js';
 import { T_SP_ALLOC, T_SP_ZAP } from './trace-ops.js';
 
 /** A present leaf SPTE: bit 30 set, the gfn below (page indices stay under 2^30). */

@@ -1,0 +1,18 @@
+/**
+ * Constants of the generic KVM code and of the kernel around it, as the model uses them
+ * (../shared/kvm-facts.md §1, §5).
+ */
+
+/**
+ * KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE: the capacity of a kvm_mmu_memory_cache. Each
+ * architecture defines it (40 on both x86 and arm64); the generic cache code sizes its
+ * objects[] with it.
+ */
+export const KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE = 40;
+/** SHRINK_BATCH (mm/shrinker.c): the largest nr_to_scan the shrinker core passes. */
+export const SHRINK_BATCH = 128;
+export const PAGE_SIZE = 4096;
+
+export const EIO = 5;
+export const ENOMEM = 12;
+export const ENOSPC = 28;

@@ -1,5 +1,5 @@
 /**
- * The `mmu-stress` command: list, run, campaign (DESIGN.md §7).
+ * The `mmu-stress` command: list, run, campaign, footprint (DESIGN.md §7).
  * Exit codes: 0 no violation, 1 violation found, 2 bad input, 3 the harness failed or
  * no verdict was reached (an incomplete execution), 130 / 143 interrupted.
  * With --json, stdout is always one JSON document: the result, or an error.
@@ -10,6 +10,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { errorJson } from '../report/json.js';
 import { BadInput, HarnessFailure } from '../scenarios.js';
 import { CAMPAIGN_SPEC, campaignCommand } from './campaign.js';
+import { FOOTPRINT_SPEC, footprintCommand } from './footprint.js';
 import type { CommandOutput } from './command.js';
 import { commandHelp } from './args.js';
 import { Interrupt } from './interrupt.js';
@@ -17,7 +18,7 @@ import { LIST_SPEC, listCommand } from './list.js';
 import { guardOutputs, note, OutputError, writeOut } from './output.js';
 import { RUN_SPEC, runCommand } from './run.js';
 
-const SPECS = { list: LIST_SPEC, run: RUN_SPEC, campaign: CAMPAIGN_SPEC };
+const SPECS = { list: LIST_SPEC, run: RUN_SPEC, campaign: CAMPAIGN_SPEC, footprint: FOOTPRINT_SPEC };
 
 export const USAGE = `usage:
   mmu-stress list [--json]
@@ -25,6 +26,7 @@ export const USAGE = `usage:
                  [--time 10s] [--vcpus N] [--param k=v ...] [--jitter P] [--watchdog 20s]
                  [--execution-limit 2m] [--json]
   mmu-stress campaign [--time-per-variant 2s] [--seed N] [--json]
+  mmu-stress footprint [--vcpus N] [--json]
   mmu-stress <command> --help      the flags of one command
   mmu-stress --version
 exit codes: 0 no violation, 1 violation found, 2 bad input, 3 harness failure or no verdict
@@ -43,12 +45,14 @@ async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOu
       return await runCommand(rest, interrupt);
     case 'campaign':
       return await campaignCommand(rest, interrupt);
+    case 'footprint':
+      return footprintCommand(rest);
     case 'help':
     case '--help':
     case '-h': {
       rest = rest.filter((r) => r !== '--json');
       const spec = SPECS[rest[0] as keyof typeof SPECS];
-      if (rest.length > 1 || (rest.length === 1 && !spec)) throw new BadInput(`'help' takes one of list, run, campaign, not '${rest.join(' ')}'`);
+      if (rest.length > 1 || (rest.length === 1 && !spec)) throw new BadInput(`'help' takes one of ${Object.keys(SPECS).join(', ')}, not '${rest.join(' ')}'`);
       return { code: 0, stdout: spec ? commandHelp(spec) : USAGE, help: true };
     }
     case '--version':
@@ -56,9 +60,9 @@ async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOu
       if (rest.length) throw new BadInput(`--version takes no arguments, got '${rest[0]}'`);
       return { code: 0, stdout: version() };
     case undefined:
-      throw new BadInput('no command given; valid: list, run, campaign (mmu-stress --help for usage)');
+      throw new BadInput(`no command given; valid: ${Object.keys(SPECS).join(', ')} (mmu-stress --help for usage)`);
     default:
-      throw new BadInput(`unknown command '${cmd}'; valid: list, run, campaign (mmu-stress --help for usage)`);
+      throw new BadInput(`unknown command '${cmd}'; valid: ${Object.keys(SPECS).join(', ')} (mmu-stress --help for usage)`);
   }
 }
 

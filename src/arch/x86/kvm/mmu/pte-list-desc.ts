@@ -1,0 +1,29 @@
+/**
+ * struct pte_list_desc and struct kvm_rmap_head (arch/x86/kvm/mmu/mmu.c): the shadow
+ * MMU's reverse maps, by their C layout on x86-64, so that what they cost is computed
+ * from the structures rather than typed in (kvm-facts §3, seed 002).
+ */
+
+/** PTE_LIST_EXT in mainline: 14 entries, so that the descriptor is 128 bytes. */
+export const PTE_LIST_EXT = 14;
+/** Sean Christopherson's 2022 patch (seed 002, not merged): 2 entries when TDP is on. */
+export const PTE_LIST_EXT_TDP_2022 = 2;
+
+const POINTER_BYTES = 8;
+const U32_BYTES = 4;
+
+/**
+ * sizeof(struct pte_list_desc) for `ext` entries:
+ *   struct pte_list_desc *more; u32 spte_count; u32 tail_count; u64 *sptes[ext];
+ */
+export function pteListDescBytes(ext: number): number {
+  return POINTER_BYTES + 2 * U32_BYTES + ext * POINTER_BYTES;
+}
+
+/** sizeof(struct kvm_rmap_head): one unsigned long (an SPTE pointer, or a descriptor pointer with bit 0 set). */
+export const KVM_RMAP_HEAD_BYTES = POINTER_BYTES;
+
+/** KVM_NR_PAGE_SIZES on x86: 4 KiB, 2 MiB and 1 GiB mappings each have an rmap array per memslot. */
+export const KVM_NR_PAGE_SIZES = 3;
+/** KVM_HPAGE_GFN_SHIFT(level) = (level - 1) * 9: gfns per rmap head at each level. */
+export const KVM_HPAGE_GFN_SHIFT_STEP = 9;

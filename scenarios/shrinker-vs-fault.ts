@@ -3,9 +3,8 @@
  * page caches while that vCPU is between mmu_topup_memory_caches() and the
  * allocations it makes under mmu_lock.
  */
-import { checkConservation } from '../src/check/conservation.js';
 import { POINT } from '../src/exec/op.js';
-import { kvmAccounts } from '../src/arch/x86/kvm/accounting.js';
+import { checkKvm } from '../src/arch/x86/kvm/accounting.js';
 import { PAGE_SIZE, SHRINK_BATCH } from '../src/virt/kvm/constants.js';
 import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/arch/x86/kvm/host-params.js';
 import { KvmWorld, type MmuProtocol } from '../src/arch/x86/kvm/kvm-host.js';
@@ -88,7 +87,7 @@ export default defineScenario<KvmWorld>({
     },
   },
   check(w, _p, _variant, step) {
-    return checkConservation(kvmAccounts(w), step);
+    return checkKvm(w, step);
   },
   summarize(s, executions, unit) {
     const n = (k: string) => s[k] ?? 0;

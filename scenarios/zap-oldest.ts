@@ -4,17 +4,12 @@
  * and kvm_mmu_zap_oldest_mmu_pages(), while the page-zapping mmu_shrink_scan() of the
  * time zaps the oldest pages of the first VM that has any.
  */
-import { checkConservation } from '../src/check/conservation.js';
-import { POINT } from '../src/exec/op.js';
-import { kvmAccounts } from '../src/arch/x86/kvm/accounting.js';
-import { SHRINK_BATCH } from '../src/virt/kvm/constants.js';
+import { checkKvm } from '../src/arch/x86/kvm/accounting.js';
 import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/arch/x86/kvm/host-params.js';
 import { KvmWorld, type MmuProtocol } from '../src/arch/x86/kvm/kvm-host.js';
-import { mmuShrinkCountUsedPages, mmuShrinkScanZapOldest } from '../src/arch/x86/kvm/mmu/shrinker.js';
+import { SHRINK_EVERY_HELP, validateShrinkEvery, ZAP_SHRINKER_ROLE } from '../src/arch/x86/kvm/mmu/shrinker.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
 import { defineScenario } from '../src/scenario.js';
-
-const MAX_SHRINK_EVERY = 1_000_000;
 
 const PROTOCOLS: Record<string, MmuProtocol> = {
   reverse: { cacheLock: 'none', shrinker: 'none', zapOldest: 'reverse' },
@@ -32,17 +27,16 @@ export default defineScenario<KvmWorld>({
     'kvm_lock, write_lock(mmu_lock), zap the oldest nr_to_scan pages of the first VM with any, move it to the',
     'tail of vm_list). zap-order: a zap that picks a page while an older zappable page stays. The',
     'CVE-2022-45869 fix asserts the write lock in __kvm_mmu_prepare_zap_page(): zapping under the TDP MMU\'s',
-    'read lock is lock-not-held. Simplified as shrinker-vs-fault (no sp hash, no rmaps, subtree zaps, no SRCU).',
+    'read lock is lock-not-held. Simplified as shrinker-vs-fault (no sp hash, subtree zaps, no SRCU).',
   ].join('\n'),
   params: { ...HOST_PARAMS, faults: 200, nestedPercent: 50, shrinkEvery: 1000 },
   paramHelp: {
     ...HOST_PARAM_HELP,
-    shrinkEvery: `memory pressure: the shrinker's steps between two mmu_shrink_scan() calls, on average (0: no shrinker; at most ${MAX_SHRINK_EVERY})`,
+    shrinkEvery: SHRINK_EVERY_HELP,
   },
   paramNames: HOST_PARAM_NAMES,
   validate(p) {
-    if (!Number.isInteger(p.shrinkEvery) || p.shrinkEvery < 0 || p.shrinkEvery > MAX_SHRINK_EVERY) return `shrinkEvery must be a whole number 0..${MAX_SHRINK_EVERY}, not ${p.shrinkEvery}`;
-    return validateHostParams(p);
+    return validateShrinkEvery(p) ?? validateHostParams(p);
   },
   variants: {
     reverse: {
@@ -67,22 +61,10 @@ export default defineScenario<KvmWorld>({
   },
   roles: {
     vcpu: VCPU_ROLE,
-    shrinker: {
-      count: (p) => (p.shrinkEvery > 0 ? 1 : 0),
-      *run(w, self, p) {
-        // Reclaim comes now and then, not back to back (a shrinker that zapped all the
-        // time would leave make_mmu_pages_available() nothing to recycle): while any
-        // vCPU is faulting, one step in shrinkEvery calls count, then scan, with
-        // nr_to_scan drawn in 1..SHRINK_BATCH as do_shrink_slab() passes it.
-        while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
-          if (self.rng() * p.shrinkEvery < 1 && (yield* mmuShrinkCountUsedPages(w)) > 0) yield* mmuShrinkScanZapOldest(w, 1 + Math.floor(self.rng() * SHRINK_BATCH));
-          else yield POINT;
-        }
-      },
-    },
+    shrinker: ZAP_SHRINKER_ROLE,
   },
   check(w, _p, _variant, step) {
-    return checkConservation(kvmAccounts(w), step);
+    return checkKvm(w, step);
   },
   summarize(s, executions) {
     const n = (k: string) => s[k] ?? 0;

@@ -9,6 +9,7 @@ import { ObjectPool } from '../../../shm/pool.js';
 import { Mutex, RwLock, Spinlock } from '../../../sync/index.js';
 import { KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from '../../../virt/kvm/constants.js';
 import { KVM_REFILL_PAGES } from './mmu/constants.js';
+import { PTE_LIST_EXT, pteListDescWords } from './mmu/pte-list-desc.js';
 import { KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
 
 /** How the vCPUs and the shrinker protect the caches: the thing the variants change. */
@@ -28,6 +29,11 @@ export interface MmuProtocol {
    * direct_page_fault() did before the CVE-2022-45869 fix (47b0c2e4c220). Default off.
    */
   tdpFaultMakesPagesAvailable?: boolean;
+  /**
+   * PTE_LIST_EXT: entries per pte_list_desc (mainline 14; 2 in the unmerged 2022 TDP
+   * patch; 1 breaks pte_list_add()'s assumption of at least two). Default 14.
+   */
+  pteListExt?: number;
 }
 
 export interface KvmConfig {
@@ -52,6 +58,11 @@ export interface KvmConfig {
   nMaxMmuPages: number;
   /** Faults each vCPU takes. */
   faults: number;
+  /**
+   * How many L2 gfns a nested guest maps onto one L1 gfn (1: none), as firmware remapping
+   * flash below 1 MiB does: their shadow SPTEs then share one rmap. Default 1.
+   */
+  aliases?: number;
 }
 
 export const VENDOR_INTEL = 0;
@@ -64,6 +75,11 @@ export const VENDOR_NAMES = ['intel', 'amd'];
  */
 export function mmuIsDirect(c: KvmConfig, nested: boolean): boolean {
   return !nested && c.tdpEnabled === 1;
+}
+
+/** Whether the shadow MMU runs at all (and so builds rmaps): without the TDP MMU, or for a nested guest. */
+export function usesShadowMmu(c: KvmConfig): boolean {
+  return !tdpMmuEnabled(c) || c.nestedPercent > 0;
 }
 
 /** tdp_mmu_enabled = tdp_mmu_allowed && tdp_enabled (kvm_configure_mmu). */
@@ -150,6 +166,13 @@ export class Kvm {
   /** kvm->arch.tdp_mmu_pages_lock: guards the TDP MMU's root list. */
   readonly tdpMmuPagesLock: Spinlock;
   readonly base: number;
+  /**
+   * The memslot's 4 KiB rmap (slot->arch.rmap[0]), as an open-addressed table over the
+   * gfns the shadow MMU has mapped: rmapCapacity keys (gfn + 1, 0 empty), then as many
+   * kvm_rmap_head values. 0 when the shadow MMU is never used (rmaps are lazy, seed 001).
+   */
+  readonly rmap: number;
+  readonly rmapCapacity: number;
   readonly vcpus: Vcpu[] = [];
 
   constructor(
@@ -162,6 +185,8 @@ export class Kvm {
     this.tdpMmuPagesLock = new Spinlock(arena, `${prefix}tdp_mmu_pages_lock`, '&kvm->arch.tdp_mmu_pages_lock');
     this.base = arena.region(`kvm${id}`, VM_WORDS);
     if (arena.init) arena.i32[this.base + VM_N_MAX] = world.config.nMaxMmuPages;
+    this.rmapCapacity = usesShadowMmu(world.config) ? rmapTableCapacity(world.config) : 0;
+    this.rmap = this.rmapCapacity ? arena.region(`kvm${id}:rmap`, 2 * this.rmapCapacity) : 0;
   }
 
   get(word: number): number {
@@ -185,6 +210,22 @@ function tdpTreeBound(c: KvmConfig): number {
   return pages;
 }
 
+/** Shadow-MMU pages one VM keeps: make_mmu_pages_available() holds them near n_max_mmu_pages (a fault may add a page per level before the next check). */
+function shadowPagesBound(c: KvmConfig): number {
+  return c.nMaxMmuPages + KVM_REFILL_PAGES + c.vcpus * c.levels;
+}
+
+/** Leaf SPTEs one VM's shadow MMU can have present: one per fault, at most a full table per shadow page. */
+function shadowLeafBound(c: KvmConfig): number {
+  return Math.min(c.vcpus * c.faults, shadowPagesBound(c) * PT_ENTRIES);
+}
+
+/** A power of two at least twice the gfns one VM can rmap (each fault maps one), so the table stays half empty. */
+function rmapTableCapacity(c: KvmConfig): number {
+  const gfns = Math.min(c.guestMemMiB * 256, c.vcpus * c.faults);
+  return 2 ** Math.ceil(Math.log2(2 * gfns + 2));
+}
+
 /**
  * How many objects each pool holds: every cache full, plus every page a VM can have
  * mapped: its TDP tree (if any) and the shadow MMU's pages, which
@@ -193,12 +234,13 @@ function tdpTreeBound(c: KvmConfig): number {
  */
 function poolSizes(c: KvmConfig): { pages: number; headers: number; descs: number } {
   const cacheFill = KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE;
-  const shadow = c.nMaxMmuPages + KVM_REFILL_PAGES + c.vcpus * c.levels;
+  const shadow = shadowPagesBound(c);
   const spPerVm = (tdpMmuEnabled(c) ? tdpTreeBound(c) : 0) + shadow;
   return {
     pages: c.vms * (c.vcpus * 2 * cacheFill + spPerVm + shadow), // spt of every sp, shadowed info of shadow ones
     headers: c.vms * (c.vcpus * cacheFill + spPerVm),
-    descs: c.vms * c.vcpus * cacheFill,
+    // cached, plus one per rmapped SPTE at most (a descriptor holds at least one entry)
+    descs: c.vms * (c.vcpus * cacheFill + (usesShadowMmu(c) ? shadowLeafBound(c) : 0)),
   };
 }
 
@@ -207,6 +249,8 @@ export class KvmWorld {
   readonly pages: ObjectPool;
   readonly spHeaders: ObjectPool;
   readonly pteListDesc: ObjectPool;
+  /** PTE_LIST_EXT of this execution (protocol.pteListExt, default 14). */
+  readonly pteListExt: number;
   /** page -> kvm_mmu_page (page->private in the kernel). */
   readonly pagePrivate: number;
   /** The global kvm_lock protecting vm_list (spinlock-class, kvm-facts §7). */
@@ -227,7 +271,8 @@ export class KvmWorld {
     const size = poolSizes(config);
     this.pages = new ObjectPool(arena, 'page', size.pages, PT_ENTRIES);
     this.spHeaders = new ObjectPool(arena, 'kvm_mmu_page', size.headers, SP_WORDS);
-    this.pteListDesc = new ObjectPool(arena, 'pte_list_desc', size.descs, 0);
+    this.pteListExt = protocol.pteListExt ?? PTE_LIST_EXT;
+    this.pteListDesc = new ObjectPool(arena, 'pte_list_desc', size.descs, pteListDescWords(this.pteListExt));
     this.pagePrivate = arena.region('page->private', size.pages + 1);
     this.kvmLock = new Spinlock(arena, 'kvm_lock');
     this.vmList = arena.region('vm_list', config.vms);

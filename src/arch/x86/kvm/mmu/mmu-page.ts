@@ -5,6 +5,7 @@
 import { POINT, type Op } from '../../../../exec/op.js';
 import { current, MODE_WRITE } from '../../../../exec/task.js';
 import { checkZapOrder, type ZapCandidate } from '../../../../check/zap-order.js';
+import { rmapRemove } from './rmap.js';
 import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
 import type { Kvm, Vcpu } from '../kvm-host.js';
 import {
@@ -46,6 +47,11 @@ export function isLastSpte(spte: number): boolean {
 
 export function makeLeafSpte(gfn: number): number {
   return SPTE_LEAF | (gfn & (SPTE_LEAF - 1));
+}
+
+/** The gfn a leaf SPTE maps (pfn = gfn in the model). */
+export function spteGfn(spte: number): number {
+  return spte & (SPTE_LEAF - 1);
 }
 
 /** SPTE_INDEX(gfn, level): which entry of a level-`level` table maps `gfn`. */
@@ -132,11 +138,20 @@ function __kvmMmuPrepareZapPage(kvm: Kvm, sp: number): number {
   lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_WRITE], '__kvm_mmu_prepare_zap_page()');
   let zapped = 0;
   const spt = w.sp(sp, SP_SPT);
-  if (w.sp(sp, SP_LEVEL) > 1) {
-    for (let idx = 0; idx < PT_ENTRIES; idx++) {
-      const spte = Atomics.load(w.i32, w.spte(spt, idx));
-      if (isShadowPresentPte(spte) && !isLastSpte(spte)) zapped += __kvmMmuPrepareZapPage(kvm, toShadowPage(kvm, spte));
+  const rmapped = !(w.sp(sp, SP_ROLE) & ROLE_TDP);
+  // kvm_mmu_page_unlink_children() -> mmu_page_zap_pte(): a leaf is dropped from its rmap
+  // (drop_spte), a child table is zapped with it (the model's simplification: the kernel
+  // unlinks the child and lets it age out)
+  for (let idx = 0; idx < PT_ENTRIES; idx++) {
+    const sptep = w.spte(spt, idx);
+    const spte = Atomics.load(w.i32, sptep);
+    if (!isShadowPresentPte(spte)) continue;
+    if (!isLastSpte(spte)) {
+      zapped += __kvmMmuPrepareZapPage(kvm, toShadowPage(kvm, spte));
+      continue;
     }
+    if (rmapped) rmapRemove(kvm, sptep, spteGfn(spte));
+    Atomics.store(w.i32, sptep, 0);
   }
   const parent = w.sp(sp, SP_PARENT);
   if (parent) Atomics.store(w.i32, w.spte(w.sp(parent, SP_SPT), w.sp(sp, SP_PARENT_IDX)), 0);

@@ -33,6 +33,7 @@ import {
 } from '../kvm-host.js';
 import { ENOSPC } from '../../../../virt/kvm/constants.js';
 import { kvmMmuTopupMemoryCache } from '../../../../virt/kvm/memory-cache.js';
+import { rmapAdd } from './rmap.js';
 import { kvmTdpMmuAllocRoot, kvmTdpMmuPageFault } from './tdp-mmu.js';
 import {
   isShadowPresentPte,
@@ -108,12 +109,13 @@ function* linkShadowPage(vcpu: Vcpu, parent: number, idx: number, sp: number): O
 }
 
 /**
- * for_each_shadow_entry() from the root of `rootSlot` down to the leaf, getting and
- * linking a shadow page for every missing level, then mmu_set_spte(): the walk shared
- * by direct_map() and FNAME(fetch)(). Like them it asserts nothing about mmu_lock: the
- * write-lock assertion sits in __kvm_mmu_prepare_zap_page(), where a page is zapped.
+ * for_each_shadow_entry() from the root of `rootSlot` down to the leaf for `gfn` (the
+ * address the guest faulted on), getting and linking a shadow page for every missing
+ * level, then mmu_set_spte(): the leaf maps `leafGfn` (the L1 gfn behind it) and joins
+ * its rmap. The walk shared by direct_map() and FNAME(fetch)(). Like them it asserts
+ * nothing about mmu_lock: the write-lock assertion sits in __kvm_mmu_prepare_zap_page().
  */
-function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, role: number, site: string): Op<number> {
+function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, leafGfn: number, role: number, site: string): Op<number> {
   const kvm = vcpu.kvm;
   const w = kvm.world;
   let sp = kvm.get(rootSlot);
@@ -131,13 +133,14 @@ function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, role: number, 
   }
   const leaf = w.spte(w.sp(sp, SP_SPT), spteIndex(gfn, 1));
   if (isShadowPresentPte(yield* readOnce(w.i32, leaf))) return RET_PF_SPURIOUS;
-  yield* writeOnce(w.i32, leaf, makeLeafSpte(gfn)); // mmu_set_spte
+  yield* writeOnce(w.i32, leaf, makeLeafSpte(leafGfn)); // mmu_set_spte
+  yield* rmapAdd(vcpu, leaf, leafGfn);
   return RET_PF_FIXED;
 }
 
 /** direct_map(): the shadow MMU's map for direct (non-nested, non-TDP-MMU) faults. */
 export function* directMap(vcpu: Vcpu, gfn: number): Op<number> {
-  return yield* shadowMmuMap(vcpu, VM_L1_ROOT, gfn, ROLE_DIRECT, 'direct_map');
+  return yield* shadowMmuMap(vcpu, VM_L1_ROOT, gfn, gfn, ROLE_DIRECT, 'direct_map');
 }
 
 /**
@@ -151,10 +154,19 @@ function pagingFlavour(vcpu: Vcpu, nested: boolean): number {
   return nested && c.tdpEnabled && c.vendor === VENDOR_INTEL ? FAULT_EPT : FAULT_PAGING64;
 }
 
+/**
+ * The L1 gfn behind a nested guest's gfn, as its page tables (walked by FNAME(walk_addr))
+ * say: `aliases` consecutive L2 gfns map one L1 gfn, as firmware remapping flash below
+ * 1 MiB does; without aliasing, the same gfn.
+ */
+function l2GfnToL1(vcpu: Vcpu, gfn: number): number {
+  return Math.floor(gfn / (vcpu.kvm.world.config.aliases ?? 1));
+}
+
 /** FNAME(fetch)(): the shadow-paging map over indirect pages, from the L1 or the nested (L2) root. */
 export function* fnameFetch(vcpu: Vcpu, gfn: number, nested: boolean): Op<number> {
   const fn = FAULT_FNS[pagingFlavour(vcpu, nested)].replace('page_fault', 'fetch');
-  return yield* shadowMmuMap(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, gfn, 0, fn);
+  return yield* shadowMmuMap(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, gfn, nested ? l2GfnToL1(vcpu, gfn) : gfn, 0, fn);
 }
 
 function kvmMmuAvailablePages(kvm: Kvm): number {

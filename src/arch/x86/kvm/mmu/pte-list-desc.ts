@@ -20,6 +20,16 @@ export function pteListDescBytes(ext: number): number {
   return POINTER_BYTES + 2 * U32_BYTES + ext * POINTER_BYTES;
 }
 
+/** The model's pte_list_desc: one word per field, in the C order. `sptes` holds SPTE word offsets. */
+export const DESC_MORE = 0;
+export const DESC_SPTE_COUNT = 1;
+export const DESC_TAIL_COUNT = 2;
+export const DESC_SPTES = 3;
+
+export function pteListDescWords(ext: number): number {
+  return DESC_SPTES + ext;
+}
+
 /** sizeof(struct kvm_rmap_head): one unsigned long (an SPTE pointer, or a descriptor pointer with bit 0 set). */
 export const KVM_RMAP_HEAD_BYTES = POINTER_BYTES;
 

@@ -4,7 +4,9 @@
  * it empties the vCPUs' page caches. v3 removed the shrinker altogether. Below it, the
  * page-zapping shrinker the series started from.
  */
-import type { Op } from '../../../../exec/op.js';
+import { type Op, POINT } from '../../../../exec/op.js';
+import type { Params, RoleDef } from '../../../../scenario.js';
+import { SHRINK_BATCH } from '../../../../virt/kvm/constants.js';
 import { current } from '../../../../exec/task.js';
 import { mutexLock, mutexTrylock, mutexUnlock, readOnce, spinLock, spinUnlock, writeLock, writeUnlock } from '../../../../sync/index.js';
 import { type Kvm, type KvmWorld, VM_N_USED } from '../kvm-host.js';
@@ -130,3 +132,30 @@ export function* mmuShrinkScanZapOldest(w: KvmWorld, nrToScan: number): Op<numbe
   t.count('shrinker-zapped', freed);
   return freed;
 }
+
+/** The most shrinker steps between two scans `shrinkEvery` may ask for. */
+const MAX_SHRINK_EVERY = 1_000_000;
+
+export const SHRINK_EVERY_HELP = `memory pressure: the shrinker's steps between two mmu_shrink_scan() calls, on average (0: no shrinker; at most ${MAX_SHRINK_EVERY})`;
+
+export function validateShrinkEvery(p: Params): string | null {
+  if (!Number.isInteger(p.shrinkEvery) || p.shrinkEvery < 0 || p.shrinkEvery > MAX_SHRINK_EVERY) return `shrinkEvery must be a whole number 0..${MAX_SHRINK_EVERY}, not ${p.shrinkEvery}`;
+  return null;
+}
+
+/**
+ * The page-zapping shrinker as a role (scenarios with a `shrinkEvery` parameter).
+ * Reclaim comes now and then, not back to back (a shrinker that zapped all the time
+ * would leave make_mmu_pages_available() nothing to recycle): while any vCPU is
+ * faulting, one step in shrinkEvery calls count, then scan, with nr_to_scan drawn in
+ * 1..SHRINK_BATCH as do_shrink_slab() passes it.
+ */
+export const ZAP_SHRINKER_ROLE: RoleDef<KvmWorld> = {
+  count: (p) => (p.shrinkEvery > 0 ? 1 : 0),
+  *run(w, self, p) {
+    while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
+      if (self.rng() * p.shrinkEvery < 1 && (yield* mmuShrinkCountUsedPages(w)) > 0) yield* mmuShrinkScanZapOldest(w, 1 + Math.floor(self.rng() * SHRINK_BATCH));
+      else yield POINT;
+    }
+  },
+};

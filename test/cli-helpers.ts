@@ -85,6 +85,13 @@ export function tempDirs() {
   };
 }
 
+/** The first row a campaign runs (in sim, then in threads): the first variant of the first built-in scenario. */
+export async function firstCampaignRow(): Promise<{ scenario: string; variant: string; expect: string }> {
+  const sc = await loadScenario(builtinNames()[0]);
+  const [variant, v] = Object.entries(sc.def.variants)[0];
+  return { scenario: sc.def.name, variant, expect: v.expect };
+}
+
 /** The rows a campaign plans: every variant of every built-in scenario, in sim and in threads. */
 export async function campaignRows(): Promise<number> {
   let variants = 0;

@@ -5,6 +5,7 @@ import { type ExecHooks, setCurrent, Task, taskRng } from '../src/exec/task.js';
 import { TraceRing } from '../src/exec/trace.js';
 import { Arena } from '../src/shm/arena.js';
 import '../src/sync/trace-ops.js';
+import '../src/virt/kvm/trace-ops.js';
 import '../src/arch/x86/kvm/mmu/trace-ops.js';
 
 export interface Solo<W> {

@@ -235,5 +235,6 @@ describe('mmu-stress CLI', () => {
     expect([0, 1, 3]).toContain(code);
     expect(out).toMatch(new RegExp(`\\n\\d+ of ${ROWS} rows as expected in `));
     expect(out.split('\n').filter((l) => /^[a-z0-9-]+\s+\S+\s+(sim|threads)\s/.test(l))).toHaveLength(ROWS);
+    expect(out).toMatch(/\n\nshrinker-vs-fault\s+removed\s+sim\s/); // one block per scenario
   });
 });

@@ -108,5 +108,7 @@ export function campaignTable(rows: CampaignRow[]): string {
   ]);
   const widths = head.map((h, k) => Math.max(h.length, ...cells.map((c) => c[k].length)));
   const line = (c: string[]) => c.map((x, k) => x.padEnd(widths[k])).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  // One block per scenario, a blank line between: every row keeps its scenario's name (grep finds it).
+  const body = cells.flatMap((c, k) => (k > 0 && rows[k].scenario !== rows[k - 1].scenario ? ['', line(c)] : [line(c)]));
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body].join('\n');
 }

@@ -14,6 +14,7 @@ import { defineScenario } from '../src/scenario.js';
 
 const PROTOCOLS: Record<string, MmuProtocol> = {
   ext14: { cacheLock: 'none', shrinker: 'none', pteListExt: PTE_LIST_EXT },
+  // the patch shrinks the descriptor only when TDP is on: setup() picks by tdp_enabled
   'ext2-tdp': { cacheLock: 'none', shrinker: 'none', pteListExt: PTE_LIST_EXT_TDP_2022 },
   ext1: { cacheLock: 'none', shrinker: 'none', pteListExt: 1 },
 };
@@ -34,7 +35,7 @@ export default defineScenario<KvmWorld>({
     'execution, a present shadow SPTE not in its rmap exactly once or descriptor counts that disagree. See also',
     '`mmu-stress footprint`. Simplified as shrinker-vs-fault (no sp hash, subtree zaps, no prefetch).',
   ].join('\n'),
-  params: { ...HOST_PARAMS, guestMemMiB: 1, nestedPercent: 90, aliases: 8, shrinkEvery: 300 },
+  params: { ...HOST_PARAMS, guestMemMiB: 1, nestedPercent: 90, aliases: 32, shrinkEvery: 300 },
   paramHelp: {
     ...HOST_PARAM_HELP,
     aliases: `how many consecutive L2 gfns the nested guest maps onto one L1 gfn (1: no aliasing; at most ${MAX_ALIASES})`,
@@ -64,7 +65,8 @@ export default defineScenario<KvmWorld>({
   },
   progress: VCPU_PROGRESS,
   setup(arena, p, variant) {
-    return new KvmWorld(arena, { ...hostConfig(p), aliases: p.aliases }, PROTOCOLS[variant]);
+    const protocol = variant === 'ext2-tdp' && !p.tdpEnabled ? { ...PROTOCOLS[variant], pteListExt: PTE_LIST_EXT } : PROTOCOLS[variant];
+    return new KvmWorld(arena, { ...hostConfig(p), aliases: p.aliases }, protocol);
   },
   roles: {
     vcpu: VCPU_ROLE,

@@ -118,9 +118,15 @@ function dataCorruption(kvm: Kvm, what: string, gfn: number): void {
  * pte_list_desc_remove_entry(): fill the hole with the head descriptor's last entry (so
  * tails stay full); an emptied head is freed to the slab and the next becomes the head.
  */
-function pteListDescRemoveEntry(w: KvmWorld, head: number, d: number, i: number): void {
+function pteListDescRemoveEntry(kvm: Kvm, gfn: number, head: number, d: number, i: number): void {
+  const w = kvm.world;
   const headDesc = Atomics.load(w.i32, head) >> 1;
   const j = desc(w, headDesc, DESC_SPTE_COUNT) - 1;
+  // The head descriptor is never empty: a new head comes only when the old one is full, and an emptied one is freed.
+  if (j < 0) {
+    dataCorruption(kvm, `the head descriptor ${headDesc} is empty`, gfn);
+    return;
+  }
   setDesc(w, d, DESC_SPTES + i, desc(w, headDesc, DESC_SPTES + j));
   setDesc(w, headDesc, DESC_SPTES + j, 0);
   setDesc(w, headDesc, DESC_SPTE_COUNT, j);
@@ -146,7 +152,7 @@ export function rmapRemove(kvm: Kvm, sptep: number, gfn: number): void {
       const n = Math.min(desc(w, d, DESC_SPTE_COUNT), w.pteListExt);
       for (let i = 0; i < n; i++) {
         if (desc(w, d, DESC_SPTES + i) === sptep) {
-          pteListDescRemoveEntry(w, head, d, i);
+          pteListDescRemoveEntry(kvm, gfn, head, d, i);
           return;
         }
       }

@@ -43,6 +43,10 @@ export class KvmMmuMemoryCache {
   private readonly i32: Int32Array;
   /** Lock id of the mutex that is meant to protect this cache (v2's per-vCPU mutex), or -1. */
   guardedBy = -1;
+  /** Objects handed out so far by this thread's view of the cache (only its vCPU allocates from it), for per-fault figures. */
+  handedOut = 0;
+  /** The statistic of the most objects one fault took: `max-per-fault:<field>` (max*: merged as a maximum). */
+  readonly mostPerFaultStat: string;
 
   constructor(
     arena: Arena,
@@ -54,6 +58,7 @@ export class KvmMmuMemoryCache {
     readonly owner: string,
   ) {
     this.base = arena.region(`cache:${name}`, CACHE_WORDS);
+    this.mostPerFaultStat = `max-per-fault:${field}`;
     this.id = arena.addCache(name);
     this.i32 = arena.i32;
   }
@@ -178,6 +183,7 @@ export function* kvmMmuTopupMemoryCache(mc: KvmMmuMemoryCache, min: number): Op<
 export function* kvmMmuMemoryCacheAlloc(mc: KvmMmuMemoryCache, site: string): Op<number> {
   yield POINT;
   const t = current;
+  mc.handedOut++;
   mc.lock();
   const obj = mc.pop();
   mc.unlock();

@@ -8,9 +8,24 @@ import type { Arena } from '../../../shm/arena.js';
 import { ObjectPool } from '../../../shm/pool.js';
 import { Mutex, RwLock, Spinlock } from '../../../sync/index.js';
 import { KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from '../../../virt/kvm/constants.js';
-import { KVM_REFILL_PAGES } from './mmu/constants.js';
+import { KVM_REFILL_PAGES, PTE_PREFETCH_NUM } from './mmu/constants.js';
 import { PTE_LIST_EXT, pteListDescWords } from './mmu/pte-list-desc.js';
 import { KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
+
+/** mmu_topup_memory_caches()' minimums, per cache (seed 000: "the gorilla math"). */
+export interface TopupMinimums {
+  /** mmu_pte_list_desc_cache: 1 rmap, 1 parent PTE per level, the prefetched rmaps. */
+  rmaps: number;
+  /** mmu_shadow_page_cache (before 2020 mmu_page_cache): page tables. */
+  pages: number;
+  /**
+   * mmu_shadowed_info_cache: the gfn arrays of indirect pages; null when they come from
+   * the page cache, as before they had a cache of their own.
+   */
+  shadowedInfo: number | null;
+  /** mmu_page_header_cache: one kvm_mmu_page per new level. */
+  headers: number;
+}
 
 /** How the vCPUs and the shrinker protect the caches: the thing the variants change. */
 export interface MmuProtocol {
@@ -34,6 +49,14 @@ export interface MmuProtocol {
    * patch; 1 breaks pte_list_add()'s assumption of at least two). Default 14.
    */
   pteListExt?: number;
+  /** mmu_topup_memory_caches()' minimums (default today's, TOPUP_TODAY). */
+  topup?: TopupMinimums;
+  /**
+   * A nested fault that finds no root allocates it itself, from the caches it topped up,
+   * instead of kvm_mmu_load() doing it in its own flow first (seed 000's "KVM always
+   * allocates roots in a separate flow"). Default off.
+   */
+  rootsInFault?: boolean;
 }
 
 export interface KvmConfig {
@@ -156,6 +179,9 @@ export class Vcpu {
 
   readonly name: string;
 
+  /** handedOut of each cache (in caches() order) when the current fault began. */
+  faultStart: number[] = [0, 0, 0, 0];
+
   caches(): KvmMmuMemoryCache[] {
     return [this.mmuPteListDescCache, this.mmuShadowPageCache, this.mmuShadowedInfoCache, this.mmuPageHeaderCache];
   }
@@ -215,14 +241,14 @@ function shadowPagesBound(c: KvmConfig): number {
   return c.nMaxMmuPages + KVM_REFILL_PAGES + c.vcpus * c.levels;
 }
 
-/** Leaf SPTEs one VM's shadow MMU can have present: one per fault, at most a full table per shadow page. */
+/** Leaf SPTEs one VM's shadow MMU can have present: a fault maps one and prefetches up to PTE_PREFETCH_NUM - 1; at most a full table per shadow page. */
 function shadowLeafBound(c: KvmConfig): number {
-  return Math.min(c.vcpus * c.faults, shadowPagesBound(c) * PT_ENTRIES);
+  return Math.min(c.vcpus * c.faults * PTE_PREFETCH_NUM, shadowPagesBound(c) * PT_ENTRIES);
 }
 
-/** A power of two at least twice the gfns one VM can rmap (each fault maps one), so the table stays half empty. */
+/** A power of two at least twice the gfns one VM can rmap (a fault maps up to PTE_PREFETCH_NUM), so the table stays half empty. */
 function rmapTableCapacity(c: KvmConfig): number {
-  const gfns = Math.min(c.guestMemMiB * 256, c.vcpus * c.faults);
+  const gfns = Math.min(c.guestMemMiB * 256, c.vcpus * c.faults * PTE_PREFETCH_NUM);
   return 2 ** Math.ceil(Math.log2(2 * gfns + 2));
 }
 

@@ -76,7 +76,9 @@ export function* kvmMmuAllocShadowPage(vcpu: Vcpu, gfn: number, level: number, r
   const w = vcpu.kvm.world;
   const sp = yield* kvmMmuMemoryCacheAlloc(vcpu.mmuPageHeaderCache, site);
   const spt = yield* kvmMmuMemoryCacheAlloc(vcpu.mmuShadowPageCache, site);
-  const shadowed = role & ROLE_DIRECT ? 0 : yield* kvmMmuMemoryCacheAlloc(vcpu.mmuShadowedInfoCache, site);
+  // sp->shadowed_translation (sp->gfns before 2020, taken from the page cache itself)
+  const infoCache = w.protocol.topup?.shadowedInfo === null ? vcpu.mmuShadowPageCache : vcpu.mmuShadowedInfoCache;
+  const shadowed = role & ROLE_DIRECT ? 0 : yield* kvmMmuMemoryCacheAlloc(infoCache, site);
   w.i32.fill(0, w.spHeaders.data(sp), w.spHeaders.data(sp) + w.spHeaders.dataWords);
   w.setSp(sp, SP_SPT, spt);
   w.setSp(sp, SP_SHADOWED, shadowed);

@@ -18,7 +18,7 @@ import {
   RET_PF_RETRY,
   RET_PF_SPURIOUS,
 } from './constants.js';
-import { type Kvm, mmuIsDirect, tdpMmuEnabled, type Vcpu, VENDOR_INTEL } from '../kvm-host.js';
+import { type Kvm, mmuIsDirect, type TopupMinimums, tdpMmuEnabled, type Vcpu, VENDOR_INTEL } from '../kvm-host.js';
 import {
   ROLE_DIRECT,
   SP_LEVEL,
@@ -58,20 +58,28 @@ import {
 
 
 /**
- * mmu_topup_memory_caches(vcpu, maybe_indirect): called before mmu_lock, may sleep.
- * Today's minimums (kvm-facts §2): 1 rmap + 1 parent PTE per level + prefetch; one
- * page table, shadowed-info page and header per level.
+ * Today's minimums (kvm-facts §2): 1 rmap + 1 parent PTE per level + the prefetched
+ * rmaps; one page table, shadowed-info page and header per level.
  */
+export const TOPUP_TODAY: TopupMinimums = {
+  rmaps: 1 + PT64_ROOT_MAX_LEVEL + PTE_PREFETCH_NUM,
+  pages: PT64_ROOT_MAX_LEVEL,
+  shadowedInfo: PT64_ROOT_MAX_LEVEL,
+  headers: PT64_ROOT_MAX_LEVEL,
+};
+
+/** mmu_topup_memory_caches(vcpu, maybe_indirect): called before mmu_lock, may sleep; the minimums are `protocol.topup`. */
 export function* mmuTopupMemoryCaches(vcpu: Vcpu, maybeIndirect: boolean): Op<number> {
-  let r = yield* kvmMmuTopupMemoryCache(vcpu.mmuPteListDescCache, 1 + PT64_ROOT_MAX_LEVEL + PTE_PREFETCH_NUM);
+  const min = vcpu.kvm.world.protocol.topup ?? TOPUP_TODAY;
+  let r = yield* kvmMmuTopupMemoryCache(vcpu.mmuPteListDescCache, min.rmaps);
   if (r) return r;
-  r = yield* kvmMmuTopupMemoryCache(vcpu.mmuShadowPageCache, PT64_ROOT_MAX_LEVEL);
+  r = yield* kvmMmuTopupMemoryCache(vcpu.mmuShadowPageCache, min.pages);
   if (r) return r;
-  if (maybeIndirect) {
-    r = yield* kvmMmuTopupMemoryCache(vcpu.mmuShadowedInfoCache, PT64_ROOT_MAX_LEVEL);
+  if (maybeIndirect && min.shadowedInfo !== null) {
+    r = yield* kvmMmuTopupMemoryCache(vcpu.mmuShadowedInfoCache, min.shadowedInfo);
     if (r) return r;
   }
-  return yield* kvmMmuTopupMemoryCache(vcpu.mmuPageHeaderCache, PT64_ROOT_MAX_LEVEL);
+  return yield* kvmMmuTopupMemoryCache(vcpu.mmuPageHeaderCache, min.headers);
 }
 
 /** v2: mutex_lock(&vcpu->arch.mmu_memory_cache_lock) just before the topup. */
@@ -111,14 +119,16 @@ function* linkShadowPage(vcpu: Vcpu, parent: number, idx: number, sp: number): O
 /**
  * for_each_shadow_entry() from the root of `rootSlot` down to the leaf for `gfn` (the
  * address the guest faulted on), getting and linking a shadow page for every missing
- * level, then mmu_set_spte(): the leaf maps `leafGfn` (the L1 gfn behind it) and joins
- * its rmap. The walk shared by direct_map() and FNAME(fetch)(). Like them it asserts
+ * level, then mmu_set_spte(): the leaf maps `leafGfnOf(gfn)` (the L1 gfn behind it) and
+ * joins its rmap; then the neighbours are prefetched. The walk shared by direct_map() and FNAME(fetch)(). Like them it asserts
  * nothing about mmu_lock: the write-lock assertion sits in __kvm_mmu_prepare_zap_page().
  */
-function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, leafGfn: number, role: number, site: string): Op<number> {
+function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, leafGfnOf: (gfn: number) => number, role: number, site: string): Op<number> {
   const kvm = vcpu.kvm;
   const w = kvm.world;
   let sp = kvm.get(rootSlot);
+  // Mutation `roots-in-fault-pre-2020`: the fault allocates a missing root from its own caches.
+  if (!sp && w.protocol.rootsInFault) sp = yield* mmuAllocRoot(vcpu, rootSlot, role);
   if (!sp) return noRoot(site);
   for (let level = w.config.levels; level > 1; level--) {
     const idx = spteIndex(gfn, level);
@@ -133,14 +143,36 @@ function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, leafGfn: numbe
   }
   const leaf = w.spte(w.sp(sp, SP_SPT), spteIndex(gfn, 1));
   if (isShadowPresentPte(yield* readOnce(w.i32, leaf))) return RET_PF_SPURIOUS;
-  yield* writeOnce(w.i32, leaf, makeLeafSpte(leafGfn)); // mmu_set_spte
-  yield* rmapAdd(vcpu, leaf, leafGfn);
+  yield* writeOnce(w.i32, leaf, makeLeafSpte(leafGfnOf(gfn))); // mmu_set_spte
+  yield* rmapAdd(vcpu, leaf, leafGfnOf(gfn));
+  yield* ptePrefetch(vcpu, sp, gfn, leafGfnOf);
   return RET_PF_FIXED;
+}
+
+/**
+ * direct_pte_prefetch() / FNAME(pte_prefetch)(): map the other non-present SPTEs of the
+ * PTE_PREFETCH_NUM-aligned block around the faulting one, each with mmu_set_spte() and
+ * rmap_add(): up to PTE_PREFETCH_NUM - 1 more rmaps in one fault, which is why the
+ * rmap minimum counts PTE_PREFETCH_NUM.
+ */
+function* ptePrefetch(vcpu: Vcpu, sp: number, gfn: number, leafGfnOf: (gfn: number) => number): Op {
+  const w = vcpu.kvm.world;
+  const spt = w.sp(sp, SP_SPT);
+  const offset = spteIndex(gfn, 1) & (PTE_PREFETCH_NUM - 1);
+  for (let i = 0; i < PTE_PREFETCH_NUM; i++) {
+    if (i === offset) continue;
+    const g = gfn - offset + i;
+    const sptep = w.spte(spt, spteIndex(g, 1));
+    if (isShadowPresentPte(yield* readOnce(w.i32, sptep))) continue;
+    yield* writeOnce(w.i32, sptep, makeLeafSpte(leafGfnOf(g)));
+    yield* rmapAdd(vcpu, sptep, leafGfnOf(g));
+    current.count('prefetched');
+  }
 }
 
 /** direct_map(): the shadow MMU's map for direct (non-nested, non-TDP-MMU) faults. */
 export function* directMap(vcpu: Vcpu, gfn: number): Op<number> {
-  return yield* shadowMmuMap(vcpu, VM_L1_ROOT, gfn, gfn, ROLE_DIRECT, 'direct_map');
+  return yield* shadowMmuMap(vcpu, VM_L1_ROOT, gfn, (g) => g, ROLE_DIRECT, 'direct_map');
 }
 
 /**
@@ -166,7 +198,7 @@ function l2GfnToL1(vcpu: Vcpu, gfn: number): number {
 /** FNAME(fetch)(): the shadow-paging map over indirect pages, from the L1 or the nested (L2) root. */
 export function* fnameFetch(vcpu: Vcpu, gfn: number, nested: boolean): Op<number> {
   const fn = FAULT_FNS[pagingFlavour(vcpu, nested)].replace('page_fault', 'fetch');
-  return yield* shadowMmuMap(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, gfn, nested ? l2GfnToL1(vcpu, gfn) : gfn, 0, fn);
+  return yield* shadowMmuMap(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, gfn, nested ? (g) => l2GfnToL1(vcpu, g) : (g) => g, 0, fn);
 }
 
 function kvmMmuAvailablePages(kvm: Kvm): number {
@@ -189,14 +221,24 @@ export function* makeMmuPagesAvailable(vcpu: Vcpu): Op<number> {
 }
 
 /** Traced as `FAULT_FNS[kind](gfn)`; a nested (L2) fault says so. */
-export function faultBegin(gfn: number, kind: number, nested: boolean): void {
+export function faultBegin(vcpu: Vcpu, gfn: number, kind: number, nested: boolean): void {
   current.trace(T_FAULT, gfn, kind | (nested ? FAULT_L2 : 0));
   current.count(kind === FAULT_LOAD ? 'mmu-loads' : 'faults');
+  const caches = vcpu.caches();
+  for (let k = 0; k < caches.length; k++) vcpu.faultStart[k] = caches[k].handedOut;
 }
 
-/** A fault or load that returns anything but RET_PF_RETRY is done: a progress mark. */
-export function faultEnd(r: number, kind: number): number {
+/**
+ * A fault or load that returns anything but RET_PF_RETRY is done: a progress mark. A
+ * fault also records, per cache, the most objects one fault took from it (statistic
+ * `max-per-fault:<cache>`): the number the topup minimums must cover.
+ */
+export function faultEnd(vcpu: Vcpu, r: number, kind: number): number {
   current.trace(T_FAULT_DONE, r, 0);
+  if (kind !== FAULT_LOAD) {
+    const caches = vcpu.caches();
+    for (let k = 0; k < caches.length; k++) current.max(caches[k].mostPerFaultStat, caches[k].handedOut - vcpu.faultStart[k]);
+  }
   if (r === RET_PF_RETRY) current.count('faults-retried');
   else current.progress();
   if (r < 0) current.count(kind === FAULT_LOAD ? 'mmu-loads-failed' : 'faults-failed');
@@ -218,7 +260,7 @@ export function noRoot(site: string): number {
  * kvm_faultin_pfn (pfn = gfn) and the staleness check are not modeled.
  */
 function* shadowPageFault(vcpu: Vcpu, gfn: number, kind: number, nested: boolean): Op<number> {
-  faultBegin(gfn, kind, nested);
+  faultBegin(vcpu, gfn, kind, nested);
   yield* mmuCacheLockBeforeTopup(vcpu);
   let r = yield* mmuTopupMemoryCaches(vcpu, kind !== FAULT_DIRECT);
   if (r === 0) {
@@ -229,7 +271,7 @@ function* shadowPageFault(vcpu: Vcpu, gfn: number, kind: number, nested: boolean
     yield* writeUnlock(vcpu.kvm.mmuLock);
   }
   yield* mmuCacheUnlock(vcpu);
-  return faultEnd(r, kind);
+  return faultEnd(vcpu, r, kind);
 }
 
 /** direct_page_fault(): tdp_enabled without the TDP MMU (direct shadow pages, write lock). */
@@ -290,7 +332,7 @@ function* mmuAllocRoots(vcpu: Vcpu, nested: boolean): Op<number> {
  * `nested` loads the L2 (indirect) MMU instead of L1's.
  */
 export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
-  faultBegin(0, FAULT_LOAD, nested);
+  faultBegin(vcpu, 0, FAULT_LOAD, nested);
   const direct = mmuIsDirect(vcpu.kvm.world.config, nested);
   yield* mmuCacheLockBeforeTopup(vcpu);
   let r = yield* mmuTopupMemoryCaches(vcpu, !direct);
@@ -299,5 +341,5 @@ export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
     r = yield* mmuAllocRoots(vcpu, nested);
   }
   yield* mmuCacheUnlock(vcpu);
-  return faultEnd(r === 0 ? RET_PF_FIXED : r, FAULT_LOAD);
+  return faultEnd(vcpu, r === 0 ? RET_PF_FIXED : r, FAULT_LOAD);
 }

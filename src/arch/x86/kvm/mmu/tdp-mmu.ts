@@ -111,7 +111,7 @@ export function* kvmTdpMmuAllocRoot(vcpu: Vcpu): Op<number> {
  * `protocol.tdpFaultMakesPagesAvailable` puts that call back.
  */
 export function* kvmTdpMmuPageFault(vcpu: Vcpu, gfn: number): Op<number> {
-  faultBegin(gfn, FAULT_TDP_MMU, false);
+  faultBegin(vcpu, gfn, FAULT_TDP_MMU, false);
   yield* mmuCacheLockBeforeTopup(vcpu);
   let r = yield* mmuTopupMemoryCaches(vcpu, false);
   if (r === 0) {
@@ -122,5 +122,5 @@ export function* kvmTdpMmuPageFault(vcpu: Vcpu, gfn: number): Op<number> {
     yield* readUnlock(vcpu.kvm.mmuLock);
   }
   yield* mmuCacheUnlock(vcpu);
-  return faultEnd(r, FAULT_TDP_MMU);
+  return faultEnd(vcpu, r, FAULT_TDP_MMU);
 }

@@ -86,6 +86,12 @@ export interface KvmConfig {
    * flash below 1 MiB does: their shadow SPTEs then share one rmap. Default 1.
    */
   aliases?: number;
+  /**
+   * The nested guest's page tables scatter its pages over L1 memory (an L2 gfn maps a
+   * pseudo-random L1 gfn) instead of mapping them in order: neighbouring L2 SPTEs then
+   * join unrelated rmaps. Default off (in order, `aliases` at a time).
+   */
+  nestedScatter?: boolean;
 }
 
 export const VENDOR_INTEL = 0;
@@ -140,7 +146,8 @@ export const VM_ACTIVE_TAIL = 3;
 export const VM_N_USED = 4; // n_used_mmu_pages
 export const VM_N_MAX = 5; // n_max_mmu_pages
 export const VM_SP_BIRTHS = 6; // shadow pages this VM has allocated so far (the last SP_BIRTH)
-const VM_WORDS = 7;
+export const VM_MMU_VALID_GEN = 7; // kvm->arch.mmu_valid_gen: bumped when every shadow page, roots included, is zapped
+const VM_WORDS = 8;
 
 /** "vcpu1", or "vm1.vcpu0" when there are several VMs. */
 export function vcpuName(vms: number, vm: number, vcpuIdx: number): string {
@@ -181,6 +188,8 @@ export class Vcpu {
 
   /** handedOut of each cache (in caches() order) when the current fault began. */
   faultStart: number[] = [0, 0, 0, 0];
+  /** VM_MMU_VALID_GEN when this vCPU last loaded its L1 [0] and nested [1] roots: a root gone since is stale, not missing. */
+  loadedGen: number[] = [0, 0];
 
   caches(): KvmMmuMemoryCache[] {
     return [this.mmuPteListDescCache, this.mmuShadowPageCache, this.mmuShadowedInfoCache, this.mmuPageHeaderCache];

@@ -2,7 +2,9 @@
  * What a vCPU thread does in the x86 scenarios, as KVM_RUN would have it: load the MMU
  * (kvm_mmu_load, and the nested guest's when it runs one), then take `faults` faults on
  * random gfns, a share of them from the nested guest, each retried while it returns
- * RET_PF_RETRY, as the guest would take it again.
+ * RET_PF_RETRY, as the guest would take it again. Before each try, as vcpu_enter_guest()
+ * does with kvm_mmu_reload(), a root that kvm_mmu_zap_all() took away is loaded again
+ * (unless the `rootsInFault` mutation leaves that to the fault).
  */
 import { POINT, type Op } from '../../../exec/op.js';
 import type { Task } from '../../../exec/task.js';
@@ -10,18 +12,19 @@ import type { Params, RoleDef } from '../../../scenario.js';
 import { RET_PF_RETRY } from './mmu/constants.js';
 import { kvmMmuDoPageFault } from './mmu/fault.js';
 import { type KvmWorld, vcpuName } from './kvm-host.js';
-import { kvmMmuLoad } from './mmu/mmu.js';
+import { kvmMmuLoad, kvmMmuRootGone } from './mmu/mmu.js';
 
 export function* vcpuRun(w: KvmWorld, self: Task, p: Params): Op {
   const vcpu = w.vcpus[self.index];
   // A vCPU whose MMU cannot be loaded returns to userspace, as KVM_RUN would.
-  const loaded = (yield* kvmMmuLoad(vcpu, false)) >= 0 && (p.nestedPercent === 0 || (yield* kvmMmuLoad(vcpu, true)) >= 0);
+  let loaded = (yield* kvmMmuLoad(vcpu, false)) >= 0 && (p.nestedPercent === 0 || (yield* kvmMmuLoad(vcpu, true)) >= 0);
   const gfns = p.guestMemMiB * 256;
   for (let i = 0; loaded && i < p.faults; i++) {
     const gfn = Math.floor(self.rng() * gfns);
     const nested = self.rng() * 100 < p.nestedPercent;
-    for (let tries = 0; tries < 8; tries++) {
-      if ((yield* kvmMmuDoPageFault(vcpu, gfn, nested)) !== RET_PF_RETRY) break;
+    for (let tries = 0; loaded && tries < 8; tries++) {
+      if (kvmMmuRootGone(vcpu, nested) && !w.protocol.rootsInFault) loaded = (yield* kvmMmuLoad(vcpu, nested)) >= 0;
+      if (loaded && (yield* kvmMmuDoPageFault(vcpu, gfn, nested)) !== RET_PF_RETRY) break;
     }
   }
   yield POINT;

@@ -7,7 +7,8 @@ import { current, MODE_WRITE } from '../../../../exec/task.js';
 import { checkZapOrder, type ZapCandidate } from '../../../../check/zap-order.js';
 import { rmapRemove } from './rmap.js';
 import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
-import type { Kvm, Vcpu } from '../kvm-host.js';
+import { type Kvm, tdpMmuEnabled, type Vcpu } from '../kvm-host.js';
+import { writeLock, writeUnlock } from '../../../../sync/index.js';
 import {
   PT_BITS,
   PT_ENTRIES,
@@ -27,6 +28,9 @@ import {
   SP_VM,
   VM_ACTIVE_HEAD,
   VM_ACTIVE_TAIL,
+  VM_L1_ROOT,
+  VM_L2_ROOT,
+  VM_MMU_VALID_GEN,
   VM_N_MAX,
   VM_N_USED,
   VM_SP_BIRTHS,
@@ -208,5 +212,28 @@ export function* kvmMmuZapOldestMmuPages(kvm: Kvm, nrToZap: number): Op<number> 
     total += n;
   }
   current.count('sp-zapped', total);
+  return total;
+}
+
+/**
+ * kvm_mmu_zap_all() (kvm_arch_flush_shadow_all(), e.g. when the VMM drops a memslot):
+ * under write_lock(mmu_lock) zap every shadow page, roots included, and bump
+ * mmu_valid_gen so that vCPUs find their roots obsolete and reload them
+ * (KVM_REQ_MMU_RELOAD). TDP MMU roots are not on active_mmu_pages and stay.
+ */
+export function* kvmMmuZapAll(kvm: Kvm): Op<number> {
+  yield* writeLock(kvm.mmuLock);
+  let total = 0;
+  for (let sp = kvm.get(VM_ACTIVE_TAIL); sp; sp = kvm.get(VM_ACTIVE_TAIL)) {
+    const n = __kvmMmuPrepareZapPage(kvm, sp);
+    current.trace(T_SP_ZAP, sp, n);
+    total += n;
+  }
+  if (!tdpMmuEnabled(kvm.world.config)) kvm.set(VM_L1_ROOT, 0);
+  kvm.set(VM_L2_ROOT, 0);
+  kvm.set(VM_MMU_VALID_GEN, kvm.get(VM_MMU_VALID_GEN) + 1);
+  yield* writeUnlock(kvm.mmuLock);
+  current.count('zap-all');
+  current.count('sp-zapped-all', total);
   return total;
 }

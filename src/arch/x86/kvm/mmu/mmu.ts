@@ -28,6 +28,7 @@ import {
   SP_SPT,
   VM_L1_ROOT,
   VM_L2_ROOT,
+  VM_MMU_VALID_GEN,
   VM_N_MAX,
   VM_N_USED,
 } from '../kvm-host.js';
@@ -129,7 +130,11 @@ function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, leafGfnOf: (gf
   let sp = kvm.get(rootSlot);
   // Mutation `roots-in-fault-pre-2020`: the fault allocates a missing root from its own caches.
   if (!sp && w.protocol.rootsInFault) sp = yield* mmuAllocRoot(vcpu, rootSlot, role);
-  if (!sp) return noRoot(site);
+  if (!sp) {
+    // is_page_fault_stale(): the root was zapped (kvm_mmu_zap_all) after this vCPU loaded it
+    if (vcpu.loadedGen[rootSlot === VM_L2_ROOT ? 1 : 0] !== kvm.get(VM_MMU_VALID_GEN)) return RET_PF_RETRY;
+    return noRoot(site);
+  }
   for (let level = w.config.levels; level > 1; level--) {
     const idx = spteIndex(gfn, level);
     const spte = yield* readOnce(w.i32, w.spte(w.sp(sp, SP_SPT), idx));
@@ -189,10 +194,12 @@ function pagingFlavour(vcpu: Vcpu, nested: boolean): number {
 /**
  * The L1 gfn behind a nested guest's gfn, as its page tables (walked by FNAME(walk_addr))
  * say: `aliases` consecutive L2 gfns map one L1 gfn, as firmware remapping flash below
- * 1 MiB does; without aliasing, the same gfn.
+ * 1 MiB does; without aliasing, the same gfn; with `nestedScatter`, anywhere in L1 memory.
  */
 function l2GfnToL1(vcpu: Vcpu, gfn: number): number {
-  return Math.floor(gfn / (vcpu.kvm.world.config.aliases ?? 1));
+  const c = vcpu.kvm.world.config;
+  if (c.nestedScatter) return (Math.imul(gfn + 1, 0x9e3779b1) >>> 0) % (c.guestMemMiB * 256);
+  return Math.floor(gfn / (c.aliases ?? 1));
 }
 
 /** FNAME(fetch)(): the shadow-paging map over indirect pages, from the L1 or the nested (L2) root. */
@@ -333,6 +340,7 @@ function* mmuAllocRoots(vcpu: Vcpu, nested: boolean): Op<number> {
  */
 export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
   faultBegin(vcpu, 0, FAULT_LOAD, nested);
+  vcpu.loadedGen[nested ? 1 : 0] = vcpu.kvm.get(VM_MMU_VALID_GEN);
   const direct = mmuIsDirect(vcpu.kvm.world.config, nested);
   yield* mmuCacheLockBeforeTopup(vcpu);
   let r = yield* mmuTopupMemoryCaches(vcpu, !direct);
@@ -342,4 +350,14 @@ export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
   }
   yield* mmuCacheUnlock(vcpu);
   return faultEnd(vcpu, r === 0 ? RET_PF_FIXED : r, FAULT_LOAD);
+}
+
+/**
+ * kvm_mmu_reload() at guest entry: is this vCPU's root for the L1 (or nested) MMU gone
+ * (zapped by kvm_mmu_zap_all), so that kvm_mmu_load() must run before the next fault?
+ */
+export function kvmMmuRootGone(vcpu: Vcpu, nested: boolean): boolean {
+  const c = vcpu.kvm.world.config;
+  if (!nested && tdpMmuEnabled(c)) return false; // TDP MMU roots are never zapped in the model
+  return vcpu.kvm.get(nested ? VM_L2_ROOT : VM_L1_ROOT) === 0;
 }

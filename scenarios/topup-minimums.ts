@@ -71,7 +71,7 @@ export default defineScenario<KvmWorld>({
     'roots-in-fault-pre-2020': {
       expect: 'cache-empty-under-lock',
       source: 'mutation: a fault that also allocates its 5-level root, with the pre-2020 header minimum of 4',
-      summary: 'the root comes from the fault\'s own caches: 5 headers for a minimum of 4',
+      summary: 'the root comes from the fault\'s own caches: 5 headers for a minimum of 4, 10 pages for 8',
     },
     'shared-gfn-cache-1x': {
       expect: 'cache-empty-under-lock',

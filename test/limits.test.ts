@@ -46,16 +46,23 @@ describe('the time budget bounds the whole run', () => {
   });
 
   it('finished executions keep their verdict when the budget cuts the last one short', () => {
-    // executions of about 0.3 s, handed on in well under a millisecond: when the budget ends
-    // one is in flight unless it lands in that gap (under 1 in 300)
-    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--param', 'faults=8000', '--time', '2s', '--json']);
-    expect(r.code).toBe(0);
-    const doc = JSON.parse(r.out);
-    expect(doc.observed).toBe('ok');
-    expect(doc.executions).toBeGreaterThan(0);
-    expect(doc.incomplete).toMatchObject({ limit: 'time', raise: '--time' });
-    const text = cli(['run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--param', 'faults=8000', '--time', '2s']);
-    expect(text.out).toMatch(/\(execution seed \d+ was stopped by the time budget \(--time 2s\) before it ended: .*; it has no verdict and is not counted\)/);
+    // Executions of about 0.3 s: when the budget ends one is nearly always in flight, but
+    // it may have just passed its last stop check (it then finishes and counts). Every run
+    // must keep its finished verdicts; one of three tries must show a cut execution.
+    const tries: { code: number | null; doc: { observed: string; executions: number; incomplete: unknown }; out: string }[] = [];
+    for (let k = 0; k < 3 && !tries.some((t) => t.doc.incomplete); k++) {
+      const r = cli(['run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--param', 'faults=8000', '--time', '2s', '--json']);
+      tries.push({ code: r.code, doc: JSON.parse(r.out), out: r.out });
+    }
+    for (const t of tries) {
+      expect(t.code).toBe(0);
+      expect(t.doc.observed).toBe('ok');
+      expect(t.doc.executions).toBeGreaterThan(0);
+    }
+    expect(tries.find((t) => t.doc.incomplete)?.doc.incomplete).toMatchObject({ limit: 'time', raise: '--time' });
+    let text = '';
+    for (let k = 0; k < 3 && !text.includes('it has no verdict'); k++) text = cli(['run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--param', 'faults=8000', '--time', '2s']).out;
+    expect(text).toMatch(/\(execution seed \d+ was stopped by the time budget \(--time 2s\) before it ended: .*; it has no verdict and is not counted\)/);
   });
 });
 

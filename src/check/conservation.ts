@@ -17,6 +17,11 @@ export interface PoolAccount {
   what: string;
 }
 
+function origin(pool: ObjectPool, obj: number): string {
+  const by = pool.allocatedBy(obj);
+  return `allocated by ${taskLabel(by.task)} at step ${by.step}`;
+}
+
 export function checkConservation(accounts: PoolAccount[], step: number): Violation | null {
   for (const a of accounts) {
     const { pool } = a;
@@ -37,23 +42,24 @@ export function checkConservation(accounts: PoolAccount[], step: number): Violat
         ], step);
       }
     }
-    for (let obj = 1; obj <= pool.capacity; obj++) {
+    // objects never taken are free and nothing can point at them: only the touched ones need a look
+    const touched = pool.touched();
+    for (let obj = 1; obj <= touched; obj++) {
       const state = pool.state(obj);
-      const origin = () => {
-        const by = pool.allocatedBy(obj);
-        return `allocated by ${taskLabel(by.task)} at step ${by.step}`;
-      };
       if (state === OBJ_CACHED && !inCache.has(obj)) {
-        return mainViolation('object-leak', `${a.what} ${obj} is marked cached but no memory cache holds it (${origin()})`, [], step);
+        return mainViolation('object-leak', `${a.what} ${obj} is marked cached but no memory cache holds it (${origin(pool, obj)})`, [], step);
       }
       if (state === OBJ_IN_USE && !a.reachable[obj]) {
-        return mainViolation('object-leak', `${a.what} ${obj} is in use but nothing points at it: leaked (${origin()})`, [
+        return mainViolation('object-leak', `${a.what} ${obj} is in use but nothing points at it: leaked (${origin(pool, obj)})`, [
           `${pool.name}: ${pool.census()[OBJ_IN_USE]} in use, ${inCache.size} cached, ${pool.freeCount()} free of ${pool.capacity}`,
         ], step);
       }
       if (state === OBJ_FREE && a.reachable[obj]) {
-        return mainViolation('double-free', `${a.what} ${obj} was freed but is still mapped (use after free)`, [origin()], step);
+        return mainViolation('double-free', `${a.what} ${obj} was freed but is still mapped (use after free)`, [origin(pool, obj)], step);
       }
+    }
+    for (let obj = touched + 1; obj < a.reachable.length; obj++) {
+      if (a.reachable[obj]) return mainViolation('double-free', `${a.what} ${obj} was never allocated but is mapped`, [], step);
     }
   }
   return null;

@@ -19,7 +19,9 @@ export const OBJ_STATE_NAMES = ['free', 'cached', 'in use'];
 const OBJ_WORDS = 3;
 const GUARD = 0;
 const TOP = 1;
-const HDR_WORDS = 2;
+/** The lowest TOP has ever been: free-stack slots below it were never popped, so their objects were never taken. */
+const LOW = 2;
+const HDR_WORDS = 3;
 
 export class ObjectPool {
   readonly base: number;
@@ -43,6 +45,7 @@ export class ObjectPool {
       // Free stack holds capacity..1 so the first allocation returns object 1.
       for (let k = 0; k < capacity; k++) this.i32[this.freeBase + k] = capacity - k;
       this.i32[this.base + TOP] = capacity;
+      this.i32[this.base + LOW] = capacity;
     }
   }
 
@@ -78,6 +81,7 @@ export class ObjectPool {
     if (top > 0) {
       obj = this.i32[this.freeBase + top - 1];
       this.i32[this.base + TOP] = top - 1;
+      if (top - 1 < this.i32[this.base + LOW]) this.i32[this.base + LOW] = top - 1;
     }
     this.unlockGuard();
     if (obj === 0) return 0;
@@ -118,10 +122,20 @@ export class ObjectPool {
     return Atomics.load(this.i32, this.base + TOP);
   }
 
-  /** How many objects are in each state, counted object by object. */
+  /**
+   * Objects 1..touched() are all that were ever taken: the free stack starts as
+   * capacity..1 and its slots below the low-water mark still hold their first objects.
+   * End-of-execution checks need look no further.
+   */
+  touched(): number {
+    return this.capacity - Atomics.load(this.i32, this.base + LOW);
+  }
+
+  /** How many objects are in each state, counted object by object (those never taken are free). */
   census(): number[] {
-    const n = [0, 0, 0];
-    for (let obj = 1; obj <= this.capacity; obj++) n[this.state(obj)]++;
+    const touched = this.touched();
+    const n = [this.capacity - touched, 0, 0];
+    for (let obj = 1; obj <= touched; obj++) n[this.state(obj)]++;
     return n;
   }
 }

@@ -10,7 +10,7 @@ import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHos
 import { KvmWorld, type MmuProtocol, type TopupMinimums } from '../src/arch/x86/kvm/kvm-host.js';
 import { PT64_ROOT_MAX_LEVEL, PTE_PREFETCH_NUM } from '../src/arch/x86/kvm/mmu/constants.js';
 import { TOPUP_TODAY } from '../src/arch/x86/kvm/mmu/mmu.js';
-import { kvmMmuZapAll } from '../src/arch/x86/kvm/mmu/mmu-page.js';
+import { kvmMmuZapAllFast } from '../src/arch/x86/kvm/mmu/mmu-page.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
 import { POINT } from '../src/exec/op.js';
 import { defineScenario } from '../src/scenario.js';
@@ -28,12 +28,7 @@ const PROTOCOLS: Record<string, MmuProtocol> = {
 
 const MAX_ZAP_ALL_EVERY = 1_000_000;
 
-const CACHES: [string, keyof TopupMinimums][] = [
-  ['mmu_pte_list_desc_cache', 'rmaps'],
-  ['mmu_shadow_page_cache', 'pages'],
-  ['mmu_shadowed_info_cache', 'shadowedInfo'],
-  ['mmu_page_header_cache', 'headers'],
-];
+const CACHES = [['mmu_pte_list_desc_cache'], ['mmu_shadow_page_cache'], ['mmu_shadowed_info_cache'], ['mmu_page_header_cache']];
 
 export default defineScenario<KvmWorld>({
   name: 'topup-minimums',
@@ -42,7 +37,7 @@ export default defineScenario<KvmWorld>({
     'fault over 4- or 5-level paging with L1 on shadow paging and half of the faults from a nested guest, so that',
     'a fault may build every level below the root with indirect pages (a page table and a gfn array each) and',
     'prefetches the rmaps of its PTE_PREFETCH_NUM-aligned block; a VMM role now and then zaps every shadow page',
-    '(kvm_mmu_zap_all), so faults rebuild whole paths and roots are reloaded, in their own flow (kvm_mmu_load)',
+    '(kvm_mmu_zap_all_fast), so faults rebuild whole paths and roots are reloaded, in their own flow (kvm_mmu_load)',
     'except in roots-in-fault-pre-2020. cache-empty-under-lock: a fault found a cache empty under mmu_lock; the',
     'statistics give, per cache, the most objects one fault took next to its minimum. Simplified as',
     'shrinker-vs-fault (no sp hash, so no parent PTE rmaps; subtree zaps).',
@@ -50,7 +45,7 @@ export default defineScenario<KvmWorld>({
   params: { ...HOST_PARAMS, levels: 5, tdpEnabled: 0, tdpMmu: 0, nestedPercent: 50, guestMemMiB: 1, faults: 200, zapAllEvery: 500 },
   paramHelp: {
     ...HOST_PARAM_HELP,
-    zapAllEvery: `the VMM role's steps between two kvm_mmu_zap_all() calls, on average (0: never; at most ${MAX_ZAP_ALL_EVERY})`,
+    zapAllEvery: `the VMM role's steps between two kvm_mmu_zap_all_fast() calls, on average (0: never; at most ${MAX_ZAP_ALL_EVERY})`,
   },
   paramNames: HOST_PARAM_NAMES,
   validate(p) {
@@ -93,9 +88,9 @@ export default defineScenario<KvmWorld>({
     vmm: {
       count: (p) => (p.zapAllEvery > 0 ? 1 : 0),
       *run(w, self, p) {
-        // Now and then, while any vCPU faults: kvm_arch_flush_shadow_all() -> kvm_mmu_zap_all() on every VM.
+        // Now and then, while any vCPU faults: a memslot deleted or moved -> kvm_mmu_zap_all_fast() on every VM.
         while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
-          if (self.rng() * p.zapAllEvery < 1) for (const kvm of w.vms) yield* kvmMmuZapAll(kvm);
+          if (self.rng() * p.zapAllEvery < 1) for (const kvm of w.vms) yield* kvmMmuZapAllFast(kvm);
           else yield POINT;
         }
       },
@@ -108,8 +103,11 @@ export default defineScenario<KvmWorld>({
     const n = (k: string) => s[k] ?? 0;
     const faults = n('vcpu.faults');
     return [
-      `${faults} faults (${(faults / executions).toFixed(0)} per execution), ${n('vcpu.prefetched')} SPTEs prefetched, ${n('vmm.zap-all')} kvm_mmu_zap_all() calls, ${n('vcpu.mmu-loads')} MMU loads`,
-      `most objects one fault took from each cache: ${CACHES.map(([field]) => `${field} ${n(`vcpu.max-per-fault:${field}`)}`).join(', ')}`,
+      `${faults} faults (${(faults / executions).toFixed(0)} per execution), ${n('vcpu.prefetched')} SPTEs prefetched, ${n('vmm.zap-all')} kvm_mmu_zap_all_fast() calls, ${n('vcpu.mmu-loads')} MMU loads`,
+      `most objects one fault took from each cache, against its topup minimum: ${CACHES.map(([field]) => {
+        const min = n(`vcpu.max-topup-minimum:${field}`);
+        return `${field} ${n(`vcpu.max-per-fault:${field}`)} of ${min || '(none: the gfn arrays come from the page cache)'}`;
+      }).join(', ')}`,
     ];
   },
 });

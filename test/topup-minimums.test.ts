@@ -31,7 +31,10 @@ describe('topup-minimums', () => {
     expect(r.violation).toBeNull();
     expect(most(r.stats, 'mmu_pte_list_desc_cache')).toBe(PTE_PREFETCH_NUM); // 1 + 7 prefetched, each 1 -> many
     for (const c of ['mmu_shadow_page_cache', 'mmu_shadowed_info_cache', 'mmu_page_header_cache']) expect(most(r.stats, c)).toBe(PT64_ROOT_MAX_LEVEL - 1);
-    expect(r.summary.join('\n')).toMatch(/most objects one fault took from each cache: mmu_pte_list_desc_cache 8, mmu_shadow_page_cache 4, mmu_shadowed_info_cache 4, mmu_page_header_cache 4/);
+    expect(r.summary.join('\n')).toMatch(
+      /against its topup minimum: mmu_pte_list_desc_cache 8 of 14, mmu_shadow_page_cache 4 of 5, mmu_shadowed_info_cache 4 of 5, mmu_page_header_cache 4 of 5/,
+    );
+    expect(r.stats['vcpu.max-topup-minimum:mmu_pte_list_desc_cache']).toBe(1 + PT64_ROOT_MAX_LEVEL + PTE_PREFETCH_NUM);
   });
 
   it('pre-2020: 8 pages shared by page tables and gfn arrays are exactly what 4 indirect levels take, and 4 headers are enough because roots come in their own flow', async () => {

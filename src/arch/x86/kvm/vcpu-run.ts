@@ -3,7 +3,7 @@
  * (kvm_mmu_load, and the nested guest's when it runs one), then take `faults` faults on
  * random gfns, a share of them from the nested guest, each retried while it returns
  * RET_PF_RETRY, as the guest would take it again. Before each try, as vcpu_enter_guest()
- * does with kvm_mmu_reload(), a root that kvm_mmu_zap_all() took away is loaded again
+ * does with kvm_mmu_reload(), a root that kvm_mmu_zap_all_fast() took away is loaded again
  * (unless the `rootsInFault` mutation leaves that to the fault).
  */
 import { POINT, type Op } from '../../../exec/op.js';
@@ -12,10 +12,11 @@ import type { Params, RoleDef } from '../../../scenario.js';
 import { RET_PF_RETRY } from './mmu/constants.js';
 import { kvmMmuDoPageFault } from './mmu/fault.js';
 import { type KvmWorld, vcpuName } from './kvm-host.js';
-import { kvmMmuLoad, kvmMmuRootGone } from './mmu/mmu.js';
+import { kvmMmuLoad, kvmMmuRootGone, recordTopupMinimums } from './mmu/mmu.js';
 
 export function* vcpuRun(w: KvmWorld, self: Task, p: Params): Op {
   const vcpu = w.vcpus[self.index];
+  recordTopupMinimums(vcpu);
   // A vCPU whose MMU cannot be loaded returns to userspace, as KVM_RUN would.
   let loaded = (yield* kvmMmuLoad(vcpu, false)) >= 0 && (p.nestedPercent === 0 || (yield* kvmMmuLoad(vcpu, true)) >= 0);
   const gfns = p.guestMemMiB * 256;

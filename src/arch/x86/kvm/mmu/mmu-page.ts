@@ -216,13 +216,19 @@ export function* kvmMmuZapOldestMmuPages(kvm: Kvm, nrToZap: number): Op<number> 
 }
 
 /**
- * kvm_mmu_zap_all() (kvm_arch_flush_shadow_all(), e.g. when the VMM drops a memslot):
- * under write_lock(mmu_lock) zap every shadow page, roots included, and bump
- * mmu_valid_gen so that vCPUs find their roots obsolete and reload them
- * (KVM_REQ_MMU_RELOAD). TDP MMU roots are not on active_mmu_pages and stay.
+ * kvm_mmu_zap_all_fast() (kvm_mmu_invalidate_zap_pages_in_memslot(), when the VMM
+ * deletes or moves a memslot): under write_lock(mmu_lock) bump mmu_valid_gen, which
+ * makes every shadow page obsolete, and zap them all, roots included; vCPUs reload
+ * their roots before the next fault (kvm_mmu_reload). Departures: the kernel keeps a
+ * root that vCPUs still count as invalid and frees it once they drop it
+ * (KVM_REQ_MMU_FREE_OBSOLETE_ROOTS); the model frees it at once, which is safe because
+ * no vCPU holds a root across a release of mmu_lock. The kernel also invalidates TDP
+ * MMU roots; the model leaves them (the scenario that zaps runs L1 on shadow paging).
+ * slots_lock is not modeled.
  */
-export function* kvmMmuZapAll(kvm: Kvm): Op<number> {
+export function* kvmMmuZapAllFast(kvm: Kvm): Op<number> {
   yield* writeLock(kvm.mmuLock);
+  kvm.set(VM_MMU_VALID_GEN, kvm.get(VM_MMU_VALID_GEN) + 1);
   let total = 0;
   for (let sp = kvm.get(VM_ACTIVE_TAIL); sp; sp = kvm.get(VM_ACTIVE_TAIL)) {
     const n = __kvmMmuPrepareZapPage(kvm, sp);
@@ -231,7 +237,6 @@ export function* kvmMmuZapAll(kvm: Kvm): Op<number> {
   }
   if (!tdpMmuEnabled(kvm.world.config)) kvm.set(VM_L1_ROOT, 0);
   kvm.set(VM_L2_ROOT, 0);
-  kvm.set(VM_MMU_VALID_GEN, kvm.get(VM_MMU_VALID_GEN) + 1);
   yield* writeUnlock(kvm.mmuLock);
   current.count('zap-all');
   current.count('sp-zapped-all', total);

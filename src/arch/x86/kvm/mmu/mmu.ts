@@ -69,6 +69,18 @@ export const TOPUP_TODAY: TopupMinimums = {
   headers: PT64_ROOT_MAX_LEVEL,
 };
 
+/**
+ * The minimums this run tops up to, as statistics beside `max-per-fault:<cache>`:
+ * `max-topup-minimum:<cache>` (0 for mmu_shadowed_info_cache when the gfn arrays come
+ * from the page cache). Recorded once per vCPU.
+ */
+export function recordTopupMinimums(vcpu: Vcpu): void {
+  const min = vcpu.kvm.world.protocol.topup ?? TOPUP_TODAY;
+  const values = [min.rmaps, min.pages, min.shadowedInfo ?? 0, min.headers]; // caches() order
+  const caches = vcpu.caches();
+  for (let k = 0; k < caches.length; k++) current.max(`max-topup-minimum:${caches[k].field}`, values[k]);
+}
+
 /** mmu_topup_memory_caches(vcpu, maybe_indirect): called before mmu_lock, may sleep; the minimums are `protocol.topup`. */
 export function* mmuTopupMemoryCaches(vcpu: Vcpu, maybeIndirect: boolean): Op<number> {
   const min = vcpu.kvm.world.protocol.topup ?? TOPUP_TODAY;
@@ -130,11 +142,7 @@ function* shadowMmuMap(vcpu: Vcpu, rootSlot: number, gfn: number, leafGfnOf: (gf
   let sp = kvm.get(rootSlot);
   // Mutation `roots-in-fault-pre-2020`: the fault allocates a missing root from its own caches.
   if (!sp && w.protocol.rootsInFault) sp = yield* mmuAllocRoot(vcpu, rootSlot, role);
-  if (!sp) {
-    // is_page_fault_stale(): the root was zapped (kvm_mmu_zap_all) after this vCPU loaded it
-    if (vcpu.loadedGen[rootSlot === VM_L2_ROOT ? 1 : 0] !== kvm.get(VM_MMU_VALID_GEN)) return RET_PF_RETRY;
-    return noRoot(site);
-  }
+  if (!sp) return noRoot(site);
   for (let level = w.config.levels; level > 1; level--) {
     const idx = spteIndex(gfn, level);
     const spte = yield* readOnce(w.i32, w.spte(w.sp(sp, SP_SPT), idx));
@@ -261,10 +269,20 @@ export function noRoot(site: string): number {
 }
 
 /**
+ * is_page_fault_stale(): the root this vCPU loaded was made obsolete (mmu_valid_gen
+ * moved on: kvm_mmu_zap_all_fast) and is gone; the fault is retried after a reload.
+ * The model keeps the generation a vCPU loaded its root under, not one per shadow page.
+ */
+function isPageFaultStale(vcpu: Vcpu, nested: boolean): boolean {
+  const kvm = vcpu.kvm;
+  return kvm.get(nested ? VM_L2_ROOT : VM_L1_ROOT) === 0 && vcpu.loadedGen[nested ? 1 : 0] !== kvm.get(VM_MMU_VALID_GEN);
+}
+
+/**
  * direct_page_fault() and FNAME(page_fault)() take the same steps: topup (may sleep;
- * maybe_indirect for shadow paging) -> faultin pfn -> write_lock(mmu_lock) ->
- * make_mmu_pages_available -> direct_map or FNAME(fetch) -> unlock. The fast path,
- * kvm_faultin_pfn (pfn = gfn) and the staleness check are not modeled.
+ * maybe_indirect for shadow paging) -> faultin pfn -> write_lock(mmu_lock) -> staleness
+ * check -> make_mmu_pages_available -> direct_map or FNAME(fetch) -> unlock. The fast
+ * path and kvm_faultin_pfn (pfn = gfn) are not modeled.
  */
 function* shadowPageFault(vcpu: Vcpu, gfn: number, kind: number, nested: boolean): Op<number> {
   faultBegin(vcpu, gfn, kind, nested);
@@ -273,7 +291,8 @@ function* shadowPageFault(vcpu: Vcpu, gfn: number, kind: number, nested: boolean
   if (r === 0) {
     yield* mmuCacheLockAfterTopup(vcpu);
     yield* writeLock(vcpu.kvm.mmuLock);
-    r = yield* makeMmuPagesAvailable(vcpu);
+    if (!vcpu.kvm.world.protocol.rootsInFault && isPageFaultStale(vcpu, nested)) r = RET_PF_RETRY;
+    else r = yield* makeMmuPagesAvailable(vcpu);
     if (r === 0) r = kind === FAULT_DIRECT ? yield* directMap(vcpu, gfn) : yield* fnameFetch(vcpu, gfn, nested);
     yield* writeUnlock(vcpu.kvm.mmuLock);
   }
@@ -313,6 +332,7 @@ function* mmuAllocRoot(vcpu: Vcpu, slot: number, role: number): Op<number> {
     kvm.set(slot, sp);
   }
   w.setSp(sp, SP_ROOT_COUNT, w.sp(sp, SP_ROOT_COUNT) + 1);
+  vcpu.loadedGen[slot === VM_L2_ROOT ? 1 : 0] = kvm.get(VM_MMU_VALID_GEN); // the root's mmu_valid_gen, as this vCPU took it
   current.trace(T_ROOT, sp, w.sp(sp, SP_ROOT_COUNT));
   return sp;
 }
@@ -340,7 +360,6 @@ function* mmuAllocRoots(vcpu: Vcpu, nested: boolean): Op<number> {
  */
 export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
   faultBegin(vcpu, 0, FAULT_LOAD, nested);
-  vcpu.loadedGen[nested ? 1 : 0] = vcpu.kvm.get(VM_MMU_VALID_GEN);
   const direct = mmuIsDirect(vcpu.kvm.world.config, nested);
   yield* mmuCacheLockBeforeTopup(vcpu);
   let r = yield* mmuTopupMemoryCaches(vcpu, !direct);
@@ -354,7 +373,7 @@ export function* kvmMmuLoad(vcpu: Vcpu, nested: boolean): Op<number> {
 
 /**
  * kvm_mmu_reload() at guest entry: is this vCPU's root for the L1 (or nested) MMU gone
- * (zapped by kvm_mmu_zap_all), so that kvm_mmu_load() must run before the next fault?
+ * (zapped by kvm_mmu_zap_all_fast), so that kvm_mmu_load() must run before the next fault?
  */
 export function kvmMmuRootGone(vcpu: Vcpu, nested: boolean): boolean {
   const c = vcpu.kvm.world.config;

@@ -4,7 +4,8 @@
  * marks, and the lock words. What it reports:
  *   - the same wait-for cycle on two ticks in a row: a deadlock;
  *   - a task blocked on a lock without an op of its own for `watchdogMs` while others
- *     run: a deadlock (starvation), with what every task waits for;
+ *     run, the lock never changing hands meanwhile: a deadlock (starvation), with what
+ *     every task waits for;
  *   - a task neither finished nor blocked that makes no op for `watchdogMs`: the
  *     harness cannot explain it (a loop in the role without an op boundary);
  *   - tasks that keep taking ops without a progress mark for `watchdogMs` (scenarios
@@ -21,6 +22,7 @@ import type { Violation } from '../check/violation.js';
 import { lastStep } from './finish.js';
 import { noOpBoundary } from './limits.js';
 import { CTL_ARRIVED, type Frame, progressMarks, STOP_EXECUTION_LIMIT, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
+import { OWNER, STATE } from '../sync/lock-word.js';
 
 export interface WatchdogFinding {
   /** The STOP_* reason to stop the execution with. */
@@ -49,6 +51,14 @@ export class Watchdog<W> {
   private readonly opsAt: number[];
   private readonly waitsFor: number[];
   private readonly opsAtMark: number[];
+  /**
+   * Per task: the waited-on lock's state and owner words as last sampled, and whether
+   * they were seen to change during this wait: a lock that changed hands meanwhile is
+   * not a deadlock (the model's locks are not FIFO like qrwlock or a ticketed mutex,
+   * so a waiter passed over by others is a limit of the model, never a finding).
+   */
+  private readonly lockSample: string[];
+  private readonly lockMoved: boolean[];
 
   constructor(
     private readonly frame: Frame<W>,
@@ -61,6 +71,8 @@ export class Watchdog<W> {
     this.opsAt = new Array(this.n).fill(0);
     this.waitsFor = new Array(this.n).fill(-1);
     this.opsAtMark = new Array(this.n).fill(0);
+    this.lockSample = new Array(this.n).fill('');
+    this.lockMoved = new Array(this.n).fill(false);
   }
 
   /** The wait-for graph as last observed (a task between two futex waits still counts as waiting). */
@@ -104,7 +116,17 @@ export class Watchdog<W> {
         this.waitsFor[k] = -1;
       }
       const lock = Atomics.load(i32, frame.blocked + k) - 1;
+      if (lock >= 0 && lock !== this.waitsFor[k]) {
+        this.lockSample[k] = '';
+        this.lockMoved[k] = false;
+      }
       if (lock >= 0) this.waitsFor[k] = lock;
+      if (this.waitsFor[k] >= 0) {
+        const w = names.locks[this.waitsFor[k]].word;
+        const sample = `${Atomics.load(i32, w + STATE)}:${Atomics.load(i32, w + OWNER)}`;
+        if (this.lockSample[k] !== '' && sample !== this.lockSample[k]) this.lockMoved[k] = true;
+        this.lockSample[k] = sample;
+      }
     }
     const marks = progressMarks(frame);
     if (marks !== this.marks) {
@@ -121,6 +143,7 @@ export class Watchdog<W> {
     }
     for (let k = 0; k < this.n; k++) {
       if (finished[k] || now - this.opsAt[k] <= limits.watchdogMs) continue;
+      if (this.waitsFor[k] >= 0 && this.lockMoved[k]) continue; // passed over, not deadlocked: the execution limit ends it
       if (this.waitsFor[k] >= 0) {
         const how = `threads: ${names.tasks[k]} has been blocked on ${names.locks[this.waitsFor[k]].name} for more than ${ms(limits.watchdogMs)}`;
         return { stop: STOP_VIOLATION, violation: deadlockViolation(g, names, 0, how), note: null };

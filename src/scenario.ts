@@ -16,6 +16,11 @@ export interface VariantDef {
   source: string;
   /** One line: what this variant does differently. */
   summary: string;
+  /**
+   * Parameters this variant runs with unless the user sets them, over the scenario's
+   * (e.g. the allocation-failure rate an error-path bug needs to show at all).
+   */
+  params?: Params;
 }
 
 export interface RoleDef<W> {
@@ -55,6 +60,11 @@ export interface ScenarioDef<W = unknown> {
   check?(world: W, p: Params, variant: string, step: number): Violation | null;
   /** Lines summarising the run's statistics, in kernel terms. */
   summarize?(stats: Record<string, number>, executions: number, clockUnit: 'steps' | 'us'): string[];
+}
+
+/** The parameters a variant runs with by default: the scenario's, then the variant's own. */
+export function variantParams(s: ScenarioDef<unknown>, variant: string): Params {
+  return { ...s.params, ...s.variants[variant]?.params };
 }
 
 export function defineScenario<W>(def: ScenarioDef<W>): ScenarioDef<W> {

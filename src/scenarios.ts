@@ -82,6 +82,7 @@ export function scenarioProblem(x: unknown): string | null {
   for (const [k, v] of Object.entries(s.variants)) {
     if (!kinds.includes(v?.expect)) return `${who}: variant '${k}' expects '${v?.expect}'; valid: ${kinds.join(', ')}`;
     if (typeof v.source !== 'string') return `${who}: variant '${k}' has no source (a kernel commit or patch, or 'mutation: ...')`;
+    for (const p of Object.keys(v.params ?? {})) if (!(p in s.params)) return `${who}: variant '${k}' sets params.${p}, which the scenario does not declare`;
   }
   return null;
 }

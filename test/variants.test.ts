@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
+import { variantParams } from '../src/scenario.js';
 import { builtinNames, loadScenario } from '../src/scenarios.js';
 
 const sc = await loadScenario('shrinker-vs-fault');
@@ -25,7 +26,7 @@ for (const name of builtinNames()) {
   describe(`${name} in sim, fixed seeds`, () => {
     for (const [variant, v] of variants) {
       it(`${variant}: ${v.expect}`, async () => {
-        const r = await run({ scenario, variant, params: scenario.def.params, mode: 'sim', seed: 1, executions: v.expect === 'ok' ? 300 : 1000, timeMs: null, sim });
+        const r = await run({ scenario, variant, params: variantParams(scenario.def, variant), mode: 'sim', seed: 1, executions: v.expect === 'ok' ? 300 : 1000, timeMs: null, sim });
         expect(r.harnessError).toBeNull();
         expect(r.observed).toBe(v.expect);
         if (v.expect === 'ok') expect(r.executions).toBe(300);
@@ -39,7 +40,7 @@ for (const name of builtinNames()) {
         const r = await run({
           scenario,
           variant,
-          params: scenario.def.params,
+          params: variantParams(scenario.def, variant),
           mode: 'threads',
           seed: 1,
           // a clean variant runs 200 executions or 3 s; a violating one must be caught (it takes well under

@@ -8,6 +8,7 @@ import { exitCodeOf, type Mode, type RunResult, run } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { ThreadsExecutor } from '../exec/threads.js';
 import { campaignTable, type CampaignRow, incompleteText, type LimitFlags, violationText } from '../report/text.js';
+import { variantParams } from '../scenario.js';
 import { builtinNames, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, duration, has, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
@@ -65,7 +66,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
       for (const variant of Object.keys(sc.def.variants)) {
         for (const mode of MODES) {
           if (interrupt.signal.aborted) break plan;
-          const r = await run({ scenario: sc, variant, params: sc.def.params, mode, seed, executions: null, timeMs: budget, threads, sim, executionLimitMs, abort: interrupt.signal });
+          const r = await run({ scenario: sc, variant, params: variantParams(sc.def, variant), mode, seed, executions: null, timeMs: budget, threads, sim, executionLimitMs, abort: interrupt.signal });
           if (r.interrupted) break plan; // the signal cut the row in flight short: it is not reported
           results.push(r);
           if (!json) note(`${r.asExpected ? 'ok      ' : 'MISMATCH'} ${sc.def.name} / ${variant} / ${mode}: ${r.observed} after ${r.executions} executions`);

@@ -24,7 +24,7 @@ export function describeScenario(sc: LoadedScenario): Record<string, unknown> {
     params: Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, s.paramNames?.[k] ? paramText(s, k, v) : v])),
     paramHelp: s.paramHelp,
     progress: s.progress ?? null,
-    variants: Object.entries(s.variants).map(([name, v]) => ({ name, expect: v.expect, source: v.source, summary: v.summary })),
+    variants: Object.entries(s.variants).map(([name, v]) => ({ name, expect: v.expect, source: v.source, summary: v.summary, ...(v.params ? { params: v.params } : {}) })),
   };
 }
 
@@ -38,7 +38,7 @@ export async function listCommand(argv: string[]): Promise<CommandOutput> {
     out.push(s.name, ...s.description.split('\n').map((l) => `  ${l}`), '  variants:');
     const w = Math.max(...Object.keys(s.variants).map((k) => k.length));
     const we = Math.max(...Object.values(s.variants).map((v) => v.expect.length));
-    for (const [name, v] of Object.entries(s.variants)) out.push(`    ${name.padEnd(w)}  expect ${v.expect.padEnd(we)}  ${v.summary}  [${v.source}]`);
+    for (const [name, v] of Object.entries(s.variants)) out.push(`    ${name.padEnd(w)}  expect ${v.expect.padEnd(we)}  ${v.summary}${v.params ? ` (runs with ${Object.entries(v.params).map(([k, x]) => `${k}=${x}`).join(' ')})` : ''}  [${v.source}]`);
     out.push('  params (--param k=v):');
     for (const [k, v] of Object.entries(s.params)) out.push(`    ${`${k}=${paramText(s, k, v)}`.padEnd(20)} ${s.paramHelp[k] ?? ''}`);
     out.push('');

@@ -1,13 +1,13 @@
 /** Scenario parameters from the command line: --param k=v and the --vcpus shortcut. */
 import { layoutFor } from '../exec/frame.js';
-import type { Params, ScenarioDef } from '../scenario.js';
+import { type Params, type ScenarioDef, variantParams } from '../scenario.js';
 import { BadInput, HarnessFailure } from '../scenarios.js';
 
 /** The most shared memory one execution may lay out: parameters that need more are refused up front. */
 export const MAX_ARENA_MIB = 512;
 
-export function resolveParams(s: ScenarioDef<unknown>, pairs: string[], vcpus: string | undefined): Params {
-  const p: Params = { ...s.params };
+export function resolveParams(s: ScenarioDef<unknown>, variant: string, pairs: string[], vcpus: string | undefined): Params {
+  const p: Params = variantParams(s, variant);
   const known = Object.keys(s.params);
   const set = (k: string, v: string, from: string) => {
     if (!known.includes(k)) throw new BadInput(`${from}: scenario '${s.name}' has no parameter '${k}'; valid: ${known.join(', ')}`);

@@ -59,7 +59,7 @@ export async function runCommand(argv: string[], interrupt: Interrupt): Promise<
     if (mode === 'sim') executions = SIM_DEFAULT_EXECUTIONS;
     else timeMs = THREADS_DEFAULT_TIME_MS;
   }
-  const params = resolveParams(s, list(a, 'param'), str(a, 'vcpus'));
+  const params = resolveParams(s, variant, list(a, 'param'), str(a, 'vcpus'));
   const tasks = instancesOf(s, params, variant).length;
   if (tasks > MAX_TASKS) throw new BadInput(`${tasks} role instances; at most ${MAX_TASKS}`);
   checkArenaSize(s, params, variant);

@@ -1,5 +1,6 @@
 /** What ends every execution, in both executors. */
-import { heldLocks, mainViolation, type Violation } from '../check/violation.js';
+import { heldLocks, lockLabel, mainViolation, type Violation } from '../check/violation.js';
+import { MODE_NAMES } from './task.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { CTL_SEQ, type Frame } from './frame.js';
 import type { Task } from './task.js';
@@ -8,8 +9,10 @@ import { mergeTraces, traceTailFor } from './trace.js';
 /** A role that returns while still holding locks. */
 export function heldAtExit(t: Task): Violation | null {
   if (t.held.length === 0) return null;
+  const taken = t.held.map((h) => `${lockLabel(h.lock)} (${MODE_NAMES[h.mode]}) was taken${h.site ? ` in ${h.site}()` : ''} at step ${h.step} and never released`);
+  const where = t.held.map((h) => (h.site ? `${lockLabel(h.lock)} (taken in ${h.site}())` : lockLabel(h.lock)));
   return {
-    ...mainViolation('lock-held-at-exit', `${t.name} ended holding ${heldLocks(t).join(', ')}`, [], t.lastStep),
+    ...mainViolation('lock-held-at-exit', `${t.name} ended holding ${where.join(', ')}`, taken, t.lastStep),
     task: t.name,
     role: t.role,
     locksHeld: heldLocks(t),

@@ -12,12 +12,18 @@ export const MODE_SPIN = 0;
 export const MODE_READ = 1;
 export const MODE_WRITE = 2;
 export const MODE_MUTEX = 3;
-export const MODE_NAMES = ['spin', 'read', 'write', 'mutex'];
+/** Inside srcu_read_lock() .. srcu_read_unlock(): held like a lock, but may sleep. */
+export const MODE_SRCU_READ = 4;
+/** Blocked in synchronize_srcu(), waiting for the readers that began before it. */
+export const MODE_SRCU_SYNC = 5;
+export const MODE_NAMES = ['spin', 'read', 'write', 'mutex', 'srcu read', 'synchronize'];
 
 export interface HeldLock {
   lock: number;
   mode: number;
   step: number;
+  /** The model function that took it, where the caller says (lockdep's acquisition site). */
+  site?: string;
 }
 
 /** What the executor provides to the primitives. */

@@ -3,6 +3,7 @@ import type { Mode, RunResult } from '../exec/run.js';
 import type { LoadedScenario } from '../scenarios.js';
 import { shellQuote } from '../cli/invocation.js';
 import { paramText } from '../cli/params.js';
+import { variantParams } from '../scenario.js';
 
 /**
  * `prefix` runs the command (`npx mmu-stress`); the scenario is named as the user gave it
@@ -11,6 +12,7 @@ import { paramText } from '../cli/params.js';
  */
 export function replayCommand(prefix: string, sc: LoadedScenario, r: RunResult, seed: number, extra: string[] = [], mode: Mode = r.mode): string {
   const parts = [prefix, 'run', shellQuote(sc.arg), '--variant', shellQuote(r.variant), '--mode', mode, '--seed', String(seed), '--executions 1'];
-  for (const [k, v] of Object.entries(r.params)) if (sc.def.params[k] !== v) parts.push('--param', shellQuote(`${k}=${paramText(sc.def, k, v)}`));
+  const defaults = variantParams(sc.def, r.variant);
+  for (const [k, v] of Object.entries(r.params)) if (defaults[k] !== v) parts.push('--param', shellQuote(`${k}=${paramText(sc.def, k, v)}`));
   return [...parts, ...extra].join(' ');
 }

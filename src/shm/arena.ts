@@ -25,6 +25,8 @@ export interface NameTable {
   locks: { name: string; cls: string; kind: string; word: number }[];
   caches: string[];
   tasks: string[];
+  /** Kernel names of single words that ordered accesses touch ("kvm->arch.shadow_root_allocated"), by offset. */
+  words?: Record<number, string>;
 }
 
 export class LayoutMismatch extends Error {}
@@ -81,6 +83,12 @@ export class Arena {
   addLock(name: string, cls: string, kind: string, word: number): number {
     this.names.locks.push({ name, cls, kind, word });
     return this.names.locks.length - 1;
+  }
+
+  /** Name one word for traces of the ordered accesses to it. */
+  nameWord(word: number, name: string): void {
+    this.names.words ??= {};
+    this.names.words[word] = name;
   }
 
   addCache(name: string): number {

@@ -4,4 +4,5 @@ export { mightSleep } from './lockdep.js';
 export { Mutex, mutexLock, mutexTrylock, mutexUnlock } from './mutex.js';
 export { RwLock, readLock, readUnlock, writeLock, writeUnlock } from './rwlock.js';
 export { Spinlock, spinLock, spinUnlock } from './spinlock.js';
+export { Srcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu } from './srcu.js';
 export type { LockWord } from './lock-word.js';

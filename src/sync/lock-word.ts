@@ -5,7 +5,7 @@
  * and release steps that spinlock, mutex and the rwlock's writer side share.
  */
 import { blocked, POINT, type Op } from '../exec/op.js';
-import { current, MODE_READ, MODE_WRITE, type Task } from '../exec/task.js';
+import { current, MODE_READ, MODE_SRCU_SYNC, MODE_WRITE, type Task } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockReleased } from './lockdep.js';
 import { T_BLOCK, T_LOCK, T_UNLOCK } from './trace-ops.js';
@@ -27,12 +27,28 @@ export const READER_COUNT = WRITER_WAITING - 1;
 
 /** Could a task blocked in `mode` take the lock with this STATE? (For the lost-wake-up check.) */
 export function canAcquire(mode: number, state: number): boolean {
+  if (mode === MODE_SRCU_SYNC) return srcuDrained(state);
   if (mode === MODE_READ) return (state & (WRITER_LOCKED | WRITER_WAITING)) === 0;
   if (mode === MODE_WRITE) return (state & ~WRITER_WAITING) === 0;
   return state === 0;
 }
 
-export type LockKind = 'spinlock_t' | 'rwlock_t' | 'struct mutex';
+export type LockKind = 'spinlock_t' | 'rwlock_t' | 'struct mutex' | 'struct srcu_struct';
+
+/**
+ * srcu_struct STATE: the current index in bit 30, the readers that entered under index 0
+ * in bits 0..14 and under index 1 in bits 15..29.
+ */
+export const SRCU_IDX = 1 << 30;
+export const SRCU_COUNT_BITS = 15;
+export function srcuCount(state: number, idx: number): number {
+  return (state >>> (SRCU_COUNT_BITS * idx)) & ((1 << SRCU_COUNT_BITS) - 1);
+}
+/** Has the index synchronize_srcu() flipped away from drained? */
+export function srcuDrained(state: number): boolean {
+  const idx = state & SRCU_IDX ? 1 : 0;
+  return srcuCount(state, 1 - idx) === 0;
+}
 
 export class LockWord {
   readonly id: number;
@@ -85,14 +101,14 @@ export function* opBoundary(): Op<Task> {
 }
 
 /** Take `l` exclusively (spin_lock, mutex_lock): CAS 0 -> LOCKED, blocking while taken. */
-export function* acquireExclusive(t: Task, l: LockWord, mode: number): Op {
+export function* acquireExclusive(t: Task, l: LockWord, mode: number, site?: string): Op {
   let since = -1;
   while (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) {
     since = yield* blockOn(t, l, mode, LOCKED, since);
   }
   Atomics.store(l.i32, l.word + OWNER, t.id + 1);
   waited(t, l, since);
-  lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode));
+  lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
 }
 
 /** Release an exclusive hold (spin_unlock, mutex_unlock, write_unlock) and wake waiters. */

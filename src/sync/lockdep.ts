@@ -3,15 +3,15 @@
  * locks it holds, and "may sleep" points can check them (might_sleep()).
  */
 import { heldLocks, lockLabel, reportViolation } from '../check/violation.js';
-import { MODE_MUTEX, MODE_NAMES, type Task } from '../exec/task.js';
+import { MODE_MUTEX, MODE_NAMES, MODE_SRCU_READ, type Task } from '../exec/task.js';
 
-/** Modes that make a context atomic: spinlocks and rwlocks (mmu_lock) spin. */
+/** Modes that make a context atomic: spinlocks and rwlocks (mmu_lock) spin; mutexes and SRCU read sections may sleep. */
 export function isAtomicMode(mode: number): boolean {
-  return mode !== MODE_MUTEX;
+  return mode !== MODE_MUTEX && mode !== MODE_SRCU_READ;
 }
 
-export function lockAcquired(t: Task, lock: number, mode: number, step: number): void {
-  t.held.push({ lock, mode, step });
+export function lockAcquired(t: Task, lock: number, mode: number, step: number, site?: string): void {
+  t.held.push(site ? { lock, mode, step, site } : { lock, mode, step });
 }
 
 /** Returns false (and reports lock-not-held) when the task did not hold the lock. */

@@ -12,10 +12,11 @@ export class Mutex extends LockWord {
   }
 }
 
-export function* mutexLock(m: Mutex): Op {
+/** `site` names the model function taking it, for reports of locks held too long. */
+export function* mutexLock(m: Mutex, site?: string): Op {
   const t = yield* opBoundary();
   mightSleep(t, `mutex_lock(${m.name})`);
-  yield* acquireExclusive(t, m, MODE_MUTEX);
+  yield* acquireExclusive(t, m, MODE_MUTEX, site);
 }
 
 /** Returns true when the mutex was taken. */

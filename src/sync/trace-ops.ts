@@ -8,18 +8,22 @@ export const T_TRYLOCK = 3;
 export const T_BLOCK = 4;
 export const T_LOAD_ACQUIRE = 5;
 export const T_STORE_RELEASE = 6;
+/** synchronize_srcu() flipped the index: it now waits for the readers of the old one. */
+export const T_SRCU_FLIP = 7;
 // 9 is T_VIOLATION, registered by check/violation.ts
 
 const lockName = (n: NameTable, id: number) => n.locks[id]?.name ?? `lock#${id}`;
-const ACQUIRE = ['spin_lock', 'read_lock', 'write_lock', 'mutex_lock'];
-const RELEASE = ['spin_unlock', 'read_unlock', 'write_unlock', 'mutex_unlock'];
+const wordName = (n: NameTable, w: number) => n.words?.[w] ?? `word ${w}`;
+const ACQUIRE = ['spin_lock', 'read_lock', 'write_lock', 'mutex_lock', 'srcu_read_lock', 'synchronize_srcu'];
+const RELEASE = ['spin_unlock', 'read_unlock', 'write_unlock', 'mutex_unlock', 'srcu_read_unlock', 'synchronize_srcu returns'];
 
 registerOps({
   [T_LOCK]: (a, b, n) => `${ACQUIRE[b]}(${lockName(n, a)})`,
   [T_UNLOCK]: (a, b, n) => `${RELEASE[b]}(${lockName(n, a)})`,
   [T_TRYLOCK]: (a, b, n) => `mutex_trylock(${lockName(n, a)}) = ${b}`,
   [T_BLOCK]: (a, b, n) => `blocks in ${ACQUIRE[b]}(${lockName(n, a)})`,
-  [T_LOAD_ACQUIRE]: (a, b) => `smp_load_acquire(@${a}) = ${b}`,
-  [T_STORE_RELEASE]: (a, b) => `smp_store_release(@${a}, ${b})`,
+  [T_LOAD_ACQUIRE]: (a, b, n) => `smp_load_acquire(&${wordName(n, a)}) = ${b}`,
+  [T_STORE_RELEASE]: (a, b, n) => `smp_store_release(&${wordName(n, a)}, ${b})`,
+  [T_SRCU_FLIP]: (a, b, n) => `synchronize_srcu(${lockName(n, a)}): flips to index ${b}, waits for the readers of index ${1 - b}`,
 });
 

@@ -1,0 +1,252 @@
+/**
+ * lazy-rmaps: seed 001. With the TDP MMU, memslot rmaps are allocated only when the
+ * first shadow root is (a nested guest starts), and kvm->arch.shadow_root_allocated
+ * tells everyone that every memslot has them. vCPUs fault through the TDP MMU; one of
+ * them starts a nested guest at a random fault; a VMM creates, moves and deletes
+ * memslots; a dirty-log ioctl walks the rmaps whenever memslots have them.
+ */
+import { checkLazyRmaps } from '../src/arch/x86/kvm/memslot-accounting.js';
+import { KVM_VCPUS_RUNNING, LazyRmapsKvm, type LazyRmapsProtocol } from '../src/arch/x86/kvm/memslot-host.js';
+import { mmuFirstShadowRootAlloc } from '../src/arch/x86/kvm/mmu/shadow-root.js';
+import { kvmMmuWriteProtectPtMasked, rmapAdd } from '../src/arch/x86/kvm/mmu/slot-rmap.js';
+import { x86MemslotArch } from '../src/arch/x86/kvm/x86.js';
+import { POINT, type Op } from '../src/exec/op.js';
+import type { Task } from '../src/exec/task.js';
+import { defineScenario, type Params } from '../src/scenario.js';
+import { mutexLock, mutexUnlock, readLock, readUnlock, srcuReadLock, srcuReadUnlock, writeLock, writeUnlock } from '../src/sync/index.js';
+import {
+  GFN_RANGES,
+  idToMemslot,
+  KVM_MEM_SLOTS,
+  KVM_MEMSLOT_INVALID,
+  KVM_MR_CREATE,
+  KVM_MR_DELETE,
+  KVM_MR_MOVE,
+  KVM_MR_NAMES,
+  kvmMemslots,
+  kvmMemslotsLocked,
+  MEMSLOT_PAGES,
+  MS_BASE_GFN,
+  MS_FLAGS,
+  MS_ID,
+  searchMemslots,
+  slotEntry,
+  slotWord,
+} from '../src/virt/kvm/memslots.js';
+import { kvmSetMemslot } from '../src/virt/kvm/set-memslot.js';
+
+const PROTOCOLS: Record<string, LazyRmapsProtocol> = {
+  merged: {},
+  'flag-before-alloc': { flagBeforeAlloc: true },
+  'memslot-without-arch-lock': { createWithoutArchLock: true },
+  'keep-flag-on-failure': { keepFlagOnFailure: true },
+  'v4-unlock-leak': { unlockLeak: true },
+};
+
+const MAX_VCPUS = 24;
+const MAX_FAULTS = 1_000_000;
+
+/** Up to `max` op boundaries doing nothing: the VMM's and the dirty-log's time between ioctls. */
+function* pause(self: Task, max: number): Op {
+  for (let k = Math.floor(self.rng() * max); k > 0; k--) yield POINT;
+}
+
+function running(kvm: LazyRmapsKvm): boolean {
+  return Atomics.load(kvm.i32, kvm.base + KVM_VCPUS_RUNNING) > 0;
+}
+
+/**
+ * A vCPU: `faults` faults on random gfns, each inside kvm->srcu as vcpu_run() holds it.
+ * vcpu0 starts a nested guest at a random fault: kvm_mmu_load() -> mmu_alloc_shadow_roots()
+ * -> mmu_first_shadow_root_alloc(); from then on its faults are shadow faults that
+ * rmap_add() under write_lock(mmu_lock). A failed load returns -ENOMEM from KVM_RUN.
+ */
+function* vcpuRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
+  const nestedFrom = self.index === 0 ? Math.floor(self.rng() * p.faults) : Number.POSITIVE_INFINITY;
+  let shadowRoot = false;
+  const gfns = GFN_RANGES * MEMSLOT_PAGES;
+  for (let i = 0; i < p.faults; i++) {
+    const gfn = Math.floor(self.rng() * gfns);
+    const idx = yield* srcuReadLock(kvm.slots.srcu);
+    const nested = i >= nestedFrom;
+    let r = 0;
+    if (nested && !shadowRoot) {
+      r = yield* mmuFirstShadowRootAlloc(kvm);
+      shadowRoot = r === 0;
+    }
+    if (r === 0) yield* pageFault(kvm, self, gfn, nested);
+    yield* srcuReadUnlock(kvm.slots.srcu, idx);
+    if (r !== 0) {
+      self.count('kvm-run-enomem');
+      break;
+    }
+    self.progress();
+  }
+  yield POINT;
+  Atomics.sub(kvm.i32, kvm.base + KVM_VCPUS_RUNNING, 1);
+}
+
+/** kvm_mmu_page_fault() as far as memslots go: find the slot, then map through the TDP MMU or the shadow MMU. */
+function* pageFault(kvm: LazyRmapsKvm, self: Task, gfn: number, nested: boolean): Op {
+  const slots = yield* kvmMemslots(kvm.slots);
+  const e = searchMemslots(kvm.slots, slots, gfn);
+  if (e < 0) {
+    self.count('faults-mmio'); // no memslot: emulated MMIO
+    return;
+  }
+  if (slotWord(kvm.slots, e, MS_FLAGS) & KVM_MEMSLOT_INVALID) {
+    self.count('faults-retried'); // kvm_faultin_pfn(): RET_PF_RETRY while the slot is being deleted or moved
+    return;
+  }
+  if (nested) {
+    yield* writeLock(kvm.mmuLock);
+    rmapAdd(kvm, slots, e, gfn);
+    yield* writeUnlock(kvm.mmuLock);
+    self.count('shadow-faults');
+  } else {
+    yield* readLock(kvm.mmuLock);
+    self.count('tdp-faults');
+    yield* readUnlock(kvm.mmuLock);
+  }
+}
+
+/** The free gfn ranges (1..GFN_RANGES-1; range 0 is slot 0's) of the installed memslots. */
+function freeRanges(kvm: LazyRmapsKvm, slots: number): number[] {
+  const used = new Set<number>([0]);
+  for (let k = 0; k < KVM_MEM_SLOTS; k++) {
+    const e = slotEntry(kvm.slots, slots, k);
+    if (slotWord(kvm.slots, e, MS_ID)) used.add(slotWord(kvm.slots, e, MS_BASE_GFN) / MEMSLOT_PAGES);
+  }
+  const free: number[] = [];
+  for (let r = 1; r < GFN_RANGES; r++) if (!used.has(r)) free.push(r);
+  return free;
+}
+
+/**
+ * The VMM: KVM_SET_USER_MEMORY_REGION over slots 1..3 while vCPUs run: create a slot that
+ * is absent, else move or delete one (slot 0 stays). __kvm_set_memory_region() runs under
+ * slots_lock and calls kvm_set_memslot().
+ */
+function* vmmRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
+  const arch = x86MemslotArch(kvm);
+  while (running(kvm)) {
+    yield* pause(self, p.vmmPause);
+    yield* mutexLock(kvm.slots.slotsLock, 'kvm_set_memory_region');
+    const slots = kvmMemslotsLocked(kvm.slots);
+    const id = 1 + Math.floor(self.rng() * (KVM_MEM_SLOTS - 1));
+    const free = freeRanges(kvm, slots);
+    const present = idToMemslot(kvm.slots, slots, id) >= 0;
+    const change = !present ? KVM_MR_CREATE : free.length && self.rng() < 0.5 ? KVM_MR_MOVE : KVM_MR_DELETE;
+    const base = free.length ? free[Math.floor(self.rng() * free.length)] * MEMSLOT_PAGES : 0;
+    if (change === KVM_MR_CREATE && !free.length) {
+      yield* mutexUnlock(kvm.slots.slotsLock);
+      continue;
+    }
+    const r = yield* kvmSetMemslot(kvm.slots, arch, change, id, base);
+    self.count(r === 0 ? `${KVM_MR_NAMES[change]}` : `${KVM_MR_NAMES[change]}-ENOMEM`);
+    yield* mutexUnlock(kvm.slots.slotsLock);
+    self.progress();
+  }
+}
+
+/**
+ * KVM_GET_DIRTY_LOG on a random slot, as a VMM migrating the guest does: under slots_lock,
+ * the slot's dirty pages are write-protected again, through its rmaps once memslots have them.
+ */
+function* dirtyLogRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
+  while (running(kvm)) {
+    yield* pause(self, p.vmmPause);
+    yield* mutexLock(kvm.slots.slotsLock, 'kvm_vm_ioctl_get_dirty_log');
+    const slots = kvmMemslotsLocked(kvm.slots);
+    const e = idToMemslot(kvm.slots, slots, Math.floor(self.rng() * KVM_MEM_SLOTS));
+    if (e >= 0) yield* kvmMmuWriteProtectPtMasked(kvm, slots, e);
+    yield* mutexUnlock(kvm.slots.slotsLock);
+    self.count('get-dirty-log');
+    self.progress();
+  }
+}
+
+export default defineScenario<LazyRmapsKvm>({
+  name: 'lazy-rmaps',
+  description: [
+    'Models seed 001: "KVM: x86/mmu: Lazily allocate memslot rmaps" (Ben Gardon, 2021) in its merged form. The TDP',
+    'MMU is on, so memslots have no rmaps until the first shadow root: vcpu0 starts a nested guest at a random',
+    'fault, and mmu_first_shadow_root_alloc() (inside kvm->srcu, before mmu_lock) takes slots_arch_lock, gives',
+    'every memslot its rmaps and publishes kvm->arch.shadow_root_allocated with smp_store_release; readers use',
+    'smp_load_acquire (kvm_memslots_have_rmaps). A VMM creates, moves and deletes memslots (kvm_set_memslot under',
+    'slots_lock: slots_arch_lock from copying the memslots until the copy is installed with a release store, then',
+    'synchronize_srcu with slots_arch_lock dropped; a deleted or moved slot is first installed KVM_MEMSLOT_INVALID',
+    'and flushed). A dirty-log ioctl walks a slot\'s rmaps under slots_lock whenever memslots have them.',
+    'use-before-publish: rmap_add or an rmap walk finds a memslot without rmaps while kvm_memslots_have_rmaps()',
+    'is true, or the execution ends so. Simplified: one address space, 4 slots of 16 pages, 4 KiB rmaps only',
+    '(a head counts its SPTEs), no write-tracking, memslots copied whole as before the 5.17 rework; MMU-notifier',
+    'walks (which read memslots in their own SRCU section) are not modeled.',
+  ].join('\n'),
+  params: { vcpus: 2, faults: 100, allocFail: 0, vmmPause: 20 },
+  paramHelp: {
+    vcpus: `vCPUs (1..${MAX_VCPUS}); vcpu0 starts the nested guest`,
+    faults: `faults per vCPU (1..${MAX_FAULTS})`,
+    allocFail: 'probability that one kvzalloc/kvcalloc (a memslot copy, an rmap array) fails with -ENOMEM (0..1)',
+    vmmPause: 'the VMM and the dirty-log ioctl wait up to this many op boundaries between ioctls (0..100000)',
+  },
+  validate(p) {
+    if (!Number.isInteger(p.vcpus) || p.vcpus < 1 || p.vcpus > MAX_VCPUS) return `vcpus must be a whole number in 1..${MAX_VCPUS}`;
+    if (!Number.isInteger(p.faults) || p.faults < 1 || p.faults > MAX_FAULTS) return `faults must be a whole number in 1..${MAX_FAULTS}`;
+    if (!(p.allocFail >= 0 && p.allocFail <= 1)) return `allocFail is a probability: 0..1, not ${p.allocFail}`;
+    if (!Number.isInteger(p.vmmPause) || p.vmmPause < 0 || p.vmmPause > 100_000) return 'vmmPause must be a whole number in 0..100000';
+    return null;
+  },
+  variants: {
+    merged: {
+      expect: 'ok',
+      source: 'mainline: "KVM: x86/mmu: Lazily allocate memslot rmaps" (Ben Gardon, 2021), in its form after the Oct 2021 cleanup (mmu_first_shadow_root_alloc, shadow_root_allocated)',
+      summary: 'rmaps for every slot under slots_arch_lock, then smp_store_release(flag); new slots get rmaps under the same lock',
+    },
+    'flag-before-alloc': {
+      expect: 'use-before-publish',
+      source: 'v2 of the series (alloc_memslot_rmaps set before alloc_all_memslots_rmaps allocates)',
+      summary: 'mmu_first_shadow_root_alloc publishes the flag first, then allocates the rmaps',
+    },
+    'memslot-without-arch-lock': {
+      expect: 'use-before-publish',
+      source: 'mutation: kvm_set_memslot creates a slot without slots_arch_lock (what the lock was added for)',
+      summary: 'a created slot is copied, given rmaps only if the flag is set, and installed without slots_arch_lock',
+    },
+    'keep-flag-on-failure': {
+      expect: 'use-before-publish',
+      source: 'mutation: mmu_first_shadow_root_alloc jumps to out_success on -ENOMEM',
+      summary: 'an rmap allocation failure still publishes the flag, with some slots left without rmaps',
+      params: { allocFail: 0.05 },
+    },
+    'v4-unlock-leak': {
+      expect: 'lock-held-at-exit',
+      source: 'v4 of the series, as reviewed: an error path returned with slots_arch_lock held',
+      summary: 'the -ENOMEM path of mmu_first_shadow_root_alloc returns without mutex_unlock(slots_arch_lock)',
+      params: { allocFail: 0.05 },
+    },
+  },
+  progress: 'a vCPU fault, a memslot update or a dirty-log ioctl that returns',
+  setup(arena, p, variant) {
+    return new LazyRmapsKvm(arena, p.vcpus, p.allocFail, PROTOCOLS[variant]);
+  },
+  roles: {
+    vcpu: { count: (p) => p.vcpus, run: vcpuRun },
+    vmm: { count: () => 1, run: vmmRun },
+    'dirty-log': { count: () => 1, run: dirtyLogRun },
+  },
+  check(kvm, _p, _variant, step) {
+    return checkLazyRmaps(kvm, step);
+  },
+  summarize(s, executions) {
+    const n = (k: string) => s[k] ?? 0;
+    const per = (k: string) => (n(k) / executions).toFixed(1);
+    return [
+      `vCPU faults: ${n('vcpu.tdp-faults')} TDP, ${n('vcpu.shadow-faults')} shadow (rmap_add ${n('vcpu.rmap-adds')}), ${n('vcpu.faults-retried')} retried on an invalid slot, ${n('vcpu.faults-mmio')} MMIO`,
+      `first shadow roots: ${n('vcpu.first-shadow-root-alloc')} (${n('vcpu.first-shadow-root-alloc-failed')} failed, ${n('vcpu.kvm-run-enomem')} KVM_RUN -ENOMEM)`,
+      `memslot updates per execution: ${per('vmm.KVM_MR_CREATE')} created, ${per('vmm.KVM_MR_MOVE')} moved, ${per('vmm.KVM_MR_DELETE')} deleted; ` +
+        `${n('vmm.KVM_MR_CREATE-ENOMEM') + n('vmm.KVM_MR_MOVE-ENOMEM') + n('vmm.KVM_MR_DELETE-ENOMEM')} failed with -ENOMEM`,
+      `rmap walks: ${n('dirty-log.rmap-walks')} by KVM_GET_DIRTY_LOG (of ${n('dirty-log.get-dirty-log')}), ${n('vmm.rmap-walks')} by memslot flushes; ` +
+        `${n('vcpu.alloc-failures') + n('vmm.alloc-failures')} allocations failed`,
+    ];
+  },
+});

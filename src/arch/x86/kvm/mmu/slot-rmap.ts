@@ -1,0 +1,110 @@
+/**
+ * What the shadow MMU does with a memslot's rmaps in the lazy-rmaps model: rmap_add()
+ * from a shadow fault, and the walks of the dirty log (kvm_mmu_write_protect_pt_masked)
+ * and of the memslot flush. Each first finds the slot's rmap array: finding none while
+ * kvm_memslots_have_rmaps() is true is `use-before-publish`, the bug every variant of
+ * seed 001 is about (in the kernel, a NULL dereference or a missed SPTE).
+ */
+import { reportViolation, taskLabel } from '../../../../check/violation.js';
+import type { Op } from '../../../../exec/op.js';
+import { current, MODE_MUTEX, MODE_WRITE } from '../../../../exec/task.js';
+import { writeLock, writeUnlock } from '../../../../sync/index.js';
+import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
+import {
+  kvmMemslotsLocked,
+  MS_BASE_GFN,
+  MS_ID,
+  MS_NPAGES,
+  MS_RMAP,
+  SLOTS_INSTALLED_BY,
+  SLOTS_INSTALLED_STEP,
+  slotWord,
+} from '../../../../virt/kvm/memslots.js';
+import { KVM_FLAG_STEP, KVM_FLAG_TASK, type LazyRmapsKvm } from '../memslot-host.js';
+import { kvmMemslotsHaveRmaps } from './shadow-root.js';
+
+/** The memslot words of an entry, for reports: "memslot 2 (gfns 48..63)". */
+export function slotLabel(kvm: LazyRmapsKvm, entry: number): string {
+  const base = slotWord(kvm.slots, entry, MS_BASE_GFN);
+  return `memslot ${slotWord(kvm.slots, entry, MS_ID) - 1} (gfns ${base}..${base + slotWord(kvm.slots, entry, MS_NPAGES) - 1})`;
+}
+
+/** Who published the flag and who installed the memslots `slots`: the two stores a use-before-publish is about. */
+export function publicationDetails(kvm: LazyRmapsKvm, slots: number): string[] {
+  const h = kvm.slots.memslotsPool.data(slots);
+  const by = Atomics.load(kvm.i32, h + SLOTS_INSTALLED_BY) - 1;
+  const flagBy = kvm.get(KVM_FLAG_TASK) - 1;
+  return [
+    flagBy >= 0
+      ? `kvm->arch.shadow_root_allocated was published by ${taskLabel(flagBy)} at step ${kvm.get(KVM_FLAG_STEP)} (smp_store_release in mmu_first_shadow_root_alloc)`
+      : 'kvm->arch.shadow_root_allocated is being published',
+    by >= 0
+      ? `these memslots were installed by ${taskLabel(by)} at step ${Atomics.load(kvm.i32, h + SLOTS_INSTALLED_STEP)} (install_new_memslots)`
+      : 'these memslots are the VM\'s first (kvm_create_vm)',
+    'the merged protocol sets every rmap pointer under slots_arch_lock before the flag, and gives a slot created later its rmaps under the same lock',
+  ];
+}
+
+/** The slot's rmap array, reporting use-before-publish when it has none; 0 then. */
+function slotRmap(kvm: LazyRmapsKvm, slots: number, entry: number, what: string): number {
+  const rmap = slotWord(kvm.slots, entry, MS_RMAP);
+  if (rmap === 0) {
+    reportViolation(
+      'use-before-publish',
+      `${current.name}: ${what} finds ${slotLabel(kvm, entry)} without rmaps while kvm_memslots_have_rmaps() is true`,
+      publicationDetails(kvm, slots),
+    );
+  }
+  return rmap;
+}
+
+/** rmap_add() from a shadow fault (mmu_lock held for write): the gfn's rmap head gains an SPTE. */
+export function rmapAdd(kvm: LazyRmapsKvm, slots: number, entry: number, gfn: number): void {
+  lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_WRITE], 'rmap_add');
+  const rmap = slotRmap(kvm, slots, entry, `rmap_add(gfn ${gfn})`);
+  if (rmap === 0) return;
+  Atomics.add(kvm.i32, kvm.rmaps.data(rmap) + gfn - slotWord(kvm.slots, entry, MS_BASE_GFN), 1);
+  current.count('rmap-adds');
+}
+
+/** Walk (and with `zap`, empty) `entry`'s rmap heads of gfns [start, end), when memslots have rmaps: walk_slot_rmaps(). */
+function* walkSlotRmaps(kvm: LazyRmapsKvm, slots: number, entry: number, start: number, end: number, zap: boolean, what: string): Op {
+  if (!(yield* kvmMemslotsHaveRmaps(kvm))) return;
+  const rmap = slotRmap(kvm, slots, entry, what);
+  if (rmap === 0) return;
+  const base = slotWord(kvm.slots, entry, MS_BASE_GFN);
+  const lo = Math.max(start, base);
+  const hi = Math.min(end, base + slotWord(kvm.slots, entry, MS_NPAGES));
+  const heads = kvm.rmaps.data(rmap) - base;
+  for (let gfn = lo; gfn < hi; gfn++) {
+    if (zap) current.count('sptes-zapped', Atomics.exchange(kvm.i32, heads + gfn, 0));
+    else current.count('sptes-write-protected', Atomics.load(kvm.i32, heads + gfn));
+  }
+  current.count('rmap-walks');
+}
+
+/**
+ * kvm_mmu_write_protect_pt_masked(), from KVM_GET_DIRTY_LOG (kvm_get_dirty_log_protect:
+ * slots_lock held, the slot taken from __kvm_memslots()): under write_lock(mmu_lock), the
+ * TDP MMU clears its dirty bits, then, if memslots have rmaps, the rmap of every gfn in
+ * the 64-page mask is write-protected.
+ */
+export function* kvmMmuWriteProtectPtMasked(kvm: LazyRmapsKvm, slots: number, entry: number): Op {
+  lockdepAssertHeld(current, kvm.slots.slotsLock.id, [MODE_MUTEX], 'kvm_get_dirty_log_protect');
+  yield* writeLock(kvm.mmuLock);
+  const base = slotWord(kvm.slots, entry, MS_BASE_GFN);
+  yield* walkSlotRmaps(kvm, slots, entry, base, base + slotWord(kvm.slots, entry, MS_NPAGES), false, `kvm_mmu_write_protect_pt_masked(${slotLabel(kvm, entry)})`);
+  yield* writeUnlock(kvm.mmuLock);
+}
+
+/**
+ * kvm_mmu_invalidate_zap_pages_in_memslot() (kvm_arch_flush_shadow_memslot): zap every
+ * SPTE that maps the slot being deleted or moved, under write_lock(mmu_lock).
+ */
+export function* kvmMmuInvalidateZapPagesInMemslot(kvm: LazyRmapsKvm, entry: number): Op {
+  const slots = kvmMemslotsLocked(kvm.slots);
+  const base = slotWord(kvm.slots, entry, MS_BASE_GFN);
+  yield* writeLock(kvm.mmuLock);
+  yield* walkSlotRmaps(kvm, slots, entry, base, base + slotWord(kvm.slots, entry, MS_NPAGES), true, `kvm_arch_flush_shadow_memslot(${slotLabel(kvm, entry)})`);
+  yield* writeUnlock(kvm.mmuLock);
+}

@@ -1,0 +1,73 @@
+/**
+ * struct srcu_struct (kvm->srcu): srcu_read_lock / srcu_read_unlock around every use of
+ * kvm->memslots, and synchronize_srcu(), which returns only once every reader that was
+ * inside a read section when it began has left.
+ *
+ * As the kernel's SRCU, readers count themselves under one of two indexes: the updater
+ * flips the index, so new readers count under the other, and waits for the old index's
+ * count to reach zero. The index and both counts share one word, so a reader's
+ * compare-and-swap either counts it before the flip (and it is waited for) or fails and
+ * counts it under the new index; the kernel needs a second flip and memory barriers
+ * for the same guarantee.
+ *
+ * A read section is held like a lock (in the task's held list, for lock-held-at-exit
+ * and lockdep) but may sleep. READERS has a bit per task inside a read section: the
+ * deadlock report names them as what synchronize_srcu() waits for.
+ */
+import type { Op } from '../exec/op.js';
+import { MODE_SRCU_READ, MODE_SRCU_SYNC } from '../exec/task.js';
+import type { Arena } from '../shm/arena.js';
+import { lockAcquired, lockReleased, mightSleep } from './lockdep.js';
+import { blockOn, LockWord, opBoundary, READERS, SRCU_COUNT_BITS, SRCU_IDX, STATE, srcuCount, waited } from './lock-word.js';
+import { T_LOCK, T_SRCU_FLIP, T_UNLOCK } from './trace-ops.js';
+
+export class Srcu extends LockWord {
+  constructor(arena: Arena, name: string, cls = name) {
+    super(arena, name, cls, 'struct srcu_struct');
+  }
+}
+
+/** Enters a read section; returns the index to hand to srcu_read_unlock(), as the kernel's does. */
+export function* srcuReadLock(s: Srcu): Op<number> {
+  const t = yield* opBoundary();
+  const w = s.word + STATE;
+  let v: number;
+  let idx: number;
+  do {
+    v = Atomics.load(s.i32, w);
+    idx = v & SRCU_IDX ? 1 : 0;
+  } while (Atomics.compareExchange(s.i32, w, v, v + (1 << (SRCU_COUNT_BITS * idx))) !== v);
+  Atomics.or(s.i32, s.word + READERS, 1 << t.id);
+  lockAcquired(t, s.id, MODE_SRCU_READ, t.trace(T_LOCK, s.id, MODE_SRCU_READ));
+  return idx;
+}
+
+export function* srcuReadUnlock(s: Srcu, idx: number): Op {
+  const t = yield* opBoundary();
+  t.trace(T_UNLOCK, s.id, MODE_SRCU_READ);
+  if (!lockReleased(t, s.id, MODE_SRCU_READ)) return;
+  Atomics.and(s.i32, s.word + READERS, ~(1 << t.id));
+  const now = Atomics.sub(s.i32, s.word + STATE, 1 << (SRCU_COUNT_BITS * idx)) - (1 << (SRCU_COUNT_BITS * idx));
+  // Only an updater waits, and only for the old index to drain.
+  if (srcuCount(now, idx) === 0) t.hooks.wake(s.id, s.word);
+}
+
+/**
+ * synchronize_srcu() (and _expedited, which differs only in speed): may sleep. A task
+ * inside a read section of the same srcu_struct would wait for itself.
+ */
+export function* synchronizeSrcu(s: Srcu): Op {
+  const t = yield* opBoundary();
+  mightSleep(t, `synchronize_srcu(${s.name})`);
+  const w = s.word + STATE;
+  const old = Atomics.xor(s.i32, w, SRCU_IDX) & SRCU_IDX ? 1 : 0;
+  t.trace(T_SRCU_FLIP, s.id, 1 - old);
+  let since = -1;
+  for (;;) {
+    const v = Atomics.load(s.i32, w);
+    if (srcuCount(v, old) === 0) break;
+    since = yield* blockOn(t, s, MODE_SRCU_SYNC, v, since);
+  }
+  waited(t, s, since);
+  t.trace(T_UNLOCK, s.id, MODE_SRCU_SYNC);
+}

@@ -27,7 +27,9 @@ export function checkCacheEmptyUnderLock(t: Task, mc: KvmMmuMemoryCache, site: s
     emptiedSince
       ? `emptied at step ${emptiedSince.step} by ${taskLabel(emptiedSince.by)}: freed ${emptiedSince.count} objects` +
         ` (kvm_mmu_empty_memory_cache), ${emptiedSince.heldCacheLock ? 'holding' : 'WITHOUT holding'} ${cacheLock}`
-      : 'nobody emptied it since the topup: the topup minimum was too small for this fault',
+      : h.lastTopup
+        ? 'nobody emptied it since the topup: the topup minimum was too small for this fault'
+        : 'nothing ever filled it: every fault of this vCPU so far was judged to need no topup, this one included',
     `allocations from it since that topup: ${h.allocsSinceTopup}`,
     `${mc.owner} holds: ${heldLocks(t).join(', ')}`,
   ];

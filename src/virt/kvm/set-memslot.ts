@@ -34,14 +34,13 @@ import {
   slotEntry,
   slotWord,
 } from './memslots.js';
-
-export const ENOMEM = -12;
+import { ENOMEM } from './constants.js';
 
 /** What kvm_set_memslot() asks of the architecture. */
 export interface MemslotArch {
   /**
    * kvm_arch_prepare_memory_region() for a created or moved slot (slots_arch_lock held):
-   * the new slot's arch data (x86: its rmap array object, 0 for none) or ENOMEM.
+   * the new slot's arch data (x86: its rmap array object, 0 for none) or -ENOMEM.
    */
   prepareMemoryRegion(change: number): Op<number>;
   /** kvm_arch_flush_shadow_memslot(): zap everything that maps the (now invalid) slot `entry`. */
@@ -108,7 +107,7 @@ function updateMemslots(s: KvmSlots, slots: number, change: number, id: number, 
 
 /**
  * kvm_set_memslot(), called by __kvm_set_memory_region() with slots_lock held. Returns
- * 0 or ENOMEM; on success the old slot's arch data (deleted or moved slot) is freed
+ * 0 or -ENOMEM; on success the old slot's arch data (deleted or moved slot) is freed
  * here, as __kvm_set_memory_region() does with kvm_free_memslot().
  */
 export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, id: number, baseGfn: number): Op<number> {
@@ -117,7 +116,7 @@ export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, i
   let slots = yield* kvmDupMemslots(s, kvmMemslotsLocked(s));
   if (slots === 0) {
     if (archLocked) yield* mutexUnlock(s.slotsArchLock);
-    return ENOMEM;
+    return -ENOMEM;
   }
   const invalidate = change !== KVM_MR_CREATE;
   if (invalidate) {

@@ -8,7 +8,8 @@ import type { Op } from '../../../exec/op.js';
 import { current } from '../../../exec/task.js';
 import { OBJ_IN_USE } from '../../../shm/pool.js';
 import { kvzallocMayFail, MS_RMAP } from '../../../virt/kvm/memslots.js';
-import { ENOMEM, type MemslotArch } from '../../../virt/kvm/set-memslot.js';
+import { ENOMEM } from '../../../virt/kvm/constants.js';
+import type { MemslotArch } from '../../../virt/kvm/set-memslot.js';
 import type { LazyRmapsKvm } from './memslot-host.js';
 import { kvmMemslotsHaveRmaps } from './mmu/shadow-root.js';
 import { kvmMmuInvalidateZapPagesInMemslot } from './mmu/slot-rmap.js';
@@ -23,11 +24,11 @@ export function* vcallocRmap(kvm: LazyRmapsKvm): Op<number> {
   return rmap;
 }
 
-/** memslot_rmap_alloc(): allocate the slot's rmaps unless it has them; 0 or ENOMEM. */
+/** memslot_rmap_alloc(): allocate the slot's rmaps unless it has them; 0 or -ENOMEM. */
 export function* memslotRmapAlloc(kvm: LazyRmapsKvm, entry: number): Op<number> {
   if (Atomics.load(kvm.i32, entry + MS_RMAP) !== 0) return 0;
   const rmap = yield* vcallocRmap(kvm);
-  if (rmap === 0) return ENOMEM;
+  if (rmap === 0) return -ENOMEM;
   Atomics.store(kvm.i32, entry + MS_RMAP, rmap);
   return 0;
 }
@@ -39,12 +40,12 @@ export function memslotRmapFree(kvm: LazyRmapsKvm, rmap: number): void {
 
 /**
  * kvm_alloc_memslot_metadata() for a new slot (its arch data starts zeroed): its rmap
- * array when kvm_memslots_have_rmaps(), else none. Returns the rmap object, 0, or ENOMEM.
+ * array when kvm_memslots_have_rmaps(), else none. Returns the rmap object, 0, or -ENOMEM.
  */
 export function* kvmAllocMemslotMetadata(kvm: LazyRmapsKvm): Op<number> {
   if (!(yield* kvmMemslotsHaveRmaps(kvm))) return 0;
   const rmap = yield* vcallocRmap(kvm);
-  return rmap === 0 ? ENOMEM : rmap;
+  return rmap === 0 ? -ENOMEM : rmap;
 }
 
 /** The x86 MemslotArch of a LazyRmapsKvm (kvm_arch_prepare_memory_region and friends). */

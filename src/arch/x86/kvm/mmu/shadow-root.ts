@@ -31,7 +31,7 @@ function* publishShadowRootAllocated(kvm: LazyRmapsKvm): Op {
 
 /**
  * mmu_first_shadow_root_alloc(), from mmu_alloc_shadow_roots() in vCPU context, inside
- * the SRCU read section and before mmu_lock: 0 or ENOMEM. The variants change where the
+ * the SRCU read section and before mmu_lock: 0 or -ENOMEM. The variants change where the
  * flag is published and what the failure path does.
  */
 export function* mmuFirstShadowRootAlloc(kvm: LazyRmapsKvm): Op<number> {

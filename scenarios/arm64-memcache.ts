@@ -1,0 +1,176 @@
+/**
+ * arm64-memcache: seed 004. Stage-2 faults over memslots backed by 4 KiB pages, 2 MiB
+ * THPs and 1 GiB hugetlb pages while a VMM turns dirty logging on and off; which faults
+ * top up the vCPU's memcache before mmu_lock decides whether a block split finds pages.
+ */
+import { checkArm64Kvm } from '../src/arch/arm64/kvm/accounting.js';
+import { stage2HardwareWalk } from '../src/arch/arm64/kvm/hyp/pgtable.js';
+import { Arm64Kvm, PTRS_PER_PTE, SLOT_BACKING, SLOT_PAGES, type TopupRule } from '../src/arch/arm64/kvm/kvm-host.js';
+import { kvmHandleGuestAbort, kvmMmuCacheMinPages, kvmSetDirtyLogging } from '../src/arch/arm64/kvm/mmu.js';
+import { POINT, type Op } from '../src/exec/op.js';
+import type { Task } from '../src/exec/task.js';
+import { defineScenario, type Params } from '../src/scenario.js';
+
+const MAX_VCPUS = 24;
+const LOG_TOGGLE_NAMES = ['running', 'paused'];
+const LOG_TOGGLE_PAUSED = 1;
+const MAX_FAULTS = 1_000_000;
+
+/** Words of the VMM's pause_all_vcpus(): a pause request, and how many vCPUs sit paused in userspace. */
+const PAUSE_REQUEST = 0;
+const PAUSED = 1;
+
+/** Between guest accesses, a vCPU asked to pause leaves KVM_RUN and waits in userspace until resumed. */
+function* pausePoint(kvm: Arm64Kvm, self: Task): Op {
+  if (Atomics.load(kvm.i32, kvm.pause + PAUSE_REQUEST) === 0) return;
+  Atomics.add(kvm.i32, kvm.pause + PAUSED, 1);
+  self.count('paused');
+  while (Atomics.load(kvm.i32, kvm.pause + PAUSE_REQUEST) !== 0) yield POINT;
+  Atomics.sub(kvm.i32, kvm.pause + PAUSED, 1);
+}
+
+/**
+ * A vCPU: `faults` guest accesses, read or write, at random pages of the first `span`
+ * pages of a random memslot. The hardware walks stage 2; a translation or permission
+ * fault goes to user_mem_abort(). Secondary vCPUs come up (PSCI CPU_ON) once the boot
+ * vCPU has run a while, so their memcaches start empty while the tables already exist.
+ */
+function* vcpuRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
+  const vcpu = kvm.vcpus[self.index];
+  while (self.index > 0 && Atomics.load(kvm.i32, kvm.bootAccesses) < p.bootAccesses) {
+    yield* pausePoint(kvm, self);
+    yield POINT;
+  }
+  for (let i = 0; i < p.faults; i++) {
+    yield* pausePoint(kvm, self);
+    const slot = Math.floor(self.rng() * SLOT_BACKING.length);
+    const ipa = slot * SLOT_PAGES + Math.floor(self.rng() * p.span);
+    const write = self.rng() < 0.5;
+    yield POINT;
+    const fault = stage2HardwareWalk(kvm, ipa, write);
+    if (fault.kind === 'none') self.count('accesses');
+    else if ((yield* kvmHandleGuestAbort(kvm, vcpu, slot, ipa, write, fault)) < 0) self.count('faults-enomem');
+    if (self.index === 0) Atomics.add(kvm.i32, kvm.bootAccesses, 1);
+    self.progress();
+  }
+  yield POINT;
+  if (self.index === 0) Atomics.store(kvm.i32, kvm.bootAccesses, p.bootAccesses); // fewer faults than bootAccesses: let them run
+  Atomics.sub(kvm.i32, kvm.vcpusRunning, 1);
+}
+
+/**
+ * The VMM: dirty logging on a random slot turned on or off, as migrations start and end.
+ * With logToggle=running (QEMU's way) the vCPUs keep running; with logToggle=paused every
+ * vCPU is first paused out of KVM_RUN (pause_all_vcpus) and resumed after the update, so
+ * no fault straddles it.
+ */
+function* vmmRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
+  const running = () => Atomics.load(kvm.i32, kvm.vcpusRunning);
+  while (running() > 0) {
+    for (let k = Math.floor(self.rng() * p.vmmPause); k > 0; k--) yield POINT;
+    const slot = Math.floor(self.rng() * SLOT_BACKING.length);
+    const on = !kvm.loggingActive(slot);
+    const pause = p.logToggle === LOG_TOGGLE_PAUSED;
+    if (pause) {
+      Atomics.store(kvm.i32, kvm.pause + PAUSE_REQUEST, 1);
+      while (Atomics.load(kvm.i32, kvm.pause + PAUSED) < running()) yield POINT;
+    }
+    yield* kvmSetDirtyLogging(kvm, slot, on);
+    if (pause) Atomics.store(kvm.i32, kvm.pause + PAUSE_REQUEST, 0);
+    self.progress();
+  }
+}
+
+const TOPUP: Record<string, TopupRule> = {
+  mainline: 'mainline',
+  'granule-check': 'granule-check',
+  'granule-check-under-lock': 'granule-check-under-lock',
+  'no-topup-on-perm': 'no-topup-on-perm',
+};
+
+export default defineScenario<Arm64Kvm>({
+  name: 'arm64-memcache',
+  description: [
+    'Models seed 004: Yanan Wang\'s "KVM: arm64: Distinguish cases of memcache allocations completely" (RFC, 2021,',
+    'not merged) against mainline user_mem_abort(). vCPUs read and write the first `span` pages of three memslots',
+    'backed by 4 KiB pages, 2 MiB THPs and 1 GiB hugetlb pages; the hardware stage-2 walk gives each access its',
+    'fault (translation or permission) and level. user_mem_abort() tops up vcpu->arch.mmu_page_cache to',
+    'kvm_mmu_cache_min_pages() (stage-2 levels - 1 = 2) before mmu_lock when the variant says so, then relaxes',
+    'permissions (a permission fault with vma_pagesize == fault_granule) or maps through kvm_pgtable_stage2_map(),',
+    'which takes a page from the memcache for each missing table and for each block split while dirty logging',
+    '(vma_pagesize forced to 4 KiB), and collapses tables into blocks once logging is off. A VMM turns dirty',
+    'logging on (flag, then write-protect the slot) and off. cache-empty-under-lock: the walker needs a page the',
+    'memcache does not have. Simplified: 3 levels (39-bit IPA), mmu_lock a spinlock as in 5.12 (today an rwlock',
+    'taken for read), reads and writes only (no exec faults), a split leaves the new table empty (5.12; no eager',
+    'splitting), the memslot flag is one word rather than a new memslot, no MMU notifiers.',
+  ].join('\n'),
+  params: { vcpus: 2, faults: 100, span: 2 * PTRS_PER_PTE, vmmPause: 30, bootAccesses: 30, logToggle: 0 },
+  paramHelp: {
+    vcpus: `vCPUs (1..${MAX_VCPUS})`,
+    faults: `guest accesses per vCPU (1..${MAX_FAULTS})`,
+    span: `pages at the start of each memslot that the guest touches (1..${SLOT_PAGES}); 1024 spans two 2 MiB blocks`,
+    logToggle: 'running: dirty logging is turned on and off while vCPUs fault (as QEMU does); paused: with every vCPU paused out of KVM_RUN',
+    bootAccesses: 'secondary vCPUs start once vcpu0 has made this many guest accesses (0..1000000)',
+    vmmPause: 'the VMM waits up to this many op boundaries between dirty-logging toggles (0..100000)',
+  },
+  paramNames: { logToggle: LOG_TOGGLE_NAMES },
+  validate(p) {
+    if (!Number.isInteger(p.vcpus) || p.vcpus < 1 || p.vcpus > MAX_VCPUS) return `vcpus must be a whole number in 1..${MAX_VCPUS}`;
+    if (!Number.isInteger(p.faults) || p.faults < 1 || p.faults > MAX_FAULTS) return `faults must be a whole number in 1..${MAX_FAULTS}`;
+    if (!Number.isInteger(p.span) || p.span < 1 || p.span > SLOT_PAGES) return `span must be a whole number in 1..${SLOT_PAGES}`;
+    if (!Number.isInteger(p.bootAccesses) || p.bootAccesses < 0 || p.bootAccesses > MAX_FAULTS) return `bootAccesses must be a whole number in 0..${MAX_FAULTS}`;
+    if (!Number.isInteger(p.vmmPause) || p.vmmPause < 0 || p.vmmPause > 100_000) return 'vmmPause must be a whole number in 0..100000';
+    return null;
+  },
+  variants: {
+    mainline: {
+      expect: 'ok',
+      source: 'mainline user_mem_abort(): if (!fault_is_perm || (logging_active && write_fault)) topup, before mmu_lock',
+      summary: 'translation faults and dirty-logging write faults top up before the lock',
+    },
+    'granule-check': {
+      expect: 'ok',
+      source: 'Yanan Wang, [RFC PATCH 4/4] "KVM: arm64: Distinguish cases of memcache allocations completely" (Feb 2021), topup kept before the lock',
+      summary:
+        'top up only if fault_granule > vma_pagesize, before the lock; right for all three cases when no fault straddles a ' +
+        'dirty-logging update (logToggle=paused); with logToggle=running a fault judged == can find a block another vCPU ' +
+        'collapsed in the grace period, split it, and meet a memcache never topped up (cache-empty-under-lock)',
+      params: { logToggle: LOG_TOGGLE_PAUSED },
+    },
+    'granule-check-under-lock': {
+      expect: 'sleep-in-atomic',
+      source: 'Yanan Wang, [RFC PATCH 4/4] as posted: the topup moved after mmu_lock is taken (review finding)',
+      summary: 'the same condition, with kvm_mmu_topup_memory_cache() inside the mmu_lock section',
+    },
+    'no-topup-on-perm': {
+      expect: 'cache-empty-under-lock',
+      source: 'mutation: permission faults never top up, even a dirty-logging write fault that splits a block',
+      summary: 'only translation faults top up',
+    },
+  },
+  progress: 'a guest access or a dirty-logging toggle that completes',
+  setup(arena, p, variant) {
+    return new Arm64Kvm(arena, p.vcpus, p.span, TOPUP[variant]);
+  },
+  roles: {
+    vcpu: { count: (p) => p.vcpus, run: vcpuRun },
+    vmm: { count: () => 1, run: vmmRun },
+  },
+  check(kvm, _p, _variant, step) {
+    return checkArm64Kvm(kvm, step);
+  },
+  summarize(s) {
+    const n = (k: string) => s[k] ?? 0;
+    const row = (what: string, k: string) =>
+      `${what}: ${n(`vcpu.faults:trans-${k}`)} translation + ${n(`vcpu.faults:perm-${k}`)} permission faults, ${n(`vcpu.pages:trans-${k}`) + n(`vcpu.pages:perm-${k}`)} table pages taken`;
+    return [
+      `Alexandru Elisei's three cases (fault_granule vs vma_pagesize):`,
+      `  ${row('== (the leaf exists or goes where the fault was)', 'eq')}`,
+      `  ${row(' > (a table is missing, or a block must split)', 'gt')}`,
+      `  ${row(' < (a table collapses into a block)', 'lt')}`,
+      `most table pages one fault took: ${n('vcpu.max-pages-per-fault')} (topup minimum ${kvmMmuCacheMinPages()}); taken by faults that did not top up: ${n('vcpu.pages-without-topup')}`,
+      `block splits ${n('vcpu.block-splits')}, collapsed table pages ${n('vcpu.collapsed-table-pages')}, permissions relaxed ${n('vcpu.relax-perms')}; ` +
+        `dirty logging turned on ${n('vmm.logging-on')} times (${n('vmm.sptes-write-protected')} leaves write-protected), off ${n('vmm.logging-off')}`,
+    ];
+  },
+});

@@ -33,7 +33,7 @@ export default defineScenario<KvmWorld>({
     'mmu_shrink_scan, make_mmu_pages_available) drop them again (pte_list_remove). rmap-inconsistent: a write past',
     'a descriptor\'s PTE_LIST_EXT entries, a KVM_BUG_ON_DATA_CORRUPTION in pte_list_remove, or, after the',
     'execution, a present shadow SPTE not in its rmap exactly once or descriptor counts that disagree. See also',
-    '`mmu-stress footprint`. Simplified as shrinker-vs-fault (no sp hash, subtree zaps).',
+    '`mmu-stress footprint`. Simplified as shrinker-vs-fault.',
   ].join('\n'),
   params: { ...HOST_PARAMS, guestMemMiB: 1, nestedPercent: 90, aliases: 32, shrinkEvery: 300 },
   paramHelp: {

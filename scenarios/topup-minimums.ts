@@ -40,7 +40,7 @@ export default defineScenario<KvmWorld>({
     '(kvm_mmu_zap_all_fast), so faults rebuild whole paths and roots are reloaded, in their own flow (kvm_mmu_load)',
     'except in roots-in-fault-pre-2020. cache-empty-under-lock: a fault found a cache empty under mmu_lock; the',
     'statistics give, per cache, the most objects one fault took next to its minimum. Simplified as',
-    'shrinker-vs-fault (no sp hash, so no parent PTE rmaps; subtree zaps).',
+    'shrinker-vs-fault (a shadow page has one parent at a time, so its parent_ptes never needs a descriptor).',
   ].join('\n'),
   params: { ...HOST_PARAMS, levels: 5, tdpEnabled: 0, tdpMmu: 0, nestedPercent: 50, guestMemMiB: 1, faults: 200, zapAllEvery: 500 },
   paramHelp: {

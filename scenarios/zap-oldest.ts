@@ -27,7 +27,7 @@ export default defineScenario<KvmWorld>({
     'kvm_lock, write_lock(mmu_lock), zap the oldest nr_to_scan pages of the first VM with any, move it to the',
     'tail of vm_list). zap-order: a zap that picks a page while an older zappable page stays. The',
     'CVE-2022-45869 fix asserts the write lock in __kvm_mmu_prepare_zap_page(): zapping under the TDP MMU\'s',
-    'read lock is lock-not-held. Simplified as shrinker-vs-fault (no sp hash, subtree zaps, no SRCU).',
+    'read lock is lock-not-held. Simplified as shrinker-vs-fault (no SRCU).',
   ].join('\n'),
   params: { ...HOST_PARAMS, faults: 200, nestedPercent: 50, shrinkEvery: 1000 },
   paramHelp: {

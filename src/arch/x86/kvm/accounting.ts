@@ -4,16 +4,21 @@
  * oracle (every present shadow leaf SPTE in its gfn's rmap exactly once).
  */
 import { checkConservation, type PoolAccount } from '../../../check/conservation.js';
-import type { Violation } from '../../../check/violation.js';
+import { mainViolation, type Violation } from '../../../check/violation.js';
 import type { ObjectPool } from '../../../shm/pool.js';
 import type { Kvm, KvmWorld } from './kvm-host.js';
-import { PT_ENTRIES, ROLE_TDP, SP_LEVEL, SP_ROLE, SP_SHADOWED, SP_SPT, VM_L1_ROOT, VM_L2_ROOT } from './kvm-host.js';
-import { isLastSpte, isShadowPresentPte, spteGfn, toShadowPage } from './mmu/mmu-page.js';
+import { PT_ENTRIES, ROLE_TDP, SP_LEVEL, SP_NEXT, SP_ROLE, SP_SHADOWED, SP_SPT, VM_ACTIVE_HEAD, VM_L1_ROOT, VM_L2_ROOT } from './kvm-host.js';
+import { isLastSpte, isShadowPresentPte, parentPtesHead, spteGfn, toShadowPage } from './mmu/mmu-page.js';
 import { checkRmaps, rmapEntries, rmapHeads } from './mmu/rmap.js';
 
-/** Walk a VM's page tables from its roots: mark every page and header, and collect the shadow MMU's present leaves ([sptep, gfn]). */
-function walkVm(w: KvmWorld, kvm: Kvm, pages: Uint8Array, headers: Uint8Array, leaves: Map<number, number>): void {
+/**
+ * Walk a VM's page tables from its roots and from active_mmu_pages (a shadow page whose
+ * parents were zapped lives on there): mark every page and header, collect the shadow
+ * MMU's present leaves ([sptep, gfn]) and, for each shadow page, the SPTEs that point at it.
+ */
+function walkVm(w: KvmWorld, kvm: Kvm, pages: Uint8Array, headers: Uint8Array, leaves: Map<number, number>, linkedFrom: Map<number, number[]>): void {
   const stack = [kvm.get(VM_L1_ROOT), kvm.get(VM_L2_ROOT)].filter((sp) => sp !== 0);
+  for (let sp = kvm.get(VM_ACTIVE_HEAD); sp; sp = w.sp(sp, SP_NEXT)) stack.push(sp);
   while (stack.length) {
     const sp = stack.pop() as number;
     if (headers[sp]) continue;
@@ -30,21 +35,41 @@ function walkVm(w: KvmWorld, kvm: Kvm, pages: Uint8Array, headers: Uint8Array, l
       const sptep = table + idx;
       const spte = w.i32[sptep];
       if (!isShadowPresentPte(spte)) continue;
-      if (!isLastSpte(spte)) stack.push(toShadowPage(kvm, spte));
-      else if (rmapped) leaves.set(sptep, spteGfn(spte));
+      if (isLastSpte(spte)) {
+        if (rmapped) leaves.set(sptep, spteGfn(spte));
+        continue;
+      }
+      const child = toShadowPage(kvm, spte);
+      stack.push(child);
+      if (rmapped) linkedFrom.set(child, [...(linkedFrom.get(child) ?? []), sptep]);
     }
   }
 }
 
+/** Each shadow page's parent_ptes holds exactly the SPTEs that point at it (mmu_page_add_parent_pte / drop_parent_pte). */
+function checkParentPtes(w: KvmWorld, kvm: Kvm, linkedFrom: Map<number, number[]>, step: number): Violation | null {
+  for (let sp = kvm.get(VM_ACTIVE_HEAD); sp; sp = w.sp(sp, SP_NEXT)) {
+    const r = rmapEntries(w, w.i32[parentPtesHead(kvm, sp)]);
+    const at = `the parent_ptes of sp${sp} (level ${w.sp(sp, SP_LEVEL)}) in vm${kvm.id}`;
+    if (r.problem) return mainViolation('rmap-inconsistent', `${at}: ${r.problem}`, [], step);
+    const want = [...(linkedFrom.get(sp) ?? [])].sort((a, b) => a - b).join(',');
+    const got = [...r.sptes].sort((a, b) => a - b).join(',');
+    if (want !== got) return mainViolation('rmap-inconsistent', `${at} holds the SPTEs [${got}] but [${want}] point at it`, [], step);
+  }
+  return null;
+}
+
 /** Every pool object that is reachable or cached (for the conservation oracle), and each VM's present shadow leaves. */
-function survey(w: KvmWorld): { accounts: PoolAccount[]; leaves: Map<number, number>[] } {
+function survey(w: KvmWorld): { accounts: PoolAccount[]; leaves: Map<number, number>[]; linkedFrom: Map<number, number[]>[] } {
   const pages = new Uint8Array(w.pages.capacity + 1);
   const headers = new Uint8Array(w.spHeaders.capacity + 1);
   const descs = new Uint8Array(w.pteListDesc.capacity + 1);
-  const leaves = w.vms.map((kvm) => {
+  const linkedFrom = w.vms.map(() => new Map<number, number[]>());
+  const leaves = w.vms.map((kvm, k) => {
     const mine = new Map<number, number>();
-    walkVm(w, kvm, pages, headers, mine);
+    walkVm(w, kvm, pages, headers, mine, linkedFrom[k]);
     for (const [, val] of rmapHeads(kvm)) for (const d of rmapEntries(w, val).descs) descs[d] = 1;
+    for (let sp = kvm.get(VM_ACTIVE_HEAD); sp; sp = w.sp(sp, SP_NEXT)) for (const d of rmapEntries(w, w.i32[parentPtesHead(kvm, sp)]).descs) descs[d] = 1;
     return mine;
   });
   const cachedIn = (pool: ObjectPool) =>
@@ -59,7 +84,7 @@ function survey(w: KvmWorld): { accounts: PoolAccount[]; leaves: Map<number, num
     { pool: w.spHeaders, what: 'kvm_mmu_page header', reachable: headers, cached: cachedIn(w.spHeaders) },
     { pool: w.pteListDesc, what: 'pte_list_desc', reachable: descs, cached: cachedIn(w.pteListDesc) },
   ];
-  return { accounts, leaves };
+  return { accounts, leaves, linkedFrom };
 }
 
 /** Every pool object that is reachable or cached, for the conservation oracle. */
@@ -69,9 +94,9 @@ export function kvmAccounts(w: KvmWorld): PoolAccount[] {
 
 /** The end-of-execution check of the x86 scenarios: the rmaps agree with the page tables, then every object is accounted for. */
 export function checkKvm(w: KvmWorld, step: number): Violation | null {
-  const { accounts, leaves } = survey(w);
+  const { accounts, leaves, linkedFrom } = survey(w);
   for (const [k, kvm] of w.vms.entries()) {
-    const v = checkRmaps(w, kvm, leaves[k], step);
+    const v = checkRmaps(w, kvm, leaves[k], step) ?? checkParentPtes(w, kvm, linkedFrom[k], step);
     if (v) return v;
   }
   return checkConservation(accounts, step);

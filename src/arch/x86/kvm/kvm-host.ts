@@ -125,8 +125,14 @@ export const SP_GFN = 1;
 export const SP_LEVEL = 2;
 export const SP_ROLE = 3;
 export const SP_SHADOWED = 4;
-export const SP_PARENT = 5;
-export const SP_PARENT_IDX = 6;
+/**
+ * Shadow MMU: sp->parent_ptes, a pte_list (like an rmap head) of the SPTEs that point at
+ * this page. TDP MMU: sp->ptep, its one parent SPTE.
+ */
+export const SP_PARENT_PTES = 5;
+export const SP_PTEP = 5;
+/** sp->hash_link: the next page in its kvm->arch.mmu_page_hash bucket (shadow MMU only). */
+export const SP_HASH_NEXT = 6;
 export const SP_PREV = 7;
 export const SP_NEXT = 8;
 export const SP_ROOT_COUNT = 9;
@@ -137,6 +143,8 @@ const SP_WORDS = 12;
 
 export const ROLE_DIRECT = 1;
 export const ROLE_TDP = 2;
+/** role.guest_mode: the page shadows a nested guest's tables (L2 gfns), not L1's. */
+export const ROLE_GUEST_MODE = 4;
 
 /** Per-VM words. */
 export const VM_L1_ROOT = 0; // root sp of the L1 MMU (TDP or direct shadow)
@@ -148,6 +156,8 @@ export const VM_N_MAX = 5; // n_max_mmu_pages
 export const VM_SP_BIRTHS = 6; // shadow pages this VM has allocated so far (the last SP_BIRTH)
 export const VM_MMU_VALID_GEN = 7; // kvm->arch.mmu_valid_gen: bumped when every shadow page, roots included, is zapped
 const VM_WORDS = 8;
+/** Buckets of kvm->arch.mmu_page_hash (KVM_NUM_MMU_PAGES is 1 << 12 in the kernel; the model's VMs hold far fewer pages). */
+export const KVM_NUM_MMU_PAGES = 1 << 8;
 
 /** "vcpu1", or "vm1.vcpu0" when there are several VMs. */
 export function vcpuName(vms: number, vm: number, vcpuIdx: number): string {
@@ -208,6 +218,8 @@ export class Kvm {
    */
   readonly rmap: number;
   readonly rmapCapacity: number;
+  /** kvm->arch.mmu_page_hash: KVM_NUM_MMU_PAGES bucket heads (a shadow page, 0 for none), chained by SP_HASH_NEXT. */
+  readonly mmuPageHash: number;
   readonly vcpus: Vcpu[] = [];
 
   constructor(
@@ -222,6 +234,7 @@ export class Kvm {
     if (arena.init) arena.i32[this.base + VM_N_MAX] = world.config.nMaxMmuPages;
     this.rmapCapacity = usesShadowMmu(world.config) ? rmapTableCapacity(world.config) : 0;
     this.rmap = this.rmapCapacity ? arena.region(`kvm${id}:rmap`, 2 * this.rmapCapacity) : 0;
+    this.mmuPageHash = arena.region(`kvm${id}:mmu_page_hash`, KVM_NUM_MMU_PAGES);
   }
 
   get(word: number): number {

@@ -5,7 +5,7 @@
 import { POINT, type Op } from '../../../../exec/op.js';
 import { current, MODE_WRITE } from '../../../../exec/task.js';
 import { checkZapOrder, type ZapCandidate } from '../../../../check/zap-order.js';
-import { rmapRemove } from './rmap.js';
+import { pteListAdd, pteListRemove, rmapEntries, rmapRemove } from './rmap.js';
 import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
 import { type Kvm, tdpMmuEnabled, type Vcpu } from '../kvm-host.js';
 import { writeLock, writeUnlock } from '../../../../sync/index.js';
@@ -18,8 +18,8 @@ import {
   SP_BIRTH,
   SP_LEVEL,
   SP_NEXT,
-  SP_PARENT,
-  SP_PARENT_IDX,
+  SP_HASH_NEXT,
+  SP_PARENT_PTES,
   SP_PREV,
   SP_ROLE,
   SP_ROOT_COUNT,
@@ -34,6 +34,7 @@ import {
   VM_N_MAX,
   VM_N_USED,
   VM_SP_BIRTHS,
+  KVM_NUM_MMU_PAGES,
 } from '../kvm-host.js';
 import { freeObject, kvmMmuMemoryCacheAlloc } from '../../../../virt/kvm/memory-cache.js';
 import { T_SP_ALLOC, T_SP_ZAP } from './trace-ops.js';
@@ -93,12 +94,68 @@ export function* kvmMmuAllocShadowPage(vcpu: Vcpu, gfn: number, level: number, r
   Atomics.store(w.i32, w.pagePrivate + spt, sp); // set_page_private(virt_to_page(sp->spt), sp)
   if (!(role & ROLE_TDP)) {
     w.setSp(sp, SP_BIRTH, Atomics.add(w.i32, vcpu.kvm.base + VM_SP_BIRTHS, 1) + 1);
+    hashAdd(vcpu.kvm, sp);
     listAddActive(vcpu.kvm, sp);
     Atomics.add(w.i32, vcpu.kvm.base + VM_N_USED, 1); // kvm_account_mmu_page
   }
   current.trace(T_SP_ALLOC, sp, level);
   current.count('sp-alloc');
   return sp;
+}
+
+/** kvm_page_table_hashfn(): the mmu_page_hash bucket of a gfn. */
+function kvmPageTableHashfn(gfn: number): number {
+  return (Math.imul(gfn + 1, 0x9e3779b1) >>> 0) % KVM_NUM_MMU_PAGES;
+}
+
+/** hlist_add_head(&sp->hash_link, &kvm->arch.mmu_page_hash[...]). */
+function hashAdd(kvm: Kvm, sp: number): void {
+  const w = kvm.world;
+  const bucket = kvm.mmuPageHash + kvmPageTableHashfn(w.sp(sp, SP_GFN));
+  w.setSp(sp, SP_HASH_NEXT, Atomics.load(w.i32, bucket));
+  Atomics.store(w.i32, bucket, sp);
+}
+
+/** hlist_del(&sp->hash_link). */
+function hashDel(kvm: Kvm, sp: number): void {
+  const w = kvm.world;
+  const bucket = kvm.mmuPageHash + kvmPageTableHashfn(w.sp(sp, SP_GFN));
+  let prev = 0;
+  for (let p = Atomics.load(w.i32, bucket); p; prev = p, p = w.sp(p, SP_HASH_NEXT)) {
+    if (p !== sp) continue;
+    if (prev) w.setSp(prev, SP_HASH_NEXT, w.sp(sp, SP_HASH_NEXT));
+    else Atomics.store(w.i32, bucket, w.sp(sp, SP_HASH_NEXT));
+    return;
+  }
+  throw new Error(`sp${sp} is not in its mmu_page_hash bucket`);
+}
+
+/**
+ * kvm_mmu_find_shadow_page(): a live shadow page for `gfn` with this role and level, or 0.
+ * (The kernel also skips obsolete pages; kvm_mmu_zap_all_fast() frees them at once here.)
+ */
+export function kvmMmuFindShadowPage(kvm: Kvm, gfn: number, level: number, role: number): number {
+  const w = kvm.world;
+  for (let sp = Atomics.load(w.i32, kvm.mmuPageHash + kvmPageTableHashfn(gfn)); sp; sp = w.sp(sp, SP_HASH_NEXT)) {
+    if (w.sp(sp, SP_GFN) === gfn && w.sp(sp, SP_LEVEL) === level && w.sp(sp, SP_ROLE) === role) return sp;
+  }
+  return 0;
+}
+
+/** The word of sp->parent_ptes, a pte_list like an rmap head. */
+export function parentPtesHead(kvm: Kvm, sp: number): number {
+  return kvm.world.spHeaders.data(sp) + SP_PARENT_PTES;
+}
+
+/** mmu_page_add_parent_pte(): `sptep` now points at `sp`; a second parent takes a descriptor from mmu_pte_list_desc_cache. */
+export function* mmuPageAddParentPte(vcpu: Vcpu, sp: number, sptep: number): Op {
+  yield* pteListAdd(vcpu, sptep, parentPtesHead(vcpu.kvm, sp));
+}
+
+/** drop_parent_pte(): `sptep` stops pointing at `sp`: out of sp->parent_ptes, and cleared. */
+function dropParentPte(kvm: Kvm, sp: number, sptep: number): void {
+  pteListRemove(kvm, sptep, parentPtesHead(kvm, sp), `the parent_ptes of sp${sp} in vm${kvm.id}`);
+  Atomics.store(kvm.world.i32, sptep, 0);
 }
 
 function listAddActive(kvm: Kvm, sp: number): void {
@@ -132,39 +189,36 @@ export function kvmMmuFreeShadowPage(kvm: Kvm, sp: number): void {
 }
 
 /**
- * __kvm_mmu_prepare_zap_page() (and the commit that frees): zap `sp` and everything
- * below it: clear the parent SPTE, drop it from active_mmu_pages and free it. It must
- * hold mmu_lock for write: the lockdep_assert_held_write() added by the CVE-2022-45869
- * fix (47b0c2e4c220) sits here, so it fires only when a page is really zapped. (The
- * kernel only unlinks the children and zaps them once they age out; zapping the
- * subtree at once keeps the same pages in play.)
+ * __kvm_mmu_prepare_zap_page() (and the commit that frees): zap `sp` alone, as the
+ * kernel does. kvm_mmu_page_unlink_children(): each leaf leaves its rmap (drop_spte),
+ * each child table loses this parent (drop_parent_pte) but lives on, in the hash and on
+ * active_mmu_pages, until it is zapped itself or found again by kvm_mmu_get_shadow_page();
+ * kvm_mmu_unlink_parents(): every SPTE that points at `sp` is cleared. Then it leaves
+ * the hash and the list and is freed. It must hold mmu_lock for write: the
+ * lockdep_assert_held_write() added by the CVE-2022-45869 fix (47b0c2e4c220) sits here,
+ * so it fires only when a page is really zapped.
  */
 function __kvmMmuPrepareZapPage(kvm: Kvm, sp: number): number {
   const w = kvm.world;
   lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_WRITE], '__kvm_mmu_prepare_zap_page()');
-  let zapped = 0;
   const spt = w.sp(sp, SP_SPT);
-  const rmapped = !(w.sp(sp, SP_ROLE) & ROLE_TDP);
-  // kvm_mmu_page_unlink_children() -> mmu_page_zap_pte(): a leaf is dropped from its rmap
-  // (drop_spte), a child table is zapped with it (the model's simplification: the kernel
-  // unlinks the child and lets it age out)
   for (let idx = 0; idx < PT_ENTRIES; idx++) {
     const sptep = w.spte(spt, idx);
     const spte = Atomics.load(w.i32, sptep);
     if (!isShadowPresentPte(spte)) continue;
-    if (!isLastSpte(spte)) {
-      zapped += __kvmMmuPrepareZapPage(kvm, toShadowPage(kvm, spte));
-      continue;
+    if (isLastSpte(spte)) {
+      rmapRemove(kvm, sptep, spteGfn(spte));
+      Atomics.store(w.i32, sptep, 0);
+    } else {
+      dropParentPte(kvm, toShadowPage(kvm, spte), sptep);
     }
-    if (rmapped) rmapRemove(kvm, sptep, spteGfn(spte));
-    Atomics.store(w.i32, sptep, 0);
   }
-  const parent = w.sp(sp, SP_PARENT);
-  if (parent) Atomics.store(w.i32, w.spte(w.sp(parent, SP_SPT), w.sp(sp, SP_PARENT_IDX)), 0);
+  for (const parentSptep of rmapEntries(w, Atomics.load(w.i32, parentPtesHead(kvm, sp))).sptes) dropParentPte(kvm, sp, parentSptep);
+  hashDel(kvm, sp);
   listDelActive(kvm, sp);
   Atomics.sub(w.i32, kvm.base + VM_N_USED, 1);
   kvmMmuFreeShadowPage(kvm, sp);
-  return zapped + 1;
+  return 1;
 }
 
 /** The first zappable page (not an active root) from the tail (reverse) or from the head (forward). */
@@ -193,7 +247,7 @@ function oldestZappable(kvm: Kvm): number {
 /**
  * kvm_mmu_zap_oldest_mmu_pages(): walk active_mmu_pages from the tail (oldest), skip
  * roots, zap until `nrToZap` pages are gone. Restarts after each zap, since zapping a
- * subtree changes the list. `protocol.zapOldest` 'forward' walks from the head
+ * page changes the list. `protocol.zapOldest` 'forward' walks from the head
  * instead: the newest pages go first.
  */
 export function* kvmMmuZapOldestMmuPages(kvm: Kvm, nrToZap: number): Op<number> {
@@ -207,9 +261,8 @@ export function* kvmMmuZapOldestMmuPages(kvm: Kvm, nrToZap: number): Op<number> 
     const vm = w.config.vms > 1 ? `vm${kvm.id}` : 'the VM';
     const iterator = forward ? 'forward, from the head (list_for_each_entry_safe)' : 'in reverse, from the tail';
     checkZapOrder(current.name, 'kvm_mmu_zap_oldest_mmu_pages', vm, candidate(kvm, sp), candidate(kvm, oldestZappable(kvm)), iterator, kvm.get(VM_N_USED), kvm.get(VM_N_MAX));
-    const n = __kvmMmuPrepareZapPage(kvm, sp);
-    current.trace(T_SP_ZAP, sp, n);
-    total += n;
+    total += __kvmMmuPrepareZapPage(kvm, sp);
+    current.trace(T_SP_ZAP, sp, 1);
   }
   current.count('sp-zapped', total);
   return total;
@@ -231,9 +284,8 @@ export function* kvmMmuZapAllFast(kvm: Kvm): Op<number> {
   kvm.set(VM_MMU_VALID_GEN, kvm.get(VM_MMU_VALID_GEN) + 1);
   let total = 0;
   for (let sp = kvm.get(VM_ACTIVE_TAIL); sp; sp = kvm.get(VM_ACTIVE_TAIL)) {
-    const n = __kvmMmuPrepareZapPage(kvm, sp);
-    current.trace(T_SP_ZAP, sp, n);
-    total += n;
+    total += __kvmMmuPrepareZapPage(kvm, sp);
+    current.trace(T_SP_ZAP, sp, 1);
   }
   if (!tdpMmuEnabled(kvm.world.config)) kvm.set(VM_L1_ROOT, 0);
   kvm.set(VM_L2_ROOT, 0);

@@ -20,10 +20,10 @@ import {
 } from './constants.js';
 import { type Kvm, mmuIsDirect, type TopupMinimums, tdpMmuEnabled, type Vcpu, VENDOR_INTEL } from '../kvm-host.js';
 import {
+  PT_BITS,
   ROLE_DIRECT,
+  ROLE_GUEST_MODE,
   SP_LEVEL,
-  SP_PARENT,
-  SP_PARENT_IDX,
   SP_ROOT_COUNT,
   SP_SPT,
   VM_L1_ROOT,
@@ -43,6 +43,8 @@ import {
   makeLeafSpte,
   spteIndex,
   toShadowPage,
+  kvmMmuFindShadowPage,
+  mmuPageAddParentPte,
 } from './mmu-page.js';
 import {
   FAULT_DIRECT,
@@ -112,20 +114,36 @@ export function* mmuCacheUnlock(vcpu: Vcpu): Op {
 }
 
 /**
- * kvm_mmu_get_child_sp() -> kvm_mmu_get_shadow_page() for a missing level. The model
- * has no shadow-page hash, so an existing page is never found and a new one is always
- * allocated from the vCPU's caches.
+ * The gfn a level-`level` shadow page is known by: for a direct page, the first gfn of the
+ * range it maps (base_gfn); for an indirect one, the gfn of the guest page table it
+ * shadows, which the model's guests place by the range that table maps (their page
+ * tables are not in guest memory, and no guest table sits under two entries).
  */
-function* kvmMmuGetChildSp(vcpu: Vcpu, gfn: number, level: number, role: number, site: string): Op<number> {
-  return yield* kvmMmuAllocShadowPage(vcpu, gfn, level, role, site);
+function spGfn(gfn: number, level: number): number {
+  const shift = PT_BITS * level;
+  return shift >= 31 ? 0 : gfn - (gfn % 2 ** shift);
 }
 
-/** link_shadow_page(): point the parent SPTE at the child's page table. */
+/**
+ * kvm_mmu_get_child_sp() -> kvm_mmu_get_shadow_page(): the shadow page for this gfn and
+ * role if one lives (kvm_mmu_find_shadow_page: a page whose parent was zapped stays in
+ * the hash until it is zapped itself), else a new one from the vCPU's caches.
+ */
+function* kvmMmuGetChildSp(vcpu: Vcpu, gfn: number, level: number, role: number, site: string): Op<number> {
+  const found = kvmMmuFindShadowPage(vcpu.kvm, spGfn(gfn, level), level, role);
+  if (found) {
+    current.count('sp-found');
+    return found;
+  }
+  return yield* kvmMmuAllocShadowPage(vcpu, spGfn(gfn, level), level, role, site);
+}
+
+/** link_shadow_page(): point the parent SPTE at the child's page table, then mmu_page_add_parent_pte(). */
 function* linkShadowPage(vcpu: Vcpu, parent: number, idx: number, sp: number): Op {
   const w = vcpu.kvm.world;
-  w.setSp(sp, SP_PARENT, parent);
-  w.setSp(sp, SP_PARENT_IDX, idx);
-  yield* writeOnce(w.i32, w.spte(w.sp(parent, SP_SPT), idx), w.sp(sp, SP_SPT));
+  const sptep = w.spte(w.sp(parent, SP_SPT), idx);
+  yield* writeOnce(w.i32, sptep, w.sp(sp, SP_SPT));
+  yield* mmuPageAddParentPte(vcpu, sp, sptep);
   current.trace(T_SP_LINK, sp, w.sp(sp, SP_LEVEL));
 }
 
@@ -213,7 +231,7 @@ function l2GfnToL1(vcpu: Vcpu, gfn: number): number {
 /** FNAME(fetch)(): the shadow-paging map over indirect pages, from the L1 or the nested (L2) root. */
 export function* fnameFetch(vcpu: Vcpu, gfn: number, nested: boolean): Op<number> {
   const fn = FAULT_FNS[pagingFlavour(vcpu, nested)].replace('page_fault', 'fetch');
-  return yield* shadowMmuMap(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, gfn, nested ? (g) => l2GfnToL1(vcpu, g) : (g) => g, 0, fn);
+  return yield* shadowMmuMap(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, gfn, nested ? (g) => l2GfnToL1(vcpu, g) : (g) => g, nested ? ROLE_GUEST_MODE : 0, fn);
 }
 
 function kvmMmuAvailablePages(kvm: Kvm): number {
@@ -349,7 +367,7 @@ function* mmuAllocRoots(vcpu: Vcpu, nested: boolean): Op<number> {
   if (direct && tdpMmuEnabled(c)) return yield* kvmTdpMmuAllocRoot(vcpu);
   yield* writeLock(vcpu.kvm.mmuLock);
   const r = yield* makeMmuPagesAvailable(vcpu);
-  if (r === 0) yield* mmuAllocRoot(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, direct ? ROLE_DIRECT : 0);
+  if (r === 0) yield* mmuAllocRoot(vcpu, nested ? VM_L2_ROOT : VM_L1_ROOT, (direct ? ROLE_DIRECT : 0) | (nested ? ROLE_GUEST_MODE : 0));
   yield* writeUnlock(vcpu.kvm.mmuLock);
   return r;
 }

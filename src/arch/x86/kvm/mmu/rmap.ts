@@ -69,7 +69,7 @@ function setDescSpte(w: KvmWorld, d: number, i: number, sptep: number, site: str
  * the cache for both; a full head descriptor gets a new head in front of it (tails stay
  * full). Returns how many SPTEs the rmap held before.
  */
-function* pteListAdd(vcpu: Vcpu, sptep: number, head: number): Op<number> {
+export function* pteListAdd(vcpu: Vcpu, sptep: number, head: number): Op<number> {
   const w = vcpu.kvm.world;
   const i32 = w.i32;
   const val = Atomics.load(i32, head);
@@ -110,21 +110,21 @@ export function* rmapAdd(vcpu: Vcpu, sptep: number, gfn: number): Op {
   current.max('max-rmap-size', before + 1);
 }
 
-function dataCorruption(kvm: Kvm, what: string, gfn: number): void {
-  reportViolation('rmap-inconsistent', `${current.name}: KVM_BUG_ON_DATA_CORRUPTION in pte_list_remove(): ${what}`, [`the rmap of gfn 0x${gfn.toString(16)} in vm${kvm.id}`]);
+function dataCorruption(what: string, where: string): void {
+  reportViolation('rmap-inconsistent', `${current.name}: KVM_BUG_ON_DATA_CORRUPTION in pte_list_remove(): ${what}`, [where]);
 }
 
 /**
  * pte_list_desc_remove_entry(): fill the hole with the head descriptor's last entry (so
  * tails stay full); an emptied head is freed to the slab and the next becomes the head.
  */
-function pteListDescRemoveEntry(kvm: Kvm, gfn: number, head: number, d: number, i: number): void {
+function pteListDescRemoveEntry(kvm: Kvm, where: string, head: number, d: number, i: number): void {
   const w = kvm.world;
   const headDesc = Atomics.load(w.i32, head) >> 1;
   const j = desc(w, headDesc, DESC_SPTE_COUNT) - 1;
   // The head descriptor is never empty: a new head comes only when the old one is full, and an emptied one is freed.
   if (j < 0) {
-    dataCorruption(kvm, `the head descriptor ${headDesc} is empty`, gfn);
+    dataCorruption(`the head descriptor ${headDesc} is empty`, where);
     return;
   }
   setDesc(w, d, DESC_SPTES + i, desc(w, headDesc, DESC_SPTES + j));
@@ -136,29 +136,36 @@ function pteListDescRemoveEntry(kvm: Kvm, gfn: number, head: number, d: number, 
   freeObject(w.pteListDesc, headDesc, 'mmu_free_pte_list_desc');
 }
 
-/** rmap_remove() -> pte_list_remove(): `sptep` (mapping `gfn`) leaves gfn's rmap, as drop_spte() does when it is zapped. */
-export function rmapRemove(kvm: Kvm, sptep: number, gfn: number): void {
+/**
+ * pte_list_remove(): `sptep` leaves the pte_list at arena word `head` (a gfn's rmap, or a
+ * shadow page's parent_ptes); `where` names that list for the report.
+ */
+export function pteListRemove(kvm: Kvm, sptep: number, head: number, where: string): void {
   const w = kvm.world;
-  current.count('rmap-removes');
-  const head = gfnToRmap(kvm, gfn, false);
   const val = head < 0 ? 0 : Atomics.load(w.i32, head);
   if (val === 0) {
-    dataCorruption(kvm, `the SPTE at ${sptep} is not in its gfn's rmap, which is empty`, gfn);
+    dataCorruption(`the SPTE at ${sptep} is not in the list, which is empty`, where);
   } else if (!(val & KVM_RMAP_MANY)) {
     if (val >> 1 === sptep) Atomics.store(w.i32, head, 0);
-    else dataCorruption(kvm, `the rmap holds the SPTE at ${val >> 1}, not the one at ${sptep}`, gfn);
+    else dataCorruption(`the list holds the SPTE at ${val >> 1}, not the one at ${sptep}`, where);
   } else {
     for (let d = val >> 1; d; d = desc(w, d, DESC_MORE)) {
       const n = Math.min(desc(w, d, DESC_SPTE_COUNT), w.pteListExt);
       for (let i = 0; i < n; i++) {
         if (desc(w, d, DESC_SPTES + i) === sptep) {
-          pteListDescRemoveEntry(kvm, gfn, head, d, i);
+          pteListDescRemoveEntry(kvm, where, head, d, i);
           return;
         }
       }
     }
-    dataCorruption(kvm, `the SPTE at ${sptep} is in no descriptor of its gfn's rmap`, gfn);
+    dataCorruption(`the SPTE at ${sptep} is in no descriptor of the list`, where);
   }
+}
+
+/** rmap_remove(): `sptep` (mapping `gfn`) leaves gfn's rmap, as drop_spte() does when it is zapped. */
+export function rmapRemove(kvm: Kvm, sptep: number, gfn: number): void {
+  current.count('rmap-removes');
+  pteListRemove(kvm, sptep, gfnToRmap(kvm, gfn, false), `the rmap of gfn 0x${gfn.toString(16)} in vm${kvm.id}`);
 }
 
 /** The SPTEs of one rmap and the descriptors holding them; `problem` names the first count that disagrees. */

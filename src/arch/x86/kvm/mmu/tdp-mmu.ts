@@ -10,7 +10,7 @@ import { cmpxchg, readLock, readOnce, readUnlock, spinLock, spinUnlock } from '.
 import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
 import { RET_PF_FIXED, RET_PF_RETRY, RET_PF_SPURIOUS } from './constants.js';
 import type { Kvm, Vcpu } from '../kvm-host.js';
-import { ROLE_DIRECT, ROLE_TDP, SP_PARENT, SP_PARENT_IDX, SP_ROOT_COUNT, SP_SPT, VM_L1_ROOT } from '../kvm-host.js';
+import { ROLE_DIRECT, ROLE_TDP, SP_PTEP, SP_ROOT_COUNT, SP_SPT, VM_L1_ROOT } from '../kvm-host.js';
 import { isShadowPresentPte, kvmMmuAllocShadowPage, kvmMmuFreeShadowPage, makeLeafSpte, spteIndex, toShadowPage } from './mmu-page.js';
 import { faultBegin, faultEnd, makeMmuPagesAvailable, mmuCacheLockAfterTopup, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches, noRoot } from './mmu.js';
 import { FAULT_TDP_MMU, T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
@@ -19,8 +19,7 @@ import { FAULT_TDP_MMU, T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js
 function* tdpMmuAllocSp(vcpu: Vcpu, parent: number, idx: number, gfn: number, level: number): Op<number> {
   const w = vcpu.kvm.world;
   const sp = yield* kvmMmuAllocShadowPage(vcpu, gfn, level, ROLE_TDP | ROLE_DIRECT, 'tdp_mmu_alloc_sp');
-  w.setSp(sp, SP_PARENT, parent);
-  w.setSp(sp, SP_PARENT_IDX, idx);
+  w.setSp(sp, SP_PTEP, w.spte(w.sp(parent, SP_SPT), idx));
   return sp;
 }
 

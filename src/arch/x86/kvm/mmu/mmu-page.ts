@@ -154,7 +154,7 @@ export function* mmuPageAddParentPte(vcpu: Vcpu, sp: number, sptep: number): Op 
 
 /** drop_parent_pte(): `sptep` stops pointing at `sp`: out of sp->parent_ptes, and cleared. */
 function dropParentPte(kvm: Kvm, sp: number, sptep: number): void {
-  pteListRemove(kvm, sptep, parentPtesHead(kvm, sp), `the parent_ptes of sp${sp} in vm${kvm.id}`);
+  pteListRemove(kvm, sptep, parentPtesHead(kvm, sp), 'parent_ptes', `the parent_ptes of sp${sp} in vm${kvm.id}`);
   Atomics.store(kvm.world.i32, sptep, 0);
 }
 

@@ -138,16 +138,16 @@ function pteListDescRemoveEntry(kvm: Kvm, where: string, head: number, d: number
 
 /**
  * pte_list_remove(): `sptep` leaves the pte_list at arena word `head` (a gfn's rmap, or a
- * shadow page's parent_ptes); `where` names that list for the report.
+ * shadow page's parent_ptes); `noun` and `where` name that list for the report.
  */
-export function pteListRemove(kvm: Kvm, sptep: number, head: number, where: string): void {
+export function pteListRemove(kvm: Kvm, sptep: number, head: number, noun: 'rmap' | 'parent_ptes', where: string): void {
   const w = kvm.world;
   const val = head < 0 ? 0 : Atomics.load(w.i32, head);
   if (val === 0) {
-    dataCorruption(`the SPTE at ${sptep} is not in the list, which is empty`, where);
+    dataCorruption(`the SPTE at ${sptep} is not in the ${noun}, which is empty`, where);
   } else if (!(val & KVM_RMAP_MANY)) {
     if (val >> 1 === sptep) Atomics.store(w.i32, head, 0);
-    else dataCorruption(`the list holds the SPTE at ${val >> 1}, not the one at ${sptep}`, where);
+    else dataCorruption(`the ${noun} holds the SPTE at ${val >> 1}, not the one at ${sptep}`, where);
   } else {
     for (let d = val >> 1; d; d = desc(w, d, DESC_MORE)) {
       const n = Math.min(desc(w, d, DESC_SPTE_COUNT), w.pteListExt);
@@ -158,14 +158,14 @@ export function pteListRemove(kvm: Kvm, sptep: number, head: number, where: stri
         }
       }
     }
-    dataCorruption(`the SPTE at ${sptep} is in no descriptor of the list`, where);
+    dataCorruption(`the SPTE at ${sptep} is in no descriptor of the ${noun}`, where);
   }
 }
 
 /** rmap_remove(): `sptep` (mapping `gfn`) leaves gfn's rmap, as drop_spte() does when it is zapped. */
 export function rmapRemove(kvm: Kvm, sptep: number, gfn: number): void {
   current.count('rmap-removes');
-  pteListRemove(kvm, sptep, gfnToRmap(kvm, gfn, false), `the rmap of gfn 0x${gfn.toString(16)} in vm${kvm.id}`);
+  pteListRemove(kvm, sptep, gfnToRmap(kvm, gfn, false), 'rmap', `the rmap of gfn 0x${gfn.toString(16)} in vm${kvm.id}`);
 }
 
 /** The SPTEs of one rmap and the descriptors holding them; `problem` names the first count that disagrees. */

@@ -1,4 +1,5 @@
 /** `mmu-stress list`: every built-in scenario, its variants and what each must produce. */
+import type { Params, ScenarioDef } from '../scenario.js';
 import { builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, has, parseCommand } from './args.js';
 import type { CommandOutput } from './command.js';
@@ -14,6 +15,11 @@ export const LIST_SPEC: CommandSpec = {
   },
 };
 
+/** Parameters as the command line writes them: named values by their names. */
+function namedParams(s: ScenarioDef<unknown>, p: Params): Record<string, string | number> {
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, s.paramNames?.[k] ? paramText(s, k, v) : v]));
+}
+
 export function describeScenario(sc: LoadedScenario): Record<string, unknown> {
   const s = sc.def;
   return {
@@ -21,10 +27,10 @@ export function describeScenario(sc: LoadedScenario): Record<string, unknown> {
     file: sc.file,
     description: s.description,
     roles: Object.keys(s.roles),
-    params: Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, s.paramNames?.[k] ? paramText(s, k, v) : v])),
+    params: namedParams(s, s.params),
     paramHelp: s.paramHelp,
     progress: s.progress ?? null,
-    variants: Object.entries(s.variants).map(([name, v]) => ({ name, expect: v.expect, source: v.source, summary: v.summary, ...(v.params ? { params: v.params } : {}) })),
+    variants: Object.entries(s.variants).map(([name, v]) => ({ name, expect: v.expect, source: v.source, summary: v.summary, ...(v.params ? { params: namedParams(s, v.params) } : {}) })),
   };
 }
 
@@ -38,7 +44,7 @@ export async function listCommand(argv: string[]): Promise<CommandOutput> {
     out.push(s.name, ...s.description.split('\n').map((l) => `  ${l}`), '  variants:');
     const w = Math.max(...Object.keys(s.variants).map((k) => k.length));
     const we = Math.max(...Object.values(s.variants).map((v) => v.expect.length));
-    for (const [name, v] of Object.entries(s.variants)) out.push(`    ${name.padEnd(w)}  expect ${v.expect.padEnd(we)}  ${v.summary}${v.params ? ` (runs with ${Object.entries(v.params).map(([k, x]) => `${k}=${x}`).join(' ')})` : ''}  [${v.source}]`);
+    for (const [name, v] of Object.entries(s.variants)) out.push(`    ${name.padEnd(w)}  expect ${v.expect.padEnd(we)}  ${v.summary}${v.params ? ` (runs with ${Object.entries(v.params).map(([k, x]) => `${k}=${paramText(s, k, x)}`).join(' ')})` : ''}  [${v.source}]`);
     out.push('  params (--param k=v):');
     for (const [k, v] of Object.entries(s.params)) out.push(`    ${`${k}=${paramText(s, k, v)}`.padEnd(20)} ${s.paramHelp[k] ?? ''}`);
     out.push('');

@@ -1,6 +1,7 @@
 /**
- * Sim throughput on shrinker-vs-fault: scheduled ops per second (every generator
- * resume the scheduler makes) and executions per second, default params.
+ * Sim throughput: scheduled ops per second (every generator resume the scheduler makes)
+ * and executions per second, default params, for shrinker-vs-fault's clean variants and
+ * the clean variants of the other scenarios.
  *   npx tsx bench/sim.ts [seconds-per-variant]
  */
 import { simExecution } from '../src/exec/sim.js';
@@ -8,9 +9,15 @@ import { RandomStrategy } from '../src/exec/strategies/random.js';
 import { loadScenario } from '../src/scenarios.js';
 
 export async function benchSim(seconds: number): Promise<string[]> {
-  const sc = await loadScenario('shrinker-vs-fault');
-  const rows = ['| variant | executions/s | scheduled ops/s | traced ops/s | ops per execution |', '|---|---:|---:|---:|---:|'];
-  for (const variant of ['removed', 'cache-lock']) {
+  const rows = ['| scenario / variant | executions/s | scheduled ops/s | traced ops/s | ops per execution |', '|---|---:|---:|---:|---:|'];
+  const rowsOf: [string, string][] = [
+    ['shrinker-vs-fault', 'removed'],
+    ['shrinker-vs-fault', 'cache-lock'],
+    ['lazy-rmaps', 'merged'],
+    ['arm64-memcache', 'mainline'],
+  ];
+  for (const [name, variant] of rowsOf) {
+    const sc = await loadScenario(name);
     const strategy = new RandomStrategy();
     for (let seed = 0; seed < 50; seed++) simExecution(sc.def, sc.def.params, variant, seed, strategy); // warm up
     let executions = 0;
@@ -25,7 +32,7 @@ export async function benchSim(seconds: number): Promise<string[]> {
     }
     const s = (performance.now() - t0) / 1000;
     rows.push(
-      `| ${variant} | ${(executions / s).toFixed(0)} | ${(scheduled / s / 1e6).toFixed(2)} M | ${(traced / s / 1e6).toFixed(2)} M | ${(scheduled / executions).toFixed(0)} |`,
+      `| ${name} / ${variant} | ${(executions / s).toFixed(0)} | ${(scheduled / s / 1e6).toFixed(2)} M | ${(traced / s / 1e6).toFixed(2)} M | ${(scheduled / executions).toFixed(0)} |`,
     );
   }
   return rows;

@@ -27,11 +27,18 @@ describe('zap-oldest in sim', () => {
     expect(r.stats['shrinker.shrinker-zapped']).toBeGreaterThan(0);
   });
 
-  it('a zap takes the page alone: its children live on and kvm_mmu_get_shadow_page() finds them again by gfn and role', async () => {
-    const r = await simRun('reverse', sc.def.params, 100);
+  it('on shadow paging a zap takes the page alone: its children live on and kvm_mmu_get_shadow_page() finds them by gfn and role', async () => {
+    const r = await simRun('reverse', { ...sc.def.params, tdpEnabled: 0, tdpMmu: 0 }, 100);
     expect(r.violation).toBeNull(); // parent_ptes and rmaps agree with the tables after every execution
     expect(r.stats['vcpu.sp-found']).toBeGreaterThan(0);
     expect(r.stats['vcpu.sp-alloc']).toBeGreaterThan(r.stats['vcpu.sp-found']);
+  });
+
+  it('under TDP a nested page left without a parent is zapped with it, so none is ever found again', async () => {
+    const r = await simRun('reverse', sc.def.params, 100);
+    expect(r.violation).toBeNull();
+    expect(r.stats['vcpu.sp-zapped']).toBeGreaterThan(0);
+    expect(r.stats['vcpu.sp-found']).toBeUndefined();
   });
 
   it('reverse stays clean with several VMs, 5 levels and shadow paging (tdpEnabled=0)', async () => {

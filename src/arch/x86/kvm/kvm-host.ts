@@ -127,7 +127,8 @@ export const SP_ROLE = 3;
 export const SP_SHADOWED = 4;
 /**
  * Shadow MMU: sp->parent_ptes, a pte_list (like an rmap head) of the SPTEs that point at
- * this page. TDP MMU: sp->ptep, its one parent SPTE.
+ * this page. TDP MMU: sp->ptep, its one parent SPTE. One word for both, as the two share
+ * a union in struct kvm_mmu_page: the role says which.
  */
 export const SP_PARENT_PTES = 5;
 export const SP_PTEP = 5;

@@ -13,6 +13,7 @@ import {
   PT_BITS,
   PT_ENTRIES,
   ROLE_DIRECT,
+  ROLE_GUEST_MODE,
   ROLE_TDP,
   SP_GFN,
   SP_BIRTH,
@@ -189,19 +190,22 @@ export function kvmMmuFreeShadowPage(kvm: Kvm, sp: number): void {
 }
 
 /**
- * __kvm_mmu_prepare_zap_page() (and the commit that frees): zap `sp` alone, as the
- * kernel does. kvm_mmu_page_unlink_children(): each leaf leaves its rmap (drop_spte),
- * each child table loses this parent (drop_parent_pte) but lives on, in the hash and on
- * active_mmu_pages, until it is zapped itself or found again by kvm_mmu_get_shadow_page();
- * kvm_mmu_unlink_parents(): every SPTE that points at `sp` is cleared. Then it leaves
- * the hash and the list and is freed. It must hold mmu_lock for write: the
- * lockdep_assert_held_write() added by the CVE-2022-45869 fix (47b0c2e4c220) sits here,
- * so it fires only when a page is really zapped.
+ * __kvm_mmu_prepare_zap_page() (and the commit that frees), as the kernel does it.
+ * kvm_mmu_page_unlink_children() -> mmu_page_zap_pte(): each leaf leaves its rmap
+ * (drop_spte); each child table loses this parent (drop_parent_pte) and lives on, in the
+ * hash and on active_mmu_pages, until it is zapped itself or found again by
+ * kvm_mmu_get_shadow_page() -- except a nested guest's page under TDP left with no
+ * parent, which is zapped with it ("parentless SPs are unlikely to be used again").
+ * kvm_mmu_unlink_parents(): every SPTE that points at `sp` is cleared. Then it leaves the
+ * hash and the list and is freed. Returns the pages zapped. It must hold mmu_lock for
+ * write: the lockdep_assert_held_write() added by the CVE-2022-45869 fix (47b0c2e4c220)
+ * sits here, so it fires only when a page is really zapped.
  */
 function __kvmMmuPrepareZapPage(kvm: Kvm, sp: number): number {
   const w = kvm.world;
   lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_WRITE], '__kvm_mmu_prepare_zap_page()');
   const spt = w.sp(sp, SP_SPT);
+  let zapped = 1;
   for (let idx = 0; idx < PT_ENTRIES; idx++) {
     const sptep = w.spte(spt, idx);
     const spte = Atomics.load(w.i32, sptep);
@@ -209,16 +213,19 @@ function __kvmMmuPrepareZapPage(kvm: Kvm, sp: number): number {
     if (isLastSpte(spte)) {
       rmapRemove(kvm, sptep, spteGfn(spte));
       Atomics.store(w.i32, sptep, 0);
-    } else {
-      dropParentPte(kvm, toShadowPage(kvm, spte), sptep);
+      continue;
     }
+    const child = toShadowPage(kvm, spte);
+    dropParentPte(kvm, child, sptep);
+    const orphan = Atomics.load(w.i32, parentPtesHead(kvm, child)) === 0;
+    if (w.config.tdpEnabled && w.sp(child, SP_ROLE) & ROLE_GUEST_MODE && orphan) zapped += __kvmMmuPrepareZapPage(kvm, child);
   }
   for (const parentSptep of rmapEntries(w, Atomics.load(w.i32, parentPtesHead(kvm, sp))).sptes) dropParentPte(kvm, sp, parentSptep);
   hashDel(kvm, sp);
   listDelActive(kvm, sp);
   Atomics.sub(w.i32, kvm.base + VM_N_USED, 1);
   kvmMmuFreeShadowPage(kvm, sp);
-  return 1;
+  return zapped;
 }
 
 /** The first zappable page (not an active root) from the tail (reverse) or from the head (forward). */
@@ -261,8 +268,9 @@ export function* kvmMmuZapOldestMmuPages(kvm: Kvm, nrToZap: number): Op<number> 
     const vm = w.config.vms > 1 ? `vm${kvm.id}` : 'the VM';
     const iterator = forward ? 'forward, from the head (list_for_each_entry_safe)' : 'in reverse, from the tail';
     checkZapOrder(current.name, 'kvm_mmu_zap_oldest_mmu_pages', vm, candidate(kvm, sp), candidate(kvm, oldestZappable(kvm)), iterator, kvm.get(VM_N_USED), kvm.get(VM_N_MAX));
-    total += __kvmMmuPrepareZapPage(kvm, sp);
-    current.trace(T_SP_ZAP, sp, 1);
+    const n = __kvmMmuPrepareZapPage(kvm, sp);
+    current.trace(T_SP_ZAP, sp, n);
+    total += n;
   }
   current.count('sp-zapped', total);
   return total;
@@ -284,8 +292,9 @@ export function* kvmMmuZapAllFast(kvm: Kvm): Op<number> {
   kvm.set(VM_MMU_VALID_GEN, kvm.get(VM_MMU_VALID_GEN) + 1);
   let total = 0;
   for (let sp = kvm.get(VM_ACTIVE_TAIL); sp; sp = kvm.get(VM_ACTIVE_TAIL)) {
-    total += __kvmMmuPrepareZapPage(kvm, sp);
-    current.trace(T_SP_ZAP, sp, 1);
+    const n = __kvmMmuPrepareZapPage(kvm, sp);
+    current.trace(T_SP_ZAP, sp, n);
+    total += n;
   }
   if (!tdpMmuEnabled(kvm.world.config)) kvm.set(VM_L1_ROOT, 0);
   kvm.set(VM_L2_ROOT, 0);

@@ -33,7 +33,7 @@ registerOps({
   [T_SP_ALLOC]: (a, b) => `allocates shadow page sp${a} for level ${b}`,
   [T_SP_LINK]: (a, b) => `links sp${a} at level ${b}`,
   [T_SP_LINK_LOST]: (a) => `tdp_mmu_link_sp(sp${a}) lost the cmpxchg: tdp_mmu_free_sp`,
-  [T_SP_ZAP]: (a) => `__kvm_mmu_prepare_zap_page(sp${a})`,
+  [T_SP_ZAP]: (a, b) => `__kvm_mmu_prepare_zap_page(sp${a})${b > 1 ? ` (and ${b - 1} parentless nested pages below)` : ''}`,
   [T_SHRINK_SCAN]: (a) => `mmu_shrink_scan(nr_to_scan ${a})`,
   [T_SHRINK_DONE]: (a) => `mmu_shrink_scan freed ${a}`,
   [T_VM_MOVE_TAIL]: (a) => `list_move_tail(vm${a}) on vm_list`,

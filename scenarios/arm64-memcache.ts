@@ -76,7 +76,12 @@ function* vmmRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
       while (Atomics.load(kvm.i32, kvm.pause + PAUSED) < running()) yield POINT;
     }
     yield* kvmSetDirtyLogging(kvm, slot, on);
-    if (pause) Atomics.store(kvm.i32, kvm.pause + PAUSE_REQUEST, 0);
+    if (pause) {
+      Atomics.store(kvm.i32, kvm.pause + PAUSE_REQUEST, 0);
+      // resume_all_vcpus(): every vCPU has left the pause before the next one may begin,
+      // or a vCPU on its way out would be counted as paused by the next request
+      while (Atomics.load(kvm.i32, kvm.pause + PAUSED) > 0) yield POINT;
+    }
     self.progress();
   }
 }

@@ -108,7 +108,7 @@ describe('SRCU', () => {
   for (const mode of ['sim', 'threads'] as const) {
     it(`${mode}: synchronize_srcu() outwaits every reader that began before it; without it readers see freed objects`, async () => {
       const sc = await srcuFixture();
-      const params = { readers: 2, updates: 40, reads: mode === 'sim' ? 200 : 20000 };
+      const params = { readers: 2, updaters: 1, updates: 40, reads: mode === 'sim' ? 200 : 20000 };
       const ok = await run({ scenario: sc, variant: 'synchronize', params, mode, seed: 1, executions: mode === 'sim' ? 200 : 5, timeMs: null, threads });
       expect(ok.harnessError).toBeNull();
       expect(ok.violation).toBeNull();
@@ -118,9 +118,17 @@ describe('SRCU', () => {
     });
   }
 
+  it('sim: two updaters take turns: a grace period waits for the one in progress, and no reader sees a freed object', async () => {
+    const sc = await srcuFixture();
+    const r = await run({ scenario: sc, variant: 'synchronize', params: { readers: 2, updaters: 2, updates: 20, reads: 200 }, mode: 'sim', seed: 1, executions: 300, timeMs: null });
+    expect(r.violation).toBeNull();
+    expect(r.stats['updater.grace-periods']).toBe(300 * 2 * 20);
+    expect(r.stats['updater.waits:test_srcu']).toBeGreaterThan(0);
+  });
+
   it('sim: a lock held across synchronize_srcu() that a reader takes inside its read section deadlocks, and the report says who waits for whom', async () => {
     const sc = await srcuFixture();
-    const r = await run({ scenario: sc, variant: 'lock-across-synchronize', params: { readers: 1, updates: 40, reads: 200 }, mode: 'sim', seed: 1, executions: 200, timeMs: null });
+    const r = await run({ scenario: sc, variant: 'lock-across-synchronize', params: { readers: 1, updaters: 1, updates: 40, reads: 200 }, mode: 'sim', seed: 1, executions: 200, timeMs: null });
     expect(r.violation?.kind).toBe('deadlock');
     const text = [r.violation?.message, ...(r.violation?.details ?? [])].join('\n');
     expect(text).toMatch(/updater0 waits for test_srcu held by reader0/);

@@ -7,10 +7,15 @@ import type { NameTable } from '../shm/arena.js';
 import { OWNER, READERS } from '../sync/lock-word.js';
 import { mainViolation, type Violation } from './violation.js';
 
-function holders(i32: Int32Array, names: NameTable, lock: number): number[] {
+/**
+ * Who `waiter` waits for on `lock`: its exclusive owner and its readers. An srcu_struct's
+ * owner is the updater running a grace period, which other updaters wait for; the owner
+ * itself waits for the readers only.
+ */
+function holders(i32: Int32Array, names: NameTable, lock: number, waiter: number): number[] {
   const l = names.locks[lock];
   const owner = Atomics.load(i32, l.word + OWNER) - 1;
-  const out = owner >= 0 ? [owner] : [];
+  const out = owner >= 0 && !(l.kind === 'struct srcu_struct' && owner === waiter) ? [owner] : [];
   const mask = Atomics.load(i32, l.word + READERS);
   for (let t = 0; t < 31; t++) if (mask & (1 << t)) out.push(t);
   return out;
@@ -33,7 +38,7 @@ export function waitGraph(i32: Int32Array, names: NameTable, blockedOn: ArrayLik
   for (let t = 0; t < blockedOn.length; t++) {
     const lock = blockedOn[t];
     if (lock < 0) continue;
-    const hs = holders(i32, names, lock);
+    const hs = holders(i32, names, lock, t);
     next.set(t, hs);
     const l = names.locks[lock].name;
     if (hs.length) lines.push(`${names.tasks[t]} waits for ${l} held by ${hs.map((h) => names.tasks[h]).join(', ')}`);

@@ -27,7 +27,7 @@ export const READER_COUNT = WRITER_WAITING - 1;
 
 /** Could a task blocked in `mode` take the lock with this STATE? (For the lost-wake-up check.) */
 export function canAcquire(mode: number, state: number): boolean {
-  if (mode === MODE_SRCU_SYNC) return srcuDrained(state);
+  if (mode === MODE_SRCU_SYNC) return (state & SRCU_GP) === 0 || srcuDrained(state);
   if (mode === MODE_READ) return (state & (WRITER_LOCKED | WRITER_WAITING)) === 0;
   if (mode === MODE_WRITE) return (state & ~WRITER_WAITING) === 0;
   return state === 0;
@@ -40,6 +40,8 @@ export type LockKind = 'spinlock_t' | 'rwlock_t' | 'struct mutex' | 'struct srcu
  * in bits 0..14 and under index 1 in bits 15..29.
  */
 export const SRCU_IDX = 1 << 30;
+/** srcu_struct STATE bit 31: a grace period is in progress (grace periods run one at a time). */
+export const SRCU_GP = 1 << 31;
 export const SRCU_COUNT_BITS = 15;
 export function srcuCount(state: number, idx: number): number {
   return (state >>> (SRCU_COUNT_BITS * idx)) & ((1 << SRCU_COUNT_BITS) - 1);

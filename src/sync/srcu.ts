@@ -11,14 +11,15 @@
  * for the same guarantee.
  *
  * A read section is held like a lock (in the task's held list, for lock-held-at-exit
- * and lockdep) but may sleep. READERS has a bit per task inside a read section: the
- * deadlock report names them as what synchronize_srcu() waits for.
+ * and lockdep) but may sleep. READERS has a bit per task inside a read section (tasks
+ * 0..30; a task does not nest read sections of one srcu_struct here): the deadlock report
+ * names them as what synchronize_srcu() waits for.
  */
 import type { Op } from '../exec/op.js';
 import { MODE_SRCU_READ, MODE_SRCU_SYNC } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockReleased, mightSleep } from './lockdep.js';
-import { blockOn, LockWord, opBoundary, READERS, SRCU_COUNT_BITS, SRCU_IDX, STATE, srcuCount, waited } from './lock-word.js';
+import { blockOn, LockWord, OWNER, opBoundary, READERS, SRCU_COUNT_BITS, SRCU_GP, SRCU_IDX, STATE, srcuCount, waited } from './lock-word.js';
 import { T_LOCK, T_SRCU_FLIP, T_UNLOCK } from './trace-ops.js';
 
 export class Srcu extends LockWord {
@@ -48,26 +49,41 @@ export function* srcuReadUnlock(s: Srcu, idx: number): Op {
   if (!lockReleased(t, s.id, MODE_SRCU_READ)) return;
   Atomics.and(s.i32, s.word + READERS, ~(1 << t.id));
   const now = Atomics.sub(s.i32, s.word + STATE, 1 << (SRCU_COUNT_BITS * idx)) - (1 << (SRCU_COUNT_BITS * idx));
-  // Only an updater waits, and only for the old index to drain.
+  // Only updaters wait: for the old index to drain, or for the grace period before theirs.
   if (srcuCount(now, idx) === 0) t.hooks.wake(s.id, s.word);
 }
 
 /**
- * synchronize_srcu() (and _expedited, which differs only in speed): may sleep. A task
- * inside a read section of the same srcu_struct would wait for itself.
+ * synchronize_srcu() (and _expedited, which differs only in speed): may sleep. Grace
+ * periods run one at a time, as the kernel's srcu_gp_mutex has them: a second updater
+ * waits for the first to finish (OWNER names the one running), then flips and waits for
+ * the readers of the index it flipped away from. A task inside a read section of the
+ * same srcu_struct would wait for itself.
  */
 export function* synchronizeSrcu(s: Srcu): Op {
   const t = yield* opBoundary();
   mightSleep(t, `synchronize_srcu(${s.name})`);
   const w = s.word + STATE;
+  let since = -1;
+  for (;;) {
+    const v = Atomics.load(s.i32, w);
+    if ((v & SRCU_GP) === 0) {
+      if (Atomics.compareExchange(s.i32, w, v, v | SRCU_GP) === v) break;
+      continue;
+    }
+    since = yield* blockOn(t, s, MODE_SRCU_SYNC, v, since);
+  }
+  Atomics.store(s.i32, s.word + OWNER, t.id + 1);
   const old = Atomics.xor(s.i32, w, SRCU_IDX) & SRCU_IDX ? 1 : 0;
   t.trace(T_SRCU_FLIP, s.id, 1 - old);
-  let since = -1;
   for (;;) {
     const v = Atomics.load(s.i32, w);
     if (srcuCount(v, old) === 0) break;
     since = yield* blockOn(t, s, MODE_SRCU_SYNC, v, since);
   }
+  Atomics.store(s.i32, s.word + OWNER, 0);
+  Atomics.and(s.i32, w, ~SRCU_GP);
+  t.hooks.wake(s.id, s.word);
   waited(t, s, since);
   t.trace(T_UNLOCK, s.id, MODE_SRCU_SYNC);
 }

@@ -135,7 +135,9 @@ export default defineScenario<Arm64Kvm>({
     },
     'granule-check': {
       expect: 'ok',
-      source: 'Yanan Wang, [RFC PATCH 4/4] "KVM: arm64: Distinguish cases of memcache allocations completely" (Feb 2021), topup kept before the lock',
+      source:
+        'Yanan Wang, [RFC PATCH 4/4] "KVM: arm64: Distinguish cases of memcache allocations completely" (Feb 2021), with the topup kept ' +
+        'before the lock: a counterfactual, since a THP maps as PAGE_SIZE there (its 2 MiB comes from transparent_hugepage_adjust under the lock)',
       summary:
         'top up only if fault_granule > vma_pagesize, before the lock; right for all three cases when no fault straddles a ' +
         'dirty-logging update (logToggle=paused); with logToggle=running a fault judged == can find a block another vCPU ' +

@@ -18,6 +18,7 @@ import {
   GFN_RANGES,
   idToMemslot,
   KVM_MEM_SLOTS,
+  KVM_MEM_LOG_DIRTY_PAGES,
   KVM_MEMSLOT_INVALID,
   KVM_MR_CREATE,
   KVM_MR_DELETE,
@@ -142,7 +143,7 @@ function* vmmRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
       yield* mutexUnlock(kvm.slots.slotsLock);
       continue;
     }
-    const r = yield* kvmSetMemslot(kvm.slots, arch, change, id, base);
+    const r = yield* kvmSetMemslot(kvm.slots, arch, change, id, base, KVM_MEM_LOG_DIRTY_PAGES);
     self.count(r === 0 ? `${KVM_MR_NAMES[change]}` : `${KVM_MR_NAMES[change]}-ENOMEM`);
     yield* mutexUnlock(kvm.slots.slotsLock);
     self.progress();
@@ -150,8 +151,9 @@ function* vmmRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
 }
 
 /**
- * KVM_GET_DIRTY_LOG on a random slot, as a VMM migrating the guest does: under slots_lock,
- * the slot's dirty pages are write-protected again, through its rmaps once memslots have them.
+ * KVM_GET_DIRTY_LOG on a random slot, as a VMM migrating the guest does (every slot logs
+ * dirty pages): under slots_lock, the slot's dirty pages are write-protected again,
+ * through its rmaps once memslots have them.
  */
 function* dirtyLogRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
   while (running(kvm)) {
@@ -159,7 +161,7 @@ function* dirtyLogRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
     yield* mutexLock(kvm.slots.slotsLock, 'kvm_vm_ioctl_get_dirty_log');
     const slots = kvmMemslotsLocked(kvm.slots);
     const e = idToMemslot(kvm.slots, slots, Math.floor(self.rng() * KVM_MEM_SLOTS));
-    if (e >= 0) yield* kvmMmuWriteProtectPtMasked(kvm, slots, e);
+    if (e >= 0 && slotWord(kvm.slots, e, MS_FLAGS) & KVM_MEM_LOG_DIRTY_PAGES) yield* kvmMmuWriteProtectPtMasked(kvm, slots, e);
     yield* mutexUnlock(kvm.slots.slotsLock);
     self.count('get-dirty-log');
     self.progress();
@@ -176,7 +178,8 @@ export default defineScenario<LazyRmapsKvm>({
     'smp_load_acquire (kvm_memslots_have_rmaps). A VMM creates, moves and deletes memslots (kvm_set_memslot under',
     'slots_lock: slots_arch_lock from copying the memslots until the copy is installed with a release store, then',
     'synchronize_srcu with slots_arch_lock dropped; a deleted or moved slot is first installed KVM_MEMSLOT_INVALID',
-    'and flushed). A dirty-log ioctl walks a slot\'s rmaps under slots_lock whenever memslots have them.',
+    'and flushed). The VMM is migrating the guest: every slot logs dirty pages, and KVM_GET_DIRTY_LOG walks a',
+    'slot\'s rmaps under slots_lock whenever memslots have them.',
     'use-before-publish: rmap_add or an rmap walk finds a memslot without rmaps while kvm_memslots_have_rmaps()',
     'is true, or the execution ends so. Simplified: one address space, 4 slots of 16 pages, 4 KiB rmaps only',
     '(a head counts its SPTEs), no write-tracking, memslots copied whole as before the 5.17 rework; MMU-notifier',
@@ -204,7 +207,7 @@ export default defineScenario<LazyRmapsKvm>({
     },
     'flag-before-alloc': {
       expect: 'use-before-publish',
-      source: 'v2 of the series (alloc_memslot_rmaps set before alloc_all_memslots_rmaps allocates)',
+      source: 'mutation: the flag readers check published before the rmaps are allocated (v2 set only its writer-side flag alloc_memslot_rmaps first, and kept a second flag, shadow_mmu_active, for readers until after)',
       summary: 'mmu_first_shadow_root_alloc publishes the flag first, then allocates the rmaps',
     },
     'memslot-without-arch-lock': {
@@ -245,7 +248,7 @@ export default defineScenario<LazyRmapsKvm>({
       `first shadow roots: ${n('vcpu.first-shadow-root-alloc')} (${n('vcpu.first-shadow-root-alloc-failed')} failed, ${n('vcpu.kvm-run-enomem')} KVM_RUN -ENOMEM)`,
       `memslot updates per execution: ${per('vmm.KVM_MR_CREATE')} created, ${per('vmm.KVM_MR_MOVE')} moved, ${per('vmm.KVM_MR_DELETE')} deleted; ` +
         `${n('vmm.KVM_MR_CREATE-ENOMEM') + n('vmm.KVM_MR_MOVE-ENOMEM') + n('vmm.KVM_MR_DELETE-ENOMEM')} failed with -ENOMEM`,
-      `rmap walks: ${n('dirty-log.rmap-walks')} by KVM_GET_DIRTY_LOG (of ${n('dirty-log.get-dirty-log')}), ${n('vmm.rmap-walks')} by memslot flushes; ` +
+      `rmap walks: ${n('dirty-log.rmap-walks')} by KVM_GET_DIRTY_LOG (of ${n('dirty-log.get-dirty-log')}); memslot flushes: ${n('vmm.zap-all-fast')}, zapping ${n('vmm.sptes-zapped')} SPTEs; ` +
         `${n('vcpu.alloc-failures') + n('vmm.alloc-failures')} allocations failed`,
     ];
   },

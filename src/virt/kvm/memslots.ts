@@ -1,6 +1,6 @@
 /**
- * struct kvm_memslots and struct kvm_memory_slot as virt/kvm/kvm_main.c had them when
- * the lazy rmaps were merged (5.13-5.16): an array of slots, copied whole on every update
+ * struct kvm_memslots and struct kvm_memory_slot as virt/kvm/kvm_main.c had them in 5.16,
+ * the last release before the memslot rework: an array of slots, copied whole on every update
  * (kvm_dup_memslots), the copy installed with rcu_assign_pointer() and read by vCPUs with
  * srcu_dereference() inside kvm->srcu. A slot's arch data (x86: arch.rmap) is copied by
  * value with it, so a copy taken without slots_arch_lock can miss rmaps allocated since.
@@ -34,6 +34,8 @@ export const SLOTS_INSTALLED_BY = 2; // task + 1
 const SLOTS_HDR = 3;
 export const MEMSLOTS_WORDS = SLOTS_HDR + KVM_MEM_SLOTS * SLOT_WORDS;
 
+/** Memslot flags: userspace's KVM_MEM_LOG_DIRTY_PAGES, and KVM's own KVM_MEMSLOT_INVALID. */
+export const KVM_MEM_LOG_DIRTY_PAGES = 1;
 export const KVM_MEMSLOT_INVALID = 1 << 16;
 
 export const KVM_MR_CREATE = 0;
@@ -56,13 +58,14 @@ export class KvmSlots {
   /** Probability that one kvzalloc()/kvcalloc() fails (--param allocFail). */
   readonly allocFail: number;
 
-  constructor(arena: Arena, allocFail: number) {
+  /** `initialFlags`: slot 0's flags (KVM_MEM_LOG_DIRTY_PAGES when the VMM logs dirty pages). */
+  constructor(arena: Arena, allocFail: number, initialFlags = 0) {
     this.i32 = arena.i32;
     this.allocFail = allocFail;
     this.srcu = new Srcu(arena, 'kvm->srcu', '&kvm->srcu');
     this.slotsLock = new Mutex(arena, 'slots_lock', '&kvm->slots_lock');
     this.slotsArchLock = new Mutex(arena, 'slots_arch_lock', '&kvm->slots_arch_lock');
-    // the installed array, a copy being built, and one freed but not yet reused
+    // the installed array and the copy being built (a delete or move reuses the old array), and one spare
     this.memslotsPool = new ObjectPool(arena, 'kvm_memslots', 3, MEMSLOTS_WORDS);
     this.memslots = arena.region('kvm->memslots[0]', 1);
     arena.nameWord(this.memslots, 'kvm->memslots[0]');
@@ -73,6 +76,7 @@ export class KvmSlots {
       this.i32[e + MS_ID] = 1;
       this.i32[e + MS_BASE_GFN] = 0;
       this.i32[e + MS_NPAGES] = MEMSLOT_PAGES;
+      this.i32[e + MS_FLAGS] = initialFlags;
       this.i32[this.memslots] = slots;
     }
   }

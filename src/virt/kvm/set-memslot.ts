@@ -1,5 +1,5 @@
 /**
- * kvm_set_memslot() and install_new_memslots() (virt/kvm/kvm_main.c, 5.13-5.16), step
+ * kvm_set_memslot() and install_new_memslots() (virt/kvm/kvm_main.c, 5.16), step
  * for step: slots_arch_lock is taken before the memslots are copied and released by
  * install_new_memslots() after the copy is published and before synchronize_srcu(),
  * because vCPUs take it inside their SRCU read sections (kvm-facts §4). A deleted or
@@ -43,7 +43,7 @@ export interface MemslotArch {
    * the new slot's arch data (x86: its rmap array object, 0 for none) or -ENOMEM.
    */
   prepareMemoryRegion(change: number): Op<number>;
-  /** kvm_arch_flush_shadow_memslot(): zap everything that maps the (now invalid) slot `entry`. */
+  /** kvm_arch_flush_shadow_memslot(): zap everything that maps the (now invalid) slot `entry` (x86 zaps all). */
   flushShadowMemslot(entry: number): Op;
   /** kvm_arch_free_memslot(): free arch data of a slot that is no longer installed. */
   freeMemslot(rmap: number): void;
@@ -88,7 +88,7 @@ function* installNewMemslots(s: KvmSlots, slots: number, archLocked: boolean, ch
 }
 
 /** update_memslots(): write the new slot into the copy (create, move) or remove it (delete). */
-function updateMemslots(s: KvmSlots, slots: number, change: number, id: number, baseGfn: number, rmap: number): void {
+function updateMemslots(s: KvmSlots, slots: number, change: number, id: number, baseGfn: number, flags: number, rmap: number): void {
   let e = idToMemslot(s, slots, id);
   if (e < 0) {
     for (let k = 0; k < KVM_MEM_SLOTS && e < 0; k++) if (slotWord(s, slotEntry(s, slots, k), MS_ID) === 0) e = slotEntry(s, slots, k);
@@ -101,7 +101,7 @@ function updateMemslots(s: KvmSlots, slots: number, change: number, id: number, 
   set(MS_ID, id + 1);
   set(MS_BASE_GFN, baseGfn);
   set(MS_NPAGES, MEMSLOT_PAGES);
-  set(MS_FLAGS, 0);
+  set(MS_FLAGS, flags);
   set(MS_RMAP, rmap);
 }
 
@@ -110,7 +110,7 @@ function updateMemslots(s: KvmSlots, slots: number, change: number, id: number, 
  * 0 or -ENOMEM; on success the old slot's arch data (deleted or moved slot) is freed
  * here, as __kvm_set_memory_region() does with kvm_free_memslot().
  */
-export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, id: number, baseGfn: number): Op<number> {
+export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, id: number, baseGfn: number, flags: number): Op<number> {
   const archLocked = !(change === KVM_MR_CREATE && arch.createWithoutArchLock);
   if (archLocked) yield* mutexLock(s.slotsArchLock, 'kvm_set_memslot');
   let slots = yield* kvmDupMemslots(s, kvmMemslotsLocked(s));
@@ -141,7 +141,7 @@ export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, i
     s.memslotsPool.give(slots);
     return rmap;
   }
-  updateMemslots(s, slots, change, id, baseGfn, rmap);
+  updateMemslots(s, slots, change, id, baseGfn, flags, rmap);
   const old = yield* installNewMemslots(s, slots, archLocked, change);
   s.memslotsPool.give(old); // kvfree(): no reader can still see it
   if (oldRmap) arch.freeMemslot(oldRmap);

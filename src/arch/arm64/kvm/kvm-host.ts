@@ -46,6 +46,8 @@ export const PTE_PAGE_SHIFT = 3;
 /** The memslots: what backs each (the VMA's page size, in 4 KiB pages), each 1 GiB of IPA space. */
 export const SLOT_BACKING = [1, PTRS_PER_PTE, PTRS_PER_PTE * PTRS_PER_PTE];
 export const SLOT_BACKING_NAMES = ['4 KiB pages', '2 MiB THP', '1 GiB hugetlb'];
+/** The THP-backed slot: its VMA says PAGE_SIZE; the 2 MiB size appears only under mmu_lock (transparent_hugepage_adjust). */
+export const SLOT_THP = 1;
 export const SLOT_PAGES = PTRS_PER_PTE * PTRS_PER_PTE;
 export const KVM_MEM_LOG_DIRTY_PAGES = 1;
 
@@ -64,7 +66,7 @@ export class Arm64Vcpu {
 }
 
 export class Arm64Kvm {
-  /** kvm->mmu_lock: a spinlock on arm64 when the thread was written (5.12); an rwlock taken for read since 5.18. */
+  /** kvm->mmu_lock: a spinlock on arm64 when the thread was written (5.12); today an rwlock that faults take for read. */
   readonly mmuLock: Spinlock;
   /** kvm->srcu: a fault reads its memslot inside it; a memslot update waits for those readers before committing. */
   readonly srcu: Srcu;

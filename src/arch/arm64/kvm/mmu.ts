@@ -9,7 +9,7 @@ import { spinLock, spinUnlock, srcuReadLock, srcuReadUnlock, synchronizeSrcu } f
 import { kvmMmuTopupMemoryCache } from '../../../virt/kvm/memory-cache.js';
 import { kvmPgtableStage2Map, kvmPgtableStage2RelaxPerms, kvmPgtableStage2Wrprotect, type Stage2Fault } from './hyp/pgtable.js';
 import { packAbort, T_ABORT, T_DIRTY_LOG } from './trace-ops.js';
-import { type Arm64Kvm, type Arm64Vcpu, KVM_MEM_LOG_DIRTY_PAGES, levelFor, levelPages, SLOT_BACKING, SLOT_PAGES, STAGE2_LEVELS } from './kvm-host.js';
+import { type Arm64Kvm, type Arm64Vcpu, KVM_MEM_LOG_DIRTY_PAGES, levelFor, levelPages, SLOT_BACKING, SLOT_PAGES, SLOT_THP, STAGE2_LEVELS } from './kvm-host.js';
 
 /** kvm_mmu_cache_min_pages(): a table per level below the root, the most one map can create. */
 export function kvmMmuCacheMinPages(): number {
@@ -21,15 +21,20 @@ export function granuleCase(faultGranule: number, vmaPagesize: number): 'eq' | '
   return faultGranule === vmaPagesize ? 'eq' : faultGranule > vmaPagesize ? 'gt' : 'lt';
 }
 
-/** Does this fault top up the memcache, by the variant's rule? */
-function wantsTopup(kvm: Arm64Kvm, fault: Stage2Fault, faultGranule: number, vmaPagesize: number, logging: boolean, write: boolean): boolean {
-  const perm = fault.kind === 'permission';
+/**
+ * Does this fault top up the memcache, by the variant's rule? The granule check compares
+ * with the mapping size known where it runs: before mmu_lock a THP still maps as
+ * PAGE_SIZE (`beforeLock`); under the lock transparent_hugepage_adjust() has made it
+ * 2 MiB (`underLock`), which is why the RFC put its topup there.
+ */
+function wantsTopup(kvm: Arm64Kvm, perm: boolean, faultGranule: number, beforeLock: number, underLock: number, logging: boolean, write: boolean): boolean {
   switch (kvm.topup) {
     case 'mainline':
       return !perm || (logging && write);
     case 'granule-check':
+      return faultGranule > beforeLock;
     case 'granule-check-under-lock':
-      return faultGranule > vmaPagesize;
+      return faultGranule > underLock;
     case 'no-topup-on-perm':
       return !perm;
   }
@@ -43,11 +48,13 @@ function wantsTopup(kvm: Arm64Kvm, fault: Stage2Fault, faultGranule: number, vma
 export function* userMemAbort(kvm: Arm64Kvm, vcpu: Arm64Vcpu, slot: number, ipa: number, write: boolean, fault: Stage2Fault): Op<number> {
   const t = current;
   const logging = kvm.loggingActive(slot);
+  // force_pte while logging; a THP's VMA maps as PAGE_SIZE until transparent_hugepage_adjust() under the lock
+  const beforeLock = logging || slot === SLOT_THP ? 1 : SLOT_BACKING[slot];
   const vmaPagesize = logging ? 1 : SLOT_BACKING[slot];
   const faultGranule = levelPages(fault.level);
   const perm = fault.kind === 'permission';
   const mc = vcpu.mmuPageCache;
-  const topup = wantsTopup(kvm, fault, faultGranule, vmaPagesize, logging, write);
+  const topup = wantsTopup(kvm, perm, faultGranule, beforeLock, vmaPagesize, logging, write);
   const kind = `${perm ? 'perm' : 'trans'}-${granuleCase(faultGranule, vmaPagesize)}`;
   t.trace(T_ABORT, ipa, packAbort(perm, fault.level, write, logging, topup, levelFor(vmaPagesize)));
   t.count(`faults:${kind}`);
@@ -57,7 +64,13 @@ export function* userMemAbort(kvm: Arm64Kvm, vcpu: Arm64Vcpu, slot: number, ipa:
   }
   const before = mc.handedOut;
   yield* spinLock(kvm.mmuLock);
-  if (topup && kvm.topup === 'granule-check-under-lock') yield* kvmMmuTopupMemoryCache(mc, kvmMmuCacheMinPages());
+  if (topup && kvm.topup === 'granule-check-under-lock') {
+    const r = yield* kvmMmuTopupMemoryCache(mc, kvmMmuCacheMinPages());
+    if (r < 0) {
+      yield* spinUnlock(kvm.mmuLock);
+      return r;
+    }
+  }
   if (perm && vmaPagesize === faultGranule) {
     if (kvmPgtableStage2RelaxPerms(kvm, ipa) !== 0) t.count('relax-perms-eagain');
     else t.count('relax-perms');

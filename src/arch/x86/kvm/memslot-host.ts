@@ -7,8 +7,9 @@
  */
 import type { Arena } from '../../../shm/arena.js';
 import { ObjectPool } from '../../../shm/pool.js';
-import { RwLock } from '../../../sync/index.js';
-import { KVM_MEM_SLOTS, KvmSlots, MEMSLOT_PAGES } from '../../../virt/kvm/memslots.js';
+import type { Op } from '../../../exec/op.js';
+import { RwLock, smpLoadAcquire } from '../../../sync/index.js';
+import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_SLOTS, KvmSlots, MEMSLOT_PAGES } from '../../../virt/kvm/memslots.js';
 
 /** How a variant departs from the merged protocol. */
 export interface LazyRmapsProtocol {
@@ -44,7 +45,7 @@ export class LazyRmapsKvm {
     readonly protocol: LazyRmapsProtocol,
   ) {
     this.i32 = arena.i32;
-    this.slots = new KvmSlots(arena, allocFail);
+    this.slots = new KvmSlots(arena, allocFail, KVM_MEM_LOG_DIRTY_PAGES);
     this.mmuLock = new RwLock(arena, 'mmu_lock', '&kvm->mmu_lock');
     // every slot's rmaps and a moved slot's new ones, plus those a buggy variant leaks
     this.rmaps = new ObjectPool(arena, 'rmap', 16 * KVM_MEM_SLOTS, MEMSLOT_PAGES);
@@ -61,4 +62,14 @@ export class LazyRmapsKvm {
   get flagWord(): number {
     return this.base + KVM_SHADOW_ROOT_ALLOCATED;
   }
+}
+
+/** kvm_shadow_root_allocated() (mmu.h): smp_load_acquire(&kvm->arch.shadow_root_allocated). */
+export function* kvmShadowRootAllocated(kvm: LazyRmapsKvm): Op<boolean> {
+  return (yield* smpLoadAcquire(kvm.i32, kvm.flagWord)) !== 0;
+}
+
+/** kvm_memslots_have_rmaps() (mmu.h): !tdp_mmu_enabled || kvm_shadow_root_allocated(); the TDP MMU is on here. */
+export function* kvmMemslotsHaveRmaps(kvm: LazyRmapsKvm): Op<boolean> {
+  return yield* kvmShadowRootAllocated(kvm);
 }

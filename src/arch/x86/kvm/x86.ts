@@ -10,8 +10,7 @@ import { OBJ_IN_USE } from '../../../shm/pool.js';
 import { kvzallocMayFail, MS_RMAP } from '../../../virt/kvm/memslots.js';
 import { ENOMEM } from '../../../virt/kvm/constants.js';
 import type { MemslotArch } from '../../../virt/kvm/set-memslot.js';
-import type { LazyRmapsKvm } from './memslot-host.js';
-import { kvmMemslotsHaveRmaps } from './mmu/shadow-root.js';
+import { kvmMemslotsHaveRmaps, type LazyRmapsKvm } from './memslot-host.js';
 import { kvmMmuInvalidateZapPagesInMemslot } from './mmu/slot-rmap.js';
 
 /** memslot_rmap_alloc()'s allocation: a zeroed rmap array (__vcalloc, GFP_KERNEL_ACCOUNT); 0 on -ENOMEM. */
@@ -52,7 +51,7 @@ export function* kvmAllocMemslotMetadata(kvm: LazyRmapsKvm): Op<number> {
 export function x86MemslotArch(kvm: LazyRmapsKvm): MemslotArch {
   return {
     prepareMemoryRegion: () => kvmAllocMemslotMetadata(kvm),
-    flushShadowMemslot: (entry) => kvmMmuInvalidateZapPagesInMemslot(kvm, entry),
+    flushShadowMemslot: () => kvmMmuInvalidateZapPagesInMemslot(kvm),
     freeMemslot: (rmap) => memslotRmapFree(kvm, rmap),
     createWithoutArchLock: kvm.protocol.createWithoutArchLock,
   };

@@ -7,20 +7,10 @@
  */
 import type { Op } from '../../../../exec/op.js';
 import { current } from '../../../../exec/task.js';
-import { mutexLock, mutexUnlock, smpLoadAcquire, smpStoreRelease } from '../../../../sync/index.js';
+import { mutexLock, mutexUnlock, smpStoreRelease } from '../../../../sync/index.js';
 import { KVM_MEM_SLOTS, kvmMemslotsLocked, MS_ID, slotEntry, slotWord } from '../../../../virt/kvm/memslots.js';
-import { KVM_FLAG_STEP, KVM_FLAG_TASK, type LazyRmapsKvm } from '../memslot-host.js';
+import { KVM_FLAG_STEP, KVM_FLAG_TASK, kvmShadowRootAllocated, type LazyRmapsKvm } from '../memslot-host.js';
 import { memslotRmapAlloc } from '../x86.js';
-
-/** kvm_shadow_root_allocated(): smp_load_acquire(&kvm->arch.shadow_root_allocated). */
-export function* kvmShadowRootAllocated(kvm: LazyRmapsKvm): Op<boolean> {
-  return (yield* smpLoadAcquire(kvm.i32, kvm.flagWord)) !== 0;
-}
-
-/** kvm_memslots_have_rmaps(): !tdp_mmu_enabled || kvm_shadow_root_allocated(); the TDP MMU is on here. */
-export function* kvmMemslotsHaveRmaps(kvm: LazyRmapsKvm): Op<boolean> {
-  return yield* kvmShadowRootAllocated(kvm);
-}
 
 function* publishShadowRootAllocated(kvm: LazyRmapsKvm): Op {
   yield* smpStoreRelease(kvm.i32, kvm.flagWord, 1);

@@ -1,7 +1,7 @@
 /**
  * What the shadow MMU does with a memslot's rmaps in the lazy-rmaps model: rmap_add()
- * from a shadow fault, and the walks of the dirty log (kvm_mmu_write_protect_pt_masked)
- * and of the memslot flush. Each first finds the slot's rmap array: finding none while
+ * from a shadow fault, the dirty log's rmap walk (kvm_mmu_write_protect_pt_masked), and
+ * the zap of a memslot flush. Each first finds the slot's rmap array: finding none while
  * kvm_memslots_have_rmaps() is true is `use-before-publish`, the bug every variant of
  * seed 001 is about (in the kernel, a NULL dereference or a missed SPTE).
  */
@@ -11,6 +11,7 @@ import { current, MODE_MUTEX, MODE_WRITE } from '../../../../exec/task.js';
 import { writeLock, writeUnlock } from '../../../../sync/index.js';
 import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
 import {
+  KVM_MEM_SLOTS,
   kvmMemslotsLocked,
   MS_BASE_GFN,
   MS_ID,
@@ -18,10 +19,10 @@ import {
   MS_RMAP,
   SLOTS_INSTALLED_BY,
   SLOTS_INSTALLED_STEP,
+  slotEntry,
   slotWord,
 } from '../../../../virt/kvm/memslots.js';
-import { KVM_FLAG_STEP, KVM_FLAG_TASK, type LazyRmapsKvm } from '../memslot-host.js';
-import { kvmMemslotsHaveRmaps } from './shadow-root.js';
+import { KVM_FLAG_STEP, KVM_FLAG_TASK, kvmMemslotsHaveRmaps, type LazyRmapsKvm } from '../memslot-host.js';
 
 /** The memslot words of an entry, for reports: "memslot 2 (gfns 48..63)". */
 export function slotLabel(kvm: LazyRmapsKvm, entry: number): string {
@@ -67,44 +68,44 @@ export function rmapAdd(kvm: LazyRmapsKvm, slots: number, entry: number, gfn: nu
   current.count('rmap-adds');
 }
 
-/** Walk (and with `zap`, empty) `entry`'s rmap heads of gfns [start, end), when memslots have rmaps: walk_slot_rmaps(). */
-function* walkSlotRmaps(kvm: LazyRmapsKvm, slots: number, entry: number, start: number, end: number, zap: boolean, what: string): Op {
-  if (!(yield* kvmMemslotsHaveRmaps(kvm))) return;
-  const rmap = slotRmap(kvm, slots, entry, what);
-  if (rmap === 0) return;
-  const base = slotWord(kvm.slots, entry, MS_BASE_GFN);
-  const lo = Math.max(start, base);
-  const hi = Math.min(end, base + slotWord(kvm.slots, entry, MS_NPAGES));
-  const heads = kvm.rmaps.data(rmap) - base;
-  for (let gfn = lo; gfn < hi; gfn++) {
-    if (zap) current.count('sptes-zapped', Atomics.exchange(kvm.i32, heads + gfn, 0));
-    else current.count('sptes-write-protected', Atomics.load(kvm.i32, heads + gfn));
-  }
-  current.count('rmap-walks');
-}
-
 /**
  * kvm_mmu_write_protect_pt_masked(), from KVM_GET_DIRTY_LOG (kvm_get_dirty_log_protect:
- * slots_lock held, the slot taken from __kvm_memslots()): under write_lock(mmu_lock), the
- * TDP MMU clears its dirty bits, then, if memslots have rmaps, the rmap of every gfn in
- * the 64-page mask is write-protected.
+ * slots_lock held, the slot taken from __kvm_memslots(), its dirty_bitmap there because
+ * the slot logs dirty pages): under write_lock(mmu_lock), the TDP MMU clears its dirty
+ * bits, then, if memslots have rmaps, the rmap of every gfn in the 64-page mask is
+ * write-protected. The model's slots are 16 pages, so one mask covers a whole slot.
  */
 export function* kvmMmuWriteProtectPtMasked(kvm: LazyRmapsKvm, slots: number, entry: number): Op {
   lockdepAssertHeld(current, kvm.slots.slotsLock.id, [MODE_MUTEX], 'kvm_get_dirty_log_protect');
   yield* writeLock(kvm.mmuLock);
-  const base = slotWord(kvm.slots, entry, MS_BASE_GFN);
-  yield* walkSlotRmaps(kvm, slots, entry, base, base + slotWord(kvm.slots, entry, MS_NPAGES), false, `kvm_mmu_write_protect_pt_masked(${slotLabel(kvm, entry)})`);
+  if (yield* kvmMemslotsHaveRmaps(kvm)) {
+    const rmap = slotRmap(kvm, slots, entry, `kvm_mmu_write_protect_pt_masked(${slotLabel(kvm, entry)})`);
+    if (rmap) {
+      const heads = kvm.rmaps.data(rmap);
+      for (let k = 0; k < slotWord(kvm.slots, entry, MS_NPAGES); k++) current.count('sptes-write-protected', Atomics.load(kvm.i32, heads + k));
+      current.count('rmap-walks');
+    }
+  }
   yield* writeUnlock(kvm.mmuLock);
 }
 
 /**
- * kvm_mmu_invalidate_zap_pages_in_memslot() (kvm_arch_flush_shadow_memslot): zap every
- * SPTE that maps the slot being deleted or moved, under write_lock(mmu_lock).
+ * kvm_mmu_invalidate_zap_pages_in_memslot() (kvm_arch_flush_shadow_memslot, when a slot is
+ * deleted or moved) is kvm_mmu_zap_all_fast(): every shadow page goes, and with it every
+ * SPTE leaves its rmap. The model's heads count SPTEs, so each installed slot that has
+ * rmaps has its heads emptied; a slot without rmaps has no SPTE to drop (rmap_add would
+ * have been caught first), so the zap touches nothing there.
  */
-export function* kvmMmuInvalidateZapPagesInMemslot(kvm: LazyRmapsKvm, entry: number): Op {
+export function* kvmMmuInvalidateZapPagesInMemslot(kvm: LazyRmapsKvm): Op {
   const slots = kvmMemslotsLocked(kvm.slots);
-  const base = slotWord(kvm.slots, entry, MS_BASE_GFN);
   yield* writeLock(kvm.mmuLock);
-  yield* walkSlotRmaps(kvm, slots, entry, base, base + slotWord(kvm.slots, entry, MS_NPAGES), true, `kvm_arch_flush_shadow_memslot(${slotLabel(kvm, entry)})`);
+  for (let k = 0; k < KVM_MEM_SLOTS; k++) {
+    const e = slotEntry(kvm.slots, slots, k);
+    const rmap = slotWord(kvm.slots, e, MS_RMAP);
+    if (slotWord(kvm.slots, e, MS_ID) === 0 || rmap === 0) continue;
+    const heads = kvm.rmaps.data(rmap);
+    for (let i = 0; i < slotWord(kvm.slots, e, MS_NPAGES); i++) current.count('sptes-zapped', Atomics.exchange(kvm.i32, heads + i, 0));
+  }
+  current.count('zap-all-fast');
   yield* writeUnlock(kvm.mmuLock);
 }

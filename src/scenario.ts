@@ -2,6 +2,7 @@
  * How a scenario is declared (jcstress-style): its roles, its parameters, and its
  * variants, each graded with the outcome it must produce.
  */
+import type { KnownOrder } from './check/lockdep-graph.js';
 import type { Violation, ViolationKind } from './check/violation.js';
 import type { Op } from './exec/op.js';
 import type { Task } from './exec/task.js';
@@ -56,6 +57,12 @@ export interface ScenarioDef<W = unknown> {
    * limit ends it, as an incomplete execution.
    */
   progress?: string;
+  /**
+   * Documented lock orders, loaded into lockdep's graph before the run as known edges: an
+   * execution that takes any pair the other way round closes a cycle at once, and the
+   * report cites the rule.
+   */
+  lockOrder?: readonly KnownOrder[];
   /** Final arbiter once every role has ended; `step` is the last step of the execution. */
   check?(world: W, p: Params, variant: string, step: number): Violation | null;
   /** Lines summarising the run's statistics, in kernel terms. */

@@ -37,21 +37,34 @@ describe('generic oracles, end to end in both executors', () => {
 });
 
 describe('deadlock and starvation', () => {
-  it('sim reports an ABBA deadlock with its wait-for cycle', async () => {
-    const r = await run({ ...base, scenario: abba, variant: 'abba', mode: 'sim', executions: 50 });
+  it('sim reports an ABBA deadlock with its wait-for cycle (lockdep off), naming the lock-order cycle lockdep saw', async () => {
+    const r = await run({ ...base, scenario: abba, variant: 'abba', mode: 'sim', executions: 50, lockdep: false });
     expect(r.violation?.kind).toBe('deadlock');
     expect(r.violation?.message).toMatch(/ab0 -> ba0|ba0 -> ab0/);
     expect(r.violation?.details.join('\n')).toMatch(/waits for lock_[ab] held by/);
+    expect(r.violation?.details.join('\n')).toMatch(/lockdep had already seen the cycle behind it: possible circular locking dependency: lock_[ab] -> lock_[ab] -> lock_[ab]/);
   });
 
-  it('threads: the watchdog finds the cycle and stops the workers', async () => {
+  it('threads: the watchdog finds the cycle and stops the workers (lockdep off)', async () => {
     // A long watchdog: only the cycle detection can report this in time.
-    const r = await run({ ...base, scenario: abba, variant: 'abba', mode: 'threads', executions: 20, watchdogMs: 600_000 });
+    const r = await run({ ...base, scenario: abba, variant: 'abba', mode: 'threads', executions: 20, watchdogMs: 600_000, lockdep: false });
     expect(r.harnessError).toBeNull();
     expect(r.violation?.kind).toBe('deadlock');
     expect(r.violation?.message).toMatch(/ab0 -> ba0|ba0 -> ab0/);
     expect(r.violation?.details.join('\n')).toMatch(/waits for lock_[ab] held by/);
   });
+
+  for (const mode of ['sim', 'threads'] as const) {
+    it(`${mode}: with lockdep on, the opposite orders are a lock-order-cycle before anything deadlocks`, async () => {
+      const r = await run({ ...base, scenario: abba, variant: 'abba', mode, executions: 20, watchdogMs: 600_000 });
+      expect(r.harnessError).toBeNull();
+      expect(r.violation?.kind).toBe('lock-order-cycle');
+      expect(r.violation?.message).toMatch(/^possible circular locking dependency: lock_([ab]) -> lock_[ab] -> lock_\1$/);
+      const text = r.violation?.details.join('\n') ?? '';
+      expect(text).toMatch(/(ab0|ba0) \(role \w+\) at step \d+, execution seed \d+: holding lock_[ab] \(mutex\) \(taken at step \d+\), takes lock_[ab] \(mutex\)/);
+      expect(text).toMatch(/\*\*\* DEADLOCK \*\*\*/);
+    });
+  }
 
   it('a waiter on a free lock: sim (frozen state) says it was never woken; threads says only what it sampled', () => {
     const names: NameTable = { locks: [{ name: 'mmu_lock', cls: 'mmu_lock', kind: 'rwlock', word: 0 }], caches: [], tasks: ['vcpu0', 'vcpu1'] };
@@ -162,7 +175,7 @@ describe('harness failures are reported, never lost', () => {
     const r = await run({ ...base, scenario: abba, variant: 'hog', mode: 'sim', executions: 1, watchdogMs: 1000 });
     expect(r.observed).toBe('harness-error');
     expect(r.harnessError).toMatch(/^ab0 reached no op boundary for \d+ ms: a role that loops without an op never does/);
-    const again = await run({ ...base, scenario: abba, variant: 'abba', mode: 'sim', executions: 5 });
+    const again = await run({ ...base, scenario: abba, variant: 'abba', mode: 'sim', executions: 5, lockdep: false });
     expect(again.violation?.kind).toBe('deadlock');
   });
 

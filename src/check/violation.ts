@@ -39,6 +39,11 @@ export interface Violation {
   locksHeld: string[];
   /** Filled in by the run: execution seed, the ops that led to it, the replay command. */
   seed?: number;
+  /**
+   * A lock-order cycle that an earlier execution of the run helped close replays only from
+   * the run's first seed: this is that seed (the replay runs from it up to `seed`).
+   */
+  replayFrom?: number;
   /** The last `tracePerTask` ops of each task up to `step`, in step order. */
   trace?: TraceLine[];
   tracePerTask?: number;
@@ -50,6 +55,11 @@ let names: NameTable | null = null;
 /** The executor tells the oracles how locks are named in this execution. */
 export function setNames(n: NameTable): void {
   names = n;
+}
+
+/** The lockdep class of a lock ("&kvm->slots_lock"). */
+export function lockClass(lock: number): string {
+  return names?.locks[lock]?.cls ?? `lock#${lock}`;
 }
 
 export function lockLabel(lock: number): string {
@@ -69,7 +79,7 @@ export const T_VIOLATION = 9;
 registerOps({ [T_VIOLATION]: (a) => `!! ${VIOLATION_KINDS[a] ?? 'violation'}` });
 
 /** Raise a violation in the running task; it is traced, so its step marks it in the trace. */
-export function reportViolation(kind: ViolationKind, message: string, details: string[] = []): void {
+export function reportViolation(kind: ViolationKind, message: string, details: string[] = [], extra: Partial<Violation> = {}): void {
   const t = current;
   t.hooks.report({
     kind,
@@ -79,6 +89,7 @@ export function reportViolation(kind: ViolationKind, message: string, details: s
     role: t.role,
     step: t.trace(T_VIOLATION, VIOLATION_KINDS.indexOf(kind), 0),
     locksHeld: heldLocks(t),
+    ...extra,
   });
 }
 

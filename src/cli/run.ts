@@ -36,6 +36,7 @@ export const RUN_SPEC: CommandSpec = {
       value: 'DURATION',
       help: `threads: how long a task may stay blocked, or tasks run without progress, before that is a verdict; both modes: how long a role may run without an op boundary (default ${LIMIT_DEFAULTS.watchdogMs / 1000}s)`,
     },
+    lockdep: { value: 'on|off', help: 'off: lockdep records lock orders but reports no lock-order-cycle; a deadlock report still names a cycle it saw (default on)' },
     'execution-limit': { value: 'DURATION', help: `the longest one execution may run; past it, it is incomplete (default ${LIMIT_DEFAULTS.executionLimitMs / 60_000}m)` },
     json: { help: 'print one JSON document on stdout and nothing else there' },
     help: { help: 'show this help' },
@@ -66,6 +67,8 @@ export async function runCommand(argv: string[], interrupt: Interrupt): Promise<
   const jitter = { ...DEFAULT_JITTER, prob: str(a, 'jitter') === undefined ? DEFAULT_JITTER.prob : fraction('jitter', str(a, 'jitter') as string) };
   const watchdogMs = str(a, 'watchdog') === undefined ? LIMIT_DEFAULTS.watchdogMs : duration('watchdog', str(a, 'watchdog') as string);
   if (watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long a task may stay blocked), not '${str(a, 'watchdog')}'`);
+  const lockdep = str(a, 'lockdep') ?? 'on';
+  if (lockdep !== 'on' && lockdep !== 'off') throw new BadInput(`--lockdep must be on or off, not '${lockdep}'`);
   const limit = str(a, 'execution-limit');
   const executionLimitMs = limit === undefined ? LIMIT_DEFAULTS.executionLimitMs : duration('execution-limit', limit);
 
@@ -87,6 +90,7 @@ export async function runCommand(argv: string[], interrupt: Interrupt): Promise<
       watchdogMs,
       executionLimitMs,
       abort: interrupt.signal,
+      lockdep: lockdep === 'on',
     });
   } finally {
     await threads?.close();
@@ -102,11 +106,11 @@ export async function runCommand(argv: string[], interrupt: Interrupt): Promise<
     const prefix = commandPrefix();
     const vseed = r.violation.seed ?? seed;
     // Flags that shape a threads verdict; in sim the verdict depends on the seed alone.
-    const shaping = mode === 'threads' ? ['jitter', 'watchdog', 'execution-limit'] : [];
+    const shaping = mode === 'threads' ? ['jitter', 'watchdog', 'execution-limit', 'lockdep'] : ['lockdep'];
     const extra = shaping.filter((f) => str(a, f) !== undefined).map((f) => `--${f} ${str(a, f)}`);
     replay = replayCommand(prefix, sc, r, vseed, extra);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
-    if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace('--executions 1', '--executions 1000');
+    if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, '--executions 1000');
     r.violation.replay = replay;
   }
   const code = interrupt.exitCode ?? exitCodeOf(r);

@@ -3,6 +3,7 @@
  * found or the budget (executions and/or time) is spent. The time budget bounds the
  * whole run: an execution still going when it ends is stopped, without a verdict.
  */
+import { newLockGraph } from '../check/lockdep-graph.js';
 import type { Violation } from '../check/violation.js';
 import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
@@ -36,6 +37,8 @@ export interface RunRequest {
   watchdogMs?: number;
   /** Aborted on SIGINT / SIGTERM. */
   abort?: AbortSignal;
+  /** false (`--lockdep off`): lockdep records dependencies but no lock-order-cycle is a verdict; a deadlock report still names a cycle it saw. */
+  lockdep?: boolean;
 }
 
 export interface RunResult {
@@ -96,18 +99,19 @@ export async function run(req: RunRequest): Promise<RunResult> {
   if (req.mode === 'sim') {
     const sim = req.sim ?? new SimExecutor();
     try {
-      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps }, limits, take);
+      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep }, limits, take);
       harnessError ??= err;
     } finally {
       if (!req.sim) await sim.close();
     }
   } else {
     if (!req.threads) throw new Error('threads mode needs a ThreadsExecutor');
+    const lockGraph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
     for (let seed = req.seed; violation === null && harnessError === null && incomplete === null; seed++) {
       if (req.executions !== null && executions >= req.executions) break;
       if (req.abort?.aborted) break;
       if (limits.until !== null && executions > 0 && performance.now() >= limits.until) break;
-      take(await req.threads.execute(req.scenario, req.params, req.variant, seed, req.threadsOptions ?? THREADS_DEFAULTS, limits));
+      take(await req.threads.execute(req.scenario, req.params, req.variant, seed, req.threadsOptions ?? THREADS_DEFAULTS, limits, lockGraph));
     }
   }
 

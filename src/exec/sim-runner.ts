@@ -26,6 +26,8 @@ export interface SimSeeds {
   executions: number | null;
   /** The livelock and starvation window in scheduling steps (default: the sim's). */
   windowSteps?: number;
+  /** false: lockdep records but reports no cycle (`--lockdep off`). */
+  lockdep?: boolean;
 }
 
 export class SimExecutor {
@@ -65,6 +67,7 @@ export class SimExecutor {
       executions: seeds.executions,
       executionLimitMs: limits.executionLimitMs,
       windowSteps: seeds.windowSteps,
+      lockdep: seeds.lockdep,
       control,
     };
     this.worker ??= new Worker(SIM_WORKER, { execArgv: [] });

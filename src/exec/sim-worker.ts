@@ -10,6 +10,7 @@
 import type { Params, ScenarioDef } from '../scenario.js';
 import { STOP_EXECUTION_LIMIT } from './frame.js';
 import type { ExecutionResult } from './result.js';
+import { newLockGraph } from '../check/lockdep-graph.js';
 import { MONITOR_TASK, simExecution } from './sim.js';
 import { RandomStrategy } from './strategies/random.js';
 
@@ -32,6 +33,8 @@ export interface SimRequest {
   executionLimitMs: number;
   /** The livelock and starvation window, in scheduling steps (default: the sim's). */
   windowSteps?: number;
+  /** false: lockdep records but reports no cycle. */
+  lockdep?: boolean;
   control: SharedArrayBuffer;
 }
 
@@ -40,6 +43,7 @@ export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type
 export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
   const control = new Int32Array(req.control);
   const strategy = new RandomStrategy();
+  const lockGraph = newLockGraph(def, req.firstSeed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
   for (let k = 0; req.executions === null || k < req.executions; k++) {
     Atomics.add(control, SIM_HEARTBEAT, 1);
     if (Atomics.load(control, SIM_STOP) !== 0) break;
@@ -52,7 +56,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
       if (stop !== 0) return stop;
       return performance.now() - started > req.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
     };
-    const r = simExecution(def, req.params, req.variant, req.firstSeed + k, strategy, { poll, monitor: control, windowSteps: req.windowSteps });
+    const r = simExecution(def, req.params, req.variant, req.firstSeed + k, strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph });
     post({ type: 'execution', result: r });
     if (r.violation || r.harnessError || r.incomplete) break;
   }

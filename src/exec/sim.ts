@@ -11,6 +11,8 @@
  * a verdict.
  */
 import { deadlockViolation, waitGraph } from '../check/deadlock.js';
+import { knownCycleLines, type LockGraph, newLockGraph } from '../check/lockdep-graph.js';
+import { setLockGraph } from '../sync/lockdep.js';
 import { livelockViolation } from '../check/livelock.js';
 import { setNames, type Violation } from '../check/violation.js';
 import type { Params, ScenarioDef } from '../scenario.js';
@@ -35,6 +37,8 @@ export interface SimOptions {
   poll?: () => number;
   /** monitor[MONITOR_TASK]: the task being resumed, -1 outside the roles (setup, the final check), for a parent that must name a role that never yields. */
   monitor?: Int32Array;
+  /** Lockdep's graph of the run, carried across its executions (default: a fresh one for this execution). */
+  lockGraph?: LockGraph;
 }
 
 export const MONITOR_TASK = 0;
@@ -83,6 +87,9 @@ export function simExecution<W>(
       resumesAtProgress.set(resumes);
     },
   };
+  const graph = opts.lockGraph ?? newLockGraph(s, seed);
+  graph.seed = seed;
+  setLockGraph(graph);
   const tasks = frame.instances.map((i) => frameTask(frame, i, seed, hooks));
   const gens = frame.instances.map((i) => s.roles[i.role].run(frame.world, tasks[i.id], p, variant));
   strategy.start(seed);
@@ -104,6 +111,7 @@ export function simExecution<W>(
     for (let k = 0; k < n; k++) if (!done[k] && blockedOn[k] < 0) runnable[m++] = k;
     if (m === 0) {
       violation = deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn, 'sim'), names, seq(), 'sim: no task is runnable, every live task waits for a lock');
+      violation.details.push(...knownCycleLines(graph));
       break;
     }
     let c = 0;
@@ -119,6 +127,7 @@ export function simExecution<W>(
       r = gens[k].next();
     } catch (e) {
       // Role code that throws is a broken scenario, not a finding in the model.
+      setLockGraph(null);
       return { seed, violation: null, stats: {}, steps: seq(), harnessError: `${tasks[k].name}: ${(e as Error)?.stack ?? e}` };
     }
     steps++;
@@ -143,7 +152,9 @@ export function simExecution<W>(
     for (let k = 0; k < n; k++) {
       if (blockedSince[k] >= 0 && steps - blockedSince[k] > window) {
         const how = `sim: ${tasks[k].name} has been blocked on ${names.locks[waitedOn[k]].name} for more than ${window} scheduling steps while others ran`;
-        return deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn, 'sim'), names, seq(), how);
+        const v = deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn, 'sim'), names, seq(), how);
+        v.details.push(...knownCycleLines(graph));
+        return v;
       }
     }
     if (!s.progress || steps - lastProgress <= window) return null;
@@ -155,6 +166,7 @@ export function simExecution<W>(
   }
 
   if (monitor) monitor[MONITOR_TASK] = -1;
+  setLockGraph(null);
   const stats: ExecutionResult['stats'] = {};
   for (const t of tasks) addStats(stats, t.role, t.stats);
   const result: ExecutionResult = { seed, violation: null, stats, steps: seq(), scheduled: steps };

@@ -16,7 +16,10 @@ export const MODE_MUTEX = 3;
 export const MODE_SRCU_READ = 4;
 /** Blocked in synchronize_srcu(), waiting for the readers that began before it. */
 export const MODE_SRCU_SYNC = 5;
-export const MODE_NAMES = ['spin', 'read', 'write', 'mutex', 'srcu read', 'synchronize'];
+/** A percpu rw-semaphore (cpus_read_lock / cpus_write_lock): sleeps, and a waiting writer blocks new readers. */
+export const MODE_SEM_READ = 6;
+export const MODE_SEM_WRITE = 7;
+export const MODE_NAMES = ['spin', 'read', 'write', 'mutex', 'srcu read', 'synchronize', 'down_read', 'down_write'];
 
 export interface HeldLock {
   lock: number;
@@ -24,6 +27,8 @@ export interface HeldLock {
   step: number;
   /** The model function that took it, where the caller says (lockdep's acquisition site). */
   site?: string;
+  /** Taken with a trylock: lockdep adds no edge into it, and looks past it for the next edge's source. */
+  trylock?: boolean;
 }
 
 /** What the executor provides to the primitives. */
@@ -51,6 +56,8 @@ export class Task {
   readonly stats: Record<string, number> = Object.create(null);
   /** Step of the last op this task recorded. */
   lastStep = 0;
+  /** The lock whose lockdep dependencies this task recorded when it first blocked on it (-1: none). */
+  lockdepRecorded = -1;
   private marks = 0;
 
   constructor(

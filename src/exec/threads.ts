@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
+import { type Dep, knownCycleLines, type LockGraph, mergeDeps, newLockGraph } from '../check/lockdep-graph.js';
 import { setNames, type Violation } from '../check/violation.js';
 import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
@@ -67,7 +68,16 @@ export class ThreadsExecutor {
     await p?.destroy();
   }
 
-  async execute(sc: LoadedScenario, p: Params, variant: string, seed: number, opts: ThreadsOptions = THREADS_DEFAULTS, limits: RunLimits = LIMIT_DEFAULTS): Promise<ExecutionResult> {
+  async execute(
+    sc: LoadedScenario,
+    p: Params,
+    variant: string,
+    seed: number,
+    opts: ThreadsOptions = THREADS_DEFAULTS,
+    limits: RunLimits = LIMIT_DEFAULTS,
+    /** Lockdep's graph of the run (default: a fresh one for this execution). */
+    lockGraph: LockGraph = newLockGraph(sc.def, seed),
+  ): Promise<ExecutionResult> {
     const s = sc.def;
     const bundle = await workerBundle(sc.file);
     const { frame, layout } = newFrame(s, p, variant);
@@ -88,6 +98,7 @@ export class ThreadsExecutor {
         seed,
         drive,
         startTimeoutMs: START_TIMEOUT_MS,
+        lockdep: lockGraph.reports,
       };
       return pool.run(job) as Promise<RoleResult>;
     });
@@ -179,6 +190,7 @@ export class ThreadsExecutor {
     const stats: ExecutionResult['stats'] = {};
     let violation: Violation | null = watchdogFinding;
     const errors: string[] = [];
+    const deps: Dep[] = [];
     results.forEach((res, k) => {
       const inst = frame.instances[k];
       if (res.status === 'rejected') {
@@ -188,8 +200,19 @@ export class ThreadsExecutor {
       const out = res.value;
       if (out.error) errors.push(`${inst.name}: ${sourceStack(out.error)}`);
       violation ??= out.violation;
+      deps.push(...out.deps);
       addStats(stats, inst.role, out.stats);
     });
+    lockGraph.seed = seed;
+    const cycle = mergeDeps(lockGraph, deps);
+    const found = violation as Violation | null; // set in the callbacks above
+    if (cycle && (found === null || found.kind === 'deadlock')) {
+      // lockdep saw the cycle at an acquisition, before the wait that then deadlocked
+      if (found) cycle.details.push(`and this execution then deadlocked: ${found.message}`, ...found.details);
+      violation = cycle;
+    } else if (found?.kind === 'deadlock') {
+      found.details.push(...knownCycleLines(lockGraph));
+    }
     if (errors.length > 0) return { seed, violation: null, stats, steps: seq(), harnessError: errors.join('\n') };
     const stopped = Atomics.load(i32, frame.ctl + CTL_STOP);
     // A limit that struck as the last role returned cut nothing: the execution is complete.

@@ -4,7 +4,9 @@
  * drive this instance's generator. Whatever happens comes back as a RoleResult:
  * a thrown error is a result too, never a lost worker.
  */
+import { type Dep, LockGraph } from '../check/lockdep-graph.js';
 import { setNames, type Violation } from '../check/violation.js';
+import { setLockGraph } from '../sync/lockdep.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { Arena, type Layout } from '../shm/arena.js';
 import { NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
@@ -26,12 +28,16 @@ export interface RoleTask {
   drive: DriveOptions;
   /** How long to wait for the other role instances to start. */
   startTimeoutMs: number;
+  /** false: lockdep records but reports nothing (the run's graph judges cycles either way). */
+  lockdep: boolean;
 }
 
 export interface RoleResult {
   instance: number;
   stats: Record<string, number>;
   violation: Violation | null;
+  /** Lockdep dependencies this task added, for the run's graph (the main thread judges cycles). */
+  deps: Dep[];
   end: 'done' | 'stopped' | 'error';
   error: string | null;
 }
@@ -57,6 +63,8 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
   const i32 = new Int32Array(job.buffer);
   let found: Violation | null = null;
   let ctl = -1;
+  const graph = new LockGraph(job.seed, 'collect', job.lockdep);
+  setLockGraph(graph);
   try {
     const frame = buildFrame(Arena.attach(job.buffer, job.layout), def, job.params, job.variant);
     ctl = frame.ctl;
@@ -80,7 +88,7 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
     const task = frameTask(frame, inst, job.seed, hooks);
     setCurrent(task);
     const start = waitForAll(i32, ctl, frame.instances.length, job.startTimeoutMs);
-    if (start === 'stopped') return { instance: job.instance, stats: task.stats, violation: null, end: 'stopped', error: null };
+    if (start === 'stopped') return { instance: job.instance, stats: task.stats, violation: null, deps: graph.take(), end: 'stopped', error: null };
     if (start === 'timed-out') {
       throw new Error(`not every role instance started within ${job.startTimeoutMs} ms (is the pool smaller than ${frame.instances.length} threads?)`);
     }
@@ -91,10 +99,10 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
       if (v) hooks.report(v);
       task.progress(); // a role that ends has made progress
     }
-    return { instance: job.instance, stats: task.stats, violation: found, end, error: null };
+    return { instance: job.instance, stats: task.stats, violation: found, deps: graph.take(), end, error: null };
   } catch (e) {
     if (ctl >= 0) Atomics.compareExchange(i32, ctl + CTL_STOP, 0, STOP_ERROR);
     const err = e as Error;
-    return { instance: job.instance, stats: {}, violation: found, end: 'error', error: err?.stack ?? String(e) };
+    return { instance: job.instance, stats: {}, violation: found, deps: [], end: 'error', error: err?.stack ?? String(e) };
   }
 }

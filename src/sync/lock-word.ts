@@ -7,7 +7,7 @@
 import { blocked, POINT, type Op } from '../exec/op.js';
 import { current, MODE_READ, MODE_SRCU_SYNC, MODE_WRITE, type Task } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
-import { lockAcquired, lockReleased } from './lockdep.js';
+import { lockAcquired, lockdepAcquire, lockReleased } from './lockdep.js';
 import { T_BLOCK, T_LOCK, T_UNLOCK } from './trace-ops.js';
 
 export const STATE = 0;
@@ -73,11 +73,17 @@ export class LockWord {
 
 /**
  * Yield "blocked on `lock`, having seen `observed` in its state word". The first time a
- * task blocks in one acquisition it is traced and the wait clock starts; returns that start.
+ * task blocks in one acquisition it is traced, lockdep records the acquisition's
+ * dependencies (before the wait, as lock_acquire() does), and the wait clock starts;
+ * returns that start.
  */
-export function* blockOn(t: Task, lock: LockWord, mode: number, observed: number, since: number): Op<number> {
+export function* blockOn(t: Task, lock: LockWord, mode: number, observed: number, since: number, site?: string): Op<number> {
   if (since < 0) {
-    t.trace(T_BLOCK, lock.id, mode);
+    const step = t.trace(T_BLOCK, lock.id, mode);
+    if (t.lockdepRecorded !== lock.id) {
+      lockdepAcquire(t, lock.id, mode, step, site);
+      t.lockdepRecorded = lock.id;
+    }
     since = t.hooks.clock();
   }
   blocked.lock = lock.word;
@@ -106,7 +112,7 @@ export function* opBoundary(): Op<Task> {
 export function* acquireExclusive(t: Task, l: LockWord, mode: number, site?: string): Op {
   let since = -1;
   while (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) {
-    since = yield* blockOn(t, l, mode, LOCKED, since);
+    since = yield* blockOn(t, l, mode, LOCKED, since, site);
   }
   Atomics.store(l.i32, l.word + OWNER, t.id + 1);
   waited(t, l, since);

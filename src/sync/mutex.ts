@@ -26,7 +26,7 @@ export function* mutexTrylock(m: Mutex): Op<boolean> {
   const step = t.trace(T_TRYLOCK, m.id, ok ? 1 : 0);
   if (ok) {
     Atomics.store(m.i32, m.word + OWNER, t.id + 1);
-    lockAcquired(t, m.id, MODE_MUTEX, step);
+    lockAcquired(t, m.id, MODE_MUTEX, step, undefined, true);
   }
   return ok;
 }

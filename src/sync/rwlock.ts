@@ -29,7 +29,7 @@ export class RwLock extends LockWord {
   }
 }
 
-export function* readLock(l: RwLock): Op {
+export function* readLock(l: RwLock, site?: string): Op {
   const t = yield* opBoundary();
   const s = l.word + STATE;
   let since = -1;
@@ -39,11 +39,11 @@ export function* readLock(l: RwLock): Op {
       if (Atomics.compareExchange(l.i32, s, v, v + 1) === v) break;
       continue; // another reader got in first: not blocked, just retry
     }
-    since = yield* blockOn(t, l, MODE_READ, v, since);
+    since = yield* blockOn(t, l, MODE_READ, v, since, site);
   }
   Atomics.or(l.i32, l.word + READERS, 1 << t.id);
   waited(t, l, since);
-  lockAcquired(t, l.id, MODE_READ, t.trace(T_LOCK, l.id, MODE_READ));
+  lockAcquired(t, l.id, MODE_READ, t.trace(T_LOCK, l.id, MODE_READ), site);
 }
 
 export function* readUnlock(l: RwLock): Op {
@@ -55,7 +55,7 @@ export function* readUnlock(l: RwLock): Op {
   if ((now & READER_COUNT) === 0) t.hooks.wake(l.id, l.word);
 }
 
-export function* writeLock(l: RwLock): Op {
+export function* writeLock(l: RwLock, site?: string): Op {
   const t = yield* opBoundary();
   const s = l.word + STATE;
   let since = -1;
@@ -68,11 +68,11 @@ export function* writeLock(l: RwLock): Op {
     if ((v & WRITER_WAITING) === 0) {
       if (Atomics.compareExchange(l.i32, s, v, v | WRITER_WAITING) !== v) continue;
     }
-    since = yield* blockOn(t, l, MODE_WRITE, v | WRITER_WAITING, since);
+    since = yield* blockOn(t, l, MODE_WRITE, v | WRITER_WAITING, since, site);
   }
   Atomics.store(l.i32, l.word + OWNER, t.id + 1);
   waited(t, l, since);
-  lockAcquired(t, l.id, MODE_WRITE, t.trace(T_LOCK, l.id, MODE_WRITE));
+  lockAcquired(t, l.id, MODE_WRITE, t.trace(T_LOCK, l.id, MODE_WRITE), site);
 }
 
 /** write_unlock(): clears WRITER_WAITING too; a writer still waiting sets it again. */

@@ -10,9 +10,9 @@ export class Spinlock extends LockWord {
   }
 }
 
-export function* spinLock(l: Spinlock): Op {
+export function* spinLock(l: Spinlock, site?: string): Op {
   const t = yield* opBoundary();
-  yield* acquireExclusive(t, l, MODE_SPIN);
+  yield* acquireExclusive(t, l, MODE_SPIN, site);
 }
 
 export function* spinUnlock(l: Spinlock): Op {

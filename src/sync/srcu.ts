@@ -18,7 +18,7 @@
 import type { Op } from '../exec/op.js';
 import { MODE_SRCU_READ, MODE_SRCU_SYNC } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
-import { lockAcquired, lockReleased, mightSleep } from './lockdep.js';
+import { lockAcquired, lockdepAcquire, lockReleased, mightSleep } from './lockdep.js';
 import { blockOn, LockWord, OWNER, opBoundary, READERS, SRCU_COUNT_BITS, SRCU_GP, SRCU_IDX, STATE, srcuCount, waited } from './lock-word.js';
 import { T_LOCK, T_SRCU_FLIP, T_UNLOCK } from './trace-ops.js';
 
@@ -29,7 +29,7 @@ export class Srcu extends LockWord {
 }
 
 /** Enters a read section; returns the index to hand to srcu_read_unlock(), as the kernel's does. */
-export function* srcuReadLock(s: Srcu): Op<number> {
+export function* srcuReadLock(s: Srcu, site?: string): Op<number> {
   const t = yield* opBoundary();
   const w = s.word + STATE;
   let v: number;
@@ -39,7 +39,7 @@ export function* srcuReadLock(s: Srcu): Op<number> {
     idx = v & SRCU_IDX ? 1 : 0;
   } while (Atomics.compareExchange(s.i32, w, v, v + (1 << (SRCU_COUNT_BITS * idx))) !== v);
   Atomics.or(s.i32, s.word + READERS, 1 << t.id);
-  lockAcquired(t, s.id, MODE_SRCU_READ, t.trace(T_LOCK, s.id, MODE_SRCU_READ));
+  lockAcquired(t, s.id, MODE_SRCU_READ, t.trace(T_LOCK, s.id, MODE_SRCU_READ), site);
   return idx;
 }
 
@@ -60,9 +60,12 @@ export function* srcuReadUnlock(s: Srcu, idx: number): Op {
  * the readers of the index it flipped away from. A task inside a read section of the
  * same srcu_struct would wait for itself.
  */
-export function* synchronizeSrcu(s: Srcu): Op {
+export function* synchronizeSrcu(s: Srcu, site?: string): Op {
   const t = yield* opBoundary();
   mightSleep(t, `synchronize_srcu(${s.name})`);
+  // for lockdep a write acquisition of the SRCU class, released at once (lock_sync)
+  lockdepAcquire(t, s.id, MODE_SRCU_SYNC, t.trace(T_LOCK, s.id, MODE_SRCU_SYNC), site);
+  t.lockdepRecorded = s.id;
   const w = s.word + STATE;
   let since = -1;
   for (;;) {
@@ -71,7 +74,7 @@ export function* synchronizeSrcu(s: Srcu): Op {
       if (Atomics.compareExchange(s.i32, w, v, v | SRCU_GP) === v) break;
       continue;
     }
-    since = yield* blockOn(t, s, MODE_SRCU_SYNC, v, since);
+    since = yield* blockOn(t, s, MODE_SRCU_SYNC, v, since, site);
   }
   Atomics.store(s.i32, s.word + OWNER, t.id + 1);
   const old = Atomics.xor(s.i32, w, SRCU_IDX) & SRCU_IDX ? 1 : 0;
@@ -79,11 +82,12 @@ export function* synchronizeSrcu(s: Srcu): Op {
   for (;;) {
     const v = Atomics.load(s.i32, w);
     if (srcuCount(v, old) === 0) break;
-    since = yield* blockOn(t, s, MODE_SRCU_SYNC, v, since);
+    since = yield* blockOn(t, s, MODE_SRCU_SYNC, v, since, site);
   }
   Atomics.store(s.i32, s.word + OWNER, 0);
   Atomics.and(s.i32, w, ~SRCU_GP);
   t.hooks.wake(s.id, s.word);
   waited(t, s, since);
+  t.lockdepRecorded = -1;
   t.trace(T_UNLOCK, s.id, MODE_SRCU_SYNC);
 }

@@ -1,0 +1,224 @@
+import type { Violation } from './violation.js';
+
+/**
+ * Lockdep's dependency graph: lock classes as nodes, "held A, then took B" as edges, each
+ * with the first place it was seen. A new edge that closes a cycle is a possible
+ * deadlock (`lock-order-cycle`), whether or not any execution deadlocked.
+ *
+ * Reads follow lockdep's rules for recursive reads: an edge records how its first lock
+ * was held and how its second was taken, each R (a recursive read: read_lock on an
+ * rwlock, an SRCU read section), S (a read that a waiting writer blocks: a rwsem's
+ * down_read, cpus_read_lock) or W (exclusive, and synchronize_srcu). A cycle deadlocks
+ * unless, at some lock of it, the path arrives by an R acquisition and leaves from an R
+ * hold: readers that never wait for each other.
+ */
+
+/** R: recursive read; S: shared read that a waiting writer blocks; W: exclusive. */
+export type DepType = 'R' | 'S' | 'W';
+
+/** Where an edge was first seen: in an execution, or in the documentation (a known order). */
+export interface DepPlace {
+  task: string;
+  role: string;
+  /** The model function taking the second lock, when the caller named it. */
+  site?: string;
+  /** Global step of the acquisition, and of the hold of the first lock. */
+  step: number;
+  heldStep: number;
+  heldSite?: string;
+  /** Execution seed. */
+  seed: number;
+  /** How the two locks were named in that execution, with their modes ("slots_lock (mutex)"). */
+  heldLock: string;
+  takenLock: string;
+}
+
+export interface Dep {
+  from: string;
+  to: string;
+  held: DepType;
+  acq: DepType;
+  /** The first place it was seen; `doc` instead for a documented order loaded before the run. */
+  place?: DepPlace;
+  doc?: string;
+}
+
+/** A documented order: `from` is taken outside `to` (Documentation/virt/kvm/locking.rst and the like). */
+export interface KnownOrder {
+  from: string;
+  to: string;
+  held?: DepType;
+  acq?: DepType;
+  /** The rule, with its source, as the report cites it. */
+  doc: string;
+}
+
+export class LockGraph {
+  private readonly out = new Map<string, Dep[]>();
+  /** Edges added since the last take(), in order (a worker hands them to the run's graph). */
+  private fresh: Dep[] = [];
+  /** The seed the run began with, and the seed of the execution in flight. */
+  seed: number;
+  /** Cycles closed while not reporting (lockdep off): a deadlock report names them. */
+  readonly cycles: Dep[][] = [];
+
+  constructor(
+    readonly firstSeed: number,
+    /** 'report': a closing edge is a violation where it is taken (sim); 'collect': only record (a threads worker). */
+    readonly mode: 'report' | 'collect' = 'report',
+    /** false (`--lockdep off`): cycles and recursive locking are recorded, never verdicts. */
+    readonly reports = true,
+  ) {
+    this.seed = firstSeed;
+  }
+
+  /** Load documented orders as known edges. */
+  know(orders: readonly KnownOrder[]): void {
+    for (const o of orders) this.add({ from: o.from, to: o.to, held: o.held ?? 'W', acq: o.acq ?? 'W', doc: o.doc });
+  }
+
+  has(d: Dep): boolean {
+    return (this.out.get(d.from) ?? []).some((e) => e.to === d.to && e.held === d.held && e.acq === d.acq);
+  }
+
+  /**
+   * Add `d` unless an edge of the same classes and types is known. Returns the cycle it
+   * closes (its edges in order, `d` first), or null.
+   */
+  add(d: Dep): Dep[] | null {
+    if (this.has(d)) return null;
+    const cycle = this.pathBack(d);
+    const list = this.out.get(d.from);
+    if (list) list.push(d);
+    else this.out.set(d.from, [d]);
+    this.fresh.push(d);
+    if (!cycle) return null;
+    if (!this.reports) this.cycles.push([d, ...cycle]);
+    return [d, ...cycle];
+  }
+
+  /** The edges added since the last call. */
+  take(): Dep[] {
+    const f = this.fresh;
+    this.fresh = [];
+    return f;
+  }
+
+  /** Every edge, documented ones included. */
+  all(): Dep[] {
+    return [...this.out.values()].flat();
+  }
+
+  /**
+   * The shortest chain of known edges from d.to back to d.from that deadlocks with d: at
+   * no lock may the path arrive by an R acquisition and leave from an R hold.
+   */
+  private pathBack(d: Dep): Dep[] | null {
+    type State = { node: string; arrivedR: boolean; path: Dep[] };
+    const seen = new Set<string>();
+    const queue: State[] = [{ node: d.to, arrivedR: d.acq === 'R', path: [] }];
+    while (queue.length) {
+      const s = queue.shift() as State;
+      for (const e of this.out.get(s.node) ?? []) {
+        if (s.arrivedR && e.held === 'R') continue;
+        const arrivedR = e.acq === 'R';
+        const path = [...s.path, e];
+        if (e.to === d.from) {
+          if (!(arrivedR && d.held === 'R')) return path;
+          continue;
+        }
+        const key = `${e.to}\0${arrivedR}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        queue.push({ node: e.to, arrivedR, path });
+      }
+    }
+    return null;
+  }
+}
+
+/** A run's lock graph: the scenario's documented orders known before its first execution. */
+export function newLockGraph(s: { lockOrder?: readonly KnownOrder[] }, firstSeed: number, mode: 'report' | 'collect' = 'report', reports = true): LockGraph {
+  const g = new LockGraph(firstSeed, mode, reports);
+  g.know(s.lockOrder ?? []);
+  return g;
+}
+
+function where(d: Dep): string {
+  if (d.doc) return `documented: ${d.doc}`;
+  const p = d.place as DepPlace;
+  const site = p.site ? ` in ${p.site}()` : '';
+  return `${p.task} (role ${p.role})${site} at step ${p.step}, execution seed ${p.seed}: holding ${p.heldLock} (taken at step ${p.heldStep}${p.heldSite ? ` in ${p.heldSite}()` : ''}), takes ${p.takenLock}`;
+}
+
+const verb: Record<DepType, string> = { R: 'read', S: 'read', W: 'lock' };
+
+/**
+ * The report of a cycle closed by `cycle[0]`: lockdep's "possible circular locking
+ * dependency", the first-seen place of every edge, and its "possible unsafe locking
+ * scenario" table.
+ */
+export function cycleReport(cycle: Dep[]): { message: string; details: string[] } {
+  const [closing, ...chain] = cycle;
+  const names = [closing.from, ...cycle.map((d) => d.to)];
+  const documented = cycle.filter((d) => d.doc);
+  const message =
+    `possible circular locking dependency: ${names.join(' -> ')}` +
+    (documented.length ? ` (breaks the documented order: ${documented.map((d) => d.doc).join('; ')})` : '');
+  const details = [`${closing.place ? `${where(closing)}: this closes the cycle` : where(closing)}`, 'the existing dependency chain (each edge where it was first seen):'];
+  for (const [k, d] of chain.entries()) details.push(`  -> #${k + 1} ${d.from} -> ${d.to}: ${where(d)}`);
+  // CPU0 holds the closing edge's first lock and wants its second; CPU1 went the other way round
+  const a = closing.from;
+  const b = closing.to;
+  const last = chain[chain.length - 1] ?? closing;
+  const w = Math.max(24, a.length + 10);
+  const row = (l: string, r: string) => `  ${l.padEnd(w)}${r}`;
+  details.push(
+    chain.length > 1 ? `chain exists of: ${names.slice(1).join(' --> ')}` : 'possible unsafe locking scenario:',
+    row('CPU0', 'CPU1'),
+    row('----', '----'),
+    row(`${verb[closing.held]}(${a});`, ''),
+    row('', `${verb[chain[0]?.held ?? 'W']}(${b});`),
+    row('', `${verb[last.acq]}(${a});`),
+    row(`${verb[closing.acq]}(${b});`, ''),
+    '  *** DEADLOCK ***',
+  );
+  return { message, details };
+}
+
+/** The earliest execution seed any edge of the cycle comes from (undefined: all documented or this execution's). */
+export function cycleSeeds(cycle: Dep[]): number[] {
+  return cycle.flatMap((d) => (d.place ? [d.place.seed] : []));
+}
+
+/**
+ * Add the dependencies a threads execution's workers collected to the run's graph, in
+ * step order; the first that closes a cycle is the execution's lock-order-cycle, placed
+ * where it was taken (the same cycle sim reports at that acquisition).
+ */
+export function mergeDeps(g: LockGraph, deps: Dep[]): Violation | null {
+  let found: Violation | null = null;
+  for (const d of [...deps].sort((x, y) => (x.place?.step ?? 0) - (y.place?.step ?? 0))) {
+    const cycle = g.add(d);
+    if (!cycle || found || !d.place || !g.reports) continue;
+    const r = cycleReport(cycle);
+    found = {
+      kind: 'lock-order-cycle',
+      message: r.message,
+      details: r.details,
+      task: d.place.task,
+      role: d.place.role,
+      step: d.place.step,
+      locksHeld: [d.place.heldLock],
+    };
+    if (cycleSeeds(cycle).some((s) => s < d.place!.seed)) found.replayFrom = g.firstSeed;
+  }
+  return found;
+}
+
+/** What a deadlock report adds when lockdep (recording, not reporting) had already seen a cycle. */
+export function knownCycleLines(g: LockGraph | null): string[] {
+  const c = g?.cycles[0];
+  if (!c) return [];
+  return [`lockdep had already seen the cycle behind it: ${cycleReport(c).message}`, ...cycleReport(c).details.slice(0, 1 + c.length)];
+}

@@ -3,12 +3,11 @@
  * page caches while that vCPU is between mmu_topup_memory_caches() and the
  * allocations it makes under mmu_lock.
  */
-import { POINT } from '../src/exec/op.js';
 import { checkKvm } from '../src/arch/x86/kvm/accounting.js';
 import { PAGE_SIZE, SHRINK_BATCH } from '../src/virt/kvm/constants.js';
 import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/arch/x86/kvm/host-params.js';
 import { KvmWorld, type MmuProtocol } from '../src/arch/x86/kvm/kvm-host.js';
-import { mmuShrinkCount, mmuShrinkScan } from '../src/arch/x86/kvm/mmu/shrinker.js';
+import { kswapd, mmuShrinker } from '../src/arch/x86/kvm/mmu/shrinker.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
 import { defineScenario } from '../src/scenario.js';
 
@@ -30,15 +29,22 @@ export default defineScenario<KvmWorld>({
     'vCPUs fault on random gfns (the TDP MMU under read_lock, direct_page_fault or shadow paging under',
     'write_lock, a nested guest through ept_* or paging64_* under write_lock), topping up their four memory',
     'caches before mmu_lock; a shrinker repeatedly empties mmu_shadow_page_cache and mmu_shadowed_info_cache',
-    'under kvm_lock, nr_to_scan drawn per call in 1..SHRINK_BATCH. Simplified: no fast path, pfn = gfn, only 4 KiB',
-    'mappings (each shadow leaf joins its gfn\'s rmap), no unsync pages; the guests never put one page table under',
-    'two entries, so a shadow page has one parent at a time. kvm_lock is still a spinlock here (mainline made it a',
-    'mutex in 2019; the lock-order issue converts it).',
+    'under the kvm_lock mutex, nr_to_scan drawn per call in 1..SHRINK_BATCH, as kswapd: inside fs_reclaim, the',
+    'lockdep map every GFP_KERNEL allocation (a topup) also passes through; with `pressure`, a topup reclaims',
+    'directly and the shrinker runs in the vCPU itself. Simplified: no fast path, pfn = gfn, only 4 KiB mappings',
+    '(each shadow leaf joins its gfn\'s rmap), no unsync pages; the guests never put one page table under two',
+    'entries, so a shadow page has one parent at a time; fs_reclaim is taken once per topup, not per allocation.',
   ].join('\n'),
-  params: HOST_PARAMS,
-  paramHelp: HOST_PARAM_HELP,
+  params: { ...HOST_PARAMS, pressure: 0 },
+  paramHelp: {
+    ...HOST_PARAM_HELP,
+    pressure: 'probability (0..1) that a topup finds free memory below the watermark and reclaims directly: the shrinker runs inside the vCPU, under fs_reclaim',
+  },
   paramNames: HOST_PARAM_NAMES,
-  validate: validateHostParams,
+  validate(p) {
+    if (!(p.pressure >= 0 && p.pressure <= 1)) return `pressure is a probability: 0..1, not ${p.pressure}`;
+    return validateHostParams(p);
+  },
   variants: {
     removed: {
       expect: 'ok',
@@ -61,28 +67,28 @@ export default defineScenario<KvmWorld>({
       summary: 'the topup is outside the cache mutex',
     },
     'shrinker-mutex-lock': {
-      expect: 'sleep-in-atomic',
-      source: 'mutation: the shrinker blocks in mutex_lock() while holding kvm_lock',
-      summary: 'mutex_lock instead of mutex_trylock, under kvm_lock',
+      expect: 'lock-order-cycle',
+      source: 'mutation: the shrinker takes each vCPU\'s cache mutex with mutex_lock() instead of mutex_trylock()',
+      summary:
+        'mutex_lock instead of mutex_trylock: reclaim (fs_reclaim) -> kvm_lock -> the cache mutex, which a vCPU holds while its ' +
+        'topup allocates (-> fs_reclaim); under direct reclaim the vCPU would wait for its own mutex',
     },
   },
   progress: VCPU_PROGRESS,
   setup(arena, p, variant) {
-    return new KvmWorld(arena, hostConfig(p), PROTOCOLS[variant]);
+    const w = new KvmWorld(arena, { ...hostConfig(p), pressure: p.pressure }, PROTOCOLS[variant]);
+    if (PROTOCOLS[variant].shrinker !== 'none') w.reclaim.register(mmuShrinker(w));
+    return w;
   },
   roles: {
     vcpu: VCPU_ROLE,
     shrinker: {
       count: (_p, variant) => (PROTOCOLS[variant].shrinker === 'none' ? 0 : 1),
       *run(w, self) {
-        // The shrinker core calls count, then scan, for as long as memory is tight:
-        // here, for as long as any vCPU is faulting. do_shrink_slab() passes
-        // nr_to_scan = min(SHRINK_BATCH, what is left to scan), so 1..SHRINK_BATCH:
-        // drawn uniformly here, which tries small scans as often as full batches.
-        while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
-          if ((yield* mmuShrinkCount(w)) > 0) yield* mmuShrinkScan(w, 1 + Math.floor(self.rng() * SHRINK_BATCH));
-          else yield POINT;
-        }
+        // kswapd, for as long as memory is tight: here, for as long as any vCPU is faulting,
+        // reclaim back to back (count, then scan with nr_to_scan in 1..SHRINK_BATCH, as
+        // do_shrink_slab() passes min(SHRINK_BATCH, what is left)), inside fs_reclaim
+        yield* kswapd(w, self, 1);
       },
     },
   },

@@ -7,7 +7,7 @@
 import { checkKvm } from '../src/arch/x86/kvm/accounting.js';
 import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/arch/x86/kvm/host-params.js';
 import { KvmWorld, type MmuProtocol } from '../src/arch/x86/kvm/kvm-host.js';
-import { SHRINK_EVERY_HELP, validateShrinkEvery, ZAP_SHRINKER_ROLE } from '../src/arch/x86/kvm/mmu/shrinker.js';
+import { mmuZapShrinker, SHRINK_EVERY_HELP, validateShrinkEvery, ZAP_SHRINKER_ROLE } from '../src/arch/x86/kvm/mmu/shrinker.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
 import { defineScenario } from '../src/scenario.js';
 
@@ -57,7 +57,9 @@ export default defineScenario<KvmWorld>({
   },
   progress: VCPU_PROGRESS,
   setup(arena, p, variant) {
-    return new KvmWorld(arena, hostConfig(p), PROTOCOLS[variant]);
+    const w = new KvmWorld(arena, hostConfig(p), PROTOCOLS[variant]);
+    w.reclaim.register(mmuZapShrinker(w));
+    return w;
   },
   roles: {
     vcpu: VCPU_ROLE,

@@ -13,7 +13,7 @@ const temp = tempDirs();
 afterAll(() => temp.cleanup());
 
 describe('mmu-stress CLI', () => {
-  it('list --json lists shrinker-vs-fault with its five variants and expectations', () => {
+  it('list --json lists shrinker-vs-fault with its five variants and expectations (shrinker-mutex-lock: the reclaim cycle)', () => {
     const r = cli(['list', '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.out).scenarios.find((x: { name: string }) => x.name === 'shrinker-vs-fault');
@@ -22,7 +22,7 @@ describe('mmu-stress CLI', () => {
       ['cache-lock', 'ok'],
       ['no-cache-lock', 'cache-empty-under-lock'],
       ['lock-after-topup', 'cache-empty-under-lock'],
-      ['shrinker-mutex-lock', 'sleep-in-atomic'],
+      ['shrinker-mutex-lock', 'lock-order-cycle'],
     ]);
     expect(s.params.vendor).toBe('intel'); // a named value is listed by its name
   });
@@ -54,7 +54,7 @@ describe('mmu-stress CLI', () => {
   it('the text report of a violation shows each task\'s last ops and ends with the replay command', () => {
     const r = cli(['run', 'shrinker-vs-fault', '--variant', 'shrinker-mutex-lock']);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('VIOLATION sleep-in-atomic');
+    expect(r.out).toContain('VIOLATION lock-order-cycle');
     expect(r.out).toMatch(/the last 16 ops of each task up to step \d+, in step order/);
     const traced = r.out.split('\n').filter((l) => /^\s*(>>)?\s*\d+\s+(vcpu0|vcpu1|shrinker0)\s/.test(l));
     for (const t of ['vcpu0', 'vcpu1', 'shrinker0']) expect(traced.some((l) => l.includes(` ${t} `))).toBe(true);

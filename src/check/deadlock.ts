@@ -50,6 +50,8 @@ export function waitGraph(i32: Int32Array, names: NameTable, blockedOn: ArrayLik
 
 /** A cycle in the waits-for graph (task -> every holder of the lock it waits on), by depth-first search. */
 function findCycle(next: Map<number, number[]>): number[] | null {
+  // a task waiting for a lock it holds itself says the most: name it first
+  for (const [t, hs] of next) if (hs.includes(t)) return [t];
   const done = new Set<number>();
   const path: number[] = [];
   const visit = (t: number): number[] | null => {
@@ -75,5 +77,6 @@ function findCycle(next: Map<number, number[]>): number[] | null {
 /** `how` says what was seen; with a cycle the message names it first. */
 export function deadlockViolation(g: WaitGraph, names: NameTable, step: number, how: string): Violation {
   const cycle = g.cycle ? [...g.cycle, g.cycle[0]].map((t) => names.tasks[t]).join(' -> ') : null;
-  return mainViolation('deadlock', cycle ? `deadlock: ${cycle} (${how})` : how, g.lines, step);
+  const self = g.cycle?.length === 1 ? `a self-deadlock: ${names.tasks[g.cycle[0]]} waits for a lock it holds itself; ` : '';
+  return mainViolation('deadlock', cycle ? `deadlock: ${cycle} (${self}${how})` : how, g.lines, step);
 }

@@ -19,7 +19,9 @@ export const MODE_SRCU_SYNC = 5;
 /** A percpu rw-semaphore (cpus_read_lock / cpus_write_lock): sleeps, and a waiting writer blocks new readers. */
 export const MODE_SEM_READ = 6;
 export const MODE_SEM_WRITE = 7;
-export const MODE_NAMES = ['spin', 'read', 'write', 'mutex', 'srcu read', 'synchronize', 'down_read', 'down_write'];
+/** A lockdep map held across a section (fs_reclaim): never blocks, may sleep. */
+export const MODE_MAP = 8;
+export const MODE_NAMES = ['spin', 'read', 'write', 'mutex', 'srcu read', 'synchronize', 'down_read', 'down_write', 'map'];
 
 export interface HeldLock {
   lock: number;

@@ -9,6 +9,7 @@ import { cycleReport, cycleSeeds, type DepType, type LockGraph } from '../check/
 import { heldLocks, lockClass, lockLabel, reportViolation } from '../check/violation.js';
 import {
   type HeldLock,
+  MODE_MAP,
   MODE_MUTEX,
   MODE_NAMES,
   MODE_READ,
@@ -20,7 +21,7 @@ import {
 
 /** Modes that make a context atomic: spinlocks and rwlocks (mmu_lock) spin; mutexes, rwsems and SRCU read sections may sleep. */
 export function isAtomicMode(mode: number): boolean {
-  return mode !== MODE_MUTEX && mode !== MODE_SRCU_READ && mode !== MODE_SEM_READ && mode !== MODE_SEM_WRITE;
+  return mode !== MODE_MUTEX && mode !== MODE_SRCU_READ && mode !== MODE_SEM_READ && mode !== MODE_SEM_WRITE && mode !== MODE_MAP;
 }
 
 /** How lockdep sees an acquisition in `mode`: a recursive read, a read a waiting writer blocks, or exclusive. */

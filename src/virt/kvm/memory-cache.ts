@@ -6,6 +6,7 @@
  * atomic in the model (an internal guard word, invisible to lockdep): the C data race
  * inside one cache op is out of scope; the protocol race between ops is the target.
  */
+import { mightAlloc, type Reclaim } from '../../mm/reclaim.js';
 import { checkCacheEmptyUnderLock } from '../../check/cache-empty.js';
 import { reportViolation } from '../../check/violation.js';
 import { POINT, type Op } from '../../exec/op.js';
@@ -43,6 +44,8 @@ export class KvmMmuMemoryCache {
   private readonly i32: Int32Array;
   /** Lock id of the mutex that is meant to protect this cache (v2's per-vCPU mutex), or -1. */
   guardedBy = -1;
+  /** The page allocator's reclaim (fs_reclaim, shrinkers), when the model has one. */
+  reclaim: Reclaim | null = null;
   /** Objects handed out so far by this thread's view of the cache (only its vCPU allocates from it), for per-fault figures. */
   handedOut = 0;
   /** The statistic of the most objects one fault took: `max-per-fault:<field>` (max*: merged as a maximum). */
@@ -154,6 +157,8 @@ export function* kvmMmuTopupMemoryCache(mc: KvmMmuMemoryCache, min: number): Op<
     return -EIO;
   }
   mc.set(CAPACITY, capacity);
+  // might_alloc(): once per topup (its allocations all happen with the same locks held), and maybe direct reclaim
+  if (mc.reclaim) yield* mightAlloc(mc.reclaim);
   while (mc.nobjs() < capacity) {
     const obj = yield* mmuMemoryCacheAllocObj(mc);
     if (obj === 0) {

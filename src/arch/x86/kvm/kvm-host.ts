@@ -11,6 +11,7 @@ import { KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from '../../../virt/kvm/constants.j
 import { KVM_REFILL_PAGES, PTE_PREFETCH_NUM } from './mmu/constants.js';
 import { PTE_LIST_EXT, pteListDescWords } from './mmu/pte-list-desc.js';
 import { KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
+import { Reclaim } from '../../../mm/reclaim.js';
 
 /** mmu_topup_memory_caches()' minimums, per cache (seed 000: "the gorilla math"). */
 export interface TopupMinimums {
@@ -92,6 +93,8 @@ export interface KvmConfig {
    * join unrelated rmaps. Default off (in order, `aliases` at a time).
    */
   nestedScatter?: boolean;
+  /** Probability that one topup's allocations fall below the watermark and reclaim directly (run the shrinkers in the vCPU). Default 0. */
+  pressure?: number;
 }
 
 export const VENDOR_INTEL = 0;
@@ -302,8 +305,10 @@ export class KvmWorld {
   readonly pteListExt: number;
   /** page -> kvm_mmu_page (page->private in the kernel). */
   readonly pagePrivate: number;
-  /** The global kvm_lock protecting vm_list (spinlock-class, kvm-facts §7). */
-  readonly kvmLock: Spinlock;
+  /** The global kvm_lock protecting vm_list: a mutex since 2019 (kvm-facts §7). */
+  readonly kvmLock: Mutex;
+  /** The page allocator's reclaim: fs_reclaim for lockdep, and the shrinkers a scenario registers. */
+  readonly reclaim: Reclaim;
   /** vm_list as an array of VM ids, head first. */
   readonly vmList: number;
   /** How many vCPUs are still faulting (the shrinker runs while any are). */
@@ -323,7 +328,8 @@ export class KvmWorld {
     this.pteListExt = protocol.pteListExt ?? PTE_LIST_EXT;
     this.pteListDesc = new ObjectPool(arena, 'pte_list_desc', size.descs, pteListDescWords(this.pteListExt));
     this.pagePrivate = arena.region('page->private', size.pages + 1);
-    this.kvmLock = new Spinlock(arena, 'kvm_lock');
+    this.kvmLock = new Mutex(arena, 'kvm_lock');
+    this.reclaim = new Reclaim(arena, config.pressure ?? 0);
     this.vmList = arena.region('vm_list', config.vms);
     this.vcpusRunning = arena.region('vcpus_running', 1);
     if (arena.init) {
@@ -335,6 +341,7 @@ export class KvmWorld {
       this.vms.push(kvm);
       for (let k = 0; k < config.vcpus; k++) {
         const vcpu = new Vcpu(arena, this, kvm, this.vcpus.length, k);
+        for (const mc of vcpu.caches()) mc.reclaim = this.reclaim;
         kvm.vcpus.push(vcpu);
         this.vcpus.push(vcpu);
       }

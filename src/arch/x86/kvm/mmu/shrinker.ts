@@ -6,12 +6,12 @@
  */
 import { type Op, POINT } from '../../../../exec/op.js';
 import type { Params, RoleDef } from '../../../../scenario.js';
-import { SHRINK_BATCH } from '../../../../virt/kvm/constants.js';
 import { current } from '../../../../exec/task.js';
-import { mutexLock, mutexTrylock, mutexUnlock, readOnce, spinLock, spinUnlock, writeLock, writeUnlock } from '../../../../sync/index.js';
+import { mutexLock, mutexTrylock, mutexUnlock, readOnce, writeLock, writeUnlock } from '../../../../sync/index.js';
 import { type Kvm, type KvmWorld, VM_N_USED } from '../kvm-host.js';
 import { kvmMmuZapOldestMmuPages } from './mmu-page.js';
 import { kvmMmuEmptyMemoryCache } from '../../../../virt/kvm/memory-cache.js';
+import { kswapdReclaim, type Shrinker } from '../../../../mm/reclaim.js';
 import { T_SHRINK_DONE, T_SHRINK_SCAN, T_VM_MOVE_TAIL } from './trace-ops.js';
 
 /** list_move_tail(&kvm->vm_list, &vm_list); vm_list is an array of ids, head first. */
@@ -29,13 +29,13 @@ function listMoveTail(w: KvmWorld, vm: number): void {
  * shadowed info caches, read without the per-vCPU lock (READ_ONCE).
  */
 export function* mmuShrinkCount(w: KvmWorld): Op<number> {
-  yield* spinLock(w.kvmLock);
+  yield* mutexLock(w.kvmLock);
   let count = 0;
   for (const vcpu of w.vcpus) {
     count += yield* readOnce(w.i32, vcpu.mmuShadowPageCache.nobjsWord());
     count += yield* readOnce(w.i32, vcpu.mmuShadowedInfoCache.nobjsWord());
   }
-  yield* spinUnlock(w.kvmLock);
+  yield* mutexUnlock(w.kvmLock);
   return count;
 }
 
@@ -70,7 +70,7 @@ export function* mmuShrinkScan(w: KvmWorld, nrToScan: number): Op<number> {
   const t = current;
   t.trace(T_SHRINK_SCAN, nrToScan, 0);
   let freed = 0;
-  yield* spinLock(w.kvmLock);
+  yield* mutexLock(w.kvmLock);
   const first = w.i32[w.vmList];
   scan: for (let visited = 0; visited < w.config.vms; visited++) {
     const vm = w.i32[w.vmList];
@@ -82,7 +82,7 @@ export function* mmuShrinkScan(w: KvmWorld, nrToScan: number): Op<number> {
       if (freed >= nrToScan) break scan;
     }
   }
-  yield* spinUnlock(w.kvmLock);
+  yield* mutexUnlock(w.kvmLock);
   t.trace(T_SHRINK_DONE, freed, 0);
   t.count('shrinker-scans');
   t.count('shrinker-requested', nrToScan);
@@ -115,7 +115,7 @@ export function* mmuShrinkScanZapOldest(w: KvmWorld, nrToScan: number): Op<numbe
   const t = current;
   t.trace(T_SHRINK_SCAN, nrToScan, 0);
   let freed = 0;
-  yield* spinLock(w.kvmLock);
+  yield* mutexLock(w.kvmLock);
   for (let k = 0, budget = nrToScan; k < w.config.vms && budget-- > 0; k++) {
     const kvm = w.vms[w.i32[w.vmList + k]];
     if (!(yield* readOnce(w.i32, kvm.base + VM_N_USED))) continue;
@@ -125,12 +125,33 @@ export function* mmuShrinkScanZapOldest(w: KvmWorld, nrToScan: number): Op<numbe
     listMoveTail(w, kvm.id);
     break;
   }
-  yield* spinUnlock(w.kvmLock);
+  yield* mutexUnlock(w.kvmLock);
   t.trace(T_SHRINK_DONE, freed, 0);
   t.count('shrinker-scans');
   t.count('shrinker-requested', nrToScan);
   t.count('shrinker-zapped', freed);
   return freed;
+}
+
+/** The v2 series' MMU shrinker (register_shrinker in kvm_mmu_vendor_module_init). */
+export function mmuShrinker(w: KvmWorld): Shrinker {
+  return { name: 'mmu_shrinker', countObjects: () => mmuShrinkCount(w), scanObjects: (n) => mmuShrinkScan(w, n) };
+}
+
+/** The page-zapping MMU shrinker mainline had before it. */
+export function mmuZapShrinker(w: KvmWorld): Shrinker {
+  return { name: 'mmu_shrinker', countObjects: () => mmuShrinkCountUsedPages(w), scanObjects: (n) => mmuShrinkScanZapOldest(w, n) };
+}
+
+/**
+ * kswapd while memory is tight: here, for as long as any vCPU is faulting, a round of
+ * reclaim (the registered shrinkers inside fs_reclaim) one step in `every`, on average.
+ */
+export function* kswapd(w: KvmWorld, self: { rng(): number }, every: number): Op {
+  while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
+    if (self.rng() * every < 1) yield* kswapdReclaim(w.reclaim);
+    else yield POINT;
+  }
 }
 
 /** The most shrinker steps between two scans `shrinkEvery` may ask for. */
@@ -153,9 +174,6 @@ export function validateShrinkEvery(p: Params): string | null {
 export const ZAP_SHRINKER_ROLE: RoleDef<KvmWorld> = {
   count: (p) => (p.shrinkEvery > 0 ? 1 : 0),
   *run(w, self, p) {
-    while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
-      if (self.rng() * p.shrinkEvery < 1 && (yield* mmuShrinkCountUsedPages(w)) > 0) yield* mmuShrinkScanZapOldest(w, 1 + Math.floor(self.rng() * SHRINK_BATCH));
-      else yield POINT;
-    }
+    yield* kswapd(w, self, p.shrinkEvery);
   },
 };

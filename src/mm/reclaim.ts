@@ -1,0 +1,84 @@
+/**
+ * Memory reclaim as lockdep sees it (mm/page_alloc.c, mm/vmscan.c): every allocation
+ * that may reclaim (GFP_KERNEL, GFP_KERNEL_ACCOUNT) passes through might_alloc(), which
+ * acquires and releases the fs_reclaim map, so lockdep learns that whatever the caller
+ * holds is taken outside reclaim; and reclaim holds fs_reclaim while it runs the
+ * shrinkers, so whatever they take is taken inside it. kswapd reclaims in its own
+ * thread; under pressure an allocation reclaims directly, in the allocating task.
+ */
+import type { Op } from '../exec/op.js';
+import { current } from '../exec/task.js';
+import type { Arena } from '../shm/arena.js';
+import { LockdepMap, lockMapAcquire, lockMapRelease } from '../sync/index.js';
+import { SHRINK_BATCH } from '../virt/kvm/constants.js';
+
+/** struct shrinker: count_objects and scan_objects. */
+export interface Shrinker {
+  name: string;
+  countObjects(): Op<number>;
+  scanObjects(nrToScan: number): Op<number>;
+}
+
+/** One execution's reclaim: the fs_reclaim map, the registered shrinkers, how often an allocation reclaims directly. */
+export class Reclaim {
+  readonly fsReclaim: LockdepMap;
+  readonly shrinkers: Shrinker[] = [];
+
+  constructor(
+    arena: Arena,
+    /** Probability that one GFP_KERNEL allocation finds free pages below the watermark and reclaims directly. */
+    readonly pressure: number,
+  ) {
+    this.fsReclaim = new LockdepMap(arena, 'fs_reclaim');
+  }
+
+  /** register_shrinker(). */
+  register(s: Shrinker): void {
+    this.shrinkers.push(s);
+  }
+}
+
+/**
+ * shrink_slab(): each shrinker's count, then a scan of up to SHRINK_BATCH objects
+ * (do_shrink_slab() passes min(batch, what is left), drawn here in 1..SHRINK_BATCH).
+ */
+export function* shrinkSlab(r: Reclaim): Op<number> {
+  let freed = 0;
+  for (const s of r.shrinkers) {
+    if ((yield* s.countObjects()) > 0) freed += yield* s.scanObjects(1 + Math.floor(current.rng() * SHRINK_BATCH));
+  }
+  return freed;
+}
+
+/** One round of kswapd's balance_pgdat(): the shrinkers, inside fs_reclaim. */
+export function* kswapdReclaim(r: Reclaim): Op<number> {
+  yield* lockMapAcquire(r.fsReclaim, 'balance_pgdat');
+  const freed = yield* shrinkSlab(r);
+  yield* lockMapRelease(r.fsReclaim);
+  return freed;
+}
+
+/** Reclaim running in this task (PF_MEMALLOC): its own allocations do not reclaim again. */
+const inReclaim = new WeakSet<object>();
+
+/**
+ * might_alloc(GFP_KERNEL) and, under pressure, __perform_reclaim(): fs_reclaim is taken
+ * and dropped for lockdep; with probability `pressure` the allocation reclaims directly,
+ * running every shrinker in this task inside fs_reclaim.
+ */
+export function* mightAlloc(r: Reclaim): Op {
+  const t = current;
+  if (inReclaim.has(t)) return;
+  yield* lockMapAcquire(r.fsReclaim, 'fs_reclaim_acquire');
+  const direct = r.pressure > 0 && t.rng() < r.pressure;
+  if (direct) {
+    t.count('direct-reclaims');
+    inReclaim.add(t);
+    try {
+      yield* shrinkSlab(r);
+    } finally {
+      inReclaim.delete(t);
+    }
+  }
+  yield* lockMapRelease(r.fsReclaim);
+}

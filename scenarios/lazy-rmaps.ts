@@ -7,34 +7,15 @@
  */
 import { checkLazyRmaps } from '../src/arch/x86/kvm/memslot-accounting.js';
 import { KVM_VCPUS_RUNNING, LazyRmapsKvm, type LazyRmapsProtocol } from '../src/arch/x86/kvm/memslot-host.js';
-import { mmuFirstShadowRootAlloc } from '../src/arch/x86/kvm/mmu/shadow-root.js';
-import { kvmMmuWriteProtectPtMasked, rmapAdd } from '../src/arch/x86/kvm/mmu/slot-rmap.js';
+import { kvmMmuWriteProtectPtMasked } from '../src/arch/x86/kvm/mmu/slot-rmap.js';
+import { kvmSetUserMemoryRegion, kvmVcpuFault, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
 import { x86MemslotArch } from '../src/arch/x86/kvm/x86.js';
 import { POINT, type Op } from '../src/exec/op.js';
 import type { Task } from '../src/exec/task.js';
 import { defineScenario, type Params } from '../src/scenario.js';
-import { mutexLock, mutexUnlock, readLock, readUnlock, srcuReadLock, srcuReadUnlock, writeLock, writeUnlock } from '../src/sync/index.js';
-import {
-  GFN_RANGES,
-  idToMemslot,
-  KVM_MEM_SLOTS,
-  KVM_MEM_LOG_DIRTY_PAGES,
-  KVM_MEMSLOT_INVALID,
-  KVM_MR_CREATE,
-  KVM_MR_DELETE,
-  KVM_MR_MOVE,
-  KVM_MR_NAMES,
-  kvmMemslots,
-  kvmMemslotsLocked,
-  MEMSLOT_PAGES,
-  MS_BASE_GFN,
-  MS_FLAGS,
-  MS_ID,
-  searchMemslots,
-  slotEntry,
-  slotWord,
-} from '../src/virt/kvm/memslots.js';
-import { kvmSetMemslot } from '../src/virt/kvm/set-memslot.js';
+import { mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
+import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_SLOTS, idToMemslot, kvmMemslotsLocked, MS_FLAGS, slotWord } from '../src/virt/kvm/memslots.js';
+import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 
 const PROTOCOLS: Record<string, LazyRmapsProtocol> = {
   merged: {},
@@ -64,18 +45,11 @@ function running(kvm: LazyRmapsKvm): boolean {
  */
 function* vcpuRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
   const nestedFrom = self.index === 0 ? Math.floor(self.rng() * p.faults) : Number.POSITIVE_INFINITY;
-  let shadowRoot = false;
-  const gfns = GFN_RANGES * MEMSLOT_PAGES;
+  const mmu: VcpuMmu = { shadowRoot: false };
   for (let i = 0; i < p.faults; i++) {
-    const gfn = Math.floor(self.rng() * gfns);
-    const idx = yield* srcuReadLock(kvm.slots.srcu);
-    const nested = i >= nestedFrom;
-    let r = 0;
-    if (nested && !shadowRoot) {
-      r = yield* mmuFirstShadowRootAlloc(kvm);
-      shadowRoot = r === 0;
-    }
-    if (r === 0) yield* pageFault(kvm, self, gfn, nested);
+    const gfn = randomGfn(self);
+    const idx = yield* srcuReadLock(kvm.slots.srcu, 'vcpu_run');
+    const r = yield* kvmVcpuFault(kvm, self, mmu, gfn, i >= nestedFrom);
     yield* srcuReadUnlock(kvm.slots.srcu, idx);
     if (r !== 0) {
       self.count('kvm-run-enomem');
@@ -87,65 +61,12 @@ function* vcpuRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
   Atomics.sub(kvm.i32, kvm.base + KVM_VCPUS_RUNNING, 1);
 }
 
-/** kvm_mmu_page_fault() as far as memslots go: find the slot, then map through the TDP MMU or the shadow MMU. */
-function* pageFault(kvm: LazyRmapsKvm, self: Task, gfn: number, nested: boolean): Op {
-  const slots = yield* kvmMemslots(kvm.slots);
-  const e = searchMemslots(kvm.slots, slots, gfn);
-  if (e < 0) {
-    self.count('faults-mmio'); // no memslot: emulated MMIO
-    return;
-  }
-  if (slotWord(kvm.slots, e, MS_FLAGS) & KVM_MEMSLOT_INVALID) {
-    self.count('faults-retried'); // kvm_faultin_pfn(): RET_PF_RETRY while the slot is being deleted or moved
-    return;
-  }
-  if (nested) {
-    yield* writeLock(kvm.mmuLock);
-    rmapAdd(kvm, slots, e, gfn);
-    yield* writeUnlock(kvm.mmuLock);
-    self.count('shadow-faults');
-  } else {
-    yield* readLock(kvm.mmuLock);
-    self.count('tdp-faults');
-    yield* readUnlock(kvm.mmuLock);
-  }
-}
-
-/** The free gfn ranges (1..GFN_RANGES-1; range 0 is slot 0's) of the installed memslots. */
-function freeRanges(kvm: LazyRmapsKvm, slots: number): number[] {
-  const used = new Set<number>([0]);
-  for (let k = 0; k < KVM_MEM_SLOTS; k++) {
-    const e = slotEntry(kvm.slots, slots, k);
-    if (slotWord(kvm.slots, e, MS_ID)) used.add(slotWord(kvm.slots, e, MS_BASE_GFN) / MEMSLOT_PAGES);
-  }
-  const free: number[] = [];
-  for (let r = 1; r < GFN_RANGES; r++) if (!used.has(r)) free.push(r);
-  return free;
-}
-
-/**
- * The VMM: KVM_SET_USER_MEMORY_REGION over slots 1..3 while vCPUs run: create a slot that
- * is absent, else move or delete one (slot 0 stays). __kvm_set_memory_region() runs under
- * slots_lock and calls kvm_set_memslot().
- */
+/** The VMM: KVM_SET_USER_MEMORY_REGION over slots 1..3 while vCPUs run (see kvmSetUserMemoryRegion). */
 function* vmmRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
   const arch = x86MemslotArch(kvm);
   while (running(kvm)) {
     yield* pause(self, p.vmmPause);
-    yield* mutexLock(kvm.slots.slotsLock, 'kvm_set_memory_region');
-    const slots = kvmMemslotsLocked(kvm.slots);
-    const id = 1 + Math.floor(self.rng() * (KVM_MEM_SLOTS - 1));
-    const free = freeRanges(kvm, slots);
-    const present = idToMemslot(kvm.slots, slots, id) >= 0;
-    const change = !present ? KVM_MR_CREATE : free.length && self.rng() < 0.5 ? KVM_MR_MOVE : KVM_MR_DELETE;
-    const base = free.length ? free[Math.floor(self.rng() * free.length)] * MEMSLOT_PAGES : 0;
-    if (change === KVM_MR_CREATE && !free.length) {
-      yield* mutexUnlock(kvm.slots.slotsLock);
-      continue;
-    }
-    const r = yield* kvmSetMemslot(kvm.slots, arch, change, id, base, KVM_MEM_LOG_DIRTY_PAGES);
-    self.count(r === 0 ? `${KVM_MR_NAMES[change]}` : `${KVM_MR_NAMES[change]}-ENOMEM`);
-    yield* mutexUnlock(kvm.slots.slotsLock);
+    yield* kvmSetUserMemoryRegion(kvm, self, arch);
     self.progress();
   }
 }
@@ -229,6 +150,7 @@ export default defineScenario<LazyRmapsKvm>({
     },
   },
   progress: 'a vCPU fault, a memslot update or a dirty-log ioctl that returns',
+  lockOrder: KVM_LOCK_ORDER,
   setup(arena, p, variant) {
     return new LazyRmapsKvm(arena, p.vcpus, p.allocFail, PROTOCOLS[variant]);
   },

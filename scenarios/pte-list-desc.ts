@@ -10,6 +10,7 @@ import { KvmWorld, type MmuProtocol } from '../src/arch/x86/kvm/kvm-host.js';
 import { PTE_LIST_EXT, PTE_LIST_EXT_TDP_2022 } from '../src/arch/x86/kvm/mmu/pte-list-desc.js';
 import { mmuZapShrinker, SHRINK_EVERY_HELP, validateShrinkEvery, ZAP_SHRINKER_ROLE } from '../src/arch/x86/kvm/mmu/shrinker.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
+import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 import { defineScenario } from '../src/scenario.js';
 
 const PROTOCOLS: Record<string, MmuProtocol> = {
@@ -64,6 +65,7 @@ export default defineScenario<KvmWorld>({
     },
   },
   progress: VCPU_PROGRESS,
+  lockOrder: KVM_LOCK_ORDER,
   setup(arena, p, variant) {
     const protocol = variant === 'ext2-tdp' && !p.tdpEnabled ? { ...PROTOCOLS[variant], pteListExt: PTE_LIST_EXT } : PROTOCOLS[variant];
     const w = new KvmWorld(arena, { ...hostConfig(p), aliases: p.aliases }, protocol);

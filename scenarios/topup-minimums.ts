@@ -13,6 +13,7 @@ import { TOPUP_TODAY } from '../src/arch/x86/kvm/mmu/mmu.js';
 import { kvmMmuZapAllFast } from '../src/arch/x86/kvm/mmu/mmu-page.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
 import { POINT } from '../src/exec/op.js';
+import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 import { defineScenario } from '../src/scenario.js';
 
 /** Before the 2020 cleanup: rmaps 8 + PTE_PREFETCH_NUM, 8 pages shared by page tables and gfn arrays, 4 headers (a 4-level baseline). */
@@ -80,6 +81,7 @@ export default defineScenario<KvmWorld>({
     },
   },
   progress: VCPU_PROGRESS,
+  lockOrder: KVM_LOCK_ORDER,
   setup(arena, p, variant) {
     return new KvmWorld(arena, { ...hostConfig(p), nestedScatter: true }, PROTOCOLS[variant]);
   },

@@ -9,6 +9,7 @@ import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHos
 import { KvmWorld, type MmuProtocol } from '../src/arch/x86/kvm/kvm-host.js';
 import { mmuZapShrinker, SHRINK_EVERY_HELP, validateShrinkEvery, ZAP_SHRINKER_ROLE } from '../src/arch/x86/kvm/mmu/shrinker.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
+import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 import { defineScenario } from '../src/scenario.js';
 
 const PROTOCOLS: Record<string, MmuProtocol> = {
@@ -56,6 +57,7 @@ export default defineScenario<KvmWorld>({
     },
   },
   progress: VCPU_PROGRESS,
+  lockOrder: KVM_LOCK_ORDER,
   setup(arena, p, variant) {
     const w = new KvmWorld(arena, hostConfig(p), PROTOCOLS[variant]);
     w.reclaim.register(mmuZapShrinker(w));

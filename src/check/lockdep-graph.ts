@@ -54,7 +54,10 @@ export interface KnownOrder {
 }
 
 export class LockGraph {
+  /** Edges seen in executions, by their first class. */
   private readonly out = new Map<string, Dep[]>();
+  /** Documented orders, by their first class: a rule is broken only by taking its pair the other way round. */
+  private readonly known = new Map<string, Dep[]>();
   /** Edges added since the last take(), in order (a worker hands them to the run's graph). */
   private fresh: Dep[] = [];
   /** The seed the run began with, and the seed of the execution in flight. */
@@ -72,9 +75,18 @@ export class LockGraph {
     this.seed = firstSeed;
   }
 
-  /** Load documented orders as known edges. */
+  /**
+   * Load documented orders as known edges. A rule says "A is taken outside B": taking B
+   * then A breaks it at once. It does not say that a path taking A then B runs, so it
+   * never joins a longer chain of observed edges.
+   */
   know(orders: readonly KnownOrder[]): void {
-    for (const o of orders) this.add({ from: o.from, to: o.to, held: o.held ?? 'W', acq: o.acq ?? 'W', doc: o.doc });
+    for (const o of orders) {
+      const d: Dep = { from: o.from, to: o.to, held: o.held ?? 'W', acq: o.acq ?? 'W', doc: o.doc };
+      const list = this.known.get(d.from);
+      if (list) list.push(d);
+      else this.known.set(d.from, [d]);
+    }
   }
 
   has(d: Dep): boolean {
@@ -87,7 +99,7 @@ export class LockGraph {
    */
   add(d: Dep): Dep[] | null {
     if (this.has(d)) return null;
-    const cycle = this.pathBack(d);
+    const cycle = this.brokenRule(d) ?? this.pathBack(d);
     const list = this.out.get(d.from);
     if (list) list.push(d);
     else this.out.set(d.from, [d]);
@@ -104,9 +116,20 @@ export class LockGraph {
     return f;
   }
 
-  /** Every edge, documented ones included. */
+  /** Every edge seen in executions. */
   all(): Dep[] {
     return [...this.out.values()].flat();
+  }
+
+  /** A documented order that `d` takes the other way round (and that deadlocks with it), as a one-edge chain back. */
+  private brokenRule(d: Dep): Dep[] | null {
+    for (const k of this.known.get(d.to) ?? []) {
+      if (k.to !== d.from) continue;
+      // at d.to: arrived by d's acquisition, leaves from the rule's hold; at d.from: arrived by the rule's, leaves from d's hold
+      if ((d.acq === 'R' && k.held === 'R') || (k.acq === 'R' && d.held === 'R')) continue;
+      return [k];
+    }
+    return null;
   }
 
   /**
@@ -165,6 +188,7 @@ export function cycleReport(cycle: Dep[]): { message: string; details: string[] 
   const message =
     `possible circular locking dependency: ${names.join(' -> ')}` +
     (documented.length ? ` (breaks the documented order: ${documented.map((d) => d.doc).join('; ')})` : '');
+  // (a documented order is only ever the one edge back: see LockGraph.know)
   const details = [`${closing.place ? `${where(closing)}: this closes the cycle` : where(closing)}`, 'the existing dependency chain (each edge where it was first seen):'];
   for (const [k, d] of chain.entries()) details.push(`  -> #${k + 1} ${d.from} -> ${d.to}: ${where(d)}`);
   // CPU0 holds the closing edge's first lock and wants its second; CPU1 went the other way round

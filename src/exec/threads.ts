@@ -206,9 +206,11 @@ export class ThreadsExecutor {
     lockGraph.seed = seed;
     const cycle = mergeDeps(lockGraph, deps);
     const found = violation as Violation | null; // set in the callbacks above
-    if (cycle && (found === null || found.kind === 'deadlock')) {
-      // lockdep saw the cycle at an acquisition, before the wait that then deadlocked
-      if (found) cycle.details.push(`and this execution then deadlocked: ${found.message}`, ...found.details);
+    if (cycle && (found === null || found.kind === 'deadlock' || cycle.step <= found.step)) {
+      // lockdep saw the cycle at an acquisition before the other finding (a wait that then
+      // deadlocked, a might_sleep() at that same acquisition): as sim reports it
+      if (found?.kind === 'deadlock') cycle.details.push(`and this execution then deadlocked: ${found.message}`, ...found.details);
+      else if (found) cycle.details.push(`the same acquisition is also ${found.kind}: ${found.message}`);
       violation = cycle;
     } else if (found?.kind === 'deadlock') {
       found.details.push(...knownCycleLines(lockGraph));

@@ -10,6 +10,8 @@ export const T_LOAD_ACQUIRE = 5;
 export const T_STORE_RELEASE = 6;
 /** synchronize_srcu() flipped the index: it now waits for the readers of the old one. */
 export const T_SRCU_FLIP = 7;
+/** An acquisition in atomic context: lockdep checks it before might_sleep() complains. */
+export const T_ACQUIRE = 8;
 // 9 is T_VIOLATION, registered by check/violation.ts
 
 const lockName = (n: NameTable, id: number) => n.locks[id]?.name ?? `lock#${id}`;
@@ -22,6 +24,7 @@ registerOps({
   [T_UNLOCK]: (a, b, n) => `${RELEASE[b]}(${lockName(n, a)})`,
   [T_TRYLOCK]: (a, b, n) => `mutex_trylock(${lockName(n, a)}) = ${b}`,
   [T_BLOCK]: (a, b, n) => `blocks in ${ACQUIRE[b]}(${lockName(n, a)})`,
+  [T_ACQUIRE]: (a, b, n) => `${ACQUIRE[b]}(${lockName(n, a)}) in atomic context`,
   [T_LOAD_ACQUIRE]: (a, b, n) => `smp_load_acquire(&${wordName(n, a)}) = ${b}`,
   [T_STORE_RELEASE]: (a, b, n) => `smp_store_release(&${wordName(n, a)}, ${b})`,
   [T_SRCU_FLIP]: (a, b, n) => `synchronize_srcu(${lockName(n, a)}): flips to index ${b}, waits for the readers of index ${1 - b}`,

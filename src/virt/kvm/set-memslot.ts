@@ -49,6 +49,10 @@ export interface MemslotArch {
   freeMemslot(rmap: number): void;
   /** Mutation (lazy-rmaps memslot-without-arch-lock): a created slot is copied and installed without slots_arch_lock. */
   createWithoutArchLock?: boolean;
+  /** Mutation (kvm-lock-order arch-lock-across-srcu-sync): install_new_memslots() drops slots_arch_lock only after synchronize_srcu(). */
+  archLockAcrossSync?: boolean;
+  /** Mutation (kvm-lock-order abba-arch-vs-mmu): every update flushes the slot's mappings (mmu_lock) while holding slots_arch_lock, before installing. */
+  flushUnderArchLock?: boolean;
 }
 
 /** kvm_dup_memslots(): a copy of `from` in a new kvzalloc'd array; 0 on -ENOMEM. */
@@ -73,7 +77,7 @@ function kvmCopyMemslots(s: KvmSlots, to: number, from: number): void {
  * (which kvm_set_memslot() took), wait out every SRCU reader of the old array, and
  * return the old array for reuse or kvfree.
  */
-function* installNewMemslots(s: KvmSlots, slots: number, archLocked: boolean, change: number): Op<number> {
+function* installNewMemslots(s: KvmSlots, arch: MemslotArch, slots: number, archLocked: boolean, change: number): Op<number> {
   const old = kvmMemslotsLocked(s);
   const t = current;
   const h = s.memslotsPool.data(slots);
@@ -82,8 +86,9 @@ function* installNewMemslots(s: KvmSlots, slots: number, archLocked: boolean, ch
   yield* smpStoreRelease(s.i32, s.memslots, slots);
   Atomics.store(s.i32, h + SLOTS_INSTALLED_STEP, t.lastStep);
   t.count(`installed:${change}`);
-  if (archLocked) yield* mutexUnlock(s.slotsArchLock);
-  yield* synchronizeSrcu(s.srcu);
+  if (archLocked && !arch.archLockAcrossSync) yield* mutexUnlock(s.slotsArchLock);
+  yield* synchronizeSrcu(s.srcu, 'install_new_memslots');
+  if (archLocked && arch.archLockAcrossSync) yield* mutexUnlock(s.slotsArchLock);
   return old;
 }
 
@@ -113,6 +118,10 @@ function updateMemslots(s: KvmSlots, slots: number, change: number, id: number, 
 export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, id: number, baseGfn: number, flags: number): Op<number> {
   const archLocked = !(change === KVM_MR_CREATE && arch.createWithoutArchLock);
   if (archLocked) yield* mutexLock(s.slotsArchLock, 'kvm_set_memslot');
+  if (arch.flushUnderArchLock) {
+    const e = idToMemslot(s, kvmMemslotsLocked(s), change === KVM_MR_CREATE ? 0 : id);
+    yield* arch.flushShadowMemslot(e);
+  }
   let slots = yield* kvmDupMemslots(s, kvmMemslotsLocked(s));
   if (slots === 0) {
     if (archLocked) yield* mutexUnlock(s.slotsArchLock);
@@ -122,7 +131,7 @@ export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, i
   if (invalidate) {
     const e = idToMemslot(s, slots, id);
     Atomics.store(s.i32, e + MS_FLAGS, slotWord(s, e, MS_FLAGS) | KVM_MEMSLOT_INVALID);
-    slots = yield* installNewMemslots(s, slots, archLocked, change);
+    slots = yield* installNewMemslots(s, arch, slots, archLocked, change);
     yield* arch.flushShadowMemslot(idToMemslot(s, kvmMemslotsLocked(s), id));
     yield* mutexLock(s.slotsArchLock, 'kvm_set_memslot');
     // the arch data may have changed while slots_arch_lock was dropped: copy afresh
@@ -134,7 +143,7 @@ export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, i
     if (invalidate) {
       const e = idToMemslot(s, slots, id);
       Atomics.store(s.i32, e + MS_FLAGS, slotWord(s, e, MS_FLAGS) & ~KVM_MEMSLOT_INVALID);
-      slots = yield* installNewMemslots(s, slots, archLocked, change);
+      slots = yield* installNewMemslots(s, arch, slots, archLocked, change);
     } else if (archLocked) {
       yield* mutexUnlock(s.slotsArchLock);
     }
@@ -142,7 +151,7 @@ export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, i
     return rmap;
   }
   updateMemslots(s, slots, change, id, baseGfn, flags, rmap);
-  const old = yield* installNewMemslots(s, slots, archLocked, change);
+  const old = yield* installNewMemslots(s, arch, slots, archLocked, change);
   s.memslotsPool.give(old); // kvfree(): no reader can still see it
   if (oldRmap) arch.freeMemslot(oldRmap);
   return 0;

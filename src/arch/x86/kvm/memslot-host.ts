@@ -21,6 +21,12 @@ export interface LazyRmapsProtocol {
   keepFlagOnFailure?: boolean;
   /** mmu_first_shadow_root_alloc() returns from its allocation-failure path with slots_arch_lock held (v4). */
   unlockLeak?: boolean;
+  /** kvm_set_memslot() keeps slots_arch_lock across synchronize_srcu(). */
+  archLockAcrossSync?: boolean;
+  /** kvm_set_memslot() flushes (write_lock(mmu_lock)) while holding slots_arch_lock. */
+  flushUnderArchLock?: boolean;
+  /** The first shadow root is allocated with mmu_lock held for write, so slots_arch_lock is taken inside mmu_lock. */
+  firstRootUnderMmuLock?: boolean;
 }
 
 /** Per-VM words. */

@@ -54,5 +54,7 @@ export function x86MemslotArch(kvm: LazyRmapsKvm): MemslotArch {
     flushShadowMemslot: () => kvmMmuInvalidateZapPagesInMemslot(kvm),
     freeMemslot: (rmap) => memslotRmapFree(kvm, rmap),
     createWithoutArchLock: kvm.protocol.createWithoutArchLock,
+    archLockAcrossSync: kvm.protocol.archLockAcrossSync,
+    flushUnderArchLock: kvm.protocol.flushUnderArchLock,
   };
 }

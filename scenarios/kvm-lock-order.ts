@@ -1,0 +1,198 @@
+/**
+ * kvm-lock-order: KVM's documented lock order, checked by lockdep over the paths that
+ * take those locks: vCPUs under vcpu->mutex and kvm->srcu, memslot updates under
+ * slots_lock and slots_arch_lock, a shrinker under kvm_lock, and, for the kvm_usage_count
+ * chain, VM creation and the nx_huge_pages parameter.
+ */
+import { checkLazyRmaps } from '../src/arch/x86/kvm/memslot-accounting.js';
+import { KVM_VCPUS_RUNNING, LazyRmapsKvm, type LazyRmapsProtocol } from '../src/arch/x86/kvm/memslot-host.js';
+import { kvmSetUserMemoryRegion, kvmVcpuFault, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
+import { setNxHugePages } from '../src/arch/x86/kvm/mmu/nx-huge-pages.js';
+import { x86MemslotArch } from '../src/arch/x86/kvm/x86.js';
+import { POINT, type Op } from '../src/exec/op.js';
+import type { Task } from '../src/exec/task.js';
+import { CpuHotplug } from '../src/kernel/cpu.js';
+import { staticKeySlowInc } from '../src/kernel/jump-label.js';
+import { defineScenario, type Params } from '../src/scenario.js';
+import type { Arena } from '../src/shm/arena.js';
+import { Mutex, mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
+import { hardwareEnableAll, KvmGlobal } from '../src/virt/kvm/kvm-main.js';
+import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
+
+interface Variant {
+  protocol: LazyRmapsProtocol;
+  /** The kvm_usage_count roles run (VM creation, the nx_huge_pages write, a vCPU's static key); with which lock guarding the count. */
+  usage: 'kvm_lock' | 'kvm_usage_lock' | null;
+}
+
+const VARIANTS: Record<string, Variant> = {
+  documented: { protocol: {}, usage: null },
+  'abba-arch-vs-mmu': { protocol: { firstRootUnderMmuLock: true, flushUnderArchLock: true }, usage: null },
+  'arch-lock-across-srcu-sync': { protocol: { archLockAcrossSync: true }, usage: null },
+  'kvm-lock-for-usage-count': { protocol: {}, usage: 'kvm_lock' },
+  'kvm-usage-lock': { protocol: {}, usage: 'kvm_usage_lock' },
+};
+
+class LockOrderWorld {
+  readonly kvm: LazyRmapsKvm;
+  readonly hotplug: CpuHotplug;
+  readonly global: KvmGlobal;
+  readonly vcpuMutexes: Mutex[] = [];
+  /** Set once the VMM has installed its first memslot: QEMU sets up memory before it runs vCPUs. */
+  readonly ready: number;
+
+  constructor(arena: Arena, p: Params, v: Variant) {
+    this.kvm = new LazyRmapsKvm(arena, p.vcpus, 0, v.protocol);
+    this.hotplug = new CpuHotplug(arena);
+    this.global = new KvmGlobal(arena, this.hotplug, v.usage ?? 'kvm_usage_lock');
+    for (let k = 0; k < p.vcpus; k++) this.vcpuMutexes.push(new Mutex(arena, `vcpu${k}->mutex`, '&vcpu->mutex'));
+    this.ready = arena.region('VMM ready', 1);
+  }
+
+  running(): boolean {
+    return Atomics.load(this.kvm.i32, this.kvm.base + KVM_VCPUS_RUNNING) > 0;
+  }
+}
+
+function* pause(self: Task, max: number): Op {
+  for (let k = Math.floor(self.rng() * max); k > 0; k--) yield POINT;
+}
+
+/**
+ * A vCPU: KVM_RUN under vcpu->mutex, `faults` faults each inside kvm->srcu; vcpu0 starts a
+ * nested guest at a random fault (the first shadow root takes slots_arch_lock inside the
+ * read section). In the kvm_usage_count variants each vCPU also turns a static key on
+ * from inside the read section once (static_key_slow_inc -> cpus_read_lock).
+ */
+function* vcpuRun(w: LockOrderWorld, self: Task, p: Params, variant: string): Op {
+  while (Atomics.load(w.kvm.i32, w.ready) === 0) yield POINT;
+  const nestedFrom = self.index === 0 ? Math.floor(self.rng() * p.faults) : Number.POSITIVE_INFINITY;
+  const keyAt = VARIANTS[variant].usage ? Math.floor(self.rng() * p.faults) : -1;
+  const mmu: VcpuMmu = { shadowRoot: false };
+  yield* mutexLock(w.vcpuMutexes[self.index], 'kvm_vcpu_ioctl');
+  for (let i = 0; i < p.faults; i++) {
+    const idx = yield* srcuReadLock(w.kvm.slots.srcu, 'vcpu_run');
+    const r = yield* kvmVcpuFault(w.kvm, self, mmu, randomGfn(self), i >= nestedFrom);
+    if (i === keyAt) yield* staticKeySlowInc(w.hotplug, 'kvm_has_noapic_vcpu');
+    yield* srcuReadUnlock(w.kvm.slots.srcu, idx);
+    if (r !== 0) break;
+    self.progress();
+  }
+  yield* mutexUnlock(w.vcpuMutexes[self.index]);
+  Atomics.sub(w.kvm.i32, w.kvm.base + KVM_VCPUS_RUNNING, 1);
+}
+
+/** The VMM: its first memslot update before the vCPUs run, then updates while they do. */
+function* vmmRun(w: LockOrderWorld, self: Task, p: Params): Op {
+  const arch = x86MemslotArch(w.kvm);
+  yield* kvmSetUserMemoryRegion(w.kvm, self, arch);
+  Atomics.store(w.kvm.i32, w.ready, 1);
+  while (w.running()) {
+    yield* pause(self, p.pause);
+    yield* kvmSetUserMemoryRegion(w.kvm, self, arch);
+    self.progress();
+  }
+}
+
+/** The MMU shrinker's count: vm_list walked under kvm_lock, now and then. */
+function* shrinkerRun(w: LockOrderWorld, self: Task, p: Params): Op {
+  while (w.running()) {
+    yield* pause(self, p.pause);
+    yield* mutexLock(w.global.kvmLock, 'mmu_shrink_count');
+    self.count('vm-list-walks');
+    yield* mutexUnlock(w.global.kvmLock);
+    self.progress();
+  }
+}
+
+/** kvm_create_vm() of a second VM: hardware_enable_all(). */
+function* vmCreateRun(w: LockOrderWorld, self: Task, p: Params): Op {
+  yield* pause(self, p.pause * 4);
+  yield* hardwareEnableAll(w.global);
+}
+
+/** A write to /sys/module/kvm/parameters/nx_huge_pages: set_nx_huge_pages() over vm_list. */
+function* nxHugePagesRun(w: LockOrderWorld, self: Task, p: Params): Op {
+  yield* pause(self, p.pause * 4);
+  yield* setNxHugePages(w.global, [w.kvm.slots.slotsLock]);
+}
+
+const MAX_VCPUS = 8;
+const MAX_FAULTS = 1_000_000;
+const usage = (variant: string) => (VARIANTS[variant].usage ? 1 : 0);
+
+export default defineScenario<LockOrderWorld>({
+  name: 'kvm-lock-order',
+  description: [
+    'KVM\'s lock order (Documentation/virt/kvm/locking.rst, kvm-facts §7) checked by lockdep, which reports a',
+    'possible deadlock from executions that merely took locks in conflicting orders. vCPUs run under vcpu->mutex',
+    'and fault inside kvm->srcu; vcpu0 starts a nested guest, whose first shadow root takes slots_arch_lock inside',
+    'the read section; a VMM updates memslots (slots_lock -> slots_arch_lock, the arch lock dropped before',
+    'synchronize_srcu); a shrinker walks vm_list under the kvm_lock mutex. The kvm_usage_count variants add VM',
+    'creation (hardware_enable_all under cpus_read_lock), a static key turned on from a vCPU inside kvm->srcu',
+    '(cpus_read_lock), and the nx_huge_pages parameter write (kvm_lock -> slots_lock). The documented orders are',
+    'known to lockdep before the first execution, so taking any pair the other way round is reported at once.',
+  ].join('\n'),
+  params: { vcpus: 2, faults: 50, pause: 20 },
+  paramHelp: {
+    vcpus: `vCPUs (1..${MAX_VCPUS})`,
+    faults: `faults per vCPU (1..${MAX_FAULTS})`,
+    pause: 'the other roles wait up to this many op boundaries between their ioctls (0..100000)',
+  },
+  validate(p) {
+    if (!Number.isInteger(p.vcpus) || p.vcpus < 1 || p.vcpus > MAX_VCPUS) return `vcpus must be a whole number in 1..${MAX_VCPUS}`;
+    if (!Number.isInteger(p.faults) || p.faults < 1 || p.faults > MAX_FAULTS) return `faults must be a whole number in 1..${MAX_FAULTS}`;
+    if (!Number.isInteger(p.pause) || p.pause < 0 || p.pause > 100_000) return 'pause must be a whole number in 0..100000';
+    return null;
+  },
+  variants: {
+    documented: {
+      expect: 'ok',
+      source: 'mainline: the orders of Documentation/virt/kvm/locking.rst',
+      summary: 'every path takes its locks in the documented order',
+    },
+    'abba-arch-vs-mmu': {
+      expect: 'lock-order-cycle',
+      source: 'mutation: the first shadow root allocated under mmu_lock, and memslot updates flushing under slots_arch_lock',
+      summary: 'mmu_lock -> slots_arch_lock on one path, slots_arch_lock -> mmu_lock on another',
+    },
+    'arch-lock-across-srcu-sync': {
+      expect: 'lock-order-cycle',
+      source: 'mutation: install_new_memslots drops slots_arch_lock only after synchronize_srcu (what kvm-facts §4 says it must not do)',
+      summary: 'slots_arch_lock held across synchronize_srcu while vCPUs take it inside their read sections',
+    },
+    'kvm-lock-for-usage-count': {
+      expect: 'lock-order-cycle',
+      source: 'before 44d17459626052a2390457e550a12cb973506b2f "KVM: Use dedicated mutex to protect kvm_usage_count to avoid deadlock" (2024)',
+      summary: 'kvm_usage_count under kvm_lock: kvm_lock -> slots_lock -> kvm->srcu -> cpu_hotplug_lock -> kvm_lock',
+    },
+    'kvm-usage-lock': {
+      expect: 'ok',
+      source: '44d17459626052a2390457e550a12cb973506b2f: kvm_usage_count under its own kvm_usage_lock, taken outside cpus_read_lock',
+      summary: 'the fix: kvm_lock is no longer taken under cpus_read_lock by VM creation',
+    },
+  },
+  lockOrder: KVM_LOCK_ORDER,
+  progress: 'a vCPU fault, a memslot update or a vm_list walk that returns',
+  setup(arena, p, variant) {
+    return new LockOrderWorld(arena, p, VARIANTS[variant]);
+  },
+  roles: {
+    vcpu: { count: (p) => p.vcpus, run: vcpuRun },
+    vmm: { count: () => 1, run: vmmRun },
+    shrinker: { count: () => 1, run: shrinkerRun },
+    'vm-create': { count: (_p, v) => usage(v), run: vmCreateRun },
+    'nx-huge-pages': { count: (_p, v) => usage(v), run: nxHugePagesRun },
+  },
+  check(w, _p, _variant, step) {
+    return checkLazyRmaps(w.kvm, step);
+  },
+  summarize(s) {
+    const n = (k: string) => s[k] ?? 0;
+    return [
+      `vCPU faults: ${n('vcpu.tdp-faults')} TDP, ${n('vcpu.shadow-faults')} shadow; first shadow roots ${n('vcpu.first-shadow-root-alloc')}`,
+      `memslots: ${n('vmm.KVM_MR_CREATE')} created, ${n('vmm.KVM_MR_MOVE')} moved, ${n('vmm.KVM_MR_DELETE')} deleted; vm_list walks under kvm_lock: ${n('shrinker.vm-list-walks')}`,
+      `kvm_usage_count: ${n('vm-create.hardware-enabled')} hardware enables, ${n('nx-huge-pages.nx-huge-pages-zap-all')} nx_huge_pages zaps, ${n('vcpu.static-key:kvm_has_noapic_vcpu')} static keys turned on`,
+    ];
+  },
+});

@@ -1,0 +1,14 @@
+/**
+ * kernel/jump_label.c: static_key_slow_inc() patches code, so it takes cpus_read_lock()
+ * (as static_key_slow_inc_cpuslocked's callers do): a static key turned on from a vCPU
+ * ioctl (under vcpu->mutex and kvm->srcu) nests cpu_hotplug_lock inside both.
+ */
+import type { Op } from '../exec/op.js';
+import { current } from '../exec/task.js';
+import { type CpuHotplug, cpusReadLock, cpusReadUnlock } from './cpu.js';
+
+export function* staticKeySlowInc(c: CpuHotplug, key: string): Op {
+  yield* cpusReadLock(c, 'static_key_slow_inc');
+  current.count(`static-key:${key}`);
+  yield* cpusReadUnlock(c);
+}

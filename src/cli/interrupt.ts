@@ -11,7 +11,14 @@ import { note } from './output.js';
 
 const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
-export class Interrupt {
+/** What a command reads of an interrupt (a library caller passes one that never fires). */
+export interface InterruptView {
+  readonly signal: AbortSignal;
+  readonly exitCode: number | null;
+  readonly received: NodeJS.Signals | null;
+}
+
+export class Interrupt implements InterruptView {
   private readonly controller = new AbortController();
   /** The signal that stopped the run, once one has. */
   received: NodeJS.Signals | null = null;

@@ -67,7 +67,7 @@ async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOu
 }
 
 /** Exit code, kind and one line for an error that ended the command. */
-function classify(e: unknown): { code: number; kind: 'bad-input' | 'harness'; message: string } {
+export function classify(e: unknown): { code: number; kind: 'bad-input' | 'harness'; message: string } {
   if (e instanceof BadInput) {
     // MMU_STRESS_DEBUG: also the stack of what made a scenario file fail to load.
     if (process.env.MMU_STRESS_DEBUG && e.cause) note(String((e.cause as Error)?.stack ?? e.cause));

@@ -11,7 +11,7 @@ import { type LimitFlags, runText } from '../report/text.js';
 import { BadInput, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, duration, fraction, has, list, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
-import type { Interrupt } from './interrupt.js';
+import type { InterruptView } from './interrupt.js';
 import { commandPrefix } from './invocation.js';
 import { checkArenaSize, resolveParams } from './params.js';
 
@@ -43,7 +43,7 @@ export const RUN_SPEC: CommandSpec = {
   },
 };
 
-export async function runCommand(argv: string[], interrupt: Interrupt): Promise<CommandOutput> {
+export async function runCommand(argv: string[], interrupt: InterruptView): Promise<CommandOutput> {
   const a = parseCommand(RUN_SPEC, argv);
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(RUN_SPEC), help: true };
   const sc = await loadScenario(a.positional[0]);

@@ -1,0 +1,71 @@
+/**
+ * runScenario(): the `run` command as a function, for tests and scripts in a user's own
+ * project. It takes what the command line takes and returns the very object `run --json`
+ * prints: the result with its violations and replay command, or `{exitCode, error}` for
+ * bad input. It never prints, never exits, and installs no signal handlers.
+ */
+import { classify } from './cli/main.js';
+import { runCommand } from './cli/run.js';
+import { errorJson } from './report/json.js';
+
+export interface RunScenarioOptions {
+  /** A built-in scenario's name, or the path of a scenario file (relative to the working directory). */
+  scenario: string;
+  variant?: string;
+  mode?: 'sim' | 'threads';
+  seed?: number;
+  executions?: number;
+  /** The run's time budget, as the command line writes it ('30s', '2m'). */
+  time?: string;
+  /** --param k=v; a named value by its name (`vendor: 'amd'`). */
+  params?: Record<string, number | string>;
+  vcpus?: number;
+  /** false: `--lockdep off`. */
+  lockdep?: boolean;
+  jitter?: number;
+  watchdog?: string;
+  executionLimit?: string;
+  /** Stops the run as SIGINT would (what finished is returned). */
+  signal?: AbortSignal;
+}
+
+/** The object `run --json` prints; `exitCode` is the command's exit code (0, 1, 2, 3). */
+export interface RunScenarioResult {
+  exitCode: number;
+  observed?: string;
+  expect?: string;
+  asExpected?: boolean;
+  violations?: { kind: string; message: string; details: string[]; task: string; step: number; seed?: number; replay?: string }[];
+  error?: { kind: string; message: string };
+  [key: string]: unknown;
+}
+
+function argvOf(o: RunScenarioOptions): string[] {
+  const a = ['run', o.scenario, '--json'];
+  const flag = (name: string, v: unknown) => {
+    if (v !== undefined) a.push(`--${name}`, String(v));
+  };
+  flag('variant', o.variant);
+  flag('mode', o.mode);
+  flag('seed', o.seed);
+  flag('executions', o.executions);
+  flag('time', o.time);
+  flag('vcpus', o.vcpus);
+  flag('jitter', o.jitter);
+  flag('watchdog', o.watchdog);
+  flag('execution-limit', o.executionLimit);
+  if (o.lockdep !== undefined) flag('lockdep', o.lockdep ? 'on' : 'off');
+  for (const [k, v] of Object.entries(o.params ?? {})) a.push('--param', `${k}=${v}`);
+  return a.slice(1);
+}
+
+export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioResult> {
+  const interrupt = { signal: o.signal ?? new AbortController().signal, exitCode: null, received: null };
+  try {
+    const out = await runCommand(argvOf(o), interrupt);
+    return JSON.parse(out.stdout) as RunScenarioResult;
+  } catch (e) {
+    const { code, kind, message } = classify(e);
+    return errorJson(code, kind, message) as RunScenarioResult;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Vitest matchers for lock-order and race regression tests, one line each:
+ *
+ *   import 'mmu-stress/vitest';
+ *   expect(await runScenario({ scenario: './my.ts', variant: 'fixed' })).toBeClean();
+ *   expect(await runScenario({ scenario: './my.ts', variant: 'abba' })).toFind('lock-order-cycle');
+ *
+ * A failure message carries the violation in kernel terms and its replay command.
+ */
+import { expect } from 'vitest';
+import type { RunScenarioResult } from './api.js';
+import type { ViolationKind } from './check/violation.js';
+
+function describeRun(r: RunScenarioResult): string {
+  if (r.error) return `exit ${r.exitCode}: ${r.error.kind}: ${r.error.message}`;
+  const v = r.violations?.[0];
+  if (v) return `${v.kind}: ${v.message}\n  ${v.details.join('\n  ')}\n  replay: ${v.replay ?? '-'}`;
+  return `observed ${r.observed} (exit ${r.exitCode})`;
+}
+
+export const mmuStressMatchers = {
+  /** The run finished with no violation (exit 0, observed ok). */
+  toBeClean(received: RunScenarioResult) {
+    const pass = received.exitCode === 0 && received.observed === 'ok';
+    return { pass, message: () => (pass ? 'expected a violation, the run was clean' : `expected a clean run, got ${describeRun(received)}`) };
+  },
+  /** The run found a violation of this kind. */
+  toFind(received: RunScenarioResult, kind: ViolationKind) {
+    const pass = received.observed === kind && received.violations?.[0]?.kind === kind;
+    return { pass, message: () => (pass ? `expected no ${kind}, found ${describeRun(received)}` : `expected ${kind}, got ${describeRun(received)}`) };
+  },
+};
+
+expect.extend(mmuStressMatchers);
+
+interface MmuStressMatchers<R = unknown> {
+  toBeClean(): R;
+  toFind(kind: ViolationKind): R;
+}
+
+declare module 'vitest' {
+  // biome-ignore lint/suspicious/noExplicitAny: the default must match vitest's own declaration to merge with it
+  interface Assertion<T = any> extends MmuStressMatchers<T> {}
+  interface AsymmetricMatchersContaining extends MmuStressMatchers {}
+}

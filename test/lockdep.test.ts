@@ -90,3 +90,21 @@ describe('shrinker-vs-fault under lockdep and reclaim', () => {
     expect(kinds.find((m) => m.includes('self-deadlock'))).toMatch(/^deadlock: (vcpu\d) -> \1 \(a self-deadlock: \1 waits for a lock it holds itself/);
   });
 });
+
+describe('lockdep across a campaign', () => {
+  it('the clean rows\' lock orders merge into one graph: halves of a cycle from two rows close it; rows that found a violation are left out', async () => {
+    const { campaignLockdep } = await import('../src/cli/campaign.js');
+    const half = async (variant: string, first: 0 | 1) => {
+      // each run takes one of the two orders only: alone, each is clean
+      const r = await run({ scenario: rules, variant, params: { alternate: 1 }, mode: 'sim', seed: first === 0 ? 2 : 1, executions: 1, timeMs: null, sim });
+      return { ...r, expect: 'ok' };
+    };
+    const a = await half('abba', 0);
+    const b = await half('abba', 1);
+    expect([a.observed, b.observed]).toEqual(['ok', 'ok']);
+    const merged = campaignLockdep([a, b]);
+    expect(merged.cycle?.message).toMatch(/^possible circular locking dependency: lock_([ab]) -> lock_[ab] -> lock_\1$/);
+    expect(campaignLockdep([a, { ...b, observed: 'lock-order-cycle' }]).cycle).toBeNull();
+    expect(campaignLockdep([a]).dependencies).toBe(1);
+  });
+});

@@ -8,6 +8,7 @@ import { exitCodeOf, type Mode, type RunResult, run } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { ThreadsExecutor } from '../exec/threads.js';
 import { campaignTable, type CampaignRow, incompleteText, type LimitFlags, violationText } from '../report/text.js';
+import { cycleReport, LockGraph } from '../check/lockdep-graph.js';
 import { variantParams } from '../scenario.js';
 import { builtinNames, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, duration, has, parseCommand, str, wholeNumber } from './args.js';
@@ -78,12 +79,13 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
     await sim.close();
   }
   const rows = results.map(row);
-  const all = rows.every((r) => r.asExpected) && rows.length === total;
+  const lockdep = campaignLockdep(results);
+  const all = rows.every((r) => r.asExpected) && rows.length === total && lockdep.cycle === null;
   const elapsedMs = Math.round(performance.now() - started);
   const worst = Math.max(0, ...results.map(exitCodeOf));
   const code = interrupt.exitCode ?? (worst === 3 ? 3 : all ? 0 : 1);
   const signal = interrupt.received;
-  if (json) return { code, stdout: JSON.stringify({ exitCode: code, interrupted: signal, rows, rowsPlanned: total, allAsExpected: all, elapsedMs }, null, 2) };
+  if (json) return { code, stdout: JSON.stringify({ exitCode: code, interrupted: signal, rows, rowsPlanned: total, allAsExpected: all, lockdep, elapsedMs }, null, 2) };
   const out = [campaignTable(rows), ''];
   for (const r of results.filter((x) => !x.asExpected)) {
     out.push(`${r.scenario} / ${r.variant} / ${r.mode}: expected ${r.expect}, observed ${r.observed}`);
@@ -91,8 +93,29 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
     if (r.harnessError) out.push(r.harnessError);
     out.push(...incompleteText(r, limitFlags), '');
   }
+  if (lockdep.cycle) out.push(`lockdep across the clean rows: lock-order-cycle: ${lockdep.cycle.message}`, ...lockdep.cycle.details.map((l) => `  ${l}`), '');
+  else out.push(`lockdep across the clean rows: ${lockdep.classes} lock classes, ${lockdep.dependencies} dependencies, no cycle`);
   const asExpected = rows.filter((r) => r.asExpected).length;
   if (signal) out.push(`INTERRUPTED by ${signal} after ${rows.length} of ${total} rows: ${asExpected} of them as expected, the rest not run`);
   else out.push(`${asExpected} of ${rows.length} rows as expected in ${(elapsedMs / 1000).toFixed(1)} s${all ? '' : ' -- campaign FAILED'}`);
   return { code, stdout: out.join('\n') };
+}
+
+/**
+ * Lockdep over the whole campaign: the lock orders every clean row took (each row's graph
+ * spans its own executions) merged into one graph, as one kernel would collect them. A
+ * cycle there, which no row closed alone, fails the campaign. Rows that found a violation
+ * are left out: their mutations take orders on purpose.
+ */
+export function campaignLockdep(results: RunResult[]): { classes: number; dependencies: number; cycle: { message: string; details: string[] } | null } {
+  const g = new LockGraph(0);
+  let cycle: { message: string; details: string[] } | null = null;
+  for (const r of results.filter((x) => x.observed === 'ok' && x.expect === 'ok')) {
+    for (const d of r.lockdep) {
+      const c = g.add(d);
+      if (c && !cycle) cycle = cycleReport(c);
+    }
+  }
+  const deps = g.all();
+  return { classes: new Set(deps.flatMap((d) => [d.from, d.to])).size, dependencies: deps.length, cycle };
 }

@@ -3,7 +3,7 @@
  * found or the budget (executions and/or time) is spent. The time budget bounds the
  * whole run: an execution still going when it ends is stopped, without a verdict.
  */
-import { newLockGraph } from '../check/lockdep-graph.js';
+import { type Dep, type LockGraph, newLockGraph } from '../check/lockdep-graph.js';
 import type { Violation } from '../check/violation.js';
 import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
@@ -66,6 +66,8 @@ export interface RunResult {
   stats: Record<string, number>;
   clockUnit: 'steps' | 'us';
   summary: string[];
+  /** The lock orders the run took (lockdep's edges, with their first places): a campaign merges them. */
+  lockdep: Dep[];
 }
 
 export async function run(req: RunRequest): Promise<RunResult> {
@@ -96,17 +98,20 @@ export async function run(req: RunRequest): Promise<RunResult> {
     }
   };
 
+  /** The lock orders the run's executions took (lockdep's edges), for a campaign to merge. */
+  const lockdep: Dep[] = [];
+  let lockGraph: LockGraph | null = null;
   if (req.mode === 'sim') {
     const sim = req.sim ?? new SimExecutor();
     try {
-      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep }, limits, take);
+      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep, onLockdep: (d) => lockdep.push(...d) }, limits, take);
       harnessError ??= err;
     } finally {
       if (!req.sim) await sim.close();
     }
   } else {
     if (!req.threads) throw new Error('threads mode needs a ThreadsExecutor');
-    const lockGraph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
+    lockGraph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
     for (let seed = req.seed; violation === null && harnessError === null && incomplete === null; seed++) {
       if (req.executions !== null && executions >= req.executions) break;
       if (req.abort?.aborted) break;
@@ -115,6 +120,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
     }
   }
 
+  if (lockGraph) lockdep.push(...(lockGraph as LockGraph).all());
   const pastBudget = limits.until !== null && performance.now() >= limits.until;
   if (executions === 0 && incomplete === null && harnessError === null && (req.abort?.aborted || pastBudget)) {
     // Stopped before the first execution began (a budget shorter than the start-up, or an
@@ -156,6 +162,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
     stats,
     clockUnit,
     summary: s.summarize?.(stats, Math.max(executions, 1), clockUnit) ?? [],
+    lockdep,
   };
 }
 

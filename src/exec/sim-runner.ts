@@ -6,6 +6,7 @@
  * back as it ends; a stopped one comes back as incomplete; a worker that does not
  * answer a stop is terminated and the role it was running is named.
  */
+import type { Dep } from '../check/lockdep-graph.js';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Params } from '../scenario.js';
@@ -28,6 +29,8 @@ export interface SimSeeds {
   windowSteps?: number;
   /** false: lockdep records but reports no cycle (`--lockdep off`). */
   lockdep?: boolean;
+  /** Receives the lock orders the run's executions took (lockdep's edges), once it has ended. */
+  onLockdep?: (deps: Dep[]) => void;
 }
 
 export class SimExecutor {
@@ -106,7 +109,10 @@ export class SimExecutor {
         if (m.type === 'execution') {
           if (m.result.harnessError) m.result.harnessError = sourceStack(m.result.harnessError);
           onExecution(m.result);
-        } else if (m.type === 'done') end(null);
+        } else if (m.type === 'done') {
+          seeds.onLockdep?.(m.deps);
+          end(null);
+        }
         else kill(`the sim worker failed: ${sourceStack(m.error)}`);
       };
       const onError = (e: Error) => {

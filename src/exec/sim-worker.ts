@@ -10,7 +10,7 @@
 import type { Params, ScenarioDef } from '../scenario.js';
 import { STOP_EXECUTION_LIMIT } from './frame.js';
 import type { ExecutionResult } from './result.js';
-import { newLockGraph } from '../check/lockdep-graph.js';
+import { type Dep, newLockGraph } from '../check/lockdep-graph.js';
 import { MONITOR_TASK, simExecution } from './sim.js';
 import { RandomStrategy } from './strategies/random.js';
 
@@ -38,7 +38,7 @@ export interface SimRequest {
   control: SharedArrayBuffer;
 }
 
-export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done' } | { type: 'error'; error: string };
+export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done'; deps: Dep[] } | { type: 'error'; error: string };
 
 export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
   const control = new Int32Array(req.control);
@@ -60,5 +60,5 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     post({ type: 'execution', result: r });
     if (r.violation || r.harnessError || r.incomplete) break;
   }
-  post({ type: 'done' });
+  post({ type: 'done', deps: lockGraph.all() });
 }

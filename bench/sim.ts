@@ -4,6 +4,7 @@
  * the clean variants of the other scenarios.
  *   npx tsx bench/sim.ts [seconds-per-variant]
  */
+import { newLockGraph } from '../src/check/lockdep-graph.js';
 import { simExecution } from '../src/exec/sim.js';
 import { RandomStrategy } from '../src/exec/strategies/random.js';
 import { loadScenario } from '../src/scenarios.js';
@@ -19,13 +20,14 @@ export async function benchSim(seconds: number): Promise<string[]> {
   for (const [name, variant] of rowsOf) {
     const sc = await loadScenario(name);
     const strategy = new RandomStrategy();
+    const lockGraph = newLockGraph(sc.def, 1000); // one lockdep graph per run, as runs have it
     for (let seed = 0; seed < 50; seed++) simExecution(sc.def, sc.def.params, variant, seed, strategy); // warm up
     let executions = 0;
     let scheduled = 0;
     let traced = 0;
     const t0 = performance.now();
     while (performance.now() - t0 < seconds * 1000) {
-      const r = simExecution(sc.def, sc.def.params, variant, 1000 + executions, strategy);
+      const r = simExecution(sc.def, sc.def.params, variant, 1000 + executions, strategy, { lockGraph });
       executions++;
       scheduled += r.scheduled ?? 0;
       traced += r.steps;

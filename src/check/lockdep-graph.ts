@@ -58,6 +58,8 @@ export class LockGraph {
   private readonly out = new Map<string, Dep[]>();
   /** Documented orders, by their first class: a rule is broken only by taking its pair the other way round. */
   private readonly known = new Map<string, Dep[]>();
+  /** from -> to -> a bit per (held, acq) type pair seen: the per-acquisition check allocates nothing. */
+  private readonly seen = new Map<string, Map<string, number>>();
   /** Edges added since the last take(), in order (a worker hands them to the run's graph). */
   private fresh: Dep[] = [];
   /** The seed the run began with, and the seed of the execution in flight. */
@@ -89,8 +91,13 @@ export class LockGraph {
     }
   }
 
+  /** Is the edge from -> to with these types known already (seen in an execution)? */
+  knows(from: string, to: string, held: DepType, acq: DepType): boolean {
+    return ((this.seen.get(from)?.get(to) ?? 0) & typeBit(held, acq)) !== 0;
+  }
+
   has(d: Dep): boolean {
-    return (this.out.get(d.from) ?? []).some((e) => e.to === d.to && e.held === d.held && e.acq === d.acq);
+    return this.knows(d.from, d.to, d.held, d.acq);
   }
 
   /**
@@ -103,6 +110,9 @@ export class LockGraph {
     const list = this.out.get(d.from);
     if (list) list.push(d);
     else this.out.set(d.from, [d]);
+    let to = this.seen.get(d.from);
+    if (!to) this.seen.set(d.from, (to = new Map()));
+    to.set(d.to, (to.get(d.to) ?? 0) | typeBit(d.held, d.acq));
     this.fresh.push(d);
     if (!cycle) return null;
     if (!this.reports) this.cycles.push([d, ...cycle]);
@@ -158,6 +168,11 @@ export class LockGraph {
     }
     return null;
   }
+}
+
+const TYPE_INDEX: Record<DepType, number> = { R: 0, S: 1, W: 2 };
+function typeBit(held: DepType, acq: DepType): number {
+  return 1 << (TYPE_INDEX[held] * 3 + TYPE_INDEX[acq]);
 }
 
 /** A run's lock graph: the scenario's documented orders known before its first execution. */

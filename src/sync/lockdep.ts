@@ -51,10 +51,11 @@ function heldText(h: HeldLock): string {
 export function lockdepAcquire(t: Task, lock: number, mode: number, step: number, site?: string): void {
   const cls = lockClass(lock);
   const type = depType(mode);
-  const taking = `${lockLabel(lock)} (${MODE_NAMES[mode]})`;
-  const same = t.held.find((h) => lockClass(h.lock) === cls);
+  let same: HeldLock | undefined;
+  for (const h of t.held) if (lockClass(h.lock) === cls) same = h;
   if (same && graph?.reports && !(depType(same.mode) === 'R' && type === 'R')) {
     const self = same.lock === lock;
+    const taking = `${lockLabel(lock)} (${MODE_NAMES[mode]})`;
     reportViolation(
       'lock-order-cycle',
       `possible recursive locking: ${t.name} takes ${taking} while holding ${heldText(same)}, of the same class ${cls}`,
@@ -74,12 +75,17 @@ export function lockdepAcquire(t: Task, lock: number, mode: number, step: number
   if (!graph) return;
   for (let k = t.held.length - 1; k >= 0; k--) {
     const h = t.held[k];
+    // the common case, an order seen before: no allocation
+    if (graph.knows(lockClass(h.lock), cls, depType(h.mode), type)) {
+      if (!h.trylock) break;
+      continue;
+    }
     const cycle = graph.add({
       from: lockClass(h.lock),
       to: cls,
       held: depType(h.mode),
       acq: type,
-      place: { task: t.name, role: t.role, site, step, heldStep: h.step, heldSite: h.site, seed: graph.seed, heldLock: heldText(h), takenLock: taking },
+      place: { task: t.name, role: t.role, site, step, heldStep: h.step, heldSite: h.site, seed: graph.seed, heldLock: heldText(h), takenLock: `${lockLabel(lock)} (${MODE_NAMES[mode]})` },
     });
     if (cycle && graph.mode === 'report' && graph.reports) {
       const r = cycleReport(cycle);

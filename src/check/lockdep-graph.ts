@@ -110,8 +110,8 @@ export class LockGraph {
     const list = this.out.get(d.from);
     if (list) list.push(d);
     else this.out.set(d.from, [d]);
-    let to = this.seen.get(d.from);
-    if (!to) this.seen.set(d.from, (to = new Map()));
+    const to = this.seen.get(d.from) ?? new Map<string, number>();
+    this.seen.set(d.from, to);
     to.set(d.to, (to.get(d.to) ?? 0) | typeBit(d.held, d.acq));
     this.fresh.push(d);
     if (!cycle) return null;

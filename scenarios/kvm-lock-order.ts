@@ -73,7 +73,7 @@ function* vcpuRun(w: LockOrderWorld, self: Task, p: Params, variant: string): Op
   for (let i = 0; i < p.faults; i++) {
     const idx = yield* srcuReadLock(w.kvm.slots.srcu, 'vcpu_run');
     const r = yield* kvmVcpuFault(w.kvm, self, mmu, randomGfn(self), i >= nestedFrom);
-    if (i === keyAt) yield* staticKeySlowInc(w.hotplug, 'kvm_has_noapic_vcpu');
+    if (i === keyAt) yield* staticKeySlowInc(w.hotplug, 'apic_hw_disabled'); // kvm_lapic_set_base(), from KVM_SET_MSRS
     yield* srcuReadUnlock(w.kvm.slots.srcu, idx);
     if (r !== 0) break;
     self.progress();
@@ -130,7 +130,8 @@ export default defineScenario<LockOrderWorld>({
     'the read section; a VMM updates memslots (slots_lock -> slots_arch_lock, the arch lock dropped before',
     'synchronize_srcu); a shrinker walks vm_list under the kvm_lock mutex. The kvm_usage_count variants add VM',
     'creation (hardware_enable_all under cpus_read_lock), a static key turned on from a vCPU inside kvm->srcu',
-    '(cpus_read_lock), and the nx_huge_pages parameter write (kvm_lock -> slots_lock). The documented orders are',
+    '(kvm_lapic_set_base: apic_hw_disabled, cpus_read_lock), and the nx_huge_pages parameter write (kvm_lock ->',
+    'slots_lock). The documented orders are',
     'known to lockdep before the first execution, so taking any pair the other way round is reported at once.',
   ].join('\n'),
   params: { vcpus: 2, faults: 50, pause: 20 },
@@ -168,7 +169,7 @@ export default defineScenario<LockOrderWorld>({
     },
     'kvm-usage-lock': {
       expect: 'ok',
-      source: '44d17459626052a2390457e550a12cb973506b2f: kvm_usage_count under its own kvm_usage_lock, taken outside cpus_read_lock',
+      source: '44d17459626052a2390457e550a12cb973506b2f: kvm_usage_count under its own kvm_usage_lock (inside cpus_read_lock)',
       summary: 'the fix: kvm_lock is no longer taken under cpus_read_lock by VM creation',
     },
   },
@@ -192,7 +193,7 @@ export default defineScenario<LockOrderWorld>({
     return [
       `vCPU faults: ${n('vcpu.tdp-faults')} TDP, ${n('vcpu.shadow-faults')} shadow; first shadow roots ${n('vcpu.first-shadow-root-alloc')}`,
       `memslots: ${n('vmm.KVM_MR_CREATE')} created, ${n('vmm.KVM_MR_MOVE')} moved, ${n('vmm.KVM_MR_DELETE')} deleted; vm_list walks under kvm_lock: ${n('shrinker.vm-list-walks')}`,
-      `kvm_usage_count: ${n('vm-create.hardware-enabled')} hardware enables, ${n('nx-huge-pages.nx-huge-pages-zap-all')} nx_huge_pages zaps, ${n('vcpu.static-key:kvm_has_noapic_vcpu')} static keys turned on`,
+      `kvm_usage_count: ${n('vm-create.hardware-enabled')} hardware enables, ${n('nx-huge-pages.nx-huge-pages-zap-all')} nx_huge_pages zaps, ${n('vcpu.static-key:apic_hw_disabled')} static keys turned on`,
     ];
   },
 });

@@ -25,7 +25,7 @@ export interface RunScenarioOptions {
   jitter?: number;
   watchdog?: string;
   executionLimit?: string;
-  /** Stops the run as SIGINT would (what finished is returned). */
+  /** Stops the run as SIGINT would: what finished is returned, with `interrupted: 'SIGINT'` and exit code 130. */
   signal?: AbortSignal;
 }
 
@@ -60,7 +60,17 @@ function argvOf(o: RunScenarioOptions): string[] {
 }
 
 export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioResult> {
-  const interrupt = { signal: o.signal ?? new AbortController().signal, exitCode: null, received: null };
+  // an aborted signal reads as the SIGINT the command would have had: interrupted, exit 130
+  const signal = o.signal ?? new AbortController().signal;
+  const interrupt = {
+    signal,
+    get received(): NodeJS.Signals | null {
+      return signal.aborted ? 'SIGINT' : null;
+    },
+    get exitCode(): number | null {
+      return signal.aborted ? 130 : null;
+    },
+  };
   try {
     const out = await runCommand(argvOf(o), interrupt);
     return JSON.parse(out.stdout) as RunScenarioResult;

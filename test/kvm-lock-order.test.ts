@@ -34,7 +34,7 @@ describe('kvm-lock-order', () => {
     expect(fixed.violation).toBeNull();
     expect(fixed.stats['vm-create.hardware-enabled']).toBeGreaterThan(0);
     expect(fixed.stats['nx-huge-pages.nx-huge-pages-zap-all']).toBeGreaterThan(0);
-    expect(fixed.stats['vcpu.static-key:kvm_has_noapic_vcpu']).toBeGreaterThan(0);
+    expect(fixed.stats['vcpu.static-key:apic_hw_disabled']).toBeGreaterThan(0);
   });
 
   it('kvm-lock-for-usage-count: the four-lock chain, every edge placed, from an execution that did not deadlock', async () => {

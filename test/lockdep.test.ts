@@ -104,6 +104,7 @@ describe('lockdep across a campaign', () => {
     expect([a.observed, b.observed]).toEqual(['ok', 'ok']);
     const merged = campaignLockdep([a, b]);
     expect(merged.cycle?.message).toMatch(/^possible circular locking dependency: lock_([ab]) -> lock_[ab] -> lock_\1$/);
+    expect(merged.cycle?.details.join('\n')).toMatch(/\[lockdep-rules \/ abba \/ sim\] first0 \(role first\)/);
     expect(campaignLockdep([a, { ...b, observed: 'lock-order-cycle' }]).cycle).toBeNull();
     expect(campaignLockdep([a]).dependencies).toBe(1);
   });

@@ -6,11 +6,12 @@ import type { Violation } from './violation.js';
  * deadlock (`lock-order-cycle`), whether or not any execution deadlocked.
  *
  * Reads follow lockdep's rules for recursive reads: an edge records how its first lock
- * was held and how its second was taken, each R (a recursive read: read_lock on an
- * rwlock, an SRCU read section), S (a read that a waiting writer blocks: a rwsem's
- * down_read, cpus_read_lock) or W (exclusive, and synchronize_srcu). A cycle deadlocks
- * unless, at some lock of it, the path arrives by an R acquisition and leaves from an R
- * hold: readers that never wait for each other.
+ * was held and how its second was taken, each R (a recursive read, which no waiting
+ * writer blocks: an SRCU read section), S (a read that a waiting writer blocks:
+ * read_lock on a queued rwlock in process context, a rwsem's down_read, cpus_read_lock)
+ * or W (exclusive, and synchronize_srcu). A cycle deadlocks unless, at some lock of it,
+ * the path arrives by an R acquisition and leaves from a shared (R or S) hold: lockdep's
+ * "strong path" rule, since a recursive reader waits for no reader.
  */
 
 /** R: recursive read; S: shared read that a waiting writer blocks; W: exclusive. */
@@ -41,6 +42,8 @@ export interface Dep {
   /** The first place it was seen; `doc` instead for a documented order loaded before the run. */
   place?: DepPlace;
   doc?: string;
+  /** In a campaign's merged graph: the row it came from ("scenario / variant / mode"). */
+  row?: string;
 }
 
 /** A documented order: `from` is taken outside `to` (Documentation/virt/kvm/locking.rst and the like). */
@@ -96,24 +99,21 @@ export class LockGraph {
     return ((this.seen.get(from)?.get(to) ?? 0) & typeBit(held, acq)) !== 0;
   }
 
-  has(d: Dep): boolean {
-    return this.knows(d.from, d.to, d.held, d.acq);
-  }
-
   /**
    * Add `d` unless an edge of the same classes and types is known. Returns the cycle it
    * closes (its edges in order, `d` first), or null.
    */
   add(d: Dep): Dep[] | null {
-    if (this.has(d)) return null;
-    const cycle = this.brokenRule(d) ?? this.pathBack(d);
+    if (this.knows(d.from, d.to, d.held, d.acq)) return null;
+    // a collecting graph (a threads worker) only hands its edges on: the run's graph judges them
+    const cycle = this.mode === 'collect' ? null : (this.brokenRule(d) ?? this.pathBack(d));
     const list = this.out.get(d.from);
     if (list) list.push(d);
     else this.out.set(d.from, [d]);
     const to = this.seen.get(d.from) ?? new Map<string, number>();
     this.seen.set(d.from, to);
     to.set(d.to, (to.get(d.to) ?? 0) | typeBit(d.held, d.acq));
-    this.fresh.push(d);
+    if (this.mode === 'collect') this.fresh.push(d);
     if (!cycle) return null;
     if (!this.reports) this.cycles.push([d, ...cycle]);
     return [d, ...cycle];
@@ -136,7 +136,7 @@ export class LockGraph {
     for (const k of this.known.get(d.to) ?? []) {
       if (k.to !== d.from) continue;
       // at d.to: arrived by d's acquisition, leaves from the rule's hold; at d.from: arrived by the rule's, leaves from d's hold
-      if ((d.acq === 'R' && k.held === 'R') || (k.acq === 'R' && d.held === 'R')) continue;
+      if (notStrong(d.acq, k.held) || notStrong(k.acq, d.held)) continue;
       return [k];
     }
     return null;
@@ -144,7 +144,7 @@ export class LockGraph {
 
   /**
    * The shortest chain of known edges from d.to back to d.from that deadlocks with d: at
-   * no lock may the path arrive by an R acquisition and leave from an R hold.
+   * no lock may the path arrive by an R acquisition and leave from a shared hold.
    */
   private pathBack(d: Dep): Dep[] | null {
     type State = { node: string; arrivedR: boolean; path: Dep[] };
@@ -153,11 +153,11 @@ export class LockGraph {
     while (queue.length) {
       const s = queue.shift() as State;
       for (const e of this.out.get(s.node) ?? []) {
-        if (s.arrivedR && e.held === 'R') continue;
+        if (s.arrivedR && e.held !== 'W') continue;
         const arrivedR = e.acq === 'R';
         const path = [...s.path, e];
         if (e.to === d.from) {
-          if (!(arrivedR && d.held === 'R')) return path;
+          if (!notStrong(e.acq, d.held)) return path;
           continue;
         }
         const key = `${e.to}\0${arrivedR}`;
@@ -168,6 +168,11 @@ export class LockGraph {
     }
     return null;
   }
+}
+
+/** Arriving at a lock by `acq` and leaving it from `held` breaks a strong path: a recursive reader, then any reader. */
+export function notStrong(acq: DepType, held: DepType): boolean {
+  return acq === 'R' && held !== 'W';
 }
 
 const TYPE_INDEX: Record<DepType, number> = { R: 0, S: 1, W: 2 };
@@ -186,7 +191,7 @@ function where(d: Dep): string {
   if (d.doc) return `documented: ${d.doc}`;
   const p = d.place as DepPlace;
   const site = p.site ? ` in ${p.site}()` : '';
-  return `${p.task} (role ${p.role})${site} at step ${p.step}, execution seed ${p.seed}: holding ${p.heldLock} (taken at step ${p.heldStep}${p.heldSite ? ` in ${p.heldSite}()` : ''}), takes ${p.takenLock}`;
+  return `${d.row ? `[${d.row}] ` : ''}${p.task} (role ${p.role})${site} at step ${p.step}, execution seed ${p.seed}: holding ${p.heldLock} (taken at step ${p.heldStep}${p.heldSite ? ` in ${p.heldSite}()` : ''}), takes ${p.takenLock}`;
 }
 
 const verb: Record<DepType, string> = { R: 'read', S: 'read', W: 'lock' };
@@ -206,26 +211,30 @@ export function cycleReport(cycle: Dep[]): { message: string; details: string[] 
   // (a documented order is only ever the one edge back: see LockGraph.know)
   const details = [`${closing.place ? `${where(closing)}: this closes the cycle` : where(closing)}`, 'the existing dependency chain (each edge where it was first seen):'];
   for (const [k, d] of chain.entries()) details.push(`  -> #${k + 1} ${d.from} -> ${d.to}: ${where(d)}`);
-  // CPU0 holds the closing edge's first lock and wants its second; CPU1 went the other way round
-  const a = closing.from;
-  const b = closing.to;
+  // As print_circular_lock_scenario(): CPU0 holds the closing edge's first lock (the
+  // target) and takes its second (the source); CPU1 took the lock just before the target
+  // in the chain (the parent), then the target.
+  const target = closing.from;
+  const source = closing.to;
   const last = chain[chain.length - 1] ?? closing;
-  const w = Math.max(24, a.length + 10);
+  const parent = last.from;
+  const w = Math.max(24, target.length + 10);
   const row = (l: string, r: string) => `  ${l.padEnd(w)}${r}`;
   details.push(
-    chain.length > 1 ? `chain exists of: ${names.slice(1).join(' --> ')}` : 'possible unsafe locking scenario:',
+    ...(parent !== source ? [`chain exists of: ${source} --> ${parent} --> ${target}`] : []),
+    'possible unsafe locking scenario:',
     row('CPU0', 'CPU1'),
     row('----', '----'),
-    row(`${verb[closing.held]}(${a});`, ''),
-    row('', `${verb[chain[0]?.held ?? 'W']}(${b});`),
-    row('', `${verb[last.acq]}(${a});`),
-    row(`${verb[closing.acq]}(${b});`, ''),
+    row(`${verb[closing.held]}(${target});`, ''),
+    row('', `${verb[last.held]}(${parent});`),
+    row('', `${verb[last.acq]}(${target});`),
+    row(`${verb[closing.acq]}(${source});`, ''),
     '  *** DEADLOCK ***',
   );
   return { message, details };
 }
 
-/** The earliest execution seed any edge of the cycle comes from (undefined: all documented or this execution's). */
+/** The execution seeds the cycle's observed edges come from. */
 export function cycleSeeds(cycle: Dep[]): number[] {
   return cycle.flatMap((d) => (d.place ? [d.place.seed] : []));
 }
@@ -259,5 +268,6 @@ export function mergeDeps(g: LockGraph, deps: Dep[]): Violation | null {
 export function knownCycleLines(g: LockGraph | null): string[] {
   const c = g?.cycles[0];
   if (!c) return [];
-  return [`lockdep had already seen the cycle behind it: ${cycleReport(c).message}`, ...cycleReport(c).details.slice(0, 1 + c.length)];
+  const r = cycleReport(c);
+  return [`lockdep had already seen the cycle behind it: ${r.message}`, ...r.details.slice(0, 1 + c.length)];
 }

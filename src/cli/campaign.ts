@@ -93,8 +93,8 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
     if (r.harnessError) out.push(r.harnessError);
     out.push(...incompleteText(r, limitFlags), '');
   }
-  if (lockdep.cycle) out.push(`lockdep across the clean rows: lock-order-cycle: ${lockdep.cycle.message}`, ...lockdep.cycle.details.map((l) => `  ${l}`), '');
-  else out.push(`lockdep across the clean rows: ${lockdep.classes} lock classes, ${lockdep.dependencies} dependencies, no cycle`);
+  if (lockdep.cycle) out.push(`lockdep across the clean rows of ${lockdep.cycle.scenario}: lock-order-cycle: ${lockdep.cycle.message}`, ...lockdep.cycle.details.map((l) => `  ${l}`), '');
+  else out.push(`lockdep across each scenario's clean rows: ${lockdep.classes} lock classes, ${lockdep.dependencies} dependencies, no cycle`);
   const asExpected = rows.filter((r) => r.asExpected).length;
   if (signal) out.push(`INTERRUPTED by ${signal} after ${rows.length} of ${total} rows: ${asExpected} of them as expected, the rest not run`);
   else out.push(`${asExpected} of ${rows.length} rows as expected in ${(elapsedMs / 1000).toFixed(1)} s${all ? '' : ' -- campaign FAILED'}`);
@@ -102,20 +102,27 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
 }
 
 /**
- * Lockdep over the whole campaign: the lock orders every clean row took (each row's graph
- * spans its own executions) merged into one graph, as one kernel would collect them. A
- * cycle there, which no row closed alone, fails the campaign. Rows that found a violation
- * are left out: their mutations take orders on purpose.
+ * Lockdep over the campaign: for each scenario (one kernel model), the lock orders its
+ * clean rows took (each row's graph spans its own executions) merged into one graph, as
+ * one kernel running those paths would collect them. A cycle there, which no row closed
+ * alone, fails the campaign; each edge says the row it came from, whose run replays it.
+ * Rows that found a violation are left out: their mutations take orders on purpose.
  */
-export function campaignLockdep(results: RunResult[]): { classes: number; dependencies: number; cycle: { message: string; details: string[] } | null } {
-  const g = new LockGraph(0);
-  let cycle: { message: string; details: string[] } | null = null;
+export function campaignLockdep(results: RunResult[]): { classes: number; dependencies: number; cycle: { scenario: string; message: string; details: string[] } | null } {
+  const graphs = new Map<string, LockGraph>();
+  const classes = new Set<string>();
+  let dependencies = 0;
+  let cycle: { scenario: string; message: string; details: string[] } | null = null;
   for (const r of results.filter((x) => x.observed === 'ok' && x.expect === 'ok')) {
+    const g = graphs.get(r.scenario) ?? new LockGraph(0);
+    graphs.set(r.scenario, g);
     for (const d of r.lockdep) {
-      const c = g.add(d);
-      if (c && !cycle) cycle = cycleReport(c);
+      if (g.knows(d.from, d.to, d.held, d.acq)) continue;
+      dependencies++;
+      classes.add(d.from).add(d.to);
+      const c = g.add({ ...d, row: `${r.scenario} / ${r.variant} / ${r.mode}` });
+      if (c && !cycle) cycle = { scenario: r.scenario, ...cycleReport(c) };
     }
   }
-  const deps = g.all();
-  return { classes: new Set(deps.flatMap((d) => [d.from, d.to])).size, dependencies: deps.length, cycle };
+  return { classes: classes.size, dependencies, cycle };
 }

@@ -1,7 +1,7 @@
 /**
- * kernel/jump_label.c: static_key_slow_inc() patches code, so it takes cpus_read_lock()
- * (as static_key_slow_inc_cpuslocked's callers do): a static key turned on from a vCPU
- * ioctl (under vcpu->mutex and kvm->srcu) nests cpu_hotplug_lock inside both.
+ * kernel/jump_label.c: static_key_slow_inc() patches code, so it takes cpus_read_lock():
+ * a static key turned on from a vCPU ioctl (KVM_SET_MSRS -> kvm_lapic_set_base(), the
+ * apic_hw_disabled key, under vcpu->mutex and kvm->srcu) nests cpu_hotplug_lock inside both.
  */
 import type { Op } from '../exec/op.js';
 import { current } from '../exec/task.js';

@@ -7,6 +7,7 @@
  */
 import { cycleReport, cycleSeeds, type DepType, type LockGraph } from '../check/lockdep-graph.js';
 import { heldLocks, lockClass, lockLabel, reportViolation } from '../check/violation.js';
+import { T_ACQUIRE } from './trace-ops.js';
 import {
   type HeldLock,
   MODE_MAP,
@@ -24,10 +25,16 @@ export function isAtomicMode(mode: number): boolean {
   return mode !== MODE_MUTEX && mode !== MODE_SRCU_READ && mode !== MODE_SEM_READ && mode !== MODE_SEM_WRITE && mode !== MODE_MAP;
 }
 
-/** How lockdep sees an acquisition in `mode`: a recursive read, a read a waiting writer blocks, or exclusive. */
+/**
+ * How lockdep sees an acquisition in `mode`: an SRCU read section is a recursive read (no
+ * writer ever blocks it); read_lock on a queued rwlock in process context (x86's
+ * mmu_lock, and this model's rwlock, where a waiting writer holds new readers back) and
+ * a rwsem's down_read are reads a writer can block (read_lock_is_recursive() is false
+ * there since 2020); the rest is exclusive.
+ */
 export function depType(mode: number): DepType {
-  if (mode === MODE_READ || mode === MODE_SRCU_READ) return 'R';
-  return mode === MODE_SEM_READ ? 'S' : 'W';
+  if (mode === MODE_SRCU_READ) return 'R';
+  return mode === MODE_READ || mode === MODE_SEM_READ ? 'S' : 'W';
 }
 
 /** The lock graph of the run in this thread (null: lockdep off, e.g. a unit test driving ops by hand). */
@@ -53,7 +60,8 @@ export function lockdepAcquire(t: Task, lock: number, mode: number, step: number
   const type = depType(mode);
   let same: HeldLock | undefined;
   for (const h of t.held) if (lockClass(h.lock) === cls) same = h;
-  if (same && graph?.reports && !(depType(same.mode) === 'R' && type === 'R')) {
+  // check_deadlock(): a recursive read of a class held for any read is fine
+  if (same && graph?.reports && !(type === 'R' && depType(same.mode) !== 'W')) {
     const self = same.lock === lock;
     const taking = `${lockLabel(lock)} (${MODE_NAMES[mode]})`;
     reportViolation(
@@ -75,9 +83,13 @@ export function lockdepAcquire(t: Task, lock: number, mode: number, step: number
   if (!graph) return;
   for (let k = t.held.length - 1; k >= 0; k--) {
     const h = t.held[k];
+    // Past a trylock, and past a recursive read (an SRCU read section), the lock held
+    // before it depends on this one too: with only the read section's edge, lockdep's
+    // strong-path rule would never see a chain through it.
+    const lookFurther = h.trylock || depType(h.mode) === 'R';
     // the common case, an order seen before: no allocation
     if (graph.knows(lockClass(h.lock), cls, depType(h.mode), type)) {
-      if (!h.trylock) break;
+      if (!lookFurther) break;
       continue;
     }
     const cycle = graph.add({
@@ -93,8 +105,20 @@ export function lockdepAcquire(t: Task, lock: number, mode: number, step: number
       reportViolation('lock-order-cycle', r.message, r.details, earlier ? { replayFrom: (graph as LockGraph).firstSeed } : {});
       return;
     }
-    if (!h.trylock) break;
+    if (!lookFurther) break;
   }
+}
+
+/**
+ * A sleeping acquisition in atomic context: the kernel prints might_sleep()'s splat and
+ * then lock_acquire()'s; one verdict is kept here, and an order that breaks is the more
+ * specific finding, so lockdep is asked first (then might_sleep() speaks if it found
+ * nothing). Called before mightSleep() by every sleeping lock.
+ */
+export function lockdepBeforeMightSleep(t: Task, lock: number, mode: number, site?: string): void {
+  if (!t.held.some((h) => isAtomicMode(h.mode))) return;
+  lockdepAcquire(t, lock, mode, t.trace(T_ACQUIRE, lock, mode), site);
+  t.lockdepRecorded = lock;
 }
 
 /**

@@ -2,9 +2,9 @@
 import type { Op } from '../exec/op.js';
 import { MODE_MUTEX } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
-import { isAtomicMode, lockAcquired, lockdepAcquire, mightSleep } from './lockdep.js';
+import { lockAcquired, lockdepBeforeMightSleep, mightSleep } from './lockdep.js';
 import { acquireExclusive, LockWord, OWNER, opBoundary, releaseExclusive, STATE } from './lock-word.js';
-import { T_ACQUIRE, T_TRYLOCK } from './trace-ops.js';
+import { T_TRYLOCK } from './trace-ops.js';
 
 export class Mutex extends LockWord {
   constructor(arena: Arena, name: string, cls = name) {
@@ -15,12 +15,7 @@ export class Mutex extends LockWord {
 /** `site` names the model function taking it, for reports of locks held too long. */
 export function* mutexLock(m: Mutex, site?: string): Op {
   const t = yield* opBoundary();
-  if (t.held.some((h) => isAtomicMode(h.mode))) {
-    // The kernel prints both splats here, might_sleep()'s and then lock_acquire()'s: lockdep
-    // is asked first so that an order this acquisition breaks is what the report says.
-    lockdepAcquire(t, m.id, MODE_MUTEX, t.trace(T_ACQUIRE, m.id, MODE_MUTEX), site);
-    t.lockdepRecorded = m.id;
-  }
+  lockdepBeforeMightSleep(t, m.id, MODE_MUTEX, site);
   mightSleep(t, `mutex_lock(${m.name})`);
   yield* acquireExclusive(t, m, MODE_MUTEX, site);
 }

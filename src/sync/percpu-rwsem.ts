@@ -6,7 +6,7 @@
 import type { Op } from '../exec/op.js';
 import { MODE_SEM_READ, MODE_SEM_WRITE } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
-import { mightSleep } from './lockdep.js';
+import { lockdepBeforeMightSleep, mightSleep } from './lockdep.js';
 import { opBoundary, releaseExclusive } from './lock-word.js';
 import { RwLock, readAcquire, readRelease, writeAcquire } from './rwlock.js';
 
@@ -18,6 +18,7 @@ export class PercpuRwsem extends RwLock {
 
 export function* percpuDownRead(s: PercpuRwsem, site?: string): Op {
   const t = yield* opBoundary();
+  lockdepBeforeMightSleep(t, s.id, MODE_SEM_READ, site);
   mightSleep(t, `percpu_down_read(${s.name})`);
   yield* readAcquire(s, MODE_SEM_READ, site);
 }
@@ -28,6 +29,7 @@ export function* percpuUpRead(s: PercpuRwsem): Op {
 
 export function* percpuDownWrite(s: PercpuRwsem, site?: string): Op {
   const t = yield* opBoundary();
+  lockdepBeforeMightSleep(t, s.id, MODE_SEM_WRITE, site);
   mightSleep(t, `percpu_down_write(${s.name})`);
   yield* writeAcquire(s, MODE_SEM_WRITE, site);
 }

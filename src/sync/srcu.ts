@@ -62,10 +62,11 @@ export function* srcuReadUnlock(s: Srcu, idx: number): Op {
  */
 export function* synchronizeSrcu(s: Srcu, site?: string): Op {
   const t = yield* opBoundary();
-  mightSleep(t, `synchronize_srcu(${s.name})`);
-  // for lockdep a write acquisition of the SRCU class, released at once (lock_sync)
+  // for lockdep a write acquisition of the SRCU class, released at once (lock_sync); asked
+  // before might_sleep(), as every sleeping lock does (see lockdepBeforeMightSleep)
   lockdepAcquire(t, s.id, MODE_SRCU_SYNC, t.trace(T_LOCK, s.id, MODE_SRCU_SYNC), site);
   t.lockdepRecorded = s.id;
+  mightSleep(t, `synchronize_srcu(${s.name})`);
   const w = s.word + STATE;
   let since = -1;
   for (;;) {

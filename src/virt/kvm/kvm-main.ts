@@ -32,26 +32,16 @@ export class KvmGlobal {
 }
 
 /**
- * hardware_enable_all(), from kvm_create_vm(): count the VM and enable virtualization on
- * every CPU for the first. Before the fix, under cpus_read_lock() then kvm_lock; after
- * it, kvm_usage_lock outside cpus_read_lock() (locking.rst: "kvm_usage_lock is taken
- * outside cpus_read_lock()").
+ * hardware_enable_all(), from kvm_create_vm(): under cpus_read_lock(), count the VM and
+ * enable virtualization on every CPU for the first; the count under kvm_lock before the
+ * fix, under kvm_usage_lock after it (locking.rst then: "cpus_read_lock() is taken outside
+ * kvm_lock and kvm_usage_lock").
  */
 export function* hardwareEnableAll(g: KvmGlobal): Op {
-  const before = g.usageGuard === 'kvm_lock';
-  if (before) {
-    yield* cpusReadLock(g.hotplug, 'hardware_enable_all');
-    yield* mutexLock(g.kvmLock, 'hardware_enable_all');
-  } else {
-    yield* mutexLock(g.kvmUsageLock, 'hardware_enable_all');
-    yield* cpusReadLock(g.hotplug, 'hardware_enable_all');
-  }
+  yield* cpusReadLock(g.hotplug, 'hardware_enable_all');
+  const lock = g.usageGuard === 'kvm_lock' ? g.kvmLock : g.kvmUsageLock;
+  yield* mutexLock(lock, 'hardware_enable_all');
   if (Atomics.add(g.i32, g.usageCount, 1) === 0) current.count('hardware-enabled');
-  if (before) {
-    yield* mutexUnlock(g.kvmLock);
-    yield* cpusReadUnlock(g.hotplug);
-  } else {
-    yield* cpusReadUnlock(g.hotplug);
-    yield* mutexUnlock(g.kvmUsageLock);
-  }
+  yield* mutexUnlock(lock);
+  yield* cpusReadUnlock(g.hotplug);
 }

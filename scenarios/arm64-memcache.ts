@@ -7,7 +7,7 @@ import { checkArm64Kvm } from '../src/arch/arm64/kvm/accounting.js';
 import { stage2HardwareWalk } from '../src/arch/arm64/kvm/hyp/pgtable.js';
 import { Arm64Kvm, PTRS_PER_PTE, SLOT_BACKING, SLOT_PAGES, type TopupRule } from '../src/arch/arm64/kvm/kvm-host.js';
 import { kvmHandleGuestAbort, kvmMmuCacheMinPages, kvmSetDirtyLogging } from '../src/arch/arm64/kvm/mmu.js';
-import { POINT, type Op } from '../src/exec/op.js';
+import { IDLE, type Op, POINT } from '../src/exec/op.js';
 import type { Task } from '../src/exec/task.js';
 import { defineScenario, type Params } from '../src/scenario.js';
 
@@ -25,7 +25,7 @@ function* pausePoint(kvm: Arm64Kvm, self: Task): Op {
   if (Atomics.load(kvm.i32, kvm.pause + PAUSE_REQUEST) === 0) return;
   Atomics.add(kvm.i32, kvm.pause + PAUSED, 1);
   self.count('paused');
-  while (Atomics.load(kvm.i32, kvm.pause + PAUSE_REQUEST) !== 0) yield POINT;
+  while (Atomics.load(kvm.i32, kvm.pause + PAUSE_REQUEST) !== 0) yield IDLE;
   Atomics.sub(kvm.i32, kvm.pause + PAUSED, 1);
 }
 
@@ -39,7 +39,7 @@ function* vcpuRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
   const vcpu = kvm.vcpus[self.index];
   while (self.index > 0 && Atomics.load(kvm.i32, kvm.bootAccesses) < p.bootAccesses) {
     yield* pausePoint(kvm, self);
-    yield POINT;
+    yield IDLE;
   }
   for (let i = 0; i < p.faults; i++) {
     yield* pausePoint(kvm, self);
@@ -67,20 +67,20 @@ function* vcpuRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
 function* vmmRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
   const running = () => Atomics.load(kvm.i32, kvm.vcpusRunning);
   while (running() > 0) {
-    for (let k = Math.floor(self.rng() * p.vmmPause); k > 0; k--) yield POINT;
+    for (let k = Math.floor(self.rng() * p.vmmPause); k > 0; k--) yield IDLE;
     const slot = Math.floor(self.rng() * SLOT_BACKING.length);
     const on = !kvm.loggingActive(slot);
     const pause = p.logToggle === LOG_TOGGLE_PAUSED;
     if (pause) {
       Atomics.store(kvm.i32, kvm.pause + PAUSE_REQUEST, 1);
-      while (Atomics.load(kvm.i32, kvm.pause + PAUSED) < running()) yield POINT;
+      while (Atomics.load(kvm.i32, kvm.pause + PAUSED) < running()) yield IDLE;
     }
     yield* kvmSetDirtyLogging(kvm, slot, on);
     if (pause) {
       Atomics.store(kvm.i32, kvm.pause + PAUSE_REQUEST, 0);
       // resume_all_vcpus(): every vCPU has left the pause before the next one may begin,
       // or a vCPU on its way out would be counted as paused by the next request
-      while (Atomics.load(kvm.i32, kvm.pause + PAUSED) > 0) yield POINT;
+      while (Atomics.load(kvm.i32, kvm.pause + PAUSED) > 0) yield IDLE;
     }
     self.progress();
   }

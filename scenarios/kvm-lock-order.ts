@@ -9,7 +9,7 @@ import { KVM_VCPUS_RUNNING, LazyRmapsKvm, type LazyRmapsProtocol } from '../src/
 import { kvmSetUserMemoryRegion, kvmVcpuFault, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
 import { setNxHugePages } from '../src/arch/x86/kvm/mmu/nx-huge-pages.js';
 import { x86MemslotArch } from '../src/arch/x86/kvm/x86.js';
-import { POINT, type Op } from '../src/exec/op.js';
+import { IDLE, type Op } from '../src/exec/op.js';
 import type { Task } from '../src/exec/task.js';
 import { CpuHotplug } from '../src/kernel/cpu.js';
 import { staticKeySlowInc } from '../src/kernel/jump-label.js';
@@ -55,7 +55,7 @@ class LockOrderWorld {
 }
 
 function* pause(self: Task, max: number): Op {
-  for (let k = Math.floor(self.rng() * max); k > 0; k--) yield POINT;
+  for (let k = Math.floor(self.rng() * max); k > 0; k--) yield IDLE;
 }
 
 /**
@@ -65,7 +65,7 @@ function* pause(self: Task, max: number): Op {
  * from inside the read section once (static_key_slow_inc -> cpus_read_lock).
  */
 function* vcpuRun(w: LockOrderWorld, self: Task, p: Params, variant: string): Op {
-  while (Atomics.load(w.kvm.i32, w.ready) === 0) yield POINT;
+  while (Atomics.load(w.kvm.i32, w.ready) === 0) yield IDLE;
   const nestedFrom = self.index === 0 ? Math.floor(self.rng() * p.faults) : Number.POSITIVE_INFINITY;
   const keyAt = VARIANTS[variant].usage ? Math.floor(self.rng() * p.faults) : -1;
   const mmu: VcpuMmu = { shadowRoot: false };

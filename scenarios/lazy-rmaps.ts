@@ -10,7 +10,7 @@ import { KVM_VCPUS_RUNNING, LazyRmapsKvm, type LazyRmapsProtocol } from '../src/
 import { kvmMmuWriteProtectPtMasked } from '../src/arch/x86/kvm/mmu/slot-rmap.js';
 import { kvmSetUserMemoryRegion, kvmVcpuFault, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
 import { x86MemslotArch } from '../src/arch/x86/kvm/x86.js';
-import { POINT, type Op } from '../src/exec/op.js';
+import { IDLE, type Op, POINT } from '../src/exec/op.js';
 import type { Task } from '../src/exec/task.js';
 import { defineScenario, type Params } from '../src/scenario.js';
 import { mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
@@ -30,7 +30,7 @@ const MAX_FAULTS = 1_000_000;
 
 /** Up to `max` op boundaries doing nothing: the VMM's and the dirty-log's time between ioctls. */
 function* pause(self: Task, max: number): Op {
-  for (let k = Math.floor(self.rng() * max); k > 0; k--) yield POINT;
+  for (let k = Math.floor(self.rng() * max); k > 0; k--) yield IDLE;
 }
 
 function running(kvm: LazyRmapsKvm): boolean {

@@ -7,7 +7,8 @@ import { checkKvm } from '../src/arch/x86/kvm/accounting.js';
 import { PAGE_SIZE, SHRINK_BATCH } from '../src/virt/kvm/constants.js';
 import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/arch/x86/kvm/host-params.js';
 import { KvmWorld, type MmuProtocol } from '../src/arch/x86/kvm/kvm-host.js';
-import { kswapd, mmuShrinker } from '../src/arch/x86/kvm/mmu/shrinker.js';
+import { mmuShrinker } from '../src/arch/x86/kvm/mmu/shrinker.js';
+import { kswapdOnDemand } from '../src/mm/reclaim.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 import { defineScenario } from '../src/scenario.js';
@@ -36,14 +37,17 @@ export default defineScenario<KvmWorld>({
     '(each shadow leaf joins its gfn\'s rmap), no unsync pages; the guests never put one page table under two',
     'entries, so a shadow page has one parent at a time; fs_reclaim is taken once per topup, not per allocation.',
   ].join('\n'),
-  params: { ...HOST_PARAMS, pressure: 0 },
+  params: { ...HOST_PARAMS, pressure: 0, shrinkEvery: 1 },
   paramHelp: {
     ...HOST_PARAM_HELP,
     pressure: 'probability (0..1) that a topup finds free memory below the watermark and reclaims directly: the shrinker runs inside the vCPU, under fs_reclaim',
+    shrinkEvery:
+      'one topup in this many, on average, finds memory below the low watermark and wakes kswapd for a reclaim round (1..1000000; 1: every topup, which opens the race windows wide; under real memory pressure rounds are rarer, e.g. 100)',
   },
   paramNames: HOST_PARAM_NAMES,
   validate(p) {
     if (!(p.pressure >= 0 && p.pressure <= 1)) return `pressure is a probability: 0..1, not ${p.pressure}`;
+    if (!Number.isInteger(p.shrinkEvery) || p.shrinkEvery < 1 || p.shrinkEvery > 1_000_000) return `shrinkEvery must be a whole number 1..1000000, not ${p.shrinkEvery}`;
     return validateHostParams(p);
   },
   variants: {
@@ -78,7 +82,7 @@ export default defineScenario<KvmWorld>({
   progress: VCPU_PROGRESS,
   lockOrder: KVM_LOCK_ORDER,
   setup(arena, p, variant) {
-    const w = new KvmWorld(arena, { ...hostConfig(p), pressure: p.pressure }, PROTOCOLS[variant]);
+    const w = new KvmWorld(arena, { ...hostConfig(p), pressure: p.pressure, kswapdEvery: p.shrinkEvery }, PROTOCOLS[variant]);
     if (PROTOCOLS[variant].shrinker !== 'none') w.reclaim.register(mmuShrinker(w));
     return w;
   },
@@ -86,11 +90,11 @@ export default defineScenario<KvmWorld>({
     vcpu: VCPU_ROLE,
     shrinker: {
       count: (_p, variant) => (PROTOCOLS[variant].shrinker === 'none' ? 0 : 1),
-      *run(w, self) {
-        // kswapd, for as long as memory is tight: here, for as long as any vCPU is faulting,
-        // reclaim back to back (count, then scan with nr_to_scan in 1..SHRINK_BATCH, as
-        // do_shrink_slab() passes min(SHRINK_BATCH, what is left)), inside fs_reclaim
-        yield* kswapd(w, self, 1);
+      *run(w) {
+        // kswapd: asleep until a topup wakes it (one in shrinkEvery), then a reclaim round
+        // (count, then scan with nr_to_scan in 1..SHRINK_BATCH, as do_shrink_slab() passes
+        // min(SHRINK_BATCH, what is left)) inside fs_reclaim; for as long as vCPUs run
+        yield* kswapdOnDemand(w.reclaim, () => Atomics.load(w.i32, w.vcpusRunning) > 0);
       },
     },
   },

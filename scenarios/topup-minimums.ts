@@ -12,7 +12,7 @@ import { PT64_ROOT_MAX_LEVEL, PTE_PREFETCH_NUM } from '../src/arch/x86/kvm/mmu/c
 import { TOPUP_TODAY } from '../src/arch/x86/kvm/mmu/mmu.js';
 import { kvmMmuZapAllFast } from '../src/arch/x86/kvm/mmu/mmu-page.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
-import { POINT } from '../src/exec/op.js';
+import { IDLE } from '../src/exec/op.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 import { defineScenario } from '../src/scenario.js';
 
@@ -93,7 +93,7 @@ export default defineScenario<KvmWorld>({
         // Now and then, while any vCPU faults: a memslot deleted or moved -> kvm_mmu_zap_all_fast() on every VM.
         while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
           if (self.rng() * p.zapAllEvery < 1) for (const kvm of w.vms) yield* kvmMmuZapAllFast(kvm);
-          else yield POINT;
+          else yield IDLE;
         }
       },
     },

@@ -10,7 +10,7 @@ export { runScenario, type RunScenarioOptions, type RunScenarioResult } from './
 export type { KnownOrder } from './check/lockdep-graph.js';
 export type { Params, RoleDef, ScenarioDef, VariantDef } from './scenario.js';
 export * from './sync/index.js';
-export { type Op, POINT } from './exec/op.js';
+export { IDLE, type Op, POINT } from './exec/op.js';
 export { current, MODE_MAP, MODE_MUTEX, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SPIN, MODE_SRCU_READ, MODE_WRITE, type Task } from './exec/task.js';
 export type { Arena } from './shm/arena.js';
 export { ObjectPool } from './shm/pool.js';

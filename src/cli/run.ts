@@ -13,6 +13,7 @@ import { type CommandSpec, commandHelp, duration, fraction, has, list, parseComm
 import type { CommandOutput } from './command.js';
 import type { InterruptView } from './interrupt.js';
 import { commandPrefix } from './invocation.js';
+import type { StrategySpec } from '../exec/strategy.js';
 import { checkArenaSize, resolveParams } from './params.js';
 
 /** Without --executions or --time: sim runs this many executions, threads runs this long. */
@@ -36,6 +37,9 @@ export const RUN_SPEC: CommandSpec = {
       value: 'DURATION',
       help: `threads: how long a task may stay blocked, or tasks run without progress, before that is a verdict; both modes: how long a role may run without an op boundary (default ${LIMIT_DEFAULTS.watchdogMs / 1000}s)`,
     },
+    strategy: { value: 'random|pct', help: 'sim: how the scheduler picks the next task: uniformly (default), or PCT with --depth' },
+    depth: { value: 'D', help: 'pct: the bug depth the run guarantees a probability for, 1..10 (default 3)' },
+    'pct-steps': { value: 'K', help: 'pct: draw the change points over K scheduling decisions instead of learning K from the run (replays give it)' },
     lockdep: { value: 'on|off', help: 'off: lockdep records lock orders but reports no lock-order-cycle; a deadlock report still names a cycle it saw (default on)' },
     'execution-limit': { value: 'DURATION', help: `the longest one execution may run; past it, it is incomplete (default ${LIMIT_DEFAULTS.executionLimitMs / 60_000}m)` },
     json: { help: 'print one JSON document on stdout and nothing else there' },
@@ -67,6 +71,18 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   const jitter = { ...DEFAULT_JITTER, prob: str(a, 'jitter') === undefined ? DEFAULT_JITTER.prob : fraction('jitter', str(a, 'jitter') as string) };
   const watchdogMs = str(a, 'watchdog') === undefined ? LIMIT_DEFAULTS.watchdogMs : duration('watchdog', str(a, 'watchdog') as string);
   if (watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long a task may stay blocked), not '${str(a, 'watchdog')}'`);
+  const strategyName = str(a, 'strategy') ?? 'random';
+  if (strategyName !== 'random' && strategyName !== 'pct') throw new BadInput(`--strategy must be random or pct, not '${strategyName}'`);
+  if (strategyName !== 'random' && mode !== 'sim') throw new BadInput('--strategy chooses the sim scheduler; threads mode has the hardware\'s');
+  if (strategyName !== 'pct' && (str(a, 'depth') !== undefined || str(a, 'pct-steps') !== undefined)) throw new BadInput('--depth and --pct-steps go with --strategy pct');
+  const strategy: StrategySpec =
+    strategyName === 'pct'
+      ? {
+          name: 'pct',
+          depth: wholeNumber('depth', str(a, 'depth') ?? '3', 1, 10),
+          ...(str(a, 'pct-steps') !== undefined ? { steps: wholeNumber('pct-steps', str(a, 'pct-steps') as string, 1) } : {}),
+        }
+      : { name: 'random' };
   const lockdep = str(a, 'lockdep') ?? 'on';
   if (lockdep !== 'on' && lockdep !== 'off') throw new BadInput(`--lockdep must be on or off, not '${lockdep}'`);
   const limit = str(a, 'execution-limit');
@@ -91,6 +107,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
       executionLimitMs,
       abort: interrupt.signal,
       lockdep: lockdep === 'on',
+      strategy,
     });
   } finally {
     await threads?.close();
@@ -108,6 +125,8 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     // Flags that shape a threads verdict; in sim the verdict depends on the seed alone.
     const shaping = mode === 'threads' ? ['jitter', 'watchdog', 'execution-limit', 'lockdep'] : ['lockdep'];
     const extra = shaping.filter((f) => str(a, f) !== undefined).map((f) => `--${f} ${str(a, f)}`);
+    // pct: the strategy, its depth and the k that execution drew its change points over
+    if (strategy.name === 'pct') extra.push('--strategy pct', `--depth ${strategy.depth}`, `--pct-steps ${r.pct?.violationK ?? strategy.steps ?? ''}`);
     replay = replayCommand(prefix, sc, r, vseed, extra);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
     if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, '--executions 1000');

@@ -7,7 +7,7 @@
  */
 import { canAcquire, NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
 import { CTL_SLEEP, CTL_STOP } from './frame.js';
-import { blocked, type Op, POINT } from './op.js';
+import { blocked, type Op } from './op.js';
 import type { Rng, Task } from './task.js';
 
 export interface Jitter {
@@ -48,7 +48,7 @@ export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWor
   let r = gen.next();
   while (!r.done) {
     if (Atomics.load(i32, stop) !== 0) return 'stopped';
-    if (r.value === POINT) {
+    if (r.value < 0) {
       spins = 0;
       if (jitter.prob > 0 && jr() < jitter.prob) {
         if (jr() < jitter.sleepFraction) Atomics.wait(i32, ctl + CTL_SLEEP, 0, 0.02 + jr() * 0.2);

@@ -29,6 +29,8 @@ export interface ExecutionResult {
   trace?: TraceLine[];
   /** sim with keepSchedule: the choices that replay this execution. */
   schedule?: Schedule;
+  /** sim with the pct strategy: the k (scheduling decisions) this execution's change points were drawn over, and its tasks. */
+  pct?: { k: number; tasks: number };
   /** The harness itself failed (a worker crashed, a role that never yields, a hang it could not explain). */
   harnessError?: string;
   /** Set when a harness limit stopped the execution before it ended; it then has no verdict. */

@@ -10,6 +10,8 @@ import type { LoadedScenario } from '../scenarios.js';
 import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
 import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
 import { SimExecutor } from './sim-runner.js';
+import { PctStrategy } from './strategies/pct.js';
+import type { StrategySpec } from './strategy.js';
 import { THREADS_DEFAULTS, type ThreadsExecutor, type ThreadsOptions } from './threads.js';
 
 export type Mode = 'sim' | 'threads';
@@ -39,6 +41,22 @@ export interface RunRequest {
   abort?: AbortSignal;
   /** false (`--lockdep off`): lockdep records dependencies but no lock-order-cycle is a verdict; a deadlock report still names a cycle it saw. */
   lockdep?: boolean;
+  /** sim: the scheduling strategy (default random). */
+  strategy?: StrategySpec;
+}
+
+/** What a pct run bought: the bound of Burckhardt et al. over the run's tasks, k and executions. */
+export interface PctBound {
+  depth: number;
+  /** Scheduling decisions per execution the change points were drawn over (the most the run saw). */
+  k: number;
+  tasks: number;
+  /** Each execution hits a bug of depth <= depth with probability at least this. */
+  perExecution: number;
+  /** After the run's clean executions, the chance such a bug was missed is at most this. */
+  missedAfter: number;
+  /** The k of the execution that found the violation (its replay needs it). */
+  violationK: number | null;
 }
 
 export interface RunResult {
@@ -66,6 +84,8 @@ export interface RunResult {
   stats: Record<string, number>;
   clockUnit: 'steps' | 'us';
   summary: string[];
+  /** pct runs: the guarantee bought. */
+  pct?: PctBound;
   /** The lock orders the run took (lockdep's edges, with their first places): a campaign merges them. */
   lockdep: Dep[];
 }
@@ -85,11 +105,19 @@ export async function run(req: RunRequest): Promise<RunResult> {
   let harnessError: string | null = null;
   let incomplete: RunResult['incomplete'] = null;
   let firstViolationMs: number | null = null;
+  let pctK = 0;
+  let pctTasks = 0;
+  let violationK: number | null = null;
   const take = (r: ExecutionResult) => {
     if (r.harnessError) harnessError = r.harnessError;
     else if (r.incomplete) incomplete = { ...r.incomplete, seed: r.seed };
     else {
       executions++;
+      if (r.pct) {
+        pctK = Math.max(pctK, r.pct.k);
+        pctTasks = r.pct.tasks;
+        if (r.violation) violationK = r.pct.k;
+      }
       for (const [role, st] of Object.entries(r.stats)) mergeStats(stats, st, `${role}.`);
       if (r.violation) {
         violation = r.violation;
@@ -104,7 +132,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
   if (req.mode === 'sim') {
     const sim = req.sim ?? new SimExecutor();
     try {
-      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep, onLockdep: (d) => lockdep.push(...d) }, limits, take);
+      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep, onLockdep: (d) => lockdep.push(...d), strategy: req.strategy }, limits, take);
       harnessError ??= err;
     } finally {
       if (!req.sim) await sim.close();
@@ -163,6 +191,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
     clockUnit,
     summary: s.summarize?.(stats, Math.max(executions, 1), clockUnit) ?? [],
     lockdep,
+    ...(req.strategy?.name === 'pct' && pctK > 0 ? { pct: pctBound(req.strategy.depth, pctK, pctTasks, executions - (v ? 1 : 0), violationK) } : {}),
   };
 }
 
@@ -170,4 +199,9 @@ export async function run(req: RunRequest): Promise<RunResult> {
 export function exitCodeOf(r: RunResult): number {
   if (r.observed === 'harness-error' || r.observed === 'incomplete') return 3;
   return r.violation ? 1 : 0;
+}
+
+function pctBound(depth: number, k: number, tasks: number, clean: number, violationK: number | null): PctBound {
+  const b = PctStrategy.bound(tasks, k, depth, clean);
+  return { depth, k, tasks, perExecution: b.perExecution, missedAfter: b.missedAfter, violationK };
 }

@@ -6,6 +6,7 @@
  * back as it ends; a stopped one comes back as incomplete; a worker that does not
  * answer a stop is terminated and the role it was running is named.
  */
+import type { StrategySpec } from './strategy.js';
 import type { Dep } from '../check/lockdep-graph.js';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -31,6 +32,8 @@ export interface SimSeeds {
   lockdep?: boolean;
   /** Receives the lock orders the run's executions took (lockdep's edges), once it has ended. */
   onLockdep?: (deps: Dep[]) => void;
+  /** The scheduling strategy (default random). */
+  strategy?: StrategySpec;
 }
 
 export class SimExecutor {
@@ -71,6 +74,7 @@ export class SimExecutor {
       executionLimitMs: limits.executionLimitMs,
       windowSteps: seeds.windowSteps,
       lockdep: seeds.lockdep,
+      strategy: seeds.strategy,
       control,
     };
     this.worker ??= new Worker(SIM_WORKER, { execArgv: [] });

@@ -12,7 +12,9 @@ import { STOP_EXECUTION_LIMIT } from './frame.js';
 import type { ExecutionResult } from './result.js';
 import { type Dep, newLockGraph } from '../check/lockdep-graph.js';
 import { MONITOR_TASK, simExecution } from './sim.js';
+import { PctStrategy } from './strategies/pct.js';
 import { RandomStrategy } from './strategies/random.js';
+import type { StrategySpec } from './strategy.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
 export const SIM_CURRENT = MONITOR_TASK; // task being resumed, -1 outside the roles (written by the sim)
@@ -35,6 +37,8 @@ export interface SimRequest {
   windowSteps?: number;
   /** false: lockdep records but reports no cycle. */
   lockdep?: boolean;
+  /** The scheduling strategy (default random). */
+  strategy?: StrategySpec;
   control: SharedArrayBuffer;
 }
 
@@ -42,7 +46,8 @@ export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type
 
 export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
   const control = new Int32Array(req.control);
-  const strategy = new RandomStrategy();
+  const spec = req.strategy ?? { name: 'random' };
+  const strategy = spec.name === 'pct' ? new PctStrategy(spec.depth, spec.steps ?? null) : new RandomStrategy();
   const lockGraph = newLockGraph(def, req.firstSeed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
   for (let k = 0; req.executions === null || k < req.executions; k++) {
     Atomics.add(control, SIM_HEARTBEAT, 1);

@@ -20,7 +20,9 @@ import { closeExecution, heldAtExit, lastStep } from './finish.js';
 import { frameTask, newFrame, progressMarks } from './frame.js';
 import { limitOf } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
+import { IDLE } from './op.js';
 import { ChoiceLog, type Strategy } from './strategy.js';
+import { PctStrategy } from './strategies/pct.js';
 import { type ExecHooks, setCurrent } from './task.js';
 import { mergeTraces, RING_ENTRIES } from './trace.js';
 
@@ -92,7 +94,7 @@ export function simExecution<W>(
   setLockGraph(graph);
   const tasks = frame.instances.map((i) => frameTask(frame, i, seed, hooks));
   const gens = frame.instances.map((i) => s.roles[i.role].run(frame.world, tasks[i.id], p, variant));
-  strategy.start(seed);
+  strategy.start(seed, n);
   const log = opts.keepSchedule ? new ChoiceLog() : null;
   const runnable = new Int32Array(n);
   const monitor = opts.monitor;
@@ -144,6 +146,7 @@ export function simExecution<W>(
       if (blockedSince[k] < 0) blockedSince[k] = steps;
     } else {
       blockedSince[k] = -1;
+      if (r.value === IDLE) strategy.idle?.(k);
     }
   }
 
@@ -179,6 +182,7 @@ export function simExecution<W>(
     result.violation = closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask);
   }
   if (log) result.schedule = { seed, strategy: strategy.name, choices: log.choices(), ...(log.truncated ? { truncated: true } : {}) };
+  if (strategy instanceof PctStrategy) result.pct = { k: strategy.k, tasks: n };
   if (opts.keepTrace) result.trace = mergeTraces(frame.rings, names, seq(), RING_ENTRIES);
   return result;
 }

@@ -5,10 +5,12 @@
  */
 export interface Strategy {
   readonly name: string;
-  /** A new execution begins with this seed. */
-  start(seed: number): void;
+  /** A new execution begins with this seed and this many tasks. */
+  start(seed: number, tasks?: number): void;
   /** Pick one of `n` (>= 2) runnable tasks: an index 0..n-1 into `runnable`. */
   pick(n: number, runnable: Int32Array): number;
+  /** Task `task` yielded IDLE: it only waits for others (a strategy may let them go first). */
+  idle?(task: number): void;
 }
 
 export interface Schedule {
@@ -47,3 +49,6 @@ export class ChoiceLog {
     return this.buf.slice(0, this.n);
   }
 }
+
+/** Which strategy a sim run schedules with, and its settings (all of them go in a replay command). */
+export type StrategySpec = { name: 'random' } | { name: 'pct'; depth: number; steps?: number };

@@ -21,7 +21,9 @@ export const MODE_SEM_READ = 6;
 export const MODE_SEM_WRITE = 7;
 /** A lockdep map held across a section (fs_reclaim): never blocks, may sleep. */
 export const MODE_MAP = 8;
-export const MODE_NAMES = ['spin', 'read', 'write', 'mutex', 'srcu read', 'synchronize', 'down_read', 'down_write', 'map'];
+/** Asleep in wait_event() until a wake_up(). */
+export const MODE_WAIT = 9;
+export const MODE_NAMES = ['spin', 'read', 'write', 'mutex', 'srcu read', 'synchronize', 'down_read', 'down_write', 'map', 'wait'];
 
 export interface HeldLock {
   lock: number;

@@ -9,7 +9,7 @@
 import type { Op } from '../exec/op.js';
 import { current } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
-import { LockdepMap, lockMapAcquire, lockMapRelease } from '../sync/index.js';
+import { LockdepMap, lockMapAcquire, lockMapRelease, WaitQueue, waitEvent, wakeUp } from '../sync/index.js';
 import { SHRINK_BATCH } from '../virt/kvm/constants.js';
 
 /** struct shrinker: count_objects and scan_objects. */
@@ -23,13 +23,22 @@ export interface Shrinker {
 export class Reclaim {
   readonly fsReclaim: LockdepMap;
   readonly shrinkers: Shrinker[] = [];
+  /** pgdat->kswapd_wait, and the wake-ups kswapd has not handled yet. */
+  readonly kswapdWait: WaitQueue;
+  readonly kswapdPending: number;
+  readonly i32: Int32Array;
 
   constructor(
     arena: Arena,
-    /** Probability that one GFP_KERNEL allocation finds free pages below the watermark and reclaims directly. */
+    /** Probability that one GFP_KERNEL allocation finds free pages below the min watermark and reclaims directly. */
     readonly pressure: number,
+    /** One allocation in this many (on average) finds free pages below the low watermark and wakes kswapd (0: never). */
+    readonly kswapdEvery = 0,
   ) {
     this.fsReclaim = new LockdepMap(arena, 'fs_reclaim');
+    this.kswapdWait = new WaitQueue(arena, 'kswapd_wait');
+    this.kswapdPending = arena.region('kswapd wake-ups', 1);
+    this.i32 = arena.i32;
   }
 
   /** register_shrinker(). */
@@ -81,4 +90,26 @@ export function* mightAlloc(r: Reclaim): Op {
     }
   }
   yield* lockMapRelease(r.fsReclaim);
+  if (r.kswapdEvery > 0 && (r.kswapdEvery === 1 || t.rng() * r.kswapdEvery < 1)) yield* wakeupKswapd(r);
+}
+
+/** wakeup_kswapd(): free memory fell below the low watermark. */
+export function* wakeupKswapd(r: Reclaim): Op {
+  Atomics.add(r.i32, r.kswapdPending, 1);
+  yield* wakeUp(r.kswapdWait);
+}
+
+/**
+ * kswapd(): asleep on kswapd_wait until an allocation wakes it, then one round of
+ * reclaim, for as long as `running()`; whoever ends `running()` must wake it to exit.
+ * It is not runnable while it sleeps, so a scheduler cannot make it reclaim more often
+ * than the allocations ask, nor starve it while they do.
+ */
+export function* kswapdOnDemand(r: Reclaim, running: () => boolean): Op {
+  for (;;) {
+    yield* waitEvent(r.kswapdWait, () => Atomics.load(r.i32, r.kswapdPending) > 0 || !running());
+    if (!running()) return;
+    Atomics.store(r.i32, r.kswapdPending, 0);
+    yield* kswapdReclaim(r);
+  }
 }

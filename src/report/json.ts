@@ -23,6 +23,7 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     stats: r.stats,
     statsClock: r.clockUnit,
     summary: r.summary,
+    ...(r.pct ? { pct: r.pct } : {}),
   };
 }
 

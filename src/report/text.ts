@@ -1,7 +1,7 @@
 /** Human-readable reports: a run, a violation with the ops that led to it, the campaign table. */
 import type { Violation } from '../check/violation.js';
 import type { Incomplete, StopLimit } from '../exec/result.js';
-import type { RunResult } from '../exec/run.js';
+import type { PctBound, RunResult } from '../exec/run.js';
 
 const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
@@ -70,6 +70,7 @@ export function runText(r: RunResult, o: RunTextOptions): string {
   if (r.observed === 'incomplete') out.push('', ...cut);
   if (r.harnessError) out.push('', 'HARNESS ERROR (exit 3): the harness itself failed, not the model:', ...r.harnessError.split('\n').map((l) => `  ${l}`));
   if (r.summary.length && r.executions > 0) out.push('', 'statistics:', ...r.summary.map((l) => `  ${l}`));
+  if (r.pct) out.push('', ...pctText(r.pct));
   if (r.observed !== 'incomplete' && cut.length) out.push('', ...cut);
   if (r.violation) {
     out.push('', ...violationText(r.violation));
@@ -111,4 +112,14 @@ export function campaignTable(rows: CampaignRow[]): string {
   // One block per scenario, a blank line between: every row keeps its scenario's name (grep finds it).
   const body = cells.flatMap((c, k) => (k > 0 && rows[k].scenario !== rows[k - 1].scenario ? ['', line(c)] : [line(c)]));
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body].join('\n');
+}
+
+/** What a pct run bought, in words. */
+export function pctText(b: PctBound): string[] {
+  const e = (x: number) => (x >= 0.001 ? x.toPrecision(3) : x.toExponential(2));
+  return [
+    `pct, depth ${b.depth}: ${b.tasks} tasks, change points over k = ${b.k} scheduling decisions (the most an execution of this run took)`,
+    `  each execution hits a bug of depth <= ${b.depth} with probability >= 1/(n*k^(d-1)) = ${e(b.perExecution)}`,
+    `  after this run's clean executions, the chance such a bug was missed is <= (1-p)^E = ${e(b.missedAfter)}`,
+  ];
 }

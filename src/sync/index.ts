@@ -6,5 +6,6 @@ export { RwLock, readLock, readUnlock, writeLock, writeUnlock } from './rwlock.j
 export { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 export { PercpuRwsem, percpuDownRead, percpuDownWrite, percpuUpRead, percpuUpWrite } from './percpu-rwsem.js';
 export { LockdepMap, lockMapAcquire, lockMapRelease } from './lockdep-map.js';
+export { WaitQueue, waitEvent, wakeUp } from './wait-queue.js';
 export { Srcu, srcuReadLock, srcuReadUnlock, synchronizeSrcu } from './srcu.js';
 export type { LockWord } from './lock-word.js';

@@ -5,7 +5,7 @@
  * and release steps that spinlock, mutex and the rwlock's writer side share.
  */
 import { blocked, POINT, type Op } from '../exec/op.js';
-import { current, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_SYNC, MODE_WRITE, type Task } from '../exec/task.js';
+import { current, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_SYNC, MODE_WAIT, MODE_WRITE, type Task } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockdepAcquire, lockReleased } from './lockdep.js';
 import { T_BLOCK, T_LOCK, T_UNLOCK } from './trace-ops.js';
@@ -28,12 +28,14 @@ export const READER_COUNT = WRITER_WAITING - 1;
 /** Could a task blocked in `mode` take the lock with this STATE? (For the lost-wake-up check.) */
 export function canAcquire(mode: number, state: number): boolean {
   if (mode === MODE_SRCU_SYNC) return (state & SRCU_GP) === 0 || srcuDrained(state);
+  if (mode === MODE_WAIT) return false; // a wait queue's word says nothing about the condition
+
   if (mode === MODE_READ || mode === MODE_SEM_READ) return (state & (WRITER_LOCKED | WRITER_WAITING)) === 0;
   if (mode === MODE_WRITE || mode === MODE_SEM_WRITE) return (state & ~WRITER_WAITING) === 0;
   return state === 0;
 }
 
-export type LockKind = 'spinlock_t' | 'rwlock_t' | 'struct mutex' | 'struct srcu_struct' | 'struct percpu_rw_semaphore' | 'struct lockdep_map';
+export type LockKind = 'spinlock_t' | 'rwlock_t' | 'struct mutex' | 'struct srcu_struct' | 'struct percpu_rw_semaphore' | 'struct lockdep_map' | 'wait_queue_head_t';
 
 /**
  * srcu_struct STATE: the current index in bit 30, the readers that entered under index 0
@@ -80,7 +82,7 @@ export class LockWord {
 export function* blockOn(t: Task, lock: LockWord, mode: number, observed: number, since: number, site?: string): Op<number> {
   if (since < 0) {
     const step = t.trace(T_BLOCK, lock.id, mode);
-    if (t.lockdepRecorded !== lock.id) {
+    if (t.lockdepRecorded !== lock.id && lock.kind !== 'wait_queue_head_t') {
       lockdepAcquire(t, lock.id, mode, step, site);
       t.lockdepRecorded = lock.id;
     }

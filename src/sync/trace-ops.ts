@@ -16,8 +16,8 @@ export const T_ACQUIRE = 8;
 
 const lockName = (n: NameTable, id: number) => n.locks[id]?.name ?? `lock#${id}`;
 const wordName = (n: NameTable, w: number) => n.words?.[w] ?? `word ${w}`;
-const ACQUIRE = ['spin_lock', 'read_lock', 'write_lock', 'mutex_lock', 'srcu_read_lock', 'synchronize_srcu', 'percpu_down_read', 'percpu_down_write', 'lock_map_acquire'];
-const RELEASE = ['spin_unlock', 'read_unlock', 'write_unlock', 'mutex_unlock', 'srcu_read_unlock', 'synchronize_srcu returns', 'percpu_up_read', 'percpu_up_write', 'lock_map_release'];
+const ACQUIRE = ['spin_lock', 'read_lock', 'write_lock', 'mutex_lock', 'srcu_read_lock', 'synchronize_srcu', 'percpu_down_read', 'percpu_down_write', 'lock_map_acquire', 'wait_event'];
+const RELEASE = ['spin_unlock', 'read_unlock', 'write_unlock', 'mutex_unlock', 'srcu_read_unlock', 'synchronize_srcu returns', 'percpu_up_read', 'percpu_up_write', 'lock_map_release', 'wake_up'];
 
 registerOps({
   [T_LOCK]: (a, b, n) => `${ACQUIRE[b]}(${lockName(n, a)})`,

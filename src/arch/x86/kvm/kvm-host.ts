@@ -95,6 +95,8 @@ export interface KvmConfig {
   nestedScatter?: boolean;
   /** Probability that one topup's allocations fall below the watermark and reclaim directly (run the shrinkers in the vCPU). Default 0. */
   pressure?: number;
+  /** One topup in this many wakes kswapd (0: allocations never wake it). Default 0. */
+  kswapdEvery?: number;
 }
 
 export const VENDOR_INTEL = 0;
@@ -329,7 +331,7 @@ export class KvmWorld {
     this.pteListDesc = new ObjectPool(arena, 'pte_list_desc', size.descs, pteListDescWords(this.pteListExt));
     this.pagePrivate = arena.region('page->private', size.pages + 1);
     this.kvmLock = new Mutex(arena, 'kvm_lock');
-    this.reclaim = new Reclaim(arena, config.pressure ?? 0);
+    this.reclaim = new Reclaim(arena, config.pressure ?? 0, config.kswapdEvery ?? 0);
     this.vmList = arena.region('vm_list', config.vms);
     this.vcpusRunning = arena.region('vcpus_running', 1);
     if (arena.init) {

@@ -7,6 +7,7 @@
  * (unless the `rootsInFault` mutation leaves that to the fault).
  */
 import { POINT, type Op } from '../../../exec/op.js';
+import { wakeupKswapd } from '../../../mm/reclaim.js';
 import type { Task } from '../../../exec/task.js';
 import type { Params, RoleDef } from '../../../scenario.js';
 import { RET_PF_RETRY } from './mmu/constants.js';
@@ -29,7 +30,8 @@ export function* vcpuRun(w: KvmWorld, self: Task, p: Params): Op {
     }
   }
   yield POINT;
-  Atomics.sub(w.i32, w.vcpusRunning, 1);
+  // the last vCPU out wakes kswapd, which reclaims only while vCPUs run
+  if (Atomics.sub(w.i32, w.vcpusRunning, 1) === 1 && w.config.kswapdEvery) yield* wakeupKswapd(w.reclaim);
 }
 
 /** The vcpu role of the x86 scenarios: `vms` x `vcpus` instances named as the model names them. */

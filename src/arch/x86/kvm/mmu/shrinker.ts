@@ -4,7 +4,7 @@
  * it empties the vCPUs' page caches. v3 removed the shrinker altogether. Below it, the
  * page-zapping shrinker the series started from.
  */
-import { type Op, POINT } from '../../../../exec/op.js';
+import { IDLE, type Op } from '../../../../exec/op.js';
 import type { Params, RoleDef } from '../../../../scenario.js';
 import { current } from '../../../../exec/task.js';
 import { mutexLock, mutexTrylock, mutexUnlock, readOnce, writeLock, writeUnlock } from '../../../../sync/index.js';
@@ -150,7 +150,7 @@ export function mmuZapShrinker(w: KvmWorld): Shrinker {
 export function* kswapd(w: KvmWorld, self: { rng(): number }, every: number): Op {
   while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
     if (self.rng() * every < 1) yield* kswapdReclaim(w.reclaim);
-    else yield POINT;
+    else yield IDLE;
   }
 }
 

@@ -1,0 +1,72 @@
+/**
+ * The pct strategy: its priorities and change points, the guarantee a run reports, a rare
+ * race it finds, and exact replay from the k the execution used.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../src/exec/run.js';
+import { SimExecutor } from '../src/exec/sim-runner.js';
+import { PctStrategy } from '../src/exec/strategies/pct.js';
+import { loadScenario } from '../src/scenarios.js';
+import { cli, expectBadInput } from './cli-helpers.js';
+
+const sc = await loadScenario('shrinker-vs-fault');
+const sim = new SimExecutor();
+afterAll(() => sim.close());
+
+describe('pct strategy', () => {
+  it('runs the runnable task of highest priority; a change point drops it below all; an idle task goes last', () => {
+    const s = new PctStrategy(1, 100); // depth 1: no change points
+    s.start(7, 3);
+    const all = Int32Array.from([0, 1, 2]);
+    const first = s.pick(3, all);
+    for (let k = 0; k < 20; k++) expect(s.pick(3, all)).toBe(first); // strict priorities
+    s.idle(all[first]);
+    const second = s.pick(3, all);
+    expect(second).not.toBe(first);
+    // depth 2: one change point among the first 5 decisions; with two tasks the running
+    // task switches at most once, and in most seeds it does
+    const two = Int32Array.from([0, 1]);
+    let switched = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const d2 = new PctStrategy(2, 5);
+      d2.start(seed, 2);
+      const picks = Array.from({ length: 8 }, () => d2.pick(2, two));
+      const switches = picks.filter((c, k) => k > 0 && c !== picks[k - 1]).length;
+      expect(switches).toBeLessThanOrEqual(1);
+      switched += switches;
+    }
+    expect(switched).toBeGreaterThan(10);
+  });
+
+  it('the bound: p = 1/(n k^(d-1)), missed after E executions <= (1-p)^E', () => {
+    const b = PctStrategy.bound(3, 100, 3, 1000);
+    expect(b.perExecution).toBeCloseTo(1 / 30000, 12);
+    expect(b.missedAfter).toBeCloseTo((1 - 1 / 30000) ** 1000, 12);
+  });
+
+  it('finds lock-after-topup at a rare kswapd (one topup in 1000 wakes it), states its bound, and replays from the k the execution used', async () => {
+    const params = { ...sc.def.params, shrinkEvery: 1000 };
+    const strategy = { name: 'pct' as const, depth: 3 };
+    const r = await run({ scenario: sc, variant: 'lock-after-topup', params, mode: 'sim', seed: 1, executions: 2000, timeMs: null, sim, strategy });
+    expect(r.violation?.kind).toBe('cache-empty-under-lock');
+    expect(r.pct).toMatchObject({ depth: 3, tasks: 3 });
+    expect(r.pct?.violationK).toBeGreaterThan(0);
+    const seed = r.violation?.seed ?? 0;
+    const again = await run({ scenario: sc, variant: 'lock-after-topup', params, mode: 'sim', seed, executions: 1, timeMs: null, sim, strategy: { ...strategy, steps: r.pct?.violationK ?? 0 } });
+    expect(again.violation?.step).toBe(r.violation?.step);
+    expect(again.violation?.trace).toEqual(r.violation?.trace);
+  });
+
+  it('a clean pct run reports the chance a bug of its depth was missed', async () => {
+    const r = await run({ scenario: sc, variant: 'cache-lock', params: sc.def.params, mode: 'sim', seed: 1, executions: 50, timeMs: null, sim, strategy: { name: 'pct', depth: 2 } });
+    expect(r.violation).toBeNull();
+    expect(r.pct?.missedAfter).toBeCloseTo((1 - (r.pct?.perExecution ?? 0)) ** 50, 12);
+  });
+
+  it('bad input: pct is a sim strategy, and its settings go with it', () => {
+    expectBadInput(cli(['run', 'shrinker-vs-fault', '--strategy', 'pct', '--mode', 'threads']), /--strategy chooses the sim scheduler/);
+    expectBadInput(cli(['run', 'shrinker-vs-fault', '--strategy', 'pct', '--depth', '0']), /--depth must be a whole number/);
+    expectBadInput(cli(['run', 'shrinker-vs-fault', '--depth', '3']), /--depth and --pct-steps go with --strategy pct/);
+    expectBadInput(cli(['run', 'shrinker-vs-fault', '--strategy', 'dfs']), /--strategy must be random or pct/);
+  });
+});

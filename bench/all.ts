@@ -2,11 +2,14 @@
 import { benchMemory } from './memory.js';
 import { benchPool } from './pool.js';
 import { benchSim } from './sim.js';
+import { benchStrategies } from './strategies.js';
 import { benchThreads } from './threads.js';
 import { benchVcpus } from './vcpus.js';
 
 console.log('## sim\n');
 console.log((await benchSim(5)).join('\n'));
+console.log('\n## random against pct, a rare kswapd\n');
+console.log((await benchStrategies(20, 1000)).join('\n'));
 console.log('\n## threads\n');
 console.log((await benchThreads(5)).join('\n'));
 console.log('\n## threads by vCPU count\n');

@@ -9,7 +9,7 @@ import { Arm64Kvm, PTRS_PER_PTE, SLOT_BACKING, SLOT_PAGES, type TopupRule } from
 import { kvmHandleGuestAbort, kvmMmuCacheMinPages, kvmSetDirtyLogging } from '../src/arch/arm64/kvm/mmu.js';
 import { IDLE, type Op, POINT } from '../src/exec/op.js';
 import type { Task } from '../src/exec/task.js';
-import { defineScenario, type Params } from '../src/scenario.js';
+import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scenario.js';
 
 const MAX_VCPUS = 24;
 const LOG_TOGGLE_NAMES = ['running', 'paused'];
@@ -67,7 +67,7 @@ function* vcpuRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
 function* vmmRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
   const running = () => Atomics.load(kvm.i32, kvm.vcpusRunning);
   while (running() > 0) {
-    for (let k = Math.floor(self.rng() * p.vmmPause); k > 0; k--) yield IDLE;
+    yield* idleFor(self, p.vmmPause);
     const slot = Math.floor(self.rng() * SLOT_BACKING.length);
     const on = !kvm.loggingActive(slot);
     const pause = p.logToggle === LOG_TOGGLE_PAUSED;
@@ -120,12 +120,13 @@ export default defineScenario<Arm64Kvm>({
   },
   paramNames: { logToggle: LOG_TOGGLE_NAMES },
   validate(p) {
-    if (!Number.isInteger(p.vcpus) || p.vcpus < 1 || p.vcpus > MAX_VCPUS) return `vcpus must be a whole number in 1..${MAX_VCPUS}`;
-    if (!Number.isInteger(p.faults) || p.faults < 1 || p.faults > MAX_FAULTS) return `faults must be a whole number in 1..${MAX_FAULTS}`;
-    if (!Number.isInteger(p.span) || p.span < 1 || p.span > SLOT_PAGES) return `span must be a whole number in 1..${SLOT_PAGES}`;
-    if (!Number.isInteger(p.bootAccesses) || p.bootAccesses < 0 || p.bootAccesses > MAX_FAULTS) return `bootAccesses must be a whole number in 0..${MAX_FAULTS}`;
-    if (!Number.isInteger(p.vmmPause) || p.vmmPause < 0 || p.vmmPause > 100_000) return 'vmmPause must be a whole number in 0..100000';
-    return null;
+    return (
+      wholeNumberIn(p, 'vcpus', 1, MAX_VCPUS) ??
+      wholeNumberIn(p, 'faults', 1, MAX_FAULTS) ??
+      wholeNumberIn(p, 'span', 1, SLOT_PAGES) ??
+      wholeNumberIn(p, 'bootAccesses', 0, MAX_FAULTS) ??
+      wholeNumberIn(p, 'vmmPause', 0, 100_000)
+    );
   },
   variants: {
     mainline: {

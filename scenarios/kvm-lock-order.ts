@@ -13,7 +13,7 @@ import { IDLE, type Op } from '../src/exec/op.js';
 import type { Task } from '../src/exec/task.js';
 import { CpuHotplug } from '../src/kernel/cpu.js';
 import { staticKeySlowInc } from '../src/kernel/jump-label.js';
-import { defineScenario, type Params } from '../src/scenario.js';
+import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scenario.js';
 import type { Arena } from '../src/shm/arena.js';
 import { Mutex, mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
 import { hardwareEnableAll, KvmGlobal } from '../src/virt/kvm/kvm-main.js';
@@ -54,10 +54,6 @@ class LockOrderWorld {
   }
 }
 
-function* pause(self: Task, max: number): Op {
-  for (let k = Math.floor(self.rng() * max); k > 0; k--) yield IDLE;
-}
-
 /**
  * A vCPU: KVM_RUN under vcpu->mutex, `faults` faults each inside kvm->srcu; vcpu0 starts a
  * nested guest at a random fault (the first shadow root takes slots_arch_lock inside the
@@ -88,7 +84,7 @@ function* vmmRun(w: LockOrderWorld, self: Task, p: Params): Op {
   yield* kvmSetUserMemoryRegion(w.kvm, self, arch);
   Atomics.store(w.kvm.i32, w.ready, 1);
   while (w.running()) {
-    yield* pause(self, p.pause);
+    yield* idleFor(self, p.pause);
     yield* kvmSetUserMemoryRegion(w.kvm, self, arch);
     self.progress();
   }
@@ -97,7 +93,7 @@ function* vmmRun(w: LockOrderWorld, self: Task, p: Params): Op {
 /** The MMU shrinker's count: vm_list walked under kvm_lock, now and then. */
 function* shrinkerRun(w: LockOrderWorld, self: Task, p: Params): Op {
   while (w.running()) {
-    yield* pause(self, p.pause);
+    yield* idleFor(self, p.pause);
     yield* mutexLock(w.global.kvmLock, 'mmu_shrink_count');
     self.count('vm-list-walks');
     yield* mutexUnlock(w.global.kvmLock);
@@ -107,13 +103,13 @@ function* shrinkerRun(w: LockOrderWorld, self: Task, p: Params): Op {
 
 /** kvm_create_vm() of a second VM: hardware_enable_all(). */
 function* vmCreateRun(w: LockOrderWorld, self: Task, p: Params): Op {
-  yield* pause(self, p.pause * 4);
+  yield* idleFor(self, p.pause * 4);
   yield* hardwareEnableAll(w.global);
 }
 
 /** A write to /sys/module/kvm/parameters/nx_huge_pages: set_nx_huge_pages() over vm_list. */
 function* nxHugePagesRun(w: LockOrderWorld, self: Task, p: Params): Op {
-  yield* pause(self, p.pause * 4);
+  yield* idleFor(self, p.pause * 4);
   yield* setNxHugePages(w.global, [w.kvm.slots.slotsLock]);
 }
 
@@ -141,10 +137,7 @@ export default defineScenario<LockOrderWorld>({
     pause: 'the other roles wait up to this many op boundaries between their ioctls (0..100000)',
   },
   validate(p) {
-    if (!Number.isInteger(p.vcpus) || p.vcpus < 1 || p.vcpus > MAX_VCPUS) return `vcpus must be a whole number in 1..${MAX_VCPUS}`;
-    if (!Number.isInteger(p.faults) || p.faults < 1 || p.faults > MAX_FAULTS) return `faults must be a whole number in 1..${MAX_FAULTS}`;
-    if (!Number.isInteger(p.pause) || p.pause < 0 || p.pause > 100_000) return 'pause must be a whole number in 0..100000';
-    return null;
+    return wholeNumberIn(p, 'vcpus', 1, MAX_VCPUS) ?? wholeNumberIn(p, 'faults', 1, MAX_FAULTS) ?? wholeNumberIn(p, 'pause', 0, 100_000);
   },
   variants: {
     documented: {

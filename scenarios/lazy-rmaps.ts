@@ -10,9 +10,9 @@ import { KVM_VCPUS_RUNNING, LazyRmapsKvm, type LazyRmapsProtocol } from '../src/
 import { kvmMmuWriteProtectPtMasked } from '../src/arch/x86/kvm/mmu/slot-rmap.js';
 import { kvmSetUserMemoryRegion, kvmVcpuFault, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
 import { x86MemslotArch } from '../src/arch/x86/kvm/x86.js';
-import { IDLE, type Op, POINT } from '../src/exec/op.js';
+import { type Op, POINT } from '../src/exec/op.js';
 import type { Task } from '../src/exec/task.js';
-import { defineScenario, type Params } from '../src/scenario.js';
+import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scenario.js';
 import { mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_SLOTS, idToMemslot, kvmMemslotsLocked, MS_FLAGS, slotWord } from '../src/virt/kvm/memslots.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
@@ -27,11 +27,6 @@ const PROTOCOLS: Record<string, LazyRmapsProtocol> = {
 
 const MAX_VCPUS = 24;
 const MAX_FAULTS = 1_000_000;
-
-/** Up to `max` op boundaries doing nothing: the VMM's and the dirty-log's time between ioctls. */
-function* pause(self: Task, max: number): Op {
-  for (let k = Math.floor(self.rng() * max); k > 0; k--) yield IDLE;
-}
 
 function running(kvm: LazyRmapsKvm): boolean {
   return Atomics.load(kvm.i32, kvm.base + KVM_VCPUS_RUNNING) > 0;
@@ -65,7 +60,7 @@ function* vcpuRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
 function* vmmRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
   const arch = x86MemslotArch(kvm);
   while (running(kvm)) {
-    yield* pause(self, p.vmmPause);
+    yield* idleFor(self, p.vmmPause);
     yield* kvmSetUserMemoryRegion(kvm, self, arch);
     self.progress();
   }
@@ -78,7 +73,7 @@ function* vmmRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
  */
 function* dirtyLogRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
   while (running(kvm)) {
-    yield* pause(self, p.vmmPause);
+    yield* idleFor(self, p.vmmPause);
     yield* mutexLock(kvm.slots.slotsLock, 'kvm_vm_ioctl_get_dirty_log');
     const slots = kvmMemslotsLocked(kvm.slots);
     const e = idToMemslot(kvm.slots, slots, Math.floor(self.rng() * KVM_MEM_SLOTS));
@@ -114,11 +109,8 @@ export default defineScenario<LazyRmapsKvm>({
     vmmPause: 'the VMM and the dirty-log ioctl wait up to this many op boundaries between ioctls (0..100000)',
   },
   validate(p) {
-    if (!Number.isInteger(p.vcpus) || p.vcpus < 1 || p.vcpus > MAX_VCPUS) return `vcpus must be a whole number in 1..${MAX_VCPUS}`;
-    if (!Number.isInteger(p.faults) || p.faults < 1 || p.faults > MAX_FAULTS) return `faults must be a whole number in 1..${MAX_FAULTS}`;
-    if (!(p.allocFail >= 0 && p.allocFail <= 1)) return `allocFail is a probability: 0..1, not ${p.allocFail}`;
-    if (!Number.isInteger(p.vmmPause) || p.vmmPause < 0 || p.vmmPause > 100_000) return 'vmmPause must be a whole number in 0..100000';
-    return null;
+    const probability = p.allocFail >= 0 && p.allocFail <= 1 ? null : `allocFail is a probability: 0..1, not ${p.allocFail}`;
+    return wholeNumberIn(p, 'vcpus', 1, MAX_VCPUS) ?? wholeNumberIn(p, 'faults', 1, MAX_FAULTS) ?? probability ?? wholeNumberIn(p, 'vmmPause', 0, 100_000);
   },
   variants: {
     merged: {

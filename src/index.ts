@@ -5,7 +5,7 @@
  * The KVM model itself is imported by path from src/virt/kvm/, src/arch/x86/kvm/ and
  * src/arch/arm64/kvm/, laid out as the kernel tree is.
  */
-export { defineScenario, variantParams } from './scenario.js';
+export { defineScenario, idleFor, variantParams, wholeNumberIn } from './scenario.js';
 export { runScenario, type RunScenarioOptions, type RunScenarioResult } from './api.js';
 export type { KnownOrder } from './check/lockdep-graph.js';
 export type { Params, RoleDef, ScenarioDef, VariantDef } from './scenario.js';

@@ -4,7 +4,7 @@
  */
 import type { KnownOrder } from './check/lockdep-graph.js';
 import type { Violation, ViolationKind } from './check/violation.js';
-import type { Op } from './exec/op.js';
+import { IDLE, type Op } from './exec/op.js';
 import type { Task } from './exec/task.js';
 import type { Arena } from './shm/arena.js';
 
@@ -67,6 +67,17 @@ export interface ScenarioDef<W = unknown> {
   check?(world: W, p: Params, variant: string, step: number): Violation | null;
   /** Lines summarising the run's statistics, in kernel terms. */
   summarize?(stats: Record<string, number>, executions: number, clockUnit: 'steps' | 'us'): string[];
+}
+
+/** A validate() check: `name` must be a whole number in lo..hi (the reason if not, else null). */
+export function wholeNumberIn(p: Params, name: string, lo: number, hi: number): string | null {
+  const v = p[name];
+  return Number.isInteger(v) && v >= lo && v <= hi ? null : `${name} must be a whole number in ${lo}..${hi}`;
+}
+
+/** A role with nothing to do for up to `max` op boundaries (a VMM between its ioctls): each an IDLE yield. */
+export function* idleFor(self: Task, max: number): Op {
+  for (let k = Math.floor(self.rng() * max); k > 0; k--) yield IDLE;
 }
 
 /** The parameters a variant runs with by default: the scenario's, then the variant's own. */

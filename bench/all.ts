@@ -8,8 +8,8 @@ import { benchVcpus } from './vcpus.js';
 
 console.log('## sim\n');
 console.log((await benchSim(5)).join('\n'));
-console.log('\n## random against pct, a rare kswapd\n');
-console.log((await benchStrategies(20, 1000)).join('\n'));
+console.log('\n## random against pct, every bug variant with rare events\n');
+console.log((await benchStrategies(20, 20_000)).join('\n'));
 console.log('\n## threads\n');
 console.log((await benchThreads(5)).join('\n'));
 console.log('\n## threads by vCPU count\n');

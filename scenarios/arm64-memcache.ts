@@ -10,11 +10,15 @@ import { kvmHandleGuestAbort, kvmMmuCacheMinPages, kvmSetDirtyLogging } from '..
 import { IDLE, type Op, POINT } from '../src/exec/op.js';
 import type { Task } from '../src/exec/task.js';
 import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scenario.js';
+import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
 
 const MAX_VCPUS = 24;
 const LOG_TOGGLE_NAMES = ['running', 'paused'];
 const LOG_TOGGLE_PAUSED = 1;
 const MAX_FAULTS = 1_000_000;
+
+/** The VM, and with `toggleEvery` > 0 the VMM's sleep between dirty-logging toggles until a guest access asks for one. */
+type Arm64World = Arm64Kvm & { toggles: OnDemand | null };
 
 /** Words of the VMM's pause_all_vcpus(): a pause request, and how many vCPUs sit paused in userspace. */
 const PAUSE_REQUEST = 0;
@@ -35,7 +39,7 @@ function* pausePoint(kvm: Arm64Kvm, self: Task): Op {
  * fault goes to user_mem_abort(). Secondary vCPUs come up (PSCI CPU_ON) once the boot
  * vCPU has run a while, so their memcaches start empty while the tables already exist.
  */
-function* vcpuRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
+function* vcpuRun(kvm: Arm64World, self: Task, p: Params): Op {
   const vcpu = kvm.vcpus[self.index];
   while (self.index > 0 && Atomics.load(kvm.i32, kvm.bootAccesses) < p.bootAccesses) {
     yield* pausePoint(kvm, self);
@@ -52,22 +56,27 @@ function* vcpuRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
     else if ((yield* kvmHandleGuestAbort(kvm, vcpu, slot, ipa, write, fault)) < 0) self.count('faults-enomem');
     if (self.index === 0) Atomics.add(kvm.i32, kvm.bootAccesses, 1);
     self.progress();
+    if (kvm.toggles) yield* kvm.toggles.event(self); // a dirty-logging toggle, when guest accesses pace them
   }
   yield POINT;
   if (self.index === 0) Atomics.store(kvm.i32, kvm.bootAccesses, p.bootAccesses); // fewer faults than bootAccesses: let them run
-  Atomics.sub(kvm.i32, kvm.vcpusRunning, 1);
+  // the last vCPU out wakes a VMM asleep until an access asks for a toggle
+  if (Atomics.sub(kvm.i32, kvm.vcpusRunning, 1) === 1 && kvm.toggles) yield* kvm.toggles.stop();
 }
 
 /**
- * The VMM: dirty logging on a random slot turned on or off, as migrations start and end.
+ * The VMM: dirty logging on a random slot turned on or off, as migrations start and end,
+ * at its own pace (`vmmPause`) or, with `toggleEvery`, asleep until a guest access asks.
  * With logToggle=running (QEMU's way) the vCPUs keep running; with logToggle=paused every
  * vCPU is first paused out of KVM_RUN (pause_all_vcpus) and resumed after the update, so
  * no fault straddles it.
  */
-function* vmmRun(kvm: Arm64Kvm, self: Task, p: Params): Op {
+function* vmmRun(kvm: Arm64World, self: Task, p: Params): Op {
   const running = () => Atomics.load(kvm.i32, kvm.vcpusRunning);
   while (running() > 0) {
-    yield* idleFor(self, p.vmmPause);
+    if (kvm.toggles) {
+      if (!(yield* kvm.toggles.wait(() => running() > 0))) return;
+    } else yield* idleFor(self, p.vmmPause);
     const slot = Math.floor(self.rng() * SLOT_BACKING.length);
     const on = !kvm.loggingActive(slot);
     const pause = p.logToggle === LOG_TOGGLE_PAUSED;
@@ -93,7 +102,7 @@ const TOPUP: Record<string, TopupRule> = {
   'no-topup-on-perm': 'no-topup-on-perm',
 };
 
-export default defineScenario<Arm64Kvm>({
+export default defineScenario<Arm64World>({
   name: 'arm64-memcache',
   description: [
     'Models seed 004: Yanan Wang\'s "KVM: arm64: Distinguish cases of memcache allocations completely" (RFC, 2021,',
@@ -109,14 +118,17 @@ export default defineScenario<Arm64Kvm>({
     'taken for read), reads and writes only (no exec faults), a split leaves the new table empty (5.12; no eager',
     'splitting), the memslot flag is one word rather than a new memslot, no MMU notifiers.',
   ].join('\n'),
-  params: { vcpus: 2, faults: 100, span: 2 * PTRS_PER_PTE, vmmPause: 30, bootAccesses: 30, logToggle: 0 },
+  params: { vcpus: 2, faults: 100, span: 2 * PTRS_PER_PTE, vmmPause: 30, bootAccesses: 30, logToggle: 0, toggleEvery: 0 },
   paramHelp: {
     vcpus: `vCPUs (1..${MAX_VCPUS})`,
     faults: `guest accesses per vCPU (1..${MAX_FAULTS})`,
     span: `pages at the start of each memslot that the guest touches (1..${SLOT_PAGES}); 1024 spans two 2 MiB blocks`,
     logToggle: 'running: dirty logging is turned on and off while vCPUs fault (as QEMU does); paused: with every vCPU paused out of KVM_RUN',
     bootAccesses: 'secondary vCPUs start once vcpu0 has made this many guest accesses (0..1000000)',
-    vmmPause: 'the VMM waits up to this many op boundaries between dirty-logging toggles (0..100000)',
+    vmmPause: 'the VMM waits up to this many op boundaries between dirty-logging toggles, unless guest accesses pace them (0..100000)',
+    toggleEvery:
+      `one guest access in this many, on average, wakes the VMM for one dirty-logging toggle (0: its own pace, vmmPause; 1..${MAX_EVERY}). ` +
+      'A real VMM turns logging on when a live migration starts and off when it ends or is cancelled: once per migration, millions of accesses apart',
   },
   paramNames: { logToggle: LOG_TOGGLE_NAMES },
   validate(p) {
@@ -125,7 +137,8 @@ export default defineScenario<Arm64Kvm>({
       wholeNumberIn(p, 'faults', 1, MAX_FAULTS) ??
       wholeNumberIn(p, 'span', 1, SLOT_PAGES) ??
       wholeNumberIn(p, 'bootAccesses', 0, MAX_FAULTS) ??
-      wholeNumberIn(p, 'vmmPause', 0, 100_000)
+      wholeNumberIn(p, 'vmmPause', 0, 100_000) ??
+      wholeNumberIn(p, 'toggleEvery', 0, MAX_EVERY)
     );
   },
   variants: {
@@ -158,7 +171,9 @@ export default defineScenario<Arm64Kvm>({
   },
   progress: 'a guest access or a dirty-logging toggle that completes',
   setup(arena, p, variant) {
-    return new Arm64Kvm(arena, p.vcpus, p.span, TOPUP[variant]);
+    return Object.assign(new Arm64Kvm(arena, p.vcpus, p.span, TOPUP[variant]), {
+      toggles: p.toggleEvery > 0 ? new OnDemand(arena, 'vmm_dirty_log_toggle_wait', p.toggleEvery) : null,
+    });
   },
   roles: {
     vcpu: { count: (p) => p.vcpus, run: vcpuRun },

@@ -6,7 +6,7 @@
  */
 import { checkLazyRmaps } from '../src/arch/x86/kvm/memslot-accounting.js';
 import { KVM_VCPUS_RUNNING, LazyRmapsKvm, type LazyRmapsProtocol } from '../src/arch/x86/kvm/memslot-host.js';
-import { kvmSetUserMemoryRegion, kvmVcpuFault, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
+import { kvmSetUserMemoryRegion, kvmVcpuFault, nestedEntry, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
 import { setNxHugePages } from '../src/arch/x86/kvm/mmu/nx-huge-pages.js';
 import { x86MemslotArch } from '../src/arch/x86/kvm/x86.js';
 import { IDLE, type Op } from '../src/exec/op.js';
@@ -18,6 +18,7 @@ import type { Arena } from '../src/shm/arena.js';
 import { Mutex, mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
 import { hardwareEnableAll, KvmGlobal } from '../src/virt/kvm/kvm-main.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
+import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
 
 interface Variant {
   protocol: LazyRmapsProtocol;
@@ -40,6 +41,8 @@ class LockOrderWorld {
   readonly vcpuMutexes: Mutex[] = [];
   /** Set once the VMM has installed its first memslot: QEMU sets up memory before it runs vCPUs. */
   readonly ready: number;
+  /** With `memslotEvery` > 0: the VMM sleeps between memslot updates until a fault asks for one. */
+  readonly memslotUpdates: OnDemand | null;
 
   constructor(arena: Arena, p: Params, v: Variant) {
     this.kvm = new LazyRmapsKvm(arena, p.vcpus, 0, v.protocol);
@@ -47,6 +50,7 @@ class LockOrderWorld {
     this.global = new KvmGlobal(arena, this.hotplug, v.usage ?? 'kvm_usage_lock');
     for (let k = 0; k < p.vcpus; k++) this.vcpuMutexes.push(new Mutex(arena, `vcpu${k}->mutex`, '&vcpu->mutex'));
     this.ready = arena.region('VMM ready', 1);
+    this.memslotUpdates = p.memslotEvery > 0 ? new OnDemand(arena, 'vmm_memslot_wait', p.memslotEvery) : null;
   }
 
   running(): boolean {
@@ -62,29 +66,36 @@ class LockOrderWorld {
  */
 function* vcpuRun(w: LockOrderWorld, self: Task, p: Params, variant: string): Op {
   while (Atomics.load(w.kvm.i32, w.ready) === 0) yield IDLE;
-  const nestedFrom = self.index === 0 ? Math.floor(self.rng() * p.faults) : Number.POSITIVE_INFINITY;
+  const nested = nestedEntry(self, p);
   const keyAt = VARIANTS[variant].usage ? Math.floor(self.rng() * p.faults) : -1;
   const mmu: VcpuMmu = { shadowRoot: false };
   yield* mutexLock(w.vcpuMutexes[self.index], 'kvm_vcpu_ioctl');
   for (let i = 0; i < p.faults; i++) {
     const idx = yield* srcuReadLock(w.kvm.slots.srcu, 'vcpu_run');
-    const r = yield* kvmVcpuFault(w.kvm, self, mmu, randomGfn(self), i >= nestedFrom);
+    const r = yield* kvmVcpuFault(w.kvm, self, mmu, randomGfn(self), nested(i));
     if (i === keyAt) yield* staticKeySlowInc(w.hotplug, 'apic_hw_disabled'); // kvm_lapic_set_base(), from KVM_SET_MSRS
     yield* srcuReadUnlock(w.kvm.slots.srcu, idx);
     if (r !== 0) break;
     self.progress();
+    if (w.memslotUpdates) yield* w.memslotUpdates.event(self); // a memslot update, when faults pace them
   }
   yield* mutexUnlock(w.vcpuMutexes[self.index]);
-  Atomics.sub(w.kvm.i32, w.kvm.base + KVM_VCPUS_RUNNING, 1);
+  // the last vCPU out wakes a VMM asleep until a fault asks for an update
+  if (Atomics.sub(w.kvm.i32, w.kvm.base + KVM_VCPUS_RUNNING, 1) === 1 && w.memslotUpdates) yield* w.memslotUpdates.stop();
 }
 
-/** The VMM: its first memslot update before the vCPUs run, then updates while they do. */
+/**
+ * The VMM: its first memslot update before the vCPUs run, then updates while they do, at
+ * its own pace (`pause`) or, with `memslotEvery`, asleep until a fault asks for one.
+ */
 function* vmmRun(w: LockOrderWorld, self: Task, p: Params): Op {
   const arch = x86MemslotArch(w.kvm);
   yield* kvmSetUserMemoryRegion(w.kvm, self, arch);
   Atomics.store(w.kvm.i32, w.ready, 1);
   while (w.running()) {
-    yield* idleFor(self, p.pause);
+    if (w.memslotUpdates) {
+      if (!(yield* w.memslotUpdates.wait(() => w.running()))) return;
+    } else yield* idleFor(self, p.pause);
     yield* kvmSetUserMemoryRegion(w.kvm, self, arch);
     self.progress();
   }
@@ -130,14 +141,26 @@ export default defineScenario<LockOrderWorld>({
     'slots_lock). The documented orders are',
     'known to lockdep before the first execution, so taking any pair the other way round is reported at once.',
   ].join('\n'),
-  params: { vcpus: 2, faults: 50, pause: 20 },
+  params: { vcpus: 2, faults: 50, pause: 20, memslotEvery: 0, nestedEvery: 0 },
   paramHelp: {
     vcpus: `vCPUs (1..${MAX_VCPUS})`,
     faults: `faults per vCPU (1..${MAX_FAULTS})`,
-    pause: 'the other roles wait up to this many op boundaries between their ioctls (0..100000)',
+    pause: 'the other roles wait up to this many op boundaries between their ioctls (the VMM too, unless faults pace it) (0..100000)',
+    memslotEvery:
+      `after the first memslot, one vCPU fault in this many, on average, wakes the VMM for one memslot update (0: its own pace, pause; 1..${MAX_EVERY}). ` +
+      'A real host updates memslots at boot, on BAR remaps and hotplug: thousands of faults or more apart, e.g. 1000-100000',
+    nestedEvery:
+      `vcpu0 starts the nested guest (the first shadow root) at each fault with probability 1/this (0: at a random fault of every execution; 1..${MAX_EVERY}). ` +
+      'A real L1 starts its first L2 guest once in its life, if ever: millions of faults in',
   },
   validate(p) {
-    return wholeNumberIn(p, 'vcpus', 1, MAX_VCPUS) ?? wholeNumberIn(p, 'faults', 1, MAX_FAULTS) ?? wholeNumberIn(p, 'pause', 0, 100_000);
+    return (
+      wholeNumberIn(p, 'vcpus', 1, MAX_VCPUS) ??
+      wholeNumberIn(p, 'faults', 1, MAX_FAULTS) ??
+      wholeNumberIn(p, 'pause', 0, 100_000) ??
+      wholeNumberIn(p, 'memslotEvery', 0, MAX_EVERY) ??
+      wholeNumberIn(p, 'nestedEvery', 0, MAX_EVERY)
+    );
   },
   variants: {
     documented: {

@@ -8,7 +8,7 @@
 import { checkLazyRmaps } from '../src/arch/x86/kvm/memslot-accounting.js';
 import { KVM_VCPUS_RUNNING, LazyRmapsKvm, type LazyRmapsProtocol } from '../src/arch/x86/kvm/memslot-host.js';
 import { kvmMmuWriteProtectPtMasked } from '../src/arch/x86/kvm/mmu/slot-rmap.js';
-import { kvmSetUserMemoryRegion, kvmVcpuFault, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
+import { kvmSetUserMemoryRegion, kvmVcpuFault, nestedEntry, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
 import { x86MemslotArch } from '../src/arch/x86/kvm/x86.js';
 import { type Op, POINT } from '../src/exec/op.js';
 import type { Task } from '../src/exec/task.js';
@@ -16,6 +16,7 @@ import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scen
 import { mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_SLOTS, idToMemslot, kvmMemslotsLocked, MS_FLAGS, slotWord } from '../src/virt/kvm/memslots.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
+import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
 
 const PROTOCOLS: Record<string, LazyRmapsProtocol> = {
   merged: {},
@@ -28,6 +29,12 @@ const PROTOCOLS: Record<string, LazyRmapsProtocol> = {
 const MAX_VCPUS = 24;
 const MAX_FAULTS = 1_000_000;
 
+/**
+ * The VM, and the VMM's rare ioctls when faults pace them (`memslotEvery`, `dirtyLogEvery`
+ * > 0): each sleeps until one fault in N asks for it. Null: the role keeps its own pace.
+ */
+type LazyRmapsWorld = LazyRmapsKvm & { memslotUpdates: OnDemand | null; dirtyLogs: OnDemand | null };
+
 function running(kvm: LazyRmapsKvm): boolean {
   return Atomics.load(kvm.i32, kvm.base + KVM_VCPUS_RUNNING) > 0;
 }
@@ -38,29 +45,46 @@ function running(kvm: LazyRmapsKvm): boolean {
  * -> mmu_first_shadow_root_alloc(); from then on its faults are shadow faults that
  * rmap_add() under write_lock(mmu_lock). A failed load returns -ENOMEM from KVM_RUN.
  */
-function* vcpuRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
-  const nestedFrom = self.index === 0 ? Math.floor(self.rng() * p.faults) : Number.POSITIVE_INFINITY;
+function* vcpuRun(kvm: LazyRmapsWorld, self: Task, p: Params): Op {
+  const nested = nestedEntry(self, p);
   const mmu: VcpuMmu = { shadowRoot: false };
   for (let i = 0; i < p.faults; i++) {
     const gfn = randomGfn(self);
     const idx = yield* srcuReadLock(kvm.slots.srcu, 'vcpu_run');
-    const r = yield* kvmVcpuFault(kvm, self, mmu, gfn, i >= nestedFrom);
+    const r = yield* kvmVcpuFault(kvm, self, mmu, gfn, nested(i));
     yield* srcuReadUnlock(kvm.slots.srcu, idx);
     if (r !== 0) {
       self.count('kvm-run-enomem');
       break;
     }
     self.progress();
+    // the VMM's rare ioctls, when faults pace them
+    if (kvm.memslotUpdates) yield* kvm.memslotUpdates.event(self);
+    if (kvm.dirtyLogs) yield* kvm.dirtyLogs.event(self);
   }
   yield POINT;
-  Atomics.sub(kvm.i32, kvm.base + KVM_VCPUS_RUNNING, 1);
+  if (Atomics.sub(kvm.i32, kvm.base + KVM_VCPUS_RUNNING, 1) === 1) {
+    // the last vCPU out wakes the roles asleep until a fault asks for them
+    if (kvm.memslotUpdates) yield* kvm.memslotUpdates.stop();
+    if (kvm.dirtyLogs) yield* kvm.dirtyLogs.stop();
+  }
+}
+
+/**
+ * The VMM's pace: up to `vmmPause` idle op boundaries between two ioctls, or, when faults
+ * pace it, asleep until a fault asks. False: the vCPUs are gone.
+ */
+function* vmmWait(kvm: LazyRmapsKvm, self: Task, p: Params, demand: OnDemand | null): Op<boolean> {
+  if (demand) return yield* demand.wait(() => running(kvm));
+  yield* idleFor(self, p.vmmPause);
+  return true;
 }
 
 /** The VMM: KVM_SET_USER_MEMORY_REGION over slots 1..3 while vCPUs run (see kvmSetUserMemoryRegion). */
-function* vmmRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
+function* vmmRun(kvm: LazyRmapsWorld, self: Task, p: Params): Op {
   const arch = x86MemslotArch(kvm);
   while (running(kvm)) {
-    yield* idleFor(self, p.vmmPause);
+    if (!(yield* vmmWait(kvm, self, p, kvm.memslotUpdates))) return;
     yield* kvmSetUserMemoryRegion(kvm, self, arch);
     self.progress();
   }
@@ -71,9 +95,9 @@ function* vmmRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
  * dirty pages): under slots_lock, the slot's dirty pages are write-protected again,
  * through its rmaps once memslots have them.
  */
-function* dirtyLogRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
+function* dirtyLogRun(kvm: LazyRmapsWorld, self: Task, p: Params): Op {
   while (running(kvm)) {
-    yield* idleFor(self, p.vmmPause);
+    if (!(yield* vmmWait(kvm, self, p, kvm.dirtyLogs))) return;
     yield* mutexLock(kvm.slots.slotsLock, 'kvm_vm_ioctl_get_dirty_log');
     const slots = kvmMemslotsLocked(kvm.slots);
     const e = idToMemslot(kvm.slots, slots, Math.floor(self.rng() * KVM_MEM_SLOTS));
@@ -84,7 +108,7 @@ function* dirtyLogRun(kvm: LazyRmapsKvm, self: Task, p: Params): Op {
   }
 }
 
-export default defineScenario<LazyRmapsKvm>({
+export default defineScenario<LazyRmapsWorld>({
   name: 'lazy-rmaps',
   description: [
     'Models seed 001: "KVM: x86/mmu: Lazily allocate memslot rmaps" (Ben Gardon, 2021) in its merged form. The TDP',
@@ -101,16 +125,33 @@ export default defineScenario<LazyRmapsKvm>({
     '(a head counts its SPTEs), no write-tracking, memslots copied whole as before the 5.17 rework; MMU-notifier',
     'walks (which read memslots in their own SRCU section) are not modeled.',
   ].join('\n'),
-  params: { vcpus: 2, faults: 100, allocFail: 0, vmmPause: 20 },
+  params: { vcpus: 2, faults: 100, allocFail: 0, vmmPause: 20, memslotEvery: 0, dirtyLogEvery: 0, nestedEvery: 0 },
   paramHelp: {
     vcpus: `vCPUs (1..${MAX_VCPUS}); vcpu0 starts the nested guest`,
     faults: `faults per vCPU (1..${MAX_FAULTS})`,
     allocFail: 'probability that one kvzalloc/kvcalloc (a memslot copy, an rmap array) fails with -ENOMEM (0..1)',
-    vmmPause: 'the VMM and the dirty-log ioctl wait up to this many op boundaries between ioctls (0..100000)',
+    vmmPause: 'the VMM and the dirty-log ioctl wait up to this many op boundaries between ioctls, unless faults pace them (0..100000)',
+    memslotEvery:
+      `one vCPU fault in this many, on average, wakes the VMM for one memslot update (0: its own pace, vmmPause; 1..${MAX_EVERY}). ` +
+      'A real host updates memslots at boot, on BAR remaps and hotplug: thousands of faults or more apart, e.g. 1000-100000',
+    dirtyLogEvery:
+      `one vCPU fault in this many, on average, wakes the dirty-log ioctl for one KVM_GET_DIRTY_LOG (0: its own pace, vmmPause; 1..${MAX_EVERY}). ` +
+      'A real migrating VMM syncs each slot once per pass, thousands of faults apart',
+    nestedEvery:
+      `vcpu0 starts the nested guest (the first shadow root) at each fault with probability 1/this (0: at a random fault of every execution; 1..${MAX_EVERY}). ` +
+      'A real L1 starts its first L2 guest once in its life, if ever: millions of faults in',
   },
   validate(p) {
     const probability = p.allocFail >= 0 && p.allocFail <= 1 ? null : `allocFail is a probability: 0..1, not ${p.allocFail}`;
-    return wholeNumberIn(p, 'vcpus', 1, MAX_VCPUS) ?? wholeNumberIn(p, 'faults', 1, MAX_FAULTS) ?? probability ?? wholeNumberIn(p, 'vmmPause', 0, 100_000);
+    return (
+      wholeNumberIn(p, 'vcpus', 1, MAX_VCPUS) ??
+      wholeNumberIn(p, 'faults', 1, MAX_FAULTS) ??
+      probability ??
+      wholeNumberIn(p, 'vmmPause', 0, 100_000) ??
+      wholeNumberIn(p, 'memslotEvery', 0, MAX_EVERY) ??
+      wholeNumberIn(p, 'dirtyLogEvery', 0, MAX_EVERY) ??
+      wholeNumberIn(p, 'nestedEvery', 0, MAX_EVERY)
+    );
   },
   variants: {
     merged: {
@@ -144,7 +185,10 @@ export default defineScenario<LazyRmapsKvm>({
   progress: 'a vCPU fault, a memslot update or a dirty-log ioctl that returns',
   lockOrder: KVM_LOCK_ORDER,
   setup(arena, p, variant) {
-    return new LazyRmapsKvm(arena, p.vcpus, p.allocFail, PROTOCOLS[variant]);
+    return Object.assign(new LazyRmapsKvm(arena, p.vcpus, p.allocFail, PROTOCOLS[variant]), {
+      memslotUpdates: p.memslotEvery > 0 ? new OnDemand(arena, 'vmm_memslot_wait', p.memslotEvery) : null,
+      dirtyLogs: p.dirtyLogEvery > 0 ? new OnDemand(arena, 'vmm_dirty_log_wait', p.dirtyLogEvery) : null,
+    });
   },
   roles: {
     vcpu: { count: (p) => p.vcpus, run: vcpuRun },

@@ -14,7 +14,8 @@ import { kvmMmuZapAllFast } from '../src/arch/x86/kvm/mmu/mmu-page.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
 import { IDLE } from '../src/exec/op.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
-import { defineScenario } from '../src/scenario.js';
+import { defineScenario, wholeNumberIn } from '../src/scenario.js';
+import { MAX_EVERY } from '../src/virt/kvm/on-demand.js';
 
 /** Before the 2020 cleanup: rmaps 8 + PTE_PREFETCH_NUM, 8 pages shared by page tables and gfn arrays, 4 headers (a 4-level baseline). */
 const TOPUP_PRE_2020: TopupMinimums = { rmaps: 8 + PTE_PREFETCH_NUM, pages: 8, shadowedInfo: null, headers: 4 };
@@ -43,15 +44,18 @@ export default defineScenario<KvmWorld>({
     'statistics give, per cache, the most objects one fault took next to its minimum. Simplified as',
     'shrinker-vs-fault (a shadow page has one parent at a time, so its parent_ptes never needs a descriptor).',
   ].join('\n'),
-  params: { ...HOST_PARAMS, levels: 5, tdpEnabled: 0, tdpMmu: 0, nestedPercent: 50, guestMemMiB: 1, faults: 200, zapAllEvery: 500 },
+  params: { ...HOST_PARAMS, levels: 5, tdpEnabled: 0, tdpMmu: 0, nestedPercent: 50, guestMemMiB: 1, faults: 200, zapAllEvery: 500, memslotEvery: 0 },
   paramHelp: {
     ...HOST_PARAM_HELP,
-    zapAllEvery: `the VMM role's steps between two kvm_mmu_zap_all_fast() calls, on average (0: never; at most ${MAX_ZAP_ALL_EVERY})`,
+    zapAllEvery: `the VMM role's steps between two kvm_mmu_zap_all_fast() calls, on average, unless faults pace it (0: never; at most ${MAX_ZAP_ALL_EVERY})`,
+    memslotEvery:
+      `one vCPU fault in this many, on average, wakes the VMM for a memslot delete or move, that is kvm_mmu_zap_all_fast() (0: its own pace, zapAllEvery; 1..${MAX_EVERY}; ` +
+      'overrides zapAllEvery). A real host updates memslots at boot, on BAR remaps and hotplug: thousands of faults or more apart, e.g. 1000-100000',
   },
   paramNames: HOST_PARAM_NAMES,
   validate(p) {
     if (!Number.isInteger(p.zapAllEvery) || p.zapAllEvery < 0 || p.zapAllEvery > MAX_ZAP_ALL_EVERY) return `zapAllEvery must be a whole number 0..${MAX_ZAP_ALL_EVERY}, not ${p.zapAllEvery}`;
-    return validateHostParams(p);
+    return wholeNumberIn(p, 'memslotEvery', 0, MAX_EVERY) ?? validateHostParams(p);
   },
   variants: {
     current: {
@@ -83,15 +87,21 @@ export default defineScenario<KvmWorld>({
   progress: VCPU_PROGRESS,
   lockOrder: KVM_LOCK_ORDER,
   setup(arena, p, variant) {
-    return new KvmWorld(arena, { ...hostConfig(p), nestedScatter: true }, PROTOCOLS[variant]);
+    return new KvmWorld(arena, { ...hostConfig(p), nestedScatter: true, memslotEvery: p.memslotEvery }, PROTOCOLS[variant]);
   },
   roles: {
     vcpu: VCPU_ROLE,
     vmm: {
-      count: (p) => (p.zapAllEvery > 0 ? 1 : 0),
+      count: (p) => (p.zapAllEvery > 0 || p.memslotEvery > 0 ? 1 : 0),
       *run(w, self, p) {
-        // Now and then, while any vCPU faults: a memslot deleted or moved -> kvm_mmu_zap_all_fast() on every VM.
-        while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
+        const running = () => Atomics.load(w.i32, w.vcpusRunning) > 0;
+        // With memslotEvery: asleep until a fault asks, then a memslot deleted or moved -> kvm_mmu_zap_all_fast() on every VM.
+        if (w.memslotUpdates) {
+          while (yield* w.memslotUpdates.wait(running)) for (const kvm of w.vms) yield* kvmMmuZapAllFast(kvm);
+          return;
+        }
+        // Now and then, while any vCPU faults: the same, one VMM step in zapAllEvery.
+        while (running()) {
           if (self.rng() * p.zapAllEvery < 1) for (const kvm of w.vms) yield* kvmMmuZapAllFast(kvm);
           else yield IDLE;
         }

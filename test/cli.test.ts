@@ -34,7 +34,9 @@ describe('mmu-stress CLI', () => {
     expect(doc.exitCode).toBe(1);
     const v = doc.violations[0];
     expect(v.kind).toBe('cache-empty-under-lock');
-    expect(v.replay).toMatch(/^npx mmu-stress run shrinker-vs-fault --variant no-cache-lock --mode sim --seed \d+ --executions 1$/);
+    // the shrunk schedule, as a token that carries its seed
+    expect(v.replay).toMatch(/^npx mmu-stress run shrinker-vs-fault --variant no-cache-lock --mode sim --schedule g1\.[0-9a-z.-]+$/);
+    expect(doc.shrink.to.preemptions).toBeLessThanOrEqual(doc.shrink.from.preemptions);
     const args = v.replay.replace(/^npx mmu-stress /, '').split(' ');
     for (let k = 0; k < 2; k++) {
       const again = cli([...args, '--json']);
@@ -57,8 +59,11 @@ describe('mmu-stress CLI', () => {
     expect(r.out).toContain('VIOLATION lock-order-cycle');
     expect(r.out).toMatch(/the last 16 ops of each task up to step \d+, in step order/);
     const traced = r.out.split('\n').filter((l) => /^\s*(>>)?\s*\d+\s+(vcpu0|vcpu1|shrinker0)\s/.test(l));
-    for (const t of ['vcpu0', 'vcpu1', 'shrinker0']) expect(traced.some((l) => l.includes(` ${t} `))).toBe(true);
-    expect(r.out.trim().split('\n').at(-1)).toMatch(/^replay: npx mmu-stress run shrinker-vs-fault --variant shrinker-mutex-lock --mode sim --seed 1 --executions 1$/);
+    // the shrunk schedule: the shrinker and a vCPU, the two sides of the cycle
+    expect(traced.some((l) => l.includes(' shrinker0 '))).toBe(true);
+    expect(traced.some((l) => / vcpu[01] /.test(l))).toBe(true);
+    expect(r.out.trim().split('\n').at(-1)).toMatch(/^replay: npx mmu-stress run shrinker-vs-fault --variant shrinker-mutex-lock --mode sim --schedule g1\.1\.[0-9a-z.-]+$/);
+    expect(r.out).toMatch(/^shrunk from \d+ to \d+ preemptions?, [\d,]+ to [\d,]+ steps/m);
   });
 
   it('non-default params are part of the replay command, named values by their names', () => {
@@ -193,7 +198,7 @@ describe('mmu-stress CLI', () => {
     expect(r.code).toBe(1);
     const v = JSON.parse(r.out).violations[0];
     // outside the checkout npx would ask the registry: the line runs node on this bin, relative to the run's directory
-    expect(v.replay).toBe(`node ${relative(dir, BIN)} run ./mine.ts --variant lock-after-topup --mode sim --seed ${v.seed} --executions 1 --param levels=5`);
+    expect(v.replay).toMatch(new RegExp(`^node ${relative(dir, BIN).replace(/\./g, '\\.')} run \\./mine\\.ts --variant lock-after-topup --mode sim --schedule g1\\.[0-9a-z.-]+ --param levels=5$`));
     const again = spawnSync('sh', ['-c', `${v.replay} --json`], { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_command: '' } });
     expect(again.status).toBe(1);
     const w = JSON.parse(again.stdout).violations[0];

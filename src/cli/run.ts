@@ -14,6 +14,8 @@ import type { CommandOutput } from './command.js';
 import type { InterruptView } from './interrupt.js';
 import { commandPrefix } from './invocation.js';
 import type { StrategySpec } from '../exec/strategy.js';
+import { type Guide, parseGuideToken } from '../exec/strategies/guided.js';
+import { readFileSync } from 'node:fs';
 import { checkArenaSize, resolveParams } from './params.js';
 
 /** Without --executions or --time: sim runs this many executions, threads runs this long. */
@@ -37,9 +39,16 @@ export const RUN_SPEC: CommandSpec = {
       value: 'DURATION',
       help: `threads: how long a task may stay blocked, or tasks run without progress, before that is a verdict; both modes: how long a role may run without an op boundary (default ${LIMIT_DEFAULTS.watchdogMs / 1000}s)`,
     },
-    strategy: { value: 'random|pct', help: 'sim: how the scheduler picks the next task: uniformly (default), or PCT with --depth' },
+    strategy: {
+      value: 'random|pct|dfs',
+      help: 'sim: how the scheduler picks the next task: uniformly (default), PCT with --depth, or every schedule of the seed up to --preemptions (dfs)',
+    },
     depth: { value: 'D', help: 'pct: the bug depth the run guarantees a probability for, 1..10 (default 3)' },
     'pct-steps': { value: 'K', help: 'pct: draw the change points over K scheduling decisions instead of learning K from the run (replays give it)' },
+    preemptions: { value: 'P', help: 'dfs: explore every schedule with at most P preemptions, 0..20 (default 2)' },
+    reduction: { value: 'sleep|none', help: 'dfs: skip schedules that only reorder independent ops (sleep, default) or explore them all (none)' },
+    schedule: { value: 'TOKEN|@FILE', help: 'sim: replay one schedule, given as the token a report prints (or a file holding it); it carries its seed' },
+    'no-shrink': { help: "sim: report a finding's schedule as found instead of shrinking it to the fewest preemptions and steps" },
     lockdep: { value: 'on|off', help: 'off: lockdep records lock orders but reports no lock-order-cycle; a deadlock report still names a cycle it saw (default on)' },
     'execution-limit': { value: 'DURATION', help: `the longest one execution may run; past it, it is incomplete (default ${LIMIT_DEFAULTS.executionLimitMs / 60_000}m)` },
     json: { help: 'print one JSON document on stdout and nothing else there' },
@@ -57,10 +66,16 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   if (!variants.includes(variant)) throw new BadInput(`unknown variant '${variant}' of ${s.name}; valid: ${variants.join(', ')}`);
   const mode = (str(a, 'mode') ?? 'sim') as Mode;
   if (mode !== 'sim' && mode !== 'threads') throw new BadInput(`--mode must be sim or threads, not '${mode}'`);
-  const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
-  let executions = str(a, 'executions') === undefined ? null : wholeNumber('executions', str(a, 'executions') as string, 1);
+  const token = str(a, 'schedule');
+  const guide = token === undefined ? null : scheduleArg(token);
+  if (guide && (mode !== 'sim' || str(a, 'seed') !== undefined || str(a, 'strategy') !== undefined || str(a, 'executions') !== undefined || str(a, 'time') !== undefined)) {
+    throw new BadInput('--schedule replays one sim execution from its token: give it without --mode threads, --seed, --strategy, --executions or --time');
+  }
+  const seed = guide ? guide.seed : wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
+  let executions = guide ? 1 : str(a, 'executions') === undefined ? null : wholeNumber('executions', str(a, 'executions') as string, 1);
   let timeMs = str(a, 'time') === undefined ? null : duration('time', str(a, 'time') as string);
-  if (executions === null && timeMs === null) {
+  const strategyName = str(a, 'strategy') ?? 'random';
+  if (executions === null && timeMs === null && strategyName !== 'dfs') {
     if (mode === 'sim') executions = SIM_DEFAULT_EXECUTIONS;
     else timeMs = THREADS_DEFAULT_TIME_MS;
   }
@@ -71,12 +86,17 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   const jitter = { ...DEFAULT_JITTER, prob: str(a, 'jitter') === undefined ? DEFAULT_JITTER.prob : fraction('jitter', str(a, 'jitter') as string) };
   const watchdogMs = str(a, 'watchdog') === undefined ? LIMIT_DEFAULTS.watchdogMs : duration('watchdog', str(a, 'watchdog') as string);
   if (watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long a task may stay blocked), not '${str(a, 'watchdog')}'`);
-  const strategyName = str(a, 'strategy') ?? 'random';
-  if (strategyName !== 'random' && strategyName !== 'pct') throw new BadInput(`--strategy must be random or pct, not '${strategyName}'`);
+  if (!['random', 'pct', 'dfs'].includes(strategyName)) throw new BadInput(`--strategy must be random, pct or dfs, not '${strategyName}'`);
   if (strategyName !== 'random' && mode !== 'sim') throw new BadInput('--strategy chooses the sim scheduler; threads mode has the hardware\'s');
   if (strategyName !== 'pct' && (str(a, 'depth') !== undefined || str(a, 'pct-steps') !== undefined)) throw new BadInput('--depth and --pct-steps go with --strategy pct');
-  const strategy: StrategySpec =
-    strategyName === 'pct'
+  if (strategyName !== 'dfs' && (str(a, 'preemptions') !== undefined || str(a, 'reduction') !== undefined)) throw new BadInput('--preemptions and --reduction go with --strategy dfs');
+  const reduction = str(a, 'reduction') ?? 'sleep';
+  if (reduction !== 'sleep' && reduction !== 'none') throw new BadInput(`--reduction must be sleep or none, not '${reduction}'`);
+  const strategy: StrategySpec = guide
+    ? { name: 'guided', guide }
+    : strategyName === 'dfs'
+      ? { name: 'dfs', preemptions: wholeNumber('preemptions', str(a, 'preemptions') ?? '2', 0, 20), reduction }
+      : strategyName === 'pct'
       ? {
           name: 'pct',
           depth: wholeNumber('depth', str(a, 'depth') ?? '3', 1, 10),
@@ -108,6 +128,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
       abort: interrupt.signal,
       lockdep: lockdep === 'on',
       strategy,
+      shrink: !has(a, 'no-shrink'),
     });
   } finally {
     await threads?.close();
@@ -125,9 +146,11 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     // Flags that shape a threads verdict; in sim the verdict depends on the seed alone.
     const shaping = mode === 'threads' ? ['jitter', 'watchdog', 'execution-limit', 'lockdep'] : ['lockdep'];
     const extra = shaping.filter((f) => str(a, f) !== undefined).map((f) => `--${f} ${str(a, f)}`);
-    // pct: the strategy, its depth and the k that execution drew its change points over
-    if (strategy.name === 'pct') extra.push('--strategy pct', `--depth ${strategy.depth}`, `--pct-steps ${r.pct?.violationK ?? strategy.steps ?? ''}`);
-    replay = replayCommand(prefix, sc, r, vseed, extra);
+    // a schedule token replays the (shrunk) schedule itself; without one, pct replays from
+    // its strategy, its depth and the k that execution drew its change points over
+    const scheduleToken = r.shrink && (r.shrink.attempts > 1 || strategy.name === 'dfs') ? r.shrink.token : guide ? token : undefined;
+    if (strategy.name === 'pct' && !scheduleToken) extra.push('--strategy pct', `--depth ${strategy.depth}`, `--pct-steps ${r.pct?.violationK ?? strategy.steps ?? ''}`);
+    replay = replayCommand(prefix, sc, r, vseed, extra, mode, scheduleToken);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
     if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, '--executions 1000');
     r.violation.replay = replay;
@@ -135,4 +158,19 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   const code = interrupt.exitCode ?? exitCodeOf(r);
   if (has(a, 'json')) return { code, stdout: JSON.stringify(runJson(r, replay, code, interrupt.received, limitFlags), null, 2) };
   return { code, stdout: runText(r, { replay, explore, limitFlags, signal: interrupt.received }) };
+}
+
+/** `--schedule`: a token, or @FILE holding one. */
+function scheduleArg(arg: string): Guide {
+  let text = arg;
+  if (arg.startsWith('@')) {
+    try {
+      text = readFileSync(arg.slice(1), 'utf8');
+    } catch (e) {
+      throw new BadInput(`--schedule ${arg}: cannot read it (${(e as NodeJS.ErrnoException).code ?? e})`);
+    }
+  }
+  const g = parseGuideToken(text);
+  if (typeof g === 'string') throw new BadInput(`--schedule: ${g}`);
+  return g;
 }

@@ -45,6 +45,8 @@ export interface Frame<W> {
   /** progress[id]: how many progress marks the task has made (Task.progress). */
   progress: number;
   rings: TraceRing[];
+  /** The first word of the scenario's own model: below it, the harness's control words and trace rings. */
+  modelBase: number;
 }
 
 export function instancesOf(s: ScenarioDef<unknown>, p: Params, variant: string): Instance[] {
@@ -65,8 +67,9 @@ export function buildFrame<W>(arena: Arena, s: ScenarioDef<W>, p: Params, varian
   const progress = arena.region('progress', instances.length);
   const rings = instances.map((i) => new TraceRing(arena.i32, TraceRing.layout(arena, i.name), ctl + CTL_SEQ));
   arena.names.tasks = instances.map((i) => i.name);
+  const modelBase = arena.used;
   const world = s.setup(arena, p, variant);
-  return { arena, world, instances, ctl, blocked, progress, rings };
+  return { arena, world, instances, ctl, blocked, progress, rings, modelBase };
 }
 
 /** The task of role instance `inst` in this execution, with its rng derived from the execution seed. */

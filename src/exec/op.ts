@@ -11,6 +11,8 @@
  */
 export const POINT = -1;
 export const IDLE = -2;
+/** Not a yield: what a strategy is told (Strategy.stepped) when a task's generator returned. */
+export const DONE = -3;
 
 export type Op<T = void> = Generator<number, T, void>;
 

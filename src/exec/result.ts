@@ -1,3 +1,4 @@
+import type { ShrinkResult } from './shrink.js';
 /** What one execution produced, whichever executor ran it. */
 import type { Violation } from '../check/violation.js';
 import type { Schedule } from './strategy.js';
@@ -33,6 +34,10 @@ export interface ExecutionResult {
   pct?: { k: number; tasks: number };
   /** The harness itself failed (a worker crashed, a role that never yields, a hang it could not explain). */
   harnessError?: string;
+  /** A finding's schedule as a guide: shrunk (unless --no-shrink), with the token that replays it. */
+  shrink?: ShrinkResult;
+  /** dfs: stopped early because every way on only reorders independent ops of a schedule already explored. */
+  pruned?: boolean;
   /** Set when a harness limit stopped the execution before it ended; it then has no verdict. */
   incomplete?: Incomplete;
 }

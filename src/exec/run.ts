@@ -10,6 +10,8 @@ import type { LoadedScenario } from '../scenarios.js';
 import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
 import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
 import { SimExecutor } from './sim-runner.js';
+import type { ShrinkResult } from './shrink.js';
+import type { DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
 import type { StrategySpec } from './strategy.js';
 import { THREADS_DEFAULTS, type ThreadsExecutor, type ThreadsOptions } from './threads.js';
@@ -43,6 +45,8 @@ export interface RunRequest {
   lockdep?: boolean;
   /** sim: the scheduling strategy (default random). */
   strategy?: StrategySpec;
+  /** sim: false (`--no-shrink`) reports a finding's schedule as found instead of shrinking it. */
+  shrink?: boolean;
 }
 
 /** What a pct run bought: the bound of Burckhardt et al. over the run's tasks, k and executions. */
@@ -86,6 +90,10 @@ export interface RunResult {
   summary: string[];
   /** pct runs: the guarantee bought. */
   pct?: PctBound;
+  /** dfs runs: what the bounded search covered, and whether it reached its end. */
+  dfs?: DfsSummary;
+  /** sim findings: the schedule shrunk (or only turned into a token, with --no-shrink), and the token that replays it. */
+  shrink?: ShrinkResult;
   /** The lock orders the run took (lockdep's edges, with their first places): a campaign merges them. */
   lockdep: Dep[];
 }
@@ -108,7 +116,10 @@ export async function run(req: RunRequest): Promise<RunResult> {
   let pctK = 0;
   let pctTasks = 0;
   let violationK: number | null = null;
+  let dfs: DfsSummary | undefined;
+  let shrink: ShrinkResult | undefined;
   const take = (r: ExecutionResult) => {
+    if (r.pruned) return; // dfs: equivalent to a schedule already explored (counted in the dfs summary)
     if (r.harnessError) harnessError = r.harnessError;
     else if (r.incomplete) incomplete = { ...r.incomplete, seed: r.seed };
     else {
@@ -121,6 +132,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
       for (const [role, st] of Object.entries(r.stats)) mergeStats(stats, st, `${role}.`);
       if (r.violation) {
         violation = r.violation;
+        shrink = r.shrink;
         firstViolationMs = performance.now() - started;
       }
     }
@@ -132,7 +144,9 @@ export async function run(req: RunRequest): Promise<RunResult> {
   if (req.mode === 'sim') {
     const sim = req.sim ?? new SimExecutor();
     try {
-      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep, onLockdep: (d) => lockdep.push(...d), strategy: req.strategy }, limits, take);
+      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep, onLockdep: (d) => lockdep.push(...d), strategy: req.strategy, shrink: req.shrink, onDfs: (d) => {
+            dfs = d;
+          } }, limits, take);
       harnessError ??= err;
     } finally {
       if (!req.sim) await sim.close();
@@ -191,6 +205,8 @@ export async function run(req: RunRequest): Promise<RunResult> {
     clockUnit,
     summary: s.summarize?.(stats, Math.max(executions, 1), clockUnit) ?? [],
     lockdep,
+    ...(dfs ? { dfs } : {}),
+    ...(shrink ? { shrink } : {}),
     ...(req.strategy?.name === 'pct' && pctK > 0 ? { pct: pctBound(req.strategy.depth, pctK, pctTasks, executions - (v ? 1 : 0), violationK) } : {}),
   };
 }

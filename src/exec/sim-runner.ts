@@ -7,6 +7,7 @@
  * answer a stop is terminated and the role it was running is named.
  */
 import type { StrategySpec } from './strategy.js';
+import type { DfsSummary } from './strategies/dfs.js';
 import type { Dep } from '../check/lockdep-graph.js';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -34,6 +35,10 @@ export interface SimSeeds {
   onLockdep?: (deps: Dep[]) => void;
   /** The scheduling strategy (default random). */
   strategy?: StrategySpec;
+  /** false (`--no-shrink`): a finding is reported as found (its schedule still becomes a token for dfs). */
+  shrink?: boolean;
+  /** dfs: receives what the search covered, once the run has ended. */
+  onDfs?: (d: DfsSummary) => void;
 }
 
 export class SimExecutor {
@@ -75,6 +80,7 @@ export class SimExecutor {
       windowSteps: seeds.windowSteps,
       lockdep: seeds.lockdep,
       strategy: seeds.strategy,
+      shrink: seeds.shrink,
       control,
     };
     this.worker ??= new Worker(SIM_WORKER, { execArgv: [] });
@@ -115,6 +121,7 @@ export class SimExecutor {
           onExecution(m.result);
         } else if (m.type === 'done') {
           seeds.onLockdep?.(m.deps);
+          if (m.dfs) seeds.onDfs?.(m.dfs);
           end(null);
         }
         else kill(`the sim worker failed: ${sourceStack(m.error)}`);

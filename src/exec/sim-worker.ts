@@ -11,9 +11,13 @@ import type { Params, ScenarioDef } from '../scenario.js';
 import { STOP_EXECUTION_LIMIT } from './frame.js';
 import type { ExecutionResult } from './result.js';
 import { type Dep, newLockGraph } from '../check/lockdep-graph.js';
-import { MONITOR_TASK, simExecution } from './sim.js';
+import { DEFAULT_WINDOW_STEPS, MONITOR_TASK, simExecution } from './sim.js';
+import { DfsStrategy, type DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
+import { GuidedStrategy } from './strategies/guided.js';
 import { RandomStrategy } from './strategies/random.js';
+import { ReplayStrategy } from './strategies/replay.js';
+import { shrinkExecution } from './shrink.js';
 import type { StrategySpec } from './strategy.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
@@ -39,21 +43,27 @@ export interface SimRequest {
   lockdep?: boolean;
   /** The scheduling strategy (default random). */
   strategy?: StrategySpec;
+  /** false (`--no-shrink`): report a finding's schedule as it was found. */
+  shrink?: boolean;
   control: SharedArrayBuffer;
 }
 
-export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done'; deps: Dep[] } | { type: 'error'; error: string };
+export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done'; deps: Dep[]; dfs?: DfsSummary } | { type: 'error'; error: string };
 
 export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
   const control = new Int32Array(req.control);
   const spec = req.strategy ?? { name: 'random' };
-  const strategy = spec.name === 'pct' ? new PctStrategy(spec.depth, spec.steps ?? null) : new RandomStrategy();
+  // dfs explores the schedules of one seed (its data); the other strategies draw a new seed per execution
+  const dfs = spec.name === 'dfs' ? new DfsStrategy(spec.preemptions, spec.reduction) : null;
+  const strategy =
+    dfs ?? (spec.name === 'pct' ? new PctStrategy(spec.depth, spec.steps ?? null) : spec.name === 'guided' ? new GuidedStrategy(spec.guide) : new RandomStrategy());
+  const seedOf = (k: number) => (dfs ? req.firstSeed : spec.name === 'guided' ? spec.guide.seed : req.firstSeed + k);
   const lockGraph = newLockGraph(def, req.firstSeed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
   for (let k = 0; req.executions === null || k < req.executions; k++) {
     Atomics.add(control, SIM_HEARTBEAT, 1);
     if (Atomics.load(control, SIM_STOP) !== 0) break;
     Atomics.store(control, SIM_CURRENT, -1); // setting up: no role runs yet
-    Atomics.store(control, SIM_SEED, req.firstSeed + k);
+    Atomics.store(control, SIM_SEED, seedOf(k));
     const started = performance.now();
     const poll = () => {
       Atomics.add(control, SIM_HEARTBEAT, 1);
@@ -61,9 +71,38 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
       if (stop !== 0) return stop;
       return performance.now() - started > req.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
     };
-    const r = simExecution(def, req.params, req.variant, req.firstSeed + k, strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph });
+    const r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true });
+    if (dfs && !r.incomplete && !r.harnessError) dfs.finished(r.pruned === true);
+    if (r.violation && r.schedule && spec.name !== 'guided') shrinkFinding(def, req, r, poll);
+    delete r.schedule; // the choices stay here: a finding carries its token
     post({ type: 'execution', result: r });
     if (r.violation || r.harnessError || r.incomplete) break;
+    if (dfs && !dfs.advance()) break; // the bounded space is exhausted
   }
-  post({ type: 'done', deps: lockGraph.all() });
+  post({ type: 'done', deps: lockGraph.all(), ...(dfs ? { dfs: dfs.result() } : {}) });
+}
+
+/**
+ * A finding's schedule, rewritten as a guide and (unless --no-shrink) shrunk: the
+ * report then shows the shrunk execution and its replay token. A violation that an
+ * earlier execution helped find (a lock-order cycle across executions) is left as found.
+ */
+function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionResult, poll: () => number): void {
+  const v = r.violation;
+  if (!v || !r.schedule || v.replayFrom !== undefined || r.schedule.truncated) return;
+  // a verdict of the window (starvation, livelock) is left as found: every try would run a whole window
+  const window = req.windowSteps ?? DEFAULT_WINDOW_STEPS;
+  if ((r.scheduled ?? 0) >= window) return;
+  const keep = req.shrink !== false;
+  let shrunk: ReturnType<typeof shrinkExecution>;
+  try {
+    shrunk = shrinkExecution(def, req.params, req.variant, r.seed, new ReplayStrategy(r.schedule), v, { lockdep: req.lockdep !== false, poll, attempts: keep ? undefined : 0, windowSteps: window });
+  } catch (e) {
+    // the finding stands as found; only its shrinking failed
+    v.details.push(`(not shrunk: ${(e as Error)?.message ?? e})`);
+    return;
+  }
+  if (!shrunk) return;
+  r.shrink = shrunk.shrink;
+  if (keep && shrunk.result.violation) r.violation = { ...shrunk.result.violation, seed: r.seed };
 }

@@ -20,8 +20,8 @@ import { closeExecution, heldAtExit, lastStep } from './finish.js';
 import { frameTask, newFrame, progressMarks } from './frame.js';
 import { limitOf } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
-import { IDLE } from './op.js';
-import { ChoiceLog, type Strategy } from './strategy.js';
+import { DONE, IDLE } from './op.js';
+import { ChoiceLog, PRUNE, type Strategy } from './strategy.js';
 import { PctStrategy } from './strategies/pct.js';
 import { type ExecHooks, setCurrent } from './task.js';
 import { mergeTraces, RING_ENTRIES } from './trace.js';
@@ -95,11 +95,13 @@ export function simExecution<W>(
   const tasks = frame.instances.map((i) => frameTask(frame, i, seed, hooks));
   const gens = frame.instances.map((i) => s.roles[i.role].run(frame.world, tasks[i.id], p, variant));
   strategy.start(seed, n);
+  strategy.observe?.(frame.arena.i32, frame.modelBase);
   const log = opts.keepSchedule ? new ChoiceLog() : null;
   const runnable = new Int32Array(n);
   const monitor = opts.monitor;
   let live = n;
   let stopped = 0;
+  let pruned = false;
   const seq = () => lastStep(frame);
 
   while (live > 0 && violation === null) {
@@ -119,6 +121,10 @@ export function simExecution<W>(
     let c = 0;
     if (m > 1) {
       c = strategy.pick(m, runnable);
+      if (c === PRUNE) {
+        pruned = true;
+        break;
+      }
       log?.push(c);
     }
     const k = runnable[c];
@@ -130,10 +136,12 @@ export function simExecution<W>(
     } catch (e) {
       // Role code that throws is a broken scenario, not a finding in the model.
       setLockGraph(null);
+      strategy.end?.();
       return { seed, violation: null, stats: {}, steps: seq(), harnessError: `${tasks[k].name}: ${(e as Error)?.stack ?? e}` };
     }
     steps++;
     resumes[k]++;
+    strategy.stepped?.(k, r.done ? DONE : r.value);
     if (r.done) {
       done[k] = 1;
       live--;
@@ -170,10 +178,13 @@ export function simExecution<W>(
 
   if (monitor) monitor[MONITOR_TASK] = -1;
   setLockGraph(null);
+  strategy.end?.();
   const stats: ExecutionResult['stats'] = {};
   for (const t of tasks) addStats(stats, t.role, t.stats);
   const result: ExecutionResult = { seed, violation: null, stats, steps: seq(), scheduled: steps };
-  if (stopped) {
+  if (pruned) {
+    result.pruned = true; // equivalent to a schedule already explored: no verdict of its own
+  } else if (stopped) {
     result.incomplete = {
       limit: limitOf(stopped),
       note: `${steps} scheduling steps and ${progressMarks(frame)} progress marks in, ${live} of ${n} tasks still running`,

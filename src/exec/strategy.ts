@@ -1,3 +1,4 @@
+import type { Guide } from './strategies/guided.js';
 /**
  * A scheduling strategy (Shuttle-style): told when an execution starts, then asked
  * at every op which runnable task steps next. A schedule is the execution seed plus
@@ -11,7 +12,16 @@ export interface Strategy {
   pick(n: number, runnable: Int32Array): number;
   /** Task `task` yielded IDLE: it only waits for others (a strategy may let them go first). */
   idle?(task: number): void;
+  /** Before the first step: the execution's shared words, for a strategy that looks at what each op touches (dfs). */
+  observe?(i32: Int32Array, modelBase: number): void;
+  /** After every step, chosen or forced: task `task` ran and yielded `result` (POINT, IDLE, the lock it blocked on, or DONE). */
+  stepped?(task: number, result: number): void;
+  /** The execution ended, however it ended. */
+  end?(): void;
 }
+
+/** pick() may answer this: every schedule on from here is equivalent to one already explored, so the execution stops. */
+export const PRUNE = -1;
 
 export interface Schedule {
   seed: number;
@@ -51,4 +61,9 @@ export class ChoiceLog {
 }
 
 /** Which strategy a sim run schedules with, and its settings (all of them go in a replay command). */
-export type StrategySpec = { name: 'random' } | { name: 'pct'; depth: number; steps?: number };
+export type StrategySpec =
+  | { name: 'random' }
+  | { name: 'pct'; depth: number; steps?: number }
+  | { name: 'dfs'; preemptions: number; reduction: 'sleep' | 'none' }
+  /** One schedule given as a guide (`--schedule <token>`): a shrunk finding replayed. */
+  | { name: 'guided'; guide: Guide };

@@ -24,6 +24,8 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     statsClock: r.clockUnit,
     summary: r.summary,
     ...(r.pct ? { pct: r.pct } : {}),
+    ...(r.dfs ? { dfs: r.dfs } : {}),
+    ...(r.shrink ? { shrink: r.shrink } : {}),
   };
 }
 

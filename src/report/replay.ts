@@ -10,10 +10,12 @@ import { variantParams } from '../scenario.js';
  * (a built-in name, or the path as typed, which resolves the same from the same
  * directory); `extra` carries flags that shaped the run beyond the params.
  */
-export function replayCommand(prefix: string, sc: LoadedScenario, r: RunResult, seed: number, extra: string[] = [], mode: Mode = r.mode): string {
+export function replayCommand(prefix: string, sc: LoadedScenario, r: RunResult, seed: number, extra: string[] = [], mode: Mode = r.mode, schedule?: string): string {
   // a lock-order cycle that earlier executions helped close replays from the run's first seed
   const from = r.violation?.replayFrom !== undefined && r.violation.replayFrom < seed ? r.violation.replayFrom : seed;
-  const parts = [prefix, 'run', shellQuote(sc.arg), '--variant', shellQuote(r.variant), '--mode', mode, '--seed', String(from), `--executions ${seed - from + 1}`];
+  // a schedule token carries its seed and replays one execution
+  const which = schedule ? ['--schedule', schedule] : ['--seed', String(from), `--executions ${seed - from + 1}`];
+  const parts = [prefix, 'run', shellQuote(sc.arg), '--variant', shellQuote(r.variant), '--mode', mode, ...which];
   const defaults = variantParams(sc.def, r.variant);
   for (const [k, v] of Object.entries(r.params)) if (defaults[k] !== v) parts.push('--param', shellQuote(`${k}=${paramText(sc.def, k, v)}`));
   return [...parts, ...extra].join(' ');

@@ -1,4 +1,6 @@
+import type { ShrinkResult } from '../exec/shrink.js';
 /** Human-readable reports: a run, a violation with the ops that led to it, the campaign table. */
+import type { DfsSummary } from '../exec/strategies/dfs.js';
 import type { Violation } from '../check/violation.js';
 import type { Incomplete, StopLimit } from '../exec/result.js';
 import type { PctBound, RunResult } from '../exec/run.js';
@@ -71,8 +73,10 @@ export function runText(r: RunResult, o: RunTextOptions): string {
   if (r.harnessError) out.push('', 'HARNESS ERROR (exit 3): the harness itself failed, not the model:', ...r.harnessError.split('\n').map((l) => `  ${l}`));
   if (r.summary.length && r.executions > 0) out.push('', 'statistics:', ...r.summary.map((l) => `  ${l}`));
   if (r.pct) out.push('', ...pctText(r.pct));
+  if (r.dfs) out.push('', ...dfsText(r.dfs, r.firstSeed, r.violation !== null));
   if (r.observed !== 'incomplete' && cut.length) out.push('', ...cut);
   if (r.violation) {
+    if (r.shrink) out.push('', shrinkText(r.shrink));
     out.push('', ...violationText(r.violation));
     if (r.mode === 'threads') {
       out.push('', '  threads mode: the replay reruns the same seed on real threads; the hardware picks the interleaving.');
@@ -112,6 +116,35 @@ export function campaignTable(rows: CampaignRow[]): string {
   // One block per scenario, a blank line between: every row keeps its scenario's name (grep finds it).
   const body = cells.flatMap((c, k) => (k > 0 && rows[k].scenario !== rows[k - 1].scenario ? ['', line(c)] : [line(c)]));
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body].join('\n');
+}
+
+/** What a dfs run covered, in words; a clean exhausted search is a proof for its bound. */
+export function dfsText(d: DfsSummary, seed: number, found: boolean): string[] {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const out = [
+    `dfs, at most ${d.preemptions} preemption${d.preemptions === 1 ? '' : 's'}, the data of seed ${seed}: ${n(d.schedules)} schedules explored (the most preemptions on one: ${d.maxPreemptions})`,
+    d.reduction === 'sleep'
+      ? `  sleep sets skipped ${n(d.slept)} branches that only reorder independent ops (${n(d.pruned)} executions stopped early); the bound cut ${n(d.cut)}`
+      : `  no reduction (--reduction none); the bound cut ${n(d.cut)} branches`,
+  ];
+  if (found) out.push('  the search stopped at the first violation');
+  else if (d.exhausted) {
+    out.push(
+      `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters (a proof for that bound, not beyond it)`,
+    );
+  } else out.push('  NOT exhausted: the budget ended the search first (raise --time or --executions); no proof');
+  return out;
+}
+
+/** How far a finding's schedule was shrunk. */
+export function shrinkText(s: ShrinkResult): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const p = (x: number) => `${n(x)} preemption${x === 1 ? '' : 's'}`;
+  if (s.attempts <= 1) return `schedule: ${p(s.to.preemptions)}, ${n(s.to.steps)} steps (not shrunk: --no-shrink)`;
+  return (
+    `shrunk from ${n(s.from.preemptions)} to ${p(s.to.preemptions)}, ${n(s.from.steps)} to ${n(s.to.steps)} steps ` +
+    `(${n(s.attempts)} executions tried${s.capped ? ', stopped at the budget' : ''}); the trace below is the shrunk schedule's`
+  );
 }
 
 /** What a pct run bought, in words. */

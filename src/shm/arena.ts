@@ -79,6 +79,11 @@ export class Arena {
     return offset;
   }
 
+  /** Words reserved so far: the offset the next region will get. */
+  get used(): number {
+    return this.next;
+  }
+
   /** Register a lock for decoding; returns its id. */
   addLock(name: string, cls: string, kind: string, word: number): number {
     this.names.locks.push({ name, cls, kind, word });

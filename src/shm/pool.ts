@@ -7,6 +7,7 @@
  * allocator is not a lock the model reasons about, so it is invisible to lockdep and
  * to the trace; it only keeps the pool itself consistent between worker threads.
  */
+import { noteWrites } from './footprint.js';
 import type { Arena } from './arena.js';
 import { guardLock, guardUnlock } from './guard.js';
 
@@ -89,7 +90,11 @@ export class ObjectPool {
     Atomics.store(this.i32, o, state);
     this.i32[o + 1] = task + 1;
     this.i32[o + 2] = step;
-    if (this.dataWords > 0) this.i32.fill(0, this.data(obj), this.data(obj) + this.dataWords); // __GFP_ZERO
+    noteWrites(this.i32, o + 1, o + 3);
+    if (this.dataWords > 0) {
+      this.i32.fill(0, this.data(obj), this.data(obj) + this.dataWords); // __GFP_ZERO
+      noteWrites(this.i32, this.data(obj), this.data(obj) + this.dataWords);
+    }
     return obj;
   }
 

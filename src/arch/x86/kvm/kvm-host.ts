@@ -12,6 +12,7 @@ import { KVM_REFILL_PAGES, PTE_PREFETCH_NUM } from './mmu/constants.js';
 import { PTE_LIST_EXT, pteListDescWords } from './mmu/pte-list-desc.js';
 import { KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
 import { Reclaim } from '../../../mm/reclaim.js';
+import { OnDemand } from '../../../virt/kvm/on-demand.js';
 
 /** mmu_topup_memory_caches()' minimums, per cache (seed 000: "the gorilla math"). */
 export interface TopupMinimums {
@@ -97,6 +98,11 @@ export interface KvmConfig {
   pressure?: number;
   /** One topup in this many wakes kswapd (0: allocations never wake it). Default 0. */
   kswapdEvery?: number;
+  /**
+   * One fault in this many, on average, wakes a VMM role asleep on `memslotUpdates` for a
+   * memslot update (0: no VMM sleeps there; a VMM role keeps its own pace). Default 0.
+   */
+  memslotEvery?: number;
 }
 
 export const VENDOR_INTEL = 0;
@@ -317,6 +323,8 @@ export class KvmWorld {
   readonly vcpusRunning: number;
   readonly vms: Kvm[] = [];
   readonly vcpus: Vcpu[] = [];
+  /** With `memslotEvery`: where a VMM role sleeps until a fault asks for a memslot update. */
+  readonly memslotUpdates: OnDemand | null;
 
   constructor(
     arena: Arena,
@@ -348,6 +356,7 @@ export class KvmWorld {
         this.vcpus.push(vcpu);
       }
     }
+    this.memslotUpdates = config.memslotEvery ? new OnDemand(arena, 'vmm_memslot_wait', config.memslotEvery) : null;
   }
 
   sp(sp: number, field: number): number {

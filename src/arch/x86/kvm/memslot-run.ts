@@ -5,6 +5,7 @@
  */
 import type { Op } from '../../../exec/op.js';
 import type { Task } from '../../../exec/task.js';
+import type { Params } from '../../../scenario.js';
 import { mutexLock, mutexUnlock, readLock, readUnlock, writeLock, writeUnlock } from '../../../sync/index.js';
 import {
   GFN_RANGES,
@@ -77,6 +78,24 @@ function* pageFault(kvm: LazyRmapsKvm, self: Task, gfn: number, nested: boolean)
     self.count('tdp-faults');
     yield* readUnlock(kvm.mmuLock);
   }
+}
+
+/**
+ * Does vcpu0 start its nested guest (kvm_mmu_load -> the first shadow root) at fault `i`, or has it already? With `nestedEvery` 0, at `nestedFrom`, a
+ * fault drawn once per execution; else with probability 1/nestedEvery at each fault, so
+ * in many executions not at all (a real L1 starts its first L2 once in its life, if ever).
+ */
+export function nestedEntry(self: Task, p: Params): (i: number) => boolean {
+  if (self.index !== 0) return () => false;
+  if (p.nestedEvery > 0) {
+    let entered = false;
+    return () => {
+      entered ||= p.nestedEvery === 1 || self.rng() * p.nestedEvery < 1;
+      return entered;
+    };
+  }
+  const nestedFrom = Math.floor(self.rng() * p.faults);
+  return (i) => i >= nestedFrom;
 }
 
 /** A random gfn of the guest's physical address space. */

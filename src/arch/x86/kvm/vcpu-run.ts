@@ -28,10 +28,14 @@ export function* vcpuRun(w: KvmWorld, self: Task, p: Params): Op {
       if (kvmMmuRootGone(vcpu, nested) && !w.protocol.rootsInFault) loaded = (yield* kvmMmuLoad(vcpu, nested)) >= 0;
       if (loaded && (yield* kvmMmuDoPageFault(vcpu, gfn, nested)) !== RET_PF_RETRY) break;
     }
+    if (w.memslotUpdates) yield* w.memslotUpdates.event(self); // a memslot update, when faults pace the VMM
   }
   yield POINT;
-  // the last vCPU out wakes kswapd, which reclaims only while vCPUs run
-  if (Atomics.sub(w.i32, w.vcpusRunning, 1) === 1 && w.config.kswapdEvery) yield* wakeupKswapd(w.reclaim);
+  if (Atomics.sub(w.i32, w.vcpusRunning, 1) === 1) {
+    // the last vCPU out wakes kswapd, which reclaims only while vCPUs run, and a VMM asleep until a fault asks
+    if (w.config.kswapdEvery) yield* wakeupKswapd(w.reclaim);
+    if (w.memslotUpdates) yield* w.memslotUpdates.stop();
+  }
 }
 
 /** The vcpu role of the x86 scenarios: `vms` x `vcpus` instances named as the model names them. */

@@ -1,0 +1,134 @@
+/**
+ * Schedule shrinking (as Lincheck and Shuttle minimise a failure): a failing sim
+ * execution, rewritten as a guide (the places where its schedule departs from "let
+ * the last task go on"), loses its departures one at a time, preemptions first, for
+ * as long as the execution still ends in the same violation: the same kind, hit by
+ * the same task, in the same model function. What is left is a schedule with the
+ * fewest preemptions this greedy search finds, then the fewest steps, and a token
+ * that replays it.
+ */
+import { newLockGraph } from '../check/lockdep-graph.js';
+import type { Violation } from '../check/violation.js';
+import type { Params, ScenarioDef } from '../scenario.js';
+import type { ExecutionResult } from './result.js';
+import { simExecution } from './sim.js';
+import { type Guide, GuidedStrategy, GuideRecorder, guideToken } from './strategies/guided.js';
+import type { Strategy } from './strategy.js';
+
+export interface ShrinkResult {
+  from: { preemptions: number; steps: number };
+  to: { preemptions: number; steps: number };
+  /** Executions tried while shrinking. */
+  attempts: number;
+  /** The attempt budget ran out before no departure could be dropped. */
+  capped: boolean;
+  /** The token of the shrunk schedule: `--schedule <token>` replays it. */
+  token: string;
+}
+
+/** How many candidate executions one shrink may try. */
+export const SHRINK_ATTEMPTS = 400;
+
+/** What makes two violations the same one: kind, task and the first model function the message names. */
+export function violationSignature(v: Violation): string {
+  const fn = /([A-Za-z_][A-Za-z0-9_]*)\(\)/.exec(v.message)?.[1] ?? '';
+  return `${v.kind}|${v.task}|${fn}`;
+}
+
+interface Ctx<W> {
+  def: ScenarioDef<W>;
+  params: Params;
+  variant: string;
+  lockdep: boolean;
+  /** The run's livelock and starvation window: the verdicts must be judged alike. */
+  windowSteps: number;
+  poll?: () => number;
+}
+
+function runGuided<W>(c: Ctx<W>, g: Guide): { r: ExecutionResult; s: GuidedStrategy } {
+  const s = new GuidedStrategy(g);
+  const lockGraph = newLockGraph(c.def, g.seed, 'report', c.lockdep);
+  const r = simExecution(c.def, c.params, c.variant, g.seed, s, { windowSteps: c.windowSteps, lockGraph, poll: c.poll });
+  return { r, s };
+}
+
+/**
+ * Shrink the execution of `seed` that `strategy` (fresh, as it was when it ran it)
+ * produces and that ended in `found`. Returns the shrunk result with its execution,
+ * or null when the execution does not replay as a guide to the same violation.
+ */
+export function shrinkExecution<W>(
+  def: ScenarioDef<W>,
+  params: Params,
+  variant: string,
+  seed: number,
+  strategy: Strategy,
+  found: Violation,
+  /** attempts: at most this many candidates (default SHRINK_ATTEMPTS; 0 only turns the schedule into a token). */
+  opts: { lockdep: boolean; poll?: () => number; attempts?: number; windowSteps: number },
+): { shrink: ShrinkResult; result: ExecutionResult } | null {
+  const want = violationSignature(found);
+  const rec = new GuideRecorder(strategy);
+  const first = simExecution(def, params, variant, seed, rec, { lockGraph: newLockGraph(def, seed, 'report', opts.lockdep), poll: opts.poll, windowSteps: opts.windowSteps });
+  if (!first.violation || violationSignature(first.violation) !== want) return null;
+  const fromSteps = first.scheduled ?? 0;
+  const c: Ctx<W> = { def, params, variant, lockdep: opts.lockdep, windowSteps: opts.windowSteps, poll: opts.poll };
+  let best: Guide = { seed, entries: rec.entries };
+  let bestRun = runGuided(c, best);
+  if (!bestRun.r.violation || violationSignature(bestRun.r.violation) !== want) return null; // the guide must replay it
+  const from = { preemptions: rec.preemptions, steps: fromSteps };
+  let attempts = 1;
+  let capped = false;
+  const most = opts.attempts ?? SHRINK_ATTEMPTS;
+
+  /** Is `run` the same bug and no worse: fewer preemptions, or as many and no more steps. */
+  const better = (run: ReturnType<typeof runGuided>): boolean => {
+    if (!run.r.violation || violationSignature(run.r.violation) !== want) return false;
+    const p = run.s.preemptions;
+    const q = bestRun.s.preemptions;
+    return p < q || (p === q && (run.r.scheduled ?? 0) <= (bestRun.r.scheduled ?? 0));
+  };
+  /**
+   * Drop the departures `droppable` selects, in runs of `size` and then smaller runs
+   * (delta debugging), keeping each drop that leaves the same bug and is no worse.
+   */
+  const pass = (droppable: (step: number) => boolean): boolean => {
+    let changed = false;
+    for (let size = Math.max(1, best.entries.length >> 1); size >= 1; size >>= 1) {
+      for (let start = 0; start < best.entries.length; ) {
+        if (attempts > most || (opts.poll?.() ?? 0) !== 0) {
+          capped = true;
+          return changed;
+        }
+        const drop = new Set<number>();
+        for (let k = start; k < Math.min(start + size, best.entries.length); k++) if (droppable(best.entries[k][0])) drop.add(k);
+        if (drop.size === 0) {
+          start += size;
+          continue;
+        }
+        attempts++;
+        const run = runGuided(c, { seed, entries: best.entries.filter((_, j) => !drop.has(j)) });
+        if (better(run)) {
+          // keep what really ran: a departure that no longer applied is gone from it
+          best = { seed, entries: run.s.ran };
+          bestRun = run;
+          changed = true;
+        } else start += size;
+      }
+    }
+    return changed;
+  };
+  if (most === 0) capped = true;
+  // preemptions first (a departure that switched away from a task that could go on), then any departure
+  while (!capped && pass((step) => bestRun.s.preemptedAt.includes(step))) {
+    /* until no preemption can go */
+  }
+  while (!capped && pass(() => true)) {
+    /* until no departure can go */
+  }
+  const r = bestRun.r;
+  return {
+    shrink: { from, to: { preemptions: bestRun.s.preemptions, steps: r.scheduled ?? 0 }, attempts, capped, token: guideToken(best) },
+    result: r,
+  };
+}

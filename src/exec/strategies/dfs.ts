@@ -1,0 +1,203 @@
+/**
+ * `dfs`: bounded exhaustive search (CHESS's iterative context bounding, as loom and
+ * Shuttle's DFS): every schedule of one seed with at most `preemptions` preemptions,
+ * each run from the start (stateless), depth first.
+ *
+ * A preemption is a switch away from a task that could have gone on: it is runnable
+ * and its last step was not an IDLE (a spin-wait or cond_resched() gives the CPU away
+ * for free). A task that just yielded IDLE is not picked again until another task has
+ * stepped: its step only looked and found nothing to do, so running it twice in a row
+ * reaches nothing new, and the search stays finite.
+ *
+ * Sleep sets (Godefroid) skip schedules that only reorder independent ops: once a
+ * branch t has been explored at a node, the later branches there carry t asleep, and
+ * t stays asleep down a path until a step that touches what t's step touches (its
+ * footprint: the words it read and wrote, lock words included). Sleep sets and a
+ * preemption bound do not mix freely (Coons, Musuvathi, McKinley, "Bounded
+ * partial-order reduction", OOPSLA 2013): the explored equivalent of a pruned
+ * schedule may need more preemptions than the bound allows. So an explored branch t
+ * goes to sleep in a later sibling u only when moving t's step to the front of a
+ * schedule that begins with u can add no preemption: choosing t costs no more than u
+ * did, counting one more for t when it could go on after its step (the switch from t
+ * to u). Then the reduced search still reaches every state the unreduced one reaches
+ * within the same bound (test/dfs.test.ts checks this against `--reduction none` on
+ * the final states of every schedule).
+ */
+import { type Footprint, independent, takeFootprint, unwatchFootprints, watchFootprints } from '../../shm/footprint.js';
+import { IDLE, POINT } from '../op.js';
+import { PRUNE, type Strategy } from '../strategy.js';
+
+/** An explored branch of a node: the task chosen, what its step touched, and whether it could go on after it. */
+interface Branch {
+  task: number;
+  fp: Footprint;
+  /** After its step the task blocked, idled or ended: the switch after it costs nothing. */
+  free: boolean;
+  cost: number;
+}
+
+/** One scheduling decision on the current path. */
+interface Node {
+  /** Tasks that may run here, the current task first, then by id. */
+  options: number[];
+  /** Preemption cost of each option (1: it switches away from a task that could go on). */
+  cost: number[];
+  /** Preemptions taken before this decision. */
+  before: number;
+  /** The option being explored. */
+  at: number;
+  /** The footprint and freedom of the option being explored (its first step), once taken. */
+  taken: Branch | null;
+  /** Options already explored, with their first step. */
+  done: Branch[];
+  /** Branches asleep when the path reached this node. */
+  sleep: Branch[];
+}
+
+export interface DfsSummary {
+  preemptions: number;
+  reduction: 'sleep' | 'none';
+  /** Executions that ran to their end: the schedules explored. */
+  schedules: number;
+  /** Executions stopped early because every way on was asleep (equivalent to an explored one). */
+  pruned: number;
+  /** Branches the sleep sets skipped at a decision. */
+  slept: number;
+  /** Branches the preemption bound cut. */
+  cut: number;
+  /** The bounded space was searched to its end. */
+  exhausted: boolean;
+  /** Most preemptions on a schedule explored. */
+  maxPreemptions: number;
+}
+
+export class DfsStrategy implements Strategy {
+  readonly name = 'dfs';
+  private readonly stack: Node[] = [];
+  private depth = 0;
+  private asleep: Branch[] = [];
+  /** The task that stepped last, whether its step was an IDLE, and the node whose choice it was (null if forced). */
+  private cur = -1;
+  private curIdle = false;
+  private pending: Node | null = null;
+  /** A sleeping task was forced to step: everything on from here is redundant. */
+  private redundant = false;
+  private preempted = 0;
+  private readonly summary: DfsSummary;
+
+  constructor(
+    readonly preemptions: number,
+    readonly reduction: 'sleep' | 'none' = 'sleep',
+  ) {
+    this.summary = { preemptions, reduction, schedules: 0, pruned: 0, slept: 0, cut: 0, exhausted: false, maxPreemptions: 0 };
+  }
+
+  start(): void {
+    this.depth = 0;
+    this.asleep = [];
+    this.cur = -1;
+    this.curIdle = false;
+    this.pending = null;
+    this.redundant = false;
+    this.preempted = 0;
+  }
+
+  observe(i32: Int32Array, modelBase: number): void {
+    if (this.reduction === 'sleep') watchFootprints(i32, modelBase);
+  }
+
+  end(): void {
+    unwatchFootprints();
+  }
+
+  pick(n: number, runnable: Int32Array): number {
+    if (this.redundant) return PRUNE;
+    let node: Node;
+    if (this.depth < this.stack.length) {
+      node = this.stack[this.depth]; // replaying the prefix of the branch being explored
+    } else {
+      const made = this.newNode(n, runnable);
+      if (!made) return PRUNE;
+      node = made;
+      this.stack.push(node);
+    }
+    this.depth++;
+    const task = node.options[node.at];
+    this.preempted = node.before + node.cost[node.at];
+    this.pending = node;
+    for (let c = 0; c < n; c++) if (runnable[c] === task) return c;
+    throw new Error(`dfs: the schedule diverged: task ${task} is not runnable at decision ${this.depth - 1}`);
+  }
+
+  private newNode(n: number, runnable: Int32Array): Node | null {
+    const curRuns = !this.curIdle && runnable.subarray(0, n).includes(this.cur);
+    const options: number[] = [];
+    const cost: number[] = [];
+    const order = Array.from(runnable.subarray(0, n)).sort((a, b) => (a === this.cur ? -1 : b === this.cur ? 1 : a - b));
+    for (const task of order) {
+      if (task === this.cur && this.curIdle && n > 1) continue; // it only waited: let another go first
+      if (this.asleep.some((b) => b.task === task)) {
+        this.summary.slept++;
+        continue;
+      }
+      const c = curRuns && task !== this.cur ? 1 : 0;
+      if (this.preempted + c > this.preemptions) {
+        this.summary.cut++;
+        continue;
+      }
+      options.push(task);
+      cost.push(c);
+    }
+    if (options.length === 0) return null;
+    return { options, cost, before: this.preempted, at: 0, taken: null, done: [], sleep: this.asleep };
+  }
+
+  stepped(task: number, result: number): void {
+    const node = this.pending;
+    this.pending = null;
+    this.cur = task;
+    this.curIdle = result === IDLE;
+    if (this.reduction === 'none') return;
+    const fp = takeFootprint();
+    if (node) {
+      node.taken ??= { task, fp, free: result !== POINT, cost: node.cost[node.at] };
+      const mine = node.cost[node.at];
+      // the siblings explored before this one sleep down its path when moving them to the front costs no extra
+      // preemption: choosing b costs b.cost, and one more after it if b could go on (the switch to this branch)
+      const wake = node.done.filter((b) => b.cost + (b.free ? 0 : 1) <= mine);
+      this.asleep = [...node.sleep, ...wake].filter((b) => independent(b.fp, fp));
+    } else {
+      if (this.asleep.some((b) => b.task === task)) this.redundant = true; // forced: only a sleeping task could run
+      this.asleep = this.asleep.filter((b) => b.task !== task && independent(b.fp, fp));
+    }
+  }
+
+  /** The execution that just ended: count it. */
+  finished(pruned: boolean): void {
+    if (pruned) this.summary.pruned++;
+    else {
+      this.summary.schedules++;
+      this.summary.maxPreemptions = Math.max(this.summary.maxPreemptions, this.preempted);
+    }
+  }
+
+  /** Move to the next unexplored branch; false once the bounded space is exhausted. */
+  advance(): boolean {
+    // a decision past the current depth was never reached on this path (it ended sooner)
+    this.stack.length = Math.min(this.stack.length, this.depth);
+    while (this.stack.length > 0) {
+      const node = this.stack[this.stack.length - 1];
+      if (node.taken) node.done.push(node.taken);
+      node.taken = null;
+      node.at++;
+      if (node.at < node.options.length) return true;
+      this.stack.pop();
+    }
+    this.summary.exhausted = true;
+    return false;
+  }
+
+  result(): DfsSummary {
+    return { ...this.summary };
+  }
+}

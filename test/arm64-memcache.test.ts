@@ -75,7 +75,7 @@ describe('arm64-memcache', () => {
 
   it('the same seed replays the same violation at the same step', async () => {
     const a = await simRun('no-topup-on-perm');
-    const b = await run({ scenario: sc, variant: 'no-topup-on-perm', params: sc.def.params, mode: 'sim', seed: a.violation?.seed ?? 0, executions: 1, timeMs: null, sim });
+    const b = await run({ scenario: sc, variant: 'no-topup-on-perm', params: sc.def.params, mode: 'sim', seed: a.violation?.seed ?? 0, executions: 1, timeMs: null, sim, shrink: false });
     expect(b.violation?.trace).toEqual(a.violation?.trace);
   });
 });

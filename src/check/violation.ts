@@ -35,6 +35,8 @@ export interface Violation {
   role: string;
   /** Global step (trace sequence number) at which it was seen. */
   step: number;
+  /** The task's own op count when it hit it (how many ops it had traced): the same op in two runs has the same count. */
+  op?: number;
   /** Locks held by the task that hit it, e.g. "mmu_lock (read)". */
   locksHeld: string[];
   /** Filled in by the run: execution seed, the ops that led to it, the replay command. */
@@ -81,6 +83,7 @@ registerOps({ [T_VIOLATION]: (a) => `!! ${VIOLATION_KINDS[a] ?? 'violation'}` })
 /** Raise a violation in the running task; it is traced, so its step marks it in the trace. */
 export function reportViolation(kind: ViolationKind, message: string, details: string[] = [], extra: Partial<Violation> = {}): void {
   const t = current;
+  const op = t.ring.count(); // before the violation's own mark
   t.hooks.report({
     kind,
     message,
@@ -89,6 +92,7 @@ export function reportViolation(kind: ViolationKind, message: string, details: s
     role: t.role,
     step: t.trace(T_VIOLATION, VIOLATION_KINDS.indexOf(kind), 0),
     locksHeld: heldLocks(t),
+    op,
     ...extra,
   });
 }

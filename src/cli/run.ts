@@ -140,6 +140,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   };
   let replay: string | null = null;
   let explore: string | null = null;
+  let inSim: string | null = null;
   if (r.violation) {
     const prefix = commandPrefix();
     const vseed = r.violation.seed ?? seed;
@@ -153,11 +154,12 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     replay = replayCommand(prefix, sc, r, vseed, extra, mode, scheduleToken);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
     if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, '--executions 1000');
+    if (r.reproduced?.token) inSim = replayCommand(prefix, sc, r, vseed, [], 'sim', r.reproduced.token);
     r.violation.replay = replay;
   }
   const code = interrupt.exitCode ?? exitCodeOf(r);
   if (has(a, 'json')) return { code, stdout: JSON.stringify(runJson(r, replay, code, interrupt.received, limitFlags), null, 2) };
-  return { code, stdout: runText(r, { replay, explore, limitFlags, signal: interrupt.received }) };
+  return { code, stdout: runText(r, { replay, explore, inSim, limitFlags, signal: interrupt.received }) };
 }
 
 /** `--schedule`: a token, or @FILE holding one. */

@@ -6,7 +6,7 @@
  * timeout so that a stop request or a lost wake-up can never hang it.
  */
 import { canAcquire, NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
-import { CTL_SLEEP, CTL_STOP } from './frame.js';
+import { CTL_SLEEP, CTL_STOP, CTL_TICKET } from './frame.js';
 import { blocked, type Op } from './op.js';
 import type { Rng, Task } from './task.js';
 
@@ -41,12 +41,44 @@ let sink = 0;
 
 export type DriveEnd = 'done' | 'stopped';
 
-export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWord: number, o: DriveOptions, jr: Rng): DriveEnd {
+/**
+ * The order this task's steps began in, against every other task's: one ticket per
+ * step from a counter all tasks share, taken just before the step runs (an op's shared
+ * access comes first in its step). A retry of a lock that fails again changes nothing,
+ * so its ticket is dropped: the sim, which runs a blocked task only once it is woken,
+ * has no such step.
+ */
+export class StepTickets {
+  private buf = new Int32Array(1024);
+  n = 0;
+
+  push(ticket: number): void {
+    if (this.n === this.buf.length) {
+      const grown = new Int32Array(this.n * 2);
+      grown.set(this.buf);
+      this.buf = grown;
+    }
+    this.buf[this.n++] = ticket;
+  }
+
+  take(): Int32Array {
+    return this.buf.slice(0, this.n);
+  }
+}
+
+export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWord: number, o: DriveOptions, jr: Rng, tickets?: StepTickets): DriveEnd {
   const stop = ctl + CTL_STOP;
   const jitter = o.jitter;
   let spins = 0;
+  let failed = -1; // the lock the last step failed to take, -1 if it did not fail
+  tickets?.push(Atomics.add(i32, ctl + CTL_TICKET, 1));
   let r = gen.next();
   while (!r.done) {
+    if (tickets) {
+      const again = r.value >= 0 && r.value === failed;
+      if (again) tickets.n--; // it failed again: nothing happened
+      failed = r.value >= 0 ? r.value : -1;
+    }
     if (Atomics.load(i32, stop) !== 0) return 'stopped';
     if (r.value < 0) {
       spins = 0;
@@ -71,6 +103,7 @@ export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWor
         if (o.strictWakeups) throw new Error(`lost wake-up: lock ${r.value} became free during a ${o.futexWaitMs} ms futex wait and nobody notified`);
       }
     }
+    tickets?.push(Atomics.add(i32, ctl + CTL_TICKET, 1));
     r = gen.next();
   }
   return 'done';

@@ -14,7 +14,8 @@ export const CTL_SEQ = 0; // global trace sequence number
 export const CTL_STOP = 16; // why the execution must stop (STOP_*), 0 while running
 export const CTL_ARRIVED = 32; // start barrier for worker threads
 export const CTL_SLEEP = 48; // never notified: a word to sleep on for jitter
-const CTL_WORDS = 64;
+export const CTL_TICKET = 64; // threads: one ticket per step, in the order the steps began
+const CTL_WORDS = 80;
 
 /** Why an execution must stop (the value of CTL_STOP). */
 export const STOP_VIOLATION = 1;

@@ -34,6 +34,8 @@ export interface ExecutionResult {
   pct?: { k: number; tasks: number };
   /** The harness itself failed (a worker crashed, a role that never yields, a hang it could not explain). */
   harnessError?: string;
+  /** threads, a finding: the task of every step in the order the steps began (the sim replays it). */
+  order?: Uint8Array;
   /** A finding's schedule as a guide: shrunk (unless --no-shrink), with the token that replays it. */
   shrink?: ShrinkResult;
   /** dfs: stopped early because every way on only reorders independent ops of a schedule already explored. */

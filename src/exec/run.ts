@@ -10,6 +10,7 @@ import type { LoadedScenario } from '../scenarios.js';
 import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
 import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
 import { SimExecutor } from './sim-runner.js';
+import { type Reproduction, reproduceInSim } from './reproduce.js';
 import type { ShrinkResult } from './shrink.js';
 import type { DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
@@ -45,6 +46,8 @@ export interface RunRequest {
   lockdep?: boolean;
   /** sim: the scheduling strategy (default random). */
   strategy?: StrategySpec;
+  /** threads: false skips replaying a finding in sim (default: replay it). */
+  reproduce?: boolean;
   /** sim: false (`--no-shrink`) reports a finding's schedule as found instead of shrinking it. */
   shrink?: boolean;
 }
@@ -92,6 +95,8 @@ export interface RunResult {
   pct?: PctBound;
   /** dfs runs: what the bounded search covered, and whether it reached its end. */
   dfs?: DfsSummary;
+  /** threads findings: the same execution replayed in sim from the order its steps began in. */
+  reproduced?: Reproduction;
   /** sim findings: the schedule shrunk (or only turned into a token, with --no-shrink), and the token that replays it. */
   shrink?: ShrinkResult;
   /** The lock orders the run took (lockdep's edges, with their first places): a campaign merges them. */
@@ -118,6 +123,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
   let violationK: number | null = null;
   let dfs: DfsSummary | undefined;
   let shrink: ShrinkResult | undefined;
+  let reproduced: Reproduction | undefined;
   const take = (r: ExecutionResult) => {
     if (r.pruned) return; // dfs: equivalent to a schedule already explored (counted in the dfs summary)
     if (r.harnessError) harnessError = r.harnessError;
@@ -158,7 +164,9 @@ export async function run(req: RunRequest): Promise<RunResult> {
       if (req.executions !== null && executions >= req.executions) break;
       if (req.abort?.aborted) break;
       if (limits.until !== null && executions > 0 && performance.now() >= limits.until) break;
-      take(await req.threads.execute(req.scenario, req.params, req.variant, seed, req.threadsOptions ?? THREADS_DEFAULTS, limits, lockGraph));
+      const r = await req.threads.execute(req.scenario, req.params, req.variant, seed, req.threadsOptions ?? THREADS_DEFAULTS, limits, lockGraph);
+      take(r);
+      if (r.violation && r.order && req.reproduce !== false) reproduced = await reproduceInSim(req.scenario, req.params, req.variant, { ...r, order: r.order }, { ...limits, until: null }, req.lockdep !== false);
     }
   }
 
@@ -207,6 +215,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
     lockdep,
     ...(dfs ? { dfs } : {}),
     ...(shrink ? { shrink } : {}),
+    ...(reproduced ? { reproduced } : {}),
     ...(req.strategy?.name === 'pct' && pctK > 0 ? { pct: pctBound(req.strategy.depth, pctK, pctTasks, executions - (v ? 1 : 0), violationK) } : {}),
   };
 }

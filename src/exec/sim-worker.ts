@@ -16,9 +16,10 @@ import { DfsStrategy, type DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
 import { GuidedStrategy } from './strategies/guided.js';
 import { RandomStrategy } from './strategies/random.js';
+import { OrderStrategy } from './strategies/order.js';
 import { ReplayStrategy } from './strategies/replay.js';
 import { shrinkExecution } from './shrink.js';
-import type { StrategySpec } from './strategy.js';
+import type { Strategy, StrategySpec } from './strategy.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
 export const SIM_CURRENT = MONITOR_TASK; // task being resumed, -1 outside the roles (written by the sim)
@@ -55,8 +56,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
   const spec = req.strategy ?? { name: 'random' };
   // dfs explores the schedules of one seed (its data); the other strategies draw a new seed per execution
   const dfs = spec.name === 'dfs' ? new DfsStrategy(spec.preemptions, spec.reduction) : null;
-  const strategy =
-    dfs ?? (spec.name === 'pct' ? new PctStrategy(spec.depth, spec.steps ?? null) : spec.name === 'guided' ? new GuidedStrategy(spec.guide) : new RandomStrategy());
+  const strategy = dfs ?? fixedStrategy(spec);
   const seedOf = (k: number) => (dfs ? req.firstSeed : spec.name === 'guided' ? spec.guide.seed : req.firstSeed + k);
   const lockGraph = newLockGraph(def, req.firstSeed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
   for (let k = 0; req.executions === null || k < req.executions; k++) {
@@ -105,4 +105,11 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
   if (!shrunk) return;
   r.shrink = shrunk.shrink;
   if (keep && shrunk.result.violation) r.violation = { ...shrunk.result.violation, seed: r.seed };
+}
+
+function fixedStrategy(spec: StrategySpec): Strategy {
+  if (spec.name === 'pct') return new PctStrategy(spec.depth, spec.steps ?? null);
+  if (spec.name === 'guided') return new GuidedStrategy(spec.guide);
+  if (spec.name === 'order') return new OrderStrategy(spec.order);
+  return new RandomStrategy();
 }

@@ -66,4 +66,6 @@ export type StrategySpec =
   | { name: 'pct'; depth: number; steps?: number }
   | { name: 'dfs'; preemptions: number; reduction: 'sleep' | 'none' }
   /** One schedule given as a guide (`--schedule <token>`): a shrunk finding replayed. */
-  | { name: 'guided'; guide: Guide };
+  | { name: 'guided'; guide: Guide }
+  /** A threads finding's step order (one task id per step), replayed in sim. */
+  | { name: 'order'; order: Uint8Array };

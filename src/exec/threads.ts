@@ -191,6 +191,7 @@ export class ThreadsExecutor {
     let violation: Violation | null = watchdogFinding;
     const errors: string[] = [];
     const deps: Dep[] = [];
+    const tickets: (Int32Array | undefined)[] = [];
     results.forEach((res, k) => {
       const inst = frame.instances[k];
       if (res.status === 'rejected') {
@@ -201,6 +202,7 @@ export class ThreadsExecutor {
       if (out.error) errors.push(`${inst.name}: ${sourceStack(out.error)}`);
       violation ??= out.violation;
       deps.push(...out.deps);
+      tickets[k] = out.tickets;
       addStats(stats, inst.role, out.stats);
     });
     lockGraph.seed = seed;
@@ -223,6 +225,18 @@ export class ThreadsExecutor {
       return { seed, violation: null, stats, steps: seq(), incomplete: { limit: limitOf(stopped), note: watchdogNote ?? watchdog.describe(performance.now()) } };
     }
     if (violation === null && stopped === STOP_WATCHDOG) return { seed, violation: null, stats, steps: seq(), harnessError: watchdogNote ?? 'the watchdog stopped the execution' };
-    return { seed, violation: closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask), stats, steps: seq() };
+    const closed = closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask);
+    const order = closed && tickets.every((t) => t !== undefined) ? stepOrder(tickets as Int32Array[]) : undefined;
+    return { seed, violation: closed, stats, steps: seq(), ...(order ? { order } : {}) };
   }
+}
+
+/** The tasks' steps in the order their tickets were taken: task ids, one per step. */
+function stepOrder(tickets: Int32Array[]): Uint8Array {
+  const all: [number, number][] = [];
+  tickets.forEach((t, task) => {
+    for (const x of t) all.push([x, task]);
+  });
+  all.sort((a, b) => a[0] - b[0]);
+  return Uint8Array.from(all, ([, task]) => task);
 }

@@ -10,7 +10,7 @@ import { setLockGraph } from '../sync/lockdep.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { Arena, type Layout } from '../shm/arena.js';
 import { NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
-import { type DriveOptions, drive } from './drive.js';
+import { type DriveOptions, drive, StepTickets } from './drive.js';
 import { heldAtExit } from './finish.js';
 import { isLimit } from './limits.js';
 import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, STOP_ERROR, STOP_VIOLATION } from './frame.js';
@@ -40,6 +40,8 @@ export interface RoleResult {
   deps: Dep[];
   end: 'done' | 'stopped' | 'error';
   error: string | null;
+  /** The tickets of this task's steps (see StepTickets): a finding is replayed in sim from them. */
+  tickets?: Int32Array;
 }
 
 /** The start barrier: 'go' once every role instance has arrived, 'stopped' if the execution is stopped first. */
@@ -93,13 +95,15 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
       throw new Error(`not every role instance started within ${job.startTimeoutMs} ms (is the pool smaller than ${frame.instances.length} threads?)`);
     }
     const gen = def.roles[inst.role].run(frame.world, task, job.params, job.variant);
-    const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`));
+    const tickets = new StepTickets();
+    const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`), tickets);
     if (end === 'done') {
       const v = heldAtExit(task);
       if (v) hooks.report(v);
       task.progress(); // a role that ends has made progress
     }
-    return { instance: job.instance, stats: task.stats, violation: found, deps: graph.take(), end, error: null };
+    // always sent: a lock-order cycle is judged on the main thread, after every role has returned
+    return { instance: job.instance, stats: task.stats, violation: found, deps: graph.take(), end, error: null, tickets: tickets.take() };
   } catch (e) {
     if (ctl >= 0) Atomics.compareExchange(i32, ctl + CTL_STOP, 0, STOP_ERROR);
     const err = e as Error;

@@ -26,6 +26,7 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     ...(r.pct ? { pct: r.pct } : {}),
     ...(r.dfs ? { dfs: r.dfs } : {}),
     ...(r.shrink ? { shrink: r.shrink } : {}),
+    ...(r.reproduced ? { reproduced: r.reproduced } : {}),
   };
 }
 

@@ -56,6 +56,8 @@ export interface RunTextOptions {
   replay: string | null;
   /** threads: the sim command that explores the same seeds deterministically. */
   explore?: string | null;
+  /** threads: the sim command that replays the finding's own interleaving (its schedule token). */
+  inSim?: string | null;
   limitFlags: LimitFlags;
   /** The signal that interrupted the run, if one did. */
   signal?: string | null;
@@ -81,6 +83,8 @@ export function runText(r: RunResult, o: RunTextOptions): string {
     if (r.mode === 'threads') {
       out.push('', '  threads mode: the replay reruns the same seed on real threads; the hardware picks the interleaving.');
       if (o.explore) out.push(`  to explore deterministically: ${o.explore}`);
+      if (r.reproduced) out.push('', r.reproduced.line);
+      if (o.inSim) out.push(`  this interleaving in sim, step by step: ${o.inSim}`);
     }
   }
   if (o.replay) out.push('', `replay: ${o.replay}`);

@@ -1,0 +1,63 @@
+/**
+ * A threads finding, replayed in sim: the order in which the threads execution's steps
+ * began becomes a sim schedule (strategies/order.ts). Real cores found the bug; the sim
+ * gives it back as a deterministic trace, with a token a person can replay and step
+ * through. Whether the sim met the same violation at the same op is checked, never
+ * assumed: the ticket of a step is taken just before it runs, and two steps that ran at
+ * once on two cores can have their effects in the other order than their tickets.
+ */
+import type { Violation } from '../check/violation.js';
+import type { Params } from '../scenario.js';
+import type { LoadedScenario } from '../scenarios.js';
+import type { RunLimits } from './limits.js';
+import type { ExecutionResult } from './result.js';
+import { violationSignature } from './shrink.js';
+import { SimExecutor } from './sim-runner.js';
+
+export interface Reproduction {
+  /** same: the same violation at the same op; other-op: the same violation elsewhere; diverged: another outcome. */
+  verdict: 'same' | 'other-op' | 'diverged';
+  /** One line for the report. */
+  line: string;
+  /** The token of the sim execution (`--schedule`), when the sim found a violation. */
+  token: string | null;
+  /** Recorded steps the sim passed over (failed retries of a lock in threads). */
+  recorded: number;
+}
+
+export async function reproduceInSim(
+  sc: LoadedScenario,
+  params: Params,
+  variant: string,
+  found: ExecutionResult & { order: Uint8Array },
+  limits: RunLimits,
+  lockdep: boolean,
+): Promise<Reproduction> {
+  const sim = new SimExecutor();
+  let r: ExecutionResult | null = null;
+  let error: string | null;
+  try {
+    error = await sim.run(sc, params, variant, { firstSeed: found.seed, executions: 1, lockdep, strategy: { name: 'order', order: found.order }, shrink: false }, limits, (e) => {
+      r = e;
+    });
+  } finally {
+    await sim.close();
+  }
+  const recorded = found.order.length;
+  const res = r as ExecutionResult | null;
+  const v = found.violation as Violation;
+  const w = res?.violation ?? null;
+  const token = res?.shrink?.token ?? null;
+  if (error || !res) return { verdict: 'diverged', line: `not replayed in sim: ${error ?? 'no execution came back'}`, token: null, recorded };
+  if (!w) {
+    const how = res.incomplete ? `it was stopped (${res.incomplete.limit})` : 'it ended without a violation';
+    return { verdict: 'diverged', line: `not reproduced in sim: the replay of the ${recorded} recorded steps diverged; ${how}`, token, recorded };
+  }
+  if (violationSignature(w) !== violationSignature(v)) {
+    return { verdict: 'diverged', line: `not reproduced in sim: the replay diverged into another violation: ${w.kind} in ${w.task}: ${w.message}`, token, recorded };
+  }
+  if (v.op !== undefined && w.op !== undefined && v.op !== w.op) {
+    return { verdict: 'other-op', line: `reproduced in sim: the same violation, at another op (${v.task}'s op ${w.op} in sim, op ${v.op} in threads)`, token, recorded };
+  }
+  return { verdict: 'same', line: 'reproduced in sim: same violation at the same op', token, recorded };
+}

@@ -18,6 +18,13 @@ import { note } from './output.js';
 
 const MODES: Mode[] = ['sim', 'threads'];
 
+/**
+ * A campaign judges each row against its expectation: a finding is kept as found,
+ * neither shrunk nor replayed in sim (that is `run`'s work, on the one finding a person
+ * looks at), so that the rows keep their time budget.
+ */
+const CAMPAIGN_FINDINGS = { shrink: false, reproduce: false } as const;
+
 export const CAMPAIGN_SPEC: CommandSpec = {
   name: 'campaign',
   summary: 'Run every variant of every built-in scenario in sim and in threads, each for a short budget, and compare what it produced with what it expects.',
@@ -67,7 +74,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
       for (const variant of Object.keys(sc.def.variants)) {
         for (const mode of MODES) {
           if (interrupt.signal.aborted) break plan;
-          const r = await run({ scenario: sc, variant, params: variantParams(sc.def, variant), mode, seed, executions: null, timeMs: budget, threads, sim, executionLimitMs, abort: interrupt.signal });
+          const r = await run({ scenario: sc, variant, params: variantParams(sc.def, variant), mode, seed, executions: null, timeMs: budget, threads, sim, executionLimitMs, abort: interrupt.signal, ...CAMPAIGN_FINDINGS });
           if (r.interrupted) break plan; // the signal cut the row in flight short: it is not reported
           results.push(r);
           if (!json) note(`${r.asExpected ? 'ok      ' : 'MISMATCH'} ${sc.def.name} / ${variant} / ${mode}: ${r.observed} after ${r.executions} executions`);

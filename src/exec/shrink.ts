@@ -94,7 +94,8 @@ export function shrinkExecution<W>(
    */
   const pass = (droppable: (step: number) => boolean): boolean => {
     let changed = false;
-    for (let size = Math.max(1, best.entries.length >> 1); size >= 1; size >>= 1) {
+    // all of them at once first (often the bug needs none of them), then halves, quarters, ... single ones
+    for (let size = Math.max(1, best.entries.length); size >= 1; size = size === 1 ? 0 : Math.ceil(size / 2)) {
       for (let start = 0; start < best.entries.length; ) {
         if (attempts > most || (opts.poll?.() ?? 0) !== 0) {
           capped = true;

@@ -69,7 +69,7 @@ export async function benchStrategies(seeds: number, cap: number, only?: string[
           let found = 0;
           const other = new Set<string>();
           for (let s = 1; s <= seeds; s++) {
-            const r = await run({ scenario: sc, variant, params, mode: 'sim', seed: s * 100_000, executions: cap, timeMs: null, sim, strategy });
+            const r = await run({ scenario: sc, variant, params, mode: 'sim', seed: s * 100_000, executions: cap, timeMs: null, sim, strategy, shrink: false }); // time to the finding, not to its shrinking
             if (r.harnessError || r.incomplete) throw new Error(`${name} / ${variant} seed ${s * 100_000}: ${r.harnessError ?? r.incomplete?.limit}`);
             const hit = r.violation !== null && r.observed === v.expect;
             if (r.violation && !hit) other.add(r.observed);

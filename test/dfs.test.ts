@@ -8,7 +8,9 @@ import { simExecution } from '../src/exec/sim.js';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { DfsStrategy } from '../src/exec/strategies/dfs.js';
-import { variantParams } from '../src/scenario.js';
+import { IDLE } from '../src/exec/op.js';
+import type { Arena } from '../src/shm/arena.js';
+import { type ScenarioDef, variantParams } from '../src/scenario.js';
 import { loadScenario } from '../src/scenarios.js';
 import { cli, expectBadInput } from './cli-helpers.js';
 
@@ -45,6 +47,43 @@ describe('dfs strategy', () => {
       if (variant === 'no-cache-lock') expect([...full.seen].some((o) => o.includes('cache-empty-under-lock'))).toBe(true);
     }
   }, 240_000);
+
+  it('a sleeping task still runs right after another task idled (the IDLE rule and sleep sets together)', () => {
+    // b stores y; a idles, then stores x; c reads x: "c sees x = 1" needs b before a's IDLE,
+    // which sleep sets would otherwise have moved first, next to a's store
+    type W = { i32: Int32Array; x: number; y: number; seen: number };
+    let finals: string[] = [];
+    const def: ScenarioDef<W> = {
+      name: 'idle-sleep',
+      description: '',
+      params: {},
+      paramHelp: {},
+      variants: { v: { expect: 'ok', source: '', summary: '' } },
+      setup: (arena: Arena) => ({ i32: arena.i32, x: arena.region('x', 1), y: arena.region('y', 1), seen: arena.region('seen', 1) }),
+      roles: {
+        // biome-ignore lint/correctness/useYield: a role of one step
+        b: { count: () => 1, *run(w: W) { Atomics.store(w.i32, w.y, 1); } },
+        a: { count: () => 1, *run(w: W) { yield IDLE; Atomics.store(w.i32, w.x, 1); } },
+        // biome-ignore lint/correctness/useYield: a role of one step
+        c: { count: () => 1, *run(w: W) { Atomics.store(w.i32, w.seen, 10 + Atomics.load(w.i32, w.x)); } },
+      },
+      check(w: W) {
+        finals.push(`x=${Atomics.load(w.i32, w.x)} y=${Atomics.load(w.i32, w.y)} seen=${Atomics.load(w.i32, w.seen)}`);
+        return null;
+      },
+    } as unknown as ScenarioDef<W>;
+    const reached: Record<string, string[]> = {};
+    for (const red of ['none', 'sleep'] as const) {
+      finals = [];
+      const d = new DfsStrategy(0, red);
+      do {
+        const r = simExecution(def, {}, 'v', 1, d);
+        d.finished(r.pruned === true);
+      } while (d.advance());
+      reached[red] = [...new Set(finals)].sort();
+    }
+    expect(reached.sleep).toEqual(reached.none);
+  });
 
   it('a clean variant exhausts its bounded space and says it is a proof for that bound', async () => {
     const r = await run({ scenario: sc, variant: 'cache-lock', params: { ...small('cache-lock'), vcpus: 1 }, mode: 'sim', seed: 1, executions: null, timeMs: null, sim, strategy: { name: 'dfs', preemptions: 1, reduction: 'sleep' } });

@@ -14,7 +14,7 @@ import type { CommandOutput } from './command.js';
 import type { InterruptView } from './interrupt.js';
 import { commandPrefix } from './invocation.js';
 import type { StrategySpec } from '../exec/strategy.js';
-import { type Guide, parseGuideToken } from '../exec/strategies/guided.js';
+import { type Guide, guideToken, parseGuideToken } from '../exec/strategies/guided.js';
 import { readFileSync } from 'node:fs';
 import { checkArenaSize, resolveParams } from './params.js';
 
@@ -149,12 +149,15 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     const extra = shaping.filter((f) => str(a, f) !== undefined).map((f) => `--${f} ${str(a, f)}`);
     // a schedule token replays the (shrunk) schedule itself; without one, pct replays from
     // its strategy, its depth and the k that execution drew its change points over
-    const scheduleToken = r.shrink && (r.shrink.attempts > 1 || strategy.name === 'dfs') ? r.shrink.token : guide ? token : undefined;
+    const scheduleToken = r.shrink && (r.shrink.attempts > 1 || strategy.name === 'dfs') ? r.shrink.token : guide ? guideToken(guide) : undefined;
     if (strategy.name === 'pct' && !scheduleToken) extra.push('--strategy pct', `--depth ${strategy.depth}`, `--pct-steps ${r.pct?.violationK ?? strategy.steps ?? ''}`);
+    // a dfs finding without a token (not replayable alone: a cycle lockdep closed over several
+    // schedules) replays by running the same search again, which is deterministic
+    if (strategy.name === 'dfs' && !scheduleToken) extra.push('--strategy dfs', `--preemptions ${strategy.preemptions}`, `--reduction ${strategy.reduction}`);
     replay = replayCommand(prefix, sc, r, vseed, extra, mode, scheduleToken);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
     if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, '--executions 1000');
-    if (r.reproduced?.token) inSim = replayCommand(prefix, sc, r, vseed, [], 'sim', r.reproduced.token);
+    if (r.reproduced?.token) inSim = replayCommand(prefix, sc, r, vseed, extra.filter((f) => f.startsWith('--lockdep')), 'sim', r.reproduced.token);
     r.violation.replay = replay;
   }
   const code = interrupt.exitCode ?? exitCodeOf(r);

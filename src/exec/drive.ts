@@ -32,10 +32,12 @@ export interface DriveOptions {
    * harness's own tests).
    */
   strictWakeups: boolean;
+  /** Take a ticket per step (StepTickets) so that a finding can be replayed in sim. */
+  recordSteps: boolean;
 }
 
 export const DEFAULT_JITTER: Jitter = { prob: 0.03, spin: 2000, sleepFraction: 0.01 };
-export const DRIVE_DEFAULTS: DriveOptions = { jitter: DEFAULT_JITTER, spinsBeforeWait: 1000, futexWaitMs: 2, strictWakeups: false };
+export const DRIVE_DEFAULTS: DriveOptions = { jitter: DEFAULT_JITTER, spinsBeforeWait: 1000, futexWaitMs: 2, strictWakeups: false, recordSteps: true };
 
 let sink = 0;
 
@@ -48,12 +50,21 @@ export type DriveEnd = 'done' | 'stopped';
  * so its ticket is dropped: the sim, which runs a blocked task only once it is woken,
  * has no such step.
  */
+/** The most steps of one task whose tickets are kept: 16 MiB. */
+export const MAX_STEP_TICKETS = 4 * 1024 * 1024;
+
 export class StepTickets {
   private buf = new Int32Array(1024);
   n = 0;
+  /** More steps than MAX_STEP_TICKETS: the order is incomplete, and not sent. */
+  overflow = false;
 
   push(ticket: number): void {
     if (this.n === this.buf.length) {
+      if (this.n >= MAX_STEP_TICKETS) {
+        this.overflow = true;
+        this.n = 0; // keep counting nothing; take() answers null
+      }
       const grown = new Int32Array(this.n * 2);
       grown.set(this.buf);
       this.buf = grown;
@@ -61,8 +72,8 @@ export class StepTickets {
     this.buf[this.n++] = ticket;
   }
 
-  take(): Int32Array {
-    return this.buf.slice(0, this.n);
+  take(): Int32Array | null {
+    return this.overflow ? null : this.buf.slice(0, this.n);
   }
 }
 
@@ -76,7 +87,7 @@ export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWor
   while (!r.done) {
     if (tickets) {
       const again = r.value >= 0 && r.value === failed;
-      if (again) tickets.n--; // it failed again: nothing happened
+      if (again && tickets.n > 0) tickets.n--; // it failed again: nothing happened
       failed = r.value >= 0 ? r.value : -1;
     }
     if (Atomics.load(i32, stop) !== 0) return 'stopped';

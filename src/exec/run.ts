@@ -160,11 +160,14 @@ export async function run(req: RunRequest): Promise<RunResult> {
   } else {
     if (!req.threads) throw new Error('threads mode needs a ThreadsExecutor');
     lockGraph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
+    // steps take tickets only when a finding will be replayed in sim
+    const given = req.threadsOptions ?? THREADS_DEFAULTS;
+    const threadsOptions = { ...given, drive: { ...given.drive, recordSteps: given.drive.recordSteps && req.reproduce !== false } };
     for (let seed = req.seed; violation === null && harnessError === null && incomplete === null; seed++) {
       if (req.executions !== null && executions >= req.executions) break;
       if (req.abort?.aborted) break;
       if (limits.until !== null && executions > 0 && performance.now() >= limits.until) break;
-      const r = await req.threads.execute(req.scenario, req.params, req.variant, seed, req.threadsOptions ?? THREADS_DEFAULTS, limits, lockGraph);
+      const r = await req.threads.execute(req.scenario, req.params, req.variant, seed, threadsOptions, limits, lockGraph);
       take(r);
       if (r.violation && r.order && req.reproduce !== false) reproduced = await reproduceInSim(req.scenario, req.params, req.variant, { ...r, order: r.order }, { ...limits, until: null }, req.lockdep !== false);
     }

@@ -22,6 +22,8 @@ export interface ShrinkResult {
   attempts: number;
   /** The attempt budget ran out before no departure could be dropped. */
   capped: boolean;
+  /** Why the schedule is reported as found, when it is: '--no-shrink', or 'nothing to drop' (it never departs from the default). */
+  asFound?: string;
   /** The token of the shrunk schedule: `--schedule <token>` replays it. */
   token: string;
 }
@@ -129,7 +131,14 @@ export function shrinkExecution<W>(
   }
   const r = bestRun.r;
   return {
-    shrink: { from, to: { preemptions: bestRun.s.preemptions, steps: r.scheduled ?? 0 }, attempts, capped, token: guideToken(best) },
+    shrink: {
+      from,
+      to: { preemptions: bestRun.s.preemptions, steps: r.scheduled ?? 0 },
+      attempts,
+      capped,
+      ...(most === 0 ? { asFound: '--no-shrink' } : rec.entries.length === 0 ? { asFound: 'nothing to drop' } : {}),
+      token: guideToken(best),
+    },
     result: r,
   };
 }

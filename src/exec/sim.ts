@@ -104,6 +104,7 @@ export function simExecution<W>(
   let pruned = false;
   const seq = () => lastStep(frame);
 
+  try {
   while (live > 0 && violation === null) {
     if (steps % POLL_STEPS === 0) {
       stopped = opts.poll?.() ?? 0;
@@ -136,7 +137,6 @@ export function simExecution<W>(
     } catch (e) {
       // Role code that throws is a broken scenario, not a finding in the model.
       setLockGraph(null);
-      strategy.end?.();
       return { seed, violation: null, stats: {}, steps: seq(), harnessError: `${tasks[k].name}: ${(e as Error)?.stack ?? e}` };
     }
     steps++;
@@ -156,6 +156,10 @@ export function simExecution<W>(
       blockedSince[k] = -1;
       if (r.value === IDLE) strategy.idle?.(k);
     }
+  }
+
+  } finally {
+    strategy.end?.(); // however the loop ended: a strategy that swapped globals puts them back
   }
 
   /** Starvation (one task blocked for a whole window) and livelock (no progress mark for a whole window). */
@@ -178,7 +182,6 @@ export function simExecution<W>(
 
   if (monitor) monitor[MONITOR_TASK] = -1;
   setLockGraph(null);
-  strategy.end?.();
   const stats: ExecutionResult['stats'] = {};
   for (const t of tasks) addStats(stats, t.role, t.stats);
   const result: ExecutionResult = { seed, violation: null, stats, steps: seq(), scheduled: steps };

@@ -95,7 +95,7 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
       throw new Error(`not every role instance started within ${job.startTimeoutMs} ms (is the pool smaller than ${frame.instances.length} threads?)`);
     }
     const gen = def.roles[inst.role].run(frame.world, task, job.params, job.variant);
-    const tickets = new StepTickets();
+    const tickets = job.drive.recordSteps ? new StepTickets() : undefined;
     const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`), tickets);
     if (end === 'done') {
       const v = heldAtExit(task);
@@ -103,7 +103,7 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
       task.progress(); // a role that ends has made progress
     }
     // always sent: a lock-order cycle is judged on the main thread, after every role has returned
-    return { instance: job.instance, stats: task.stats, violation: found, deps: graph.take(), end, error: null, tickets: tickets.take() };
+    return { instance: job.instance, stats: task.stats, violation: found, deps: graph.take(), end, error: null, tickets: tickets?.take() ?? undefined };
   } catch (e) {
     if (ctl >= 0) Atomics.compareExchange(i32, ctl + CTL_STOP, 0, STOP_ERROR);
     const err = e as Error;

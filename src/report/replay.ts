@@ -14,7 +14,8 @@ export function replayCommand(prefix: string, sc: LoadedScenario, r: RunResult, 
   // a lock-order cycle that earlier executions helped close replays from the run's first seed
   const from = r.violation?.replayFrom !== undefined && r.violation.replayFrom < seed ? r.violation.replayFrom : seed;
   // a schedule token carries its seed and replays one execution
-  const which = schedule ? ['--schedule', schedule] : ['--seed', String(from), `--executions ${seed - from + 1}`];
+  const dfs = extra.includes('--strategy dfs'); // the whole search again: no --executions
+  const which = schedule ? ['--schedule', schedule] : dfs ? ['--seed', String(seed)] : ['--seed', String(from), `--executions ${seed - from + 1}`];
   const parts = [prefix, 'run', shellQuote(sc.arg), '--variant', shellQuote(r.variant), '--mode', mode, ...which];
   const defaults = variantParams(sc.def, r.variant);
   for (const [k, v] of Object.entries(r.params)) if (defaults[k] !== v) parts.push('--param', shellQuote(`${k}=${paramText(sc.def, k, v)}`));

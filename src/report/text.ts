@@ -134,7 +134,8 @@ export function dfsText(d: DfsSummary, seed: number, found: boolean): string[] {
   if (found) out.push('  the search stopped at the first violation');
   else if (d.exhausted) {
     out.push(
-      `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters (a proof for that bound, not beyond it)`,
+      `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters (a proof for that bound, not beyond it;`,
+      '  a task that yields IDLE is not run twice in a row while another task can run, so a role that counts its own IDLEs is covered only as far as that allows)',
     );
   } else out.push('  NOT exhausted: the budget ended the search first (raise --time or --executions); no proof');
   return out;
@@ -144,7 +145,7 @@ export function dfsText(d: DfsSummary, seed: number, found: boolean): string[] {
 export function shrinkText(s: ShrinkResult): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const p = (x: number) => `${n(x)} preemption${x === 1 ? '' : 's'}`;
-  if (s.attempts <= 1) return `schedule: ${p(s.to.preemptions)}, ${n(s.to.steps)} steps (not shrunk: --no-shrink)`;
+  if (s.attempts <= 1) return `schedule: ${p(s.to.preemptions)}, ${n(s.to.steps)} steps (not shrunk: ${s.asFound ?? 'the budget ended first'})`;
   return (
     `shrunk from ${n(s.from.preemptions)} to ${p(s.to.preemptions)}, ${n(s.from.steps)} to ${n(s.to.steps)} steps ` +
     `(${n(s.attempts)} executions tried${s.capped ? ', stopped at the budget' : ''}); the trace below is the shrunk schedule's`

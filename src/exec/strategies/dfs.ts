@@ -136,7 +136,9 @@ export class DfsStrategy implements Strategy {
     const order = Array.from(runnable.subarray(0, n)).sort((a, b) => (a === this.cur ? -1 : b === this.cur ? 1 : a - b));
     for (const task of order) {
       if (task === this.cur && this.curIdle && n > 1) continue; // it only waited: let another go first
-      if (this.asleep.some((b) => b.task === task)) {
+      // after an IDLE, nothing sleeps: the schedule that ran a sleeper first would put the
+      // idle task's next step right after its IDLE, which the rule above never explores
+      if (!this.curIdle && this.asleep.some((b) => b.task === task)) {
         this.summary.slept++;
         continue;
       }

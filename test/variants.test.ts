@@ -48,6 +48,7 @@ for (const name of builtinNames()) {
           executions: v.expect === 'ok' ? 200 : 5000,
           timeMs: v.expect === 'ok' ? 3000 : 90_000,
           threads,
+          reproduce: false, // the verdict only (test/reproduce.test.ts replays findings in sim)
         });
         expect(r.harnessError).toBeNull();
         expect(r.observed).toBe(v.expect);

@@ -30,6 +30,8 @@ export interface ShrinkResult {
 
 /** How many candidate executions one shrink may try. */
 export const SHRINK_ATTEMPTS = 400;
+/** How many scheduling steps all the candidates of one shrink may take together (long executions get fewer tries). */
+export const SHRINK_STEPS = 1_000_000;
 
 /** What makes two violations the same one: kind, task and the first model function the message names. */
 export function violationSignature(v: Violation): string {
@@ -82,6 +84,7 @@ export function shrinkExecution<W>(
   let attempts = 1;
   let capped = false;
   const most = opts.attempts ?? SHRINK_ATTEMPTS;
+  let spent = 0;
 
   /** Is `run` the same bug and no worse: fewer preemptions, or as many and no more steps. */
   const better = (run: ReturnType<typeof runGuided>): boolean => {
@@ -99,7 +102,7 @@ export function shrinkExecution<W>(
     // all of them at once first (often the bug needs none of them), then halves, quarters, ... single ones
     for (let size = Math.max(1, best.entries.length); size >= 1; size = size === 1 ? 0 : Math.ceil(size / 2)) {
       for (let start = 0; start < best.entries.length; ) {
-        if (attempts > most || (opts.poll?.() ?? 0) !== 0) {
+        if (attempts > most || spent > SHRINK_STEPS || (opts.poll?.() ?? 0) !== 0) {
           capped = true;
           return changed;
         }
@@ -111,6 +114,7 @@ export function shrinkExecution<W>(
         }
         attempts++;
         const run = runGuided(c, { seed, entries: best.entries.filter((_, j) => !drop.has(j)) });
+        spent += run.r.scheduled ?? 0;
         if (better(run)) {
           // keep what really ran: a departure that no longer applied is gone from it
           best = { seed, entries: run.s.ran };

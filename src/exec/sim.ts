@@ -105,59 +105,58 @@ export function simExecution<W>(
   const seq = () => lastStep(frame);
 
   try {
-  while (live > 0 && violation === null) {
-    if (steps % POLL_STEPS === 0) {
-      stopped = opts.poll?.() ?? 0;
-      if (stopped) break;
-      violation = windowVerdict();
-      if (violation) break;
-    }
-    let m = 0;
-    for (let k = 0; k < n; k++) if (!done[k] && blockedOn[k] < 0) runnable[m++] = k;
-    if (m === 0) {
-      violation = deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn, 'sim'), names, seq(), 'sim: no task is runnable, every live task waits for a lock');
-      violation.details.push(...knownCycleLines(graph));
-      break;
-    }
-    let c = 0;
-    if (m > 1) {
-      c = strategy.pick(m, runnable);
-      if (c === PRUNE) {
-        pruned = true;
+    while (live > 0 && violation === null) {
+      if (steps % POLL_STEPS === 0) {
+        stopped = opts.poll?.() ?? 0;
+        if (stopped) break;
+        violation = windowVerdict();
+        if (violation) break;
+      }
+      let m = 0;
+      for (let k = 0; k < n; k++) if (!done[k] && blockedOn[k] < 0) runnable[m++] = k;
+      if (m === 0) {
+        violation = deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn, 'sim'), names, seq(), 'sim: no task is runnable, every live task waits for a lock');
+        violation.details.push(...knownCycleLines(graph));
         break;
       }
-      log?.push(c);
+      let c = 0;
+      if (m > 1) {
+        c = strategy.pick(m, runnable);
+        if (c === PRUNE) {
+          pruned = true;
+          break;
+        }
+        log?.push(c);
+      }
+      const k = runnable[c];
+      if (monitor) monitor[MONITOR_TASK] = k;
+      setCurrent(tasks[k]);
+      let r: IteratorResult<number, void>;
+      try {
+        r = gens[k].next();
+      } catch (e) {
+        // Role code that throws is a broken scenario, not a finding in the model.
+        setLockGraph(null);
+        return { seed, violation: null, stats: {}, steps: seq(), harnessError: `${tasks[k].name}: ${(e as Error)?.stack ?? e}` };
+      }
+      steps++;
+      resumes[k]++;
+      strategy.stepped?.(k, r.done ? DONE : r.value);
+      if (r.done) {
+        done[k] = 1;
+        live--;
+        blockedSince[k] = -1;
+        violation ??= heldAtExit(tasks[k]);
+        tasks[k].progress(); // a role that ends has made progress
+      } else if (r.value >= 0) {
+        blockedOn[k] = r.value;
+        waitedOn[k] = r.value;
+        if (blockedSince[k] < 0) blockedSince[k] = steps;
+      } else {
+        blockedSince[k] = -1;
+        if (r.value === IDLE) strategy.idle?.(k);
+      }
     }
-    const k = runnable[c];
-    if (monitor) monitor[MONITOR_TASK] = k;
-    setCurrent(tasks[k]);
-    let r: IteratorResult<number, void>;
-    try {
-      r = gens[k].next();
-    } catch (e) {
-      // Role code that throws is a broken scenario, not a finding in the model.
-      setLockGraph(null);
-      return { seed, violation: null, stats: {}, steps: seq(), harnessError: `${tasks[k].name}: ${(e as Error)?.stack ?? e}` };
-    }
-    steps++;
-    resumes[k]++;
-    strategy.stepped?.(k, r.done ? DONE : r.value);
-    if (r.done) {
-      done[k] = 1;
-      live--;
-      blockedSince[k] = -1;
-      violation ??= heldAtExit(tasks[k]);
-      tasks[k].progress(); // a role that ends has made progress
-    } else if (r.value >= 0) {
-      blockedOn[k] = r.value;
-      waitedOn[k] = r.value;
-      if (blockedSince[k] < 0) blockedSince[k] = steps;
-    } else {
-      blockedSince[k] = -1;
-      if (r.value === IDLE) strategy.idle?.(k);
-    }
-  }
-
   } finally {
     strategy.end?.(); // however the loop ended: a strategy that swapped globals puts them back
   }

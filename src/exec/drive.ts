@@ -43,6 +43,9 @@ let sink = 0;
 
 export type DriveEnd = 'done' | 'stopped';
 
+/** The most steps of one task whose tickets are kept: 16 MiB. */
+export const MAX_STEP_TICKETS = 4 * 1024 * 1024;
+
 /**
  * The order this task's steps began in, against every other task's: one ticket per
  * step from a counter all tasks share, taken just before the step runs (an op's shared
@@ -50,9 +53,6 @@ export type DriveEnd = 'done' | 'stopped';
  * so its ticket is dropped: the sim, which runs a blocked task only once it is woken,
  * has no such step.
  */
-/** The most steps of one task whose tickets are kept: 16 MiB. */
-export const MAX_STEP_TICKETS = 4 * 1024 * 1024;
-
 export class StepTickets {
   private buf = new Int32Array(1024);
   n = 0;
@@ -60,10 +60,14 @@ export class StepTickets {
   overflow = false;
 
   push(ticket: number): void {
+    if (this.overflow) return;
     if (this.n === this.buf.length) {
       if (this.n >= MAX_STEP_TICKETS) {
+        // too long to replay: let the memory go; take() answers null
         this.overflow = true;
-        this.n = 0; // keep counting nothing; take() answers null
+        this.buf = new Int32Array(0);
+        this.n = 0;
+        return;
       }
       const grown = new Int32Array(this.n * 2);
       grown.set(this.buf);

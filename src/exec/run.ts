@@ -160,7 +160,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
   } else {
     if (!req.threads) throw new Error('threads mode needs a ThreadsExecutor');
     lockGraph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
-    // steps take tickets only when a finding will be replayed in sim
+    // every step takes a ticket so that a finding can be replayed in sim, unless it will not be (reproduce: false)
     const given = req.threadsOptions ?? THREADS_DEFAULTS;
     const threadsOptions = { ...given, drive: { ...given.drive, recordSteps: given.drive.recordSteps && req.reproduce !== false } };
     for (let seed = req.seed; violation === null && harnessError === null && incomplete === null; seed++) {

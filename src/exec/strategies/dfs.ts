@@ -167,7 +167,8 @@ export class DfsStrategy implements Strategy {
       // the siblings explored before this one sleep down its path when moving them to the front costs no extra
       // preemption: choosing b costs b.cost, and one more after it if b could go on (the switch to this branch)
       const wake = node.done.filter((b) => b.cost + (b.free ? 0 : 1) <= mine);
-      this.asleep = [...node.sleep, ...wake].filter((b) => independent(b.fp, fp));
+      // the task that ran wakes (after an IDLE a sleeper may be the one picked)
+      this.asleep = [...node.sleep, ...wake].filter((b) => b.task !== task && independent(b.fp, fp));
     } else {
       if (this.asleep.some((b) => b.task === task)) this.redundant = true; // forced: only a sleeping task could run
       this.asleep = this.asleep.filter((b) => b.task !== task && independent(b.fp, fp));

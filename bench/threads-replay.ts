@@ -22,7 +22,7 @@ try {
     const sc = await loadScenario(name);
     for (const [variant, def] of Object.entries(sc.def.variants)) {
       if (def.expect === 'ok') continue;
-      const count = { same: 0, 'other-op': 0, diverged: 0, none: 0 };
+      const count = { same: 0, 'other-op': 0, diverged: 0, unrecorded: 0, none: 0 };
       const diverged: string[] = [];
       for (let k = 1; k <= findings; k++) {
         const r = await run({ scenario: sc, variant, params: variantParams(sc.def, variant), mode: 'threads', seed: k * 1000, executions: null, timeMs: budgetS * 1000, threads });

@@ -4,6 +4,8 @@
  * with a verdict line and a token for the interleaving the sim ran.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_STEP_TICKETS, StepTickets } from '../src/exec/drive.js';
+import { unrecorded } from '../src/exec/reproduce.js';
 import { run } from '../src/exec/run.js';
 import { violationSignature } from '../src/exec/shrink.js';
 import { simExecution } from '../src/exec/sim.js';
@@ -38,6 +40,16 @@ describe('threads findings replayed in sim', () => {
         expect(b.violation?.message).toEqual(a.violation?.message);
       }
     }
+  });
+
+  it('a step order past its cap is dropped, not half kept, and the report says so', () => {
+    const t = new StepTickets();
+    for (let k = 0; k < MAX_STEP_TICKETS; k++) t.push(k);
+    expect(t.take()?.length).toBe(MAX_STEP_TICKETS);
+    t.push(MAX_STEP_TICKETS); // one past the cap
+    t.push(MAX_STEP_TICKETS + 1);
+    expect(t.take()).toBeNull();
+    expect(unrecorded().line).toMatch(/^not replayed in sim: a task took more than 4,194,304 steps/);
   });
 
   it('a threads finding ends with the sim verdict, and the sim token replays what the sim saw', async () => {

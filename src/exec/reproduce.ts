@@ -13,10 +13,11 @@ import type { RunLimits } from './limits.js';
 import type { ExecutionResult } from './result.js';
 import { violationSignature } from './shrink.js';
 import { SimExecutor } from './sim-runner.js';
+import { MAX_STEP_TICKETS } from './drive.js';
 
 export interface Reproduction {
-  /** same: the same violation at the same op; other-op: the same violation elsewhere; diverged: another outcome. */
-  verdict: 'same' | 'other-op' | 'diverged';
+  /** same: the same violation at the same op; other-op: the same violation elsewhere; diverged: another outcome; unrecorded: no step order to replay. */
+  verdict: 'same' | 'other-op' | 'diverged' | 'unrecorded';
   /** One line for the report. */
   line: string;
   /** The token of the sim execution (`--schedule`), when the sim found a violation. */
@@ -60,4 +61,9 @@ export async function reproduceInSim(
     return { verdict: 'other-op', line: `reproduced in sim: the same violation, at another op (${v.task}'s op ${w.op} in sim, op ${v.op} in threads)`, token, recorded };
   }
   return { verdict: 'same', line: 'reproduced in sim: same violation at the same op', token, recorded };
+}
+
+/** A threads finding whose step order was not kept (a task past MAX_STEP_TICKETS steps): said, not replayed. */
+export function unrecorded(): Reproduction {
+  return { verdict: 'unrecorded', line: `not replayed in sim: a task took more than ${MAX_STEP_TICKETS.toLocaleString('en-US')} steps, past what the step order keeps`, token: null, recorded: 0 };
 }

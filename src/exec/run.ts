@@ -10,7 +10,7 @@ import type { LoadedScenario } from '../scenarios.js';
 import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
 import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
 import { SimExecutor } from './sim-runner.js';
-import { type Reproduction, reproduceInSim } from './reproduce.js';
+import { type Reproduction, reproduceInSim, unrecorded } from './reproduce.js';
 import type { ShrinkResult } from './shrink.js';
 import type { DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
@@ -169,7 +169,9 @@ export async function run(req: RunRequest): Promise<RunResult> {
       if (limits.until !== null && executions > 0 && performance.now() >= limits.until) break;
       const r = await req.threads.execute(req.scenario, req.params, req.variant, seed, threadsOptions, limits, lockGraph);
       take(r);
-      if (r.violation && r.order && req.reproduce !== false) reproduced = await reproduceInSim(req.scenario, req.params, req.variant, { ...r, order: r.order }, { ...limits, until: null }, req.lockdep !== false);
+      if (r.violation && req.reproduce !== false) {
+        reproduced = r.order ? await reproduceInSim(req.scenario, req.params, req.variant, { ...r, order: r.order }, { ...limits, until: null }, req.lockdep !== false) : unrecorded();
+      }
     }
   }
 

@@ -77,10 +77,10 @@ export function shrinkExecution<W>(
   if (!first.violation || violationSignature(first.violation) !== want) return null;
   const fromSteps = first.scheduled ?? 0;
   const c: Ctx<W> = { def, params, variant, lockdep: opts.lockdep, windowSteps: opts.windowSteps, poll: opts.poll };
-  let best: Guide = { seed, entries: rec.entries };
+  let best: Guide = { seed, entries: rec.ran.departures };
   let bestRun = runGuided(c, best);
   if (!bestRun.r.violation || violationSignature(bestRun.r.violation) !== want) return null; // the guide must replay it
-  const from = { preemptions: rec.preemptions, steps: fromSteps };
+  const from = { preemptions: rec.ran.preemptedAt.length, steps: fromSteps };
   let attempts = 1;
   let capped = false;
   const most = opts.attempts ?? SHRINK_ATTEMPTS;
@@ -89,8 +89,8 @@ export function shrinkExecution<W>(
   /** Is `run` the same bug and no worse: fewer preemptions, or as many and no more steps. */
   const better = (run: ReturnType<typeof runGuided>): boolean => {
     if (!run.r.violation || violationSignature(run.r.violation) !== want) return false;
-    const p = run.s.preemptions;
-    const q = bestRun.s.preemptions;
+    const p = run.s.ran.preemptedAt.length;
+    const q = bestRun.s.ran.preemptedAt.length;
     return p < q || (p === q && (run.r.scheduled ?? 0) <= (bestRun.r.scheduled ?? 0));
   };
   /**
@@ -117,7 +117,7 @@ export function shrinkExecution<W>(
         spent += run.r.scheduled ?? 0;
         if (better(run)) {
           // keep what really ran: a departure that no longer applied is gone from it
-          best = { seed, entries: run.s.ran };
+          best = { seed, entries: run.s.ran.departures };
           bestRun = run;
           changed = true;
         } else start += size;
@@ -127,7 +127,7 @@ export function shrinkExecution<W>(
   };
   if (most === 0) capped = true;
   // preemptions first (a departure that switched away from a task that could go on), then any departure
-  while (!capped && pass((step) => bestRun.s.preemptedAt.includes(step))) {
+  while (!capped && pass((step) => bestRun.s.ran.preemptedAt.includes(step))) {
     /* until no preemption can go */
   }
   while (!capped && pass(() => true)) {
@@ -137,10 +137,10 @@ export function shrinkExecution<W>(
   return {
     shrink: {
       from,
-      to: { preemptions: bestRun.s.preemptions, steps: r.scheduled ?? 0 },
+      to: { preemptions: bestRun.s.ran.preemptedAt.length, steps: r.scheduled ?? 0 },
       attempts,
       capped,
-      ...(most === 0 ? { asFound: '--no-shrink' } : rec.entries.length === 0 ? { asFound: 'nothing to drop' } : {}),
+      ...(most === 0 ? { asFound: '--no-shrink' } : rec.ran.departures.length === 0 ? { asFound: 'nothing to drop' } : {}),
       token: guideToken(best),
     },
     result: r,

@@ -26,6 +26,7 @@
 import { type Footprint, independent, takeFootprint, unwatchFootprints, watchFootprints } from '../../shm/footprint.js';
 import { IDLE, POINT } from '../op.js';
 import { PRUNE, type Strategy } from '../strategy.js';
+import { couldGoOn } from './guided.js';
 
 /** An explored branch of a node: the task chosen, what its step touched, and whether it could go on after it. */
 interface Branch {
@@ -130,7 +131,7 @@ export class DfsStrategy implements Strategy {
   }
 
   private newNode(n: number, runnable: Int32Array): Node | null {
-    const curRuns = !this.curIdle && runnable.subarray(0, n).includes(this.cur);
+    const curRuns = couldGoOn(this.cur, this.curIdle, n, runnable);
     const options: number[] = [];
     const cost: number[] = [];
     const order = Array.from(runnable.subarray(0, n)).sort((a, b) => (a === this.cur ? -1 : b === this.cur ? 1 : a - b));

@@ -35,45 +35,36 @@ export function defaultPick(cur: number, curIdle: boolean, n: number, runnable: 
   return 0;
 }
 
-/** Follows a guide; counts the steps and preemptions of what it ran, and records the guide of what really ran. */
-export class GuidedStrategy implements Strategy {
-  readonly name = 'guided';
-  private step = 0;
-  private next = 0;
-  private cur = -1;
-  private curIdle = false;
-  /** The guide of the execution that really ran (only where it departs from the default). */
-  ran: [number, number][] = [];
+/** The last task can go on: it is runnable and its last step was not an IDLE (switching away from it is a preemption). */
+export function couldGoOn(cur: number, curIdle: boolean, n: number, runnable: Int32Array): boolean {
+  return !curIdle && runnable.subarray(0, n).includes(cur);
+}
+
+/**
+ * What ran, step by step: the departures from the default (a guide of it) and the
+ * preemptions. Both strategies below write it down as they pick.
+ */
+class RunRecord {
+  step = 0;
+  cur = -1;
+  curIdle = false;
+  /** The guide of what ran: only where it departs from the default. */
+  departures: [number, number][] = [];
   /** The steps at which what ran preempted a task that could have gone on. */
   preemptedAt: number[] = [];
 
-  constructor(private readonly guide: Guide) {}
-
-  get preemptions(): number {
-    return this.preemptedAt.length;
-  }
-
-  start(): void {
+  reset(): void {
     this.step = 0;
-    this.next = 0;
     this.cur = -1;
     this.curIdle = false;
-    this.ran = [];
+    this.departures = [];
     this.preemptedAt = [];
   }
 
-  pick(n: number, runnable: Int32Array): number {
-    const e = this.guide.entries;
-    while (this.next < e.length && e[this.next][0] < this.step) this.next++;
-    const d = defaultPick(this.cur, this.curIdle, n, runnable);
-    let c = d;
-    if (this.next < e.length && e[this.next][0] === this.step) {
-      const want = runnable.subarray(0, n).indexOf(e[this.next][1]);
-      if (want >= 0) c = want;
-    }
-    if (c !== d) this.ran.push([this.step, runnable[c]]);
-    if (runnable[c] !== this.cur && !this.curIdle && runnable.subarray(0, n).includes(this.cur)) this.preemptedAt.push(this.step);
-    return c;
+  /** Index `c` of `runnable` is picked where the default would have picked `d`. */
+  picked(c: number, d: number, n: number, runnable: Int32Array): void {
+    if (c !== d) this.departures.push([this.step, runnable[c]]);
+    if (runnable[c] !== this.cur && couldGoOn(this.cur, this.curIdle, n, runnable)) this.preemptedAt.push(this.step);
   }
 
   stepped(task: number, result: number): void {
@@ -81,16 +72,48 @@ export class GuidedStrategy implements Strategy {
     this.cur = task;
     this.curIdle = result === IDLE;
   }
+
+  defaultPick(n: number, runnable: Int32Array): number {
+    return defaultPick(this.cur, this.curIdle, n, runnable);
+  }
+}
+
+/** Follows a guide; a listed task that cannot run at its step is ignored. */
+export class GuidedStrategy implements Strategy {
+  readonly name = 'guided';
+  private next = 0;
+  /** What really ran (a departure that no longer applied is not in it). */
+  readonly ran = new RunRecord();
+
+  constructor(private readonly guide: Guide) {}
+
+  start(): void {
+    this.next = 0;
+    this.ran.reset();
+  }
+
+  pick(n: number, runnable: Int32Array): number {
+    const e = this.guide.entries;
+    while (this.next < e.length && e[this.next][0] < this.ran.step) this.next++;
+    const d = this.ran.defaultPick(n, runnable);
+    let c = d;
+    if (this.next < e.length && e[this.next][0] === this.ran.step) {
+      const want = runnable.subarray(0, n).indexOf(e[this.next][1]);
+      if (want >= 0) c = want;
+    }
+    this.ran.picked(c, d, n, runnable);
+    return c;
+  }
+
+  stepped(task: number, result: number): void {
+    this.ran.stepped(task, result);
+  }
 }
 
 /** Wraps any strategy and writes down, as a guide, the schedule it produced. */
 export class GuideRecorder implements Strategy {
   readonly name: string;
-  private step = 0;
-  private cur = -1;
-  private curIdle = false;
-  entries: [number, number][] = [];
-  preemptions = 0;
+  readonly ran = new RunRecord();
 
   constructor(private readonly inner: Strategy) {
     this.name = inner.name;
@@ -98,18 +121,12 @@ export class GuideRecorder implements Strategy {
 
   start(seed: number, tasks?: number): void {
     this.inner.start(seed, tasks);
-    this.step = 0;
-    this.cur = -1;
-    this.curIdle = false;
-    this.entries = [];
-    this.preemptions = 0;
+    this.ran.reset();
   }
 
   pick(n: number, runnable: Int32Array): number {
     const c = this.inner.pick(n, runnable);
-    if (c < 0) return c;
-    if (c !== defaultPick(this.cur, this.curIdle, n, runnable)) this.entries.push([this.step, runnable[c]]);
-    if (runnable[c] !== this.cur && !this.curIdle && runnable.subarray(0, n).includes(this.cur)) this.preemptions++;
+    if (c >= 0) this.ran.picked(c, this.ran.defaultPick(n, runnable), n, runnable);
     return c;
   }
 
@@ -123,9 +140,7 @@ export class GuideRecorder implements Strategy {
 
   stepped(task: number, result: number): void {
     this.inner.stepped?.(task, result);
-    this.step++;
-    this.cur = task;
-    this.curIdle = result === IDLE;
+    this.ran.stepped(task, result);
   }
 
   end(): void {

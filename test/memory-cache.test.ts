@@ -129,10 +129,10 @@ describe('conservation', () => {
     const mc = w.vcpus[0].mmuShadowPageCache;
     runOp(kvmMmuTopupMemoryCache(mc, 5));
     const obj = runOp(kvmMmuMemoryCacheAlloc(mc, 'test'));
-    w.pages.give(obj);
-    expect(w.pages.give(obj)).toBe(OBJ_FREE);
+    w.pages.give(obj, 0);
+    expect(w.pages.give(obj, 0)).toBe(OBJ_FREE);
     // and a cache that still holds a freed object is caught at the end
-    w.pages.give(mc.objects()[0]);
+    w.pages.give(mc.objects()[0], 0);
     expect(checkConservation(kvmAccounts(w), 0)?.kind).toBe('double-free');
     expect(violations).toEqual([]);
   });

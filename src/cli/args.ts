@@ -19,6 +19,8 @@ export interface CommandSpec {
   summary: string;
   /** Positional arguments, all required. */
   positionals: { name: string; help: string }[];
+  /** The last positional takes one or more values. */
+  variadic?: boolean;
   flags: Record<string, FlagSpec>;
 }
 
@@ -52,7 +54,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
   if (parsed.values.help) return { positional: parsed.positionals, values: parsed.values };
   const want = spec.positionals.length;
   const got = parsed.positionals;
-  if (got.length > want) {
+  if (got.length > want && !spec.variadic) {
     throw new BadInput(`unexpected argument '${got[want]}' for '${spec.name}'${want ? `, which takes ${spec.positionals.map((p) => `<${p.name}>`).join(' ')}` : ', which takes none'}`);
   }
   if (got.length < want) throw new BadInput(`'${spec.name}' needs <${spec.positionals[got.length].name}> (mmu-stress ${spec.name} --help)`);
@@ -121,7 +123,7 @@ export function fraction(name: string, v: string): number {
 
 /** `mmu-stress <command> --help`. */
 export function commandHelp(spec: CommandSpec): string {
-  const args = spec.positionals.map((p) => `<${p.name}>`).join(' ');
+  const args = spec.positionals.map((p) => `<${p.name}>`).join(' ') + (spec.variadic ? '...' : '');
   const out = [`usage: mmu-stress ${spec.name}${args ? ` ${args}` : ''} [flags]`, '', spec.summary, ''];
   for (const p of spec.positionals) out.push(`  <${p.name}>`.padEnd(28) + p.help);
   if (spec.positionals.length) out.push('');

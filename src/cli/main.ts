@@ -1,5 +1,5 @@
 /**
- * The `mmu-stress` command: list, run, campaign, footprint (DESIGN.md §7).
+ * The `mmu-stress` command: list, run, campaign, footprint, litmus (DESIGN.md §7).
  * Exit codes: 0 no violation, 1 violation found, 2 bad input, 3 the harness failed or
  * no verdict was reached (an incomplete execution), 130 / 143 interrupted.
  * With --json, stdout is always one JSON document: the result, or an error.
@@ -15,10 +15,11 @@ import type { CommandOutput } from './command.js';
 import { commandHelp } from './args.js';
 import { Interrupt } from './interrupt.js';
 import { LIST_SPEC, listCommand } from './list.js';
+import { LITMUS_SPEC, litmusCommand } from './litmus.js';
 import { guardOutputs, note, OutputError, writeOut } from './output.js';
 import { RUN_SPEC, runCommand } from './run.js';
 
-const SPECS = { list: LIST_SPEC, run: RUN_SPEC, campaign: CAMPAIGN_SPEC, footprint: FOOTPRINT_SPEC };
+const SPECS = { list: LIST_SPEC, run: RUN_SPEC, campaign: CAMPAIGN_SPEC, footprint: FOOTPRINT_SPEC, litmus: LITMUS_SPEC };
 
 export const USAGE = `usage:
   mmu-stress list [--json]
@@ -27,6 +28,7 @@ export const USAGE = `usage:
                  [--execution-limit 2m] [--json]
   mmu-stress campaign [--time-per-variant 2s] [--seed N] [--json]
   mmu-stress footprint [--vcpus N] [--json]
+  mmu-stress litmus FILE|DIR... [--json]
   mmu-stress <command> --help      the flags of one command
   mmu-stress --version
 exit codes: 0 no violation, 1 violation found, 2 bad input, 3 harness failure or no verdict
@@ -47,6 +49,8 @@ async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOu
       return await campaignCommand(rest, interrupt);
     case 'footprint':
       return footprintCommand(rest);
+    case 'litmus':
+      return litmusCommand(rest);
     case 'help':
     case '--help':
     case '-h': {

@@ -130,7 +130,7 @@ export class KvmMmuMemoryCache {
 /** Free one object to its allocator (free_page / kmem_cache_free); freeing it twice is a violation. */
 export function freeObject(pool: ObjectPool, obj: number, what: string): void {
   if (obj === 0) return;
-  if (pool.give(obj) === OBJ_FREE) reportViolation('double-free', `${what}: ${pool.name} object ${obj} freed twice`);
+  if (pool.give(obj, current ? current.id : -1) === OBJ_FREE) reportViolation('double-free', `${what}: ${pool.name} object ${obj} freed twice`);
 }
 
 /** One GFP_KERNEL_ACCOUNT allocation: may sleep. */

@@ -147,12 +147,12 @@ export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, i
     } else if (archLocked) {
       yield* mutexUnlock(s.slotsArchLock);
     }
-    s.memslotsPool.give(slots);
+    s.memslotsPool.give(slots, current.id);
     return rmap;
   }
   updateMemslots(s, slots, change, id, baseGfn, flags, rmap);
   const old = yield* installNewMemslots(s, arch, slots, archLocked, change);
-  s.memslotsPool.give(old); // kvfree(): no reader can still see it
+  s.memslotsPool.give(old, current.id); // kvfree(): no reader can still see it
   if (oldRmap) arch.freeMemslot(oldRmap);
   return 0;
 }

@@ -34,7 +34,7 @@ export function* memslotRmapAlloc(kvm: LazyRmapsKvm, entry: number): Op<number> 
 
 /** memslot_rmap_free() / kvm_arch_free_memslot(): kvfree the rmap array. */
 export function memslotRmapFree(kvm: LazyRmapsKvm, rmap: number): void {
-  kvm.rmaps.give(rmap);
+  kvm.rmaps.give(rmap, current.id);
 }
 
 /**

@@ -1,0 +1,350 @@
+/**
+ * Every outcome of a litmus test under the weak model (src/memory/weak.ts), found by
+ * exhaustive stateless search: each execution is run from the start following a
+ * prefix of choices, then the last choice with options left is advanced. A choice is
+ * which instruction runs next (any thread's, and within a thread any instruction that
+ * nothing orders it behind: this is how loads and stores of different locations
+ * reorder, which load buffering needs) or which store a load reads.
+ *
+ * Within a thread, instruction j may run before an earlier instruction i unless:
+ * they touch the same location; j uses a register i sets (or either sets one the
+ * other uses); i is an acquire (smp_load_acquire, spin_lock, an _acquire or full
+ * atomic); j is a release (smp_store_release, spin_unlock, a _release or full
+ * atomic); or either is a fence. Fences hold everything in place, which is stronger
+ * than LKMM for smp_wmb() and smp_rmb() (they order only stores, only loads).
+ * Dependencies order nothing here; a test whose outcome rests on one (a stored value
+ * or a store's `if` computed from a load) is refused (`dependencies()`).
+ */
+import { WeakMemory, type WeakStore } from '../memory/weak.js';
+import { type Cond, type Expr, type LitmusTest, type Stmt, Unsupported } from './parse.js';
+
+/** One instruction of a thread, its `if`s folded into a guard. */
+interface Instr {
+  s: Exclude<Stmt, { k: 'if' }>;
+  guard: { cond: Expr; holds: boolean }[];
+  uses: Set<string>;
+  defs: string | null;
+  loc: string | null;
+  /** Nothing after it may run before it. */
+  acquire: boolean;
+  /** Nothing before it may run after it. */
+  release: boolean;
+}
+
+function regsOf(e: Expr, into: Set<string>): Set<string> {
+  if (e.k === 'reg') into.add(e.name);
+  else if (e.k === 'not') regsOf(e.e, into);
+  else if (e.k === 'bin') {
+    regsOf(e.a, into);
+    regsOf(e.b, into);
+  }
+  return into;
+}
+
+function flatten(body: Stmt[], guard: Instr['guard'], out: Instr[]): Instr[] {
+  for (const s of body) {
+    if (s.k === 'if') {
+      flatten(s.then, [...guard, { cond: s.cond, holds: true }], out);
+      flatten(s.else, [...guard, { cond: s.cond, holds: false }], out);
+      continue;
+    }
+    const uses = new Set<string>();
+    for (const g of guard) regsOf(g.cond, uses);
+    let defs: string | null = null;
+    let loc: string | null = null;
+    let acquire = false;
+    let release = false;
+    switch (s.k) {
+      case 'load':
+        defs = s.reg;
+        loc = s.loc;
+        acquire = s.order === 'acquire';
+        break;
+      case 'store':
+        regsOf(s.value, uses);
+        loc = s.loc;
+        release = s.order === 'release';
+        break;
+      case 'fence':
+        acquire = release = true;
+        break;
+      case 'lock':
+        loc = s.loc;
+        acquire = true;
+        break;
+      case 'unlock':
+        loc = s.loc;
+        release = true;
+        break;
+      case 'xchg':
+      case 'cmpxchg':
+        regsOf(s.value, uses);
+        if (s.k === 'cmpxchg') regsOf(s.old, uses);
+        defs = s.reg;
+        loc = s.loc;
+        acquire = s.order === 'mb' || s.order === 'acquire';
+        release = s.order === 'mb' || s.order === 'release';
+        break;
+      case 'assign':
+        regsOf(s.value, uses);
+        defs = s.reg;
+        break;
+    }
+    out.push({ s, guard, uses, defs, loc, acquire, release });
+  }
+  return out;
+}
+
+function ordered(i: Instr, j: Instr): boolean {
+  if (i.acquire || j.release) return true;
+  // two critical sections on one CPU run in order, even of different locks (po-unlock-lock-po)
+  if (i.s.k === 'unlock' && j.s.k === 'lock') return true;
+  if (i.loc !== null && i.loc === j.loc) return true;
+  if (i.defs !== null && (j.uses.has(i.defs) || j.defs === i.defs)) return true;
+  if (j.defs !== null && i.uses.has(j.defs)) return true;
+  return false;
+}
+
+/**
+ * Refuse what the model would get wrong: a dependency LKMM respects. A register is
+ * "loaded" if a load or an atomic sets it, or an assignment from a loaded one.
+ */
+export function dependencies(test: LitmusTest): void {
+  for (const th of test.threads) {
+    const loaded = new Set<string>();
+    const walk = (body: Stmt[], underLoadedIf: boolean) => {
+      for (const s of body) {
+        if (s.k === 'if') {
+          const c = [...regsOf(s.cond, new Set())].some((r) => loaded.has(r));
+          walk(s.then, underLoadedIf || c);
+          walk(s.else, underLoadedIf || c);
+          continue;
+        }
+        const writes = s.k === 'store' || s.k === 'xchg' || s.k === 'cmpxchg' || s.k === 'lock' || s.k === 'unlock';
+        if (writes && underLoadedIf) throw new Unsupported('a control dependency (a store under an if on a loaded value)');
+        if (s.k === 'store' || s.k === 'xchg' || s.k === 'cmpxchg') {
+          const used = regsOf(s.value, new Set());
+          if (s.k === 'cmpxchg') regsOf(s.old, used);
+          if ([...used].some((r) => loaded.has(r))) throw new Unsupported('a data dependency (a stored value computed from a load)');
+        }
+        if (s.k === 'load' || ((s.k === 'xchg' || s.k === 'cmpxchg') && s.reg)) loaded.add(s.k === 'load' ? s.reg : (s.reg as string));
+        if (s.k === 'assign') {
+          if ([...regsOf(s.value, new Set())].some((r) => loaded.has(r))) loaded.add(s.reg);
+          else loaded.delete(s.reg);
+        }
+      }
+    };
+    walk(th.body, false);
+  }
+}
+
+function evalExpr(e: Expr, regs: Map<string, number>): number {
+  switch (e.k) {
+    case 'num':
+      return e.v;
+    case 'reg':
+      return regs.get(e.name) ?? 0;
+    case 'not':
+      return evalExpr(e.e, regs) ? 0 : 1;
+    case 'bin': {
+      const a = evalExpr(e.a, regs);
+      if (e.op === '&&') return a && evalExpr(e.b, regs) ? 1 : 0;
+      if (e.op === '||') return a || evalExpr(e.b, regs) ? 1 : 0;
+      const b = evalExpr(e.b, regs);
+      const r: Record<string, number> = { '==': +(a === b), '!=': +(a !== b), '<': +(a < b), '>': +(a > b), '<=': +(a <= b), '>=': +(a >= b), '+': a + b, '-': a - b };
+      return r[e.op];
+    }
+  }
+}
+
+export interface LitmusOutcome {
+  /** "0:r0=1; x=2;" over the locations the condition and `locations` name. */
+  state: string;
+  satisfies: boolean;
+}
+
+export interface Exploration {
+  outcomes: LitmusOutcome[];
+  /** Complete executions run (several may end in the same outcome). */
+  executions: number;
+  /** Executions that stopped with a thread waiting for a lock forever. */
+  blocked: number;
+  /** Some outcome satisfies the condition; every outcome does. */
+  some: boolean;
+  all: boolean;
+}
+
+/** The most executions one test may take; a test past it is too big for a litmus test. */
+export const MAX_LITMUS_EXECUTIONS = 2_000_000;
+
+export function explore(test: LitmusTest): Exploration {
+  dependencies(test);
+  const names = [...test.init.keys(), ...[...test.locks].filter((l) => !test.init.has(l))];
+  const word = new Map(names.map((n, k) => [n, k]));
+  const programs = test.threads.map((th) => flatten(th.body, [], []));
+  const shown = locationsShown(test);
+  const seen = new Map<string, boolean>();
+  const choices: { at: number; of: number }[] = [];
+  let executions = 0;
+  let blocked = 0;
+
+  for (;;) {
+    let depth = 0;
+    const choose = (of: number): number => {
+      if (depth === choices.length) choices.push({ at: 0, of });
+      return choices[depth++].at;
+    };
+    const mem = new WeakMemory(programs.length, 8, (w) => (w < test.init.size ? (test.init.get(names[w]) ?? 0) : 0));
+    const regs = test.threads.map((th) => new Map(th.regs.map((r) => [r, 0])));
+    const done = programs.map((p) => new Uint8Array(p.length));
+    const unlocked = new Uint8Array(programs.length);
+    let left = programs.reduce((n, p) => n + p.length, 0);
+    for (;;) {
+      const enabled: [number, number][] = [];
+      programs.forEach((p, t) => {
+        for (let j = 0; j < p.length; j++) {
+          if (done[t][j]) continue;
+          let free = true;
+          for (let i = 0; i < j && free; i++) if (!done[t][i] && ordered(p[i], p[j])) free = false;
+          if (!free) continue;
+          const s = p[j].s;
+          if (s.k === 'lock' && mem.latest(word.get(s.loc) as number).value !== 0 && guardHolds(p[j], regs[t])) continue;
+          enabled.push([t, j]);
+        }
+      });
+      if (enabled.length === 0) break;
+      const [t, j] = enabled[enabled.length > 1 ? choose(enabled.length) : 0];
+      done[t][j] = 1;
+      left--;
+      const ins = programs[t][j];
+      if (guardHolds(ins, regs[t])) run(ins.s, t, mem, regs[t], word, unlocked, choose);
+    }
+    if (left > 0) blocked++;
+    else {
+      executions++;
+      const final = finalState(test, shown, regs, mem, word);
+      if (!seen.has(final.state)) seen.set(final.state, final.satisfies);
+    }
+    if (executions + blocked > MAX_LITMUS_EXECUTIONS) throw new Unsupported(`more than ${MAX_LITMUS_EXECUTIONS} executions (too big for a litmus test)`);
+    // next branch: the deepest choice with an option left
+    choices.length = Math.min(choices.length, depth);
+    while (choices.length > 0 && choices[choices.length - 1].at + 1 >= choices[choices.length - 1].of) choices.pop();
+    if (choices.length === 0) break;
+    choices[choices.length - 1].at++;
+  }
+  const outcomes = [...seen].map(([state, satisfies]) => ({ state, satisfies })).sort((a, b) => (a.state < b.state ? -1 : 1));
+  return { outcomes, executions, blocked, some: outcomes.some((o) => o.satisfies), all: outcomes.length > 0 && outcomes.every((o) => o.satisfies) };
+}
+
+function guardHolds(ins: Instr, regs: Map<string, number>): boolean {
+  return ins.guard.every((g) => (evalExpr(g.cond, regs) !== 0) === g.holds);
+}
+
+function run(
+  s: Instr['s'],
+  t: number,
+  mem: WeakMemory,
+  regs: Map<string, number>,
+  word: Map<string, number>,
+  unlocked: Uint8Array,
+  choose: (of: number) => number,
+): void {
+  const w = s.k === 'fence' || s.k === 'assign' ? -1 : (word.get(s.loc) as number);
+  switch (s.k) {
+    case 'load': {
+      const c = mem.candidates(t, w);
+      const st: WeakStore = c[c.length > 1 ? choose(c.length) : 0];
+      mem.load(t, w, st, s.order === 'acquire' ? 'acquire' : 'relaxed');
+      regs.set(s.reg, st.value);
+      return;
+    }
+    case 'store':
+      mem.store(t, w, evalExpr(s.value, regs), s.order === 'release' ? 'release' : 'relaxed', 0);
+      return;
+    case 'fence':
+      mem.fence(t, s.f);
+      return;
+    case 'lock': {
+      const unlock = mem.latest(w);
+      mem.load(t, w, unlock, 'acquire');
+      // po-unlock-lock-po: what preceded an unlock (this CPU's earlier one, or the one this lock
+      // takes over from) is ordered before this CPU's stores after the lock, cumulatively
+      if (unlock.task >= 0 || unlocked[t]) mem.fence(t, 'wmb');
+      mem.store(t, w, 1, 'relaxed', 0);
+      return;
+    }
+    case 'unlock':
+      mem.store(t, w, 0, 'release', 0);
+      unlocked[t] = 1;
+      return;
+    case 'assign':
+      regs.set(s.reg, evalExpr(s.value, regs));
+      return;
+    case 'xchg':
+    case 'cmpxchg': {
+      // atomic: reads the newest store; full ones are ordered against everything around them
+      if (s.order === 'mb') mem.fence(t, 'mb');
+      const old = mem.latest(w);
+      mem.load(t, w, old, s.order === 'acquire' || s.order === 'mb' ? 'acquire' : 'relaxed');
+      if (s.k === 'xchg' || old.value === evalExpr(s.old, regs)) {
+        mem.store(t, w, evalExpr(s.value, regs), s.order === 'release' || s.order === 'mb' ? 'release' : 'relaxed', 0);
+      }
+      if (s.order === 'mb') mem.fence(t, 'mb');
+      if (s.reg) regs.set(s.reg, old.value);
+      return;
+    }
+  }
+}
+
+function locationsShown(test: LitmusTest): { thread: number | null; name: string }[] {
+  const out: { thread: number | null; name: string }[] = [];
+  const add = (l: { thread: number | null; name: string }) => {
+    if (!out.some((o) => o.thread === l.thread && o.name === l.name)) out.push(l);
+  };
+  const walk = (c: Cond) => {
+    if (c.k === 'atom') add({ thread: c.thread, name: c.name });
+    else if (c.k === 'not') walk(c.c);
+    else if (c.k === 'and' || c.k === 'or') {
+      walk(c.a);
+      walk(c.b);
+    }
+  };
+  walk(test.cond);
+  test.locations.forEach(add);
+  return out;
+}
+
+function finalState(
+  test: LitmusTest,
+  shown: { thread: number | null; name: string }[],
+  regs: Map<string, number>[],
+  mem: WeakMemory,
+  word: Map<string, number>,
+): LitmusOutcome {
+  const value = (thread: number | null, name: string): number => {
+    if (thread === null) {
+      const w = word.get(name);
+      if (w === undefined) throw new Unsupported(`'${name}' in the condition is not a location of the test`);
+      return mem.latest(w).value;
+    }
+    const r = regs[thread]?.get(name);
+    if (r === undefined) throw new Unsupported(`'${thread}:${name}' in the condition is not a register of P${thread}`);
+    return r;
+  };
+  const holds = (c: Cond): boolean => {
+    switch (c.k) {
+      case 'true':
+        return true;
+      case 'atom':
+        return value(c.thread, c.name) === c.value;
+      case 'not':
+        return !holds(c.c);
+      case 'and':
+        return holds(c.a) && holds(c.b);
+      case 'or':
+        return holds(c.a) || holds(c.b);
+    }
+  };
+  const state = shown.map((l) => `${l.thread === null ? '' : `${l.thread}:`}${l.name}=${value(l.thread, l.name)};`).join(' ');
+  return { state, satisfies: holds(test.cond) };
+}

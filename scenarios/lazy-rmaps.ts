@@ -24,6 +24,8 @@ const PROTOCOLS: Record<string, LazyRmapsProtocol> = {
   'memslot-without-arch-lock': { createWithoutArchLock: true },
   'keep-flag-on-failure': { keepFlagOnFailure: true },
   'v4-unlock-leak': { unlockLeak: true },
+  'plain-flag': { flagStore: 'once', flagLoad: 'once' },
+  'reader-without-acquire': { flagLoad: 'once' },
 };
 
 const MAX_VCPUS = 24;
@@ -180,6 +182,18 @@ export default defineScenario<LazyRmapsWorld>({
       source: 'v4 of the series, as reviewed: an error path returned with slots_arch_lock held',
       summary: 'the -ENOMEM path of mmu_first_shadow_root_alloc returns without mutex_unlock(slots_arch_lock)',
       params: { allocFail: 0.05 },
+    },
+    'plain-flag': {
+      expect: 'use-before-publish',
+      memory: 'weak',
+      source: 'mutation: the flag written with WRITE_ONCE and read with READ_ONCE instead of smp_store_release / smp_load_acquire',
+      summary: 'nothing orders the rmap pointer stores before the flag: on arm64 or POWER a vCPU may see the flag set and a slot\'s rmap still NULL',
+    },
+    'reader-without-acquire': {
+      expect: 'use-before-publish',
+      memory: 'weak',
+      source: 'mutation: kvm_shadow_root_allocated() reads the flag with READ_ONCE; the writer still uses smp_store_release',
+      summary: 'a release with no acquire to pair with: the reader\'s later rmap load may still return NULL',
     },
   },
   progress: 'a vCPU fault, a memslot update or a dirty-log ioctl that returns',

@@ -22,6 +22,12 @@ export interface VariantDef {
    * (e.g. the allocation-failure rate an error-path bug needs to show at all).
    */
   params?: Params;
+  /**
+   * weak: the bug is an ordering one that only the weak memory model shows, so sim runs
+   * this variant with `--memory weak` unless told otherwise (threads are always SC, and
+   * a campaign runs such a variant in sim only).
+   */
+  memory?: 'weak';
 }
 
 export interface RoleDef<W> {

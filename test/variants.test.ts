@@ -35,8 +35,10 @@ for (const name of builtinNames()) {
   });
 
   describe(`${name} on real threads`, () => {
-    for (const [variant, v] of variants) {
-      it(`${variant}: ${v.expect}`, async () => {
+    for (const [variant, v0] of variants) {
+      // an ordering bug only weak memory shows: real cores' Atomics are SC, so threads stay clean
+      const v = v0.memory === 'weak' ? { ...v0, expect: 'ok' } : v0;
+      it(`${variant}: ${v.expect}${v0.memory === 'weak' ? ' (SC: its bug needs sim --memory weak)' : ''}`, async () => {
         const r = await run({
           scenario,
           variant,

@@ -2,7 +2,7 @@
 import { DEFAULT_JITTER } from '../exec/drive.js';
 import { instancesOf, MAX_TASKS } from '../exec/frame.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
-import { exitCodeOf, type Mode, run } from '../exec/run.js';
+import { exitCodeOf, memoryOf, type Mode, run } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { THREADS_DEFAULTS, ThreadsExecutor } from '../exec/threads.js';
 import { runJson } from '../report/json.js';
@@ -48,6 +48,10 @@ export const RUN_SPEC: CommandSpec = {
     preemptions: { value: 'P', help: 'dfs: explore every schedule with at most P preemptions, 0..20 (default 2)' },
     reduction: { value: 'sleep|none', help: 'dfs: skip schedules that only reorder independent ops (sleep, default) or explore them all (none)' },
     schedule: { value: 'TOKEN|@FILE', help: 'sim: replay one schedule, given as the token a report prints (or a file holding it); it carries its seed' },
+    memory: {
+      value: 'sc|weak',
+      help: "sim: sequentially consistent memory (default), or LKMM-style weak memory: a READ_ONCE, plain or acquire load may return an older store (default: the variant's; plain-flag carries weak)",
+    },
     'no-shrink': { help: "sim: report a finding's schedule as found instead of shrinking it to the fewest preemptions and steps" },
     lockdep: { value: 'on|off', help: 'off: lockdep records lock orders but reports no lock-order-cycle; a deadlock report still names a cycle it saw (default on)' },
     'execution-limit': { value: 'DURATION', help: `the longest one execution may run; past it, it is incomplete (default ${LIMIT_DEFAULTS.executionLimitMs / 60_000}m)` },
@@ -90,7 +94,14 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   if (strategyName !== 'random' && mode !== 'sim') throw new BadInput('--strategy chooses the sim scheduler; threads mode has the hardware\'s');
   if (strategyName !== 'pct' && (str(a, 'depth') !== undefined || str(a, 'pct-steps') !== undefined)) throw new BadInput('--depth and --pct-steps go with --strategy pct');
   if (strategyName !== 'dfs' && (str(a, 'preemptions') !== undefined || str(a, 'reduction') !== undefined)) throw new BadInput('--preemptions and --reduction go with --strategy dfs');
-  const reduction = str(a, 'reduction') ?? 'sleep';
+  const memoryFlag = str(a, 'memory');
+  if (memoryFlag !== undefined && memoryFlag !== 'sc' && memoryFlag !== 'weak') throw new BadInput(`--memory must be sc or weak, not '${memoryFlag}'`);
+  if (memoryFlag === 'weak' && mode !== 'sim') throw new BadInput('--memory weak needs --mode sim: threads run on real cores, whose Atomics are sequentially consistent');
+  const memory = memoryOf({ memory: memoryFlag as 'sc' | 'weak' | undefined, mode, scenario: sc, variant });
+  // under weak memory a barrier changes what later loads may return without touching a word a
+  // footprint sees, so dfs explores without sleep sets there
+  if (memory === 'weak' && str(a, 'reduction') === 'sleep') throw new BadInput('--reduction sleep does not go with --memory weak (dfs explores every schedule there)');
+  const reduction = str(a, 'reduction') ?? (memory === 'weak' ? 'none' : 'sleep');
   if (reduction !== 'sleep' && reduction !== 'none') throw new BadInput(`--reduction must be sleep or none, not '${reduction}'`);
   const strategy: StrategySpec = guide
     ? { name: 'guided', guide }
@@ -129,6 +140,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
       lockdep: lockdep === 'on',
       strategy,
       shrink: !has(a, 'no-shrink'),
+      memory,
     });
   } finally {
     await threads?.close();
@@ -147,6 +159,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     // Flags that shape a threads verdict; in sim the verdict depends on the seed alone.
     const shaping = mode === 'threads' ? ['jitter', 'watchdog', 'execution-limit', 'lockdep'] : ['lockdep'];
     const extra = shaping.filter((f) => str(a, f) !== undefined).map((f) => `--${f} ${str(a, f)}`);
+    if (mode === 'sim' && memory !== (s.variants[variant].memory ?? 'sc')) extra.push(`--memory ${memory}`);
     // a schedule token replays the (shrunk) schedule itself; without one, pct replays from
     // its strategy, its depth and the k that execution drew its change points over
     const scheduleToken = r.shrink && (r.shrink.attempts > 1 || strategy.name === 'dfs') ? r.shrink.token : guide ? guideToken(guide) : undefined;

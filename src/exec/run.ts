@@ -50,6 +50,8 @@ export interface RunRequest {
   reproduce?: boolean;
   /** sim: false (`--no-shrink`) reports a finding's schedule as found instead of shrinking it. */
   shrink?: boolean;
+  /** sim: the memory model (default: the variant's, else sc); threads are always sc. */
+  memory?: 'sc' | 'weak';
 }
 
 /** What a pct run bought: the bound of Burckhardt et al. over the run's tasks, k and executions. */
@@ -67,6 +69,8 @@ export interface PctBound {
 }
 
 export interface RunResult {
+  /** The memory model the executions ran under (threads: always sc). */
+  memory: 'sc' | 'weak';
   scenario: string;
   variant: string;
   mode: Mode;
@@ -147,10 +151,11 @@ export async function run(req: RunRequest): Promise<RunResult> {
   /** The lock orders the run's executions took (lockdep's edges), for a campaign to merge. */
   const lockdep: Dep[] = [];
   let lockGraph: LockGraph | null = null;
+  const memory = memoryOf(req);
   if (req.mode === 'sim') {
     const sim = req.sim ?? new SimExecutor();
     try {
-      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep, onLockdep: (d) => lockdep.push(...d), strategy: req.strategy, shrink: req.shrink, onDfs: (d) => {
+      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep, onLockdep: (d) => lockdep.push(...d), strategy: req.strategy, shrink: req.shrink, memory, onDfs: (d) => {
             dfs = d;
           } }, limits, take);
       harnessError ??= err;
@@ -202,6 +207,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
     scenario: s.name,
     variant: req.variant,
     mode: req.mode,
+    memory,
     params: req.params,
     expect,
     observed,
@@ -234,4 +240,10 @@ export function exitCodeOf(r: RunResult): number {
 function pctBound(depth: number, k: number, tasks: number, clean: number, violationK: number | null): PctBound {
   const b = PctStrategy.bound(tasks, k, depth, clean);
   return { depth, k, tasks, perExecution: b.perExecution, missedAfter: b.missedAfter, violationK };
+}
+
+/** The memory model a run uses: as asked, else the variant's in sim; threads are always sequentially consistent. */
+export function memoryOf(req: Pick<RunRequest, 'memory' | 'mode' | 'scenario' | 'variant'>): 'sc' | 'weak' {
+  if (req.mode !== 'sim') return 'sc';
+  return req.memory ?? req.scenario.def.variants[req.variant].memory ?? 'sc';
 }

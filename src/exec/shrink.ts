@@ -47,13 +47,19 @@ interface Ctx<W> {
   /** The run's livelock and starvation window: the verdicts must be judged alike. */
   windowSteps: number;
   poll?: () => number;
+  memory?: 'sc' | 'weak';
 }
 
 function runGuided<W>(c: Ctx<W>, g: Guide): { r: ExecutionResult; s: GuidedStrategy } {
   const s = new GuidedStrategy(g);
   const lockGraph = newLockGraph(c.def, g.seed, 'report', c.lockdep);
-  const r = simExecution(c.def, c.params, c.variant, g.seed, s, { windowSteps: c.windowSteps, lockGraph, poll: c.poll });
+  const r = simExecution(c.def, c.params, c.variant, g.seed, s, { windowSteps: c.windowSteps, lockGraph, poll: c.poll, memory: c.memory });
   return { r, s };
+}
+
+/** The guide, with the weak loads that returned an older store if there were any. */
+function withLoads(g: Guide, loads: [number, number][]): Guide {
+  return loads.length ? { ...g, loads } : g;
 }
 
 /**
@@ -69,15 +75,16 @@ export function shrinkExecution<W>(
   strategy: Strategy,
   found: Violation,
   /** attempts: at most this many candidates (default SHRINK_ATTEMPTS; 0 only turns the schedule into a token). */
-  opts: { lockdep: boolean; poll?: () => number; attempts?: number; windowSteps: number },
+  opts: { lockdep: boolean; poll?: () => number; attempts?: number; windowSteps: number; memory?: 'sc' | 'weak' },
 ): { shrink: ShrinkResult; result: ExecutionResult } | null {
   const want = violationSignature(found);
   const rec = new GuideRecorder(strategy);
-  const first = simExecution(def, params, variant, seed, rec, { lockGraph: newLockGraph(def, seed, 'report', opts.lockdep), poll: opts.poll, windowSteps: opts.windowSteps });
+  const first = simExecution(def, params, variant, seed, rec, { lockGraph: newLockGraph(def, seed, 'report', opts.lockdep), poll: opts.poll, windowSteps: opts.windowSteps, memory: opts.memory });
   if (!first.violation || violationSignature(first.violation) !== want) return null;
   const fromSteps = first.scheduled ?? 0;
-  const c: Ctx<W> = { def, params, variant, lockdep: opts.lockdep, windowSteps: opts.windowSteps, poll: opts.poll };
-  let best: Guide = { seed, entries: rec.ran.departures };
+  const c: Ctx<W> = { def, params, variant, lockdep: opts.lockdep, windowSteps: opts.windowSteps, poll: opts.poll, memory: opts.memory };
+  // a weak load's older store stays as found: only the schedule's departures are dropped
+  let best: Guide = withLoads({ seed, entries: rec.ran.departures }, rec.ran.staleLoads);
   let bestRun = runGuided(c, best);
   if (!bestRun.r.violation || violationSignature(bestRun.r.violation) !== want) return null; // the guide must replay it
   const from = { preemptions: rec.ran.preemptedAt.length, steps: fromSteps };
@@ -113,11 +120,11 @@ export function shrinkExecution<W>(
           continue;
         }
         attempts++;
-        const run = runGuided(c, { seed, entries: best.entries.filter((_, j) => !drop.has(j)) });
+        const run = runGuided(c, withLoads({ seed, entries: best.entries.filter((_, j) => !drop.has(j)) }, best.loads ?? []));
         spent += run.r.scheduled ?? 0;
         if (better(run)) {
           // keep what really ran: a departure that no longer applied is gone from it
-          best = { seed, entries: run.s.ran.departures };
+          best = withLoads({ seed, entries: run.s.ran.departures }, run.s.ran.staleLoads);
           bestRun = run;
           changed = true;
         } else start += size;

@@ -37,6 +37,8 @@ export interface SimSeeds {
   strategy?: StrategySpec;
   /** false (`--no-shrink`): a finding is reported as found (its schedule still becomes a token for dfs). */
   shrink?: boolean;
+  /** The memory model (default sc). */
+  memory?: 'sc' | 'weak';
   /** dfs: receives what the search covered, once the run has ended. */
   onDfs?: (d: DfsSummary) => void;
 }
@@ -81,6 +83,7 @@ export class SimExecutor {
       lockdep: seeds.lockdep,
       strategy: seeds.strategy,
       shrink: seeds.shrink,
+      memory: seeds.memory,
       control,
     };
     this.worker ??= new Worker(SIM_WORKER, { execArgv: [] });

@@ -46,6 +46,8 @@ export interface SimRequest {
   strategy?: StrategySpec;
   /** false (`--no-shrink`): report a finding's schedule as it was found. */
   shrink?: boolean;
+  /** The memory model of the executions (default sc). */
+  memory?: 'sc' | 'weak';
   control: SharedArrayBuffer;
 }
 
@@ -71,7 +73,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
       if (stop !== 0) return stop;
       return performance.now() - started > req.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
     };
-    const r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true });
+    const r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true, memory: req.memory });
     if (dfs && !r.incomplete && !r.harnessError) dfs.finished(r.pruned === true);
     if (r.violation && r.schedule && spec.name !== 'guided') shrinkFinding(def, req, r, poll);
     delete r.schedule; // the choices stay here: a finding carries its token
@@ -96,7 +98,7 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
   const keep = req.shrink !== false;
   let shrunk: ReturnType<typeof shrinkExecution>;
   try {
-    shrunk = shrinkExecution(def, req.params, req.variant, r.seed, new ReplayStrategy(r.schedule), v, { lockdep: req.lockdep !== false, poll, attempts: keep ? undefined : 0, windowSteps: window });
+    shrunk = shrinkExecution(def, req.params, req.variant, r.seed, new ReplayStrategy(r.schedule), v, { lockdep: req.lockdep !== false, poll, attempts: keep ? undefined : 0, windowSteps: window, memory: req.memory });
   } catch (e) {
     // the finding stands as found; only its shrinking failed
     v.details.push(`(not shrunk: ${(e as Error)?.message ?? e})`);

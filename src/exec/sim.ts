@@ -14,7 +14,8 @@ import { deadlockViolation, waitGraph } from '../check/deadlock.js';
 import { knownCycleLines, type LockGraph, newLockGraph } from '../check/lockdep-graph.js';
 import { setLockGraph } from '../sync/lockdep.js';
 import { livelockViolation } from '../check/livelock.js';
-import { setNames, type Violation } from '../check/violation.js';
+import { setNames, taskLabel, type Violation } from '../check/violation.js';
+import { explainStaleReads, SimWeak, setActiveWeak } from '../memory/sim-weak.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { closeExecution, heldAtExit, lastStep } from './finish.js';
 import { frameTask, newFrame, progressMarks } from './frame.js';
@@ -41,6 +42,8 @@ export interface SimOptions {
   monitor?: Int32Array;
   /** Lockdep's graph of the run, carried across its executions (default: a fresh one for this execution). */
   lockGraph?: LockGraph;
+  /** weak: marked accesses go through the weak memory model, and which store a load returns is a choice (default sc). */
+  memory?: 'sc' | 'weak';
 }
 
 export const MONITOR_TASK = 0;
@@ -97,6 +100,24 @@ export function simExecution<W>(
   strategy.start(seed, n);
   strategy.observe?.(frame.arena.i32, frame.modelBase);
   const log = opts.keepSchedule ? new ChoiceLog() : null;
+  /** The task whose step is running (-1 between steps): whose access the weak model sees. */
+  let running = -1;
+  const weak =
+    opts.memory === 'weak'
+      ? new SimWeak(
+          frame.arena.i32,
+          frame.modelBase,
+          n,
+          () => running,
+          (m) => {
+            const c = strategy.choose?.(m) ?? 0;
+            log?.push(c);
+            return c;
+          },
+        )
+      : null;
+  weak?.install();
+  setActiveWeak(weak);
   const runnable = new Int32Array(n);
   const monitor = opts.monitor;
   let live = n;
@@ -132,6 +153,7 @@ export function simExecution<W>(
       if (monitor) monitor[MONITOR_TASK] = k;
       setCurrent(tasks[k]);
       let r: IteratorResult<number, void>;
+      running = k;
       try {
         r = gens[k].next();
       } catch (e) {
@@ -139,6 +161,7 @@ export function simExecution<W>(
         setLockGraph(null);
         return { seed, violation: null, stats: {}, steps: seq(), harnessError: `${tasks[k].name}: ${(e as Error)?.stack ?? e}` };
       }
+      running = -1;
       steps++;
       resumes[k]++;
       strategy.stepped?.(k, r.done ? DONE : r.value);
@@ -158,7 +181,10 @@ export function simExecution<W>(
       }
     }
   } finally {
-    strategy.end?.(); // however the loop ended: a strategy that swapped globals puts them back
+    // however the loop ended, whoever swapped globals puts them back, the last to swap first
+    weak?.uninstall();
+    setActiveWeak(null);
+    strategy.end?.();
   }
 
   /** Starvation (one task blocked for a whole window) and livelock (no progress mark for a whole window). */
@@ -193,6 +219,7 @@ export function simExecution<W>(
     };
   } else {
     result.violation = closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask);
+    if (result.violation && weak?.stale.length) result.violation.details.push(...explainStaleReads(weak, result.violation.task, taskLabel));
   }
   if (log) result.schedule = { seed, strategy: strategy.name, choices: log.choices(), ...(log.truncated ? { truncated: true } : {}) };
   if (strategy instanceof PctStrategy) result.pct = { k: strategy.k, tasks: n };

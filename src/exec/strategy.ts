@@ -10,6 +10,11 @@ export interface Strategy {
   start(seed: number, tasks?: number): void;
   /** Pick one of `n` (>= 2) runnable tasks: an index 0..n-1 into `runnable`. */
   pick(n: number, runnable: Int32Array): number;
+  /**
+   * Under --memory weak: a load may return any of `n` (>= 2) stores, 0 the newest, the
+   * higher the older. A strategy without it always gives the newest (what SC would).
+   */
+  choose?(n: number): number;
   /** Task `task` yielded IDLE: it only waits for others (a strategy may let them go first). */
   idle?(task: number): void;
   /** Before the first step: the execution's shared words, for a strategy that looks at what each op touches (dfs). */
@@ -26,7 +31,7 @@ export const PRUNE = -1;
 export interface Schedule {
   seed: number;
   strategy: string;
-  /** One byte per choice: an index below the number of tasks (at most MAX_TASKS). */
+  /** One byte per choice: an index below the number of tasks (at most MAX_TASKS), or of a store a weak load returns. */
   choices: Uint8Array;
   /** The execution made more than MAX_RECORDED_CHOICES choices: only the first ones are here. */
   truncated?: boolean;

@@ -162,7 +162,7 @@ export class WeakMemory {
   load(task: number, word: number, s: WeakStore, kind: LoadKind): void {
     const t = this.tasks[task];
     if (s.msg) {
-      if (kind === 'acquire') this.learn(t, s.msg);
+      if (kind === 'acquire') this.learnInto(t, s.msg);
       else t.pending = joinKnowledge(t.pending, s.msg);
     }
     // coherence: t may not read older than s from now on; a store that happens before t
@@ -207,11 +207,11 @@ export class WeakMemory {
   fence(task: number, f: Fence): void {
     const t = this.tasks[task];
     if (f !== 'wmb' && t.pending) {
-      this.learn(t, t.pending);
+      this.learnInto(t, t.pending);
       t.pending = null;
     }
     if (f === 'mb') {
-      this.learn(t, this.sc);
+      this.learnInto(t, this.sc);
       this.sc = joinKnowledge(this.sc, { vc: t.vc, floors: t.floors }) as Knowledge;
     }
     if (f !== 'rmb') t.released = { vc: t.vc.slice(), floors: t.floors };
@@ -225,9 +225,31 @@ export class WeakMemory {
     h.base = index;
   }
 
-  private learn(t: TaskState, k: Knowledge): void {
+  private learnInto(t: TaskState, k: Knowledge): void {
     joinVc(t.vc, k.vc);
     t.floors = joinFloors(t.floors, k.floors);
+  }
+
+  /** Task `task` takes in knowledge `k` (an acquire of something outside the histories). */
+  learn(task: number, k: Knowledge): void {
+    this.learnInto(this.tasks[task], k);
+  }
+
+  /** What task `task` knows now, as a release would carry it. */
+  knowledge(task: number): Knowledge {
+    const t = this.tasks[task];
+    return { vc: t.vc.slice(), floors: t.floors };
+  }
+
+  /**
+   * Start the history of a word that only unmarked (strong) accesses touched so far: its
+   * value now is its one store, visible to all, carrying what the last unmarked store carried.
+   */
+  adopt(word: number, last: { task: number; knowledge: Knowledge } | null): void {
+    const h = this.history(word);
+    const s = h.stores[h.stores.length - 1];
+    s.msg = last?.knowledge ?? null;
+    s.task = -1;
   }
 
   private raiseFloor(t: TaskState, word: number, index: number): void {

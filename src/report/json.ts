@@ -8,6 +8,7 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     scenario: r.scenario,
     variant: r.variant,
     mode: r.mode,
+    memory: r.memory,
     params: r.params,
     expect: r.expect,
     observed: r.observed,

@@ -65,7 +65,7 @@ export interface RunTextOptions {
 
 export function runText(r: RunResult, o: RunTextOptions): string {
   const out = [
-    `mmu-stress: ${r.scenario} / ${r.variant}, mode ${r.mode}, ${r.executions} execution${r.executions === 1 ? '' : 's'} ` +
+    `mmu-stress: ${r.scenario} / ${r.variant}, mode ${r.mode}${r.memory === 'weak' ? ', weak memory' : ''}, ${r.executions} execution${r.executions === 1 ? '' : 's'} ` +
       `from seed ${r.firstSeed} in ${secs(r.elapsedMs)}`,
   ];
   if (o.signal) out.push(`INTERRUPTED by ${o.signal}: what follows is what finished before it`);

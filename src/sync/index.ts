@@ -1,5 +1,5 @@
 /** The kernel's locking API, as the model calls it. */
-export { cmpxchg, readOnce, smpLoadAcquire, smpStoreRelease, writeOnce } from './barrier.js';
+export { cmpxchg, plainLoad, plainStore, readOnce, smpBarrier, smpLoadAcquire, smpStoreRelease, writeOnce } from './barrier.js';
 export { lockdepAssertHeld, lockdepAssertNotHeld, mightSleep } from './lockdep.js';
 export { Mutex, mutexLock, mutexTrylock, mutexUnlock } from './mutex.js';
 export { RwLock, readLock, readUnlock, writeLock, writeUnlock } from './rwlock.js';

@@ -13,6 +13,12 @@ export const T_SRCU_FLIP = 7;
 /** An acquisition in atomic context: lockdep checks it before might_sleep() complains. */
 export const T_ACQUIRE = 8;
 // 9 is T_VIOLATION, registered by check/violation.ts
+/** Under --memory weak: a load that returned an older store than the newest (the report explains which). */
+export const T_STALE_LOAD = 10;
+/** Under --memory weak: a relaxed store the model tracks (WRITE_ONCE, a plain C store whose ordering matters). */
+export const T_MARKED_STORE = 11;
+/** Under --memory weak: smp_mb() / smp_wmb() / smp_rmb(). */
+export const T_BARRIER = 12;
 
 const lockName = (n: NameTable, id: number) => n.locks[id]?.name ?? `lock#${id}`;
 const wordName = (n: NameTable, w: number) => n.words?.[w] ?? `word ${w}`;
@@ -27,6 +33,9 @@ registerOps({
   [T_ACQUIRE]: (a, b, n) => `${ACQUIRE[b]}(${lockName(n, a)}) in atomic context`,
   [T_LOAD_ACQUIRE]: (a, b, n) => `smp_load_acquire(&${wordName(n, a)}) = ${b}`,
   [T_STORE_RELEASE]: (a, b, n) => `smp_store_release(&${wordName(n, a)}, ${b})`,
+  [T_STALE_LOAD]: (a, b, n) => `load of ${wordName(n, a)} = ${b}: an older store than the newest (weak memory, see below)`,
+  [T_MARKED_STORE]: (a, b, n) => `store ${wordName(n, a)} = ${b} (relaxed)`,
+  [T_BARRIER]: (a) => `smp_${['mb', 'wmb', 'rmb'][a]}()`,
   [T_SRCU_FLIP]: (a, b, n) => `synchronize_srcu(${lockName(n, a)}): flips to index ${b}, waits for the readers of index ${1 - b}`,
 });
 

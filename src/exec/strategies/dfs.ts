@@ -185,6 +185,23 @@ export class DfsStrategy implements Strategy {
     }
   }
 
+  /**
+   * Under --memory weak, which store a load returns: a decision of its own, every option
+   * explored, no preemption. (The run turns sleep sets off with weak memory: a fence
+   * changes what later loads may return without touching a word a footprint sees.)
+   */
+  choose(n: number): number {
+    let node: Node;
+    if (this.depth < this.stack.length) node = this.stack[this.depth];
+    else {
+      const options = Array.from({ length: n }, (_, k) => k);
+      node = { options, cost: options.map(() => 0), before: this.preempted, at: 0, taken: null, done: [], sleep: this.asleep };
+      this.stack.push(node);
+    }
+    this.depth++;
+    return node.options[node.at];
+  }
+
   /** Move to the next unexplored branch; false once the bounded space is exhausted. */
   advance(): boolean {
     // a decision past the current depth was never reached on this path (it ended sooner)

@@ -18,6 +18,11 @@ export interface Guide {
   seed: number;
   /** [scheduling step, task] pairs, steps ascending. */
   entries: [number, number][];
+  /**
+   * Under --memory weak: [load, store] pairs, loads ascending, where a load (counted among
+   * those that had a choice) returned an older store than the newest (store 1, 2, ...).
+   */
+  loads?: [number, number][];
 }
 
 /** The task the default picks: the last one if it can go on, else the next runnable after it. */
@@ -52,6 +57,10 @@ class RunRecord {
   departures: [number, number][] = [];
   /** The steps at which what ran preempted a task that could have gone on. */
   preemptedAt: number[] = [];
+  /** Weak loads that had a choice, so far. */
+  load = 0;
+  /** The weak loads that returned an older store: [load, store]. */
+  staleLoads: [number, number][] = [];
 
   reset(): void {
     this.step = 0;
@@ -59,6 +68,14 @@ class RunRecord {
     this.curIdle = false;
     this.departures = [];
     this.preemptedAt = [];
+    this.load = 0;
+    this.staleLoads = [];
+  }
+
+  /** A weak load with a choice returned store `c` (0: the newest). */
+  chose(c: number): void {
+    if (c > 0) this.staleLoads.push([this.load, c]);
+    this.load++;
   }
 
   /** Index `c` of `runnable` is picked where the default would have picked `d`. */
@@ -82,6 +99,7 @@ class RunRecord {
 export class GuidedStrategy implements Strategy {
   readonly name = 'guided';
   private next = 0;
+  private nextLoad = 0;
   /** What really ran (a departure that no longer applied is not in it). */
   readonly ran = new RunRecord();
 
@@ -89,6 +107,7 @@ export class GuidedStrategy implements Strategy {
 
   start(): void {
     this.next = 0;
+    this.nextLoad = 0;
     this.ran.reset();
   }
 
@@ -102,6 +121,14 @@ export class GuidedStrategy implements Strategy {
       if (want >= 0) c = want;
     }
     this.ran.picked(c, d, n, runnable);
+    return c;
+  }
+
+  choose(n: number): number {
+    const l = this.guide.loads ?? [];
+    while (this.nextLoad < l.length && l[this.nextLoad][0] < this.ran.load) this.nextLoad++;
+    const c = this.nextLoad < l.length && l[this.nextLoad][0] === this.ran.load ? Math.min(l[this.nextLoad][1], n - 1) : 0;
+    this.ran.chose(c);
     return c;
   }
 
@@ -134,6 +161,12 @@ export class GuideRecorder implements Strategy {
     this.inner.idle?.(task);
   }
 
+  choose(n: number): number {
+    const c = this.inner.choose?.(n) ?? 0;
+    this.ran.chose(c);
+    return c;
+  }
+
   observe(i32: Int32Array, modelBase: number): void {
     this.inner.observe?.(i32, modelBase);
   }
@@ -152,7 +185,8 @@ const TOKEN_VERSION = 'g1';
 
 /**
  * A guide as one shell-safe word: `g1.<seed>.<step>-<task>.<step>-<task>...`, each step
- * counted from the previous entry's, in base 36.
+ * counted from the previous entry's, in base 36; weak loads that returned an older
+ * store follow as `<load>_<store>`, each load counted from the previous one's.
  */
 export function guideToken(g: Guide): string {
   let prev = 0;
@@ -160,6 +194,11 @@ export function guideToken(g: Guide): string {
   for (const [step, task] of g.entries) {
     parts.push(`${(step - prev).toString(36)}-${task.toString(36)}`);
     prev = step;
+  }
+  prev = 0;
+  for (const [load, store] of g.loads ?? []) {
+    parts.push(`${(load - prev).toString(36)}_${store.toString(36)}`);
+    prev = load;
   }
   return parts.join('.');
 }
@@ -171,12 +210,20 @@ export function parseGuideToken(token: string): Guide | string {
   const seed = Number.parseInt(parts[1], 36);
   if (!/^[0-9a-z]+$/.test(parts[1]) || !Number.isSafeInteger(seed)) return `schedule token: bad seed '${parts[1]}'`;
   const entries: [number, number][] = [];
+  const loads: [number, number][] = [];
   let step = 0;
+  let load = 0;
   for (const p of parts.slice(2)) {
-    const m = /^([0-9a-z]+)-([0-9a-z]+)$/.exec(p);
-    if (!m) return `schedule token: bad entry '${p}' (want <step>-<task> in base 36)`;
-    step += Number.parseInt(m[1], 36);
-    entries.push([step, Number.parseInt(m[2], 36)]);
+    const m = /^([0-9a-z]+)([-_])([0-9a-z]+)$/.exec(p);
+    if (!m) return `schedule token: bad entry '${p}' (want <step>-<task> or <load>_<store> in base 36)`;
+    if (m[2] === '-') {
+      if (loads.length) return `schedule token: entry '${p}' after the loads (steps come first)`;
+      step += Number.parseInt(m[1], 36);
+      entries.push([step, Number.parseInt(m[3], 36)]);
+    } else {
+      load += Number.parseInt(m[1], 36);
+      loads.push([load, Number.parseInt(m[3], 36)]);
+    }
   }
-  return { seed, entries };
+  return loads.length ? { seed, entries, loads } : { seed, entries };
 }

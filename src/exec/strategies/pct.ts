@@ -82,6 +82,11 @@ export class PctStrategy implements Strategy {
     return best;
   }
 
+  /** Under --memory weak, which store a load returns: uniform, from the same seeded generator (the bound is about scheduling only). */
+  choose(n: number): number {
+    return Math.floor(this.rng() * n);
+  }
+
   /** The guarantee bought: per execution, p >= 1/(n k^(d-1)); after E clean executions, a bug of depth <= d missed with probability <= (1-p)^E. */
   static bound(tasks: number, k: number, depth: number, executions: number): { perExecution: number; missedAfter: number } {
     const p = 1 / (Math.max(tasks, 1) * k ** (depth - 1));

@@ -13,4 +13,8 @@ export class RandomStrategy implements Strategy {
   pick(n: number): number {
     return Math.floor(this.rng() * n);
   }
+
+  choose(n: number): number {
+    return Math.floor(this.rng() * n);
+  }
 }

@@ -24,4 +24,10 @@ export class ReplayStrategy implements Strategy {
     }
     return c;
   }
+
+  choose(n: number): number {
+    const c = this.schedule.choices[this.next++];
+    if (c === undefined || c >= n) throw new ReplayDiverged(`replay diverged at choice ${this.next - 1}: recorded ${c}, a load with ${n} stores to read`);
+    return c;
+  }
 }

@@ -69,6 +69,10 @@ export class KvmSlots {
     this.memslotsPool = new ObjectPool(arena, 'kvm_memslots', 3, MEMSLOTS_WORDS);
     this.memslots = arena.region('kvm->memslots[0]', 1);
     arena.nameWord(this.memslots, 'kvm->memslots[0]');
+    // the rmap pointers, for traces of weak memory: array object o (1..3), entry k
+    for (let o = 1; o <= this.memslotsPool.capacity; o++) {
+      for (let k = 0; k < KVM_MEM_SLOTS; k++) arena.nameWord(slotEntry(this, o, k) + MS_RMAP, `kvm_memslots#${o}->memslots[${k}].arch.rmap[0]`);
+    }
     if (arena.init) {
       // kvm_create_vm(): an empty array; slot 0 is the VM's base memory, created before any vCPU runs
       const slots = this.memslotsPool.take(OBJ_IN_USE, -1, 0);

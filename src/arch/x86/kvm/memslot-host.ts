@@ -8,7 +8,7 @@
 import type { Arena } from '../../../shm/arena.js';
 import { ObjectPool } from '../../../shm/pool.js';
 import type { Op } from '../../../exec/op.js';
-import { RwLock, smpLoadAcquire } from '../../../sync/index.js';
+import { RwLock, readOnce, smpLoadAcquire } from '../../../sync/index.js';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_SLOTS, KvmSlots, MEMSLOT_PAGES } from '../../../virt/kvm/memslots.js';
 
 /** How a variant departs from the merged protocol. */
@@ -19,6 +19,10 @@ export interface LazyRmapsProtocol {
   createWithoutArchLock?: boolean;
   /** mmu_first_shadow_root_alloc() sets the flag even when an rmap allocation failed. */
   keepFlagOnFailure?: boolean;
+  /** The flag is published with WRITE_ONCE instead of smp_store_release (an ordering bug only weak memory shows). */
+  flagStore?: 'once';
+  /** The flag is read with READ_ONCE instead of smp_load_acquire. */
+  flagLoad?: 'once';
   /** mmu_first_shadow_root_alloc() returns from its allocation-failure path with slots_arch_lock held (v4). */
   unlockLeak?: boolean;
   /** kvm_set_memslot() keeps slots_arch_lock across synchronize_srcu(). */
@@ -70,9 +74,12 @@ export class LazyRmapsKvm {
   }
 }
 
+export const FLAG_NAME = 'kvm->arch.shadow_root_allocated';
+
 /** kvm_shadow_root_allocated() (mmu.h): smp_load_acquire(&kvm->arch.shadow_root_allocated). */
 export function* kvmShadowRootAllocated(kvm: LazyRmapsKvm): Op<boolean> {
-  return (yield* smpLoadAcquire(kvm.i32, kvm.flagWord)) !== 0;
+  if (kvm.protocol.flagLoad === 'once') return (yield* readOnce(kvm.i32, kvm.flagWord, FLAG_NAME)) !== 0;
+  return (yield* smpLoadAcquire(kvm.i32, kvm.flagWord, FLAG_NAME)) !== 0;
 }
 
 /** kvm_memslots_have_rmaps() (mmu.h): !tdp_mmu_enabled || kvm_shadow_root_allocated(); the TDP MMU is on here. */

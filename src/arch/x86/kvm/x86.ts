@@ -6,6 +6,7 @@
  */
 import type { Op } from '../../../exec/op.js';
 import { current } from '../../../exec/task.js';
+import { plainStore } from '../../../sync/index.js';
 import { OBJ_IN_USE } from '../../../shm/pool.js';
 import { kvzallocMayFail, MS_RMAP } from '../../../virt/kvm/memslots.js';
 import { ENOMEM } from '../../../virt/kvm/constants.js';
@@ -28,7 +29,8 @@ export function* memslotRmapAlloc(kvm: LazyRmapsKvm, entry: number): Op<number> 
   if (Atomics.load(kvm.i32, entry + MS_RMAP) !== 0) return 0;
   const rmap = yield* vcallocRmap(kvm);
   if (rmap === 0) return -ENOMEM;
-  Atomics.store(kvm.i32, entry + MS_RMAP, rmap);
+  // a plain store in the kernel (slot->arch.rmap[i] = ...): only the flag's release orders it
+  plainStore(kvm.i32, entry + MS_RMAP, rmap);
   return 0;
 }
 

@@ -7,13 +7,14 @@
  */
 import type { Op } from '../../../../exec/op.js';
 import { current } from '../../../../exec/task.js';
-import { mutexLock, mutexUnlock, smpStoreRelease } from '../../../../sync/index.js';
+import { mutexLock, mutexUnlock, smpStoreRelease, writeOnce } from '../../../../sync/index.js';
 import { KVM_MEM_SLOTS, kvmMemslotsLocked, MS_ID, slotEntry, slotWord } from '../../../../virt/kvm/memslots.js';
 import { KVM_FLAG_STEP, KVM_FLAG_TASK, kvmShadowRootAllocated, type LazyRmapsKvm } from '../memslot-host.js';
 import { memslotRmapAlloc } from '../x86.js';
 
 function* publishShadowRootAllocated(kvm: LazyRmapsKvm): Op {
-  yield* smpStoreRelease(kvm.i32, kvm.flagWord, 1);
+  if (kvm.protocol.flagStore === 'once') yield* writeOnce(kvm.i32, kvm.flagWord, 1);
+  else yield* smpStoreRelease(kvm.i32, kvm.flagWord, 1);
   const t = current;
   Atomics.store(kvm.i32, kvm.base + KVM_FLAG_STEP, t.lastStep);
   Atomics.store(kvm.i32, kvm.base + KVM_FLAG_TASK, t.id + 1);

@@ -8,7 +8,7 @@
 import { reportViolation, taskLabel } from '../../../../check/violation.js';
 import type { Op } from '../../../../exec/op.js';
 import { current, MODE_MUTEX, MODE_WRITE } from '../../../../exec/task.js';
-import { writeLock, writeUnlock } from '../../../../sync/index.js';
+import { plainLoad, writeLock, writeUnlock } from '../../../../sync/index.js';
 import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
 import {
   KVM_MEM_SLOTS,
@@ -37,7 +37,7 @@ export function publicationDetails(kvm: LazyRmapsKvm, slots: number): string[] {
   const flagBy = kvm.get(KVM_FLAG_TASK) - 1;
   return [
     flagBy >= 0
-      ? `kvm->arch.shadow_root_allocated was published by ${taskLabel(flagBy)} at step ${kvm.get(KVM_FLAG_STEP)} (smp_store_release in mmu_first_shadow_root_alloc)`
+      ? `kvm->arch.shadow_root_allocated was published by ${taskLabel(flagBy)} at step ${kvm.get(KVM_FLAG_STEP)} (${kvm.protocol.flagStore === 'once' ? 'WRITE_ONCE' : 'smp_store_release'} in mmu_first_shadow_root_alloc)`
       : 'kvm->arch.shadow_root_allocated is being published',
     by >= 0
       ? `these memslots were installed by ${taskLabel(by)} at step ${Atomics.load(kvm.i32, h + SLOTS_INSTALLED_STEP)} (install_new_memslots)`
@@ -48,7 +48,8 @@ export function publicationDetails(kvm: LazyRmapsKvm, slots: number): string[] {
 
 /** The slot's rmap array, reporting use-before-publish when it has none; 0 then. */
 function slotRmap(kvm: LazyRmapsKvm, slots: number, entry: number, what: string): number {
-  const rmap = slotWord(kvm.slots, entry, MS_RMAP);
+  // a plain load in the kernel (slot->arch.rmap[level]): ordered after the flag only by its acquire
+  const rmap = plainLoad(kvm.i32, entry + MS_RMAP, () => `${slotLabel(kvm, entry)}->arch.rmap[0]`);
   if (rmap === 0) {
     reportViolation(
       'use-before-publish',

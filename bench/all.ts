@@ -5,9 +5,14 @@ import { benchSim } from './sim.js';
 import { benchStrategies } from './strategies.js';
 import { benchThreads } from './threads.js';
 import { benchVcpus } from './vcpus.js';
+import { benchLitmus, benchWeak } from './weak.js';
+import { join } from 'node:path';
 
 console.log('## sim\n');
 console.log((await benchSim(5)).join('\n'));
+console.log('\n## sc against weak memory\n');
+console.log((await benchWeak(5)).join('\n'));
+console.log(benchLitmus(join(import.meta.dirname, '..', 'test', 'litmus')).join('\n'));
 console.log('\n## random against pct, every bug variant with rare events\n');
 console.log((await benchStrategies(20, 20_000)).join('\n'));
 console.log('\n## threads\n');

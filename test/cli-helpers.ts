@@ -94,7 +94,8 @@ export async function firstCampaignRow(): Promise<{ scenario: string; variant: s
 
 /** The rows a campaign plans: every variant of every built-in scenario, in sim and in threads. */
 export async function campaignRows(): Promise<number> {
-  let variants = 0;
-  for (const name of builtinNames()) variants += Object.keys((await loadScenario(name)).def.variants).length;
-  return 2 * variants;
+  // a variant whose bug only weak memory shows has a sim row only
+  let rows = 0;
+  for (const name of builtinNames()) for (const v of Object.values((await loadScenario(name)).def.variants)) rows += v.memory === 'weak' ? 1 : 2;
+  return rows;
 }

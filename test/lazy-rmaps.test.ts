@@ -21,13 +21,15 @@ const simRun = (variant: string, params = variantParams(sc.def, variant), execut
   run({ scenario: sc, variant, params, mode: 'sim', seed: 1, executions, timeMs: null, sim });
 
 describe('lazy-rmaps', () => {
-  it('declares exactly the five variants of the issue', () => {
-    expect(Object.fromEntries(Object.entries(sc.def.variants).map(([k, v]) => [k, v.expect]))).toEqual({
-      merged: 'ok',
-      'flag-before-alloc': 'use-before-publish',
-      'memslot-without-arch-lock': 'use-before-publish',
-      'keep-flag-on-failure': 'use-before-publish',
-      'v4-unlock-leak': 'lock-held-at-exit',
+  it('declares the five variants of its issue and the two ordering ones, which carry weak memory', () => {
+    expect(Object.fromEntries(Object.entries(sc.def.variants).map(([k, v]) => [k, [v.expect, v.memory ?? 'sc']]))).toEqual({
+      merged: ['ok', 'sc'],
+      'flag-before-alloc': ['use-before-publish', 'sc'],
+      'memslot-without-arch-lock': ['use-before-publish', 'sc'],
+      'keep-flag-on-failure': ['use-before-publish', 'sc'],
+      'v4-unlock-leak': ['lock-held-at-exit', 'sc'],
+      'plain-flag': ['use-before-publish', 'weak'],
+      'reader-without-acquire': ['use-before-publish', 'weak'],
     });
   });
 

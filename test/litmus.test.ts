@@ -59,6 +59,17 @@ describe('litmus', () => {
     expect(ra.outcomes.map((o: { state: string }) => o.state)).toEqual(['1:r0=0; 1:r1=0;', '1:r0=0; 1:r1=1;', '1:r0=1; 1:r1=1;']);
   });
 
+  it('refuses, by name, the shapes a review showed it would otherwise get wrong', () => {
+    const r = cli(['litmus', join(ROOT, 'test', 'fixtures', 'litmus-refused'), '--json']);
+    expect(r.code).toBe(0);
+    const got = Object.fromEntries(JSON.parse(r.out).files.map((f: { file: string; unsupported?: string }) => [f.file.split('/').pop(), f.unsupported]));
+    expect(got).toEqual({
+      'MP-guard-reeval.litmus': 'an if whose body assigns a register its condition reads',
+      'data-direct.litmus': 'a data dependency (a stored value computed from a load)',
+      'data-via-branch.litmus': 'a data dependency (a stored value computed from a load)',
+    });
+  });
+
   it('a file whose Result: line the model contradicts exits 1 and says DISAGREES', () => {
     const wrong = file('wrong.litmus', MP('Never', '\tWRITE_ONCE(*x, 1);\n\tWRITE_ONCE(*y, 1);', '\tr0 = READ_ONCE(*y);\n\tr1 = READ_ONCE(*x);'));
     const r = cli(['litmus', wrong]);

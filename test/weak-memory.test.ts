@@ -17,6 +17,7 @@ import { loadScenario } from '../src/scenarios.js';
 import { type ScenarioDef, variantParams } from '../src/scenario.js';
 import { readOnce, smpBarrier, smpLoadAcquire, smpStoreRelease, writeOnce } from '../src/sync/index.js';
 import { WeakMemory } from '../src/memory/weak.js';
+import { SimWeak } from '../src/memory/sim-weak.js';
 import { cli, expectBadInput } from './cli-helpers.js';
 
 type Mem = { i32: Int32Array; data: number; flag: number; out: number };
@@ -107,6 +108,29 @@ describe('weak memory model', () => {
     m.load(1, 5, c[1], 'relaxed'); // read 1
     expect(m.candidates(1, 5).map((s) => s.value)).toEqual([2, 1]);
     expect(m.candidates(0, 5).map((s) => s.value)).toEqual([2]); // its own store is the newest it knows
+  });
+
+  it("an unmarked store is a release that carries what its task's relaxed loads saw (A-cumulative)", () => {
+    // P0: WRITE_ONCE(x, 1); smp_store_release(y, 1).  P1: READ_ONCE(y) = 1; an unmarked store to l.
+    // P2: an unmarked load of l = 1; smp_load_acquire(x) must be 1 (LKMM: rfe; po-rel is cumulative)
+    const i32 = new Int32Array(new SharedArrayBuffer(64));
+    let task = 0;
+    let calls = 0;
+    const w = new SimWeak(i32, 0, 3, () => task, (n) => (calls++ === 0 ? 0 : n - 1)); // the newest y, then the oldest allowed
+    w.install();
+    try {
+      w.store(1, 1, 'relaxed', 0);
+      w.store(2, 1, 'release', 1);
+      task = 1;
+      const y = w.load(2, 'relaxed', () => 'y', 'READ_ONCE', 2);
+      Atomics.store(i32, 3, 1);
+      task = 2;
+      const l = Atomics.load(i32, 3);
+      const x = w.load(1, 'acquire', () => 'x', 'smp_load_acquire', 3);
+      expect([y, l, x]).toEqual([1, 1, 1]);
+    } finally {
+      w.uninstall();
+    }
   });
 
   it('lazy-rmaps plain-flag is caught with use-before-publish, the report names the stale read, and the replay repeats it', () => {

@@ -111,13 +111,20 @@ function ordered(i: Instr, j: Instr): boolean {
  */
 export function dependencies(test: LitmusTest): void {
   for (const th of test.threads) {
-    const loaded = new Set<string>();
-    const walk = (body: Stmt[], underLoadedIf: boolean) => {
+    /** Registers whose value may come from a load, after `body` ran from `loaded`. */
+    const walk = (body: Stmt[], underLoadedIf: boolean, loaded: Set<string>): Set<string> => {
       for (const s of body) {
         if (s.k === 'if') {
-          const c = [...regsOf(s.cond, new Set())].some((r) => loaded.has(r));
-          walk(s.then, underLoadedIf || c);
-          walk(s.else, underLoadedIf || c);
+          const condRegs = regsOf(s.cond, new Set());
+          const c = [...condRegs].some((r) => loaded.has(r));
+          // the condition is evaluated once, when the if is reached: a body that changes it is not modeled
+          for (const branch of [s.then, s.else]) {
+            for (const b of flatten(branch, [], [])) if (b.defs !== null && condRegs.has(b.defs)) throw new Unsupported('an if whose body assigns a register its condition reads');
+          }
+          // either branch may have run: a register loaded on either side is loaded after the if
+          const a = walk(s.then, underLoadedIf || c, new Set(loaded));
+          const b = walk(s.else, underLoadedIf || c, new Set(loaded));
+          loaded = new Set([...a, ...b]);
           continue;
         }
         const writes = s.k === 'store' || s.k === 'xchg' || s.k === 'cmpxchg' || s.k === 'lock' || s.k === 'unlock';
@@ -129,12 +136,14 @@ export function dependencies(test: LitmusTest): void {
         }
         if (s.k === 'load' || ((s.k === 'xchg' || s.k === 'cmpxchg') && s.reg)) loaded.add(s.k === 'load' ? s.reg : (s.reg as string));
         if (s.k === 'assign') {
-          if ([...regsOf(s.value, new Set())].some((r) => loaded.has(r))) loaded.add(s.reg);
+          // an assignment under an if on a loaded value depends on that load too
+          if (underLoadedIf || [...regsOf(s.value, new Set())].some((r) => loaded.has(r))) loaded.add(s.reg);
           else loaded.delete(s.reg);
         }
       }
+      return loaded;
     };
-    walk(th.body, false);
+    walk(th.body, false, new Set());
   }
 }
 
@@ -268,8 +277,8 @@ function run(
       const unlock = mem.latest(w);
       mem.load(t, w, unlock, 'acquire');
       // po-unlock-lock-po: what preceded an unlock (this CPU's earlier one, or the one this lock
-      // takes over from) is ordered before this CPU's stores after the lock, cumulatively
-      if (unlock.task >= 0 || unlocked[t]) mem.fence(t, 'wmb');
+      // takes over from) is ordered before what follows the lock, cumulatively
+      if (unlock.task >= 0 || unlocked[t]) mem.lockAcquired(t);
       mem.store(t, w, 1, 'relaxed', 0);
       return;
     }
@@ -287,7 +296,8 @@ function run(
       const old = mem.latest(w);
       mem.load(t, w, old, s.order === 'acquire' || s.order === 'mb' ? 'acquire' : 'relaxed');
       if (s.k === 'xchg' || old.value === evalExpr(s.old, regs)) {
-        mem.store(t, w, evalExpr(s.value, regs), s.order === 'release' || s.order === 'mb' ? 'release' : 'relaxed', 0);
+        // the atomic's store continues the release sequence of the store it read
+        mem.store(t, w, evalExpr(s.value, regs), s.order === 'release' || s.order === 'mb' ? 'release' : 'relaxed', 0, old);
       }
       if (s.order === 'mb') mem.fence(t, 'mb');
       if (s.reg) regs.set(s.reg, old.value);

@@ -219,8 +219,10 @@ function parseThread(t: Tokens, test: LitmusTest): Thread {
     else throw new Unsupported(`a parameter of type ${type} ${stars.join('')}`);
   }
   const th: Thread = { id, body: [], regs: [] };
+  scope = { test, th };
   t.expect('{');
   while (!t.eat('}')) th.body.push(...parseStmt(t, test, th));
+  scope = null;
   return th;
 }
 
@@ -346,6 +348,9 @@ function parseRhs(t: Tokens, test: LitmusTest, reg: string): Stmt {
 
 const BINARY: string[][] = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-']];
 
+/** The process being parsed: a name in an expression must be one of its registers, declared before. */
+let scope: { test: LitmusTest; th: Thread } | null = null;
+
 function parseExpr(t: Tokens, level = 0): Expr {
   if (level === BINARY.length) return parseUnary(t);
   let a = parseExpr(t, level + 1);
@@ -370,6 +375,10 @@ function parseUnary(t: Tokens): Expr {
   if (w === '*' || w === '&') throw new Unsupported('a plain C access');
   if (/^[A-Za-z_]\w*$/.test(w)) {
     if (t.peek() === '(') throw new Unsupported(w);
+    if (scope && !scope.th.regs.includes(w)) {
+      if (scope.test.init.has(w) || scope.test.locks.has(w)) throw new Unsupported('a plain C access');
+      throw new LitmusSyntax(line, `'${w}' is not a declared register of P${scope.th.id}`);
+    }
     return { k: 'reg', name: w };
   }
   throw new LitmusSyntax(line, `unexpected '${w}' in an expression`);

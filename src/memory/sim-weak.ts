@@ -50,7 +50,7 @@ export interface StaleRead {
 export class SimWeak {
   readonly mem: WeakMemory;
   /** Unmarked words: what the last store to each carried. */
-  private readonly msgs = new Map<number, { knowledge: Knowledge; task: number }>();
+  private readonly msgs = new Map<number, { msg: Knowledge; glob: Knowledge | null; task: number }>();
   /** Stale reads, oldest first (at most STALE_KEPT). */
   readonly stale: StaleRead[] = [];
   /** Stale reads no longer in `stale`. */
@@ -114,7 +114,7 @@ export class SimWeak {
       return;
     }
     const m = this.msgs.get(i);
-    if (m && m.task !== t) this.mem.learn(t, m.knowledge);
+    if (m && m.task !== t) this.mem.acquireMessage(t, m);
   }
 
   /** An unmarked store (or the write of an unmarked RMW) to word i: a release. */
@@ -123,7 +123,7 @@ export class SimWeak {
       this.mem.store(t, i, value, 'release', -1);
       return;
     }
-    this.msgs.set(i, { knowledge: this.mem.knowledge(t), task: t });
+    this.msgs.set(i, { ...this.mem.releaseMessage(t), task: t });
   }
 
   /** The word changed outside the model (a plain write): the new value is the only one left. */
@@ -175,8 +175,8 @@ export class SimWeak {
     if (!this.mem.tracks(i)) this.promote(i);
     const was = this.withMarked(() => Atomics.compareExchange(this.i32, i, old, v));
     this.sync(i, was);
-    this.mem.rmwBegin(t, i);
-    if (was === old) this.mem.rmwEnd(t, i, v, step);
+    const read = this.mem.rmwBegin(t, i);
+    if (was === old) this.mem.rmwEnd(t, i, v, step, read);
     else this.mem.fence(t, 'mb');
     return was;
   }
@@ -185,10 +185,15 @@ export class SimWeak {
     this.mem.fence(this.task(), f);
   }
 
+  /** A modeled lock was taken (spin_lock, mutex_lock, read/write_lock, ...): see WeakMemory.lockAcquired. */
+  lockAcquired(): void {
+    const t = this.task();
+    if (t >= 0) this.mem.lockAcquired(t);
+  }
+
   /** A word first touched by a marked access after unmarked ones: its last unmarked store becomes its history. */
   private promote(i: number): void {
-    const m = this.msgs.get(i);
-    this.mem.adopt(i, m ? { task: m.task, knowledge: m.knowledge } : null);
+    this.mem.adopt(i, this.msgs.get(i) ?? null);
     this.msgs.delete(i);
   }
 }
@@ -201,6 +206,11 @@ let active: SimWeak | null = null;
 /** The weak memory of the sim execution running now, if it runs with --memory weak. */
 export function activeWeak(i32: Int32Array): SimWeak | null {
   return active !== null && active.i32 === i32 ? active : null;
+}
+
+/** The weak memory of the sim execution running now, whatever its arena (lock hooks). */
+export function weakMemoryNow(): SimWeak | null {
+  return active;
 }
 
 export function setActiveWeak(w: SimWeak | null): void {

@@ -48,6 +48,12 @@ export interface WeakStore {
   index: number;
   /** What an acquire (or a later fence) that reads it learns; null: nothing beyond the store. */
   msg: Knowledge | null;
+  /**
+   * What had propagated to every CPU before this store could propagate anywhere (its
+   * task's knowledge at its last smp_mb(), and what that task learned was so): carried by
+   * every store, relaxed ones too, and learned by whoever becomes ordered after reading it.
+   */
+  glob: Knowledge | null;
   /** Caller's stamp: the sim step of the store. */
   step: number;
   kind: StoreKind;
@@ -64,6 +70,10 @@ interface TaskState {
   floors: ReadonlyMap<number, number>;
   /** What relaxed loads read since the last acquire fence: taken in at smp_rmb()/smp_mb(). */
   pending: Knowledge | null;
+  /** The part of `pending` that had propagated to every CPU (the `glob` of the stores read). */
+  pendingGlob: Knowledge | null;
+  /** What this task knows to have propagated to every CPU: carried by all its stores. */
+  glob: Knowledge | null;
   /** What the task knew at its last smp_wmb()/smp_mb(): carried by its relaxed stores. */
   released: Knowledge | null;
 }
@@ -114,14 +124,14 @@ export class WeakMemory {
     readonly depth: number,
     private readonly initial: (word: number) => number,
   ) {
-    this.tasks = Array.from({ length: nTasks }, () => ({ vc: new Int32Array(nTasks), floors: EMPTY, pending: null, released: null }));
+    this.tasks = Array.from({ length: nTasks }, () => ({ vc: new Int32Array(nTasks), floors: EMPTY, pending: null, pendingGlob: null, glob: null, released: null }));
     this.sc = { vc: new Int32Array(nTasks), floors: EMPTY };
   }
 
   private history(word: number): History {
     let h = this.histories.get(word);
     if (!h) {
-      h = { stores: [{ value: this.initial(word), task: -1, epoch: 0, index: 0, msg: null, step: -1, kind: 'init' }], base: 0 };
+      h = { stores: [{ value: this.initial(word), task: -1, epoch: 0, index: 0, msg: null, glob: null, step: -1, kind: 'init' }], base: 0 };
       this.histories.set(word, h);
     }
     return h;
@@ -161,24 +171,39 @@ export class WeakMemory {
   /** Task `task` read store `s` of `word`. */
   load(task: number, word: number, s: WeakStore, kind: LoadKind): void {
     const t = this.tasks[task];
-    if (s.msg) {
-      if (kind === 'acquire') this.learnInto(t, s.msg);
-      else t.pending = joinKnowledge(t.pending, s.msg);
+    if (kind === 'acquire') {
+      if (s.msg) this.learnInto(t, s.msg);
+      if (s.glob) {
+        this.learnInto(t, s.glob);
+        t.glob = joinKnowledge(t.glob, s.glob);
+      }
+    } else {
+      t.pending = joinKnowledge(joinKnowledge(t.pending, s.msg), s.glob);
+      t.pendingGlob = joinKnowledge(t.pendingGlob, s.glob);
     }
     // coherence: t may not read older than s from now on; a store that happens before t
     // already says so (the candidates stop there), so only the others need a floor
     if (!this.happensBefore(s, t)) this.raiseFloor(t, word, s.index);
   }
 
-  /** Task `task` stores `value` to `word`; returns the store. */
-  store(task: number, word: number, value: number, kind: 'relaxed' | 'release', step: number): WeakStore {
+  /**
+   * Task `task` stores `value` to `word`; returns the store. `after`: the store an atomic
+   * read-modify-write just read, whose release it continues (a release sequence).
+   */
+  store(task: number, word: number, value: number, kind: 'relaxed' | 'release', step: number, after: WeakStore | null = null): WeakStore {
     const t = this.tasks[task];
     const h = this.history(word);
     const epoch = ++t.vc[task];
     const index = h.base + h.stores.length;
-    // no floor needed: t's own store happens before t's later loads
-    const msg = kind === 'release' ? { vc: t.vc.slice(), floors: t.floors } : t.released;
-    const s: WeakStore = { value, task, epoch, index, msg, step, kind };
+    // no floor needed: t's own store happens before t's later loads. A release is
+    // A-cumulative: it carries what t's relaxed loads saw too (LKMM's rfe; po-rel)
+    let msg = kind === 'release' ? (joinKnowledge({ vc: t.vc.slice(), floors: t.floors }, t.pending) as Knowledge) : t.released;
+    let glob = t.glob;
+    if (after) {
+      msg = joinKnowledge(msg, after.msg);
+      glob = joinKnowledge(glob, after.glob);
+    }
+    const s: WeakStore = { value, task, epoch, index, msg, glob, step, kind };
     h.stores.push(s);
     if (h.stores.length > this.depth) {
       h.stores.shift();
@@ -198,30 +223,37 @@ export class WeakMemory {
     return s;
   }
 
-  rmwEnd(task: number, word: number, value: number, step: number): WeakStore {
-    const s = this.store(task, word, value, 'release', step);
+  rmwEnd(task: number, word: number, value: number, step: number, read: WeakStore | null = null): WeakStore {
+    const s = this.store(task, word, value, 'release', step, read);
     this.fence(task, 'mb');
     return s;
   }
 
   fence(task: number, f: Fence): void {
     const t = this.tasks[task];
-    if (f !== 'wmb' && t.pending) {
-      this.learnInto(t, t.pending);
+    if (f !== 'wmb') {
+      if (t.pending) this.learnInto(t, t.pending);
+      t.glob = joinKnowledge(t.glob, t.pendingGlob);
       t.pending = null;
+      t.pendingGlob = null;
     }
     if (f === 'mb') {
       this.learnInto(t, this.sc);
       this.sc = joinKnowledge(this.sc, { vc: t.vc, floors: t.floors }) as Knowledge;
+      // a strong fence: everything t knows has reached every CPU before any later store of t
+      // reaches one (LKMM's pb), so all of t's later stores carry it
+      t.glob = { vc: t.vc.slice(), floors: t.floors };
     }
-    if (f !== 'rmb') t.released = { vc: t.vc.slice(), floors: t.floors };
+    // a release fence (stronger than smp_wmb(), which orders stores only): t's later relaxed
+    // stores carry what t knows, and what its relaxed loads saw
+    if (f !== 'rmb') t.released = joinKnowledge({ vc: t.vc.slice(), floors: t.floors }, t.pending);
   }
 
   /** A write the model made outside the tracked accesses (plain, under a guard): it is the only value left. */
   overwrite(word: number, value: number): void {
     const h = this.history(word);
     const index = h.base + h.stores.length;
-    h.stores = [{ value, task: -1, epoch: 0, index, msg: null, step: -1, kind: 'init' }];
+    h.stores = [{ value, task: -1, epoch: 0, index, msg: null, glob: null, step: -1, kind: 'init' }];
     h.base = index;
   }
 
@@ -235,20 +267,41 @@ export class WeakMemory {
     this.learnInto(this.tasks[task], k);
   }
 
-  /** What task `task` knows now, as a release would carry it. */
-  knowledge(task: number): Knowledge {
+  /** What a release by task `task` carries now: what it knows, what its relaxed loads saw, and its propagated part. */
+  releaseMessage(task: number): { msg: Knowledge; glob: Knowledge | null } {
     const t = this.tasks[task];
-    return { vc: t.vc.slice(), floors: t.floors };
+    return { msg: joinKnowledge({ vc: t.vc.slice(), floors: t.floors }, t.pending) as Knowledge, glob: t.glob };
+  }
+
+  /** Task `task` acquires a message (an unmarked load of a word outside the histories). */
+  acquireMessage(task: number, m: { msg: Knowledge; glob: Knowledge | null }): void {
+    const t = this.tasks[task];
+    this.learnInto(t, m.msg);
+    if (m.glob) {
+      this.learnInto(t, m.glob);
+      t.glob = joinKnowledge(t.glob, m.glob);
+    }
+  }
+
+  /**
+   * Task `task` acquires a lock (sim: after the lock word's own acquire). Two critical
+   * sections on one CPU are ordered even for different locks (LKMM's po-unlock-lock-po):
+   * the lock is taken as an smp_rmb() and an smp_wmb() (stronger: also without an unlock before).
+   */
+  lockAcquired(task: number): void {
+    this.fence(task, 'rmb');
+    this.fence(task, 'wmb');
   }
 
   /**
    * Start the history of a word that only unmarked (strong) accesses touched so far: its
    * value now is its one store, visible to all, carrying what the last unmarked store carried.
    */
-  adopt(word: number, last: { task: number; knowledge: Knowledge } | null): void {
+  adopt(word: number, last: { msg: Knowledge; glob: Knowledge | null } | null): void {
     const h = this.history(word);
     const s = h.stores[h.stores.length - 1];
-    s.msg = last?.knowledge ?? null;
+    s.msg = last?.msg ?? null;
+    s.glob = last?.glob ?? null;
     s.task = -1;
   }
 

@@ -5,6 +5,7 @@
  * before it waits, as lock_acquire() does: a cycle is reported where it closes, whether
  * or not anything deadlocks.
  */
+import { weakMemoryNow } from '../memory/sim-weak.js';
 import { cycleReport, cycleSeeds, type DepType, type LockGraph } from '../check/lockdep-graph.js';
 import { heldLocks, lockClass, lockLabel, reportViolation } from '../check/violation.js';
 import { T_ACQUIRE } from './trace-ops.js';
@@ -126,6 +127,8 @@ export function lockdepBeforeMightSleep(t: Task, lock: number, mode: number, sit
  * dependencies here (one that blocked did so at its first block); a trylock records none.
  */
 export function lockAcquired(t: Task, lock: number, mode: number, step: number, site?: string, trylock = false): void {
+  // under --memory weak, a lock orders this CPU's critical sections (po-unlock-lock-po)
+  weakMemoryNow()?.lockAcquired();
   if (!trylock && t.lockdepRecorded !== lock) lockdepAcquire(t, lock, mode, step, site);
   t.lockdepRecorded = -1;
   const h: HeldLock = { lock, mode, step };

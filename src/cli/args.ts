@@ -11,6 +11,8 @@ export interface FlagSpec {
   value?: string;
   /** May be given several times (each value is kept). */
   multiple?: boolean;
+  /** A one-letter alias (`-o`). */
+  short?: string;
   help: string;
 }
 
@@ -36,8 +38,8 @@ function listFlags(spec: CommandSpec): string {
 }
 
 export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
-  for (const [name, f] of Object.entries(spec.flags)) options[name] = { type: f.value ? 'string' : 'boolean', multiple: f.multiple === true };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
+  for (const [name, f] of Object.entries(spec.flags)) options[name] = { type: f.value ? 'string' : 'boolean', multiple: f.multiple === true, ...(f.short ? { short: f.short } : {}) };
   let parsed: ReturnType<typeof nodeParseArgs>;
   try {
     parsed = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
@@ -129,7 +131,7 @@ export function commandHelp(spec: CommandSpec): string {
   if (spec.positionals.length) out.push('');
   out.push('flags:');
   for (const [name, f] of Object.entries(spec.flags)) {
-    const left = `  --${name}${f.value ? ` ${f.value}` : ''}`;
+    const left = `  ${f.short ? `-${f.short}, ` : ''}--${name}${f.value ? ` ${f.value}` : ''}`;
     out.push(left.length < 28 ? left.padEnd(28) + f.help : `${left}\n${' '.repeat(28)}${f.help}`);
   }
   return out.join('\n');

@@ -2,19 +2,34 @@
  * `mmu-stress campaign` (npm start): every scenario x variant, in sim and in threads,
  * each within a small time budget; a table of expected vs observed. Exit 0 only if
  * every row is as expected. Interrupted, it prints the rows that finished.
+ *
+ * At scale: sim rows run `--jobs` at a time (a threads row waits for the machine to be
+ * its own); `--out` appends each finished row to a JSON-lines file as it finishes, and
+ * `--resume` skips the rows already there; `--shard i/n` runs one deterministic share of
+ * the rows, and `mmu-stress merge` combines the shards' files; `--junit` and `--html`
+ * write the table for CI and for people.
  */
+import { availableParallelism } from 'node:os';
+import type { Dep } from '../check/lockdep-graph.js';
+import { cycleReport, LockGraph } from '../check/lockdep-graph.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
-import { exitCodeOf, type Mode, type RunResult, run } from '../exec/run.js';
+import { type Mode, memoryOf, type RunResult, run } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { ThreadsExecutor } from '../exec/threads.js';
+import { RecordWriter, readRecords, rowKey, type RowRecord, toRecord } from '../report/records.js';
+import { replayCommand } from '../report/replay.js';
 import { campaignTable, type CampaignRow, incompleteText, type LimitFlags, violationText } from '../report/text.js';
-import { cycleReport, LockGraph } from '../check/lockdep-graph.js';
+import type { Violation } from '../check/violation.js';
 import { variantParams } from '../scenario.js';
-import { builtinNames, loadScenario } from '../scenarios.js';
+import { BadInput, builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, duration, has, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
 import type { Interrupt } from './interrupt.js';
+import { commandPrefix } from './invocation.js';
+import { writeReports } from './outputs.js';
 import { note } from './output.js';
+import { clock, ProgressLine, progressWanted } from './progress.js';
+import { inShard, parseShard } from './shard.js';
 
 const MODES: Mode[] = ['sim', 'threads'];
 
@@ -32,23 +47,42 @@ export const CAMPAIGN_SPEC: CommandSpec = {
   flags: {
     'time-per-variant': { value: 'DURATION', help: 'the budget of each row (scenario x variant x mode), e.g. 2s (default 2s)' },
     seed: { value: 'N', help: 'the seed of the first execution of each row (default 1)' },
+    jobs: { value: 'N', help: 'sim rows run N at a time, each in its own worker thread; a threads row runs alone (default: the cores)' },
+    out: { value: 'FILE', help: 'append each finished row to FILE as one JSON line, flushed as it finishes (JSON lines; see the README)' },
+    resume: { help: 'with --out: keep the rows FILE already holds and run only the others' },
+    shard: { value: 'i/n', help: 'run only shard i of n (1..n): rows i, i+n, i+2n, ... of the plan; merge the shards with mmu-stress merge' },
+    junit: { value: 'FILE', help: 'write the rows as JUnit XML (one test case per row) to FILE' },
+    html: { value: 'FILE', help: 'write a self-contained HTML report (the table, and each violation as a timeline) to FILE' },
+    quiet: { help: 'no progress line and no per-row lines on stderr' },
     json: { help: 'print one JSON document on stdout and nothing else there' },
     help: { help: 'show this help' },
   },
 };
 
-function row(r: RunResult): CampaignRow {
-  return {
-    scenario: r.scenario,
-    variant: r.variant,
-    mode: r.mode,
-    expect: r.expect,
-    observed: r.observed,
-    executions: r.executions,
-    firstViolationMs: r.firstViolationMs === null ? null : Math.round(r.firstViolationMs),
-    elapsedMs: Math.round(r.elapsedMs),
-    asExpected: r.asExpected,
-  };
+export interface PlannedRow {
+  index: number;
+  sc: LoadedScenario;
+  variant: string;
+  mode: Mode;
+  key: string;
+}
+
+/** Every row of a campaign, in a fixed order: scenarios as `list` has them, their variants, sim then threads. */
+export async function campaignPlan(): Promise<PlannedRow[]> {
+  const scenarios = await Promise.all(builtinNames().map(loadScenario));
+  const out: PlannedRow[] = [];
+  for (const sc of scenarios) {
+    for (const [variant, v] of Object.entries(sc.def.variants)) {
+      // an ordering bug only weak memory shows has no threads row: real cores' Atomics are SC
+      for (const mode of v.memory === 'weak' ? (['sim'] as Mode[]) : MODES) out.push({ index: out.length, sc, variant, mode, key: rowKey(sc.def.name, variant, mode) });
+    }
+  }
+  return out;
+}
+
+export function toCampaignRow(r: RowRecord): CampaignRow {
+  const { scenario, variant, mode, expect, observed, executions, firstViolationMs, elapsedMs, asExpected } = r;
+  return { scenario, variant, mode, expect, observed, executions, firstViolationMs, elapsedMs, asExpected };
 }
 
 export async function campaignCommand(argv: string[], interrupt: Interrupt): Promise<CommandOutput> {
@@ -57,55 +91,180 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   const budgetText = str(a, 'time-per-variant') ?? '2s';
   const budget = duration('time-per-variant', budgetText);
   const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
+  const jobs = wholeNumber('jobs', str(a, 'jobs') ?? String(availableParallelism()), 1, 64);
   const json = has(a, 'json');
-  // The execution limit never ends a row's execution first (see below): only the budget can.
+  const quiet = has(a, 'quiet');
+  const outFile = str(a, 'out');
+  if (has(a, 'resume') && !outFile) throw new BadInput('--resume goes with --out FILE: the rows to keep are read from it');
+  const shard = str(a, 'shard') === undefined ? null : parseShard(str(a, 'shard') as string);
   const limitFlags: LimitFlags = { time: `--time-per-variant ${budgetText}`, 'execution-limit': `--time-per-variant ${budgetText}` };
   // A row's executions may run as long as the row: only its time budget stops them.
   const executionLimitMs = Math.max(LIMIT_DEFAULTS.executionLimitMs, budget);
-  const threads = new ThreadsExecutor();
-  const sim = new SimExecutor();
-  const results: RunResult[] = [];
-  let total = 0;
+
+  const planned = (await campaignPlan()).filter((p) => inShard(p.index, shard));
+  const kept = new Map<string, RowRecord>();
+  if (has(a, 'resume')) {
+    for (const rec of readRecords(outFile as string, { missingOk: true })) {
+      if (!planned.some((p) => p.key === rec.key)) continue; // another shard's row
+      if (rec.seed !== seed || rec.budgetMs !== budget) {
+        throw new BadInput(`--resume: ${outFile} holds '${rec.key}' from a campaign with --seed ${rec.seed} --time-per-variant ${rec.budgetMs}ms; this one has --seed ${seed} --time-per-variant ${budgetText}`);
+      }
+      kept.set(rec.key, rec);
+    }
+  }
+  const todo = planned.filter((p) => !kept.has(p.key));
+  const writer = outFile ? new RecordWriter(outFile, has(a, 'resume')) : null;
+  const done = new Map<string, RowRecord>(kept);
+  const prefix = commandPrefix();
+
+  // progress: what is running, how far, and the violations so far
+  const running = new Map<string, { started: number; executions: number }>();
   const started = performance.now();
-  try {
-    const scenarios = await Promise.all(builtinNames().map(loadScenario));
-    total = scenarios.reduce((n, sc) => n + Object.values(sc.def.variants).reduce((m, v) => m + (v.memory === 'weak' ? 1 : MODES.length), 0), 0);
-    plan: for (const sc of scenarios) {
-      for (const variant of Object.keys(sc.def.variants)) {
-        // an ordering bug only weak memory shows has no threads row: real cores' Atomics are SC
-        for (const mode of sc.def.variants[variant].memory === 'weak' ? (['sim'] as const) : MODES) {
-          if (interrupt.signal.aborted) break plan;
-          const r = await run({ scenario: sc, variant, params: variantParams(sc.def, variant), mode, seed, executions: null, timeMs: budget, threads, sim, executionLimitMs, abort: interrupt.signal, ...CAMPAIGN_FINDINGS });
-          if (r.interrupted) break plan; // the signal cut the row in flight short: it is not reported
-          results.push(r);
-          if (!json) note(`${r.asExpected ? 'ok      ' : 'MISMATCH'} ${sc.def.name} / ${variant} / ${mode}: ${r.observed} after ${r.executions} executions`);
-        }
+  const progress = progressWanted({ json, quiet })
+    ? new ProgressLine(() => {
+        const now = performance.now();
+        const violations = [...done.values()].filter((r) => r.violation).length;
+        const parts = [...running].map(([key, s]) => {
+          const el = now - s.started;
+          return `${key}: ${s.executions} ex (${((s.executions * 1000) / Math.max(el, 1)).toFixed(0)}/s) ${clock(el)}/${clock(budget)}`;
+        });
+        return `campaign ${done.size}/${planned.length} rows, ${violations} violations, ${clock(now - started)}${parts.length ? ` | ${parts.join(' | ')}` : ''}`;
+      })
+    : null;
+  const say = (line: string) => {
+    if (json || quiet) return;
+    if (progress) progress.say(line);
+    else note(line);
+  };
+
+  const threads = new ThreadsExecutor();
+  const sims: SimExecutor[] = [];
+  const freeSims: SimExecutor[] = [];
+  let writeError: Error | null = null;
+
+  const runRow = async (p: PlannedRow, sim: SimExecutor | undefined): Promise<void> => {
+    running.set(p.key, { started: performance.now(), executions: 0 });
+    let r: RunResult;
+    try {
+      r = await run({
+        scenario: p.sc,
+        variant: p.variant,
+        params: variantParams(p.sc.def, p.variant),
+        mode: p.mode,
+        seed,
+        executions: null,
+        timeMs: budget,
+        threads: p.mode === 'threads' ? threads : undefined,
+        sim,
+        executionLimitMs,
+        abort: interrupt.signal,
+        memory: memoryOf({ mode: p.mode, scenario: p.sc, variant: p.variant }),
+        onExecution: (n) => {
+          const s = running.get(p.key);
+          if (s) s.executions = n;
+        },
+        ...CAMPAIGN_FINDINGS,
+      });
+    } finally {
+      running.delete(p.key);
+    }
+    if (r.interrupted) return; // the signal cut the row in flight short: it is not reported
+    const replay = r.violation ? replayCommand(prefix, p.sc, r, r.violation.seed ?? seed) : null;
+    const rec = toRecord(r, seed, budget, replay);
+    done.set(p.key, rec);
+    if (writer && !writeError) {
+      try {
+        writer.write(rec);
+      } catch (e) {
+        writeError = e as Error; // stop starting rows: what is written stays
       }
     }
+    say(`${r.asExpected ? 'ok      ' : 'MISMATCH'} ${p.key}: ${r.observed} after ${r.executions} executions`);
+  };
+
+  progress?.start();
+  try {
+    const inflight = new Set<Promise<void>>();
+    for (const p of todo) {
+      if (interrupt.signal.aborted || writeError) break;
+      if (p.mode === 'threads') {
+        await Promise.all(inflight); // threads mode keeps the machine to itself
+        if (interrupt.signal.aborted || writeError) break;
+        await runRow(p, undefined);
+        continue;
+      }
+      while (inflight.size >= jobs) await Promise.race(inflight);
+      if (interrupt.signal.aborted || writeError) break;
+      let sim = freeSims.pop();
+      if (!sim) {
+        sim = new SimExecutor();
+        sims.push(sim);
+      }
+      const job: Promise<void> = runRow(p, sim).finally(() => {
+        inflight.delete(job);
+        freeSims.push(sim as SimExecutor);
+      });
+      inflight.add(job);
+    }
+    await Promise.allSettled(inflight);
   } finally {
+    progress?.stop();
+    writer?.close();
     await threads.close();
-    await sim.close();
+    await Promise.all(sims.map((s) => s.close()));
   }
-  const rows = results.map(row);
-  const lockdep = campaignLockdep(results);
-  const all = rows.every((r) => r.asExpected) && rows.length === total && lockdep.cycle === null;
-  const elapsedMs = Math.round(performance.now() - started);
-  const worst = Math.max(0, ...results.map(exitCodeOf));
-  const code = interrupt.exitCode ?? (worst === 3 ? 3 : all ? 0 : 1);
+  if (writeError) throw new BadInput(`--out ${outFile}: ${(writeError as Error).message} (the rows before it are in the file; --resume goes on from there)`);
+
+  const records = planned.map((p) => done.get(p.key)).filter((r): r is RowRecord => r !== undefined);
   const signal = interrupt.received;
-  if (json) return { code, stdout: JSON.stringify({ exitCode: code, interrupted: signal, rows, rowsPlanned: total, allAsExpected: all, lockdep, elapsedMs }, null, 2) };
+  await writeReports({ junit: str(a, 'junit'), html: str(a, 'html'), planned: planned.length }, records, 'mmu-stress campaign');
+  return campaignOutput(records, {
+    total: planned.length,
+    json,
+    signal,
+    interruptCode: interrupt.exitCode,
+    elapsedMs: Math.round(performance.now() - started),
+    limitFlags,
+    resumed: kept.size,
+    shard: shard ? `${shard.index}/${shard.count}` : null,
+  });
+}
+
+/** The campaign's table, its mismatches, its lockdep and its closing line (also what `merge` prints). */
+export function campaignOutput(
+  records: RowRecord[],
+  o: { total: number; json: boolean; signal: string | null; interruptCode: number | null; elapsedMs: number; limitFlags: LimitFlags; resumed?: number; shard?: string | null },
+): CommandOutput {
+  const rows = records.map(toCampaignRow);
+  const lockdep = campaignLockdep(records);
+  const all = rows.every((r) => r.asExpected) && rows.length === o.total && lockdep.cycle === null;
+  const worst = Math.max(0, ...records.map((r) => (r.observed === 'harness-error' || r.observed === 'incomplete' ? 3 : r.violation ? 1 : 0)));
+  const code = o.interruptCode ?? (worst === 3 ? 3 : all ? 0 : 1);
+  if (o.json) {
+    return {
+      code,
+      stdout: JSON.stringify(
+        { exitCode: code, interrupted: o.signal, rows, rowsPlanned: o.total, allAsExpected: all, lockdep, elapsedMs: o.elapsedMs, ...(o.shard ? { shard: o.shard } : {}), ...(o.resumed ? { resumed: o.resumed } : {}) },
+        null,
+        2,
+      ),
+    };
+  }
   const out = [campaignTable(rows), ''];
-  for (const r of results.filter((x) => !x.asExpected)) {
-    out.push(`${r.scenario} / ${r.variant} / ${r.mode}: expected ${r.expect}, observed ${r.observed}`);
-    if (r.violation) out.push(...violationText(r.violation).slice(0, 8));
+  for (const r of records.filter((x) => !x.asExpected)) {
+    out.push(`${r.key}: expected ${r.expect}, observed ${r.observed}`);
+    if (r.violation) out.push(...violationText(r.violation as Violation).slice(0, 8), ...(r.violation.replay ? [`  replay: ${r.violation.replay}`] : []));
     if (r.harnessError) out.push(r.harnessError);
-    out.push(...incompleteText(r, limitFlags), '');
+    out.push(...incompleteText(r, o.limitFlags), '');
   }
   if (lockdep.cycle) out.push(`lockdep across the clean rows of ${lockdep.cycle.scenario}: lock-order-cycle: ${lockdep.cycle.message}`, ...lockdep.cycle.details.map((l) => `  ${l}`), '');
   else out.push(`lockdep across each scenario's clean rows: ${lockdep.classes} lock classes, ${lockdep.dependencies} dependencies, no cycle`);
   const asExpected = rows.filter((r) => r.asExpected).length;
-  if (signal) out.push(`INTERRUPTED by ${signal} after ${rows.length} of ${total} rows: ${asExpected} of them as expected, the rest not run`);
-  else out.push(`${asExpected} of ${rows.length} rows as expected in ${(elapsedMs / 1000).toFixed(1)} s${all ? '' : ' -- campaign FAILED'}`);
+  const of = o.shard ? ` (shard ${o.shard})` : '';
+  if (o.resumed) out.push(`${o.resumed} of the rows were kept from the results file (--resume), not run again`);
+  if (o.signal) out.push(`INTERRUPTED by ${o.signal} after ${rows.length} of ${o.total} rows${of}: ${asExpected} of them as expected, the rest not run`);
+  else if (rows.length < o.total) out.push(`${asExpected} of ${rows.length} rows as expected; ${o.total - rows.length} of the ${o.total} planned rows are missing -- campaign FAILED`);
+  else out.push(`${asExpected} of ${rows.length} rows as expected${of} in ${(o.elapsedMs / 1000).toFixed(1)} s${all ? '' : ' -- campaign FAILED'}`);
   return { code, stdout: out.join('\n') };
 }
 
@@ -116,7 +275,9 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
  * alone, fails the campaign; each edge says the row it came from, whose run replays it.
  * Rows that found a violation are left out: their mutations take orders on purpose.
  */
-export function campaignLockdep(results: RunResult[]): { classes: number; dependencies: number; cycle: { scenario: string; message: string; details: string[] } | null } {
+export function campaignLockdep(
+  results: { scenario: string; variant: string; mode: string; observed: string; expect: string; lockdep: Dep[] }[],
+): { classes: number; dependencies: number; cycle: { scenario: string; message: string; details: string[] } | null } {
   const graphs = new Map<string, LockGraph>();
   const classes = new Set<string>();
   let dependencies = 0;
@@ -134,3 +295,4 @@ export function campaignLockdep(results: RunResult[]): { classes: number; depend
   }
   return { classes: classes.size, dependencies, cycle };
 }
+

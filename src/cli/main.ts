@@ -1,5 +1,5 @@
 /**
- * The `mmu-stress` command: list, run, campaign, footprint, litmus (DESIGN.md §7).
+ * The `mmu-stress` command: list, run, campaign, merge, report, footprint, litmus (DESIGN.md §7).
  * Exit codes: 0 no violation, 1 violation found, 2 bad input, 3 the harness failed or
  * no verdict was reached (an incomplete execution), 130 / 143 interrupted.
  * With --json, stdout is always one JSON document: the result, or an error.
@@ -16,17 +16,22 @@ import { commandHelp } from './args.js';
 import { Interrupt } from './interrupt.js';
 import { LIST_SPEC, listCommand } from './list.js';
 import { LITMUS_SPEC, litmusCommand } from './litmus.js';
+import { MERGE_SPEC, mergeCommand } from './merge.js';
+import { REPORT_SPEC, reportCommand } from './report.js';
 import { guardOutputs, note, OutputError, writeOut } from './output.js';
 import { RUN_SPEC, runCommand } from './run.js';
 
-const SPECS = { list: LIST_SPEC, run: RUN_SPEC, campaign: CAMPAIGN_SPEC, footprint: FOOTPRINT_SPEC, litmus: LITMUS_SPEC };
+const SPECS = { list: LIST_SPEC, run: RUN_SPEC, campaign: CAMPAIGN_SPEC, merge: MERGE_SPEC, report: REPORT_SPEC, footprint: FOOTPRINT_SPEC, litmus: LITMUS_SPEC };
 
 export const USAGE = `usage:
   mmu-stress list [--json]
   mmu-stress run <scenario|path.ts> [--variant V] [--mode sim|threads] [--seed N] [--executions N]
                  [--time 10s] [--vcpus N] [--param k=v ...] [--jitter P] [--watchdog 20s]
                  [--execution-limit 2m] [--json]
-  mmu-stress campaign [--time-per-variant 2s] [--seed N] [--json]
+  mmu-stress campaign [--time-per-variant 2s] [--seed N] [--jobs N] [--out r.jsonl [--resume]]
+                      [--shard i/n] [--junit r.xml] [--html r.html] [--quiet] [--json]
+  mmu-stress merge a.jsonl b.jsonl ... [--junit F] [--html F] [--json]
+  mmu-stress report results.jsonl... -o report.html
   mmu-stress footprint [--vcpus N] [--json]
   mmu-stress litmus FILE|DIR... [--json]
   mmu-stress <command> --help      the flags of one command
@@ -51,6 +56,10 @@ async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOu
       return footprintCommand(rest);
     case 'litmus':
       return litmusCommand(rest);
+    case 'merge':
+      return await mergeCommand(rest);
+    case 'report':
+      return await reportCommand(rest);
     case 'help':
     case '--help':
     case '-h': {

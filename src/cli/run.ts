@@ -1,4 +1,10 @@
 /** `mmu-stress run`: executions of one scenario variant until a violation or the budget ends. */
+import { clock, ProgressLine, progressWanted } from './progress.js';
+import { chromeTrace } from '../report/chrome-trace.js';
+import { htmlReport } from '../report/html.js';
+import { toRecord } from '../report/records.js';
+import { writeFileFor } from './outputs.js';
+import { note } from './output.js';
 import { DEFAULT_JITTER } from '../exec/drive.js';
 import { instancesOf, MAX_TASKS } from '../exec/frame.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
@@ -52,6 +58,9 @@ export const RUN_SPEC: CommandSpec = {
       value: 'sc|weak',
       help: "sim: sequentially consistent memory (default), or LKMM-style weak memory: a READ_ONCE, plain or acquire load may return an older store (default: the variant's; plain-flag carries weak)",
     },
+    html: { value: 'FILE', help: "write a self-contained HTML report of the run to FILE: its verdict and the violation's interleaving as a swimlane timeline" },
+    quiet: { help: 'no progress line on stderr (there is one only when stderr is a terminal, and never under CI or with --json)' },
+    'trace-out': { value: 'FILE', help: "write the violation's interleaving to FILE in the Chrome trace event format (opens in Perfetto or chrome://tracing); nothing without a violation" },
     'no-shrink': { help: "sim: report a finding's schedule as found instead of shrinking it to the fewest preemptions and steps" },
     lockdep: { value: 'on|off', help: 'off: lockdep records lock orders but reports no lock-order-cycle; a deadlock report still names a cycle it saw (default on)' },
     'execution-limit': { value: 'DURATION', help: `the longest one execution may run; past it, it is incomplete (default ${LIMIT_DEFAULTS.executionLimitMs / 60_000}m)` },
@@ -122,8 +131,22 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   const threads = mode === 'threads' ? new ThreadsExecutor() : undefined;
   const sim = mode === 'sim' ? new SimExecutor() : undefined;
   let r: Awaited<ReturnType<typeof run>>;
+  // the live line on a terminal: executions, their rate, the budget used, the violation if any
+  let done = 0;
+  const t0 = performance.now();
+  const budgetText = timeMs !== null ? ` of ${clock(timeMs)}` : executions !== null ? ` (${executions} executions at most)` : '';
+  const progress = progressWanted({ json: has(a, 'json'), quiet: has(a, 'quiet') })
+    ? new ProgressLine(() => {
+        const el = performance.now() - t0;
+        return `run ${s.name} / ${variant}, ${mode}: ${done} executions (${((done * 1000) / Math.max(el, 1)).toFixed(0)}/s), ${clock(el)}${budgetText}, 0 violations so far`;
+      })
+    : null;
+  progress?.start();
   try {
     r = await run({
+      onExecution: (n) => {
+        done = n;
+      },
       scenario: sc,
       variant,
       params,
@@ -143,6 +166,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
       memory,
     });
   } finally {
+    progress?.stop();
     await threads?.close();
     await sim?.close();
   }
@@ -174,6 +198,11 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     r.violation.replay = replay;
   }
   const code = interrupt.exitCode ?? exitCodeOf(r);
+  const html = str(a, 'html');
+  if (html) writeFileFor('html', html, htmlReport([toRecord(r, seed, timeMs ?? 0, replay)], { title: `mmu-stress run ${s.name} / ${variant}` }));
+  const traceOut = str(a, 'trace-out');
+  if (traceOut && r.violation) writeFileFor('trace-out', traceOut, `${JSON.stringify(chromeTrace({ ...r.violation, replay: replay ?? undefined }, `${s.name} / ${variant}, seed ${r.violation.seed}`))}\n`);
+  else if (traceOut && !has(a, 'json')) note(`--trace-out ${traceOut}: no violation, so no interleaving to write`);
   if (has(a, 'json')) return { code, stdout: JSON.stringify(runJson(r, replay, code, interrupt.received, limitFlags), null, 2) };
   return { code, stdout: runText(r, { replay, explore, inSim, limitFlags, signal: interrupt.received }) };
 }

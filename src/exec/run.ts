@@ -50,6 +50,8 @@ export interface RunRequest {
   reproduce?: boolean;
   /** sim: false (`--no-shrink`) reports a finding's schedule as found instead of shrinking it. */
   shrink?: boolean;
+  /** Told the number of finished executions after each one (a progress line). */
+  onExecution?: (executions: number) => void;
   /** sim: the memory model (default: the variant's, else sc); threads are always sc. */
   memory?: 'sc' | 'weak';
 }
@@ -134,6 +136,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
     else if (r.incomplete) incomplete = { ...r.incomplete, seed: r.seed };
     else {
       executions++;
+      req.onExecution?.(executions);
       if (r.pct) {
         pctK = Math.max(pctK, r.pct.k);
         pctTasks = r.pct.tasks;

@@ -35,7 +35,7 @@ export function raiseFlag(c: Incomplete, flags: LimitFlags): string | null {
 }
 
 /** What stopped the cut execution, and what to raise: lines for an incomplete run or a cut-short note. */
-export function incompleteText(r: RunResult, flags: LimitFlags): string[] {
+export function incompleteText(r: Pick<RunResult, 'incomplete' | 'observed' | 'executions'>, flags: LimitFlags): string[] {
   const c = r.incomplete;
   if (!c) return [];
   const by = c.limit === 'signal' ? 'the signal' : `${LIMIT_WORDS[c.limit]} (${flags[c.limit]})`;

@@ -1,0 +1,60 @@
+/**
+ * `mmu-stress merge a.jsonl b.jsonl ...`: the results files of a campaign's shards (or
+ * of runs resumed on several machines) combined into one table and one exit code, as
+ * the unsharded campaign would print them. A row found in two files is bad input; a
+ * planned row found in none makes the merge fail (a shard that did not finish).
+ */
+import { readRecords, type RowRecord } from '../report/records.js';
+import { BadInput } from '../scenarios.js';
+import { type CommandSpec, commandHelp, has, parseCommand, str } from './args.js';
+import { campaignOutput, campaignPlan } from './campaign.js';
+import type { CommandOutput } from './command.js';
+import { writeReports } from './outputs.js';
+
+export const MERGE_SPEC: CommandSpec = {
+  name: 'merge',
+  summary: "Combine the results files (--out) of a campaign's shards into one table and one exit code: 0 only if every planned row is there and as expected.",
+  positionals: [{ name: 'file', help: 'a results file (JSON lines) written by campaign --out' }],
+  variadic: true,
+  flags: {
+    junit: { value: 'FILE', help: 'also write the merged rows as JUnit XML' },
+    html: { value: 'FILE', help: 'also write the merged rows as a self-contained HTML report' },
+    json: { help: 'print one JSON document on stdout and nothing else there' },
+    help: { help: 'show this help' },
+  },
+};
+
+/** The rows of several results files, in the campaign's order; a row in two files is bad input. */
+export async function mergeRecords(files: string[]): Promise<{ rows: RowRecord[]; planned: number }> {
+  const from = new Map<string, { rec: RowRecord; file: string }>();
+  for (const file of files) {
+    for (const rec of readRecords(file)) {
+      const seen = from.get(rec.key);
+      if (seen) throw new BadInput(`row '${rec.key}' is in both ${seen.file} and ${file}: merge takes each row once (shards do not overlap)`);
+      from.set(rec.key, { rec, file });
+    }
+  }
+  const plan = await campaignPlan();
+  const order = new Map(plan.map((p) => [p.key, p.index]));
+  const rows = [...from.values()].map((x) => x.rec).sort((a, b) => (order.get(a.key) ?? Number.MAX_SAFE_INTEGER) - (order.get(b.key) ?? Number.MAX_SAFE_INTEGER));
+  const seeds = new Set(rows.map((r) => `--seed ${r.seed} --time-per-variant ${r.budgetMs}ms`));
+  if (seeds.size > 1) throw new BadInput(`the files come from different campaigns (${[...seeds].join(' and ')}): merge the shards of one`);
+  return { rows, planned: plan.length };
+}
+
+export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
+  const a = parseCommand(MERGE_SPEC, argv);
+  if (has(a, 'help')) return { code: 0, stdout: commandHelp(MERGE_SPEC), help: true };
+  const { rows, planned } = await mergeRecords(a.positional);
+  await writeReports({ junit: str(a, 'junit'), html: str(a, 'html'), planned }, rows, 'mmu-stress campaign (merged)');
+  const budget = rows[0]?.budgetMs ?? 2000;
+  const flag = `--time-per-variant ${budget}ms`;
+  return campaignOutput(rows, {
+    total: planned,
+    json: has(a, 'json'),
+    signal: null,
+    interruptCode: null,
+    elapsedMs: rows.reduce((t, r) => t + r.elapsedMs, 0),
+    limitFlags: { time: flag, 'execution-limit': flag },
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * A campaign's results as JSON lines: one line per finished row, appended and flushed
+ * to disk as the row finishes, so that a campaign killed halfway loses only the rows in
+ * flight. `--resume` reads them back and skips those rows; `mmu-stress merge` combines
+ * the files of several shards; `mmu-stress report` draws them as HTML. A line carries
+ * everything those need: the verdict, the violation with its trace and replay command,
+ * and the lock orders the row took (a campaign's lockdep merges them).
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { Dep } from '../check/lockdep-graph.js';
+import type { Violation } from '../check/violation.js';
+import type { RunResult } from '../exec/run.js';
+import { BadInput } from '../scenarios.js';
+
+export const RECORD_VERSION = 1;
+
+export interface RowRecord {
+  v: typeof RECORD_VERSION;
+  /** "scenario / variant / mode": what --resume and merge match rows by. */
+  key: string;
+  scenario: string;
+  variant: string;
+  mode: 'sim' | 'threads';
+  memory: 'sc' | 'weak';
+  /** The row's first seed and its time budget: rows of two campaigns only merge when these agree. */
+  seed: number;
+  budgetMs: number;
+  expect: string;
+  observed: string;
+  asExpected: boolean;
+  executions: number;
+  firstViolationMs: number | null;
+  elapsedMs: number;
+  violation: (Omit<Violation, 'replay'> & { replay: string | null }) | null;
+  harnessError: string | null;
+  incomplete: RunResult['incomplete'];
+  lockdep: Dep[];
+  /** When the row finished (ISO 8601), for a person reading the file. */
+  finishedAt: string;
+}
+
+export function rowKey(scenario: string, variant: string, mode: string): string {
+  return `${scenario} / ${variant} / ${mode}`;
+}
+
+export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: string | null): RowRecord {
+  return {
+    v: RECORD_VERSION,
+    key: rowKey(r.scenario, r.variant, r.mode),
+    scenario: r.scenario,
+    variant: r.variant,
+    mode: r.mode,
+    memory: r.memory,
+    seed,
+    budgetMs,
+    expect: r.expect,
+    observed: r.observed,
+    asExpected: r.asExpected,
+    executions: r.executions,
+    firstViolationMs: r.firstViolationMs === null ? null : Math.round(r.firstViolationMs),
+    elapsedMs: Math.round(r.elapsedMs),
+    violation: r.violation ? { ...r.violation, replay } : null,
+    harnessError: r.harnessError,
+    incomplete: r.incomplete,
+    lockdep: r.lockdep,
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+const FIELDS: [keyof RowRecord, string][] = [
+  ['key', 'string'],
+  ['scenario', 'string'],
+  ['variant', 'string'],
+  ['mode', 'string'],
+  ['expect', 'string'],
+  ['observed', 'string'],
+  ['asExpected', 'boolean'],
+  ['executions', 'number'],
+  ['seed', 'number'],
+  ['budgetMs', 'number'],
+];
+
+/**
+ * The rows of a results file. A last line cut short (the process was killed while
+ * writing it) is dropped, as if that row had been in flight; any other bad line is bad
+ * input, with its line number.
+ */
+export function readRecords(file: string, opts: { missingOk?: boolean } = {}): RowRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && opts.missingOk) return [];
+    throw new BadInput(`${file}: cannot read it (${code ?? 'error'})`);
+  }
+  const lines = text.split('\n');
+  const out: RowRecord[] = [];
+  lines.forEach((line, k) => {
+    if (line.trim() === '') return;
+    const last = k === lines.length - 1; // no newline after it: the write was cut short
+    let rec: RowRecord;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      if (last) return;
+      throw new BadInput(`${file}:${k + 1}: not a JSON line of mmu-stress results`);
+    }
+    if (rec?.v !== RECORD_VERSION) throw new BadInput(`${file}:${k + 1}: not a results line of this mmu-stress (want "v": ${RECORD_VERSION})`);
+    for (const [f, type] of FIELDS) {
+      if (typeof rec[f] !== type) throw new BadInput(`${file}:${k + 1}: results line without '${f}' (${type})`);
+    }
+    if (!Array.isArray(rec.lockdep)) rec.lockdep = [];
+    out.push(rec);
+  });
+  return out;
+}
+
+/** Appends rows to a results file, each flushed to disk before the next row starts. */
+export class RecordWriter {
+  private fd: number;
+
+  /** `append`: keep what the file holds (--resume); else start it empty. */
+  constructor(
+    readonly file: string,
+    append: boolean,
+  ) {
+    try {
+      this.fd = openSync(file, append ? 'a' : 'w');
+    } catch (e) {
+      throw new BadInput(`--out ${file}: cannot write it (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+
+  /** Write one row; a failed write (a full disk) throws with the reason, the rows before it stay. */
+  write(rec: RowRecord): void {
+    writeSync(this.fd, `${JSON.stringify(rec)}\n`);
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Campaigns at scale: shards that split the plan exactly, results that survive a kill
+ * (--out, --resume), merge of shards equal to the campaign they split, JUnit XML, the
+ * Chrome trace export, and the progress line only on a terminal.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { campaignPlan } from '../src/cli/campaign.js';
+import { inShard } from '../src/cli/shard.js';
+import { junitXml } from '../src/report/junit.js';
+import type { RowRecord } from '../src/report/records.js';
+import { BIN, cli, expectBadInput, start, tempDirs } from './cli-helpers.js';
+
+const temp = tempDirs();
+afterAll(() => temp.cleanup());
+const plan = await campaignPlan();
+const lines = (f: string) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RowRecord);
+const keyed = (rows: { scenario: string; variant: string; mode: string; expect: string }[]) => rows.map((r) => `${r.scenario} / ${r.variant} / ${r.mode} expects ${r.expect}`);
+
+describe('campaign at scale', () => {
+  it('shards deal every planned row to exactly one shard', () => {
+    for (const n of [1, 2, 3, 7, plan.length + 5]) {
+      const owners = plan.map((p) => Array.from({ length: n }, (_, i) => i + 1).filter((i) => inShard(p.index, { index: i, count: n })));
+      expect(owners.every((o) => o.length === 1)).toBe(true);
+    }
+    expectBadInput(cli(['campaign', '--shard', '0/2']), /--shard 0\/2: i must be 1\.\.2 \(shards are counted from 1\)/);
+    expectBadInput(cli(['campaign', '--shard', 'two']), /--shard must be i\/n/);
+    expectBadInput(cli(['campaign', '--resume']), /--resume goes with --out FILE/);
+  });
+
+  it('a campaign killed halfway resumes without redoing the rows it finished', async () => {
+    const d = temp.make();
+    const out = join(d, 'r.jsonl');
+    const args = ['campaign', '--shard', '1/16', '--time-per-variant', '700ms', '--jobs', '1', '--out', out];
+    const total = plan.filter((p) => inShard(p.index, { index: 1, count: 16 })).length;
+    const first = start(args);
+    // stop it once the first row is on disk
+    await new Promise<void>((resolve, reject) => {
+      const t0 = Date.now();
+      const poll = () => {
+        let n = 0;
+        try {
+          n = lines(out).length;
+        } catch {
+          /* not there yet */
+        }
+        if (n >= 1) resolve();
+        else if (Date.now() - t0 > 60_000) reject(new Error('no row was written'));
+        else setTimeout(poll, 25);
+      };
+      poll();
+    });
+    first.child.kill('SIGINT');
+    const r1 = await first.done;
+    expect(r1.code).toBe(130);
+    expect(r1.out).toMatch(new RegExp(`INTERRUPTED by SIGINT after \\d+ of ${total} rows \\(shard 1/16\\)`));
+    const before = lines(out);
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    expect(before.length).toBeLessThan(total);
+    const r2 = cli([...args, '--resume', '--json'], { timeoutMs: 60_000 });
+    const doc = JSON.parse(r2.out);
+    expect(doc.resumed).toBe(before.length);
+    expect(doc.rows).toHaveLength(total);
+    const after = lines(out);
+    expect(after).toHaveLength(total);
+    expect(new Set(after.map((r) => r.key)).size).toBe(total);
+    expect(after.slice(0, before.length)).toEqual(before); // kept as they were: not run again
+  }, 120_000);
+
+  it('merge of two shards gives the table of the campaign they split, with JUnit XML and HTML', () => {
+    const d = temp.make();
+    const budget = ['--time-per-variant', '800ms'];
+    // rows k = 1 (mod 16) are rows k = 1 or 17 (mod 32)
+    const whole = cli(['campaign', '--shard', '2/16', ...budget, '--json'], { timeoutMs: 60_000 });
+    cli(['campaign', '--shard', '2/32', ...budget, '--out', join(d, 'a.jsonl'), '--quiet'], { timeoutMs: 60_000 });
+    cli(['campaign', '--shard', '18/32', ...budget, '--out', join(d, 'b.jsonl'), '--quiet'], { timeoutMs: 60_000 });
+    const merged = cli(['merge', join(d, 'a.jsonl'), join(d, 'b.jsonl'), '--json', '--junit', join(d, 'm.xml'), '--html', join(d, 'm.html')]);
+    const w = JSON.parse(whole.out);
+    const m = JSON.parse(merged.out);
+    expect(keyed(m.rows)).toEqual(keyed(w.rows));
+    expect(m.rows.map((r: { observed: string }) => r.observed)).toEqual(w.rows.map((r: { observed: string }) => r.observed));
+    expect(m.rowsPlanned).toBe(plan.length);
+    expect(merged.code).toBe(1); // the other shards' rows are missing
+    const xml = readFileSync(join(d, 'm.xml'), 'utf8');
+    expect(xml.match(/<testcase /g)).toHaveLength(m.rows.length);
+    expect(readFileSync(join(d, 'm.html'), 'utf8')).toContain('id="mmu-stress-data"');
+    // a row in two files, and a line that is not a result, are bad input
+    expectBadInput(cli(['merge', join(d, 'a.jsonl'), join(d, 'a.jsonl')]), /is in both .*a\.jsonl and .*a\.jsonl/);
+    writeFileSync(join(d, 'bad.jsonl'), `${readFileSync(join(d, 'a.jsonl'), 'utf8')}{"v": 1}\n{"v": 1}\n`);
+    expectBadInput(cli(['merge', join(d, 'bad.jsonl')]), /bad\.jsonl:\d+: results line without 'key'/);
+    // a last line cut short by a kill is a row in flight: dropped
+    writeFileSync(join(d, 'cut.jsonl'), `${readFileSync(join(d, 'a.jsonl'), 'utf8')}{"v": 1, "key": "zap-o`);
+    expect(JSON.parse(cli(['merge', join(d, 'cut.jsonl'), '--json']).out).rows).toHaveLength(lines(join(d, 'a.jsonl')).length);
+  }, 120_000);
+
+  it('JUnit XML: a row not as expected is a failure with the violation and its replay; text is escaped', () => {
+    const base = { v: 1 as const, memory: 'sc' as const, seed: 1, budgetMs: 2000, executions: 3, firstViolationMs: 5, elapsedMs: 1500, harnessError: null, incomplete: null, lockdep: [], finishedAt: '' };
+    const violation = { kind: 'deadlock' as const, message: 'a <b> & "c"', details: ["it's <here>"], task: 'vcpu0', role: 'vcpu', step: 9, locksHeld: [], seed: 3, replay: 'npx mmu-stress run x --seed 3' };
+    const rows: RowRecord[] = [
+      { ...base, key: 's / ok / sim', scenario: 's', variant: 'ok', mode: 'sim', expect: 'ok', observed: 'deadlock', asExpected: false, violation },
+      { ...base, key: 's / bug / sim', scenario: 's', variant: 'bug', mode: 'sim', expect: 'deadlock', observed: 'deadlock', asExpected: true, violation },
+      { ...base, key: 's / miss / threads', scenario: 's', variant: 'miss', mode: 'threads', expect: 'deadlock', observed: 'ok', asExpected: false, violation: null },
+    ];
+    const xml = junitXml(rows);
+    expect(xml).toMatch(/<testsuites name="mmu-stress campaign" tests="3" failures="2" errors="0"/);
+    expect(xml).toContain('<failure message="deadlock: a &lt;b&gt; &amp; &quot;c&quot;" type="deadlock">');
+    expect(xml).toContain('replay: npx mmu-stress run x --seed 3');
+    expect(xml).toContain('it&apos;s &lt;here&gt;');
+    expect(xml).toContain('<failure message="expected deadlock, observed ok" type="missed">');
+    expect(xml.match(/<failure /g)).toHaveLength(2); // the expected violation passes
+    expect(xml).not.toMatch(/<b>|"c"/);
+  });
+
+  it('--trace-out writes the violation as Chrome trace events: a track per task, lock slices, the violating op', () => {
+    const d = temp.make();
+    const f = join(d, 't.json');
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'no-cache-lock', '--seed', '1', '--trace-out', f, '--json']);
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.out).violations[0];
+    const t = JSON.parse(readFileSync(f, 'utf8'));
+    const names = t.traceEvents.filter((e: { name: string }) => e.name === 'thread_name').map((e: { args: { name: string } }) => e.args.name);
+    expect(new Set(names)).toEqual(new Set(v.trace.map((x: { task: string }) => x.task)));
+    expect(t.traceEvents.some((e: { ph: string; cat: string }) => e.ph === 'X' && e.cat === 'lock')).toBe(true);
+    const hit = t.traceEvents.filter((e: { cat: string }) => e.cat === 'violation');
+    expect(hit).toHaveLength(1);
+    expect(hit[0].ts).toBe(v.step);
+    expect(t.otherData.replay).toBe(v.replay);
+  });
+
+  it('the progress line shows on a terminal only: not without one, not with --quiet or under CI', () => {
+    const cmd = (extra: string, env: string) => spawnSync('script', ['-qfec', `${env} ${process.execPath} ${BIN} run lazy-rmaps --executions 400 ${extra}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, CI: '' } });
+    const tty = cmd('', 'env -u CI');
+    expect(tty.stdout).toContain('\r\x1b[Krun lazy-rmaps / merged, sim: ');
+    expect(tty.stdout).toMatch(/merged, sim: \d+ executions \(\d+\/s\)/);
+    expect(cmd('--quiet', 'env -u CI').stdout).not.toContain('\x1b[K');
+    expect(cmd('', 'env CI=true').stdout).not.toContain('\x1b[K');
+    expect(cli(['run', 'lazy-rmaps', '--executions', '400']).err).not.toContain('\x1b[K');
+  }, 60_000);
+});

@@ -1,4 +1,5 @@
 /** `mmu-stress run`: executions of one scenario variant until a violation or the budget ends. */
+import { availableParallelism } from 'node:os';
 import { clock, ProgressLine, progressWanted } from './progress.js';
 import { chromeTrace } from '../report/chrome-trace.js';
 import { htmlReport } from '../report/html.js';
@@ -59,6 +60,10 @@ export const RUN_SPEC: CommandSpec = {
       help: "sim: sequentially consistent memory (default), or LKMM-style weak memory: a READ_ONCE, plain or acquire load may return an older store (default: the variant's; plain-flag carries weak)",
     },
     html: { value: 'FILE', help: "write a self-contained HTML report of the run to FILE: its verdict and the violation's interleaving as a swimlane timeline" },
+    jobs: {
+      value: 'N',
+      help: 'sim: spread the seeds over N worker threads (default: the cores); the result is the one --jobs 1 gives (the lowest failing seed); dfs, a --schedule and pct without --pct-steps run on one',
+    },
     quiet: { help: 'no progress line on stderr (there is one only when stderr is a terminal, and never under CI or with --json)' },
     'trace-out': { value: 'FILE', help: "write the violation's interleaving to FILE in the Chrome trace event format (opens in Perfetto or chrome://tracing); nothing without a violation" },
     'no-shrink': { help: "sim: report a finding's schedule as found instead of shrinking it to the fewest preemptions and steps" },
@@ -103,6 +108,8 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   if (strategyName !== 'random' && mode !== 'sim') throw new BadInput('--strategy chooses the sim scheduler; threads mode has the hardware\'s');
   if (strategyName !== 'pct' && (str(a, 'depth') !== undefined || str(a, 'pct-steps') !== undefined)) throw new BadInput('--depth and --pct-steps go with --strategy pct');
   if (strategyName !== 'dfs' && (str(a, 'preemptions') !== undefined || str(a, 'reduction') !== undefined)) throw new BadInput('--preemptions and --reduction go with --strategy dfs');
+  if (str(a, 'jobs') !== undefined && mode !== 'sim') throw new BadInput("--jobs spreads sim executions over worker threads; threads mode keeps the machine to itself");
+  const jobs = wholeNumber('jobs', str(a, 'jobs') ?? String(availableParallelism()), 1, 64);
   const memoryFlag = str(a, 'memory');
   if (memoryFlag !== undefined && memoryFlag !== 'sc' && memoryFlag !== 'weak') throw new BadInput(`--memory must be sc or weak, not '${memoryFlag}'`);
   if (memoryFlag === 'weak' && mode !== 'sim') throw new BadInput('--memory weak needs --mode sim: threads run on real cores, whose Atomics are sequentially consistent');
@@ -164,6 +171,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
       strategy,
       shrink: !has(a, 'no-shrink'),
       memory,
+      jobs,
     });
   } finally {
     progress?.stop();

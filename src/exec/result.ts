@@ -1,3 +1,4 @@
+import type { Dep } from '../check/lockdep-graph.js';
 import type { ShrinkResult } from './shrink.js';
 /** What one execution produced, whichever executor ran it. */
 import type { Violation } from '../check/violation.js';
@@ -20,6 +21,8 @@ export interface Incomplete {
 export interface ExecutionResult {
   seed: number;
   violation: Violation | null;
+  /** With per-execution lockdep (a `--jobs` worker): the lock orders this execution took. */
+  deps?: Dep[];
   /** Statistics summed over the tasks of each role: stats[role][name]. */
   stats: Record<string, Record<string, number>>;
   /** Ops recorded in the trace (the last step number). */

@@ -50,6 +50,13 @@ export interface RunRequest {
   reproduce?: boolean;
   /** sim: false (`--no-shrink`) reports a finding's schedule as found instead of shrinking it. */
   shrink?: boolean;
+  /**
+   * sim: spread the seeds over this many worker threads (default 1). The result is the one
+   * `--jobs 1` gives: executions are judged in seed order, the lowest failing seed wins,
+   * and a lock-order cycle that only several executions close together is found by
+   * running those seeds again one after another.
+   */
+  jobs?: number;
   /** Told the number of finished executions after each one (a progress line). */
   onExecution?: (executions: number) => void;
   /** sim: the memory model (default: the variant's, else sc); threads are always sc. */
@@ -155,7 +162,22 @@ export async function run(req: RunRequest): Promise<RunResult> {
   const lockdep: Dep[] = [];
   let lockGraph: LockGraph | null = null;
   const memory = memoryOf(req);
-  if (req.mode === 'sim') {
+  const jobs = parallelJobs(req);
+  if (req.mode === 'sim' && jobs > 1) {
+    const par = await runParallel(req, jobs, limits, memory);
+    // judged in seed order, as one worker would have met them
+    for (const r of par.results) {
+      take(r);
+      if (r.violation || r.harnessError || r.incomplete) break;
+    }
+    lockdep.push(...par.deps);
+    harnessError ??= par.error;
+    if (par.crossAt !== null && violation === null && harnessError === null && incomplete === null) {
+      // a cycle no single execution closes: the seeds up to where it closes, one after another
+      const again = await run({ ...req, jobs: 1, executions: par.crossAt - req.seed + 1, timeMs: null });
+      return { ...again, elapsedMs: performance.now() - started };
+    }
+  } else if (req.mode === 'sim') {
     const sim = req.sim ?? new SimExecutor();
     try {
       const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep, onLockdep: (d) => lockdep.push(...d), strategy: req.strategy, shrink: req.shrink, memory, onDfs: (d) => {
@@ -249,4 +271,82 @@ function pctBound(depth: number, k: number, tasks: number, clean: number, violat
 export function memoryOf(req: Pick<RunRequest, 'memory' | 'mode' | 'scenario' | 'variant'>): 'sc' | 'weak' {
   if (req.mode !== 'sim') return 'sc';
   return req.memory ?? req.scenario.def.variants[req.variant].memory ?? 'sc';
+}
+
+/**
+ * How many workers a run spreads its seeds over: only where that gives `--jobs 1`'s
+ * result. dfs searches one seed, a guide replays one, and pct learns k from the
+ * executions before (unless --pct-steps fixes it), so those run on one.
+ */
+export function parallelJobs(req: Pick<RunRequest, 'jobs' | 'mode' | 'strategy' | 'executions'>): number {
+  const jobs = req.jobs ?? 1;
+  if (jobs <= 1 || req.mode !== 'sim') return 1;
+  const st = req.strategy ?? { name: 'random' };
+  if (st.name !== 'random' && !(st.name === 'pct' && st.steps !== undefined)) return 1;
+  return req.executions === null ? jobs : Math.max(1, Math.min(jobs, req.executions));
+}
+
+/**
+ * Seeds first + j, first + j + jobs, ... on worker j. A worker starts no seed above the
+ * lowest one any worker found failing (a shared bound), so every seed below the answer
+ * runs. Each execution brings back its own lock orders; merged in seed order, they show
+ * where a cycle that no execution closes alone would have closed (`crossAt`).
+ */
+async function runParallel(
+  req: RunRequest,
+  jobs: number,
+  limits: RunLimits,
+  memory: 'sc' | 'weak',
+): Promise<{ results: ExecutionResult[]; deps: Dep[]; error: string | null; crossAt: number | null }> {
+  const bound = new SharedArrayBuffer(4);
+  new Int32Array(bound)[0] = 2 ** 31 - 1;
+  const sims = Array.from({ length: jobs }, (_, j) => (j === 0 && req.sim ? req.sim : new SimExecutor()));
+  const collected: ExecutionResult[] = [];
+  let errors: (string | null)[];
+  try {
+    errors = await Promise.all(
+      sims.map((sim, j) =>
+        sim.run(
+          req.scenario,
+          req.params,
+          req.variant,
+          {
+            firstSeed: req.seed + j,
+            executions: req.executions === null ? null : Math.ceil((req.executions - j) / jobs),
+            stride: jobs,
+            bound,
+            perExecutionLockdep: true,
+            windowSteps: req.windowSteps,
+            lockdep: req.lockdep,
+            strategy: req.strategy,
+            shrink: req.shrink,
+            memory,
+          },
+          limits,
+          (r) => {
+            collected.push(r);
+            req.onExecution?.(collected.length);
+          },
+        ),
+      ),
+    );
+  } finally {
+    await Promise.all(sims.map((sim, j) => (j === 0 && req.sim ? undefined : sim.close())));
+  }
+  collected.sort((a, b) => a.seed - b.seed);
+  const lowest = Math.min(...collected.filter((r) => r.violation || r.harnessError || r.incomplete).map((r) => r.seed));
+  const results = collected.filter((r) => r.seed <= lowest);
+  // the lock orders in seed order, as one worker's graph would have met them
+  const graph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false);
+  let crossAt: number | null = null;
+  for (const r of results) {
+    let closes = false;
+    for (const d of r.deps ?? []) if (!graph.knows(d.from, d.to, d.held, d.acq) && graph.add(d)) closes = true;
+    const alone = r.violation?.kind === 'lock-order-cycle' && r.violation.replayFrom === undefined;
+    if (closes && !alone && req.lockdep !== false) {
+      crossAt = r.seed;
+      break;
+    }
+  }
+  return { results, deps: graph.all(), error: errors.find((e) => e !== null) ?? null, crossAt };
 }

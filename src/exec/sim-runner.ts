@@ -27,6 +27,12 @@ const TICK_MS = 50;
 export interface SimSeeds {
   firstSeed: number;
   executions: number | null;
+  /** Run seeds firstSeed, firstSeed + stride, ... (one of `--jobs` workers; default 1). */
+  stride?: number;
+  /** Shared by a run's workers: the lowest seed found violating so far; a worker starts no seed above it. */
+  bound?: SharedArrayBuffer;
+  /** Lockdep's graph per execution, its lock orders returned with each (the parent merges them in seed order). */
+  perExecutionLockdep?: boolean;
   /** The livelock and starvation window in scheduling steps (default: the sim's). */
   windowSteps?: number;
   /** false: lockdep records but reports no cycle (`--lockdep off`). */
@@ -84,6 +90,9 @@ export class SimExecutor {
       strategy: seeds.strategy,
       shrink: seeds.shrink,
       memory: seeds.memory,
+      stride: seeds.stride,
+      bound: seeds.bound,
+      perExecutionLockdep: seeds.perExecutionLockdep,
       control,
     };
     this.worker ??= new Worker(SIM_WORKER, { execArgv: [] });

@@ -48,6 +48,12 @@ export interface SimRequest {
   shrink?: boolean;
   /** The memory model of the executions (default sc). */
   memory?: 'sc' | 'weak';
+  /** Seeds firstSeed, firstSeed + stride, ... (default 1). */
+  stride?: number;
+  /** Int32 word 0: the lowest seed any worker of the run found violating (no seed above it is started). */
+  bound?: SharedArrayBuffer;
+  /** A fresh lockdep graph per execution, whose lock orders go back with it (`--jobs`). */
+  perExecutionLockdep?: boolean;
   control: SharedArrayBuffer;
 }
 
@@ -61,11 +67,16 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
   // footprint records, so sleep sets would not be sound there: dfs explores every schedule
   const dfs = spec.name === 'dfs' ? new DfsStrategy(spec.preemptions, req.memory === 'weak' ? 'none' : spec.reduction) : null;
   const strategy = dfs ?? fixedStrategy(spec);
-  const seedOf = (k: number) => (dfs ? req.firstSeed : spec.name === 'guided' ? spec.guide.seed : req.firstSeed + k);
-  const lockGraph = newLockGraph(def, req.firstSeed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
+  const stride = req.stride ?? 1;
+  const seedOf = (k: number) => (dfs ? req.firstSeed : spec.name === 'guided' ? spec.guide.seed : req.firstSeed + k * stride);
+  const bound = req.bound ? new Int32Array(req.bound) : null;
+  // lockdep's graph spans the run's executions, unless the parent merges them (--jobs)
+  let lockGraph = newLockGraph(def, req.firstSeed, 'report', req.lockdep !== false);
   for (let k = 0; req.executions === null || k < req.executions; k++) {
     Atomics.add(control, SIM_HEARTBEAT, 1);
     if (Atomics.load(control, SIM_STOP) !== 0) break;
+    // another worker found a violation at a lower seed: nothing above it can be the answer
+    if (bound && seedOf(k) > Atomics.load(bound, 0)) break;
     Atomics.store(control, SIM_CURRENT, -1); // setting up: no role runs yet
     Atomics.store(control, SIM_SEED, seedOf(k));
     const started = performance.now();
@@ -75,10 +86,13 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
       if (stop !== 0) return stop;
       return performance.now() - started > req.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
     };
+    if (req.perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', req.lockdep !== false);
     const r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true, memory: req.memory });
     if (dfs && !r.incomplete && !r.harnessError) dfs.finished(r.pruned === true);
     if (r.violation && r.schedule && spec.name !== 'guided') shrinkFinding(def, req, r, poll);
     delete r.schedule; // the choices stay here: a finding carries its token
+    if (req.perExecutionLockdep) r.deps = lockGraph.all();
+    if (bound && (r.violation || r.harnessError || r.incomplete)) lowerBound(bound, r.seed);
     post({ type: 'execution', result: r });
     if (r.violation || r.harnessError || r.incomplete) break;
     if (dfs && !dfs.advance()) break; // the bounded space is exhausted
@@ -109,6 +123,14 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
   if (!shrunk) return;
   r.shrink = shrunk.shrink;
   if (keep && shrunk.result.violation) r.violation = { ...shrunk.result.violation, seed: r.seed };
+}
+
+/** bound = min(bound, seed), against the other workers' stores. */
+function lowerBound(bound: Int32Array, seed: number): void {
+  for (;;) {
+    const cur = Atomics.load(bound, 0);
+    if (seed >= cur || Atomics.compareExchange(bound, 0, cur, seed) === cur) return;
+  }
 }
 
 function fixedStrategy(spec: StrategySpec): Strategy {

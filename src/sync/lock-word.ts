@@ -60,6 +60,8 @@ export class LockWord {
   readonly word: number;
   readonly i32: Int32Array;
 
+  /** The statistics a wait for this lock adds to (built at its first wait). */
+  waitKeys?: [string, string, string];
   /** `name` is the instance ("vcpu0.mmu_memory_cache_lock"); `cls` the lockdep class. */
   constructor(
     arena: Arena,
@@ -99,9 +101,11 @@ export function* blockOn(t: Task, lock: LockWord, mode: number, observed: number
 export function waited(t: Task, lock: LockWord, since: number): void {
   if (since < 0) return;
   const w = t.hooks.clock() - since;
-  t.count(`wait:${lock.cls}`, w);
-  t.count(`waits:${lock.cls}`);
-  t.max(`maxwait:${lock.cls}`, w);
+  // the keys once per lock, not three new strings per wait
+  lock.waitKeys ??= [`wait:${lock.cls}`, `waits:${lock.cls}`, `maxwait:${lock.cls}`];
+  t.count(lock.waitKeys[0], w);
+  t.count(lock.waitKeys[1]);
+  t.max(lock.waitKeys[2], w);
 }
 
 /** Every acquire and release starts with an op boundary. */

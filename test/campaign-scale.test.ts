@@ -86,6 +86,10 @@ describe('campaign at scale', () => {
     const xml = readFileSync(join(d, 'm.xml'), 'utf8');
     expect(xml.match(/<testcase /g)).toHaveLength(m.rows.length);
     expect(readFileSync(join(d, 'm.html'), 'utf8')).toContain('id="mmu-stress-data"');
+    const rep = cli(['report', join(d, 'a.jsonl'), join(d, 'b.jsonl'), '-o', join(d, 'r.html')]);
+    expect(rep.code).toBe(0);
+    expect(rep.out).toMatch(new RegExp(`r\\.html: ${m.rows.length} rows \\(\\d+ as expected\\), \\d+ violations? drawn as timelines`));
+    expectBadInput(cli(['report', join(d, 'a.jsonl')]), /'report' needs -o FILE/);
     // a row in two files, and a line that is not a result, are bad input
     expectBadInput(cli(['merge', join(d, 'a.jsonl'), join(d, 'a.jsonl')]), /is in both .*a\.jsonl and .*a\.jsonl/);
     writeFileSync(join(d, 'bad.jsonl'), `${readFileSync(join(d, 'a.jsonl'), 'utf8')}{"v": 1}\n{"v": 1}\n`);

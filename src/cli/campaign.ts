@@ -32,6 +32,8 @@ import { clock, ProgressLine, progressWanted } from './progress.js';
 import { inShard, parseShard } from './shard.js';
 
 const MODES: Mode[] = ['sim', 'threads'];
+/** The most sim workers a command starts. */
+export const MAX_JOBS = 64;
 
 /**
  * A campaign judges each row against its expectation: a finding is kept as found,
@@ -91,7 +93,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   const budgetText = str(a, 'time-per-variant') ?? '2s';
   const budget = duration('time-per-variant', budgetText);
   const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
-  const jobs = wholeNumber('jobs', str(a, 'jobs') ?? String(availableParallelism()), 1, 64);
+  const jobs = wholeNumber('jobs', str(a, 'jobs') ?? String(Math.min(availableParallelism(), MAX_JOBS)), 1, MAX_JOBS);
   const json = has(a, 'json');
   const quiet = has(a, 'quiet');
   const outFile = str(a, 'out');
@@ -109,10 +111,14 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
       if (rec.seed !== seed || rec.budgetMs !== budget) {
         throw new BadInput(`--resume: ${outFile} holds '${rec.key}' from a campaign with --seed ${rec.seed} --time-per-variant ${rec.budgetMs}ms; this one has --seed ${seed} --time-per-variant ${budgetText}`);
       }
+      // a row with no verdict (a harness error, an execution a limit stopped) runs again: a retry may get one
+      if (rec.observed === 'harness-error' || rec.observed === 'incomplete') continue;
       kept.set(rec.key, rec);
     }
   }
-  const todo = planned.filter((p) => !kept.has(p.key));
+  // sim rows first, --jobs at a time, then the threads rows, each alone (the plan alternates
+  // sim and threads: in plan order a threads row would wait for the machine after every sim row)
+  const todo = [...planned.filter((p) => !kept.has(p.key) && p.mode === 'sim'), ...planned.filter((p) => !kept.has(p.key) && p.mode !== 'sim')];
   const writer = outFile ? new RecordWriter(outFile, has(a, 'resume')) : null;
   const done = new Map<string, RowRecord>(kept);
   const prefix = commandPrefix();
@@ -141,6 +147,8 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   const sims: SimExecutor[] = [];
   const freeSims: SimExecutor[] = [];
   let writeError: Error | null = null;
+  /** A row that failed as a whole (not a verdict: the harness): no row starts after it, and it is thrown once the rows in flight end. */
+  let rowFailure: unknown = null;
 
   const runRow = async (p: PlannedRow, sim: SimExecutor | undefined): Promise<void> => {
     running.set(p.key, { started: performance.now(), executions: 0 });
@@ -183,41 +191,49 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   };
 
   progress?.start();
+  const stop = () => interrupt.signal.aborted || writeError !== null || rowFailure !== null;
   try {
     const inflight = new Set<Promise<void>>();
     for (const p of todo) {
-      if (interrupt.signal.aborted || writeError) break;
+      if (stop()) break;
       if (p.mode === 'threads') {
         await Promise.all(inflight); // threads mode keeps the machine to itself
-        if (interrupt.signal.aborted || writeError) break;
-        await runRow(p, undefined);
+        if (stop()) break;
+        await runRow(p, undefined).catch((e) => {
+          rowFailure ??= e;
+        });
         continue;
       }
       while (inflight.size >= jobs) await Promise.race(inflight);
-      if (interrupt.signal.aborted || writeError) break;
+      if (stop()) break;
       let sim = freeSims.pop();
       if (!sim) {
         sim = new SimExecutor();
         sims.push(sim);
       }
-      const job: Promise<void> = runRow(p, sim).finally(() => {
-        inflight.delete(job);
-        freeSims.push(sim as SimExecutor);
-      });
+      const job: Promise<void> = runRow(p, sim)
+        .catch((e) => {
+          rowFailure ??= e;
+        })
+        .finally(() => {
+          inflight.delete(job);
+          freeSims.push(sim as SimExecutor);
+        });
       inflight.add(job);
     }
-    await Promise.allSettled(inflight);
+    await Promise.all(inflight); // every row in flight ends (recorded) before the workers go
   } finally {
     progress?.stop();
     writer?.close();
     await threads.close();
     await Promise.all(sims.map((s) => s.close()));
   }
+  if (rowFailure !== null) throw rowFailure;
   if (writeError) throw new BadInput(`--out ${outFile}: ${(writeError as Error).message} (the rows before it are in the file; --resume goes on from there)`);
 
   const records = planned.map((p) => done.get(p.key)).filter((r): r is RowRecord => r !== undefined);
   const signal = interrupt.received;
-  await writeReports({ junit: str(a, 'junit'), html: str(a, 'html'), planned: planned.length }, records, 'mmu-stress campaign');
+  await writeReports({ junit: str(a, 'junit'), html: str(a, 'html'), planned: planned.length, plannedKeys: planned.map((p) => p.key) }, records, 'mmu-stress campaign');
   return campaignOutput(records, {
     total: planned.length,
     json,

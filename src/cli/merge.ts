@@ -25,7 +25,7 @@ export const MERGE_SPEC: CommandSpec = {
 };
 
 /** The rows of several results files, in the campaign's order; a row in two files is bad input. */
-export async function mergeRecords(files: string[]): Promise<{ rows: RowRecord[]; planned: number }> {
+export async function mergeRecords(files: string[]): Promise<{ rows: RowRecord[]; planned: number; plannedKeys: string[] }> {
   const from = new Map<string, { rec: RowRecord; file: string }>();
   for (const file of files) {
     for (const rec of readRecords(file)) {
@@ -36,17 +36,20 @@ export async function mergeRecords(files: string[]): Promise<{ rows: RowRecord[]
   }
   const plan = await campaignPlan();
   const order = new Map(plan.map((p) => [p.key, p.index]));
-  const rows = [...from.values()].map((x) => x.rec).sort((a, b) => (order.get(a.key) ?? Number.MAX_SAFE_INTEGER) - (order.get(b.key) ?? Number.MAX_SAFE_INTEGER));
+  for (const { rec, file } of from.values()) {
+    if (!order.has(rec.key)) throw new BadInput(`${file}: row '${rec.key}' is not a row of this mmu-stress's campaign (another version's?)`);
+  }
+  const rows = [...from.values()].map((x) => x.rec).sort((a, b) => (order.get(a.key) as number) - (order.get(b.key) as number));
   const seeds = new Set(rows.map((r) => `--seed ${r.seed} --time-per-variant ${r.budgetMs}ms`));
   if (seeds.size > 1) throw new BadInput(`the files come from different campaigns (${[...seeds].join(' and ')}): merge the shards of one`);
-  return { rows, planned: plan.length };
+  return { rows, planned: plan.length, plannedKeys: plan.map((p) => p.key) };
 }
 
 export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
   const a = parseCommand(MERGE_SPEC, argv);
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(MERGE_SPEC), help: true };
-  const { rows, planned } = await mergeRecords(a.positional);
-  await writeReports({ junit: str(a, 'junit'), html: str(a, 'html'), planned }, rows, 'mmu-stress campaign (merged)');
+  const { rows, planned, plannedKeys } = await mergeRecords(a.positional);
+  await writeReports({ junit: str(a, 'junit'), html: str(a, 'html'), planned, plannedKeys }, rows, 'mmu-stress campaign (merged)');
   const budget = rows[0]?.budgetMs ?? 2000;
   const flag = `--time-per-variant ${budget}ms`;
   return campaignOutput(rows, {

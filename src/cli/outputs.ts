@@ -14,7 +14,7 @@ export function writeFileFor(flag: string, file: string, text: string): void {
   }
 }
 
-export async function writeReports(to: { junit?: string; html?: string; planned?: number }, rows: RowRecord[], title: string): Promise<void> {
-  if (to.junit) writeFileFor('junit', to.junit, junitXml(rows, title));
+export async function writeReports(to: { junit?: string; html?: string; planned?: number; plannedKeys?: string[] }, rows: RowRecord[], title: string): Promise<void> {
+  if (to.junit) writeFileFor('junit', to.junit, junitXml(rows, title, to.plannedKeys));
   if (to.html) writeFileFor('html', to.html, htmlReport(rows, { title, planned: to.planned }));
 }

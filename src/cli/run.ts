@@ -1,4 +1,5 @@
 /** `mmu-stress run`: executions of one scenario variant until a violation or the budget ends. */
+import { MAX_JOBS } from './campaign.js';
 import { availableParallelism } from 'node:os';
 import { clock, ProgressLine, progressWanted } from './progress.js';
 import { chromeTrace } from '../report/chrome-trace.js';
@@ -109,7 +110,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   if (strategyName !== 'pct' && (str(a, 'depth') !== undefined || str(a, 'pct-steps') !== undefined)) throw new BadInput('--depth and --pct-steps go with --strategy pct');
   if (strategyName !== 'dfs' && (str(a, 'preemptions') !== undefined || str(a, 'reduction') !== undefined)) throw new BadInput('--preemptions and --reduction go with --strategy dfs');
   if (str(a, 'jobs') !== undefined && mode !== 'sim') throw new BadInput("--jobs spreads sim executions over worker threads; threads mode keeps the machine to itself");
-  const jobs = wholeNumber('jobs', str(a, 'jobs') ?? String(availableParallelism()), 1, 64);
+  const jobs = wholeNumber('jobs', str(a, 'jobs') ?? String(Math.min(availableParallelism(), MAX_JOBS)), 1, MAX_JOBS);
   const memoryFlag = str(a, 'memory');
   if (memoryFlag !== undefined && memoryFlag !== 'sc' && memoryFlag !== 'weak') throw new BadInput(`--memory must be sc or weak, not '${memoryFlag}'`);
   if (memoryFlag === 'weak' && mode !== 'sim') throw new BadInput('--memory weak needs --mode sim: threads run on real cores, whose Atomics are sequentially consistent');

@@ -171,10 +171,10 @@ export async function run(req: RunRequest): Promise<RunResult> {
       if (r.violation || r.harnessError || r.incomplete) break;
     }
     lockdep.push(...par.deps);
-    harnessError ??= par.error;
     if (par.crossAt !== null && violation === null && harnessError === null && incomplete === null) {
       // a cycle no single execution closes: the seeds up to where it closes, one after another
-      const again = await run({ ...req, jobs: 1, executions: par.crossAt - req.seed + 1, timeMs: null });
+      const left = req.timeMs === null ? null : Math.max(1, req.timeMs - (performance.now() - started)); // the budget still holds
+      const again = await run({ ...req, jobs: 1, executions: par.crossAt - req.seed + 1, timeMs: left });
       return { ...again, elapsedMs: performance.now() - started };
     }
   } else if (req.mode === 'sim') {
@@ -297,11 +297,14 @@ async function runParallel(
   jobs: number,
   limits: RunLimits,
   memory: 'sc' | 'weak',
-): Promise<{ results: ExecutionResult[]; deps: Dep[]; error: string | null; crossAt: number | null }> {
+): Promise<{ results: ExecutionResult[]; deps: Dep[]; crossAt: number | null }> {
+  // the lowest failing seed, as its distance from the first (seeds go up to 2^31 - 1 and past)
   const bound = new SharedArrayBuffer(4);
   new Int32Array(bound)[0] = 2 ** 31 - 1;
   const sims = Array.from({ length: jobs }, (_, j) => (j === 0 && req.sim ? req.sim : new SimExecutor()));
   const collected: ExecutionResult[] = [];
+  /** The last seed each worker posted (a worker that fails as a whole failed at its next one). */
+  const lastSeed: (number | null)[] = sims.map(() => null);
   let errors: (string | null)[];
   try {
     errors = await Promise.all(
@@ -315,6 +318,7 @@ async function runParallel(
             executions: req.executions === null ? null : Math.ceil((req.executions - j) / jobs),
             stride: jobs,
             bound,
+            runFirstSeed: req.seed,
             perExecutionLockdep: true,
             windowSteps: req.windowSteps,
             lockdep: req.lockdep,
@@ -325,6 +329,7 @@ async function runParallel(
           limits,
           (r) => {
             collected.push(r);
+            lastSeed[j] = r.seed;
             req.onExecution?.(collected.length);
           },
         ),
@@ -333,9 +338,20 @@ async function runParallel(
   } finally {
     await Promise.all(sims.map((sim, j) => (j === 0 && req.sim ? undefined : sim.close())));
   }
+  // a worker that failed as a whole (crashed, stuck, killed) did so at the seed after its last:
+  // that is a harness error there, judged in seed order like any other result
+  errors.forEach((e, j) => {
+    if (e !== null) collected.push({ seed: lastSeed[j] === null ? req.seed + j : (lastSeed[j] as number) + jobs, violation: null, stats: {}, steps: 0, harnessError: e });
+  });
   collected.sort((a, b) => a.seed - b.seed);
-  const lowest = Math.min(...collected.filter((r) => r.violation || r.harnessError || r.incomplete).map((r) => r.seed));
-  const results = collected.filter((r) => r.seed <= lowest);
+  // what one worker would have met: seeds in order from the first, up to the first failure or
+  // the first seed no worker ran (one stopped by a limit or a signal: nothing above it counts)
+  const results: ExecutionResult[] = [];
+  for (const r of collected) {
+    if (r.seed !== req.seed + results.length) break;
+    results.push(r);
+    if (r.violation || r.harnessError || r.incomplete) break;
+  }
   // the lock orders in seed order, as one worker's graph would have met them
   const graph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false);
   let crossAt: number | null = null;
@@ -348,5 +364,5 @@ async function runParallel(
       break;
     }
   }
-  return { results, deps: graph.all(), error: errors.find((e) => e !== null) ?? null, crossAt };
+  return { results, deps: graph.all(), crossAt };
 }

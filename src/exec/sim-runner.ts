@@ -31,6 +31,8 @@ export interface SimSeeds {
   stride?: number;
   /** Shared by a run's workers: the lowest seed found violating so far; a worker starts no seed above it. */
   bound?: SharedArrayBuffer;
+  /** The run's first seed, which `bound` counts from. */
+  runFirstSeed?: number;
   /** Lockdep's graph per execution, its lock orders returned with each (the parent merges them in seed order). */
   perExecutionLockdep?: boolean;
   /** The livelock and starvation window in scheduling steps (default: the sim's). */
@@ -93,6 +95,7 @@ export class SimExecutor {
       stride: seeds.stride,
       bound: seeds.bound,
       perExecutionLockdep: seeds.perExecutionLockdep,
+      runFirstSeed: seeds.runFirstSeed,
       control,
     };
     this.worker ??= new Worker(SIM_WORKER, { execArgv: [] });

@@ -50,8 +50,10 @@ export interface SimRequest {
   memory?: 'sc' | 'weak';
   /** Seeds firstSeed, firstSeed + stride, ... (default 1). */
   stride?: number;
-  /** Int32 word 0: the lowest seed any worker of the run found violating (no seed above it is started). */
+  /** Int32 word 0: the lowest seed any worker of the run found violating, less runFirstSeed (no seed above it is started). */
   bound?: SharedArrayBuffer;
+  /** The run's first seed (worker j of --jobs starts at runFirstSeed + j). */
+  runFirstSeed?: number;
   /** A fresh lockdep graph per execution, whose lock orders go back with it (`--jobs`). */
   perExecutionLockdep?: boolean;
   control: SharedArrayBuffer;
@@ -70,13 +72,14 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
   const stride = req.stride ?? 1;
   const seedOf = (k: number) => (dfs ? req.firstSeed : spec.name === 'guided' ? spec.guide.seed : req.firstSeed + k * stride);
   const bound = req.bound ? new Int32Array(req.bound) : null;
+  const runFirst = req.runFirstSeed ?? req.firstSeed;
   // lockdep's graph spans the run's executions, unless the parent merges them (--jobs)
   let lockGraph = newLockGraph(def, req.firstSeed, 'report', req.lockdep !== false);
   for (let k = 0; req.executions === null || k < req.executions; k++) {
     Atomics.add(control, SIM_HEARTBEAT, 1);
     if (Atomics.load(control, SIM_STOP) !== 0) break;
     // another worker found a violation at a lower seed: nothing above it can be the answer
-    if (bound && seedOf(k) > Atomics.load(bound, 0)) break;
+    if (bound && seedOf(k) - runFirst > Atomics.load(bound, 0)) break;
     Atomics.store(control, SIM_CURRENT, -1); // setting up: no role runs yet
     Atomics.store(control, SIM_SEED, seedOf(k));
     const started = performance.now();
@@ -92,7 +95,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     if (r.violation && r.schedule && spec.name !== 'guided') shrinkFinding(def, req, r, poll);
     delete r.schedule; // the choices stay here: a finding carries its token
     if (req.perExecutionLockdep) r.deps = lockGraph.all();
-    if (bound && (r.violation || r.harnessError || r.incomplete)) lowerBound(bound, r.seed);
+    if (bound && (r.violation || r.harnessError || r.incomplete)) lowerBound(bound, r.seed - runFirst);
     post({ type: 'execution', result: r });
     if (r.violation || r.harnessError || r.incomplete) break;
     if (dfs && !dfs.advance()) break; // the bounded space is exhausted

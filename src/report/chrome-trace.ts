@@ -2,15 +2,16 @@
  * `--trace-out FILE.json`: a violation's interleaving in the Chrome trace event format
  * (the JSON Perfetto and chrome://tracing open): one track per task, each traced op an
  * instant event, each held lock a slice from acquire to release and each blocked wait a
- * slice of its own, the violating op an instant event marked as such. Time is the
- * global step: one step is drawn as one microsecond.
+ * slice of its own (async slices: holds need not nest), the violating op an instant event
+ * marked as such. Time is the global step: one step is drawn as one microsecond.
  */
 import type { Violation } from '../check/violation.js';
 import { lockSpans } from './lock-spans.js';
 
 interface TraceEvent {
   name: string;
-  ph: 'X' | 'i' | 'M';
+  ph: 'b' | 'e' | 'i' | 'M';
+  id?: number;
   ts?: number;
   dur?: number;
   pid: number;
@@ -33,11 +34,16 @@ export function chromeTrace(v: Violation, title: string): { traceEvents: TraceEv
     events.push({ name: 'thread_name', ph: 'M', pid: 1, tid: k + 1, args: { name: task } });
     events.push({ name: 'thread_sort_index', ph: 'M', pid: 1, tid: k + 1, args: { sort_index: k } });
   });
-  for (const sp of lockSpans(trace)) {
+  // holds need not nest (a task may release its locks in another order than it took them),
+  // so each is an async slice of its own (b/e with an id), drawn on the task's track
+  lockSpans(trace).forEach((sp, k) => {
     const from = sp.from ?? first;
-    const to = sp.to ?? last + 1;
-    events.push({ name: sp.kind === 'hold' ? sp.lock : `waits for ${sp.lock}`, cat: sp.kind === 'hold' ? 'lock' : 'blocked', ph: 'X', ts: from, dur: Math.max(to - from, 1), pid: 1, tid: tid(sp.task), args: { lock: sp.lock } });
-  }
+    const to = Math.max(sp.to ?? last + 1, from + 1);
+    const name = sp.kind === 'hold' ? sp.lock : `waits for ${sp.lock}`;
+    const cat = sp.kind === 'hold' ? 'lock' : 'blocked';
+    events.push({ name, cat, ph: 'b', id: k + 1, ts: from, pid: 1, tid: tid(sp.task), args: { lock: sp.lock, task: sp.task } });
+    events.push({ name, cat, ph: 'e', id: k + 1, ts: to, pid: 1, tid: tid(sp.task) });
+  });
   for (const t of trace) {
     const hit = t.step === v.step && t.task === v.task;
     events.push({ name: hit ? `VIOLATION ${v.kind}: ${t.op}` : t.op, cat: hit ? 'violation' : 'op', ph: 'i', s: hit ? 'g' : 't', ts: t.step, pid: 1, tid: tid(t.task), args: { step: t.step } });

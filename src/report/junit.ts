@@ -31,7 +31,7 @@ function testcase(r: RowRecord): string {
   const head = `    <testcase classname="mmu-stress.${xmlEscape(r.scenario)}" name="${xmlEscape(`${r.variant} / ${r.mode}`)}" time="${(r.elapsedMs / 1000).toFixed(3)}"`;
   const summary = `expect ${r.expect}, observed ${r.observed} after ${r.executions} execution${r.executions === 1 ? '' : 's'} (seed ${r.seed}, memory ${r.memory})`;
   const body: string[] = [];
-  if (r.observed === 'harness-error' || r.observed === 'incomplete') {
+  if (r.observed === 'harness-error' || r.observed === 'incomplete' || r.observed === 'not-run') {
     const why = r.harnessError ?? r.incomplete?.note ?? r.observed;
     body.push(`      <error message="${xmlEscape(`${r.observed}: ${why.split('\n')[0]}`)}" type="${r.observed}">${xmlEscape(`${summary}\n${why}`)}</error>`);
   } else if (!r.asExpected) {
@@ -45,9 +45,23 @@ function testcase(r: RowRecord): string {
   return `${head}>\n${body.join('\n')}\n    </testcase>`;
 }
 
-export function junitXml(rows: RowRecord[], name = 'mmu-stress campaign'): string {
-  const failed = (r: RowRecord) => !r.asExpected && r.observed !== 'harness-error' && r.observed !== 'incomplete';
-  const errored = (r: RowRecord) => r.observed === 'harness-error' || r.observed === 'incomplete';
+/**
+ * `planned`: every row the campaign planned; one that has no result (an interrupted
+ * campaign, a shard that did not finish) is an error "not run", so that a CI reading only
+ * the XML does not see a partial campaign as green.
+ */
+export function junitXml(results: RowRecord[], name = 'mmu-stress campaign', planned: string[] = []): string {
+  const have = new Set(results.map((r) => r.key));
+  const notRun = planned.filter((k) => !have.has(k)).map((key): RowRecord => {
+    const [scenario, variant, mode] = key.split(' / ');
+    return {
+      v: 1, key, scenario, variant, mode: mode as RowRecord['mode'], memory: 'sc', seed: 0, budgetMs: 0, expect: '?', observed: 'not-run', asExpected: false,
+      executions: 0, firstViolationMs: null, elapsedMs: 0, violation: null, harnessError: 'not run: the campaign was interrupted, or its shard is missing', incomplete: null, lockdep: [], finishedAt: '',
+    };
+  });
+  const rows = [...results, ...notRun];
+  const errored = (r: RowRecord) => r.observed === 'harness-error' || r.observed === 'incomplete' || r.observed === 'not-run';
+  const failed = (r: RowRecord) => !r.asExpected && !errored(r);
   const secs = (rs: RowRecord[]) => (rs.reduce((t, r) => t + r.elapsedMs, 0) / 1000).toFixed(3);
   const scenarios = [...new Set(rows.map((r) => r.scenario))];
   const suites = scenarios.map((sc) => {

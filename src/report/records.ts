@@ -6,7 +6,7 @@
  * everything those need: the verdict, the violation with its trace and replay command,
  * and the lock orders the row took (a campaign's lockdep merges them).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Dep } from '../check/lockdep-graph.js';
 import type { Violation } from '../check/violation.js';
 import type { RunResult } from '../exec/run.js';
@@ -83,7 +83,8 @@ const FIELDS: [keyof RowRecord, string][] = [
 /**
  * The rows of a results file. A last line cut short (the process was killed while
  * writing it) is dropped, as if that row had been in flight; any other bad line is bad
- * input, with its line number.
+ * input, with its line number. A row written twice (a resumed campaign ran it again
+ * after a harness error or an incomplete verdict) counts once: the later line.
  */
 export function readRecords(file: string, opts: { missingOk?: boolean } = {}): RowRecord[] {
   let text: string;
@@ -111,6 +112,8 @@ export function readRecords(file: string, opts: { missingOk?: boolean } = {}): R
       if (typeof rec[f] !== type) throw new BadInput(`${file}:${k + 1}: results line without '${f}' (${type})`);
     }
     if (!Array.isArray(rec.lockdep)) rec.lockdep = [];
+    const again = out.findIndex((r) => r.key === rec.key);
+    if (again >= 0) out.splice(again, 1);
     out.push(rec);
   });
   return out;
@@ -126,7 +129,13 @@ export class RecordWriter {
     append: boolean,
   ) {
     try {
-      this.fd = openSync(file, append ? 'a' : 'w');
+      this.fd = openSync(file, append ? 'a+' : 'w');
+      // a line cut short by a kill (readRecords dropped it) goes, so the next row starts a line of its own
+      if (append) {
+        const text = readFileSync(this.fd, 'utf8');
+        const keep = text.lastIndexOf('\n') + 1;
+        if (keep < Buffer.byteLength(text)) ftruncateSync(this.fd, Buffer.byteLength(text.slice(0, keep)));
+      }
     } catch (e) {
       throw new BadInput(`--out ${file}: cannot write it (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }

@@ -63,7 +63,7 @@ export async function benchPeer(seconds: number, runs: number): Promise<string[]
   const cell = (xs: { executions: number; ms: number }[]) =>
     `${median(xs.map((x) => x.executions))} / ${Math.max(...xs.map((x) => x.executions))} executions, ${median(xs.map((x) => x.ms)).toFixed(1)} / ${Math.max(...xs.map((x) => x.ms)).toFixed(1)} ms`;
   return [
-    '| | executions/s (trylock, clean) | to the first violation (no-lock), median / worst of ' + runs + ' |',
+    `| | executions/s (trylock, clean) | to the first violation (no-lock), median / worst of ${runs} |`,
     '|---|---:|---|',
     `| mmu-stress sim (one thread) | ${ours.toFixed(0)} | ${cell(first.ours)} |`,
     `| fast-check ${fc.__version} fc.scheduler() | ${theirs.toFixed(0)} | ${cell(first.theirs)} |`,

@@ -4,7 +4,7 @@
  * point here), the same violation. fast-check picks the order in which the scheduled
  * promises resolve.
  */
-import fc from 'fast-check';
+import type fc from 'fast-check';
 
 export const FAULTS = 20;
 const CAPACITY = 4;

@@ -114,6 +114,17 @@ export function* opBoundary(): Op<Task> {
   return current;
 }
 
+/**
+ * The uncontended case of acquireExclusive() without a generator: true if `l` was free
+ * and is now taken (callers go on to acquireExclusive() only when it was not).
+ */
+export function takeExclusive(t: Task, l: LockWord, mode: number, site?: string): boolean {
+  if (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) return false;
+  Atomics.store(l.i32, l.word + OWNER, t.id + 1);
+  lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
+  return true;
+}
+
 /** Take `l` exclusively (spin_lock, mutex_lock): CAS 0 -> LOCKED, blocking while taken. */
 export function* acquireExclusive(t: Task, l: LockWord, mode: number, site?: string): Op {
   let since = -1;

@@ -5,15 +5,15 @@
  * steps make the percpu rw-semaphore (cpus_read_lock / cpus_write_lock), which sleeps.
  */
 import type { Arena } from '../shm/arena.js';
-import type { Op } from '../exec/op.js';
-import { MODE_READ, MODE_WRITE } from '../exec/task.js';
+import { type Op, POINT } from '../exec/op.js';
+import { current, MODE_READ, MODE_WRITE } from '../exec/task.js';
 import { lockAcquired, lockReleased } from './lockdep.js';
 import {
   blockOn,
   type LockKind,
   LockWord,
   OWNER,
-  opBoundary,
+  
   READER_COUNT,
   READERS,
   releaseExclusive,
@@ -31,27 +31,30 @@ export class RwLock extends LockWord {
   }
 }
 
-export function* readLock(l: RwLock, site?: string): Op {
-  yield* readAcquire(l, MODE_READ, site);
+// the kernel's names hand back the generator that does the work: no frame of their own per op
+export function readLock(l: RwLock, site?: string): Op {
+  return readAcquire(l, MODE_READ, site);
 }
 
-export function* readUnlock(l: RwLock): Op {
-  yield* readRelease(l, MODE_READ);
+export function readUnlock(l: RwLock): Op {
+  return readRelease(l, MODE_READ);
 }
 
-export function* writeLock(l: RwLock, site?: string): Op {
-  yield* writeAcquire(l, MODE_WRITE, site);
+export function writeLock(l: RwLock, site?: string): Op {
+  return writeAcquire(l, MODE_WRITE, site);
 }
 
 /** write_unlock(): clears WRITER_WAITING too; a writer still waiting sets it again. */
 export function* writeUnlock(l: RwLock): Op {
-  const t = yield* opBoundary();
+  yield POINT; // the op boundary, inline: one generator fewer per op
+  const t = current;
   releaseExclusive(t, l, MODE_WRITE);
 }
 
 /** Take `l` for read in `mode` (MODE_READ, or a rwsem's MODE_SEM_READ). */
 export function* readAcquire(l: RwLock, mode: number, site?: string): Op {
-  const t = yield* opBoundary();
+  yield POINT; // the op boundary, inline: one generator fewer per op
+  const t = current;
   const s = l.word + STATE;
   let since = -1;
   for (;;) {
@@ -68,7 +71,8 @@ export function* readAcquire(l: RwLock, mode: number, site?: string): Op {
 }
 
 export function* readRelease(l: RwLock, mode: number): Op {
-  const t = yield* opBoundary();
+  yield POINT; // the op boundary, inline: one generator fewer per op
+  const t = current;
   t.trace(T_UNLOCK, l.id, mode);
   if (!lockReleased(t, l.id, mode)) return;
   Atomics.and(l.i32, l.word + READERS, ~(1 << t.id));
@@ -78,7 +82,8 @@ export function* readRelease(l: RwLock, mode: number): Op {
 
 /** Take `l` exclusively in `mode` (MODE_WRITE, or a rwsem's MODE_SEM_WRITE). */
 export function* writeAcquire(l: RwLock, mode: number, site?: string): Op {
-  const t = yield* opBoundary();
+  yield POINT; // the op boundary, inline: one generator fewer per op
+  const t = current;
   const s = l.word + STATE;
   let since = -1;
   for (;;) {

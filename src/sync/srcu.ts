@@ -15,11 +15,11 @@
  * 0..30; a task does not nest read sections of one srcu_struct here): the deadlock report
  * names them as what synchronize_srcu() waits for.
  */
-import type { Op } from '../exec/op.js';
-import { MODE_SRCU_READ, MODE_SRCU_SYNC } from '../exec/task.js';
+import { type Op, POINT } from '../exec/op.js';
+import { current, MODE_SRCU_READ, MODE_SRCU_SYNC } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockdepAcquire, lockReleased, mightSleep } from './lockdep.js';
-import { blockOn, LockWord, OWNER, opBoundary, READERS, SRCU_COUNT_BITS, SRCU_GP, SRCU_IDX, STATE, srcuCount, waited } from './lock-word.js';
+import { blockOn, LockWord, OWNER, READERS, SRCU_COUNT_BITS, SRCU_GP, SRCU_IDX, STATE, srcuCount, waited } from './lock-word.js';
 import { T_LOCK, T_SRCU_FLIP, T_UNLOCK } from './trace-ops.js';
 
 export class Srcu extends LockWord {
@@ -30,7 +30,8 @@ export class Srcu extends LockWord {
 
 /** Enters a read section; returns the index to hand to srcu_read_unlock(), as the kernel's does. */
 export function* srcuReadLock(s: Srcu, site?: string): Op<number> {
-  const t = yield* opBoundary();
+  yield POINT; // the op boundary, inline: one generator fewer per op
+  const t = current;
   const w = s.word + STATE;
   let v: number;
   let idx: number;
@@ -44,7 +45,8 @@ export function* srcuReadLock(s: Srcu, site?: string): Op<number> {
 }
 
 export function* srcuReadUnlock(s: Srcu, idx: number): Op {
-  const t = yield* opBoundary();
+  yield POINT; // the op boundary, inline: one generator fewer per op
+  const t = current;
   t.trace(T_UNLOCK, s.id, MODE_SRCU_READ);
   if (!lockReleased(t, s.id, MODE_SRCU_READ)) return;
   Atomics.and(s.i32, s.word + READERS, ~(1 << t.id));
@@ -61,7 +63,8 @@ export function* srcuReadUnlock(s: Srcu, idx: number): Op {
  * same srcu_struct would wait for itself.
  */
 export function* synchronizeSrcu(s: Srcu, site?: string): Op {
-  const t = yield* opBoundary();
+  yield POINT; // the op boundary, inline: one generator fewer per op
+  const t = current;
   // for lockdep a write acquisition of the SRCU class, released at once (lock_sync); asked
   // before might_sleep(), as every sleeping lock does (see lockdepBeforeMightSleep)
   lockdepAcquire(t, s.id, MODE_SRCU_SYNC, t.trace(T_LOCK, s.id, MODE_SRCU_SYNC), site);

@@ -245,7 +245,7 @@ function parseCall(t: Tokens, test: LitmusTest, fn: string): { loc: string; args
   return { loc, args };
 }
 
-const UNSUPPORTED_CALL = /^(rcu_|srcu_|synchronize_|smp_mb__|spin_trylock|spin_is_locked|atomic_|READ_ONCE_|smp_cond_load|xchg_|cmpxchg_|rcu_dereference|rcu_assign_pointer|call_rcu|lock_|raw_)/;
+const UNSUPPORTED_CALL = /^(rcu_|srcu_|synchronize_|smp_mb__|spin_trylock|spin_is_locked|atomic_|READ_ONCE_|smp_cond_load|xchg_|cmpxchg_|call_rcu|lock_|raw_)/;
 
 function parseStmt(t: Tokens, test: LitmusTest, th: Thread): Stmt[] {
   const line = t.line;

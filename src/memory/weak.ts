@@ -262,11 +262,6 @@ export class WeakMemory {
     t.floors = joinFloors(t.floors, k.floors);
   }
 
-  /** Task `task` takes in knowledge `k` (an acquire of something outside the histories). */
-  learn(task: number, k: Knowledge): void {
-    this.learnInto(this.tasks[task], k);
-  }
-
   /** What a release by task `task` carries now: what it knows, what its relaxed loads saw, and its propagated part. */
   releaseMessage(task: number): { msg: Knowledge; glob: Knowledge | null } {
     const t = this.tasks[task];

@@ -112,10 +112,10 @@ describe('signals: what finished is printed', () => {
   });
 
   it('SIGTERM during a campaign with --json prints one document with the finished rows, and exits 143', async () => {
-    const c = start(['campaign', '--time-per-variant', '3s', '--json']);
-    // with --json no progress goes to stderr: wait for the first row's 3 s budget, with room
+    const c = start(['campaign', '--time-per-variant', '1500ms', '--json']);
+    // with --json no progress goes to stderr: wait for the first rows' 1.5 s budget, with room
     // to spare for start-up on a loaded machine (the row ends at its budget whatever the speed)
-    await new Promise((res) => setTimeout(res, 7000));
+    await new Promise((res) => setTimeout(res, 4500));
     c.child.kill('SIGTERM');
     const r = await c.done;
     expect(r.code).toBe(143);

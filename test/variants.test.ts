@@ -26,7 +26,8 @@ for (const name of builtinNames()) {
   describe(`${name} in sim, fixed seeds`, () => {
     for (const [variant, v] of variants) {
       it(`${variant}: ${v.expect}`, async () => {
-        const r = await run({ scenario, variant, params: variantParams(scenario.def, variant), mode: 'sim', seed: 1, executions: v.expect === 'ok' ? 300 : 1000, timeMs: null, sim });
+        // a clean variant's 300 seeds on two workers (--jobs 2 gives --jobs 1's result, test/jobs.test.ts)
+        const r = await run({ scenario, variant, params: variantParams(scenario.def, variant), mode: 'sim', seed: 1, executions: v.expect === 'ok' ? 300 : 1000, timeMs: null, sim, jobs: v.expect === 'ok' ? 2 : 1 });
         expect(r.harnessError).toBeNull();
         expect(r.observed).toBe(v.expect);
         if (v.expect === 'ok') expect(r.executions).toBe(300);

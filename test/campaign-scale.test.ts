@@ -83,14 +83,16 @@ describe('campaign at scale', () => {
     expect(after.slice(0, before.length)).toEqual(before); // kept as they were: not run again
   }, 120_000);
 
-  it('merge of two shards gives the table of the campaign they split, with JUnit XML and HTML', () => {
+  it('merge of two shards gives the table of the campaign they split, with JUnit XML and HTML', async () => {
     const d = temp.make();
     const budget = ['--time-per-variant', '500ms'];
     // rows k = 1 (mod 16) are rows k = 1 or 17 (mod 32): the two shards are shard 2/16 split in two
     const half = (k: number) => plan.filter((p) => inShard(p.index, { index: k, count: 32 })).map((p) => p.key);
     expect([...half(2), ...half(18)].sort()).toEqual(plan.filter((p) => inShard(p.index, { index: 2, count: 16 })).map((p) => p.key).sort());
-    const a = JSON.parse(cli(['campaign', '--shard', '2/32', ...budget, '--out', join(d, 'a.jsonl'), '--json'], { timeoutMs: 60_000 }).out);
-    const b = JSON.parse(cli(['campaign', '--shard', '18/32', ...budget, '--out', join(d, 'b.jsonl'), '--json'], { timeoutMs: 60_000 }).out);
+    // the two shards at once, as two machines would run them
+    const [ra, rb] = await Promise.all([start(['campaign', '--shard', '2/32', ...budget, '--out', join(d, 'a.jsonl'), '--json']).done, start(['campaign', '--shard', '18/32', ...budget, '--out', join(d, 'b.jsonl'), '--json']).done]);
+    const a = JSON.parse(ra.out);
+    const b = JSON.parse(rb.out);
     const merged = cli(['merge', join(d, 'a.jsonl'), join(d, 'b.jsonl'), '--json', '--junit', join(d, 'm.xml'), '--html', join(d, 'm.html')]);
     const m = JSON.parse(merged.out);
     // the rows the shards printed, in the plan's order: the table the campaign they split prints

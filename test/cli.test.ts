@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildWorkerBundle } from '../src/exec/bundle.js';
 import { BadInput } from '../src/scenarios.js';
-import { BIN, campaignRows, cli, expectBadInput, ROOT, tempDirs } from './cli-helpers.js';
+import { BIN, campaignRows, cli, expectBadInput, ROOT, start, tempDirs } from './cli-helpers.js';
 
 const ROWS = await campaignRows();
 
@@ -89,7 +89,7 @@ describe('mmu-stress CLI', () => {
     expect(JSON.parse(j.out).help).toMatch(/^usage: mmu-stress run <scenario>/);
   });
 
-  it('bad input gets one line and exit 2', () => {
+  it('bad input gets one line and exit 2', async () => {
     const bad: [string[], RegExp][] = [
       [['run', 'nope'], /unknown scenario 'nope'.*shrinker-vs-fault/],
       [['run', 'shrinker-vs-fault', '--variant', 'nope'], /unknown variant 'nope'.*cache-lock/],
@@ -121,7 +121,12 @@ describe('mmu-stress CLI', () => {
       [['launch'], /unknown command 'launch'/],
       [['run', './no/such/file.ts'], /no scenario file/],
     ];
-    for (const [args, re] of bad) expectBadInput(cli(args), re);
+    // the commands run four at a time (each is a process that starts, reads its flags and exits)
+    for (let k = 0; k < bad.length; k += 4) {
+      const batch = bad.slice(k, k + 4);
+      const results = await Promise.all(batch.map(([args]) => start(args).done));
+      batch.forEach(([, re], j) => expectBadInput(results[j], re));
+    }
   });
 
   it('with --json, every exit code comes with one JSON document on stdout', () => {

@@ -46,10 +46,10 @@ for (const name of builtinNames()) {
           params: variantParams(scenario.def, variant),
           mode: 'threads',
           seed: 1,
-          // a clean variant runs 150 executions or 2 s; a violating one must be caught (it takes well under
+          // a clean variant runs 120 executions or 1.5 s; a violating one must be caught (it takes well under
           // a second today; the 90 s cap turns a regression into a failed expectation, not a timeout)
-          executions: v.expect === 'ok' ? 150 : 5000,
-          timeMs: v.expect === 'ok' ? 2000 : 90_000,
+          executions: v.expect === 'ok' ? 120 : 5000,
+          timeMs: v.expect === 'ok' ? 1500 : 90_000,
           threads,
           reproduce: false, // the verdict only (test/reproduce.test.ts replays findings in sim)
         });

@@ -125,7 +125,7 @@ describe('mmu-stress CLI', () => {
     for (let k = 0; k < bad.length; k += 4) {
       const batch = bad.slice(k, k + 4);
       const results = await Promise.all(batch.map(([args]) => start(args).done));
-      batch.forEach(([, re], j) => expectBadInput(results[j], re));
+      for (const [j, [, re]] of batch.entries()) expectBadInput(results[j], re);
     }
   });
 

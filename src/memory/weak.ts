@@ -197,7 +197,7 @@ export class WeakMemory {
     const index = h.base + h.stores.length;
     // no floor needed: t's own store happens before t's later loads. A release is
     // A-cumulative: it carries what t's relaxed loads saw too (LKMM's rfe; po-rel)
-    let msg = kind === 'release' ? (joinKnowledge({ vc: t.vc.slice(), floors: t.floors }, t.pending) as Knowledge) : t.released;
+    let msg = kind === 'release' ? this.releaseView(t) : t.released;
     let glob = t.glob;
     if (after) {
       msg = joinKnowledge(msg, after.msg);
@@ -246,7 +246,7 @@ export class WeakMemory {
     }
     // a release fence (stronger than smp_wmb(), which orders stores only): t's later relaxed
     // stores carry what t knows, and what its relaxed loads saw
-    if (f !== 'rmb') t.released = joinKnowledge({ vc: t.vc.slice(), floors: t.floors }, t.pending);
+    if (f !== 'rmb') t.released = this.releaseView(t);
   }
 
   /** A write the model made outside the tracked accesses (plain, under a guard): it is the only value left. */
@@ -265,7 +265,7 @@ export class WeakMemory {
   /** What a release by task `task` carries now: what it knows, what its relaxed loads saw, and its propagated part. */
   releaseMessage(task: number): { msg: Knowledge; glob: Knowledge | null } {
     const t = this.tasks[task];
-    return { msg: joinKnowledge({ vc: t.vc.slice(), floors: t.floors }, t.pending) as Knowledge, glob: t.glob };
+    return { msg: this.releaseView(t), glob: t.glob };
   }
 
   /** Task `task` acquires a message (an unmarked load of a word outside the histories). */
@@ -298,6 +298,11 @@ export class WeakMemory {
     s.msg = last?.msg ?? null;
     s.glob = last?.glob ?? null;
     s.task = -1;
+  }
+
+  /** What a release by `t` carries: what it knows, and what its relaxed loads saw since its last acquire fence. */
+  private releaseView(t: TaskState): Knowledge {
+    return joinKnowledge({ vc: t.vc.slice(), floors: t.floors }, t.pending) as Knowledge;
   }
 
   private raiseFloor(t: TaskState, word: number, index: number): void {

@@ -4,8 +4,8 @@
  * someone waits) and a bitmask of the tasks holding it for read. Also the acquire
  * and release steps that spinlock, mutex and the rwlock's writer side share.
  */
-import { blocked, POINT, type Op } from '../exec/op.js';
-import { current, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_SYNC, MODE_WAIT, MODE_WRITE, type Task } from '../exec/task.js';
+import { blocked, type Op } from '../exec/op.js';
+import { MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_SYNC, MODE_WAIT, MODE_WRITE, type Task } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockdepAcquire, lockReleased } from './lockdep.js';
 import { T_BLOCK, T_LOCK, T_UNLOCK } from './trace-ops.js';
@@ -108,21 +108,21 @@ export function waited(t: Task, lock: LockWord, since: number): void {
   t.max(lock.waitKeys[2], w);
 }
 
-/** Every acquire and release starts with an op boundary. */
-export function* opBoundary(): Op<Task> {
-  yield POINT;
-  return current;
-}
-
 /**
  * The uncontended case of acquireExclusive() without a generator: true if `l` was free
  * and is now taken (callers go on to acquireExclusive() only when it was not).
  */
 export function takeExclusive(t: Task, l: LockWord, mode: number, site?: string): boolean {
   if (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) return false;
-  Atomics.store(l.i32, l.word + OWNER, t.id + 1);
-  lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
+  exclusiveTaken(t, l, mode, -1, site);
   return true;
+}
+
+/** The lock is now `t`'s: its owner, the wait it took (since: -1 if none), lockdep and the trace. */
+function exclusiveTaken(t: Task, l: LockWord, mode: number, since: number, site?: string): void {
+  Atomics.store(l.i32, l.word + OWNER, t.id + 1);
+  waited(t, l, since);
+  lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
 }
 
 /** Take `l` exclusively (spin_lock, mutex_lock): CAS 0 -> LOCKED, blocking while taken. */
@@ -131,9 +131,7 @@ export function* acquireExclusive(t: Task, l: LockWord, mode: number, site?: str
   while (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) {
     since = yield* blockOn(t, l, mode, LOCKED, since, site);
   }
-  Atomics.store(l.i32, l.word + OWNER, t.id + 1);
-  waited(t, l, since);
-  lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
+  exclusiveTaken(t, l, mode, since, site);
 }
 
 /** Release an exclusive hold (spin_unlock, mutex_unlock, write_unlock) and wake waiters. */

@@ -17,13 +17,13 @@ export class LockdepMap extends LockWord {
 }
 
 export function* lockMapAcquire(m: LockdepMap, site?: string): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   lockAcquired(t, m.id, MODE_MAP, t.trace(T_LOCK, m.id, MODE_MAP), site);
 }
 
 export function* lockMapRelease(m: LockdepMap): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   t.trace(T_UNLOCK, m.id, MODE_MAP);
   lockReleased(t, m.id, MODE_MAP);

@@ -17,7 +17,7 @@ export class Mutex extends LockWord {
 
 /** `site` names the model function taking it, for reports of locks held too long. */
 export function* mutexLock(m: Mutex, site?: string): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   lockdepBeforeMightSleep(t, m.id, MODE_MUTEX, site);
   mightSleep(t, m.sleeper);
@@ -26,7 +26,7 @@ export function* mutexLock(m: Mutex, site?: string): Op {
 
 /** Returns true when the mutex was taken. */
 export function* mutexTrylock(m: Mutex): Op<boolean> {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   const ok = Atomics.compareExchange(m.i32, m.word + STATE, 0, 1) === 0;
   const step = t.trace(T_TRYLOCK, m.id, ok ? 1 : 0);
@@ -38,7 +38,7 @@ export function* mutexTrylock(m: Mutex): Op<boolean> {
 }
 
 export function* mutexUnlock(m: Mutex): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   releaseExclusive(t, m, MODE_MUTEX);
 }

@@ -17,7 +17,7 @@ export class PercpuRwsem extends RwLock {
 }
 
 export function* percpuDownRead(s: PercpuRwsem, site?: string): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   lockdepBeforeMightSleep(t, s.id, MODE_SEM_READ, site);
   mightSleep(t, `percpu_down_read(${s.name})`);
@@ -29,7 +29,7 @@ export function* percpuUpRead(s: PercpuRwsem): Op {
 }
 
 export function* percpuDownWrite(s: PercpuRwsem, site?: string): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   lockdepBeforeMightSleep(t, s.id, MODE_SEM_WRITE, site);
   mightSleep(t, `percpu_down_write(${s.name})`);
@@ -37,7 +37,7 @@ export function* percpuDownWrite(s: PercpuRwsem, site?: string): Op {
 }
 
 export function* percpuUpWrite(s: PercpuRwsem): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   releaseExclusive(t, s, MODE_SEM_WRITE);
 }

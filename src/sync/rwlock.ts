@@ -46,14 +46,14 @@ export function writeLock(l: RwLock, site?: string): Op {
 
 /** write_unlock(): clears WRITER_WAITING too; a writer still waiting sets it again. */
 export function* writeUnlock(l: RwLock): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   releaseExclusive(t, l, MODE_WRITE);
 }
 
 /** Take `l` for read in `mode` (MODE_READ, or a rwsem's MODE_SEM_READ). */
 export function* readAcquire(l: RwLock, mode: number, site?: string): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   const s = l.word + STATE;
   let since = -1;
@@ -71,7 +71,7 @@ export function* readAcquire(l: RwLock, mode: number, site?: string): Op {
 }
 
 export function* readRelease(l: RwLock, mode: number): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   t.trace(T_UNLOCK, l.id, mode);
   if (!lockReleased(t, l.id, mode)) return;
@@ -82,7 +82,7 @@ export function* readRelease(l: RwLock, mode: number): Op {
 
 /** Take `l` exclusively in `mode` (MODE_WRITE, or a rwsem's MODE_SEM_WRITE). */
 export function* writeAcquire(l: RwLock, mode: number, site?: string): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   const s = l.word + STATE;
   let since = -1;

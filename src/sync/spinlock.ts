@@ -11,13 +11,13 @@ export class Spinlock extends LockWord {
 }
 
 export function* spinLock(l: Spinlock, site?: string): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   if (!takeExclusive(t, l, MODE_SPIN, site)) yield* acquireExclusive(t, l, MODE_SPIN, site);
 }
 
 export function* spinUnlock(l: Spinlock): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   releaseExclusive(t, l, MODE_SPIN);
 }

@@ -30,7 +30,7 @@ export class Srcu extends LockWord {
 
 /** Enters a read section; returns the index to hand to srcu_read_unlock(), as the kernel's does. */
 export function* srcuReadLock(s: Srcu, site?: string): Op<number> {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   const w = s.word + STATE;
   let v: number;
@@ -45,7 +45,7 @@ export function* srcuReadLock(s: Srcu, site?: string): Op<number> {
 }
 
 export function* srcuReadUnlock(s: Srcu, idx: number): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   t.trace(T_UNLOCK, s.id, MODE_SRCU_READ);
   if (!lockReleased(t, s.id, MODE_SRCU_READ)) return;
@@ -63,7 +63,7 @@ export function* srcuReadUnlock(s: Srcu, idx: number): Op {
  * same srcu_struct would wait for itself.
  */
 export function* synchronizeSrcu(s: Srcu, site?: string): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   // for lockdep a write acquisition of the SRCU class, released at once (lock_sync); asked
   // before might_sleep(), as every sleeping lock does (see lockdepBeforeMightSleep)

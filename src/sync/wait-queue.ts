@@ -18,7 +18,7 @@ export class WaitQueue extends LockWord {
 
 /** wait_event(wq, cond()): the condition is checked, then the task sleeps until a wake_up() changes the queue's word. */
 export function* waitEvent(wq: WaitQueue, cond: () => boolean): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   let since = -1;
   for (;;) {
@@ -31,7 +31,7 @@ export function* waitEvent(wq: WaitQueue, cond: () => boolean): Op {
 
 /** wake_up(wq): bump the queue's word so that every sleeper looks at its condition again. */
 export function* wakeUp(wq: WaitQueue): Op {
-  yield POINT; // the op boundary, inline: one generator fewer per op
+  yield POINT; // the op boundary
   const t = current;
   Atomics.add(wq.i32, wq.word + STATE, 1);
   t.trace(T_UNLOCK, wq.id, MODE_WAIT);

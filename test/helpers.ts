@@ -30,7 +30,7 @@ export function solo<W>(build: (a: Arena) => W): Solo<W> {
   setNames(arena.names);
   const violations: Violation[] = [];
   const hooks: ExecHooks = { clockUnit: 'steps', clock: () => 0, wake() {}, report: (v) => violations.push(v) };
-  const task = new Task(0, 'solo', 0, 'solo', taskRng(1, 'solo'), new TraceRing(arena.i32, ring, seq), hooks);
+  const task = new Task(0, 'solo', 0, 'solo', () => taskRng(1, 'solo'), new TraceRing(arena.i32, ring, seq), hooks);
   setCurrent(task);
   return { world, task, arena, violations };
 }

@@ -76,7 +76,7 @@ export function buildFrame<W>(arena: Arena, s: ScenarioDef<W>, p: Params, varian
 /** The task of role instance `inst` in this execution, with its rng derived from the execution seed. */
 export function frameTask<W>(frame: Frame<W>, inst: Instance, seed: number, hooks: ExecHooks): Task {
   const progress = { i32: frame.arena.i32, word: frame.progress + inst.id };
-  return new Task(inst.id, inst.role, inst.index, inst.name, taskRng(seed, inst.name), frame.rings[inst.id], hooks, progress);
+  return new Task(inst.id, inst.role, inst.index, inst.name, () => taskRng(seed, inst.name), frame.rings[inst.id], hooks, progress);
 }
 
 /** Progress marks made so far by every task of the execution. */

@@ -49,7 +49,8 @@ export interface ExecutionResult {
 
 /** Add `from` into `into` under `prefix`: counters add up, stats named max* keep the largest. */
 export function mergeStats(into: Record<string, number>, from: Record<string, number>, prefix = ''): void {
-  for (const [k, v] of Object.entries(from)) {
+  for (const k in from) {
+    const v = from[k];
     const key = prefix + k;
     into[key] = k.startsWith('max') ? Math.max(into[key] ?? Number.NEGATIVE_INFINITY, v) : (into[key] ?? 0) + v;
   }

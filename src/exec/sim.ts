@@ -48,6 +48,10 @@ export interface SimOptions {
 
 export const MONITOR_TASK = 0;
 
+/** blockedOn[k] of a task that may step; any other negative value is a task that finished (a lock id is >= 0). */
+const RUNNABLE = -1;
+const FINISHED_TASK = -2;
+
 export const SIM_DEFAULTS: SimOptions = {};
 
 /** The default window: about 14,000 faults' worth of steps with nothing finished. */
@@ -68,11 +72,11 @@ export function simExecution<W>(
   setNames(names);
   const n = frame.instances.length;
   const window = opts.windowSteps ?? DEFAULT_WINDOW_STEPS;
-  const blockedOn = new Int32Array(n).fill(-1);
+  /** What each task waits for: RUNNABLE, the id of the lock it is blocked on, or FINISHED_TASK. */
+  const blockedOn = new Int32Array(n).fill(RUNNABLE);
   /** Since when a task has been trying to take `waitedOn[k]` (woken and blocked again counts as one wait), -1 if it is not. */
   const blockedSince = new Float64Array(n).fill(-1);
   const waitedOn = new Int32Array(n).fill(-1);
-  const done = new Uint8Array(n);
   const resumes = new Float64Array(n);
   const resumesAtProgress = new Float64Array(n);
   let violation: Violation | null = null;
@@ -82,7 +86,7 @@ export function simExecution<W>(
     clockUnit: 'steps',
     clock: () => steps,
     wake(lock) {
-      for (let k = 0; k < n; k++) if (blockedOn[k] === lock) blockedOn[k] = -1;
+      for (let k = 0; k < n; k++) if (blockedOn[k] === lock) blockedOn[k] = RUNNABLE;
     },
     report(v) {
       violation ??= v;
@@ -134,7 +138,7 @@ export function simExecution<W>(
         if (violation) break;
       }
       let m = 0;
-      for (let k = 0; k < n; k++) if (!done[k] && blockedOn[k] < 0) runnable[m++] = k;
+      for (let k = 0; k < n; k++) if (blockedOn[k] === RUNNABLE) runnable[m++] = k;
       if (m === 0) {
         violation = deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn, 'sim'), names, seq(), 'sim: no task is runnable, every live task waits for a lock');
         violation.details.push(...knownCycleLines(graph));
@@ -166,7 +170,7 @@ export function simExecution<W>(
       resumes[k]++;
       strategy.stepped?.(k, r.done ? DONE : r.value);
       if (r.done) {
-        done[k] = 1;
+        blockedOn[k] = FINISHED_TASK;
         live--;
         blockedSince[k] = -1;
         violation ??= heldAtExit(tasks[k]);

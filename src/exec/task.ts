@@ -63,13 +63,15 @@ export class Task {
   /** The lock whose lockdep dependencies this task recorded when it first blocked on it (-1: none). */
   lockdepRecorded = -1;
   private marks = 0;
+  private rngMade: Rng | undefined = undefined;
 
   constructor(
     readonly id: number,
     readonly role: string,
     readonly index: number,
     readonly name: string,
-    readonly rng: Rng,
+    /** Makes the task's rng: only at its first use, since most roles draw nothing and seeding costs. */
+    private readonly makeRng: () => Rng,
     readonly ring: TraceRing,
     readonly hooks: ExecHooks,
     /** Where this task publishes its progress marks, for the threads watchdog: [i32, word]. */
@@ -85,6 +87,12 @@ export class Task {
     this.marks++;
     if (this.progressWord) Atomics.store(this.progressWord.i32, this.progressWord.word, this.marks);
     this.hooks.progressed?.();
+  }
+
+  /** The task's own random numbers, derived from the execution seed and never shared. */
+  get rng(): Rng {
+    this.rngMade ??= this.makeRng();
+    return this.rngMade;
   }
 
   trace(op: number, a: number, b: number): number {

@@ -7,7 +7,7 @@
  * go through the weak model (src/memory/sim-weak.ts): a load may return an older
  * store, as LKMM allows for its kind.
  */
-import { POINT, type Op } from '../exec/op.js';
+import { AT_POINT, DONE_STATE, FINISHED, OpMachine, POINT, type Op } from '../exec/op.js';
 import { current } from '../exec/task.js';
 import { activeWeak } from '../memory/sim-weak.js';
 import { T_BARRIER, T_LOAD_ACQUIRE, T_MARKED_STORE, T_STALE_LOAD, T_STORE_RELEASE } from './trace-ops.js';
@@ -24,17 +24,66 @@ function weakLoad(i32: Int32Array, idx: number, kind: 'relaxed' | 'acquire', wha
   return v;
 }
 
-export function* readOnce(i32: Int32Array, idx: number, what = `word ${idx}`): Op<number> {
-  yield POINT;
-  if (activeWeak(i32)) return weakLoad(i32, idx, 'relaxed', () => what, 'READ_ONCE');
-  return Atomics.load(i32, idx);
+/** READ_ONCE(): `what` names the word in a weak-memory report (built only then). */
+export function readOnce(i32: Int32Array, idx: number, what?: string): Op<number> {
+  return new ReadOnce(i32, idx, what);
 }
 
-export function* writeOnce(i32: Int32Array, idx: number, v: number): Op {
-  yield POINT;
-  const w = activeWeak(i32);
-  if (w) w.store(idx, v, 'relaxed', current.trace(T_MARKED_STORE, idx, v));
-  else Atomics.store(i32, idx, v);
+class ReadOnce extends OpMachine<number> {
+  private declare readonly i32: Int32Array;
+  private declare readonly idx: number;
+  private declare readonly what: string | undefined;
+  constructor(i32: Int32Array, idx: number, what: string | undefined) {
+    super();
+    this.s = 0;
+    this.i32 = i32;
+    this.idx = idx;
+    this.what = what;
+  }
+  next(): IteratorResult<number, number> {
+    if (this.s === 0) {
+      this.s = 1;
+      return AT_POINT;
+    }
+    if (this.s === DONE_STATE) return FINISHED as never;
+    this.s = DONE_STATE;
+    const i32 = this.i32;
+    const idx = this.idx;
+    const v = activeWeak(i32) ? weakLoad(i32, idx, 'relaxed', () => this.what ?? `word ${idx}`, 'READ_ONCE') : Atomics.load(i32, idx);
+    return { value: v, done: true };
+  }
+}
+
+export function writeOnce(i32: Int32Array, idx: number, v: number): Op {
+  return new WriteOnce(i32, idx, v);
+}
+
+class WriteOnce extends OpMachine {
+  private declare readonly i32: Int32Array;
+  private declare readonly idx: number;
+  private declare readonly v: number;
+  constructor(i32: Int32Array, idx: number, v: number) {
+    super();
+    this.s = 0;
+    this.i32 = i32;
+    this.idx = idx;
+    this.v = v;
+  }
+  next(): IteratorResult<number, void> {
+    if (this.s === 0) {
+      this.s = 1;
+      return AT_POINT;
+    }
+    if (this.s === DONE_STATE) return FINISHED;
+    this.s = DONE_STATE;
+    const i32 = this.i32;
+    const idx = this.idx;
+    const v = this.v;
+    const w = activeWeak(i32);
+    if (w) w.store(idx, v, 'relaxed', current.trace(T_MARKED_STORE, idx, v));
+    else Atomics.store(i32, idx, v);
+    return FINISHED;
+  }
 }
 
 /** Returns the old value, like the kernel's cmpxchg(); a full barrier. */

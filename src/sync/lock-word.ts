@@ -4,10 +4,10 @@
  * someone waits) and a bitmask of the tasks holding it for read. Also the acquire
  * and release steps that spinlock, mutex and the rwlock's writer side share.
  */
-import { blocked, type Op } from '../exec/op.js';
-import { MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_SYNC, MODE_WAIT, MODE_WRITE, type Task } from '../exec/task.js';
+import { AT_POINT, blocked, blockedStep, DONE_STATE, FINISHED, type Op, OpMachine } from '../exec/op.js';
+import { current, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_SYNC, MODE_WAIT, MODE_WRITE, type Task } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
-import { lockAcquired, lockdepAcquire, lockReleased } from './lockdep.js';
+import { lockAcquired, lockdepAcquire, lockdepBeforeMightSleep, lockReleased, mightSleep } from './lockdep.js';
 import { T_BLOCK, T_LOCK, T_UNLOCK } from './trace-ops.js';
 
 export const STATE = 0;
@@ -82,6 +82,13 @@ export class LockWord {
  * returns that start.
  */
 export function* blockOn(t: Task, lock: LockWord, mode: number, observed: number, since: number, site?: string): Op<number> {
+  since = blockStep(t, lock, mode, observed, since, site);
+  yield lock.id;
+  return since;
+}
+
+/** What blockOn() does before it yields the lock's id (an op machine then returns blockedStep(lock.id)); returns the wait's start. */
+export function blockStep(t: Task, lock: LockWord, mode: number, observed: number, since: number, site?: string): number {
   if (since < 0) {
     const step = t.trace(T_BLOCK, lock.id, mode);
     if (t.lockdepRecorded !== lock.id && lock.kind !== 'wait_queue_head_t') {
@@ -93,7 +100,6 @@ export function* blockOn(t: Task, lock: LockWord, mode: number, observed: number
   blocked.lock = lock.word;
   blocked.value = observed;
   blocked.mode = mode;
-  yield lock.id;
   return since;
 }
 
@@ -108,16 +114,6 @@ export function waited(t: Task, lock: LockWord, since: number): void {
   t.max(lock.waitKeys[2], w);
 }
 
-/**
- * The uncontended case of acquireExclusive() without a generator: true if `l` was free
- * and is now taken (callers go on to acquireExclusive() only when it was not).
- */
-export function takeExclusive(t: Task, l: LockWord, mode: number, site?: string): boolean {
-  if (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) return false;
-  exclusiveTaken(t, l, mode, -1, site);
-  return true;
-}
-
 /** The lock is now `t`'s: its owner, the wait it took (since: -1 if none), lockdep and the trace. */
 function exclusiveTaken(t: Task, l: LockWord, mode: number, since: number, site?: string): void {
   Atomics.store(l.i32, l.word + OWNER, t.id + 1);
@@ -125,13 +121,73 @@ function exclusiveTaken(t: Task, l: LockWord, mode: number, since: number, site?
   lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
 }
 
-/** Take `l` exclusively (spin_lock, mutex_lock): CAS 0 -> LOCKED, blocking while taken. */
-export function* acquireExclusive(t: Task, l: LockWord, mode: number, site?: string): Op {
-  let since = -1;
-  while (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) {
-    since = yield* blockOn(t, l, mode, LOCKED, since, site);
+/**
+ * Take `l` exclusively (spin_lock, mutex_lock): CAS 0 -> LOCKED, blocking while taken.
+ * `sleeper` (mutex_lock) is what might_sleep() names: such a lock first checks that
+ * it is not taken in atomic context; a spinlock passes null.
+ */
+export class ExclusiveAcquire extends OpMachine {
+  private declare readonly l: LockWord;
+  private declare readonly mode: number;
+  private declare readonly sleeper: string | null;
+  private declare readonly site: string | undefined;
+  /** When the wait began (-1: it has not blocked). */
+  private declare since: number;
+  constructor(l: LockWord, mode: number, sleeper: string | null, site: string | undefined) {
+    super();
+    this.s = 0;
+    this.l = l;
+    this.mode = mode;
+    this.sleeper = sleeper;
+    this.site = site;
+    this.since = -1;
   }
-  exclusiveTaken(t, l, mode, since, site);
+  next(): IteratorResult<number, void> {
+    const state = this.s;
+    if (state === 0) {
+      this.s = 1;
+      return AT_POINT;
+    }
+    if (state === DONE_STATE) return FINISHED;
+    const l = this.l;
+    const mode = this.mode;
+    const site = this.site;
+    const t = current;
+    if (state === 1 && this.sleeper !== null) {
+      lockdepBeforeMightSleep(t, l.id, mode, site);
+      mightSleep(t, this.sleeper);
+    }
+    this.s = 2; // from here on, each call is one more try
+    if (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) {
+      this.since = blockStep(t, l, mode, LOCKED, this.since, site);
+      return blockedStep(l.id);
+    }
+    this.s = DONE_STATE;
+    exclusiveTaken(t, l, mode, this.since, site);
+    return FINISHED;
+  }
+}
+
+/** Release an exclusive hold as an op (spin_unlock, mutex_unlock, write_unlock). */
+export class ExclusiveRelease extends OpMachine {
+  private declare readonly l: LockWord;
+  private declare readonly mode: number;
+  constructor(l: LockWord, mode: number) {
+    super();
+    this.s = 0;
+    this.l = l;
+    this.mode = mode;
+  }
+  next(): IteratorResult<number, void> {
+    if (this.s === 0) {
+      this.s = 1;
+      return AT_POINT;
+    }
+    if (this.s === DONE_STATE) return FINISHED;
+    this.s = DONE_STATE;
+    releaseExclusive(current, this.l, this.mode);
+    return FINISHED;
+  }
 }
 
 /** Release an exclusive hold (spin_unlock, mutex_unlock, write_unlock) and wake waiters. */

@@ -1,9 +1,9 @@
 /** struct mutex: mutex_lock (may sleep), mutex_trylock (never sleeps), mutex_unlock. */
-import { type Op, POINT } from '../exec/op.js';
+import { AT_POINT, DONE_STATE, type Op, OpMachine } from '../exec/op.js';
 import { current, MODE_MUTEX } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
-import { lockAcquired, lockdepBeforeMightSleep, mightSleep } from './lockdep.js';
-import { acquireExclusive, LockWord, OWNER, releaseExclusive, STATE, takeExclusive } from './lock-word.js';
+import { lockAcquired } from './lockdep.js';
+import { ExclusiveAcquire, ExclusiveRelease, LockWord, OWNER, STATE } from './lock-word.js';
 import { T_TRYLOCK } from './trace-ops.js';
 
 export class Mutex extends LockWord {
@@ -16,29 +16,43 @@ export class Mutex extends LockWord {
 }
 
 /** `site` names the model function taking it, for reports of locks held too long. */
-export function* mutexLock(m: Mutex, site?: string): Op {
-  yield POINT; // the op boundary
-  const t = current;
-  lockdepBeforeMightSleep(t, m.id, MODE_MUTEX, site);
-  mightSleep(t, m.sleeper);
-  if (!takeExclusive(t, m, MODE_MUTEX, site)) yield* acquireExclusive(t, m, MODE_MUTEX, site);
+export function mutexLock(m: Mutex, site?: string): Op {
+  return new ExclusiveAcquire(m, MODE_MUTEX, m.sleeper, site);
 }
 
 /** Returns true when the mutex was taken. */
-export function* mutexTrylock(m: Mutex): Op<boolean> {
-  yield POINT; // the op boundary
-  const t = current;
-  const ok = Atomics.compareExchange(m.i32, m.word + STATE, 0, 1) === 0;
-  const step = t.trace(T_TRYLOCK, m.id, ok ? 1 : 0);
-  if (ok) {
-    Atomics.store(m.i32, m.word + OWNER, t.id + 1);
-    lockAcquired(t, m.id, MODE_MUTEX, step, undefined, true);
-  }
-  return ok;
+export function mutexTrylock(m: Mutex): Op<boolean> {
+  return new MutexTrylock(m);
 }
 
-export function* mutexUnlock(m: Mutex): Op {
-  yield POINT; // the op boundary
-  const t = current;
-  releaseExclusive(t, m, MODE_MUTEX);
+const TAKEN: IteratorResult<number, boolean> = { value: true, done: true };
+const NOT_TAKEN: IteratorResult<number, boolean> = { value: false, done: true };
+
+class MutexTrylock extends OpMachine<boolean> {
+  private declare readonly m: Mutex;
+  constructor(m: Mutex) {
+    super();
+    this.s = 0;
+    this.m = m;
+  }
+  next(): IteratorResult<number, boolean> {
+    if (this.s === 0) {
+      this.s = 1;
+      return AT_POINT;
+    }
+    if (this.s === DONE_STATE) return { value: undefined as never, done: true };
+    this.s = DONE_STATE;
+    const m = this.m;
+    const t = current;
+    const ok = Atomics.compareExchange(m.i32, m.word + STATE, 0, 1) === 0;
+    const step = t.trace(T_TRYLOCK, m.id, ok ? 1 : 0);
+    if (!ok) return NOT_TAKEN;
+    Atomics.store(m.i32, m.word + OWNER, t.id + 1);
+    lockAcquired(t, m.id, MODE_MUTEX, step, undefined, true);
+    return TAKEN;
+  }
+}
+
+export function mutexUnlock(m: Mutex): Op {
+  return new ExclusiveRelease(m, MODE_MUTEX);
 }

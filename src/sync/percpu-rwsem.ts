@@ -7,7 +7,7 @@ import { type Op, POINT } from '../exec/op.js';
 import { current, MODE_SEM_READ, MODE_SEM_WRITE } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockdepBeforeMightSleep, mightSleep } from './lockdep.js';
-import { releaseExclusive } from './lock-word.js';
+import { ExclusiveRelease } from './lock-word.js';
 import { RwLock, readAcquire, readRelease, writeAcquire } from './rwlock.js';
 
 export class PercpuRwsem extends RwLock {
@@ -36,8 +36,6 @@ export function* percpuDownWrite(s: PercpuRwsem, site?: string): Op {
   yield* writeAcquire(s, MODE_SEM_WRITE, site);
 }
 
-export function* percpuUpWrite(s: PercpuRwsem): Op {
-  yield POINT; // the op boundary
-  const t = current;
-  releaseExclusive(t, s, MODE_SEM_WRITE);
+export function percpuUpWrite(s: PercpuRwsem): Op {
+  return new ExclusiveRelease(s, MODE_SEM_WRITE);
 }

@@ -1,76 +1,77 @@
 /**
  * The peer benchmark: the same minimal shrinker-vs-fault race written once with
  * fast-check's scheduler (bench/peer/fast-check-race.ts) and once as a scenario here
- * (bench/peer/race-scenario.ts), run side by side on one core: executions per second on
- * the correct variant, and executions and time to the first violation on the buggy one
- * (median and worst over `runs` seeds).
- *   npx tsx bench/peer.ts [seconds] [runs]
+ * (bench/peer/race-scenario.ts), run side by side on one thread.
+ *
+ * Both run from one esbuild bundle of bench/peer/measure.ts, built here: that is how the
+ * CLI runs a scenario (its sim workers load a bundle, never the TypeScript sources), and
+ * fast-check's twin gets the same treatment. The rates alternate, ours then theirs, for
+ * `rounds` rounds of `seconds` each, so that a slow spell of the machine hits both; the
+ * table gives the median of each and the median of the round-by-round ratios. Then the
+ * executions and time to the first violation of the buggy variant, over `runs` seeds.
+ *   npx tsx bench/peer.ts [seconds] [runs] [rounds]
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
-import { simExecution } from '../src/exec/sim.js';
-import { RandomStrategy } from '../src/exec/strategies/random.js';
-import { loadScenario } from '../src/scenarios.js';
-import { EmptyUnderLock, race } from './peer/fast-check-race.js';
+import { pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+
+type Measure = typeof import('./peer/measure.js');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function fastCheckRate(seconds: number): Promise<number> {
-  let n = 0;
-  const t0 = performance.now();
-  let seed = 1;
-  while (performance.now() - t0 < seconds * 1000) {
-    const r = await fc.check(fc.asyncProperty(fc.scheduler(), (s) => race(s, 'trylock')), { numRuns: 50, seed: seed++ });
-    if (r.failed) throw new Error(`fast-check: the trylock race failed: ${r.errorInstance}`);
-    n += r.numRuns;
+async function loadBundled(): Promise<Measure> {
+  const out = await esbuild.build({
+    entryPoints: [join(import.meta.dirname, 'peer', 'measure.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'silent',
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'mmu-stress-peer-'));
+  try {
+    const file = join(dir, 'measure.mjs');
+    writeFileSync(file, out.outputFiles[0].text);
+    return (await import(pathToFileURL(file).href)) as Measure;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return (n * 1000) / (performance.now() - t0);
 }
 
-async function fastCheckFirst(seed: number): Promise<{ executions: number; ms: number }> {
-  const t0 = performance.now();
-  const r = await fc.check(fc.asyncProperty(fc.scheduler(), (s) => race(s, 'no-lock')), { numRuns: 100_000, seed, endOnFailure: true });
-  if (!r.failed || !(r.errorInstance instanceof EmptyUnderLock)) throw new Error('fast-check did not find the race');
-  return { executions: r.numRuns, ms: performance.now() - t0 };
-}
-
-export async function benchPeer(seconds: number, runs: number): Promise<string[]> {
-  const sc = await loadScenario(join(import.meta.dirname, 'peer', 'race-scenario.ts'));
-  const strategy = new RandomStrategy();
-  for (let s = 0; s < 200; s++) simExecution(sc.def, sc.def.params, 'trylock', s, strategy); // warm up
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) {
-    const r = simExecution(sc.def, sc.def.params, 'trylock', 1000 + n, strategy);
-    if (r.violation) throw new Error(`mmu-stress: the trylock race failed: ${r.violation.message}`);
-    n++;
+export async function benchPeer(seconds: number, runs: number, rounds: number): Promise<string[]> {
+  const m = await loadBundled();
+  m.oursRate(1000); // warm up both
+  await m.theirsRate(1000);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    ours.push(m.oursRate(seconds * 1000));
+    theirs.push(await m.theirsRate(seconds * 1000));
+    ratios.push(ours[r] / theirs[r]);
   }
-  const ours = (n * 1000) / (performance.now() - t0);
-  await fastCheckRate(1); // warm up
-  const theirs = await fastCheckRate(seconds);
   const first = { ours: [] as { executions: number; ms: number }[], theirs: [] as { executions: number; ms: number }[] };
   for (let k = 0; k < runs; k++) {
-    const t1 = performance.now();
-    let e = 0;
-    for (;;) {
-      e++;
-      const r = simExecution(sc.def, sc.def.params, 'no-lock', k * 100_000 + e, strategy);
-      if (r.violation) break;
-    }
-    first.ours.push({ executions: e, ms: performance.now() - t1 });
-    first.theirs.push(await fastCheckFirst(k + 1));
+    first.ours.push(m.oursFirst(k));
+    first.theirs.push(await m.theirsFirst(k + 1));
   }
+  const range = (xs: number[]) => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
   const cell = (xs: { executions: number; ms: number }[]) =>
     `${median(xs.map((x) => x.executions))} / ${Math.max(...xs.map((x) => x.executions))} executions, ${median(xs.map((x) => x.ms)).toFixed(1)} / ${Math.max(...xs.map((x) => x.ms)).toFixed(1)} ms`;
   return [
-    `| | executions/s (trylock, clean) | to the first violation (no-lock), median / worst of ${runs} |`,
+    `| | executions/s (trylock, clean), median (range) of ${rounds} rounds of ${seconds} s | to the first violation (no-lock), median / worst of ${runs} |`,
     '|---|---:|---|',
-    `| mmu-stress sim (one thread) | ${ours.toFixed(0)} | ${cell(first.ours)} |`,
-    `| fast-check ${fc.__version} fc.scheduler() | ${theirs.toFixed(0)} | ${cell(first.theirs)} |`,
-    `| ratio | ${(ours / theirs).toFixed(1)}x | |`,
+    `| mmu-stress sim (one thread) | ${range(ours)} | ${cell(first.ours)} |`,
+    `| fast-check ${m.fastCheckVersion} fc.scheduler() | ${range(theirs)} | ${cell(first.theirs)} |`,
+    `| ratio, median (range) of the rounds | **${median(ratios).toFixed(1)}x** (${Math.min(...ratios).toFixed(1)}x–${Math.max(...ratios).toFixed(1)}x) | |`,
   ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log((await benchPeer(Number(process.argv[2] ?? 5), Number(process.argv[3] ?? 20))).join('\n'));
+  const [seconds, runs, rounds] = [Number(process.argv[2] ?? 3), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 5)];
+  console.log((await benchPeer(seconds, runs, rounds)).join('\n'));
 }

@@ -13,8 +13,15 @@ export class EmptyUnderLock extends Error {}
 
 type Scheduler = fc.Scheduler<unknown>;
 
+/**
+ * A sleeping mutex, as the scenario's: a task that finds it taken waits, taking no
+ * scheduled point, until an unlock wakes it; then it tries again at a scheduled point.
+ * (A mutex that spun through the scheduler instead would give fast-check about 10% more
+ * points per execution than the scenario has steps.)
+ */
 class Mutex {
   held = false;
+  private waiters: (() => void)[] = [];
   async lock(s: Scheduler): Promise<void> {
     for (;;) {
       await s.schedule(Promise.resolve(), 'mutex_lock');
@@ -22,6 +29,7 @@ class Mutex {
         this.held = true;
         return;
       }
+      await new Promise<void>((wake) => this.waiters.push(wake));
     }
   }
   async trylock(s: Scheduler): Promise<boolean> {
@@ -33,6 +41,9 @@ class Mutex {
   async unlock(s: Scheduler): Promise<void> {
     await s.schedule(Promise.resolve(), 'mutex_unlock');
     this.held = false;
+    const woken = this.waiters;
+    this.waiters = [];
+    for (const wake of woken) wake();
   }
 }
 

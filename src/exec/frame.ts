@@ -101,9 +101,10 @@ export function layoutFor(s: ScenarioDef<unknown>, p: Params, variant: string): 
   return l;
 }
 
-/** A fresh, initialised arena and frame for one execution. */
-export function newFrame<W>(s: ScenarioDef<W>, p: Params, variant: string): { frame: Frame<W>; layout: Layout } {
+/** A fresh, initialised arena and frame for one execution; in `spare`, when it is a buffer of the right size no one else uses. */
+export function newFrame<W>(s: ScenarioDef<W>, p: Params, variant: string, spare?: SharedArrayBuffer): { frame: Frame<W>; layout: Layout } {
   const layout = layoutFor(s as ScenarioDef<unknown>, p, variant);
-  const frame = buildFrame(Arena.create(layout.words), s, p, variant);
+  const arena = spare?.byteLength === layout.words * 4 ? Arena.reuse(spare) : Arena.create(layout.words);
+  const frame = buildFrame(arena, s, p, variant);
   return { frame, layout };
 }

@@ -59,6 +59,13 @@ export const DEFAULT_WINDOW_STEPS = 1_000_000;
 /** How often (in scheduling steps) the window checks and `poll` run. */
 const POLL_STEPS = 1024;
 
+/**
+ * The arena buffer of the last execution that ended. Sim runs one execution at a time
+ * and reuses it, zeroed: a new SharedArrayBuffer per execution cost more than all the
+ * ops of a small one. Nothing of an execution's result refers to its arena.
+ */
+let spareBuffer: SharedArrayBuffer | undefined;
+
 export function simExecution<W>(
   s: ScenarioDef<W>,
   p: Params,
@@ -67,7 +74,9 @@ export function simExecution<W>(
   strategy: Strategy,
   opts: SimOptions = SIM_DEFAULTS,
 ): ExecutionResult {
-  const { frame } = newFrame(s, p, variant);
+  const { frame } = newFrame(s, p, variant, spareBuffer);
+  spareBuffer = undefined; // an execution run from inside this one (none is today) gets a buffer of its own
+  for (const ring of frame.rings) ring.recordFromOneThread();
   const names = frame.arena.names;
   setNames(names);
   const n = frame.instances.length;
@@ -228,5 +237,6 @@ export function simExecution<W>(
   if (log) result.schedule = { seed, strategy: strategy.name, choices: log.choices(), ...(log.truncated ? { truncated: true } : {}) };
   if (strategy instanceof PctStrategy) result.pct = { k: strategy.k, tasks: n };
   if (opts.keepTrace) result.trace = mergeTraces(frame.rings, names, seq(), RING_ENTRIES);
+  spareBuffer = frame.arena.buffer as SharedArrayBuffer;
   return result;
 }

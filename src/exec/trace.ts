@@ -36,16 +36,26 @@ export class TraceRing {
     return arena.region(`trace:${name}`, RING_WORDS);
   }
 
+  /** Set when one thread runs every task (sim): plain accesses then do what the atomic ones do, for less. */
+  private oneThread = false;
+
+  /** Only this thread records into any ring of the execution (sim). */
+  recordFromOneThread(): void {
+    this.oneThread = true;
+  }
+
   /** Append an op; returns its global sequence number (the "step"). */
   record(op: number, a: number, b: number): number {
-    const seq = Atomics.add(this.i32, this.seqWord, 1) + 1;
-    const head = this.i32[this.base];
+    const i32 = this.i32;
+    const seq = this.oneThread ? ++i32[this.seqWord] : Atomics.add(i32, this.seqWord, 1) + 1;
+    const head = i32[this.base];
     const e = this.base + 1 + (head % RING_ENTRIES) * ENTRY_WORDS;
-    this.i32[e] = seq;
-    this.i32[e + 1] = op;
-    this.i32[e + 2] = a;
-    this.i32[e + 3] = b;
-    Atomics.store(this.i32, this.base, head + 1);
+    i32[e] = seq;
+    i32[e + 1] = op;
+    i32[e + 2] = a;
+    i32[e + 3] = b;
+    if (this.oneThread) i32[this.base] = head + 1;
+    else Atomics.store(i32, this.base, head + 1);
     return seq;
   }
 

@@ -55,6 +55,13 @@ export class Arena {
     return new Arena(new SharedArrayBuffer(words * 4), true, null);
   }
 
+  /** A fresh arena in a buffer an earlier execution used: zeroed, as a new one is. */
+  static reuse(buffer: SharedArrayBuffer): Arena {
+    const a = new Arena(buffer, true, null);
+    a.i32.fill(0);
+    return a;
+  }
+
   static attach(buffer: SharedArrayBuffer, layout: Layout): Arena {
     if (buffer.byteLength < layout.words * 4) {
       throw new LayoutMismatch(`buffer of ${buffer.byteLength} bytes is smaller than layout (${layout.words} words)`);

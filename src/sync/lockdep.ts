@@ -139,9 +139,11 @@ export function lockAcquired(t: Task, lock: number, mode: number, step: number, 
 
 /** Returns false (and reports lock-not-held) when the task did not hold the lock. */
 export function lockReleased(t: Task, lock: number, mode: number): boolean {
-  for (let k = t.held.length - 1; k >= 0; k--) {
-    if (t.held[k].lock === lock && t.held[k].mode === mode) {
-      t.held.splice(k, 1);
+  const held = t.held;
+  for (let k = held.length - 1; k >= 0; k--) {
+    if (held[k].lock === lock && held[k].mode === mode) {
+      if (k === held.length - 1) held.pop(); // the usual case: the lock taken last
+      else held.splice(k, 1);
       return true;
     }
   }

@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { THREADS_DEFAULTS, ThreadsExecutor } from '../src/exec/threads.js';
 import { type LoadedScenario, loadScenario } from '../src/scenarios.js';
-import { Mutex, mutexTrylock, mutexUnlock, RwLock, readLock, readUnlock, writeLock } from '../src/sync/index.js';
+import { blocked, POINT } from '../src/exec/op.js';
+import { Mutex, mutexLock, mutexTrylock, mutexUnlock, RwLock, readLock, readOnce, readUnlock, writeLock, writeOnce } from '../src/sync/index.js';
 import { runOp, solo } from './helpers.js';
 
 const fixture = (): Promise<LoadedScenario> => loadScenario(join(import.meta.dirname, 'fixtures', 'locks.ts'));
@@ -97,6 +98,32 @@ describe('locks in sim', () => {
     runOp(readUnlock(l));
     runOp(readUnlock(l));
     expect(runOp(w)).toBeUndefined(); // now it gets in
+  });
+
+  it('an op machine keeps the generator protocol: a boundary, blocked steps, the value through yield*, then done for good', () => {
+    const { world, task } = solo((a) => ({ m: new Mutex(a, 'm'), word: a.region('word', 1), i32: a.i32 }));
+    runOp(mutexLock(world.m));
+    const waiter = mutexLock(world.m);
+    expect(waiter.next()).toEqual({ value: POINT, done: false });
+    expect(waiter.next()).toEqual({ value: world.m.id, done: false });
+    expect(blocked.lock).toBe(world.m.word); // what a threads driver futex-waits on
+    expect(waiter.next()).toEqual({ value: world.m.id, done: false }); // woken too early: blocked again
+    runOp(mutexUnlock(world.m));
+    expect(waiter.next()).toEqual({ value: undefined, done: true });
+    expect(waiter.next()).toEqual({ value: undefined, done: true }); // finished stays finished
+    expect(task.held.map((h) => h.lock)).toEqual([world.m.id]);
+    expect(task.stats['waits:m']).toBe(1);
+    function* role() {
+      yield* writeOnce(world.i32, world.word, 7);
+      return (yield* readOnce(world.i32, world.word)) + 1;
+    }
+    const g = role();
+    expect([g.next().value, g.next().value]).toEqual([POINT, POINT]);
+    expect(g.next()).toEqual({ value: 8, done: true });
+    const closed = readOnce(world.i32, world.word);
+    closed.next();
+    expect(closed.return(5)).toEqual({ value: 5, done: true });
+    expect(closed.next().done).toBe(true);
   });
 });
 

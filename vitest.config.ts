@@ -1,15 +1,51 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Files that only run sim: each is one busy thread (a sim worker or two at most), with
+ * fixed seeds and execution counts and no clock in any assertion, so two of them can
+ * share the 2 cores. Everything else (real worker threads, watchdogs, signals, time
+ * budgets, the CLI, chromium) runs afterwards, one file at a time, with the machine to
+ * itself.
+ */
+const SIM_ONLY = [
+  'arm64-memcache',
+  'dfs',
+  'fault-path',
+  'footprint',
+  'kvm-lock-order',
+  'litmus',
+  'memory-cache',
+  'pct',
+  'pool',
+  'pte-list-desc',
+  'rare-events',
+  'shrink',
+  'sim-determinism',
+  'topup-minimums',
+  'variants-sim',
+  'weak-memory',
+  'zap-oldest',
+].map((f) => `test/${f}.test.ts`);
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // a user's project's own test file, copied into a temporary project by external-project.test.ts
-    exclude: ['test/fixtures/external/**', '**/node_modules/**'],
     pool: 'forks',
-    // Threads-mode tests start their own worker threads; on 2 cores, files run one at a time.
-    fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 30_000,
     teardownTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'sim', include: SIM_ONLY, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: 'threads',
+          include: ['test/**/*.test.ts'],
+          // a user's project's own test file, copied into a temporary project by external-project.test.ts
+          exclude: ['test/fixtures/external/**', '**/node_modules/**', ...SIM_ONLY],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

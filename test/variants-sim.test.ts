@@ -1,22 +1,18 @@
 /**
- * Every variant of every built-in scenario meets its `expect`: in sim over fixed seeds,
- * and on real threads within a bounded budget (the budget only ends a clean run early;
- * a violating variant must be caught, whatever the machine's speed). Then what is
- * particular to shrinker-vs-fault.
+ * Every variant of every built-in scenario meets its `expect` in sim over fixed seeds,
+ * and what is particular to shrinker-vs-fault in sim. (On real threads:
+ * variants-threads.test.ts; this file runs alongside other sim-only files.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
-import { ThreadsExecutor } from '../src/exec/threads.js';
 import { variantParams } from '../src/scenario.js';
 import { builtinNames, loadScenario } from '../src/scenarios.js';
 
 const sc = await loadScenario('shrinker-vs-fault');
 const sim = new SimExecutor();
-const threads = new ThreadsExecutor();
 afterAll(async () => {
   await sim.close();
-  await threads.close();
 });
 
 for (const name of builtinNames()) {
@@ -31,30 +27,6 @@ for (const name of builtinNames()) {
         expect(r.harnessError).toBeNull();
         expect(r.observed).toBe(v.expect);
         if (v.expect === 'ok') expect(r.executions).toBe(300);
-      });
-    }
-  });
-
-  describe(`${name} on real threads`, () => {
-    for (const [variant, v0] of variants) {
-      // an ordering bug only weak memory shows: real cores' Atomics are SC, so threads stay clean
-      const v = v0.memory === 'weak' ? { ...v0, expect: 'ok' } : v0;
-      it(`${variant}: ${v.expect}${v0.memory === 'weak' ? ' (SC: its bug needs sim --memory weak)' : ''}`, async () => {
-        const r = await run({
-          scenario,
-          variant,
-          params: variantParams(scenario.def, variant),
-          mode: 'threads',
-          seed: 1,
-          // a clean variant runs 120 executions or 1.5 s; a violating one must be caught (it takes well under
-          // a second today; the 90 s cap turns a regression into a failed expectation, not a timeout)
-          executions: v.expect === 'ok' ? 120 : 5000,
-          timeMs: v.expect === 'ok' ? 1500 : 90_000,
-          threads,
-          reproduce: false, // the verdict only (test/reproduce.test.ts replays findings in sim)
-        });
-        expect(r.harnessError).toBeNull();
-        expect(r.observed).toBe(v.expect);
       });
     }
   });
@@ -93,15 +65,5 @@ describe('shrinker-vs-fault in sim', () => {
     expect(lock.summary.join('\n')).toMatch(/vCPUs waited on mmu_memory_cache_lock [1-9]\d* times/);
     const removed = await run({ scenario: sc, variant: 'removed', params: sc.def.params, mode: 'sim', seed: 1, executions: 20, timeMs: null, sim });
     expect(removed.stats['shrinker.shrinker-freed']).toBeUndefined();
-  });
-});
-
-describe('shrinker-vs-fault on real threads', () => {
-  it('24 vCPUs on 2 cores (oversubscribed, short spins): removed stays clean and every fault completes', async () => {
-    const params = { ...sc.def.params, vcpus: 24, faults: 200 };
-    const r = await run({ scenario: sc, variant: 'removed', params, mode: 'threads', seed: 1, executions: 3, timeMs: null, threads });
-    expect(r.harnessError).toBeNull();
-    expect(r.observed).toBe('ok');
-    expect(r.stats['vcpu.faults'] - (r.stats['vcpu.faults-retried'] ?? 0)).toBe(3 * 24 * 200); // a retried fault is taken again
   });
 });

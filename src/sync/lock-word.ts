@@ -153,16 +153,16 @@ export class ExclusiveAcquire extends OpMachine {
     const mode = this.mode;
     const site = this.site;
     const t = current;
+    this.s = DONE_STATE; // a step that throws leaves the op finished, as it leaves a generator
     if (state === 1 && this.sleeper !== null) {
       lockdepBeforeMightSleep(t, l.id, mode, site);
       mightSleep(t, this.sleeper);
     }
-    this.s = 2; // from here on, each call is one more try
     if (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) {
       this.since = blockStep(t, l, mode, LOCKED, this.since, site);
+      this.s = 2; // from here on, each call is one more try
       return blockedStep(l.id);
     }
-    this.s = DONE_STATE;
     exclusiveTaken(t, l, mode, this.since, site);
     return FINISHED;
   }

@@ -77,6 +77,7 @@ class ReadAcquire extends OpMachine {
     const site = this.site;
     const t = current;
     const s = l.word + STATE;
+    this.s = DONE_STATE; // a step that throws leaves the op finished, as it leaves a generator
     for (;;) {
       const v = Atomics.load(l.i32, s);
       if ((v & (WRITER_LOCKED | WRITER_WAITING)) === 0) {
@@ -84,9 +85,9 @@ class ReadAcquire extends OpMachine {
         continue; // another reader got in first: not blocked, just retry
       }
       this.since = blockStep(t, l, mode, v, this.since, site);
+      this.s = 1;
       return blockedStep(l.id);
     }
-    this.s = DONE_STATE;
     Atomics.or(l.i32, l.word + READERS, 1 << t.id);
     waited(t, l, this.since);
     lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
@@ -156,6 +157,7 @@ class WriteAcquire extends OpMachine {
     const site = this.site;
     const t = current;
     const s = l.word + STATE;
+    this.s = DONE_STATE; // a step that throws leaves the op finished, as it leaves a generator
     for (;;) {
       const v = Atomics.load(l.i32, s);
       if ((v & ~WRITER_WAITING) === 0) {
@@ -166,9 +168,9 @@ class WriteAcquire extends OpMachine {
         if (Atomics.compareExchange(l.i32, s, v, v | WRITER_WAITING) !== v) continue;
       }
       this.since = blockStep(t, l, mode, v | WRITER_WAITING, this.since, site);
+      this.s = 1;
       return blockedStep(l.id);
     }
-    this.s = DONE_STATE;
     Atomics.store(l.i32, l.word + OWNER, t.id + 1);
     waited(t, l, this.since);
     lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);

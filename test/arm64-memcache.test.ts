@@ -1,7 +1,7 @@
 /**
  * arm64-memcache: Alexandru Elisei's three cases measured, what each verdict rests on,
  * and the window the granule check leaves when a fault straddles a dirty-logging update
- * (every variant's own expectation, in sim and on threads, is in variants.test.ts).
+ * (every variant's own expectation, in sim and on threads, is in variants-sim.test.ts and variants-threads.test.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { kvmMmuCacheMinPages } from '../src/arch/arm64/kvm/mmu.js';

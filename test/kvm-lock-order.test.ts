@@ -1,6 +1,6 @@
 /**
  * kvm-lock-order: what each verdict rests on (every variant's expectation, in sim and on
- * threads, is in variants.test.ts): the chains lockdep reports, the documented rule it
+ * threads, is in variants-sim.test.ts and variants-threads.test.ts): the chains lockdep reports, the documented rule it
  * cites, and the real deadlock behind a cycle when lockdep only records.
  */
 import { afterAll, describe, expect, it } from 'vitest';

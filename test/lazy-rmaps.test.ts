@@ -1,6 +1,6 @@
 /**
  * lazy-rmaps: what each verdict rests on (every variant's expectation, in sim and on
- * threads, is in variants.test.ts): the merged protocol really allocates, publishes and
+ * threads, is in variants-sim.test.ts and variants-threads.test.ts): the merged protocol really allocates, publishes and
  * walks rmaps, also under allocation failures; each bug shows for its own reason.
  */
 import { afterAll, describe, expect, it } from 'vitest';

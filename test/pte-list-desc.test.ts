@@ -2,7 +2,7 @@
  * The shadow MMU's rmaps: pte_list_add / pte_list_remove as the kernel has them (a
  * single SPTE in the head, then descriptors, tails kept full), the rmap-inconsistent
  * oracle, and the pte-list-desc scenario's verdicts (every variant's expectation, in
- * sim and on threads, is in variants.test.ts).
+ * sim and on threads, is in variants-sim.test.ts and variants-threads.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { type KvmConfig, KvmWorld } from '../src/arch/x86/kvm/kvm-host.js';

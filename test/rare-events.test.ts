@@ -2,7 +2,7 @@
  * Rare events as parameters (issue 7): the rate knobs of the scenarios' rare roles. Each
  * is validated (a bad value is bad input, exit 2, one line), off by default (the role keeps
  * its own pace, so every variant's expectation at the defaults is unchanged; see
- * variants.test.ts), paces its role as its help says, and with a rare setting the bug
+ * variants-sim.test.ts and variants-threads.test.ts), paces its role as its help says, and with a rare setting the bug
  * variants are still found in sim. Fixed seeds and execution counts only, never time.
  */
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * topup-minimums: the gorilla math measured (the most objects one fault takes from each
  * cache, against each minimum), and where each verdict comes from (every variant's
- * expectation, in sim and on threads, is in variants.test.ts).
+ * expectation, in sim and on threads, is in variants-sim.test.ts and variants-threads.test.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { PT64_ROOT_MAX_LEVEL, PTE_PREFETCH_NUM } from '../src/arch/x86/kvm/mmu/constants.js';

@@ -1,6 +1,6 @@
 /**
  * zap-oldest: what its verdicts say, in kernel terms, and where they do and do not
- * fire (every variant's expectation, in sim and on threads, is in variants.test.ts).
+ * fire (every variant's expectation, in sim and on threads, is in variants-sim.test.ts and variants-threads.test.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';

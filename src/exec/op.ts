@@ -39,7 +39,8 @@ export function blockedStep(id: number): IteratorResult<number, never> {
  * generator object allocated per op and a frame resumed per step. A machine is a plain
  * object with next(): its first call returns the op boundary (AT_POINT), the next one
  * does the work and returns {done: true} or, while blocked, the lock's id. It yields
- * exactly what the generator it replaces yielded, so schedules and traces are the same.
+ * exactly what the generator it replaces yielded, so sim's schedules and traces are the
+ * same (docs/architecture.md names the one difference on real threads).
  * `yield*` takes it like any iterator. Subclasses write next() themselves (one method
  * per class keeps every call site monomorphic), beginning with `if (this.s === 0)`.
  */

@@ -1,8 +1,8 @@
 /**
  * The words every lock keeps in the arena: its state, its owner (task id + 1, for
  * exclusive holders), how many threads wait on it (so unlock notifies only when
- * someone waits) and a bitmask of the tasks holding it for read. Also the acquire
- * and release steps that spinlock, mutex and the rwlock's writer side share.
+ * someone waits) and a bitmask of the tasks holding it for read. Also the exclusive
+ * acquisition spinlock and mutex share, and the unlock every lock here shares.
  */
 import { AT_POINT, blocked, blockedStep, DONE_STATE, FINISHED, type Op, OpMachine } from '../exec/op.js';
 import { current, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_SYNC, MODE_WAIT, MODE_WRITE, type Task } from '../exec/task.js';
@@ -168,8 +168,11 @@ export class ExclusiveAcquire extends OpMachine {
   }
 }
 
-/** Release an exclusive hold as an op (spin_unlock, mutex_unlock, write_unlock). */
-export class ExclusiveRelease extends OpMachine {
+/**
+ * Every unlock as an op: spin_unlock, mutex_unlock, write_unlock, read_unlock and the
+ * rwsem's up_read / up_write. A read mode releases one reader; any other, the holder.
+ */
+export class Unlock extends OpMachine {
   private declare readonly l: LockWord;
   private declare readonly mode: number;
   constructor(l: LockWord, mode: number) {
@@ -185,9 +188,19 @@ export class ExclusiveRelease extends OpMachine {
     }
     if (this.s === DONE_STATE) return FINISHED;
     this.s = DONE_STATE;
-    releaseExclusive(current, this.l, this.mode);
+    if (this.mode === MODE_READ || this.mode === MODE_SEM_READ) releaseShared(current, this.l, this.mode);
+    else releaseExclusive(current, this.l, this.mode);
     return FINISHED;
   }
+}
+
+/** Release one reader's hold (read_unlock, up_read); the last reader out wakes the waiters. */
+function releaseShared(t: Task, l: LockWord, mode: number): void {
+  t.trace(T_UNLOCK, l.id, mode);
+  if (!lockReleased(t, l.id, mode)) return;
+  Atomics.and(l.i32, l.word + READERS, ~(1 << t.id));
+  const now = Atomics.sub(l.i32, l.word + STATE, 1) - 1;
+  if ((now & READER_COUNT) === 0) t.hooks.wake(l.id, l.word);
 }
 
 /** Release an exclusive hold (spin_unlock, mutex_unlock, write_unlock) and wake waiters. */

@@ -3,7 +3,7 @@ import { AT_POINT, DONE_STATE, type Op, OpMachine } from '../exec/op.js';
 import { current, MODE_MUTEX } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired } from './lockdep.js';
-import { ExclusiveAcquire, ExclusiveRelease, LockWord, OWNER, STATE } from './lock-word.js';
+import { ExclusiveAcquire, Unlock, LockWord, OWNER, STATE } from './lock-word.js';
 import { T_TRYLOCK } from './trace-ops.js';
 
 export class Mutex extends LockWord {
@@ -54,5 +54,5 @@ class MutexTrylock extends OpMachine<boolean> {
 }
 
 export function mutexUnlock(m: Mutex): Op {
-  return new ExclusiveRelease(m, MODE_MUTEX);
+  return new Unlock(m, MODE_MUTEX);
 }

@@ -7,7 +7,7 @@ import { type Op, POINT } from '../exec/op.js';
 import { current, MODE_SEM_READ, MODE_SEM_WRITE } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockdepBeforeMightSleep, mightSleep } from './lockdep.js';
-import { ExclusiveRelease } from './lock-word.js';
+import { Unlock } from './lock-word.js';
 import { RwLock, readAcquire, readRelease, writeAcquire } from './rwlock.js';
 
 export class PercpuRwsem extends RwLock {
@@ -37,5 +37,5 @@ export function* percpuDownWrite(s: PercpuRwsem, site?: string): Op {
 }
 
 export function percpuUpWrite(s: PercpuRwsem): Op {
-  return new ExclusiveRelease(s, MODE_SEM_WRITE);
+  return new Unlock(s, MODE_SEM_WRITE);
 }

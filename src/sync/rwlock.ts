@@ -7,21 +7,9 @@
 import type { Arena } from '../shm/arena.js';
 import { AT_POINT, blockedStep, DONE_STATE, FINISHED, type Op, OpMachine } from '../exec/op.js';
 import { current, MODE_READ, MODE_WRITE } from '../exec/task.js';
-import { lockAcquired, lockReleased } from './lockdep.js';
-import {
-  blockStep,
-  ExclusiveRelease,
-  type LockKind,
-  LockWord,
-  OWNER,
-  READER_COUNT,
-  READERS,
-  STATE,
-  WRITER_LOCKED,
-  WRITER_WAITING,
-  waited,
-} from './lock-word.js';
-import { T_LOCK, T_UNLOCK } from './trace-ops.js';
+import { lockAcquired } from './lockdep.js';
+import { blockStep, type LockKind, LockWord, OWNER, READERS, STATE, Unlock, WRITER_LOCKED, WRITER_WAITING, waited } from './lock-word.js';
+import { T_LOCK } from './trace-ops.js';
 
 export class RwLock extends LockWord {
   constructor(arena: Arena, name: string, cls = name, kind: LockKind = 'rwlock_t') {
@@ -44,105 +32,65 @@ export function writeLock(l: RwLock, site?: string): Op {
 
 /** write_unlock(): clears WRITER_WAITING too; a writer still waiting sets it again. */
 export function writeUnlock(l: RwLock): Op {
-  return new ExclusiveRelease(l, MODE_WRITE);
+  return new Unlock(l, MODE_WRITE);
 }
 
 /** Take `l` for read in `mode` (MODE_READ, or a rwsem's MODE_SEM_READ). */
 export function readAcquire(l: RwLock, mode: number, site?: string): Op {
-  return new ReadAcquire(l, mode, site);
-}
-
-class ReadAcquire extends OpMachine {
-  private declare readonly l: RwLock;
-  private declare readonly mode: number;
-  private declare readonly site: string | undefined;
-  /** When the wait began (-1: it has not blocked). */
-  private declare since: number;
-  constructor(l: RwLock, mode: number, site: string | undefined) {
-    super();
-    this.s = 0;
-    this.l = l;
-    this.mode = mode;
-    this.site = site;
-    this.since = -1;
-  }
-  next(): IteratorResult<number, void> {
-    if (this.s === 0) {
-      this.s = 1;
-      return AT_POINT;
-    }
-    if (this.s === DONE_STATE) return FINISHED;
-    const l = this.l;
-    const mode = this.mode;
-    const site = this.site;
-    const t = current;
-    const s = l.word + STATE;
-    this.s = DONE_STATE; // a step that throws leaves the op finished, as it leaves a generator
-    for (;;) {
-      const v = Atomics.load(l.i32, s);
-      if ((v & (WRITER_LOCKED | WRITER_WAITING)) === 0) {
-        if (Atomics.compareExchange(l.i32, s, v, v + 1) === v) break;
-        continue; // another reader got in first: not blocked, just retry
-      }
-      this.since = blockStep(t, l, mode, v, this.since, site);
-      this.s = 1;
-      return blockedStep(l.id);
-    }
-    Atomics.or(l.i32, l.word + READERS, 1 << t.id);
-    waited(t, l, this.since);
-    lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
-    return FINISHED;
-  }
+  return new RwAcquire(l, mode, false, site);
 }
 
 export function readRelease(l: RwLock, mode: number): Op {
-  return new ReadRelease(l, mode);
-}
-
-class ReadRelease extends OpMachine {
-  private declare readonly l: RwLock;
-  private declare readonly mode: number;
-  constructor(l: RwLock, mode: number) {
-    super();
-    this.s = 0;
-    this.l = l;
-    this.mode = mode;
-  }
-  next(): IteratorResult<number, void> {
-    if (this.s === 0) {
-      this.s = 1;
-      return AT_POINT;
-    }
-    if (this.s === DONE_STATE) return FINISHED;
-    this.s = DONE_STATE;
-    const l = this.l;
-    const mode = this.mode;
-    const t = current;
-    t.trace(T_UNLOCK, l.id, mode);
-    if (!lockReleased(t, l.id, mode)) return FINISHED;
-    Atomics.and(l.i32, l.word + READERS, ~(1 << t.id));
-    const now = Atomics.sub(l.i32, l.word + STATE, 1) - 1;
-    if ((now & READER_COUNT) === 0) t.hooks.wake(l.id, l.word);
-    return FINISHED;
-  }
+  return new Unlock(l, mode);
 }
 
 /** Take `l` exclusively in `mode` (MODE_WRITE, or a rwsem's MODE_SEM_WRITE). */
 export function writeAcquire(l: RwLock, mode: number, site?: string): Op {
-  return new WriteAcquire(l, mode, site);
+  return new RwAcquire(l, mode, true, site);
 }
 
-class WriteAcquire extends OpMachine {
+/** What a try at the state word returns when the lock was taken (a state word is never negative). */
+const TAKEN = -1;
+
+/** One try at read_lock: TAKEN, or the state word seen (a writer holds it or waits for it). */
+function tryRead(l: RwLock): number {
+  const s = l.word + STATE;
+  for (;;) {
+    const v = Atomics.load(l.i32, s);
+    if ((v & (WRITER_LOCKED | WRITER_WAITING)) !== 0) return v;
+    if (Atomics.compareExchange(l.i32, s, v, v + 1) === v) return TAKEN;
+    // another reader got in first: not blocked, just retry
+  }
+}
+
+/** One try at write_lock: TAKEN, or the state word to wait on, with WRITER_WAITING now set in it. */
+function tryWrite(l: RwLock): number {
+  const s = l.word + STATE;
+  for (;;) {
+    const v = Atomics.load(l.i32, s);
+    if ((v & ~WRITER_WAITING) === 0) {
+      if (Atomics.compareExchange(l.i32, s, v, WRITER_LOCKED) === v) return TAKEN;
+      continue;
+    }
+    if ((v & WRITER_WAITING) === 0 && Atomics.compareExchange(l.i32, s, v, v | WRITER_WAITING) !== v) continue;
+    return v | WRITER_WAITING;
+  }
+}
+
+/** read_lock / write_lock (and the rwsem's two sides): they differ only in the try and in how the holder is recorded. */
+class RwAcquire extends OpMachine {
   private declare readonly l: RwLock;
   private declare readonly mode: number;
+  private declare readonly write: boolean;
   private declare readonly site: string | undefined;
   /** When the wait began (-1: it has not blocked). */
   private declare since: number;
-  constructor(l: RwLock, mode: number, site: string | undefined) {
+  constructor(l: RwLock, mode: number, write: boolean, site: string | undefined) {
     super();
     this.s = 0;
     this.l = l;
     this.mode = mode;
+    this.write = write;
     this.site = site;
     this.since = -1;
   }
@@ -156,22 +104,15 @@ class WriteAcquire extends OpMachine {
     const mode = this.mode;
     const site = this.site;
     const t = current;
-    const s = l.word + STATE;
     this.s = DONE_STATE; // a step that throws leaves the op finished, as it leaves a generator
-    for (;;) {
-      const v = Atomics.load(l.i32, s);
-      if ((v & ~WRITER_WAITING) === 0) {
-        if (Atomics.compareExchange(l.i32, s, v, WRITER_LOCKED) === v) break;
-        continue;
-      }
-      if ((v & WRITER_WAITING) === 0) {
-        if (Atomics.compareExchange(l.i32, s, v, v | WRITER_WAITING) !== v) continue;
-      }
-      this.since = blockStep(t, l, mode, v | WRITER_WAITING, this.since, site);
+    const seen = this.write ? tryWrite(l) : tryRead(l);
+    if (seen !== TAKEN) {
+      this.since = blockStep(t, l, mode, seen, this.since, site);
       this.s = 1;
       return blockedStep(l.id);
     }
-    Atomics.store(l.i32, l.word + OWNER, t.id + 1);
+    if (this.write) Atomics.store(l.i32, l.word + OWNER, t.id + 1);
+    else Atomics.or(l.i32, l.word + READERS, 1 << t.id);
     waited(t, l, this.since);
     lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
     return FINISHED;

@@ -2,7 +2,7 @@
 import type { Op } from '../exec/op.js';
 import { MODE_SPIN } from '../exec/task.js';
 import type { Arena } from '../shm/arena.js';
-import { ExclusiveAcquire, ExclusiveRelease, LockWord } from './lock-word.js';
+import { ExclusiveAcquire, Unlock, LockWord } from './lock-word.js';
 
 export class Spinlock extends LockWord {
   constructor(arena: Arena, name: string, cls = name) {
@@ -15,5 +15,5 @@ export function spinLock(l: Spinlock, site?: string): Op {
 }
 
 export function spinUnlock(l: Spinlock): Op {
-  return new ExclusiveRelease(l, MODE_SPIN);
+  return new Unlock(l, MODE_SPIN);
 }

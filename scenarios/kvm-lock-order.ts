@@ -17,7 +17,7 @@ import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scen
 import type { Arena } from '../src/shm/arena.js';
 import { Mutex, mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
 import { hardwareEnableAll, KvmGlobal } from '../src/virt/kvm/kvm-main.js';
-import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
+import { KVM_LOCK_ORDER, KVM_LOCK_ORDER_44D17459 } from '../src/virt/kvm/locking.js';
 import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
 
 interface Variant {
@@ -138,8 +138,9 @@ export default defineScenario<LockOrderWorld>({
     'synchronize_srcu); a shrinker walks vm_list under the kvm_lock mutex. The kvm_usage_count variants add VM',
     'creation (hardware_enable_all under cpus_read_lock), a static key turned on from a vCPU inside kvm->srcu',
     '(kvm_lapic_set_base: apic_hw_disabled, cpus_read_lock), and the nx_huge_pages parameter write (kvm_lock ->',
-    'slots_lock). The documented orders are',
-    'known to lockdep before the first execution, so taking any pair the other way round is reported at once.',
+    'slots_lock). The documented orders (mainline\'s; kvm-usage-lock loads the 2024 document of 44d17459, whose',
+    'kvm_usage_lock rule 9a798b1337af turned round) are known to lockdep before the first execution, so taking any pair',
+    'the other way round is reported at once.',
   ].join('\n'),
   params: { vcpus: 2, faults: 50, pause: 20, memslotEvery: 0, nestedEvery: 0 },
   paramHelp: {
@@ -175,18 +176,25 @@ export default defineScenario<LockOrderWorld>({
     },
     'arch-lock-across-srcu-sync': {
       expect: 'lock-order-cycle',
-      source: 'mutation: install_new_memslots drops slots_arch_lock only after synchronize_srcu (what kvm-facts §4 says it must not do)',
+      source:
+        'mutation: install_new_memslots drops slots_arch_lock only after synchronize_srcu (what kvm-facts §4 says it must not do); ' +
+        'lockdep reports it since f0f44752f5f6 (v6.4), which made synchronize_srcu a write of the SRCU class',
       summary: 'slots_arch_lock held across synchronize_srcu while vCPUs take it inside their read sections',
     },
     'kvm-lock-for-usage-count': {
       expect: 'lock-order-cycle',
-      source: 'before 44d17459626052a2390457e550a12cb973506b2f "KVM: Use dedicated mutex to protect kvm_usage_count to avoid deadlock" (2024)',
+      source:
+        'before 44d17459626052a2390457e550a12cb973506b2f "KVM: Use dedicated mutex to protect kvm_usage_count to avoid deadlock" (2024); ' +
+        'the chain runs through kvm->srcu, which lockdep sees only since f0f44752f5f6 (v6.4: synchronize_srcu a write, srcu_read_lock a recursive read)',
       summary: 'kvm_usage_count under kvm_lock: kvm_lock -> slots_lock -> kvm->srcu -> cpu_hotplug_lock -> kvm_lock',
     },
     'kvm-usage-lock': {
       expect: 'ok',
-      source: '44d17459626052a2390457e550a12cb973506b2f: kvm_usage_count under its own kvm_usage_lock (inside cpus_read_lock)',
+      source:
+        '44d17459626052a2390457e550a12cb973506b2f (August 2024): kvm_usage_count under its own kvm_usage_lock, inside cpus_read_lock, ' +
+        'checked against that commit\'s locking.rst ("cpus_read_lock() is taken outside kvm_lock and kvm_usage_lock"), which 9a798b1337af (v6.12) turned round',
       summary: 'the fix: kvm_lock is no longer taken under cpus_read_lock by VM creation',
+      lockOrder: KVM_LOCK_ORDER_44D17459,
     },
   },
   lockOrder: KVM_LOCK_ORDER,

@@ -28,6 +28,11 @@ export interface VariantDef {
    * a campaign runs such a variant in sim only).
    */
   memory?: 'weak';
+  /**
+   * The documented lock orders of the era this variant reproduces, replacing the
+   * scenario's `lockOrder` (e.g. a rule a later commit turned round): give the commit.
+   */
+  lockOrder?: readonly KnownOrder[];
 }
 
 export interface RoleDef<W> {

@@ -3,12 +3,15 @@
  * threads, is in variants-sim.test.ts and variants-threads.test.ts): the chains lockdep reports, the documented rule it
  * cites, and the real deadlock behind a cycle when lockdep only records.
  */
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { loadScenario } from '../src/scenarios.js';
+import { KVM_LOCK_ORDER, KVM_LOCK_ORDER_44D17459 } from '../src/virt/kvm/locking.js';
 
 const sc = await loadScenario('kvm-lock-order');
+const usage = await loadScenario(join(import.meta.dirname, 'fixtures', 'kvm-usage.ts'));
 const sim = new SimExecutor();
 afterAll(() => sim.close());
 const simRun = (variant: string, executions = 200, lockdep = true, seed = 1) =>
@@ -67,5 +70,35 @@ describe('kvm-lock-order', () => {
     const r = await simRun('abba-arch-vs-mmu');
     expect(r.violation?.kind).toBe('lock-order-cycle');
     expect(r.violation?.message).toBe('possible circular locking dependency: &kvm->mmu_lock -> &kvm->slots_arch_lock -> &kvm->mmu_lock');
+  });
+
+  it('kvm-usage-lock is checked against the 2024 document it reproduces; every other variant against mainline\'s', () => {
+    expect(sc.def.lockOrder).toBe(KVM_LOCK_ORDER);
+    expect(sc.def.variants['kvm-usage-lock'].lockOrder).toBe(KVM_LOCK_ORDER_44D17459);
+    for (const [v, d] of Object.entries(sc.def.variants)) if (v !== 'kvm-usage-lock') expect(d.lockOrder).toBeUndefined();
+  });
+});
+
+describe('locking.rst by era: kvm_usage_lock and cpus_read_lock (44d17459 -> 9a798b1337af)', () => {
+  it('mainline\'s document says kvm_usage_lock is outside cpus_read_lock(); 44d17459\'s said the opposite', () => {
+    const rule = (orders: typeof KVM_LOCK_ORDER) => orders.filter((o) => [o.from, o.to].includes('kvm_usage_lock')).map((o) => `${o.from} -> ${o.to}`);
+    expect(rule(KVM_LOCK_ORDER)).toEqual(['kvm_usage_lock -> cpu_hotplug_lock']);
+    expect(rule(KVM_LOCK_ORDER_44D17459)).toEqual(['cpu_hotplug_lock -> kvm_usage_lock']);
+  });
+
+  for (const [variant, d] of Object.entries(usage.def.variants)) {
+    it(`${variant}: ${d.expect}`, async () => {
+      const r = await run({ scenario: usage, variant, params: {}, mode: 'sim', seed: 1, executions: 3, timeMs: null, sim });
+      expect(r.harnessError).toBeNull();
+      expect(r.observed).toBe(d.expect);
+      if (d.expect === 'ok') expect(r.stats['vm-create.hardware-enabled']).toBe(3); // in each execution, the first VM enabled virtualization
+      else expect(r.violation?.message).toMatch(/breaks the documented order: Documentation\/virt\/kvm\/locking.rst.*kvm_usage_lock/);
+    });
+  }
+
+  it('a mainline model (kvm_enable_virtualization) under the default orders gets no "breaks the documented order"', async () => {
+    const r = await run({ scenario: usage, variant: 'mainline-code', params: {}, mode: 'sim', seed: 1, executions: 20, timeMs: null, sim });
+    expect(r.violation).toBeNull();
+    expect(r.lockdep.map((e) => `${e.from} -> ${e.to}`)).toContain('kvm_usage_lock -> cpu_hotplug_lock');
   });
 });

@@ -9,8 +9,10 @@ import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
 import { loadScenario } from '../src/scenarios.js';
+import { CASES } from './fixtures/lockdep-selftest.js';
 
 const rules = await loadScenario(join(import.meta.dirname, 'fixtures', 'lockdep.ts'));
+const selftest = await loadScenario(join(import.meta.dirname, 'fixtures', 'lockdep-selftest.ts'));
 const svf = await loadScenario('shrinker-vs-fault');
 const sim = new SimExecutor();
 const threads = new ThreadsExecutor();
@@ -61,6 +63,35 @@ describe('lockdep rules', () => {
   it('--lockdep off: nothing is reported for orders that never deadlock', async () => {
     const r = await run({ scenario: rules, variant: 'abba', params: rules.def.params, mode: 'sim', seed: 1, executions: 20, timeMs: null, sim, lockdep: false });
     expect(r.violation).toBeNull();
+  });
+});
+
+describe("lib/locking-selftest.c's cases: the verdict mainline's selftests expect", () => {
+  for (const [variant, c] of Object.entries(CASES)) {
+    const orders = c.events.length === 3 ? [0, 1, 2, 3, 4, 5] : c.events.length === 2 ? [0, 1] : [0];
+    it(`${variant} (${c.recursive ? 'read_lock recursive' : 'queued read_lock'}), every order of its events: ${c.expect}`, async () => {
+      for (const order of orders) {
+        const params = { order, recursive: c.recursive };
+        const r = await run({ scenario: selftest, variant, params, mode: 'sim', seed: 1, executions: 1, timeMs: null, sim });
+        expect(r.harnessError).toBeNull();
+        expect({ order, observed: r.observed }).toEqual({ order, observed: c.expect });
+      }
+    });
+  }
+
+  it('check_prevs_add() stops at an SRCU read section: A, srcu read, B records A -> srcu and srcu -> B, never A -> B', async () => {
+    const r = await run({ scenario: selftest, variant: 'srcu_between_ABBA', params: { order: 0, recursive: 1 }, mode: 'sim', seed: 1, executions: 1, timeMs: null, sim });
+    const edges = r.lockdep.map((d) => `${d.from} -(${d.held}${d.acq})-> ${d.to}`);
+    expect(edges).toContain('mutex_A -(WR)-> srcu_A');
+    expect(edges).toContain('srcu_A -(RW)-> mutex_B');
+    expect(edges).toContain('mutex_B -(WW)-> mutex_A');
+    expect(edges.filter((e) => e.startsWith('mutex_A -') && e.endsWith('mutex_B'))).toEqual([]);
+  });
+
+  it('past a trylock the walk goes on: the lock before it gets the edge too', async () => {
+    const r = await run({ scenario: rules, variant: 'past-trylock', params: rules.def.params, mode: 'sim', seed: 1, executions: 1, timeMs: null, sim });
+    const edges = r.lockdep.map((d) => `${d.from} -> ${d.to}`);
+    expect(edges).toEqual(expect.arrayContaining(['lock_a -> inner', 'outer -> inner']));
   });
 });
 

@@ -88,6 +88,22 @@ describe('locks in sim', () => {
     expect(runOp(w)).toBeUndefined();
   });
 
+  it('recursiveRead: a recursive reader gets in past a waiting writer (interrupt context, !QUEUED_RWLOCKS), and still waits for a writer that holds it', () => {
+    const { world: l, task } = solo((a) => new RwLock(a, 'rw', 'rw', 'rwlock_t', { recursiveRead: true }));
+    runOp(readLock(l));
+    const w = writeLock(l);
+    w.next();
+    expect(w.next().value).toBe(l.id); // the writer waits for the reader
+    expect(runOp(readLock(l))).toBeUndefined(); // a recursive reader is not held back by it
+    expect(task.held.filter((h) => h.lock === l.id).map((h) => h.recursive)).toEqual([true, true]);
+    runOp(readUnlock(l));
+    runOp(readUnlock(l));
+    expect(runOp(w)).toBeUndefined();
+    const r = readLock(l);
+    r.next();
+    expect(r.next().value).toBe(l.id); // the writer holds it: even a recursive reader waits
+  });
+
   it('write_lock blocks while a reader holds the rwlock; read_lock does not', () => {
     const { world: l } = solo((a) => new RwLock(a, 'rw'));
     runOp(readLock(l));

@@ -180,10 +180,20 @@ function typeBit(held: DepType, acq: DepType): number {
   return 1 << (TYPE_INDEX[held] * 3 + TYPE_INDEX[acq]);
 }
 
-/** A run's lock graph: the scenario's documented orders known before its first execution. */
-export function newLockGraph(s: { lockOrder?: readonly KnownOrder[] }, firstSeed: number, mode: 'report' | 'collect' = 'report', reports = true): LockGraph {
+/**
+ * A run's lock graph: the documented orders known before its first execution, the
+ * variant's own where it reproduces an era whose documentation said otherwise, else the
+ * scenario's.
+ */
+export function newLockGraph(
+  s: { lockOrder?: readonly KnownOrder[]; variants?: Record<string, { lockOrder?: readonly KnownOrder[] }> },
+  firstSeed: number,
+  mode: 'report' | 'collect' = 'report',
+  reports = true,
+  variant?: string,
+): LockGraph {
   const g = new LockGraph(firstSeed, mode, reports);
-  g.know(s.lockOrder ?? []);
+  g.know((variant === undefined ? undefined : s.variants?.[variant]?.lockOrder) ?? s.lockOrder ?? []);
   return g;
 }
 

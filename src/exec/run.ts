@@ -189,7 +189,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
     }
   } else {
     if (!req.threads) throw new Error('threads mode needs a ThreadsExecutor');
-    lockGraph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false); // lockdep's graph spans the run's executions
+    lockGraph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false, req.variant); // lockdep's graph spans the run's executions
     // every step takes a ticket so that a finding can be replayed in sim, unless it will not be (reproduce: false)
     const given = req.threadsOptions ?? THREADS_DEFAULTS;
     const threadsOptions = { ...given, drive: { ...given.drive, recordSteps: given.drive.recordSteps && req.reproduce !== false } };
@@ -353,7 +353,7 @@ async function runParallel(
     if (r.violation || r.harnessError || r.incomplete) break;
   }
   // the lock orders in seed order, as one worker's graph would have met them
-  const graph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false);
+  const graph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false, req.variant);
   let crossAt: number | null = null;
   for (const r of results) {
     let closes = false;

@@ -52,7 +52,7 @@ interface Ctx<W> {
 
 function runGuided<W>(c: Ctx<W>, g: Guide): { r: ExecutionResult; s: GuidedStrategy } {
   const s = new GuidedStrategy(g);
-  const lockGraph = newLockGraph(c.def, g.seed, 'report', c.lockdep);
+  const lockGraph = newLockGraph(c.def, g.seed, 'report', c.lockdep, c.variant);
   const r = simExecution(c.def, c.params, c.variant, g.seed, s, { windowSteps: c.windowSteps, lockGraph, poll: c.poll, memory: c.memory });
   return { r, s };
 }
@@ -79,7 +79,7 @@ export function shrinkExecution<W>(
 ): { shrink: ShrinkResult; result: ExecutionResult } | null {
   const want = violationSignature(found);
   const rec = new GuideRecorder(strategy);
-  const first = simExecution(def, params, variant, seed, rec, { lockGraph: newLockGraph(def, seed, 'report', opts.lockdep), poll: opts.poll, windowSteps: opts.windowSteps, memory: opts.memory });
+  const first = simExecution(def, params, variant, seed, rec, { lockGraph: newLockGraph(def, seed, 'report', opts.lockdep, variant), poll: opts.poll, windowSteps: opts.windowSteps, memory: opts.memory });
   if (!first.violation || violationSignature(first.violation) !== want) return null;
   const fromSteps = first.scheduled ?? 0;
   const c: Ctx<W> = { def, params, variant, lockdep: opts.lockdep, windowSteps: opts.windowSteps, poll: opts.poll, memory: opts.memory };

@@ -74,7 +74,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
   const bound = req.bound ? new Int32Array(req.bound) : null;
   const runFirst = req.runFirstSeed ?? req.firstSeed;
   // lockdep's graph spans the run's executions, unless the parent merges them (--jobs)
-  let lockGraph = newLockGraph(def, req.firstSeed, 'report', req.lockdep !== false);
+  let lockGraph = newLockGraph(def, req.firstSeed, 'report', req.lockdep !== false, req.variant);
   for (let k = 0; req.executions === null || k < req.executions; k++) {
     Atomics.add(control, SIM_HEARTBEAT, 1);
     if (Atomics.load(control, SIM_STOP) !== 0) break;
@@ -89,7 +89,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
       if (stop !== 0) return stop;
       return performance.now() - started > req.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
     };
-    if (req.perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', req.lockdep !== false);
+    if (req.perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', req.lockdep !== false, req.variant);
     const r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true, memory: req.memory });
     if (dfs && !r.incomplete && !r.harnessError) dfs.finished(r.pruned === true);
     if (r.violation && r.schedule && spec.name !== 'guided') shrinkFinding(def, req, r, poll);

@@ -105,7 +105,7 @@ export function simExecution<W>(
       resumesAtProgress.set(resumes);
     },
   };
-  const graph = opts.lockGraph ?? newLockGraph(s, seed);
+  const graph = opts.lockGraph ?? newLockGraph(s, seed, 'report', true, variant);
   graph.seed = seed;
   setLockGraph(graph);
   const tasks = frame.instances.map((i) => frameTask(frame, i, seed, hooks));

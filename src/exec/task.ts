@@ -33,6 +33,8 @@ export interface HeldLock {
   site?: string;
   /** Taken with a trylock: lockdep adds no edge into it, and looks past it for the next edge's source. */
   trylock?: boolean;
+  /** Taken by a read_lock() that lockdep sees as a recursive read (an rwlock made with `recursiveRead`). */
+  recursive?: boolean;
 }
 
 /** What the executor provides to the primitives. */

@@ -76,7 +76,7 @@ export class ThreadsExecutor {
     opts: ThreadsOptions = THREADS_DEFAULTS,
     limits: RunLimits = LIMIT_DEFAULTS,
     /** Lockdep's graph of the run (default: a fresh one for this execution). */
-    lockGraph: LockGraph = newLockGraph(sc.def, seed),
+    lockGraph: LockGraph = newLockGraph(sc.def, seed, 'report', true, variant),
   ): Promise<ExecutionResult> {
     const s = sc.def;
     const bundle = await workerBundle(sc.file);

@@ -2,7 +2,7 @@
 export { cmpxchg, plainLoad, plainStore, readOnce, smpBarrier, smpLoadAcquire, smpStoreRelease, writeOnce } from './barrier.js';
 export { lockdepAssertHeld, lockdepAssertNotHeld, mightSleep } from './lockdep.js';
 export { Mutex, mutexLock, mutexTrylock, mutexUnlock } from './mutex.js';
-export { RwLock, readLock, readUnlock, writeLock, writeUnlock } from './rwlock.js';
+export { RwLock, type RwLockOptions, readLock, readUnlock, writeLock, writeUnlock } from './rwlock.js';
 export { Spinlock, spinLock, spinUnlock } from './spinlock.js';
 export { PercpuRwsem, percpuDownRead, percpuDownWrite, percpuUpRead, percpuUpWrite } from './percpu-rwsem.js';
 export { LockdepMap, lockMapAcquire, lockMapRelease } from './lockdep-map.js';

@@ -62,6 +62,8 @@ export class LockWord {
 
   /** The statistics a wait for this lock adds to (built at its first wait). */
   waitKeys?: [string, string, string];
+  /** An rwlock whose read_lock() is a recursive read (RwLock's `recursiveRead`); false for every other lock. */
+  recursiveRead = false;
   /** `name` is the instance ("vcpu0.mmu_memory_cache_lock"); `cls` the lockdep class. */
   constructor(
     arena: Arena,
@@ -92,7 +94,7 @@ export function blockStep(t: Task, lock: LockWord, mode: number, observed: numbe
   if (since < 0) {
     const step = t.trace(T_BLOCK, lock.id, mode);
     if (t.lockdepRecorded !== lock.id && lock.kind !== 'wait_queue_head_t') {
-      lockdepAcquire(t, lock.id, mode, step, site);
+      lockdepAcquire(t, lock.id, mode, step, site, lock.recursiveRead && mode === MODE_READ);
       t.lockdepRecorded = lock.id;
     }
     since = t.hooks.clock();

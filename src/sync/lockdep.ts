@@ -27,15 +27,25 @@ export function isAtomicMode(mode: number): boolean {
 }
 
 /**
- * How lockdep sees an acquisition in `mode`: an SRCU read section is a recursive read (no
- * writer ever blocks it); read_lock on a queued rwlock in process context (x86's
- * mmu_lock, and this model's rwlock, where a waiting writer holds new readers back) and
- * a rwsem's down_read are reads a writer can block (read_lock_is_recursive() is false
- * there since 2020); the rest is exclusive.
+ * How lockdep sees an acquisition in `mode` (lock_acquire()'s `read` argument): an SRCU
+ * read section is a recursive read, read == 2 (srcu_read_lock() has been
+ * lock_map_acquire_read() since f0f44752f5f6, v6.4; before it, rcu_lock_acquire() with
+ * check == 0, outside the graph); read_lock() on a queued rwlock in process context (x86's
+ * mmu_lock, and this model's rwlock by default) and a rwsem's down_read are reads a
+ * waiting writer blocks, read == 1 (read_lock_is_recursive() is false there since
+ * e918188611f0, v5.10); `recursive` (an rwlock made with `recursiveRead`) is read_lock()
+ * where read_lock_is_recursive() is true: interrupt context, !CONFIG_QUEUED_RWLOCKS, or
+ * lib/locking-selftest.c's force_read_lock_recursive. The rest is exclusive, read == 0.
  */
-export function depType(mode: number): DepType {
+export function depType(mode: number, recursive = false): DepType {
   if (mode === MODE_SRCU_READ) return 'R';
-  return mode === MODE_READ || mode === MODE_SEM_READ ? 'S' : 'W';
+  if (mode === MODE_READ) return recursive ? 'R' : 'S';
+  return mode === MODE_SEM_READ ? 'S' : 'W';
+}
+
+/** How lockdep sees a held lock: its acquisition's type. */
+function heldType(h: HeldLock): DepType {
+  return depType(h.mode, h.recursive === true);
 }
 
 /** The lock graph of the run in this thread (null: lockdep off, e.g. a unit test driving ops by hand). */
@@ -50,19 +60,26 @@ function heldText(h: HeldLock): string {
 }
 
 /**
- * lock_acquire()'s checks for a blocking acquisition of `lock` in `mode` at `step`:
- * recursive locking of a class already held (unless both are recursive reads), then an
- * edge from the most recent held lock (and past it while that one was a trylock) into
- * this class. An edge that closes a cycle is `lock-order-cycle` in a reporting graph; a
- * collecting graph (a threads worker) only records it for the run's graph to judge.
+ * lock_acquire()'s checks for a blocking acquisition of `lock` in `mode` at `step`
+ * (validate_chain()): check_deadlock()'s recursive locking of a class already held (unless
+ * this is a recursive read and the held one any read), then check_prevs_add(): an edge
+ * from the most recent held lock into this class, and from the one before it only while
+ * the held lock was a trylock. The walk stops at the first held lock that is not a
+ * trylock, whatever its mode: a read-held lock, an SRCU read section included, gets the
+ * edge and ends the walk (621c9dac0eea "lockdep: Add recursive read locks into dependency
+ * graph", v5.10; before it, recursive-read holders got no edge and the walk passed them).
+ * Every lock in this model is lockdep-checked (check == 1) and in one irq context, so
+ * check_prevs_add()'s other two stops never apply. An edge that closes a strong cycle is
+ * `lock-order-cycle` in a reporting graph; a collecting graph (a threads worker) only
+ * records it for the run's graph to judge.
  */
-export function lockdepAcquire(t: Task, lock: number, mode: number, step: number, site?: string): void {
+export function lockdepAcquire(t: Task, lock: number, mode: number, step: number, site?: string, recursive = false): void {
   const cls = lockClass(lock);
-  const type = depType(mode);
+  const type = depType(mode, recursive);
   let same: HeldLock | undefined;
   for (const h of t.held) if (lockClass(h.lock) === cls) same = h;
   // check_deadlock(): a recursive read of a class held for any read is fine
-  if (same && graph?.reports && !(type === 'R' && depType(same.mode) !== 'W')) {
+  if (same && graph?.reports && !(type === 'R' && heldType(same) !== 'W')) {
     const self = same.lock === lock;
     const taking = `${lockLabel(lock)} (${MODE_NAMES[mode]})`;
     reportViolation(
@@ -84,29 +101,26 @@ export function lockdepAcquire(t: Task, lock: number, mode: number, step: number
   if (!graph) return;
   for (let k = t.held.length - 1; k >= 0; k--) {
     const h = t.held[k];
-    // Past a trylock, and past a recursive read (an SRCU read section), the lock held
-    // before it depends on this one too: with only the read section's edge, lockdep's
-    // strong-path rule would never see a chain through it.
-    const lookFurther = h.trylock || depType(h.mode) === 'R';
-    // the common case, an order seen before: no allocation
-    if (graph.knows(lockClass(h.lock), cls, depType(h.mode), type)) {
-      if (!lookFurther) break;
-      continue;
+    const held = heldType(h);
+    // check_prev_add(); the common case, an order seen before, allocates nothing
+    if (!graph.knows(lockClass(h.lock), cls, held, type)) {
+      const cycle = graph.add({
+        from: lockClass(h.lock),
+        to: cls,
+        held,
+        acq: type,
+        place: { task: t.name, role: t.role, site, step, heldStep: h.step, heldSite: h.site, seed: graph.seed, heldLock: heldText(h), takenLock: `${lockLabel(lock)} (${MODE_NAMES[mode]})` },
+      });
+      if (cycle && graph.mode === 'report' && graph.reports) {
+        const r = cycleReport(cycle);
+        const earlier = cycleSeeds(cycle).some((s) => s < (graph as LockGraph).seed);
+        reportViolation('lock-order-cycle', r.message, r.details, earlier ? { replayFrom: (graph as LockGraph).firstSeed } : {});
+        return;
+      }
     }
-    const cycle = graph.add({
-      from: lockClass(h.lock),
-      to: cls,
-      held: depType(h.mode),
-      acq: type,
-      place: { task: t.name, role: t.role, site, step, heldStep: h.step, heldSite: h.site, seed: graph.seed, heldLock: heldText(h), takenLock: `${lockLabel(lock)} (${MODE_NAMES[mode]})` },
-    });
-    if (cycle && graph.mode === 'report' && graph.reports) {
-      const r = cycleReport(cycle);
-      const earlier = cycleSeeds(cycle).some((s) => s < (graph as LockGraph).seed);
-      reportViolation('lock-order-cycle', r.message, r.details, earlier ? { replayFrom: (graph as LockGraph).firstSeed } : {});
-      return;
-    }
-    if (!lookFurther) break;
+    // check_prevs_add(): "Stop after the first non-trylock entry, as non-trylock entries
+    // have added their own direct dependencies already" (read-held ones too, since v5.10)
+    if (!h.trylock) break;
   }
 }
 
@@ -125,15 +139,17 @@ export function lockdepBeforeMightSleep(t: Task, lock: number, mode: number, sit
 /**
  * The lock is now held. A blocking acquisition that did not block records its
  * dependencies here (one that blocked did so at its first block); a trylock records none.
+ * `recursive`: a read_lock() lockdep sees as a recursive read (see depType()).
  */
-export function lockAcquired(t: Task, lock: number, mode: number, step: number, site?: string, trylock = false): void {
+export function lockAcquired(t: Task, lock: number, mode: number, step: number, site?: string, trylock = false, recursive = false): void {
   // under --memory weak, a lock orders this CPU's critical sections (po-unlock-lock-po)
   weakMemoryNow()?.lockAcquired();
-  if (!trylock && t.lockdepRecorded !== lock) lockdepAcquire(t, lock, mode, step, site);
+  if (!trylock && t.lockdepRecorded !== lock) lockdepAcquire(t, lock, mode, step, site, recursive);
   t.lockdepRecorded = -1;
   const h: HeldLock = { lock, mode, step };
   if (site) h.site = site;
   if (trylock) h.trylock = true;
+  if (recursive) h.recursive = true;
   t.held.push(h);
 }
 

@@ -1,8 +1,17 @@
 /**
  * rwlock_t (x86-64's mmu_lock): many readers or one writer. A waiting writer sets
- * WRITER_WAITING so new readers queue behind it, as qrwlock does; otherwise a stream
- * of TDP faults (read_lock) could starve every write_lock forever. The same words and
- * steps make the percpu rw-semaphore (cpus_read_lock / cpus_write_lock), which sleeps.
+ * WRITER_WAITING so new readers queue behind it, as qrwlock does in process context;
+ * otherwise a stream of TDP faults (read_lock) could starve every write_lock forever. The
+ * same words and steps make the percpu rw-semaphore (cpus_read_lock / cpus_write_lock),
+ * which sleeps.
+ *
+ * `recursiveRead`: read_lock() as a recursive reader, the one a waiting writer does not
+ * hold back: queued_read_lock_slowpath() in interrupt context waits only for a writer
+ * that holds the lock, and so does every rwlock without CONFIG_QUEUED_RWLOCKS. Lockdep
+ * then records the read as recursive (read == 2: read_lock_is_recursive(),
+ * e918188611f0, v5.10), and lib/locking-selftest.c runs its rwlock cases that way
+ * (force_read_lock_recursive = 1). The default is the process-context reader of a queued
+ * rwlock, which a waiting writer blocks and lockdep records as a non-recursive read.
  */
 import type { Arena } from '../shm/arena.js';
 import { AT_POINT, blockedStep, DONE_STATE, FINISHED, type Op, OpMachine } from '../exec/op.js';
@@ -11,9 +20,15 @@ import { lockAcquired } from './lockdep.js';
 import { blockStep, type LockKind, LockWord, OWNER, READERS, STATE, Unlock, WRITER_LOCKED, WRITER_WAITING, waited } from './lock-word.js';
 import { T_LOCK } from './trace-ops.js';
 
+export interface RwLockOptions {
+  /** read_lock() is a recursive read: a waiting writer does not block it, and lockdep records read == 2. */
+  recursiveRead?: boolean;
+}
+
 export class RwLock extends LockWord {
-  constructor(arena: Arena, name: string, cls = name, kind: LockKind = 'rwlock_t') {
+  constructor(arena: Arena, name: string, cls = name, kind: LockKind = 'rwlock_t', opts: RwLockOptions = {}) {
     super(arena, name, cls, kind);
+    this.recursiveRead = opts.recursiveRead === true;
   }
 }
 
@@ -52,12 +67,16 @@ export function writeAcquire(l: RwLock, mode: number, site?: string): Op {
 /** What a try at the state word returns when the lock was taken (a state word is never negative). */
 const TAKEN = -1;
 
-/** One try at read_lock: TAKEN, or the state word seen (a writer holds it or waits for it). */
-function tryRead(l: RwLock): number {
+/**
+ * One try at read_lock: TAKEN, or the state word seen (a writer holds it or, for a
+ * non-recursive reader, waits for it).
+ */
+function tryRead(l: RwLock, recursive: boolean): number {
   const s = l.word + STATE;
+  const blockers = recursive ? WRITER_LOCKED : WRITER_LOCKED | WRITER_WAITING;
   for (;;) {
     const v = Atomics.load(l.i32, s);
-    if ((v & (WRITER_LOCKED | WRITER_WAITING)) !== 0) return v;
+    if ((v & blockers) !== 0) return v;
     if (Atomics.compareExchange(l.i32, s, v, v + 1) === v) return TAKEN;
     // another reader got in first: not blocked, just retry
   }
@@ -105,7 +124,9 @@ class RwAcquire extends OpMachine {
     const site = this.site;
     const t = current;
     this.s = DONE_STATE; // a step that throws leaves the op finished, as it leaves a generator
-    const seen = this.write ? tryWrite(l) : tryRead(l);
+    // only read_lock() itself can be recursive, never a rwsem's down_read
+    const recursive = !this.write && mode === MODE_READ && l.recursiveRead;
+    const seen = this.write ? tryWrite(l) : tryRead(l, recursive);
     if (seen !== TAKEN) {
       this.since = blockStep(t, l, mode, seen, this.since, site);
       this.s = 1;
@@ -114,7 +135,7 @@ class RwAcquire extends OpMachine {
     if (this.write) Atomics.store(l.i32, l.word + OWNER, t.id + 1);
     else Atomics.or(l.i32, l.word + READERS, 1 << t.id);
     waited(t, l, this.since);
-    lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
+    lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site, false, recursive);
     return FINISHED;
   }
 }

@@ -11,7 +11,13 @@
  * for the same guarantee.
  *
  * A read section is held like a lock (in the task's held list, for lock-held-at-exit
- * and lockdep) but may sleep. READERS has a bit per task inside a read section (tasks
+ * and lockdep) but may sleep. Lockdep sees it as a recursive read of the srcu_struct's
+ * class and synchronize_srcu() as a write of it, taken and released at once: that is
+ * mainline since f0f44752f5f6 ("rcu: Annotate SRCU's update-side lockdep dependencies",
+ * v6.4, with lock_sync() from 2f1f043e7bea). Before it srcu_read_lock() was
+ * rcu_lock_acquire() (check == 0: no edges, and lockdep's walk passed over it) and
+ * synchronize_srcu() told lockdep nothing, so no "read section vs synchronize_srcu"
+ * cycle could be reported; variants whose finding is such a cycle say so. READERS has a bit per task inside a read section (tasks
  * 0..30; a task does not nest read sections of one srcu_struct here): the deadlock report
  * names them as what synchronize_srcu() waits for.
  */
@@ -65,8 +71,9 @@ export function* srcuReadUnlock(s: Srcu, idx: number): Op {
 export function* synchronizeSrcu(s: Srcu, site?: string): Op {
   yield POINT; // the op boundary
   const t = current;
-  // for lockdep a write acquisition of the SRCU class, released at once (lock_sync); asked
-  // before might_sleep(), as every sleeping lock does (see lockdepBeforeMightSleep)
+  // for lockdep a write acquisition of the SRCU class, released at once (srcu_lock_sync()
+  // -> lock_map_sync(), since f0f44752f5f6); asked before might_sleep(), as every sleeping
+  // lock does (see lockdepBeforeMightSleep)
   lockdepAcquire(t, s.id, MODE_SRCU_SYNC, t.trace(T_LOCK, s.id, MODE_SRCU_SYNC), site);
   t.lockdepRecorded = s.id;
   mightSleep(t, `synchronize_srcu(${s.name})`);

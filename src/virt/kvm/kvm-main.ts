@@ -3,7 +3,8 @@
  * and kvm_usage_count, the count of VMs that need virtualization enabled on every CPU.
  * Before 44d17459626052a2390457e550a12cb973506b2f ("KVM: Use dedicated mutex to protect
  * kvm_usage_count to avoid deadlock", 2024) kvm_lock guarded the count too, under
- * cpus_read_lock() in hardware_enable_all(); the fix gave it kvm_usage_lock.
+ * cpus_read_lock() in hardware_enable_all(); the fix gave it kvm_usage_lock, and
+ * 9a798b1337af (v6.12) moved cpus_read_lock() inside kvm_usage_lock.
  */
 import type { Op } from '../../exec/op.js';
 import { current } from '../../exec/task.js';
@@ -32,10 +33,10 @@ export class KvmGlobal {
 }
 
 /**
- * hardware_enable_all(), from kvm_create_vm(): under cpus_read_lock(), count the VM and
- * enable virtualization on every CPU for the first; the count under kvm_lock before the
- * fix, under kvm_usage_lock after it (locking.rst then: "cpus_read_lock() is taken outside
- * kvm_lock and kvm_usage_lock").
+ * hardware_enable_all(), from kvm_create_vm(), as it was until 9a798b1337af: under
+ * cpus_read_lock(), count the VM and enable virtualization on every CPU for the first;
+ * the count under kvm_lock before 44d17459, under kvm_usage_lock after it (locking.rst
+ * then: "cpus_read_lock() is taken outside kvm_lock and kvm_usage_lock").
  */
 export function* hardwareEnableAll(g: KvmGlobal): Op {
   yield* cpusReadLock(g.hotplug, 'hardware_enable_all');
@@ -44,4 +45,20 @@ export function* hardwareEnableAll(g: KvmGlobal): Op {
   if (Atomics.add(g.i32, g.usageCount, 1) === 0) current.count('hardware-enabled');
   yield* mutexUnlock(lock);
   yield* cpusReadUnlock(g.hotplug);
+}
+
+/**
+ * kvm_enable_virtualization() of mainline (9a798b1337af, renamed from hardware_enable_all()
+ * by 70c0194337d3): kvm_usage_lock first, and for the first VM cpuhp_setup_state(), which
+ * takes cpus_read_lock() inside it; locking.rst since: "kvm_usage_lock is taken outside
+ * cpus_read_lock()".
+ */
+export function* kvmEnableVirtualization(g: KvmGlobal): Op {
+  yield* mutexLock(g.kvmUsageLock, 'kvm_enable_virtualization');
+  if (Atomics.add(g.i32, g.usageCount, 1) === 0) {
+    yield* cpusReadLock(g.hotplug, 'cpuhp_setup_state');
+    current.count('hardware-enabled');
+    yield* cpusReadUnlock(g.hotplug);
+  }
+  yield* mutexUnlock(g.kvmUsageLock);
 }

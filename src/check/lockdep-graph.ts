@@ -5,13 +5,16 @@ import type { Violation } from './violation.js';
  * with the first place it was seen. A new edge that closes a cycle is a possible
  * deadlock (`lock-order-cycle`), whether or not any execution deadlocked.
  *
- * Reads follow lockdep's rules for recursive reads: an edge records how its first lock
- * was held and how its second was taken, each R (a recursive read, which no waiting
- * writer blocks: an SRCU read section), S (a read that a waiting writer blocks:
+ * Reads follow lockdep's rules for recursive reads (the v5.10 series of Boqun Feng; see
+ * docs/lockdep.md): an edge records how its first lock was held and how its second was
+ * taken, each R (a recursive read, which no waiting writer blocks: an SRCU read section,
+ * a `recursiveRead` rwlock's read_lock), S (a read that a waiting writer blocks:
  * read_lock on a queued rwlock in process context, a rwsem's down_read, cpus_read_lock)
- * or W (exclusive, and synchronize_srcu). A cycle deadlocks unless, at some lock of it,
- * the path arrives by an R acquisition and leaves from a shared (R or S) hold: lockdep's
- * "strong path" rule, since a recursive reader waits for no reader.
+ * or W (exclusive, and synchronize_srcu). In lockdep-design.rst's terms the held side is
+ * E (W) or S (R or S), the taken side R (R) or N (S or W). A cycle deadlocks unless, at
+ * some lock of it, the path arrives by an R acquisition and leaves from a shared (R or S)
+ * hold: the "strong path" rule of __bfs() (no -(xR)-> followed by -(Sx)->, lock_list's
+ * only_xr, 6971c0f34562), since a recursive reader waits for no reader.
  */
 
 /** R: recursive read; S: shared read that a waiting writer blocks; W: exclusive. */

@@ -14,6 +14,10 @@
  * than LKMM for smp_wmb() and smp_rmb() (they order only stores, only loads).
  * Dependencies order nothing here; a test whose outcome rests on one (a stored value
  * or a store's `if` computed from a load) is refused (`dependencies()`).
+ *
+ * The search can be bounded (`ExploreLimits`): by executions, which gives the same cut on
+ * any machine, and by a deadline the loop checks itself every CLOCK_EVERY instructions.
+ * A bounded search returns the outcomes found so far and `complete: false`.
  */
 import { WeakMemory, type WeakStore } from '../memory/weak.js';
 import { type Cond, type Expr, type LitmusTest, type Stmt, Unsupported } from './parse.js';

@@ -3,14 +3,15 @@
  * weak model claims) agree with their Result: lines, a wrong Result: line is caught,
  * what the model does not express is named, and broken files are bad input.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { explore } from '../src/litmus/explore.js';
-import { parseLitmus } from '../src/litmus/parse.js';
+import { LitmusSyntax, parseLitmus, Unsupported } from '../src/litmus/parse.js';
 import { cli, expectBadInput, ROOT } from './cli-helpers.js';
 
+const MIXED = join(ROOT, 'test', 'fixtures', 'litmus-mixed');
 const dir = mkdtempSync(join(tmpdir(), 'litmus-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -105,4 +106,122 @@ describe('litmus', () => {
     expect(e.some).toBe(false); // CoRR: never newer then older
     expect(e.outcomes.length).toBeGreaterThan(3);
   });
+
+  it('a folder with a good, a malformed, an exists-less and a too-big file reports every one, then exits 2', () => {
+    const r = cli(['litmus', MIXED, '--max-executions', '5000', '--json']);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.out);
+    expect(doc.exitCode).toBe(2);
+    const by = Object.fromEntries(doc.files.map((f: { file: string }) => [f.file.split('/').pop(), f]));
+    expect(Object.keys(by).sort()).toEqual(['MP+once+once.litmus', 'big-5x6.litmus', 'malformed.litmus', 'no-exists.litmus']);
+    expect(by['MP+once+once.litmus'].status).toBe('agrees');
+    expect(by['big-5x6.litmus']).toMatchObject({ status: 'incomplete', stoppedBy: 'executions', executions: 5000 });
+    expect(by['big-5x6.litmus'].observation).toBeUndefined(); // no verdict from a part of the executions
+    expect(by['malformed.litmus']).toMatchObject({ status: 'error', line: 13 });
+    expect(by['malformed.litmus'].error).toMatch(/litmus-mixed\/malformed\.litmus:13: expected '\)', found '1'$/);
+    expect(by['no-exists.litmus']).toMatchObject({ status: 'error', line: 25 });
+    expect(by['no-exists.litmus'].error).toMatch(/no-exists\.litmus:25: no final condition/);
+    expect(doc.counts).toEqual({ agrees: 1, DISAGREES: 0, unsupported: 0, 'no Result: line': 0, incomplete: 1, error: 2 });
+    // the same run as text: a line per file on stdout, and one line per bad file on stderr
+    const t = cli(['litmus', MIXED, '--max-executions', '5000']);
+    expect(t.code).toBe(2);
+    expect(t.out).toMatch(/MP\+once\+once\s+Sometimes\s+Result: Sometimes\s+agrees/);
+    expect(t.out).toMatch(/big-5x6\s+\?\s+Result: Sometimes\s+incomplete\n\s+stopped by --max-executions 5000 after 5000 executions \(\d+ steps\): no verdict; \d+ outcomes so far/);
+    expect(t.out).toMatch(/malformed\s+error: \S*malformed\.litmus:13: expected/);
+    expect(t.out).toMatch(/no-exists\s+error: \S*no-exists\.litmus:25: no final condition/);
+    expect(t.out).toMatch(/4 files: 1 agree, 0 disagree, 0 unsupported, 0 without a Result: line, 1 incomplete, 2 errors/);
+    expect(t.err.trim().split('\n')).toEqual([expect.stringMatching(/^mmu-stress: \S*malformed\.litmus:13: /), expect.stringMatching(/^mmu-stress: \S*no-exists\.litmus:25: /)]);
+  });
+
+  it('a test past its execution budget is incomplete (exit 3) and the others still get their verdicts', () => {
+    const r = cli(['litmus', join(MIXED, 'big-5x6.litmus'), join(MIXED, 'MP+once+once.litmus'), join(ROOT, 'test', 'litmus', 'SB+mb+mb.litmus'), '--max-executions', '300', '--json']);
+    expect(r.code).toBe(3);
+    const files = JSON.parse(r.out).files;
+    expect(files.map((f: { status: string }) => f.status)).toEqual(['incomplete', 'agrees', 'agrees']);
+    expect(files[0].executions).toBeLessThanOrEqual(300);
+    expect(files[0].outcomes.length).toBeGreaterThan(0);
+    expectBadInput(cli(['litmus', MIXED, '--max-executions', '0']), /--max-executions must be a whole number from 1/);
+    expectBadInput(cli(['litmus', MIXED, '--time', '10']), /--time must be a duration with a unit.*did you mean 10s/);
+  });
+
+  it('stops at its execution budget, or at its deadline looked at every 1024 steps, and says which', () => {
+    const big = parseLitmus(readFileSync(join(MIXED, 'big-5x6.litmus'), 'utf8'));
+    const byBudget = explore(big, { maxExecutions: 100 });
+    expect(byBudget).toMatchObject({ complete: false, stoppedBy: 'executions' });
+    expect(byBudget.executions + byBudget.blocked).toBe(100);
+    // a clock that advances one tick per look: the deadline is met at the third look, after 3 x 1024 steps
+    let ticks = 0;
+    const byClock = explore(big, { deadline: 3, now: () => ++ticks });
+    expect(byClock).toMatchObject({ complete: false, stoppedBy: 'time', steps: 3 * 1024 });
+    expect(ticks).toBe(3);
+    // a budget the test fits in exactly is not a cut: the exploration is complete
+    const mp = parseLitmus(readFileSync(join(MIXED, 'MP+once+once.litmus'), 'utf8'));
+    const all = explore(mp);
+    expect(all.complete).toBe(true);
+    const exact = explore(mp, { maxExecutions: all.executions + all.blocked });
+    expect(exact).toMatchObject({ complete: true, executions: all.executions, outcomes: all.outcomes });
+    expect(explore(mp, { maxExecutions: all.executions - 1 }).complete).toBe(false);
+  });
+
+  it('a missing or malformed part is a parse error with its line, never a default that gives a verdict', () => {
+    const P0 = 'P0(int *x, int *y)\n{\n\tWRITE_ONCE(*x, 1);\n\tWRITE_ONCE(*y, 1);\n}\n';
+    const P1 = 'P1(int *x, int *y)\n{\n\tint r0;\n\tint r1;\n\n\tr0 = READ_ONCE(*y);\n\tr1 = READ_ONCE(*x);\n}\n';
+    const EXISTS = 'exists (1:r0=1 /\\ 1:r1=0)\n';
+    // line numbers: 1 'C t', 2 '{}', 3-7 P0, 8-15 P1, 16 exists
+    const cases: [string, string, number, RegExp][] = [
+      ['no exists', `C t\n{}\n${P0}${P1}`, 15, /^no final condition: a test ends with 'exists \(\.\.\.\)', '~exists \(\.\.\.\)' or 'forall \(\.\.\.\)'$/],
+      ['no process', `C t\n{}\n${EXISTS}`, 3, /^no process: expected 'P0\(\.\.\.\) \{ \.\.\. \}' after the initial state, found 'exists'$/],
+      ['no initial state', `C t\n${P0}${P1}${EXISTS}`, 2, /^no initial state: expected '\{ \.\.\. \}' after the 'C t' line \(write '\{\}' for none\), found 'P0'$/],
+      ['initial state not closed', `C t\n{ x=1;\n${P0}${P1}${EXISTS}`, 2, /^the initial state's '\{' is not closed before P0 \(line 3\)$/],
+      ["P0's '}' missing", `C t\n{}\n${P0.replace(/\}\n$/, '')}${P1}${EXISTS}`, 4, /^P0's '\{' is not closed before P1 \(line 7\)$/],
+      ["the last '}' missing", `C t\n{}\n${P0}${P1.replace(/\}\n$/, '')}${EXISTS}`, 9, /^P1's '\{' is not closed before the final condition \(line 15\)$/],
+      ["a '{' never closed", `C t\n{}\n${P0}${P1.replace(/\}\n$/, '')}`, 9, /^P1's '\{' is never closed$/],
+      ["one '}' too many", `C t\n{}\n${P0}}\n${P1}${EXISTS}`, 8, /^a '\}' that closes nothing/],
+      ['an unknown register', `C t\n{}\n${P0}${P1}exists (1:r0=1 /\\ 1:r5=0)\n`, 16, /^'1:r5' is not a register of P1 \(its registers: r0, r1\)$/],
+      ['a register of no process', `C t\n{}\n${P0}${P1}exists (2:r0=1)\n`, 16, /^'2:r0' names P2, but the test's processes are P0\.\.P1$/],
+      ['a register P0 does not declare', `C t\n{}\n${P0}${P1}exists (0:r0=1)\n`, 16, /^'0:r0' is not a register of P0 \(it declares none\)$/],
+      ['an unknown location', `C t\n{}\n${P0}${P1}exists (z=1)\n`, 16, /^'z' is not a shared location of this test$/],
+      ['an unknown location to show', `C t\n{}\n${P0}${P1}locations [w]\n${EXISTS}`, 16, /^'w' is not a shared location of this test$/],
+      ['two conditions', `C t\n{}\n${P0}${P1}${EXISTS}forall (x=1)\n`, 17, /^a second final condition \(the first is at line 16\); a test has one$/],
+      ['processes out of order', `C t\n{}\n${P1}${P0}${EXISTS}`, 3, /^processes must be P0, P1, \.\.\. in order; found P1 as process 0$/],
+    ];
+    for (const [what, text, line, re] of cases) {
+      let err: unknown;
+      try {
+        parseLitmus(text);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, what).toBeInstanceOf(LitmusSyntax);
+      expect((err as LitmusSyntax).message, what).toMatch(re);
+      expect((err as LitmusSyntax).line, what).toBe(line);
+    }
+  });
+
+  it('names an unsupported construct for what it is: a primitive inside an expression, a parameter type, an operator', () => {
+    const test = (params: string, body: string) => `C t\n{}\nP0(${params})\n{\n\tint r0;\n\tint r1;\n${body}\n}\nexists (0:r0=1)\n`;
+    const cases: [string, string, string][] = [
+      ['int *x, int *y', '\tif (READ_ONCE(*x))\n\t\tr0 = 1;', "READ_ONCE() inside an expression (the model reads it only as a statement of its own, such as 'r = READ_ONCE(...);')"],
+      ['int *x, int *y', '\tr0 = READ_ONCE(*x) + 1;', "READ_ONCE() inside an expression (the model reads it only as a statement of its own, such as 'r = READ_ONCE(...);')"],
+      ['int *x, int *y', '\tWRITE_ONCE(*y, smp_load_acquire(x));', "smp_load_acquire() inside an expression (the model reads it only as a statement of its own, such as 'r = smp_load_acquire(...);')"],
+      ['int *x, int *y', '\tr0 = xchg(x, 1) == 0;', "xchg() inside an expression (the model reads it only as a statement of its own, such as 'r = xchg(...);')"],
+      ['int *x, int *y', '\tREAD_ONCE(*x);', "READ_ONCE() whose value no register takes (only 'r = READ_ONCE(...);')"],
+      ['int *x, int *y', '\tr0 = READ_ONCE(*x);\n\tr1 = r0 & 1;', "the operator '&'"],
+      ['int *x, int *y', '\tr0 = READ_ONCE(*x);\n\tr1 = r0 ^ r0;', "the operator '^'"],
+      ['struct foo *x', '', "a parameter of type 'struct foo *' (x; only 'int *' and 'spinlock_t *')"],
+      ['int **x', '', "a parameter of type 'int **' (x; only 'int *' and 'spinlock_t *')"],
+      ['unsigned long *x', '', "a parameter of type 'unsigned long *' (x; only 'int *' and 'spinlock_t *')"],
+    ];
+    for (const [params, body, message] of cases) {
+      let err: unknown;
+      try {
+        parseLitmus(test(params, body));
+      } catch (e) {
+        err = e;
+      }
+      expect(err, body || params).toBeInstanceOf(Unsupported);
+      expect((err as Error).message, body || params).toBe(message);
+    }
+  });
 });
+

@@ -1,83 +1,114 @@
 /**
- * `mmu-stress litmus FILE...`: run the kernel's C litmus tests under the weak model and
+ * `mmu-stress litmus FILE|DIR...`: run the kernel's C litmus tests under the weak model and
  * say, per file, whether its `exists` clause is reachable and whether that agrees with
  * the verdict its `Result:` comment gives (herd7 under LKMM).
+ *
+ * Every file gets a line, whatever the others do: a file that cannot be read or parsed is
+ * an `error` (`file:line: message`), one whose exploration hits --time or --max-executions
+ * is `incomplete` with what it explored so far. The exit code is decided after all of them
+ * (docs/litmus.md): 2 if any file is an error, else 1 if any disagrees, else 3 if any is
+ * incomplete, else 0.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { explore } from '../litmus/explore.js';
+import { explore, MAX_LITMUS_EXECUTIONS } from '../litmus/explore.js';
 import { LitmusSyntax, parseLitmus, Unsupported } from '../litmus/parse.js';
-import { BadInput } from '../scenarios.js';
-import { type CommandSpec, commandHelp, has, parseCommand } from './args.js';
+import { type CommandSpec, commandHelp, duration, has, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
+import { note } from './output.js';
+
+/** Without --time, each file's exploration stops after this long (the kernel's tests take well under 1 s). */
+export const LITMUS_DEFAULT_TIME_MS = 10_000;
 
 export const LITMUS_SPEC: CommandSpec = {
   name: 'litmus',
   summary:
-    "Run C litmus tests in the Linux kernel's format (tools/memory-model/litmus-tests) under the weak memory model sim uses with --memory weak: every outcome, whether the exists clause is reachable (Sometimes / Never), and whether that agrees with the file's Result: line. A file using what the model does not express (dependencies LKMM respects, RCU, plain C accesses, ...) is reported as unsupported, never guessed. Exit 1 if a supported file disagrees.",
+    "Run C litmus tests in the Linux kernel's format (tools/memory-model/litmus-tests) under the weak memory model sim uses with --memory weak: every outcome, whether the exists clause is reachable (Sometimes / Never), and whether that agrees with the file's Result: line. A file using what the model does not express (dependencies LKMM respects, RCU, plain C accesses, ...) is reported as unsupported, never guessed. Every file is reported: one that does not parse is an error (file:line: message), one that runs out of --time or --max-executions is incomplete. Exit 2 if any file is an error, else 1 if a supported file disagrees, else 3 if any is incomplete, else 0.",
   positionals: [{ name: 'file', help: 'a .litmus file, or a directory: its *.litmus files' }],
   variadic: true,
   flags: {
+    time: { value: 'DURATION', help: `bound each file's exploration: 500ms, 10s, 2m (default ${LITMUS_DEFAULT_TIME_MS / 1000}s); past it the file is incomplete` },
+    'max-executions': { value: 'N', help: `bound each file's exploration to N executions (default ${MAX_LITMUS_EXECUTIONS}); past it the file is incomplete` },
     json: { help: 'print one JSON document on stdout and nothing else there' },
     help: { help: 'show this help' },
   },
 };
 
-type Status = 'agrees' | 'DISAGREES' | 'unsupported' | 'no Result: line';
+export type LitmusStatus = 'agrees' | 'DISAGREES' | 'unsupported' | 'no Result: line' | 'incomplete' | 'error';
 
 interface FileVerdict {
   file: string;
   name: string;
-  status: Status;
+  status: LitmusStatus;
   unsupported?: string;
+  /** For an error: `file:line: message` (line only when the text is at fault). */
+  error?: string;
+  line?: number;
   /** Never / Sometimes / Always: how many outcomes satisfy the condition. */
   observation?: string;
   expected?: string | null;
   quantifier?: string;
   executions?: number;
+  /** An incomplete file: what stopped it, and the steps (instructions) run until then. */
+  stoppedBy?: 'time' | 'executions';
+  steps?: number;
   outcomes?: { state: string; satisfies: boolean }[];
   ms?: number;
 }
 
-function expand(paths: string[]): string[] {
-  const out: string[] = [];
+export interface LitmusLimits {
+  timeMs: number;
+  maxExecutions: number;
+}
+
+/** The files to run: a missing path or an empty directory is an error entry, not the end of the run. */
+function expand(paths: string[]): (string | FileVerdict)[] {
+  const out: (string | FileVerdict)[] = [];
   for (const p of paths) {
     let st: ReturnType<typeof statSync>;
     try {
       st = statSync(p);
     } catch {
-      throw new BadInput(`${p}: no such file or directory`);
+      out.push(errorVerdict(p, `${p}: no such file or directory`));
+      continue;
     }
     if (st.isDirectory()) {
       const files = readdirSync(p)
         .filter((f) => f.endsWith('.litmus'))
         .sort()
         .map((f) => join(p, f));
-      if (files.length === 0) throw new BadInput(`${p}: no .litmus files in this directory`);
+      if (files.length === 0) out.push(errorVerdict(p, `${p}: no .litmus files in this directory`));
       out.push(...files);
     } else out.push(p);
   }
   return out;
 }
 
-export function litmusFile(file: string): FileVerdict {
+function errorVerdict(file: string, error: string, name = basename(file), line?: number): FileVerdict {
+  return { file, name, status: 'error', error, ...(line === undefined ? {} : { line }) };
+}
+
+export function litmusFile(file: string, limits: LitmusLimits = { timeMs: LITMUS_DEFAULT_TIME_MS, maxExecutions: MAX_LITMUS_EXECUTIONS }): FileVerdict {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new BadInput(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    return errorVerdict(file, `${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  const name = /^\s*C\s+(\S+)/m.exec(text)?.[1] ?? basename(file);
   const t0 = performance.now();
   try {
     const test = parseLitmus(text);
-    const e = explore(test);
+    const e = explore(test, { maxExecutions: limits.maxExecutions, deadline: t0 + limits.timeMs });
     const observation = e.some ? (e.all ? 'Always' : 'Sometimes') : 'Never';
     const agrees = test.expected === 'Never' ? !e.some : test.expected === 'Always' ? e.all : e.some;
+    const status: LitmusStatus = !e.complete ? 'incomplete' : test.expected === null ? 'no Result: line' : agrees ? 'agrees' : 'DISAGREES';
     return {
       file,
       name: test.name,
-      status: test.expected === null ? 'no Result: line' : agrees ? 'agrees' : 'DISAGREES',
-      observation,
+      status,
+      // an incomplete file has no observation: the outcomes not yet explored could change it
+      ...(e.complete ? { observation } : { stoppedBy: e.stoppedBy, steps: e.steps }),
       expected: test.expected,
       quantifier: test.quantifier,
       executions: e.executions,
@@ -85,35 +116,69 @@ export function litmusFile(file: string): FileVerdict {
       ms: performance.now() - t0,
     };
   } catch (err) {
-    if (err instanceof Unsupported) return { file, name: /^\s*C\s+(\S+)/m.exec(text)?.[1] ?? basename(file), status: 'unsupported', unsupported: err.message };
-    if (err instanceof LitmusSyntax) throw new BadInput(`${file}:${err.line}: ${err.message}`);
+    if (err instanceof Unsupported) return { file, name, status: 'unsupported', unsupported: err.message };
+    if (err instanceof LitmusSyntax) return errorVerdict(file, `${file}:${err.line}: ${err.message}`, name, err.line);
     throw err;
   }
+}
+
+/** 2 bad input (a file that is not a litmus test), 1 a disagreement, 3 no verdict for some file, 0 otherwise. */
+export function litmusExitCode(statuses: LitmusStatus[]): number {
+  if (statuses.includes('error')) return 2;
+  if (statuses.includes('DISAGREES')) return 1;
+  if (statuses.includes('incomplete')) return 3;
+  return 0;
 }
 
 export function litmusCommand(argv: string[]): CommandOutput {
   const a = parseCommand(LITMUS_SPEC, argv);
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(LITMUS_SPEC), help: true };
-  const verdicts = expand(a.positional).map(litmusFile);
-  const count = (s: Status) => verdicts.filter((v) => v.status === s).length;
-  const code = count('DISAGREES') > 0 ? 1 : 0;
-  if (has(a, 'json')) return { code, stdout: JSON.stringify({ exitCode: code, files: verdicts }, null, 2) };
+  const time = str(a, 'time');
+  const max = str(a, 'max-executions');
+  const limits: LitmusLimits = {
+    timeMs: time === undefined ? LITMUS_DEFAULT_TIME_MS : duration('time', time),
+    maxExecutions: max === undefined ? MAX_LITMUS_EXECUTIONS : wholeNumber('max-executions', max, 1),
+  };
+  const json = has(a, 'json');
+  const verdicts = expand(a.positional).map((f) => {
+    const v = typeof f === 'string' ? litmusFile(f, limits) : f;
+    // each bad file's one line, as it is met: stdout's table comes at the end
+    if (v.status === 'error' && !json) note(`mmu-stress: ${v.error}`);
+    return v;
+  });
+  const count = (s: LitmusStatus) => verdicts.filter((v) => v.status === s).length;
+  const code = litmusExitCode(verdicts.map((v) => v.status));
+  const counts = Object.fromEntries((['agrees', 'DISAGREES', 'unsupported', 'no Result: line', 'incomplete', 'error'] as const).map((s) => [s, count(s)]));
+  if (json) return { code, stdout: JSON.stringify({ exitCode: code, counts, files: verdicts }, null, 2) };
+  const timeText = time ?? `${LITMUS_DEFAULT_TIME_MS / 1000}s`;
   const width = Math.max(...verdicts.map((v) => v.name.length));
   const lines: string[] = [];
   for (const v of verdicts) {
+    if (v.status === 'error') {
+      lines.push(`${v.name.padEnd(width)}  error: ${v.error}`);
+      continue;
+    }
     if (v.status === 'unsupported') {
       lines.push(`${v.name.padEnd(width)}  unsupported: ${v.unsupported}`);
       continue;
     }
     const said = v.expected ? `Result: ${v.expected}` : 'no Result: line';
-    lines.push(`${v.name.padEnd(width)}  ${(v.observation ?? '').padEnd(9)}  ${said.padEnd(17)}  ${v.status}`);
     const shown = (v.outcomes ?? []).map((o) => `${o.satisfies ? '*' : ' '} ${o.state}`);
-    lines.push(`${' '.repeat(width)}  ${v.outcomes?.length} outcomes of ${v.executions} executions (* satisfies the ${v.quantifier} clause):`);
+    if (v.status === 'incomplete') {
+      const by = v.stoppedBy === 'time' ? `--time ${timeText}` : `--max-executions ${limits.maxExecutions}`;
+      lines.push(`${v.name.padEnd(width)}  ${'?'.padEnd(9)}  ${said.padEnd(17)}  incomplete`);
+      lines.push(
+        `${' '.repeat(width)}  stopped by ${by} after ${v.executions} executions (${v.steps} steps): no verdict; ${v.outcomes?.length} outcomes so far (* satisfies the ${v.quantifier} clause):`,
+      );
+    } else {
+      lines.push(`${v.name.padEnd(width)}  ${(v.observation ?? '').padEnd(9)}  ${said.padEnd(17)}  ${v.status}`);
+      lines.push(`${' '.repeat(width)}  ${v.outcomes?.length} outcomes of ${v.executions} executions (* satisfies the ${v.quantifier} clause):`);
+    }
     for (const o of shown) lines.push(`${' '.repeat(width)}    ${o}`);
   }
   lines.push(
     '',
-    `${verdicts.length} file${verdicts.length === 1 ? '' : 's'}: ${count('agrees')} agree, ${count('DISAGREES')} disagree, ${count('unsupported')} unsupported, ${count('no Result: line')} without a Result: line`,
+    `${verdicts.length} file${verdicts.length === 1 ? '' : 's'}: ${count('agrees')} agree, ${count('DISAGREES')} disagree, ${count('unsupported')} unsupported, ${count('no Result: line')} without a Result: line, ${count('incomplete')} incomplete, ${count('error')} error${count('error') === 1 ? '' : 's'}`,
   );
   return { code, stdout: lines.join('\n') };
 }

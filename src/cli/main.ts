@@ -36,7 +36,7 @@ export const USAGE = `usage:
   mmu-stress merge a.jsonl b.jsonl ... [--junit F] [--html F] [--json]
   mmu-stress report results.jsonl... -o report.html
   mmu-stress footprint [--vcpus N] [--json]
-  mmu-stress litmus FILE|DIR... [--json]
+  mmu-stress litmus FILE|DIR... [--time 10s] [--max-executions N] [--json]
   mmu-stress <command> --help      the flags of one command
   mmu-stress --version
 exit codes: 0 no violation, 1 violation found, 2 bad input, 3 harness failure or no verdict

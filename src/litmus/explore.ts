@@ -14,6 +14,10 @@
  * than LKMM for smp_wmb() and smp_rmb() (they order only stores, only loads).
  * Dependencies order nothing here; a test whose outcome rests on one (a stored value
  * or a store's `if` computed from a load) is refused (`dependencies()`).
+ *
+ * The search can be bounded (`ExploreLimits`): by executions, which gives the same cut on
+ * any machine, and by a deadline the loop checks itself every CLOCK_EVERY instructions.
+ * A bounded search returns the outcomes found so far and `complete: false`.
  */
 import { WeakMemory, type WeakStore } from '../memory/weak.js';
 import { type Cond, type Expr, type LitmusTest, type Stmt, Unsupported } from './parse.js';
@@ -178,16 +182,37 @@ export interface Exploration {
   executions: number;
   /** Executions that stopped with a thread waiting for a lock forever. */
   blocked: number;
+  /** Instructions run, over every execution. */
+  steps: number;
+  /** Every execution was explored; otherwise the outcomes are those found so far. */
+  complete: boolean;
+  /** What stopped an incomplete exploration: its deadline or its execution budget. */
+  stoppedBy?: 'time' | 'executions';
   /** Some outcome satisfies the condition; every outcome does. */
   some: boolean;
   all: boolean;
 }
 
-/** The most executions one test may take; a test past it is too big for a litmus test. */
+/** The default execution budget of one test (complete and blocked executions together). */
 export const MAX_LITMUS_EXECUTIONS = 2_000_000;
 
-export function explore(test: LitmusTest): Exploration {
+/** How many instructions run between two looks at the clock (a look is cheap, but not free). */
+const CLOCK_EVERY = 1024;
+
+export interface ExploreLimits {
+  /** Stop (incomplete) once this many executions, blocked ones included, have run. */
+  maxExecutions?: number;
+  /** Stop (incomplete) once `now()` reaches it (checked every CLOCK_EVERY instructions). */
+  deadline?: number;
+  /** The clock the deadline is on; performance.now() unless a test gives its own. */
+  now?: () => number;
+}
+
+export function explore(test: LitmusTest, limits: ExploreLimits = {}): Exploration {
   dependencies(test);
+  const maxExecutions = limits.maxExecutions ?? MAX_LITMUS_EXECUTIONS;
+  const deadline = limits.deadline ?? Number.POSITIVE_INFINITY;
+  const now = limits.now ?? (() => performance.now());
   const names = [...test.init.keys(), ...[...test.locks].filter((l) => !test.init.has(l))];
   const word = new Map(names.map((n, k) => [n, k]));
   const programs = test.threads.map((th) => flatten(th.body, [], []));
@@ -196,8 +221,10 @@ export function explore(test: LitmusTest): Exploration {
   const choices: { at: number; of: number }[] = [];
   let executions = 0;
   let blocked = 0;
+  let steps = 0;
+  let stoppedBy: Exploration['stoppedBy'];
 
-  for (;;) {
+  explorations: for (;;) {
     let depth = 0;
     const choose = (of: number): number => {
       if (depth === choices.length) choices.push({ at: 0, of });
@@ -209,6 +236,11 @@ export function explore(test: LitmusTest): Exploration {
     const unlocked = new Uint8Array(programs.length);
     let left = programs.reduce((n, p) => n + p.length, 0);
     for (;;) {
+      // cooperative deadline: the execution under way is dropped, the finished ones count
+      if (++steps % CLOCK_EVERY === 0 && now() >= deadline) {
+        stoppedBy = 'time';
+        break explorations;
+      }
       const enabled: [number, number][] = [];
       programs.forEach((p, t) => {
         for (let j = 0; j < p.length; j++) {
@@ -234,15 +266,27 @@ export function explore(test: LitmusTest): Exploration {
       const final = finalState(test, shown, regs, mem, word);
       if (!seen.has(final.state)) seen.set(final.state, final.satisfies);
     }
-    if (executions + blocked > MAX_LITMUS_EXECUTIONS) throw new Unsupported(`more than ${MAX_LITMUS_EXECUTIONS} executions (too big for a litmus test)`);
     // next branch: the deepest choice with an option left
     choices.length = Math.min(choices.length, depth);
     while (choices.length > 0 && choices[choices.length - 1].at + 1 >= choices[choices.length - 1].of) choices.pop();
     if (choices.length === 0) break;
+    if (executions + blocked >= maxExecutions) {
+      stoppedBy = 'executions';
+      break;
+    }
     choices[choices.length - 1].at++;
   }
   const outcomes = [...seen].map(([state, satisfies]) => ({ state, satisfies })).sort((a, b) => (a.state < b.state ? -1 : 1));
-  return { outcomes, executions, blocked, some: outcomes.some((o) => o.satisfies), all: outcomes.length > 0 && outcomes.every((o) => o.satisfies) };
+  return {
+    outcomes,
+    executions,
+    blocked,
+    steps,
+    complete: stoppedBy === undefined,
+    ...(stoppedBy ? { stoppedBy } : {}),
+    some: outcomes.some((o) => o.satisfies),
+    all: outcomes.length > 0 && outcomes.every((o) => o.satisfies),
+  };
 }
 
 function guardHolds(ins: Instr, regs: Map<string, number>): boolean {

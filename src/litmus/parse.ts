@@ -5,9 +5,11 @@
  * _relaxed/_acquire/_release forms, int registers, `if` on registers, and the
  * exists / ~exists / forall clause.
  *
- * A construct outside that subset is not guessed at: the file parses to
- * `{ unsupported: "<construct>" }`. Text that is not litmus at all is a LitmusSyntax
- * error with its line.
+ * A construct outside that subset is not guessed at: parsing throws `Unsupported`
+ * naming it. A file that is not a whole litmus test (no initial state, no process, a
+ * '{' never closed, no final condition, a register or location the condition names
+ * but the test does not have) is a LitmusSyntax error with its line: a missing part is
+ * never read as a default that would give a verdict.
  */
 
 export class LitmusSyntax extends Error {
@@ -101,7 +103,7 @@ class Tokens {
   pos = 0;
 
   constructor(code: string, firstLine: number) {
-    const re = /\s+|(\/\\|\\\/|==|!=|<=|>=|&&|\|\||[A-Za-z_][A-Za-z0-9_]*|\d+|[{}()[\];,=*&!~<>+\-:.])/gy;
+    const re = /\s+|(\/\\|\\\/|==|!=|<=|>=|&&|\|\||<<|>>|[A-Za-z_][A-Za-z0-9_]*|\d+|[{}()[\];,=*&!~<>+\-:.|^%/?])/gy;
     let line = firstLine;
     let m: RegExpExecArray | null;
     re.lastIndex = 0;
@@ -143,6 +145,11 @@ class Tokens {
   done(): boolean {
     return this.pos >= this.toks.length;
   }
+
+  /** The line of the file's last token (where a missing ending is reported). */
+  get lastLine(): number {
+    return this.toks[this.toks.length - 1]?.line ?? 0;
+  }
 }
 
 export function parseLitmus(text: string): LitmusTest {
@@ -163,22 +170,32 @@ export function parseLitmus(text: string): LitmusTest {
     cond: { k: 'true' },
     locations: [],
   };
+  if (t.peek() !== '{') {
+    const found = t.peek() === undefined ? 'the end of the file' : `'${t.peek()}'`;
+    throw new LitmusSyntax(t.line, `no initial state: expected '{ ... }' after the 'C ${m[1]}' line (write '{}' for none), found ${found}`);
+  }
   parseInit(t, test);
-  while (/^P\d+$/.test(t.peek() ?? '')) test.threads.push(parseThread(t, test));
-  if (test.threads.length === 0) throw new LitmusSyntax(t.line, "expected a process 'P0(...) { ... }'");
-  test.threads.forEach((th, k) => {
-    if (th.id !== k) throw new LitmusSyntax(t.line, `processes must be P0, P1, ... in order; found P${th.id} as process ${k}`);
-  });
+  while (/^P\d+$/.test(t.peek() ?? '')) {
+    const line = t.line;
+    const th = parseThread(t, test);
+    if (th.id !== test.threads.length) throw new LitmusSyntax(line, `processes must be P0, P1, ... in order; found P${th.id} as process ${test.threads.length}`);
+    test.threads.push(th);
+  }
+  if (test.threads.length === 0) throw new LitmusSyntax(t.line, `no process: expected 'P0(...) { ... }' after the initial state, found ${t.done() ? 'the end of the file' : `'${t.peek()}'`}`);
   parseFinal(t, test);
   return test;
 }
 
 function parseInit(t: Tokens, test: LitmusTest): void {
+  const open = t.line;
   t.expect('{');
-  while (!t.eat('}')) {
+  for (;;) {
+    if (t.done()) throw new LitmusSyntax(open, "the initial state's '{' is never closed");
+    if (t.eat('}')) break;
     if (t.eat(';')) continue;
     const line = t.line;
     let name = t.next();
+    if (/^P\d+$/.test(name) && t.peek() === '(') throw new LitmusSyntax(open, `the initial state's '{' is not closed before ${name} (line ${line})`);
     if (name === 'spinlock_t') {
       test.locks.add(t.next());
       continue;
@@ -203,25 +220,42 @@ function parseInit(t: Tokens, test: LitmusTest): void {
   }
 }
 
+/** One parameter `type *name`: its type words (`struct foo`, `int`), its stars and its name. */
+function parseParam(t: Tokens): { type: string; stars: number; name: string } {
+  const words: string[] = [];
+  let stars = 0;
+  while (t.peek() !== ',' && t.peek() !== ')' && !t.done()) {
+    const w = t.next();
+    if (w === '*') stars++;
+    else words.push(w);
+  }
+  const name = words.pop() ?? '';
+  return { type: words.join(' '), stars, name };
+}
+
 function parseThread(t: Tokens, test: LitmusTest): Thread {
   const id = Number(t.next().slice(1));
   t.expect('(');
   while (!t.eat(')')) {
-    const type = t.next();
-    if (type === ',') continue;
-    const stars: string[] = [];
-    while (t.peek() === '*') stars.push(t.next());
-    const name = t.next();
-    if (type === 'spinlock_t' && stars.length === 1) test.locks.add(name);
-    else if (type === 'int' && stars.length === 1) {
+    if (t.eat(',')) continue;
+    const line = t.line;
+    const { type, stars, name } = parseParam(t);
+    if (!/^[A-Za-z_]\w*$/.test(name) || type === '') throw new LitmusSyntax(line, `P${id}'s parameter '${[type, '*'.repeat(stars), name].filter(Boolean).join(' ')}' is not 'type *name'`);
+    if (type === 'spinlock_t' && stars === 1) test.locks.add(name);
+    else if (type === 'int' && stars === 1) {
       if (!test.init.has(name)) test.init.set(name, 0);
     } else if (type === 'atomic_t') throw new Unsupported('atomic_t');
-    else throw new Unsupported(`a parameter of type ${type} ${stars.join('')}`);
+    else throw new Unsupported(`a parameter of type '${type}${stars ? ` ${'*'.repeat(stars)}` : ''}' (${name}; only 'int *' and 'spinlock_t *')`);
   }
   const th: Thread = { id, body: [], regs: [] };
-  scope = { test, th };
+  const open = t.line;
+  scope = { test, th, open };
   t.expect('{');
-  while (!t.eat('}')) th.body.push(...parseStmt(t, test, th));
+  for (;;) {
+    if (t.done()) throw new LitmusSyntax(open, `P${id}'s '{' is never closed`);
+    if (t.eat('}')) break;
+    th.body.push(...parseStmt(t, test, th));
+  }
   scope = null;
   return th;
 }
@@ -252,10 +286,19 @@ function parseStmt(t: Tokens, test: LitmusTest, th: Thread): Stmt[] {
   const w = t.next();
   if (w === '{') {
     const out: Stmt[] = [];
-    while (!t.eat('}')) out.push(...parseStmt(t, test, th));
+    for (;;) {
+      if (t.done()) throw new LitmusSyntax(line, `the '{' in P${th.id} is never closed`);
+      if (t.eat('}')) break;
+      out.push(...parseStmt(t, test, th));
+    }
     return out;
   }
   if (w === ';') return [];
+  // what comes after a process, met inside one: a '}' is missing, not an unsupported call
+  if ((/^P\d+$/.test(w) && t.peek() === '(') || w === 'exists' || w === 'forall' || w === 'locations' || (w === '~' && t.peek() === 'exists')) {
+    const what = /^P\d+$/.test(w) ? w : 'the final condition';
+    throw new LitmusSyntax(scope?.open ?? line, `P${th.id}'s '{' is not closed before ${what} (line ${line})`);
+  }
   if (w === 'int') {
     if (t.peek() === '*') throw new Unsupported('pointer registers');
     const reg = t.next();
@@ -311,6 +354,7 @@ function parseStmt(t: Tokens, test: LitmusTest, th: Thread): Stmt[] {
     t.expect(';');
     return [s];
   }
+  if ((w === 'READ_ONCE' || w === 'smp_load_acquire') && t.peek() === '(') throw new Unsupported(`${w}() whose value no register takes (only 'r = ${w}(...);')`);
   if (UNSUPPORTED_CALL.test(w) || t.peek() === '(') throw new Unsupported(w);
   throw new LitmusSyntax(line, `unexpected '${w}'`);
 }
@@ -333,12 +377,15 @@ function parseRhs(t: Tokens, test: LitmusTest, reg: string): Stmt {
     t.next();
     const { loc, args } = parseCall(t, test, w);
     if (args.length) throw new LitmusSyntax(line, `${w} takes one location`);
+    if (t.peek() !== ';') throw new Unsupported(inExpression(w));
     return { k: 'load', reg, loc, order: w === 'READ_ONCE' ? 'once' : 'acquire' };
   }
   const rmw = /^(xchg|cmpxchg)(|_relaxed|_acquire|_release)$/.exec(w);
   if (rmw) {
     t.next();
-    return parseRmw(t, test, reg, rmw[1], ORDERS[rmw[2]], line);
+    const s = parseRmw(t, test, reg, rmw[1], ORDERS[rmw[2]], line);
+    if (t.peek() !== ';') throw new Unsupported(inExpression(w));
+    return s;
   }
   if (w === '*') throw new Unsupported('a plain C access');
   if (/^[A-Za-z_]\w*$/.test(w) && t.peek(1) === '(') throw new Unsupported(w);
@@ -348,8 +395,19 @@ function parseRhs(t: Tokens, test: LitmusTest, reg: string): Stmt {
 
 const BINARY: string[][] = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-']];
 
+/** C operators the model does not evaluate: named as unsupported, not read as a syntax error. */
+const UNSUPPORTED_OPERATORS = new Set(['&', '|', '^', '*', '/', '%', '<<', '>>', '?', '~']);
+
+/** The primitives the model reads only as a statement of their own (`r = READ_ONCE(*x);`). */
+const STATEMENT_PRIMITIVE = /^(READ_ONCE|WRITE_ONCE|smp_load_acquire|smp_store_release|smp_[rw]?mb|spin_(un)?lock|(cmp)?xchg(_relaxed|_acquire|_release)?)$/;
+
+/** `READ_ONCE(*x) + 1`, `if (READ_ONCE(*x))`, `WRITE_ONCE(*y, READ_ONCE(*x))`: what to call it. */
+function inExpression(fn: string): string {
+  return `${fn}() inside an expression (the model reads it only as a statement of its own, such as 'r = ${fn}(...);')`;
+}
+
 /** The process being parsed: a name in an expression must be one of its registers, declared before. */
-let scope: { test: LitmusTest; th: Thread } | null = null;
+let scope: { test: LitmusTest; th: Thread; open: number } | null = null;
 
 function parseExpr(t: Tokens, level = 0): Expr {
   if (level === BINARY.length) return parseUnary(t);
@@ -358,6 +416,7 @@ function parseExpr(t: Tokens, level = 0): Expr {
     const op = t.next();
     a = { k: 'bin', op, a, b: parseExpr(t, level + 1) };
   }
+  if (level === 0 && UNSUPPORTED_OPERATORS.has(t.peek() ?? '')) throw new Unsupported(`the operator '${t.peek()}'`);
   return a;
 }
 
@@ -373,8 +432,9 @@ function parseUnary(t: Tokens): Expr {
   }
   if (/^\d+$/.test(w)) return { k: 'num', v: Number(w) };
   if (w === '*' || w === '&') throw new Unsupported('a plain C access');
+  if (w === '~') throw new Unsupported("the operator '~'");
   if (/^[A-Za-z_]\w*$/.test(w)) {
-    if (t.peek() === '(') throw new Unsupported(w);
+    if (t.peek() === '(') throw new Unsupported(STATEMENT_PRIMITIVE.test(w) ? inExpression(w) : w);
     if (scope && !scope.th.regs.includes(w)) {
       if (scope.test.init.has(w) || scope.test.locks.has(w)) throw new Unsupported('a plain C access');
       throw new LitmusSyntax(line, `'${w}' is not a declared register of P${scope.th.id}`);
@@ -385,55 +445,78 @@ function parseUnary(t: Tokens): Expr {
 }
 
 function parseFinal(t: Tokens, test: LitmusTest): void {
+  let condLine = 0;
   while (!t.done()) {
     const line = t.line;
     const w = t.next();
     if (w === 'locations') {
       t.expect('[');
       while (!t.eat(']')) {
+        if (t.done()) throw new LitmusSyntax(line, "the 'locations [' is never closed");
         if (t.eat(';')) continue;
-        test.locations.push(parseLocation(t));
+        test.locations.push(parseLocation(t, test));
       }
     } else if (w === 'exists' || w === 'forall' || (w === '~' && t.peek() === 'exists')) {
+      if (condLine) throw new LitmusSyntax(line, `a second final condition (the first is at line ${condLine}); a test has one`);
+      condLine = line;
       if (w === '~') t.next();
       test.quantifier = w === '~' ? '~exists' : (w as 'exists' | 'forall');
-      test.cond = parseCond(t);
+      if (t.done()) throw new LitmusSyntax(line, `'${test.quantifier}' needs a condition, such as '(1:r0=1 /\\ x=0)'`);
+      test.cond = parseCond(t, test);
     } else if (w === 'filter') {
       throw new Unsupported('filter');
+    } else if (w === '}') {
+      throw new LitmusSyntax(line, "a '}' that closes nothing (one too many after the processes)");
     } else {
       throw new LitmusSyntax(line, `unexpected '${w}' after the processes (expected exists, ~exists, forall or locations)`);
     }
   }
+  // without one, every outcome would "satisfy" an empty condition: never a verdict to give
+  if (!condLine) throw new LitmusSyntax(t.lastLine, "no final condition: a test ends with 'exists (...)', '~exists (...)' or 'forall (...)'");
 }
 
-function parseLocation(t: Tokens): { thread: number | null; name: string } {
+/** `x` or `1:r0`, which must be a location of the test or a register the process declares. */
+function parseLocation(t: Tokens, test: LitmusTest): { thread: number | null; name: string } {
+  const line = t.line;
   const a = t.next();
-  if (/^\d+$/.test(a) && t.eat(':')) return { thread: Number(a), name: t.next() };
+  if (/^\d+$/.test(a) && t.eat(':')) {
+    const thread = Number(a);
+    const name = t.next();
+    const th = test.threads[thread];
+    if (!th) throw new LitmusSyntax(line, `'${thread}:${name}' names P${thread}, but the test's processes are P0..P${test.threads.length - 1}`);
+    if (!th.regs.includes(name)) {
+      const regs = th.regs.length ? `its registers: ${th.regs.join(', ')}` : 'it declares none';
+      throw new LitmusSyntax(line, `'${thread}:${name}' is not a register of P${thread} (${regs})`);
+    }
+    return { thread, name };
+  }
+  if (!/^[A-Za-z_]\w*$/.test(a)) throw new LitmusSyntax(line, `expected a location or 'N:register', found '${a}'`);
+  if (!test.init.has(a) && !test.locks.has(a)) throw new LitmusSyntax(line, `'${a}' is not a shared location of this test`);
   return { thread: null, name: a };
 }
 
-function parseCond(t: Tokens): Cond {
-  let a = parseCondAnd(t);
-  while (t.eat('\\/')) a = { k: 'or', a, b: parseCondAnd(t) };
+function parseCond(t: Tokens, test: LitmusTest): Cond {
+  let a = parseCondAnd(t, test);
+  while (t.eat('\\/')) a = { k: 'or', a, b: parseCondAnd(t, test) };
   return a;
 }
 
-function parseCondAnd(t: Tokens): Cond {
-  let a = parseCondAtom(t);
-  while (t.eat('/\\')) a = { k: 'and', a, b: parseCondAtom(t) };
+function parseCondAnd(t: Tokens, test: LitmusTest): Cond {
+  let a = parseCondAtom(t, test);
+  while (t.eat('/\\')) a = { k: 'and', a, b: parseCondAtom(t, test) };
   return a;
 }
 
-function parseCondAtom(t: Tokens): Cond {
+function parseCondAtom(t: Tokens, test: LitmusTest): Cond {
   const line = t.line;
   if (t.eat('(')) {
-    const c = parseCond(t);
+    const c = parseCond(t, test);
     t.expect(')');
     return c;
   }
-  if (t.eat('~')) return { k: 'not', c: parseCondAtom(t) };
+  if (t.eat('~')) return { k: 'not', c: parseCondAtom(t, test) };
   if (t.eat('true')) return { k: 'true' };
-  const loc = parseLocation(t);
+  const loc = parseLocation(t, test);
   t.expect('=');
   const neg = t.eat('-');
   const v = t.next();

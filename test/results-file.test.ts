@@ -5,10 +5,11 @@
  * never written over a file the command reads.
  */
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { campaignPlan } from '../src/cli/campaign.js';
-import { ResultsLock } from '../src/cli/results-file.js';
+import { ResultsLock, SAME_HOST_STALE_MS } from '../src/cli/results-file.js';
 import type { RowRecord } from '../src/report/records.js';
 import { BadInput } from '../src/scenarios.js';
 import { cli, expectBadInput, start, tempDirs } from './cli-helpers.js';
@@ -151,6 +152,21 @@ describe('campaign --out keeps what a campaign finished', () => {
     lock.release();
     expect(existsSync(lockPath)).toBe(false);
   }, 30_000);
+
+  it('on this host, a lock whose pid runs is held while its heartbeat moves, and stale once it has stood still a minute (a reused pid)', async () => {
+    const d = temp.make();
+    const out = join(d, 'r.jsonl');
+    const lockPath = `${out}.lock`;
+    // the pid of a process that surely runs: this test's parent
+    writeFileSync(lockPath, JSON.stringify({ pid: process.ppid, host: hostname(), started: '2026-01-01T00:00:00.000Z', command: 'mmu-stress campaign', token: 'theirs' }));
+    await expect(ResultsLock.take('out', out)).rejects.toThrow(new RegExp(`is being written by another campaign: pid ${process.ppid}, started 2026-01-01T00:00:00\\.000Z`));
+    const old = new Date(Date.now() - SAME_HOST_STALE_MS - 10_000);
+    utimesSync(lockPath, old, old);
+    const lock = await ResultsLock.take('out', out);
+    expect(JSON.parse(readFileSync(lockPath, 'utf8')).pid).toBe(process.pid);
+    lock.release();
+    expect(readdirSync(d)).toEqual([]);
+  });
 
   it('report files never overwrite a file the command reads, and are written whole', () => {
     const d = temp.make();

@@ -9,8 +9,9 @@
  *   fails if the name exists) holding the holder's pid, host, start time and command.
  *   A second campaign gets exit 2 naming the holder. A lock whose holder is gone (a
  *   campaign killed by SIGKILL, or a pod that died) is taken over, and that is said: on
- *   this host when its pid is not running; from another host (a shared volume) when its
- *   heartbeat (the holder touches the lock every HEARTBEAT_MS) stops for PROBE_MS.
+ *   this host when its pid is not running (or its heartbeat, the holder touching the
+ *   lock every HEARTBEAT_MS, has stood still for SAME_HOST_STALE_MS: the pid was
+ *   reused); from another host (a shared volume) when its heartbeat stops for PROBE_MS.
  * - The lock goes on every way out: the command's end (`using`), an error, a second
  *   Ctrl-C or an uncaught error (process.exit runs the 'exit' hook). Only SIGKILL or a
  *   crash of the machine leaves it, and the next campaign takes it over as above.
@@ -25,6 +26,12 @@ import { note } from './output.js';
 /** How often a holder touches its lock, and how long a lock from another host must stay untouched to be taken over. */
 export const HEARTBEAT_MS = 5_000;
 export const PROBE_MS = 3 * HEARTBEAT_MS;
+/**
+ * On this host (one clock), a lock untouched this long is stale even if its pid runs:
+ * that pid was reused (a container restarted with the same hostname). Twelve missed
+ * heartbeats: a live campaign's main thread is never stalled that long.
+ */
+export const SAME_HOST_STALE_MS = 12 * HEARTBEAT_MS;
 
 export interface LockHolder {
   pid: number;
@@ -74,10 +81,11 @@ async function holderAlive(lockPath: string, h: LockHolder, here: string, probeM
     if (h.pid === process.pid) return false; // this process took no lock yet: a pid reused since
     try {
       process.kill(h.pid, 0);
-      return true;
     } catch (e) {
-      return code(e) === 'EPERM'; // another user's live process
+      if (code(e) !== 'EPERM') return false; // EPERM: another user's live process
     }
+    const touched = touchedAt(lockPath);
+    return touched === null || Date.now() - touched < SAME_HOST_STALE_MS;
   }
   const before = touchedAt(lockPath);
   note(`--out: ${lockPath} is held by ${holderText(h, here)}; watching its heartbeat for ${probeMs / 1000} s to see whether that campaign still runs`);

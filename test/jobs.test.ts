@@ -3,8 +3,10 @@
  * lowest failing seed, the same executions and statistics, the same report; a lock-order
  * cycle that only two executions close together is found where one worker finds it.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { capJobs } from '../src/cli/jobs.js';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { loadScenario } from '../src/scenarios.js';
@@ -43,6 +45,33 @@ describe('run --jobs', () => {
     expect(one.violation?.kind).toBe('lock-order-cycle');
     expect(one.violation?.replayFrom).toBe(1);
     expect([two.violation?.seed, two.violation?.details, two.executions]).toEqual([one.violation?.seed, one.violation?.details, one.executions]);
+  }, 60_000);
+
+  it('--jobs is capped by the cores and by the memory workers would take, and says why', () => {
+    const MB = 2 ** 20;
+    const roomy = { cores: 2, availableBytes: 8 * 2 ** 30, perWorkerBytes: 40 * MB };
+    expect(capJobs(64, roomy)).toEqual({ jobs: 2, reason: '2 cores' });
+    expect(capJobs(2, roomy)).toEqual({ jobs: 2, reason: null });
+    expect(capJobs(1, roomy)).toEqual({ jobs: 1, reason: null });
+    expect(capJobs(8, { cores: 16, availableBytes: 100 * MB, perWorkerBytes: 40 * MB })).toEqual({ jobs: 2, reason: '100 MB of memory available at about 40 MB a worker' });
+    expect(capJobs(8, { cores: 2, availableBytes: 80 * MB, perWorkerBytes: 40 * MB })).toEqual({ jobs: 2, reason: '2 cores, 80 MB of memory available at about 40 MB a worker' });
+    // one worker always runs, however short memory is
+    expect(capJobs(4, { cores: 4, availableBytes: 10 * MB, perWorkerBytes: 40 * MB })).toEqual({ jobs: 1, reason: '10 MB of memory available at about 40 MB a worker' });
+    expect(capJobs(4, { cores: 1, availableBytes: 10 * MB, perWorkerBytes: 40 * MB }).jobs).toBe(1);
+  });
+
+  it('run --jobs 64 on fewer cores: one line on stderr, the run as usual, stdout pure JSON', () => {
+    const cores = availableParallelism();
+    expect(cores).toBeLessThan(64); // this test needs a machine with fewer cores than --jobs' maximum
+    const r = cli(['run', 'lazy-rmaps', '--executions', '100', '--jobs', '64', '--json']);
+    expect(r.code).toBe(0);
+    const line = /^--jobs 64 capped to (\d+): .*$/m.exec(r.err);
+    expect(line).not.toBeNull();
+    expect(Number(line?.[1])).toBeLessThanOrEqual(cores);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(r.out).executions).toBe(100);
+    // a number the machine affords is not capped and not remarked on
+    expect(cli(['run', 'lazy-rmaps', '--executions', '100', '--jobs', '1', '--json']).err).toBe('');
   }, 60_000);
 
   it('threads keep the machine to themselves', () => {

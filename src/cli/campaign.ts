@@ -4,12 +4,12 @@
  * every row is as expected. Interrupted, it prints the rows that finished.
  *
  * At scale: sim rows run `--jobs` at a time (a threads row waits for the machine to be
- * its own); `--out` appends each finished row to a JSON-lines file as it finishes, and
- * `--resume` skips the rows already there; `--shard i/n` runs one deterministic share of
+ * its own); `--out` writes each finished row to a JSON-lines file as it finishes (a new
+ * or empty one, locked for the campaign's life: results-file.ts), and `--resume` keeps
+ * the rows already there and appends the others; `--shard i/n` runs one deterministic share of
  * the rows, and `mmu-stress merge` combines the shards' files; `--junit` and `--html`
  * write the table for CI and for people.
  */
-import { availableParallelism } from 'node:os';
 import type { Dep } from '../check/lockdep-graph.js';
 import { cycleReport, LockGraph } from '../check/lockdep-graph.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
@@ -26,14 +26,15 @@ import { type CommandSpec, commandHelp, duration, has, parseCommand, str, wholeN
 import type { CommandOutput } from './command.js';
 import type { Interrupt } from './interrupt.js';
 import { commandPrefix } from './invocation.js';
-import { writeReports } from './outputs.js';
+import { checkOutputs, writeReports } from './outputs.js';
 import { note } from './output.js';
 import { clock, ProgressLine, progressWanted } from './progress.js';
 import { inShard, parseShard } from './shard.js';
+import { jobsFlag } from './jobs.js';
+import { openResults } from './results-file.js';
 
 const MODES: Mode[] = ['sim', 'threads'];
-/** The most sim workers a command starts. */
-export const MAX_JOBS = 64;
+export { MAX_JOBS } from './jobs.js';
 
 /**
  * A campaign judges each row against its expectation: a finding is kept as found,
@@ -49,9 +50,12 @@ export const CAMPAIGN_SPEC: CommandSpec = {
   flags: {
     'time-per-variant': { value: 'DURATION', help: 'the budget of each row (scenario x variant x mode), e.g. 2s (default 2s)' },
     seed: { value: 'N', help: 'the seed of the first execution of each row (default 1)' },
-    jobs: { value: 'N', help: 'sim rows run N at a time, each in its own worker thread; a threads row runs alone (default: the cores)' },
-    out: { value: 'FILE', help: 'append each finished row to FILE as one JSON line, flushed as it finishes (JSON lines; see the README)' },
-    resume: { help: 'with --out: keep the rows FILE already holds and run only the others' },
+    jobs: { value: 'N', help: 'sim rows run N at a time, each in its own worker thread; a threads row runs alone (default and most: the cores, fewer if memory is short)' },
+    out: {
+      value: 'FILE',
+      help: 'write each finished row to FILE as one JSON line, flushed as it finishes; FILE must be new or empty unless --resume is given (a file with rows is refused, exit 2: remove it or give another FILE to start over), and FILE.lock keeps other campaigns out of it while this one runs (docs/results-files.md)',
+    },
+    resume: { help: 'with --out: keep the rows FILE already holds, append the others to it, and run only those' },
     shard: { value: 'i/n', help: 'run only shard i of n (1..n): rows i, i+n, i+2n, ... of the plan; merge the shards with mmu-stress merge' },
     junit: { value: 'FILE', help: 'write the rows as JUnit XML (one test case per row) to FILE' },
     html: { value: 'FILE', help: 'write a self-contained HTML report (the table, and each violation as a timeline) to FILE' },
@@ -93,17 +97,20 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   const budgetText = str(a, 'time-per-variant') ?? '2s';
   const budget = duration('time-per-variant', budgetText);
   const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
-  const jobs = wholeNumber('jobs', str(a, 'jobs') ?? String(Math.min(availableParallelism(), MAX_JOBS)), 1, MAX_JOBS);
+  const jobs = jobsFlag(a);
   const json = has(a, 'json');
   const quiet = has(a, 'quiet');
   const outFile = str(a, 'out');
   if (has(a, 'resume') && !outFile) throw new BadInput('--resume goes with --out FILE: the rows to keep are read from it');
   const shard = str(a, 'shard') === undefined ? null : parseShard(str(a, 'shard') as string);
+  checkOutputs([{ flag: 'junit', file: str(a, 'junit') }, { flag: 'html', file: str(a, 'html') }], [{ what: 'the results file (--out)', file: outFile }]);
   const limitFlags: LimitFlags = { time: `--time-per-variant ${budgetText}`, 'execution-limit': `--time-per-variant ${budgetText}` };
   // A row's executions may run as long as the row: only its time budget stops them.
   const executionLimitMs = Math.max(LIMIT_DEFAULTS.executionLimitMs, budget);
 
   const planned = (await campaignPlan()).filter((p) => inShard(p.index, shard));
+  // --out is this campaign's alone until it ends, and rows a file already holds are kept (results-file.ts)
+  using _lock = outFile ? await openResults(outFile, has(a, 'resume')) : null;
   const kept = new Map<string, RowRecord>();
   if (has(a, 'resume')) {
     for (const rec of readRecords(outFile as string, { missingOk: true })) {

@@ -9,7 +9,7 @@ import { BadInput } from '../scenarios.js';
 import { type CommandSpec, commandHelp, has, parseCommand, str } from './args.js';
 import { campaignOutput, campaignPlan } from './campaign.js';
 import type { CommandOutput } from './command.js';
-import { writeReports } from './outputs.js';
+import { checkOutputs, writeReports } from './outputs.js';
 
 export const MERGE_SPEC: CommandSpec = {
   name: 'merge',
@@ -48,6 +48,7 @@ export async function mergeRecords(files: string[]): Promise<{ rows: RowRecord[]
 export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
   const a = parseCommand(MERGE_SPEC, argv);
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(MERGE_SPEC), help: true };
+  checkOutputs([{ flag: 'junit', file: str(a, 'junit') }, { flag: 'html', file: str(a, 'html') }], a.positional.map((file) => ({ what: 'a results file merge reads', file })));
   const { rows, planned, plannedKeys } = await mergeRecords(a.positional);
   await writeReports({ junit: str(a, 'junit'), html: str(a, 'html'), planned, plannedKeys }, rows, 'mmu-stress campaign (merged)');
   const budget = rows[0]?.budgetMs ?? 2000;

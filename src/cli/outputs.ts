@@ -1,17 +1,59 @@
-/** The report files a campaign, a merge or a run writes besides stdout: JUnit XML, HTML. */
-import { writeFileSync } from 'node:fs';
+/**
+ * The report files a campaign, a merge or a run writes besides stdout: JUnit XML, HTML,
+ * a Chrome trace. Each is written whole or not at all (a temporary file beside it,
+ * renamed over it), so a run killed while writing leaves the old file or the new one,
+ * never half of one; and no output may be a file the command reads or another output.
+ */
+import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { htmlReport } from '../report/html.js';
 import { junitXml } from '../report/junit.js';
 import type { RowRecord } from '../report/records.js';
 import { BadInput } from '../scenarios.js';
 
-/** Write `text` to `file` for `--flag`; a path that cannot be written is one line, exit 2. */
+/** Write `text` to `file` for `--flag`, atomically; a path that cannot be written is one line, exit 2. */
 export function writeFileFor(flag: string, file: string, text: string): void {
+  // beside the file, so that the rename stays on one file system; a name no other run picks
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
-    writeFileSync(file, text);
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
   } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* never made */
+    }
     throw new BadInput(`--${flag} ${file}: cannot write it (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+}
+
+/** One file under two names (a path, a symlink or a hard link to it)? */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false; // one of them does not exist yet: two different paths
+  }
+}
+
+/**
+ * Before any work: an output that would overwrite a file the command reads (a results
+ * file, a merge's inputs) or another output is bad input, naming both flags.
+ */
+export function checkOutputs(outputs: { flag: string; file: string | undefined }[], inputs: { what: string; file: string | undefined }[]): void {
+  const outs = outputs.filter((o): o is { flag: string; file: string } => o.file !== undefined);
+  outs.forEach((o, k) => {
+    for (const i of inputs) {
+      if (i.file !== undefined && sameFile(o.file, i.file)) throw new BadInput(`--${o.flag} ${o.file} is ${i.what}: writing it would destroy it; give --${o.flag} another file`);
+    }
+    for (const p of outs.slice(0, k)) {
+      if (sameFile(o.file, p.file)) throw new BadInput(`--${o.flag} and --${p.flag} name one file (${o.file}); give each its own`);
+    }
+  });
 }
 
 export async function writeReports(to: { junit?: string; html?: string; planned?: number; plannedKeys?: string[] }, rows: RowRecord[], title: string): Promise<void> {

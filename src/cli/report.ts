@@ -4,7 +4,7 @@ import { BadInput } from '../scenarios.js';
 import { type CommandSpec, commandHelp, has, parseCommand, str } from './args.js';
 import type { CommandOutput } from './command.js';
 import { mergeRecords } from './merge.js';
-import { writeFileFor } from './outputs.js';
+import { checkOutputs, writeFileFor } from './outputs.js';
 
 export const REPORT_SPEC: CommandSpec = {
   name: 'report',
@@ -22,6 +22,7 @@ export async function reportCommand(argv: string[]): Promise<CommandOutput> {
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(REPORT_SPEC), help: true };
   const out = str(a, 'out');
   if (!out) throw new BadInput("'report' needs -o FILE: the HTML file to write");
+  checkOutputs([{ flag: 'out', file: out }], a.positional.map((file) => ({ what: 'a results file report reads', file })));
   const { rows, planned } = await mergeRecords(a.positional);
   writeFileFor('out', out, htmlReport(rows, { title: 'mmu-stress report', planned }));
   const violations = rows.filter((r) => r.violation).length;

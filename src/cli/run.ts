@@ -1,11 +1,10 @@
 /** `mmu-stress run`: executions of one scenario variant until a violation or the budget ends. */
-import { MAX_JOBS } from './campaign.js';
-import { availableParallelism } from 'node:os';
+import { jobsFlag } from './jobs.js';
 import { clock, ProgressLine, progressWanted } from './progress.js';
 import { chromeTrace } from '../report/chrome-trace.js';
 import { htmlReport } from '../report/html.js';
 import { toRecord } from '../report/records.js';
-import { writeFileFor } from './outputs.js';
+import { checkOutputs, writeFileFor } from './outputs.js';
 import { note } from './output.js';
 import { DEFAULT_JITTER } from '../exec/drive.js';
 import { instancesOf, MAX_TASKS } from '../exec/frame.js';
@@ -63,7 +62,7 @@ export const RUN_SPEC: CommandSpec = {
     html: { value: 'FILE', help: "write a self-contained HTML report of the run to FILE: its verdict and the violation's interleaving as a swimlane timeline" },
     jobs: {
       value: 'N',
-      help: 'sim: spread the seeds over N worker threads (default: the cores); the result is the one --jobs 1 gives (the lowest failing seed); dfs, a --schedule and pct without --pct-steps run on one',
+      help: 'sim: spread the seeds over N worker threads (default and most: the cores, fewer if memory is short); the result is the one --jobs 1 gives (the lowest failing seed); dfs, a --schedule and pct without --pct-steps run on one',
     },
     quiet: { help: 'no progress line on stderr (there is one only when stderr is a terminal, and never under CI or with --json)' },
     'trace-out': { value: 'FILE', help: "write the violation's interleaving to FILE in the Chrome trace event format (opens in Perfetto or chrome://tracing); nothing without a violation" },
@@ -78,6 +77,9 @@ export const RUN_SPEC: CommandSpec = {
 export async function runCommand(argv: string[], interrupt: InterruptView): Promise<CommandOutput> {
   const a = parseCommand(RUN_SPEC, argv);
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(RUN_SPEC), help: true };
+  const scenarioFile = /\.[cm]?[jt]s$/.test(a.positional[0]) ? a.positional[0] : undefined;
+  const scheduleFile = str(a, 'schedule')?.startsWith('@') ? str(a, 'schedule')?.slice(1) : undefined;
+  checkOutputs([{ flag: 'html', file: str(a, 'html') }, { flag: 'trace-out', file: str(a, 'trace-out') }], [{ what: 'the scenario file', file: scenarioFile }, { what: 'the --schedule file', file: scheduleFile }]);
   const sc = await loadScenario(a.positional[0]);
   const s = sc.def;
   const variants = Object.keys(s.variants);
@@ -110,7 +112,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   if (strategyName !== 'pct' && (str(a, 'depth') !== undefined || str(a, 'pct-steps') !== undefined)) throw new BadInput('--depth and --pct-steps go with --strategy pct');
   if (strategyName !== 'dfs' && (str(a, 'preemptions') !== undefined || str(a, 'reduction') !== undefined)) throw new BadInput('--preemptions and --reduction go with --strategy dfs');
   if (str(a, 'jobs') !== undefined && mode !== 'sim') throw new BadInput("--jobs spreads sim executions over worker threads; threads mode keeps the machine to itself");
-  const jobs = wholeNumber('jobs', str(a, 'jobs') ?? String(Math.min(availableParallelism(), MAX_JOBS)), 1, MAX_JOBS);
+  const jobs = jobsFlag(a);
   const memoryFlag = str(a, 'memory');
   if (memoryFlag !== undefined && memoryFlag !== 'sc' && memoryFlag !== 'weak') throw new BadInput(`--memory must be sc or weak, not '${memoryFlag}'`);
   if (memoryFlag === 'weak' && mode !== 'sim') throw new BadInput('--memory weak needs --mode sim: threads run on real cores, whose Atomics are sequentially consistent');

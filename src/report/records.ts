@@ -123,13 +123,13 @@ export function readRecords(file: string, opts: { missingOk?: boolean } = {}): R
 export class RecordWriter {
   private fd: number;
 
-  /** `append`: keep what the file holds (--resume); else start it empty. */
+  /** `append`: keep what the file holds (--resume); else the file is empty or new (never truncated: results-file.ts refuses one with rows). */
   constructor(
     readonly file: string,
     append: boolean,
   ) {
     try {
-      this.fd = openSync(file, append ? 'a+' : 'w');
+      this.fd = openSync(file, append ? 'a+' : 'a');
       // a line cut short by a kill (readRecords dropped it) goes, so the next row starts a line of its own
       if (append) {
         const text = readFileSync(this.fd, 'utf8');

@@ -8,7 +8,7 @@
  * benchmarks. npm works from its cache (--prefer-offline): `npm ci` here has filled it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,14 @@ describe('installed from the tarball into an empty project', () => {
     const files: string[] = JSON.parse(r.stdout).scenarios.map((s: { file: string }) => s.file);
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(f).toContain(join(project, 'node_modules', 'mmu-stress', 'dist', 'scenarios'));
+  });
+
+  it('npx mmu-stress run <built-in> finds its bug with the worker bundle the tarball carries (none is built)', () => {
+    const r = run('npx', ['mmu-stress', 'run', 'shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'sim', '--seed', '1', '--json']);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ observed: 'cache-empty-under-lock', asExpected: true });
+    const cache = join(project, 'node_modules', 'mmu-stress', 'node_modules', '.cache', 'mmu-stress');
+    expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([]);
   });
 
   it('npx mmu-stress run ./my-driver.ts: the user scenario, importing defineScenario from mmu-stress, reports its lock-order cycle', () => {

@@ -8,6 +8,7 @@ import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { VIOLATION_KINDS } from './check/violation.js';
 import type { ScenarioDef } from './scenario.js';
+import { importModule } from './typescript-loader.js';
 import './sync/trace-ops.js';
 import './virt/kvm/trace-ops.js';
 import './arch/x86/kvm/mmu/trace-ops.js';
@@ -90,7 +91,7 @@ export function scenarioProblem(x: unknown): string | null {
 async function importScenario(file: string, shown: string): Promise<ScenarioDef<unknown>> {
   let mod: { default?: unknown };
   try {
-    mod = await import(pathToFileURL(file).href);
+    mod = await importModule(pathToFileURL(file).href);
   } catch (e) {
     throw new BadInput(loadFailure(shown, file, e), { cause: e });
   }

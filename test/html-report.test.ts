@@ -1,25 +1,29 @@
 /**
- * The HTML report in a real browser (Debian's chromium, driven by playwright-core):
+ * The HTML report in a real browser (the Chromium of test/browser.ts, driven by playwright-core):
  * a no-cache-lock violation's page loads with no console errors, has a lane per task
  * and the highlighted violating op, shows an op on hover, and escapes what it shows.
  * The screenshot is kept in artifacts/ for a person to look at.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { htmlReport } from '../src/report/html.js';
 import type { RowRecord } from '../src/report/records.js';
+import { chromiumBinary } from './browser.js';
 import { cli, ROOT, tempDirs } from './cli-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const temp = tempDirs();
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this as root)`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
-}, 60_000);
+  const binary = await chromiumBinary();
+  try {
+    browser = await chromium.launch({ executablePath: binary.path, args: ['--no-sandbox'], headless: true });
+  } catch (e) {
+    throw new Error(`the browser (${binary.source}) did not start: ${(e as Error).message}`, { cause: e });
+  }
+}, 90_000);
 
 afterAll(async () => {
   await browser?.close();

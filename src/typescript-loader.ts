@@ -1,0 +1,35 @@
+/**
+ * A user's scenario written in TypeScript, loaded by a process that may have no TypeScript
+ * loader. The command registers tsx itself (bin/mmu-stress.mjs), and vitest's module
+ * runner loads TypeScript for this repository's own tests; but runScenario() in a user's
+ * process (a vitest file, a script) runs the installed package as plain JavaScript, and
+ * Node refuses a .ts file there. So before the first TypeScript scenario, a TypeScript
+ * file of the package is imported as a probe; if that fails, tsx (a dependency) is
+ * registered. Its hooks apply to the whole process from then on, so the scenario and the
+ * package it imports stay one module graph (one `current`). The probe, not the scenario,
+ * is what may fail: Node remembers a module that failed to load.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PACKAGE_ROOT } from './paths.js';
+
+const PROBE = pathToFileURL(join(PACKAGE_ROOT, 'src', 'typescript-probe.mts')).href;
+
+let ready: Promise<void> | null = null;
+
+/** Resolves once this process can import TypeScript: at once if it already could, else after registering tsx. */
+function typescriptLoader(): Promise<void> {
+  ready ??= import(PROBE).then(
+    () => undefined,
+    async () => {
+      (await import('tsx/esm/api')).register();
+    },
+  );
+  return ready;
+}
+
+/** import() of a module by file URL, with a TypeScript loader in place first when it is a TypeScript file. */
+export async function importModule(url: string): Promise<{ default?: unknown }> {
+  if (/\.[cm]?ts$/.test(url)) await typescriptLoader();
+  return import(url);
+}

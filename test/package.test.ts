@@ -1,0 +1,129 @@
+/**
+ * The package as a user gets it: `npm pack` of this checkout (dist/ built by `prepare`),
+ * installed from the tarball into an empty project of its own with that
+ * project's own vitest; then the user's TypeScript scenario, which imports
+ * defineScenario from 'mmu-stress', runs by path through `npx mmu-stress`, through
+ * runScenario() in a plain Node script, and from a vitest file with the matchers. The
+ * tarball carries the license, the compiled package and its sources, and no tests or
+ * benchmarks. npm works from its cache (--prefer-offline): `npm ci` here has filled it.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distIsFresh } from '../bin/fresh.mjs';
+
+const ROOT = join(import.meta.dirname, '..');
+const FIXTURES = join(import.meta.dirname, 'fixtures', 'external');
+const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+let work = '';
+let project = '';
+let tarball = '';
+let listing: string[] = [];
+
+/**
+ * The user's environment: without what `npm test` adds about this repository (its
+ * package, the script, its folder as the local prefix), so that npm and npx in the project
+ * see the project; npm's configuration (npm_config_*: cache, registry, proxy) stays.
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  const ours = /^(npm_command|npm_lifecycle_.*|npm_package_.*|npm_execpath|npm_node_execpath|npm_config_local_prefix|INIT_CWD|MMU_STRESS_DEBUG)$/;
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !ours.test(k)));
+}
+
+function run(file: string, args: string[], timeout = 60_000) {
+  return spawnSync(file, args, { cwd: project, encoding: 'utf8', timeout, env: userEnv() });
+}
+
+/** stderr without npm's own notices (an update notice, say): what the command and the package printed. */
+function ownLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l !== '' && !/^npm (notice|warn) /.test(l));
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'mmu-stress-pack-'));
+  const env = userEnv();
+  // `npm pack` builds dist/ (`prepare`); when dist/ is already the build of these sources
+  // (`npm ci` built it), packing it as it is gives the same tarball without a second build.
+  const scripts = distIsFresh(new URL(`file://${ROOT}/`)) ? ['--ignore-scripts'] : [];
+  const packed = execFileSync('npm', ['pack', '--json', ...scripts, '--pack-destination', work, ...NPM_FLAGS], { cwd: ROOT, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] });
+  tarball = join(work, JSON.parse(packed.slice(packed.indexOf('[')))[0].filename);
+  listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+  project = join(work, 'my-kvm-tests');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), '{ "name": "my-kvm-tests", "private": true, "type": "module" }\n');
+  // the same vitest as this repository's, so that npm finds it in its cache
+  const vitest = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'vitest', 'package.json'), 'utf8')).version;
+  execFileSync('npm', ['install', ...NPM_FLAGS, tarball, `vitest@${vitest}`], { cwd: project, env, stdio: 'ignore' });
+  for (const f of ['my-driver.ts', 'my-driver.test.ts', 'run-my-driver.mjs']) copyFileSync(join(FIXTURES, f), join(project, f));
+}, 150_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  it('the tarball carries the license, dist/ with declarations and worker bundles, the sources, bin/ and workers/; no tests or benchmarks', () => {
+    const files = new Set(listing.map((f) => f.replace(/^package\//, '')));
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/mmu-stress.mjs', 'bin/fresh.mjs', 'bin/module-hooks.mjs', 'workers/role-worker.mjs', 'workers/sim-worker.mjs']) expect(files).toContain(f);
+    for (const f of ['dist/build-info.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/vitest.js', 'dist/src/vitest.d.ts', 'dist/src/cli.js', 'src/index.ts', 'src/exec/worker-api.ts']) expect(files).toContain(f);
+    for (const name of readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))) {
+      expect(files).toContain(`scenarios/${name}.ts`);
+      expect(files).toContain(`dist/scenarios/${name}.js`);
+      expect(files).toContain(`dist/bundles/${name}.mjs`);
+    }
+    expect([...files].filter((f) => /^(test|bench|scripts|artifacts|node_modules|\.ci)\//.test(f))).toEqual([]);
+    const installed = join(project, 'node_modules', 'mmu-stress');
+    const license = readFileSync(join(installed, 'LICENSE'), 'utf8');
+    expect(license).toContain('Apache License\n                           Version 2.0, January 2004');
+    expect(license).toContain('END OF TERMS AND CONDITIONS');
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    expect(pkg.license).toBe('Apache-2.0');
+    expect(pkg.private).toBeUndefined();
+  });
+});
+
+describe('installed from the tarball into an empty project', () => {
+  it('the command runs the compiled package: dist/ matches the sources it ships', () => {
+    const r = run('npx', ['mmu-stress', 'list', '--json']);
+    expect(r.status).toBe(0);
+    const files: string[] = JSON.parse(r.stdout).scenarios.map((s: { file: string }) => s.file);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(f).toContain(join(project, 'node_modules', 'mmu-stress', 'dist', 'scenarios'));
+  });
+
+  it('npx mmu-stress run <built-in> finds its bug with the worker bundle the tarball carries (none is built)', () => {
+    const r = run('npx', ['mmu-stress', 'run', 'shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'sim', '--seed', '1', '--json']);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ observed: 'cache-empty-under-lock', asExpected: true });
+    const cache = join(project, 'node_modules', 'mmu-stress', 'node_modules', '.cache', 'mmu-stress');
+    expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([]);
+  });
+
+  it('npx mmu-stress run ./my-driver.ts: the user scenario, importing defineScenario from mmu-stress, reports its lock-order cycle', () => {
+    const r = run('npx', ['mmu-stress', 'run', './my-driver.ts', '--variant', 'abba', '--mode', 'sim', '--json']);
+    expect(ownLines(r.stderr)).toEqual([]);
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.observed).toBe('lock-order-cycle');
+    expect(out.violations[0].message).toBe('possible circular locking dependency: irq_lock -> dev_lock -> irq_lock');
+  });
+
+  it('runScenario() from a plain Node script loads the TypeScript scenario: the cycle, and the fixed variant clean', () => {
+    const abba = run(process.execPath, ['run-my-driver.mjs', 'abba']);
+    expect(ownLines(abba.stderr)).toEqual([]);
+    expect(JSON.parse(abba.stdout)).toMatchObject({ exitCode: 1, observed: 'lock-order-cycle', asExpected: true });
+    const fixed = run(process.execPath, ['run-my-driver.mjs', 'fixed']);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ exitCode: 0, observed: 'ok', executions: 50 });
+  });
+
+  it("the project's own vitest runs its test file with 'mmu-stress/vitest': toBeClean and toFind('lock-order-cycle') pass", () => {
+    const r = run(process.execPath, [join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=json'], 120_000);
+    const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    const failures = report.testResults.flatMap((f: { assertionResults: { failureMessages: string[] }[] }) => f.assertionResults.flatMap((a) => a.failureMessages));
+    expect(failures).toEqual([]);
+    expect(report.numPassedTests).toBe(3);
+    expect(r.status).toBe(0);
+  }, 150_000);
+});

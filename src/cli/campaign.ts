@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import type { Dep } from '../check/lockdep-graph.js';
 import { cycleReport, LockGraph } from '../check/lockdep-graph.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
-import { type Mode, memoryOf, type RunResult, run } from '../exec/run.js';
+import { MAX_SEED, type Mode, memoryOf, type RunResult, run } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { ThreadsExecutor } from '../exec/threads.js';
 import { RecordWriter, readRecords, rowKey, type RowRecord, toRecord } from '../report/records.js';
@@ -48,7 +48,7 @@ export const CAMPAIGN_SPEC: CommandSpec = {
   positionals: [],
   flags: {
     'time-per-variant': { value: 'DURATION', help: 'the budget of each row (scenario x variant x mode), e.g. 2s (default 2s)' },
-    seed: { value: 'N', help: 'the seed of the first execution of each row (default 1)' },
+    seed: { value: 'N', help: `the seed of the first execution of each row, 0..${MAX_SEED} (default 1)` },
     jobs: { value: 'N', help: 'sim rows run N at a time, each in its own worker thread; a threads row runs alone (default: the cores)' },
     out: { value: 'FILE', help: 'append each finished row to FILE as one JSON line, flushed as it finishes (JSON lines; see the README)' },
     resume: { help: 'with --out: keep the rows FILE already holds and run only the others' },
@@ -92,7 +92,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(CAMPAIGN_SPEC), help: true };
   const budgetText = str(a, 'time-per-variant') ?? '2s';
   const budget = duration('time-per-variant', budgetText);
-  const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
+  const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, MAX_SEED);
   const jobs = wholeNumber('jobs', str(a, 'jobs') ?? String(Math.min(availableParallelism(), MAX_JOBS)), 1, MAX_JOBS);
   const json = has(a, 'json');
   const quiet = has(a, 'quiet');

@@ -10,7 +10,7 @@ import { note } from './output.js';
 import { DEFAULT_JITTER } from '../exec/drive.js';
 import { instancesOf, MAX_TASKS } from '../exec/frame.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
-import { exitCodeOf, memoryOf, type Mode, run } from '../exec/run.js';
+import { exitCodeOf, MAX_SEED, memoryOf, type Mode, run, seedsLeft } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { THREADS_DEFAULTS, ThreadsExecutor } from '../exec/threads.js';
 import { runJson } from '../report/json.js';
@@ -37,7 +37,7 @@ export const RUN_SPEC: CommandSpec = {
   flags: {
     variant: { value: 'V', help: "the variant to run (default: the scenario's first)" },
     mode: { value: 'sim|threads', help: 'sim: one thread, a seeded scheduler, exact replay (default); threads: a worker thread per role' },
-    seed: { value: 'N', help: 'the seed of the first execution (default 1)' },
+    seed: { value: 'N', help: `the seed of the first execution, 0..${MAX_SEED} (default 1)` },
     executions: { value: 'N', help: `stop after N executions (default without --time: ${SIM_DEFAULT_EXECUTIONS} in sim)` },
     time: { value: 'DURATION', help: 'bound the whole run: 500ms, 10s, 2m (default without --executions: 10s in threads)' },
     vcpus: { value: 'N', help: 'short for --param vcpus=N' },
@@ -90,8 +90,11 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   if (guide && (mode !== 'sim' || str(a, 'seed') !== undefined || str(a, 'strategy') !== undefined || str(a, 'executions') !== undefined || str(a, 'time') !== undefined)) {
     throw new BadInput('--schedule replays one sim execution from its token: give it without --mode threads, --seed, --strategy, --executions or --time');
   }
-  const seed = guide ? guide.seed : wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
+  const seed = guide ? guide.seed : wholeNumber('seed', str(a, 'seed') ?? '1', 0, MAX_SEED);
   let executions = guide ? 1 : str(a, 'executions') === undefined ? null : wholeNumber('executions', str(a, 'executions') as string, 1);
+  if (executions !== null && str(a, 'strategy') !== 'dfs' && executions > seedsLeft(seed)) {
+    throw new BadInput(`--seed ${seed} --executions ${executions} would run seeds past ${MAX_SEED}, the highest seed; give at most --executions ${seedsLeft(seed)} from this seed`);
+  }
   let timeMs = str(a, 'time') === undefined ? null : duration('time', str(a, 'time') as string);
   const strategyName = str(a, 'strategy') ?? 'random';
   if (executions === null && timeMs === null && strategyName !== 'dfs') {
@@ -202,7 +205,8 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     if (strategy.name === 'dfs' && !scheduleToken) extra.push('--strategy dfs', `--preemptions ${strategy.preemptions}`, `--reduction ${strategy.reduction}`);
     replay = replayCommand(prefix, sc, r, vseed, extra, mode, scheduleToken);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
-    if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, '--executions 1000');
+    // (no more executions than there are seeds left: the line must run as printed)
+    if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, `--executions ${Math.min(1000, seedsLeft(vseed))}`);
     if (r.reproduced?.token) inSim = replayCommand(prefix, sc, r, vseed, extra.filter((f) => f.startsWith('--lockdep')), 'sim', r.reproduced.token);
     r.violation.replay = replay;
   }

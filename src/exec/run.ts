@@ -19,6 +19,19 @@ import { THREADS_DEFAULTS, type ThreadsExecutor, type ThreadsOptions } from './t
 
 export type Mode = 'sim' | 'threads';
 
+/**
+ * The highest seed: seeds are whole numbers from 0 to 2^53 - 1 (Number.MAX_SAFE_INTEGER).
+ * Every generator is seeded from the seed's decimal text, so the whole range is as good as
+ * the first seeds, and every seed a run reaches is one `--seed` and a token accept. A run
+ * stops at MAX_SEED: it never wraps.
+ */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/** How many executions a run from `seed` can have before it would pass MAX_SEED. */
+export function seedsLeft(seed: number): number {
+  return MAX_SEED - seed + 1;
+}
+
 export interface RunRequest {
   scenario: LoadedScenario;
   variant: string;
@@ -116,7 +129,12 @@ export interface RunResult {
   lockdep: Dep[];
 }
 
-export async function run(req: RunRequest): Promise<RunResult> {
+export async function run(given: RunRequest): Promise<RunResult> {
+  // no seed past MAX_SEED: a run that would reach it ends there, as at its --executions
+  // (dfs and a guide run one seed's schedules, so their executions do not count seeds)
+  const oneSeed = given.mode === 'sim' && given.strategy !== undefined && given.strategy.name !== 'random' && given.strategy.name !== 'pct';
+  const capped = !oneSeed && (given.executions ?? Number.POSITIVE_INFINITY) > seedsLeft(given.seed);
+  const req = capped ? { ...given, executions: seedsLeft(given.seed) } : given;
   const s = req.scenario.def;
   const started = performance.now();
   const limits: RunLimits = {

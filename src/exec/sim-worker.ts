@@ -23,10 +23,25 @@ import type { Strategy, StrategySpec } from './strategy.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
 export const SIM_CURRENT = MONITOR_TASK; // task being resumed, -1 outside the roles (written by the sim)
-export const SIM_SEED = 1; // seed of the execution in flight
+export const SIM_SEED = 1; // seed of the execution in flight: its low 32 bits (SIM_SEED_HI holds the rest)
 export const SIM_STOP = 2; // a STOP_* harness limit asked by the parent, 0 while running
 export const SIM_HEARTBEAT = 3; // bumped at every poll and between executions
-export const SIM_CONTROL_WORDS = 4;
+export const SIM_SEED_HI = 4; // seed of the execution in flight: the bits above the low 32
+export const SIM_CONTROL_WORDS = 5;
+
+/**
+ * A seed in the control block: seeds go up to Number.MAX_SAFE_INTEGER (MAX_SEED), more than
+ * one Int32 word holds, so it takes two. The parent reads it only once the worker has gone
+ * quiet (a stuck execution), so the two stores need not be one.
+ */
+export function storeSeed(control: Int32Array, seed: number): void {
+  Atomics.store(control, SIM_SEED_HI, Math.floor(seed / 2 ** 32));
+  Atomics.store(control, SIM_SEED, seed % 2 ** 32);
+}
+
+export function loadSeed(control: Int32Array): number {
+  return Atomics.load(control, SIM_SEED_HI) * 2 ** 32 + (Atomics.load(control, SIM_SEED) >>> 0);
+}
 
 export interface SimRequest {
   /** URL of the worker bundle holding the scenario. */
@@ -81,7 +96,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     // another worker found a violation at a lower seed: nothing above it can be the answer
     if (bound && seedOf(k) - runFirst > Atomics.load(bound, 0)) break;
     Atomics.store(control, SIM_CURRENT, -1); // setting up: no role runs yet
-    Atomics.store(control, SIM_SEED, seedOf(k));
+    storeSeed(control, seedOf(k));
     const started = performance.now();
     const poll = () => {
       Atomics.add(control, SIM_HEARTBEAT, 1);

@@ -17,7 +17,7 @@ import { MAX_SEED, type Mode, memoryOf, type RunResult, run } from '../exec/run.
 import { SimExecutor } from '../exec/sim-runner.js';
 import { ThreadsExecutor } from '../exec/threads.js';
 import { RecordWriter, readRecords, rowKey, type RowRecord, toRecord } from '../report/records.js';
-import { replayCommand } from '../report/replay.js';
+import { findingToken, replayCommand } from '../report/replay.js';
 import { campaignTable, type CampaignRow, incompleteText, type LimitFlags, violationText } from '../report/text.js';
 import type { Violation } from '../check/violation.js';
 import { variantParams } from '../scenario.js';
@@ -177,7 +177,8 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
       running.delete(p.key);
     }
     if (r.interrupted) return; // the signal cut the row in flight short: it is not reported
-    const replay = r.violation ? replayCommand(prefix, p.sc, r, r.violation.seed ?? seed) : null;
+    // a sim row's finding is as found (not shrunk): its token replays that very execution
+    const replay = r.violation ? replayCommand(prefix, p.sc, r, r.violation.seed ?? seed, [], r.mode, findingToken(r)) : null;
     const rec = toRecord(r, seed, budget, replay);
     done.set(p.key, rec);
     if (writer && !writeError) {

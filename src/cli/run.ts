@@ -14,7 +14,7 @@ import { exitCodeOf, MAX_SEED, memoryOf, type Mode, run, seedsLeft } from '../ex
 import { SimExecutor } from '../exec/sim-runner.js';
 import { THREADS_DEFAULTS, ThreadsExecutor } from '../exec/threads.js';
 import { runJson } from '../report/json.js';
-import { replayCommand } from '../report/replay.js';
+import { findingToken, replayCommand } from '../report/replay.js';
 import { type LimitFlags, runText } from '../report/text.js';
 import { BadInput, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, duration, fraction, has, list, parseCommand, str, wholeNumber } from './args.js';
@@ -22,7 +22,7 @@ import type { CommandOutput } from './command.js';
 import type { InterruptView } from './interrupt.js';
 import { commandPrefix } from './invocation.js';
 import type { StrategySpec } from '../exec/strategy.js';
-import { type Guide, guideToken, parseGuideToken } from '../exec/strategies/guided.js';
+import { type Guide, guideFits, guideToken, parseGuideToken } from '../exec/strategies/guided.js';
 import { readFileSync } from 'node:fs';
 import { checkArenaSize, resolveParams } from './params.js';
 
@@ -78,6 +78,9 @@ export const RUN_SPEC: CommandSpec = {
 export async function runCommand(argv: string[], interrupt: InterruptView): Promise<CommandOutput> {
   const a = parseCommand(RUN_SPEC, argv);
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(RUN_SPEC), help: true };
+  // the token first: what can be wrong with it without the scenario is said before loading one
+  const token = str(a, 'schedule');
+  const guide = token === undefined ? null : scheduleArg(token);
   const sc = await loadScenario(a.positional[0]);
   const s = sc.def;
   const variants = Object.keys(s.variants);
@@ -85,8 +88,6 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   if (!variants.includes(variant)) throw new BadInput(`unknown variant '${variant}' of ${s.name}; valid: ${variants.join(', ')}`);
   const mode = (str(a, 'mode') ?? 'sim') as Mode;
   if (mode !== 'sim' && mode !== 'threads') throw new BadInput(`--mode must be sim or threads, not '${mode}'`);
-  const token = str(a, 'schedule');
-  const guide = token === undefined ? null : scheduleArg(token);
   if (guide && (mode !== 'sim' || str(a, 'seed') !== undefined || str(a, 'strategy') !== undefined || str(a, 'executions') !== undefined || str(a, 'time') !== undefined)) {
     throw new BadInput('--schedule replays one sim execution from its token: give it without --mode threads, --seed, --strategy, --executions or --time');
   }
@@ -118,6 +119,8 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   if (memoryFlag !== undefined && memoryFlag !== 'sc' && memoryFlag !== 'weak') throw new BadInput(`--memory must be sc or weak, not '${memoryFlag}'`);
   if (memoryFlag === 'weak' && mode !== 'sim') throw new BadInput('--memory weak needs --mode sim: threads run on real cores, whose Atomics are sequentially consistent');
   const memory = memoryOf({ memory: memoryFlag as 'sc' | 'weak' | undefined, mode, scenario: sc, variant });
+  const misfit = guide ? guideFits(guide, instancesOf(s, params, variant).map((i) => i.name), memory) : null;
+  if (misfit) throw new BadInput(`--schedule: ${misfit}`);
   // under weak memory a barrier changes what later loads may return without touching a word a
   // footprint sees, so dfs explores without sleep sets there
   if (memory === 'weak' && str(a, 'reduction') === 'sleep') throw new BadInput('--reduction sleep does not go with --memory weak (dfs explores every schedule there)');
@@ -182,6 +185,8 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     await threads?.close();
     await sim?.close();
   }
+  // the token does not fit this scenario, variant and parameters: bad input, never a verdict
+  if (r.departure) throw new BadInput(`--schedule: the replay departs from its token: ${r.departure}; the token does not fit ${s.name} / ${variant} with these parameters (was it recorded with another --variant, --param or version of the scenario?)`);
   const limitFlags: LimitFlags = {
     time: timeMs === null ? '--time' : `--time ${str(a, 'time') ?? `${timeMs / 1000}s`}`,
     'execution-limit': `--execution-limit ${limit ?? `${executionLimitMs / 60_000}m`}`,
@@ -198,7 +203,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     if (mode === 'sim' && memory !== (s.variants[variant].memory ?? 'sc')) extra.push(`--memory ${memory}`);
     // a schedule token replays the (shrunk) schedule itself; without one, pct replays from
     // its strategy, its depth and the k that execution drew its change points over
-    const scheduleToken = r.shrink && (r.shrink.attempts > 1 || strategy.name === 'dfs') ? r.shrink.token : guide ? guideToken(guide) : undefined;
+    const scheduleToken = findingToken(r) ?? (guide ? guideToken(guide) : undefined);
     if (strategy.name === 'pct' && !scheduleToken) extra.push('--strategy pct', `--depth ${strategy.depth}`, `--pct-steps ${r.pct?.violationK ?? strategy.steps ?? ''}`);
     // a dfs finding without a token (not replayable alone: a cycle lockdep closed over several
     // schedules) replays by running the same search again, which is deterministic
@@ -207,7 +212,9 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
     // (no more executions than there are seeds left: the line must run as printed)
     if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, `--executions ${Math.min(1000, seedsLeft(vseed))}`);
-    if (r.reproduced?.token) inSim = replayCommand(prefix, sc, r, vseed, extra.filter((f) => f.startsWith('--lockdep')), 'sim', r.reproduced.token);
+    // the sim replayed the threads order under sc memory: so must its line, whatever the variant's
+    const inSimExtra = [...extra.filter((f) => f.startsWith('--lockdep')), ...((s.variants[variant].memory ?? 'sc') === 'weak' ? ['--memory sc'] : [])];
+    if (r.reproduced?.token) inSim = replayCommand(prefix, sc, r, vseed, inSimExtra, 'sim', r.reproduced.token);
     r.violation.replay = replay;
   }
   const code = interrupt.exitCode ?? exitCodeOf(r);

@@ -43,6 +43,8 @@ export interface ExecutionResult {
   shrink?: ShrinkResult;
   /** dfs: stopped early because every way on only reorders independent ops of a schedule already explored. */
   pruned?: boolean;
+  /** `--schedule`: where the execution departed from its token (or that it ended with the token unused); it then has no verdict. */
+  departure?: string;
   /** Set when a harness limit stopped the execution before it ended; it then has no verdict. */
   incomplete?: Incomplete;
 }

@@ -11,6 +11,7 @@ import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
 import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
 import { SimExecutor } from './sim-runner.js';
 import { type Reproduction, reproduceInSim, unrecorded } from './reproduce.js';
+import { seedsLeft } from './seeds.js';
 import type { ShrinkResult } from './shrink.js';
 import type { DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
@@ -19,18 +20,7 @@ import { THREADS_DEFAULTS, type ThreadsExecutor, type ThreadsOptions } from './t
 
 export type Mode = 'sim' | 'threads';
 
-/**
- * The highest seed: seeds are whole numbers from 0 to 2^53 - 1 (Number.MAX_SAFE_INTEGER).
- * Every generator is seeded from the seed's decimal text, so the whole range is as good as
- * the first seeds, and every seed a run reaches is one `--seed` and a token accept. A run
- * stops at MAX_SEED: it never wraps.
- */
-export const MAX_SEED = Number.MAX_SAFE_INTEGER;
-
-/** How many executions a run from `seed` can have before it would pass MAX_SEED. */
-export function seedsLeft(seed: number): number {
-  return MAX_SEED - seed + 1;
-}
+export { MAX_SEED, seedsLeft } from './seeds.js';
 
 export interface RunRequest {
   scenario: LoadedScenario;
@@ -98,7 +88,7 @@ export interface RunResult {
   mode: Mode;
   params: Params;
   expect: string;
-  /** 'ok', a violation kind, 'harness-error', or 'incomplete' (no execution reached a verdict). */
+  /** 'ok', a violation kind, 'harness-error', 'incomplete' (no execution reached a verdict), or 'replay-departed' (a --schedule that does not fit). */
   observed: string;
   asExpected: boolean;
   firstSeed: number;
@@ -109,6 +99,8 @@ export interface RunResult {
   firstViolationMs: number | null;
   violation: Violation | null;
   harnessError: string | null;
+  /** `--schedule`: where the replay departed from its token (the token does not fit: exit 2). */
+  departure: string | null;
   /** The execution a harness limit stopped before it ended, if any: it has no verdict. */
   incomplete: (Incomplete & { seed: number }) | null;
   /** A signal ended the run before it reached its own end (a finding, its count, its budget). */
@@ -147,6 +139,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
   let executions = 0;
   let violation: Violation | null = null;
   let harnessError: string | null = null;
+  let departure: string | null = null;
   let incomplete: RunResult['incomplete'] = null;
   let firstViolationMs: number | null = null;
   let pctK = 0;
@@ -157,7 +150,8 @@ export async function run(given: RunRequest): Promise<RunResult> {
   let reproduced: Reproduction | undefined;
   const take = (r: ExecutionResult) => {
     if (r.pruned) return; // dfs: equivalent to a schedule already explored (counted in the dfs summary)
-    if (r.harnessError) harnessError = r.harnessError;
+    if (r.departure) departure = r.departure;
+    else if (r.harnessError) harnessError = r.harnessError;
     else if (r.incomplete) incomplete = { ...r.incomplete, seed: r.seed };
     else {
       executions++;
@@ -244,7 +238,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
     pastBudget;
   // An execution stopped by the execution limit, or a run that finished none, reached no verdict.
   const noVerdict = executions === 0 || cut?.limit === 'execution-limit';
-  const observed = harnessError ? 'harness-error' : v ? v.kind : noVerdict ? 'incomplete' : 'ok';
+  const observed = departure ? 'replay-departed' : harnessError ? 'harness-error' : v ? v.kind : noVerdict ? 'incomplete' : 'ok';
   const clockUnit = req.mode === 'sim' ? 'steps' : 'us';
   return {
     scenario: s.name,
@@ -261,6 +255,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
     firstViolationMs,
     violation: v,
     harnessError,
+    departure,
     incomplete: cut,
     interrupted: (req.abort?.aborted ?? false) && !ownEnd,
     stats,
@@ -274,8 +269,9 @@ export async function run(given: RunRequest): Promise<RunResult> {
   };
 }
 
-/** The exit code of a run: 0 clean, 1 violation, 3 harness failure or no verdict (signals are the CLI's). */
+/** The exit code of a run: 0 clean, 1 violation, 2 a schedule token that does not fit, 3 harness failure or no verdict (signals are the CLI's). */
 export function exitCodeOf(r: RunResult): number {
+  if (r.departure) return 2;
   if (r.observed === 'harness-error' || r.observed === 'incomplete') return 3;
   return r.violation ? 1 : 0;
 }

@@ -8,13 +8,13 @@
  * taken, so that a role that never reaches an op boundary can be named.
  */
 import type { Params, ScenarioDef } from '../scenario.js';
-import { STOP_EXECUTION_LIMIT } from './frame.js';
+import { instancesOf, STOP_EXECUTION_LIMIT } from './frame.js';
 import type { ExecutionResult } from './result.js';
 import { type Dep, newLockGraph } from '../check/lockdep-graph.js';
 import { DEFAULT_WINDOW_STEPS, MONITOR_TASK, simExecution } from './sim.js';
 import { DfsStrategy, type DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
-import { GuidedStrategy } from './strategies/guided.js';
+import { CheckedGuide } from './strategies/checked-guide.js';
 import { RandomStrategy } from './strategies/random.js';
 import { OrderStrategy } from './strategies/order.js';
 import { ReplayStrategy } from './strategies/replay.js';
@@ -83,7 +83,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
   // under weak memory a fence changes what later loads may return without touching a word a
   // footprint records, so sleep sets would not be sound there: dfs explores every schedule
   const dfs = spec.name === 'dfs' ? new DfsStrategy(spec.preemptions, req.memory === 'weak' ? 'none' : spec.reduction) : null;
-  const strategy = dfs ?? fixedStrategy(spec);
+  const strategy = dfs ?? fixedStrategy(spec, instancesOf(def, req.params, req.variant).map((i) => i.name));
   const stride = req.stride ?? 1;
   const seedOf = (k: number) => (dfs ? req.firstSeed : spec.name === 'guided' ? spec.guide.seed : req.firstSeed + k * stride);
   const bound = req.bound ? new Int32Array(req.bound) : null;
@@ -107,6 +107,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     if (req.perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', req.lockdep !== false);
     const r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true, memory: req.memory });
     if (dfs && !r.incomplete && !r.harnessError) dfs.finished(r.pruned === true);
+    if (strategy instanceof CheckedGuide) checkReplay(strategy, r);
     if (r.violation && r.schedule && spec.name !== 'guided') shrinkFinding(def, req, r, poll);
     delete r.schedule; // the choices stay here: a finding carries its token
     if (req.perExecutionLockdep) r.deps = lockGraph.all();
@@ -143,6 +144,21 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
   if (keep && shrunk.result.violation) r.violation = { ...shrunk.result.violation, seed: r.seed };
 }
 
+/**
+ * `--schedule`: an execution that departed from its token, or ended before using it up,
+ * is not the token's execution: it carries where instead of a verdict. One a limit stopped
+ * says nothing either way.
+ */
+function checkReplay(guide: CheckedGuide, r: ExecutionResult): void {
+  if (r.incomplete || r.harnessError) return;
+  const how = r.violation ? `in ${r.violation.kind}` : r.pruned ? 'stopped' : 'without a violation';
+  const departure = guide.finish(how);
+  if (departure === null) return;
+  r.departure = departure;
+  r.violation = null;
+  delete r.pruned;
+}
+
 /** bound = min(bound, seed), against the other workers' stores. */
 function lowerBound(bound: Int32Array, seed: number): void {
   for (;;) {
@@ -151,9 +167,9 @@ function lowerBound(bound: Int32Array, seed: number): void {
   }
 }
 
-function fixedStrategy(spec: StrategySpec): Strategy {
+function fixedStrategy(spec: StrategySpec, taskNames: string[]): Strategy {
   if (spec.name === 'pct') return new PctStrategy(spec.depth, spec.steps ?? null);
-  if (spec.name === 'guided') return new GuidedStrategy(spec.guide);
+  if (spec.name === 'guided') return new CheckedGuide(spec.guide, taskNames);
   if (spec.name === 'order') return new OrderStrategy(spec.order);
   return new RandomStrategy();
 }

@@ -6,6 +6,17 @@ import { paramText } from '../cli/params.js';
 import { variantParams } from '../scenario.js';
 
 /**
+ * The token that replays a sim finding exactly where its seed alone would not: a schedule
+ * that was shrunk, or whose shrinking stopped short (the budget, --no-shrink), and any
+ * dfs finding. The seed replays the rest (a schedule with nothing to drop shrinks to itself).
+ */
+export function findingToken(r: RunResult): string | undefined {
+  const s = r.shrink;
+  if (!s || r.mode !== 'sim') return undefined;
+  return s.asFound === 'nothing to drop' && r.dfs === undefined ? undefined : s.token;
+}
+
+/**
  * `prefix` runs the command (`npx mmu-stress`); the scenario is named as the user gave it
  * (a built-in name, or the path as typed, which resolves the same from the same
  * directory); `extra` carries flags that shaped the run beyond the params.

@@ -112,7 +112,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
         throw new BadInput(`--resume: ${outFile} holds '${rec.key}' from a campaign with --seed ${rec.seed} --time-per-variant ${rec.budgetMs}ms; this one has --seed ${seed} --time-per-variant ${budgetText}`);
       }
       // a row with no verdict (a harness error, an execution a limit stopped) runs again: a retry may get one
-      if (rec.observed === 'harness-error' || rec.observed === 'incomplete') continue;
+      if (rec.observed === 'harness-error' || rec.observed === 'scenario-error' || rec.observed === 'incomplete') continue;
       kept.set(rec.key, rec);
     }
   }
@@ -255,7 +255,7 @@ export function campaignOutput(
   const rows = records.map(toCampaignRow);
   const lockdep = campaignLockdep(records);
   const all = rows.every((r) => r.asExpected) && rows.length === o.total && lockdep.cycle === null;
-  const worst = Math.max(0, ...records.map((r) => (r.observed === 'harness-error' || r.observed === 'incomplete' ? 3 : r.violation ? 1 : 0)));
+  const worst = Math.max(0, ...records.map((r) => (r.observed === 'harness-error' || r.observed === 'scenario-error' || r.observed === 'incomplete' ? 3 : r.violation ? 1 : 0)));
   const code = o.interruptCode ?? (worst === 3 ? 3 : all ? 0 : 1);
   if (o.json) {
     return {
@@ -272,6 +272,7 @@ export function campaignOutput(
     out.push(`${r.key}: expected ${r.expect}, observed ${r.observed}`);
     if (r.violation) out.push(...violationText(r.violation as Violation).slice(0, 8), ...(r.violation.replay ? [`  replay: ${r.violation.replay}`] : []));
     if (r.harnessError) out.push(r.harnessError);
+    if (r.scenarioError) out.push(r.scenarioError);
     out.push(...incompleteText(r, o.limitFlags), '');
   }
   if (lockdep.cycle) out.push(`lockdep across the clean rows of ${lockdep.cycle.scenario}: lock-order-cycle: ${lockdep.cycle.message}`, ...lockdep.cycle.details.map((l) => `  ${l}`), '');

@@ -105,7 +105,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   const params = resolveParams(s, variant, list(a, 'param'), str(a, 'vcpus'));
   const tasks = instancesOf(s, params, variant).length;
   if (tasks > MAX_TASKS) throw new BadInput(`${tasks} role instances; at most ${MAX_TASKS}`);
-  checkArenaSize(s, params, variant);
+  checkArenaSize(s, params, variant, sc.file);
   const jitter = { ...DEFAULT_JITTER, prob: str(a, 'jitter') === undefined ? DEFAULT_JITTER.prob : fraction('jitter', str(a, 'jitter') as string) };
   const watchdogMs = str(a, 'watchdog') === undefined ? LIMIT_DEFAULTS.watchdogMs : duration('watchdog', str(a, 'watchdog') as string);
   if (watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long a task may stay blocked), not '${str(a, 'watchdog')}'`);

@@ -9,6 +9,7 @@ import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
 import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
 import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
+import type { ScenarioError } from './scenario-error.js';
 import { SimExecutor } from './sim-runner.js';
 import { type Reproduction, reproduceInSim, unrecorded } from './reproduce.js';
 import { seedsLeft } from './seeds.js';
@@ -88,7 +89,7 @@ export interface RunResult {
   mode: Mode;
   params: Params;
   expect: string;
-  /** 'ok', a violation kind, 'harness-error', 'incomplete' (no execution reached a verdict), or 'replay-departed' (a --schedule that does not fit). */
+  /** 'ok', a violation kind, 'harness-error', 'scenario-error' (the scenario's code threw), 'incomplete' (no execution reached a verdict), or 'replay-departed' (a --schedule that does not fit). */
   observed: string;
   asExpected: boolean;
   firstSeed: number;
@@ -99,6 +100,8 @@ export interface RunResult {
   firstViolationMs: number | null;
   violation: Violation | null;
   harnessError: string | null;
+  /** The scenario's own code threw (a role, setup() or check()), located in its source: no verdict (exit 3), and the scenario's bug, not the harness's. */
+  scenarioError: ScenarioError | null;
   /** `--schedule`: where the replay departed from its token (the token does not fit: exit 2). */
   departure: string | null;
   /** The execution a harness limit stopped before it ended, if any: it has no verdict. */
@@ -140,6 +143,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
   let violation: Violation | null = null;
   let harnessError: string | null = null;
   let departure: string | null = null;
+  let scenarioError: ScenarioError | null = null;
   let incomplete: RunResult['incomplete'] = null;
   let firstViolationMs: number | null = null;
   let pctK = 0;
@@ -151,6 +155,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
   const take = (r: ExecutionResult) => {
     if (r.pruned) return; // dfs: equivalent to a schedule already explored (counted in the dfs summary)
     if (r.departure) departure = r.departure;
+    else if (r.scenarioError) scenarioError = r.scenarioError;
     else if (r.harnessError) harnessError = r.harnessError;
     else if (r.incomplete) incomplete = { ...r.incomplete, seed: r.seed };
     else {
@@ -180,10 +185,10 @@ export async function run(given: RunRequest): Promise<RunResult> {
     // judged in seed order, as one worker would have met them
     for (const r of par.results) {
       take(r);
-      if (r.violation || r.harnessError || r.incomplete) break;
+      if (r.violation || r.harnessError || r.scenarioError || r.incomplete) break;
     }
     lockdep.push(...par.deps);
-    if (par.crossAt !== null && violation === null && harnessError === null && incomplete === null) {
+    if (par.crossAt !== null && violation === null && harnessError === null && scenarioError === null && incomplete === null) {
       // a cycle no single execution closes: the seeds up to where it closes, one after another
       const left = req.timeMs === null ? null : Math.max(1, req.timeMs - (performance.now() - started)); // the budget still holds
       const again = await run({ ...req, jobs: 1, executions: par.crossAt - req.seed + 1, timeMs: left });
@@ -205,7 +210,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
     // every step takes a ticket so that a finding can be replayed in sim, unless it will not be (reproduce: false)
     const given = req.threadsOptions ?? THREADS_DEFAULTS;
     const threadsOptions = { ...given, drive: { ...given.drive, recordSteps: given.drive.recordSteps && req.reproduce !== false } };
-    for (let seed = req.seed; violation === null && harnessError === null && incomplete === null; seed++) {
+    for (let seed = req.seed; violation === null && harnessError === null && scenarioError === null && incomplete === null; seed++) {
       if (req.executions !== null && executions >= req.executions) break;
       if (req.abort?.aborted) break;
       if (limits.until !== null && executions > 0 && performance.now() >= limits.until) break;
@@ -219,7 +224,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
 
   if (lockGraph) lockdep.push(...(lockGraph as LockGraph).all());
   const pastBudget = limits.until !== null && performance.now() >= limits.until;
-  if (executions === 0 && incomplete === null && harnessError === null && (req.abort?.aborted || pastBudget)) {
+  if (executions === 0 && incomplete === null && harnessError === null && scenarioError === null && departure === null && (req.abort?.aborted || pastBudget)) {
     // Stopped before the first execution began (a budget shorter than the start-up, or an
     // early signal): still an incomplete run that says which limit to raise.
     incomplete = { seed: req.seed, limit: req.abort?.aborted ? 'signal' : 'time', note: 'the run was stopped before this execution could start' };
@@ -232,13 +237,15 @@ export async function run(given: RunRequest): Promise<RunResult> {
   const ownEnd =
     v !== null ||
     harnessError !== null ||
+    scenarioError !== null ||
+    departure !== null ||
     (req.executions !== null && executions >= req.executions) ||
     cut?.limit === 'time' ||
     cut?.limit === 'execution-limit' ||
     pastBudget;
   // An execution stopped by the execution limit, or a run that finished none, reached no verdict.
   const noVerdict = executions === 0 || cut?.limit === 'execution-limit';
-  const observed = departure ? 'replay-departed' : harnessError ? 'harness-error' : v ? v.kind : noVerdict ? 'incomplete' : 'ok';
+  const observed = departure ? 'replay-departed' : scenarioError ? 'scenario-error' : harnessError ? 'harness-error' : v ? v.kind : noVerdict ? 'incomplete' : 'ok';
   const clockUnit = req.mode === 'sim' ? 'steps' : 'us';
   return {
     scenario: s.name,
@@ -255,6 +262,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
     firstViolationMs,
     violation: v,
     harnessError,
+    scenarioError,
     departure,
     incomplete: cut,
     interrupted: (req.abort?.aborted ?? false) && !ownEnd,
@@ -269,10 +277,10 @@ export async function run(given: RunRequest): Promise<RunResult> {
   };
 }
 
-/** The exit code of a run: 0 clean, 1 violation, 2 a schedule token that does not fit, 3 harness failure or no verdict (signals are the CLI's). */
+/** The exit code of a run: 0 clean, 1 violation, 2 a schedule token that does not fit, 3 no verdict: the harness failed, the scenario's code threw, or a limit stopped it (signals are the CLI's). */
 export function exitCodeOf(r: RunResult): number {
   if (r.departure) return 2;
-  if (r.observed === 'harness-error' || r.observed === 'incomplete') return 3;
+  if (r.observed === 'harness-error' || r.observed === 'scenario-error' || r.observed === 'incomplete') return 3;
   return r.violation ? 1 : 0;
 }
 
@@ -364,7 +372,7 @@ async function runParallel(
   for (const r of collected) {
     if (r.seed !== req.seed + results.length) break;
     results.push(r);
-    if (r.violation || r.harnessError || r.incomplete) break;
+    if (r.violation || r.harnessError || r.scenarioError || r.incomplete) break;
   }
   // the lock orders in seed order, as one worker's graph would have met them
   const graph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false);

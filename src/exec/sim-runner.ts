@@ -19,7 +19,7 @@ import { instancesOf, STOP_DEADLINE, STOP_SIGNAL } from './frame.js';
 import { isLimit, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import type { ExecutionResult } from './result.js';
 import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type SimMessage, type SimRequest, storeSeed } from './sim-worker.js';
-import { sourceStack } from './stack.js';
+import { locateScenarioError, sourceStack } from './stack.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
 const TICK_MS = 50;
@@ -133,6 +133,7 @@ export class SimExecutor {
       const onMessage = (m: SimMessage) => {
         if (m.type === 'execution') {
           if (m.result.harnessError) m.result.harnessError = sourceStack(m.result.harnessError);
+          if (m.result.scenarioError) m.result.scenarioError = locateScenarioError(m.result.scenarioError, sc.file);
           onExecution(m.result);
         } else if (m.type === 'done') {
           seeds.onLockdep?.(m.deps);

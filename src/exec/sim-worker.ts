@@ -18,6 +18,7 @@ import { CheckedGuide } from './strategies/checked-guide.js';
 import { RandomStrategy } from './strategies/random.js';
 import { OrderStrategy } from './strategies/order.js';
 import { ReplayStrategy } from './strategies/replay.js';
+import { ScenarioThrow } from './scenario-error.js';
 import { shrinkExecution } from './shrink.js';
 import type { Strategy, StrategySpec } from './strategy.js';
 
@@ -105,15 +106,22 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
       return performance.now() - started > req.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
     };
     if (req.perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', req.lockdep !== false);
-    const r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true, memory: req.memory });
+    let r: ExecutionResult;
+    try {
+      r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true, memory: req.memory });
+    } catch (e) {
+      // the scenario's setup() or check() threw: its error, with no verdict (a role's comes back as a result)
+      if (!(e instanceof ScenarioThrow)) throw e;
+      r = { seed: seedOf(k), violation: null, stats: {}, steps: 0, scenarioError: e.error };
+    }
     if (dfs && !r.incomplete && !r.harnessError) dfs.finished(r.pruned === true);
     if (strategy instanceof CheckedGuide) checkReplay(strategy, r);
     if (r.violation && r.schedule && spec.name !== 'guided') shrinkFinding(def, req, r, poll);
     delete r.schedule; // the choices stay here: a finding carries its token
     if (req.perExecutionLockdep) r.deps = lockGraph.all();
-    if (bound && (r.violation || r.harnessError || r.incomplete)) lowerBound(bound, r.seed - runFirst);
+    if (bound && (r.violation || r.harnessError || r.scenarioError || r.incomplete)) lowerBound(bound, r.seed - runFirst);
     post({ type: 'execution', result: r });
-    if (r.violation || r.harnessError || r.incomplete) break;
+    if (r.violation || r.harnessError || r.scenarioError || r.incomplete) break;
     if (dfs && !dfs.advance()) break; // the bounded space is exhausted
   }
   post({ type: 'done', deps: lockGraph.all(), ...(dfs ? { dfs: dfs.result() } : {}) });
@@ -150,7 +158,7 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
  * says nothing either way.
  */
 function checkReplay(guide: CheckedGuide, r: ExecutionResult): void {
-  if (r.incomplete || r.harnessError) return;
+  if (r.incomplete || r.harnessError || r.scenarioError) return;
   const how = r.violation ? `in ${r.violation.kind}` : r.pruned ? 'stopped' : 'without a violation';
   const departure = guide.finish(how);
   if (departure === null) return;

@@ -17,7 +17,7 @@ import { MAX_SEED, type Mode, memoryOf, type RunResult, run } from '../exec/run.
 import { SimExecutor } from '../exec/sim-runner.js';
 import { ThreadsExecutor } from '../exec/threads.js';
 import { RecordWriter, readRecords, rowKey, type RowRecord, toRecord } from '../report/records.js';
-import { findingToken, replayCommand } from '../report/replay.js';
+import { findingReplay, replayCommand } from '../report/replay.js';
 import { campaignTable, type CampaignRow, incompleteText, type LimitFlags, violationText } from '../report/text.js';
 import type { Violation } from '../check/violation.js';
 import { variantParams } from '../scenario.js';
@@ -177,8 +177,9 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
       running.delete(p.key);
     }
     if (r.interrupted) return; // the signal cut the row in flight short: it is not reported
-    // a sim row's finding is as found (not shrunk): its token replays that very execution
-    const replay = r.violation ? replayCommand(prefix, p.sc, r, r.violation.seed ?? seed, [], r.mode, findingToken(r)) : null;
+    // a sim row's finding is as found (not shrunk): its line replays that very execution
+    const finding = findingReplay(r);
+    const replay = r.violation ? replayCommand(prefix, p.sc, r, r.violation.seed ?? seed, finding.extra, r.mode, finding.token) : null;
     const rec = toRecord(r, seed, budget, replay);
     done.set(p.key, rec);
     if (writer && !writeError) {

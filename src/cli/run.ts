@@ -14,7 +14,7 @@ import { exitCodeOf, MAX_SEED, memoryOf, type Mode, run, seedsLeft } from '../ex
 import { SimExecutor } from '../exec/sim-runner.js';
 import { THREADS_DEFAULTS, ThreadsExecutor } from '../exec/threads.js';
 import { runJson } from '../report/json.js';
-import { findingToken, replayCommand } from '../report/replay.js';
+import { findingReplay, replayCommand } from '../report/replay.js';
 import { type LimitFlags, runText } from '../report/text.js';
 import { BadInput, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, duration, fraction, has, list, parseCommand, str, wholeNumber } from './args.js';
@@ -203,7 +203,9 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     if (mode === 'sim' && memory !== (s.variants[variant].memory ?? 'sc')) extra.push(`--memory ${memory}`);
     // a schedule token replays the (shrunk) schedule itself; without one, pct replays from
     // its strategy, its depth and the k that execution drew its change points over
-    const scheduleToken = findingToken(r) ?? (guide ? guideToken(guide) : undefined);
+    const finding = findingReplay(r);
+    const scheduleToken = finding.token ?? (guide ? guideToken(guide) : undefined);
+    extra.push(...finding.extra);
     if (strategy.name === 'pct' && !scheduleToken) extra.push('--strategy pct', `--depth ${strategy.depth}`, `--pct-steps ${r.pct?.violationK ?? strategy.steps ?? ''}`);
     // a dfs finding without a token (not replayable alone: a cycle lockdep closed over several
     // schedules) replays by running the same search again, which is deterministic

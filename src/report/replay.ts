@@ -6,14 +6,18 @@ import { paramText } from '../cli/params.js';
 import { variantParams } from '../scenario.js';
 
 /**
- * The token that replays a sim finding exactly where its seed alone would not: a schedule
- * that was shrunk, or whose shrinking stopped short (the budget, --no-shrink), and any
- * dfs finding. The seed replays the rest (a schedule with nothing to drop shrinks to itself).
+ * How a sim finding replays as it was reported: by the token of its schedule where the seed
+ * alone would not give that schedule (it was shrunk, or its shrinking stopped short at the
+ * budget) and for any dfs finding; else by its seed, with --no-shrink where it was not
+ * shrunk on purpose (the seed would shrink it). A schedule with nothing to drop shrinks to itself.
  */
-export function findingToken(r: RunResult): string | undefined {
+export function findingReplay(r: RunResult): { token?: string; extra: string[] } {
   const s = r.shrink;
-  if (!s || r.mode !== 'sim') return undefined;
-  return s.asFound === 'nothing to drop' && r.dfs === undefined ? undefined : s.token;
+  if (!s || r.mode !== 'sim') return { extra: [] };
+  if (r.dfs !== undefined) return { token: s.token, extra: [] };
+  if (s.asFound === '--no-shrink') return { extra: ['--no-shrink'] };
+  if (s.asFound === 'nothing to drop') return { extra: [] };
+  return { token: s.token, extra: [] };
 }
 
 /**

@@ -15,8 +15,11 @@ import { guideFits, guideToken, parseGuideToken } from '../src/exec/strategies/g
 
 const ABBA = join(import.meta.dirname, 'fixtures', 'abba.ts');
 
+// biome-ignore lint/suspicious/noExplicitAny: the command's JSON document, read field by field as a user's script would
+type Doc = Record<string, any>;
+
 /** The run command in this process, as `mmu-stress run ... --json` would answer (argv without 'run'). */
-async function runDoc(argv: string[]): Promise<{ code: number; doc: Record<string, any>; text: string }> {
+async function runDoc(argv: string[]): Promise<{ code: number; doc: Doc; text: string }> {
   const interrupt = { signal: new AbortController().signal, received: null, exitCode: null };
   try {
     const json = argv.includes('--json');

@@ -26,8 +26,11 @@ export interface LoadedScenario {
 /** Bad input (exit 2): the message is one line saying what is wrong and what is valid. */
 export class BadInput extends Error {}
 
-/** The harness could not do its job (exit 3), e.g. a scenario's setup() threw. */
+/** The harness could not do its job (exit 3). */
 export class HarnessFailure extends Error {}
+
+/** The scenario's own code threw where the command called it (exit 3: no verdict; the scenario's bug, not the harness's). */
+export class ScenarioFailure extends Error {}
 
 const SCENARIO_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 

@@ -142,7 +142,8 @@ describe('mmu-stress CLI', () => {
     expect(JSON.parse(bad.out)).toEqual({ exitCode: 2, error: { kind: 'bad-input', message: expect.stringContaining("unknown scenario 'nosuch'") } });
     const broken = cli(['run', join(dir, 'setup-throws.ts'), '--json']);
     expect(broken.code).toBe(3);
-    expect(JSON.parse(broken.out)).toEqual({ exitCode: 3, error: { kind: 'harness', message: expect.stringMatching(/setup\(\) failed: no memory for you/) } });
+    // the scenario's own setup() threw: its error, named with its line, not the harness's
+    expect(JSON.parse(broken.out)).toEqual({ exitCode: 3, error: { kind: 'scenario', message: expect.stringMatching(/^scenario error: setup\(\) threw at .*setup-throws\.ts:2:\d+: Error: no memory for you/) } });
     const ok = cli(['run', 'shrinker-vs-fault', '--executions', '2', '--json']);
     expect([ok.code, JSON.parse(ok.out).exitCode]).toEqual([0, 0]);
   });

@@ -156,19 +156,21 @@ describe('a run stopped before its first execution', () => {
 });
 
 describe('harness failures are reported, never lost', () => {
-  it('threads: a role that throws becomes a harness error, and the pool still works after it', async () => {
+  it('threads: a role that throws is the scenario\'s error, and the pool still works after it', async () => {
     const r = await run({ ...base, scenario: abba, variant: 'throws', mode: 'threads', executions: 1 });
-    expect(r.observed).toBe('harness-error');
-    expect(r.harnessError).toContain('role failed on purpose');
-    expect(r.harnessError).toMatch(/abba\.ts:\d+:\d+/); // the stack points into the source, not the bundle
+    expect(r.observed).toBe('scenario-error');
+    expect(r.harnessError).toBeNull();
+    expect(r.scenarioError?.line).toMatch(/^scenario error: role 'ab' \(ab0\) threw at test\/fixtures\/abba\.ts:\d+:\d+: Error: role failed on purpose$/);
+    expect(r.scenarioError?.stack).toMatch(/abba\.ts:\d+:\d+/); // the stack points into the source, not the bundle
     const sc = await loadScenario('shrinker-vs-fault');
     const again = await run({ scenario: sc, variant: 'removed', params: sc.def.params, mode: 'threads', seed: 1, executions: 2, timeMs: null, threads });
     expect(again.observed).toBe('ok');
   });
 
-  it('sim: a role that throws becomes a harness error', async () => {
+  it('sim: a role that throws is the scenario\'s error', async () => {
     const r = await run({ ...base, scenario: abba, variant: 'throws', mode: 'sim', executions: 1 });
-    expect(r.harnessError).toContain('role failed on purpose');
+    expect([r.observed, r.harnessError, exitCodeOf(r)]).toEqual(['scenario-error', null, 3]);
+    expect(r.scenarioError?.line).toMatch(/^scenario error: role 'ab' \(ab0\) threw at test\/fixtures\/abba\.ts:\d+:\d+: Error: role failed on purpose$/);
   });
 
   it('sim: a role that never yields is named once the watchdog period passes, and the executor is usable after', async () => {

@@ -13,11 +13,11 @@
 import type { Dep } from '../check/lockdep-graph.js';
 import { cycleReport, LockGraph } from '../check/lockdep-graph.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
-import { type Mode, memoryOf, type RunResult, run } from '../exec/run.js';
+import { MAX_SEED, type Mode, memoryOf, type RunResult, run } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { ThreadsExecutor } from '../exec/threads.js';
 import { RecordWriter, readRecords, rowKey, type RowRecord, toRecord } from '../report/records.js';
-import { replayCommand } from '../report/replay.js';
+import { findingReplay, replayCommand } from '../report/replay.js';
 import { campaignTable, type CampaignRow, incompleteText, type LimitFlags, violationText } from '../report/text.js';
 import type { Violation } from '../check/violation.js';
 import { variantParams } from '../scenario.js';
@@ -49,7 +49,7 @@ export const CAMPAIGN_SPEC: CommandSpec = {
   positionals: [],
   flags: {
     'time-per-variant': { value: 'DURATION', help: 'the budget of each row (scenario x variant x mode), e.g. 2s (default 2s)' },
-    seed: { value: 'N', help: 'the seed of the first execution of each row (default 1)' },
+    seed: { value: 'N', help: `the seed of the first execution of each row, 0..${MAX_SEED} (default 1)` },
     jobs: { value: 'N', help: 'sim rows run N at a time, each in its own worker thread; a threads row runs alone (default and most: the cores, fewer if memory is short)' },
     out: {
       value: 'FILE',
@@ -96,7 +96,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(CAMPAIGN_SPEC), help: true };
   const budgetText = str(a, 'time-per-variant') ?? '2s';
   const budget = duration('time-per-variant', budgetText);
-  const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
+  const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, MAX_SEED);
   const jobs = jobsFlag(a);
   const json = has(a, 'json');
   const quiet = has(a, 'quiet');
@@ -119,7 +119,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
         throw new BadInput(`--resume: ${outFile} holds '${rec.key}' from a campaign with --seed ${rec.seed} --time-per-variant ${rec.budgetMs}ms; this one has --seed ${seed} --time-per-variant ${budgetText}`);
       }
       // a row with no verdict (a harness error, an execution a limit stopped) runs again: a retry may get one
-      if (rec.observed === 'harness-error' || rec.observed === 'incomplete') continue;
+      if (rec.observed === 'harness-error' || rec.observed === 'scenario-error' || rec.observed === 'incomplete') continue;
       kept.set(rec.key, rec);
     }
   }
@@ -184,7 +184,9 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
       running.delete(p.key);
     }
     if (r.interrupted) return; // the signal cut the row in flight short: it is not reported
-    const replay = r.violation ? replayCommand(prefix, p.sc, r, r.violation.seed ?? seed) : null;
+    // a sim row's finding is as found (not shrunk): its line replays that very execution
+    const finding = findingReplay(r);
+    const replay = r.violation ? replayCommand(prefix, p.sc, r, r.violation.seed ?? seed, finding.extra, r.mode, finding.token) : null;
     const rec = toRecord(r, seed, budget, replay);
     done.set(p.key, rec);
     if (writer && !writeError) {
@@ -261,7 +263,7 @@ export function campaignOutput(
   const rows = records.map(toCampaignRow);
   const lockdep = campaignLockdep(records);
   const all = rows.every((r) => r.asExpected) && rows.length === o.total && lockdep.cycle === null;
-  const worst = Math.max(0, ...records.map((r) => (r.observed === 'harness-error' || r.observed === 'incomplete' ? 3 : r.violation ? 1 : 0)));
+  const worst = Math.max(0, ...records.map((r) => (r.observed === 'harness-error' || r.observed === 'scenario-error' || r.observed === 'incomplete' ? 3 : r.violation ? 1 : 0)));
   const code = o.interruptCode ?? (worst === 3 ? 3 : all ? 0 : 1);
   if (o.json) {
     return {
@@ -278,6 +280,7 @@ export function campaignOutput(
     out.push(`${r.key}: expected ${r.expect}, observed ${r.observed}`);
     if (r.violation) out.push(...violationText(r.violation as Violation).slice(0, 8), ...(r.violation.replay ? [`  replay: ${r.violation.replay}`] : []));
     if (r.harnessError) out.push(r.harnessError);
+    if (r.scenarioError) out.push(r.scenarioError);
     out.push(...incompleteText(r, o.limitFlags), '');
   }
   if (lockdep.cycle) out.push(`lockdep across the clean rows of ${lockdep.cycle.scenario}: lock-order-cycle: ${lockdep.cycle.message}`, ...lockdep.cycle.details.map((l) => `  ${l}`), '');

@@ -1,14 +1,15 @@
 /**
  * The `mmu-stress` command: list, run, campaign, merge, report, footprint, litmus (DESIGN.md §7).
- * Exit codes: 0 no violation, 1 violation found, 2 bad input, 3 the harness failed or
- * no verdict was reached (an incomplete execution), 130 / 143 interrupted.
+ * Exit codes: 0 no violation, 1 violation found, 2 bad input, 3 no verdict was reached:
+ * the scenario's own code threw, the harness failed, or a limit stopped an execution;
+ * 130 / 143 interrupted.
  * With --json, stdout is always one JSON document: the result, or an error.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
-import { errorJson } from '../report/json.js';
-import { BadInput, HarnessFailure } from '../scenarios.js';
+import { type ErrorKind, errorJson } from '../report/json.js';
+import { BadInput, HarnessFailure, ScenarioFailure } from '../scenarios.js';
 import { CAMPAIGN_SPEC, campaignCommand } from './campaign.js';
 import { FOOTPRINT_SPEC, footprintCommand } from './footprint.js';
 import type { CommandOutput } from './command.js';
@@ -39,8 +40,9 @@ export const USAGE = `usage:
   mmu-stress litmus FILE|DIR... [--time 10s] [--max-executions N] [--json]
   mmu-stress <command> --help      the flags of one command
   mmu-stress --version
-exit codes: 0 no violation, 1 violation found, 2 bad input, 3 harness failure or no verdict
-            (an execution a limit stopped), 130 / 143 interrupted by SIGINT / SIGTERM`;
+exit codes: 0 no violation, 1 violation found, 2 bad input, 3 no verdict (the scenario's code
+            threw, the harness failed, or a limit stopped an execution), 130 / 143 interrupted by
+            SIGINT / SIGTERM`;
 
 export function version(): string {
   return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
@@ -83,12 +85,13 @@ async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOu
 }
 
 /** Exit code, kind and one line for an error that ended the command. */
-export function classify(e: unknown): { code: number; kind: 'bad-input' | 'harness'; message: string } {
+export function classify(e: unknown): { code: number; kind: ErrorKind; message: string } {
   if (e instanceof BadInput) {
     // MMU_STRESS_DEBUG: also the stack of what made a scenario file fail to load.
     if (process.env.MMU_STRESS_DEBUG && e.cause) note(String((e.cause as Error)?.stack ?? e.cause));
     return { code: 2, kind: 'bad-input', message: e.message };
   }
+  if (e instanceof ScenarioFailure) return { code: 3, kind: 'scenario', message: e.message };
   if (e instanceof HarnessFailure) return { code: 3, kind: 'harness', message: e.message };
   if (process.env.MMU_STRESS_DEBUG) note(String((e as Error)?.stack ?? e));
   return { code: 3, kind: 'harness', message: `internal error: ${String((e as Error)?.message ?? e).split('\n')[0]}` };

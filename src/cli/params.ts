@@ -1,7 +1,9 @@
 /** Scenario parameters from the command line: --param k=v and the --vcpus shortcut. */
 import { layoutFor } from '../exec/frame.js';
 import { type Params, type ScenarioDef, variantParams } from '../scenario.js';
-import { BadInput, HarnessFailure } from '../scenarios.js';
+import { ScenarioThrow } from '../exec/scenario-error.js';
+import { locateScenarioError } from '../exec/stack.js';
+import { BadInput, ScenarioFailure } from '../scenarios.js';
 
 /** The most shared memory one execution may lay out: parameters that need more are refused up front. */
 export const MAX_ARENA_MIB = 512;
@@ -37,15 +39,17 @@ export function paramText(s: ScenarioDef<unknown>, k: string, v: number): string
 }
 
 /**
- * Lay the model out once (without memory) to learn its size: a setup() that throws is a
- * broken scenario (exit 3); parameters that need more than MAX_ARENA_MIB are refused.
+ * Lay the model out once (without memory) to learn its size: a setup() that throws is the
+ * scenario's error (exit 3, named with its line in `file`); parameters that need more than
+ * MAX_ARENA_MIB are refused.
  */
-export function checkArenaSize(s: ScenarioDef<unknown>, p: Params, variant: string): void {
+export function checkArenaSize(s: ScenarioDef<unknown>, p: Params, variant: string, file: string): void {
   let words: number;
   try {
     words = layoutFor(s, p, variant).words;
   } catch (e) {
-    throw new HarnessFailure(`scenario '${s.name}' setup() failed: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+    if (!(e instanceof ScenarioThrow)) throw e;
+    throw new ScenarioFailure(`${locateScenarioError(e.error, file).line} (scenario '${s.name}', laying out its memory)`);
   }
   const mib = (words * 4) / 2 ** 20;
   if (mib > MAX_ARENA_MIB) {

@@ -9,11 +9,11 @@ import { note } from './output.js';
 import { DEFAULT_JITTER } from '../exec/drive.js';
 import { instancesOf, MAX_TASKS } from '../exec/frame.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
-import { exitCodeOf, memoryOf, type Mode, run } from '../exec/run.js';
+import { exitCodeOf, MAX_SEED, memoryOf, type Mode, run, seedsLeft } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { THREADS_DEFAULTS, ThreadsExecutor } from '../exec/threads.js';
 import { runJson } from '../report/json.js';
-import { replayCommand } from '../report/replay.js';
+import { findingReplay, replayCommand } from '../report/replay.js';
 import { type LimitFlags, runText } from '../report/text.js';
 import { BadInput, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, duration, fraction, has, list, parseCommand, str, wholeNumber } from './args.js';
@@ -21,7 +21,7 @@ import type { CommandOutput } from './command.js';
 import type { InterruptView } from './interrupt.js';
 import { commandPrefix } from './invocation.js';
 import type { StrategySpec } from '../exec/strategy.js';
-import { type Guide, guideToken, parseGuideToken } from '../exec/strategies/guided.js';
+import { type Guide, guideFits, guideToken, parseGuideToken } from '../exec/strategies/guided.js';
 import { readFileSync } from 'node:fs';
 import { checkArenaSize, resolveParams } from './params.js';
 
@@ -36,7 +36,7 @@ export const RUN_SPEC: CommandSpec = {
   flags: {
     variant: { value: 'V', help: "the variant to run (default: the scenario's first)" },
     mode: { value: 'sim|threads', help: 'sim: one thread, a seeded scheduler, exact replay (default); threads: a worker thread per role' },
-    seed: { value: 'N', help: 'the seed of the first execution (default 1)' },
+    seed: { value: 'N', help: `the seed of the first execution, 0..${MAX_SEED} (default 1)` },
     executions: { value: 'N', help: `stop after N executions (default without --time: ${SIM_DEFAULT_EXECUTIONS} in sim)` },
     time: { value: 'DURATION', help: 'bound the whole run: 500ms, 10s, 2m (default without --executions: 10s in threads)' },
     vcpus: { value: 'N', help: 'short for --param vcpus=N' },
@@ -80,6 +80,9 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   const scenarioFile = /\.[cm]?[jt]s$/.test(a.positional[0]) ? a.positional[0] : undefined;
   const scheduleFile = str(a, 'schedule')?.startsWith('@') ? str(a, 'schedule')?.slice(1) : undefined;
   checkOutputs([{ flag: 'html', file: str(a, 'html') }, { flag: 'trace-out', file: str(a, 'trace-out') }], [{ what: 'the scenario file', file: scenarioFile }, { what: 'the --schedule file', file: scheduleFile }]);
+  // the token first: what can be wrong with it without the scenario is said before loading one
+  const token = str(a, 'schedule');
+  const guide = token === undefined ? null : scheduleArg(token);
   const sc = await loadScenario(a.positional[0]);
   const s = sc.def;
   const variants = Object.keys(s.variants);
@@ -87,13 +90,14 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   if (!variants.includes(variant)) throw new BadInput(`unknown variant '${variant}' of ${s.name}; valid: ${variants.join(', ')}`);
   const mode = (str(a, 'mode') ?? 'sim') as Mode;
   if (mode !== 'sim' && mode !== 'threads') throw new BadInput(`--mode must be sim or threads, not '${mode}'`);
-  const token = str(a, 'schedule');
-  const guide = token === undefined ? null : scheduleArg(token);
   if (guide && (mode !== 'sim' || str(a, 'seed') !== undefined || str(a, 'strategy') !== undefined || str(a, 'executions') !== undefined || str(a, 'time') !== undefined)) {
     throw new BadInput('--schedule replays one sim execution from its token: give it without --mode threads, --seed, --strategy, --executions or --time');
   }
-  const seed = guide ? guide.seed : wholeNumber('seed', str(a, 'seed') ?? '1', 0, 2 ** 31 - 1);
+  const seed = guide ? guide.seed : wholeNumber('seed', str(a, 'seed') ?? '1', 0, MAX_SEED);
   let executions = guide ? 1 : str(a, 'executions') === undefined ? null : wholeNumber('executions', str(a, 'executions') as string, 1);
+  if (executions !== null && str(a, 'strategy') !== 'dfs' && executions > seedsLeft(seed)) {
+    throw new BadInput(`--seed ${seed} --executions ${executions} would run seeds past ${MAX_SEED}, the highest seed; give at most --executions ${seedsLeft(seed)} from this seed`);
+  }
   let timeMs = str(a, 'time') === undefined ? null : duration('time', str(a, 'time') as string);
   const strategyName = str(a, 'strategy') ?? 'random';
   if (executions === null && timeMs === null && strategyName !== 'dfs') {
@@ -103,7 +107,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   const params = resolveParams(s, variant, list(a, 'param'), str(a, 'vcpus'));
   const tasks = instancesOf(s, params, variant).length;
   if (tasks > MAX_TASKS) throw new BadInput(`${tasks} role instances; at most ${MAX_TASKS}`);
-  checkArenaSize(s, params, variant);
+  checkArenaSize(s, params, variant, sc.file);
   const jitter = { ...DEFAULT_JITTER, prob: str(a, 'jitter') === undefined ? DEFAULT_JITTER.prob : fraction('jitter', str(a, 'jitter') as string) };
   const watchdogMs = str(a, 'watchdog') === undefined ? LIMIT_DEFAULTS.watchdogMs : duration('watchdog', str(a, 'watchdog') as string);
   if (watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long a task may stay blocked), not '${str(a, 'watchdog')}'`);
@@ -117,6 +121,8 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   if (memoryFlag !== undefined && memoryFlag !== 'sc' && memoryFlag !== 'weak') throw new BadInput(`--memory must be sc or weak, not '${memoryFlag}'`);
   if (memoryFlag === 'weak' && mode !== 'sim') throw new BadInput('--memory weak needs --mode sim: threads run on real cores, whose Atomics are sequentially consistent');
   const memory = memoryOf({ memory: memoryFlag as 'sc' | 'weak' | undefined, mode, scenario: sc, variant });
+  const misfit = guide ? guideFits(guide, instancesOf(s, params, variant).map((i) => i.name), memory) : null;
+  if (misfit) throw new BadInput(`--schedule: ${misfit}`);
   // under weak memory a barrier changes what later loads may return without touching a word a
   // footprint sees, so dfs explores without sleep sets there
   if (memory === 'weak' && str(a, 'reduction') === 'sleep') throw new BadInput('--reduction sleep does not go with --memory weak (dfs explores every schedule there)');
@@ -181,6 +187,8 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     await threads?.close();
     await sim?.close();
   }
+  // the token does not fit this scenario, variant and parameters: bad input, never a verdict
+  if (r.departure) throw new BadInput(`--schedule: the replay departs from its token: ${r.departure}; the token does not fit ${s.name} / ${variant} with these parameters (was it recorded with another --variant, --param or version of the scenario?)`);
   const limitFlags: LimitFlags = {
     time: timeMs === null ? '--time' : `--time ${str(a, 'time') ?? `${timeMs / 1000}s`}`,
     'execution-limit': `--execution-limit ${limit ?? `${executionLimitMs / 60_000}m`}`,
@@ -197,15 +205,20 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     if (mode === 'sim' && memory !== (s.variants[variant].memory ?? 'sc')) extra.push(`--memory ${memory}`);
     // a schedule token replays the (shrunk) schedule itself; without one, pct replays from
     // its strategy, its depth and the k that execution drew its change points over
-    const scheduleToken = r.shrink && (r.shrink.attempts > 1 || strategy.name === 'dfs') ? r.shrink.token : guide ? guideToken(guide) : undefined;
+    const finding = findingReplay(r);
+    const scheduleToken = finding.token ?? (guide ? guideToken(guide) : undefined);
+    extra.push(...finding.extra);
     if (strategy.name === 'pct' && !scheduleToken) extra.push('--strategy pct', `--depth ${strategy.depth}`, `--pct-steps ${r.pct?.violationK ?? strategy.steps ?? ''}`);
     // a dfs finding without a token (not replayable alone: a cycle lockdep closed over several
     // schedules) replays by running the same search again, which is deterministic
     if (strategy.name === 'dfs' && !scheduleToken) extra.push('--strategy dfs', `--preemptions ${strategy.preemptions}`, `--reduction ${strategy.reduction}`);
     replay = replayCommand(prefix, sc, r, vseed, extra, mode, scheduleToken);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
-    if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, '--executions 1000');
-    if (r.reproduced?.token) inSim = replayCommand(prefix, sc, r, vseed, extra.filter((f) => f.startsWith('--lockdep')), 'sim', r.reproduced.token);
+    // (no more executions than there are seeds left: the line must run as printed)
+    if (mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, `--executions ${Math.min(1000, seedsLeft(vseed))}`);
+    // the sim replayed the threads order under sc memory: so must its line, whatever the variant's
+    const inSimExtra = [...extra.filter((f) => f.startsWith('--lockdep')), ...((s.variants[variant].memory ?? 'sc') === 'weak' ? ['--memory sc'] : [])];
+    if (r.reproduced?.token) inSim = replayCommand(prefix, sc, r, vseed, inSimExtra, 'sim', r.reproduced.token);
     r.violation.replay = replay;
   }
   const code = interrupt.exitCode ?? exitCodeOf(r);

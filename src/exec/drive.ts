@@ -5,6 +5,7 @@
  * times, then futex-waits on exactly the word and value the lock saw, with a bounded
  * timeout so that a stop request or a lost wake-up can never hang it.
  */
+import { ScenarioThrow, thrownBy } from './scenario-error.js';
 import { canAcquire, NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
 import { CTL_SLEEP, CTL_STOP, CTL_TICKET } from './frame.js';
 import { blocked, type Op } from './op.js';
@@ -87,7 +88,15 @@ export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWor
   let spins = 0;
   let failed = -1; // the lock the last step failed to take, -1 if it did not fail
   tickets?.push(Atomics.add(i32, ctl + CTL_TICKET, 1));
-  let r = gen.next();
+  // what the role's own code throws is the scenario's error (the harness's own throws below are not)
+  const next = () => {
+    try {
+      return gen.next();
+    } catch (e) {
+      throw new ScenarioThrow(thrownBy(e, 'role', t));
+    }
+  };
+  let r = next();
   while (!r.done) {
     if (tickets) {
       const again = r.value >= 0 && r.value === failed;
@@ -119,7 +128,7 @@ export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWor
       }
     }
     tickets?.push(Atomics.add(i32, ctl + CTL_TICKET, 1));
-    r = gen.next();
+    r = next();
   }
   return 'done';
 }

@@ -3,6 +3,7 @@ import { heldLocks, lockLabel, mainViolation, type Violation } from '../check/vi
 import { MODE_NAMES } from './task.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { CTL_SEQ, type Frame } from './frame.js';
+import { scenarioCall } from './scenario-error.js';
 import type { Task } from './task.js';
 import { mergeTraces, traceTailFor } from './trace.js';
 
@@ -39,7 +40,7 @@ export function closeExecution<W>(
   perTask?: number,
 ): Violation | null {
   const end = lastStep(frame);
-  const v = found ?? s.check?.(frame.world, p, variant, end) ?? null;
+  const v = found ?? (s.check ? scenarioCall('check', () => s.check?.(frame.world, p, variant, end)) : null) ?? null;
   if (v) {
     v.seed = seed;
     if (v.step === 0) v.step = end; // found from outside the tasks: as of the end

@@ -5,6 +5,7 @@
  */
 import type { Params, ScenarioDef } from '../scenario.js';
 import { Arena, type Layout } from '../shm/arena.js';
+import { scenarioCall } from './scenario-error.js';
 import { type ExecHooks, Task, taskRng } from './task.js';
 import { TraceRing } from './trace.js';
 
@@ -69,7 +70,7 @@ export function buildFrame<W>(arena: Arena, s: ScenarioDef<W>, p: Params, varian
   const rings = instances.map((i) => new TraceRing(arena.i32, TraceRing.layout(arena, i.name), ctl + CTL_SEQ));
   arena.names.tasks = instances.map((i) => i.name);
   const modelBase = arena.used;
-  const world = s.setup(arena, p, variant);
+  const world = scenarioCall('setup', () => s.setup(arena, p, variant));
   return { arena, world, instances, ctl, blocked, progress, rings, modelBase };
 }
 

@@ -50,6 +50,7 @@ export async function reproduceInSim(
   const w = res?.violation ?? null;
   const token = res?.shrink?.token ?? null;
   if (error || !res) return { verdict: 'diverged', line: `not replayed in sim: ${error ?? 'no execution came back'}`, token: null, recorded };
+  if (res.scenarioError) return { verdict: 'diverged', line: `not reproduced in sim: ${res.scenarioError.line ?? res.scenarioError.thrown}`, token: null, recorded };
   if (!w) {
     const how = res.incomplete ? `it was stopped (${res.incomplete.limit})` : 'it ended without a violation';
     return { verdict: 'diverged', line: `not reproduced in sim: the replay of the ${recorded} recorded steps diverged; ${how}`, token, recorded };

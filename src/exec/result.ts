@@ -2,6 +2,7 @@ import type { Dep } from '../check/lockdep-graph.js';
 import type { ShrinkResult } from './shrink.js';
 /** What one execution produced, whichever executor ran it. */
 import type { Violation } from '../check/violation.js';
+import type { ScenarioError } from './scenario-error.js';
 import type { Schedule } from './strategy.js';
 import type { TraceLine } from './trace.js';
 
@@ -35,6 +36,8 @@ export interface ExecutionResult {
   schedule?: Schedule;
   /** sim with the pct strategy: the k (scheduling decisions) this execution's change points were drawn over, and its tasks. */
   pct?: { k: number; tasks: number };
+  /** The scenario's own code threw (a role, setup() or check()): no verdict, and not the harness's failure. */
+  scenarioError?: ScenarioError;
   /** The harness itself failed (a worker crashed, a role that never yields, a hang it could not explain). */
   harnessError?: string;
   /** threads, a finding: the task of every step in the order the steps began (the sim replays it). */
@@ -43,6 +46,8 @@ export interface ExecutionResult {
   shrink?: ShrinkResult;
   /** dfs: stopped early because every way on only reorders independent ops of a schedule already explored. */
   pruned?: boolean;
+  /** `--schedule`: where the execution departed from its token (or that it ended with the token unused); it then has no verdict. */
+  departure?: string;
   /** Set when a harness limit stopped the execution before it ended; it then has no verdict. */
   incomplete?: Incomplete;
 }

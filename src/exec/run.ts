@@ -9,8 +9,10 @@ import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
 import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
 import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
+import type { ScenarioError } from './scenario-error.js';
 import { SimExecutor } from './sim-runner.js';
 import { type Reproduction, reproduceInSim, unrecorded } from './reproduce.js';
+import { seedsLeft } from './seeds.js';
 import type { ShrinkResult } from './shrink.js';
 import type { DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
@@ -18,6 +20,8 @@ import type { StrategySpec } from './strategy.js';
 import { THREADS_DEFAULTS, type ThreadsExecutor, type ThreadsOptions } from './threads.js';
 
 export type Mode = 'sim' | 'threads';
+
+export { MAX_SEED, seedsLeft } from './seeds.js';
 
 export interface RunRequest {
   scenario: LoadedScenario;
@@ -85,7 +89,7 @@ export interface RunResult {
   mode: Mode;
   params: Params;
   expect: string;
-  /** 'ok', a violation kind, 'harness-error', or 'incomplete' (no execution reached a verdict). */
+  /** 'ok', a violation kind, 'harness-error', 'scenario-error' (the scenario's code threw), 'incomplete' (no execution reached a verdict), or 'replay-departed' (a --schedule that does not fit). */
   observed: string;
   asExpected: boolean;
   firstSeed: number;
@@ -96,6 +100,10 @@ export interface RunResult {
   firstViolationMs: number | null;
   violation: Violation | null;
   harnessError: string | null;
+  /** The scenario's own code threw (a role, setup() or check()), located in its source: no verdict (exit 3), and the scenario's bug, not the harness's. */
+  scenarioError: ScenarioError | null;
+  /** `--schedule`: where the replay departed from its token (the token does not fit: exit 2). */
+  departure: string | null;
   /** The execution a harness limit stopped before it ended, if any: it has no verdict. */
   incomplete: (Incomplete & { seed: number }) | null;
   /** A signal ended the run before it reached its own end (a finding, its count, its budget). */
@@ -116,7 +124,12 @@ export interface RunResult {
   lockdep: Dep[];
 }
 
-export async function run(req: RunRequest): Promise<RunResult> {
+export async function run(given: RunRequest): Promise<RunResult> {
+  // no seed past MAX_SEED: a run that would reach it ends there, as at its --executions
+  // (dfs and a guide run one seed's schedules, so their executions do not count seeds)
+  const oneSeed = given.mode === 'sim' && given.strategy !== undefined && given.strategy.name !== 'random' && given.strategy.name !== 'pct';
+  const capped = !oneSeed && (given.executions ?? Number.POSITIVE_INFINITY) > seedsLeft(given.seed);
+  const req = capped ? { ...given, executions: seedsLeft(given.seed) } : given;
   const s = req.scenario.def;
   const started = performance.now();
   const limits: RunLimits = {
@@ -129,6 +142,8 @@ export async function run(req: RunRequest): Promise<RunResult> {
   let executions = 0;
   let violation: Violation | null = null;
   let harnessError: string | null = null;
+  let departure: string | null = null;
+  let scenarioError: ScenarioError | null = null;
   let incomplete: RunResult['incomplete'] = null;
   let firstViolationMs: number | null = null;
   let pctK = 0;
@@ -139,7 +154,9 @@ export async function run(req: RunRequest): Promise<RunResult> {
   let reproduced: Reproduction | undefined;
   const take = (r: ExecutionResult) => {
     if (r.pruned) return; // dfs: equivalent to a schedule already explored (counted in the dfs summary)
-    if (r.harnessError) harnessError = r.harnessError;
+    if (r.departure) departure = r.departure;
+    else if (r.scenarioError) scenarioError = r.scenarioError;
+    else if (r.harnessError) harnessError = r.harnessError;
     else if (r.incomplete) incomplete = { ...r.incomplete, seed: r.seed };
     else {
       executions++;
@@ -168,10 +185,10 @@ export async function run(req: RunRequest): Promise<RunResult> {
     // judged in seed order, as one worker would have met them
     for (const r of par.results) {
       take(r);
-      if (r.violation || r.harnessError || r.incomplete) break;
+      if (r.violation || r.harnessError || r.scenarioError || r.incomplete) break;
     }
     lockdep.push(...par.deps);
-    if (par.crossAt !== null && violation === null && harnessError === null && incomplete === null) {
+    if (par.crossAt !== null && violation === null && harnessError === null && scenarioError === null && incomplete === null) {
       // a cycle no single execution closes: the seeds up to where it closes, one after another
       const left = req.timeMs === null ? null : Math.max(1, req.timeMs - (performance.now() - started)); // the budget still holds
       const again = await run({ ...req, jobs: 1, executions: par.crossAt - req.seed + 1, timeMs: left });
@@ -193,7 +210,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
     // every step takes a ticket so that a finding can be replayed in sim, unless it will not be (reproduce: false)
     const given = req.threadsOptions ?? THREADS_DEFAULTS;
     const threadsOptions = { ...given, drive: { ...given.drive, recordSteps: given.drive.recordSteps && req.reproduce !== false } };
-    for (let seed = req.seed; violation === null && harnessError === null && incomplete === null; seed++) {
+    for (let seed = req.seed; violation === null && harnessError === null && scenarioError === null && incomplete === null; seed++) {
       if (req.executions !== null && executions >= req.executions) break;
       if (req.abort?.aborted) break;
       if (limits.until !== null && executions > 0 && performance.now() >= limits.until) break;
@@ -207,7 +224,7 @@ export async function run(req: RunRequest): Promise<RunResult> {
 
   if (lockGraph) lockdep.push(...(lockGraph as LockGraph).all());
   const pastBudget = limits.until !== null && performance.now() >= limits.until;
-  if (executions === 0 && incomplete === null && harnessError === null && (req.abort?.aborted || pastBudget)) {
+  if (executions === 0 && incomplete === null && harnessError === null && scenarioError === null && departure === null && (req.abort?.aborted || pastBudget)) {
     // Stopped before the first execution began (a budget shorter than the start-up, or an
     // early signal): still an incomplete run that says which limit to raise.
     incomplete = { seed: req.seed, limit: req.abort?.aborted ? 'signal' : 'time', note: 'the run was stopped before this execution could start' };
@@ -220,13 +237,15 @@ export async function run(req: RunRequest): Promise<RunResult> {
   const ownEnd =
     v !== null ||
     harnessError !== null ||
+    scenarioError !== null ||
+    departure !== null ||
     (req.executions !== null && executions >= req.executions) ||
     cut?.limit === 'time' ||
     cut?.limit === 'execution-limit' ||
     pastBudget;
   // An execution stopped by the execution limit, or a run that finished none, reached no verdict.
   const noVerdict = executions === 0 || cut?.limit === 'execution-limit';
-  const observed = harnessError ? 'harness-error' : v ? v.kind : noVerdict ? 'incomplete' : 'ok';
+  const observed = departure ? 'replay-departed' : scenarioError ? 'scenario-error' : harnessError ? 'harness-error' : v ? v.kind : noVerdict ? 'incomplete' : 'ok';
   const clockUnit = req.mode === 'sim' ? 'steps' : 'us';
   return {
     scenario: s.name,
@@ -243,6 +262,8 @@ export async function run(req: RunRequest): Promise<RunResult> {
     firstViolationMs,
     violation: v,
     harnessError,
+    scenarioError,
+    departure,
     incomplete: cut,
     interrupted: (req.abort?.aborted ?? false) && !ownEnd,
     stats,
@@ -256,9 +277,10 @@ export async function run(req: RunRequest): Promise<RunResult> {
   };
 }
 
-/** The exit code of a run: 0 clean, 1 violation, 3 harness failure or no verdict (signals are the CLI's). */
+/** The exit code of a run: 0 clean, 1 violation, 2 a schedule token that does not fit, 3 no verdict: the harness failed, the scenario's code threw, or a limit stopped it (signals are the CLI's). */
 export function exitCodeOf(r: RunResult): number {
-  if (r.observed === 'harness-error' || r.observed === 'incomplete') return 3;
+  if (r.departure) return 2;
+  if (r.observed === 'harness-error' || r.observed === 'scenario-error' || r.observed === 'incomplete') return 3;
   return r.violation ? 1 : 0;
 }
 
@@ -350,7 +372,7 @@ async function runParallel(
   for (const r of collected) {
     if (r.seed !== req.seed + results.length) break;
     results.push(r);
-    if (r.violation || r.harnessError || r.incomplete) break;
+    if (r.violation || r.harnessError || r.scenarioError || r.incomplete) break;
   }
   // the lock orders in seed order, as one worker's graph would have met them
   const graph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false, req.variant);

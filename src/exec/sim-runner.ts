@@ -18,8 +18,8 @@ import { workerBundle } from './bundle.js';
 import { instancesOf, STOP_DEADLINE, STOP_SIGNAL } from './frame.js';
 import { isLimit, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import type { ExecutionResult } from './result.js';
-import { SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_SEED, SIM_STOP, type SimMessage, type SimRequest } from './sim-worker.js';
-import { sourceStack } from './stack.js';
+import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type SimMessage, type SimRequest, storeSeed } from './sim-worker.js';
+import { locateScenarioError, sourceStack } from './stack.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
 const TICK_MS = 50;
@@ -79,7 +79,7 @@ export class SimExecutor {
     // Until the worker has loaded the bundle and begun, no role runs and no seed is in flight
     // beyond the first: a zeroed block would read as "task 0 is running".
     c[SIM_CURRENT] = -1;
-    c[SIM_SEED] = seeds.firstSeed;
+    storeSeed(c, seeds.firstSeed);
     const req: SimRequest = {
       bundle,
       variant,
@@ -133,6 +133,7 @@ export class SimExecutor {
       const onMessage = (m: SimMessage) => {
         if (m.type === 'execution') {
           if (m.result.harnessError) m.result.harnessError = sourceStack(m.result.harnessError);
+          if (m.result.scenarioError) m.result.scenarioError = locateScenarioError(m.result.scenarioError, sc.file);
           onExecution(m.result);
         } else if (m.type === 'done') {
           seeds.onLockdep?.(m.deps);
@@ -167,12 +168,12 @@ export class SimExecutor {
         } else if (hb === 0) {
           // The worker has not begun (still loading the bundle): nothing of the scenario ran.
           if (unresponsive && isLimit(asked)) {
-            onExecution({ seed: Atomics.load(c, SIM_SEED), violation: null, stats: {}, steps: 0, incomplete: { limit: limitOf(asked), note: 'the sim worker was still starting' } });
+            onExecution({ seed: loadSeed(c), violation: null, stats: {}, steps: 0, incomplete: { limit: limitOf(asked), note: 'the sim worker was still starting' } });
             kill(null);
           } else kill(`the sim worker did not start within ${Math.round(quiet)} ms`);
         } else if (unresponsive) {
           // Slow to lay out or to check an execution (a large arena): that execution has no verdict.
-          const seed = Atomics.load(c, SIM_SEED);
+          const seed = loadSeed(c);
           onExecution({ seed, violation: null, stats: {}, steps: 0, incomplete: { limit: limitOf(asked), note: `it was still being set up or checked (setup() or check()) ${Math.round(quiet)} ms later` } });
           kill(null);
         } else {

@@ -8,25 +8,41 @@
  * taken, so that a role that never reaches an op boundary can be named.
  */
 import type { Params, ScenarioDef } from '../scenario.js';
-import { STOP_EXECUTION_LIMIT } from './frame.js';
+import { instancesOf, STOP_EXECUTION_LIMIT } from './frame.js';
 import type { ExecutionResult } from './result.js';
 import { type Dep, newLockGraph } from '../check/lockdep-graph.js';
 import { DEFAULT_WINDOW_STEPS, MONITOR_TASK, simExecution } from './sim.js';
 import { DfsStrategy, type DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
-import { GuidedStrategy } from './strategies/guided.js';
+import { CheckedGuide } from './strategies/checked-guide.js';
 import { RandomStrategy } from './strategies/random.js';
 import { OrderStrategy } from './strategies/order.js';
 import { ReplayStrategy } from './strategies/replay.js';
+import { ScenarioThrow } from './scenario-error.js';
 import { shrinkExecution } from './shrink.js';
 import type { Strategy, StrategySpec } from './strategy.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
 export const SIM_CURRENT = MONITOR_TASK; // task being resumed, -1 outside the roles (written by the sim)
-export const SIM_SEED = 1; // seed of the execution in flight
+export const SIM_SEED = 1; // seed of the execution in flight: its low 32 bits (SIM_SEED_HI holds the rest)
 export const SIM_STOP = 2; // a STOP_* harness limit asked by the parent, 0 while running
 export const SIM_HEARTBEAT = 3; // bumped at every poll and between executions
-export const SIM_CONTROL_WORDS = 4;
+export const SIM_SEED_HI = 4; // seed of the execution in flight: the bits above the low 32
+export const SIM_CONTROL_WORDS = 5;
+
+/**
+ * A seed in the control block: seeds go up to Number.MAX_SAFE_INTEGER (MAX_SEED), more than
+ * one Int32 word holds, so it takes two. The parent reads it only once the worker has gone
+ * quiet (a stuck execution), so the two stores need not be one.
+ */
+export function storeSeed(control: Int32Array, seed: number): void {
+  Atomics.store(control, SIM_SEED_HI, Math.floor(seed / 2 ** 32));
+  Atomics.store(control, SIM_SEED, seed % 2 ** 32);
+}
+
+export function loadSeed(control: Int32Array): number {
+  return Atomics.load(control, SIM_SEED_HI) * 2 ** 32 + (Atomics.load(control, SIM_SEED) >>> 0);
+}
 
 export interface SimRequest {
   /** URL of the worker bundle holding the scenario. */
@@ -68,7 +84,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
   // under weak memory a fence changes what later loads may return without touching a word a
   // footprint records, so sleep sets would not be sound there: dfs explores every schedule
   const dfs = spec.name === 'dfs' ? new DfsStrategy(spec.preemptions, req.memory === 'weak' ? 'none' : spec.reduction) : null;
-  const strategy = dfs ?? fixedStrategy(spec);
+  const strategy = dfs ?? fixedStrategy(spec, instancesOf(def, req.params, req.variant).map((i) => i.name));
   const stride = req.stride ?? 1;
   const seedOf = (k: number) => (dfs ? req.firstSeed : spec.name === 'guided' ? spec.guide.seed : req.firstSeed + k * stride);
   const bound = req.bound ? new Int32Array(req.bound) : null;
@@ -81,7 +97,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     // another worker found a violation at a lower seed: nothing above it can be the answer
     if (bound && seedOf(k) - runFirst > Atomics.load(bound, 0)) break;
     Atomics.store(control, SIM_CURRENT, -1); // setting up: no role runs yet
-    Atomics.store(control, SIM_SEED, seedOf(k));
+    storeSeed(control, seedOf(k));
     const started = performance.now();
     const poll = () => {
       Atomics.add(control, SIM_HEARTBEAT, 1);
@@ -90,14 +106,22 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
       return performance.now() - started > req.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
     };
     if (req.perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', req.lockdep !== false, req.variant);
-    const r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true, memory: req.memory });
+    let r: ExecutionResult;
+    try {
+      r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true, memory: req.memory });
+    } catch (e) {
+      // the scenario's setup() or check() threw: its error, with no verdict (a role's comes back as a result)
+      if (!(e instanceof ScenarioThrow)) throw e;
+      r = { seed: seedOf(k), violation: null, stats: {}, steps: 0, scenarioError: e.error };
+    }
     if (dfs && !r.incomplete && !r.harnessError) dfs.finished(r.pruned === true);
+    if (strategy instanceof CheckedGuide) checkReplay(strategy, r);
     if (r.violation && r.schedule && spec.name !== 'guided') shrinkFinding(def, req, r, poll);
     delete r.schedule; // the choices stay here: a finding carries its token
     if (req.perExecutionLockdep) r.deps = lockGraph.all();
-    if (bound && (r.violation || r.harnessError || r.incomplete)) lowerBound(bound, r.seed - runFirst);
+    if (bound && (r.violation || r.harnessError || r.scenarioError || r.incomplete)) lowerBound(bound, r.seed - runFirst);
     post({ type: 'execution', result: r });
-    if (r.violation || r.harnessError || r.incomplete) break;
+    if (r.violation || r.harnessError || r.scenarioError || r.incomplete) break;
     if (dfs && !dfs.advance()) break; // the bounded space is exhausted
   }
   post({ type: 'done', deps: lockGraph.all(), ...(dfs ? { dfs: dfs.result() } : {}) });
@@ -128,6 +152,21 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
   if (keep && shrunk.result.violation) r.violation = { ...shrunk.result.violation, seed: r.seed };
 }
 
+/**
+ * `--schedule`: an execution that departed from its token, or ended before using it up,
+ * is not the token's execution: it carries where instead of a verdict. One a limit stopped
+ * says nothing either way.
+ */
+function checkReplay(guide: CheckedGuide, r: ExecutionResult): void {
+  if (r.incomplete || r.harnessError || r.scenarioError) return;
+  const how = r.violation ? `in ${r.violation.kind}` : r.pruned ? 'stopped' : 'without a violation';
+  const departure = guide.finish(how);
+  if (departure === null) return;
+  r.departure = departure;
+  r.violation = null;
+  delete r.pruned;
+}
+
 /** bound = min(bound, seed), against the other workers' stores. */
 function lowerBound(bound: Int32Array, seed: number): void {
   for (;;) {
@@ -136,9 +175,9 @@ function lowerBound(bound: Int32Array, seed: number): void {
   }
 }
 
-function fixedStrategy(spec: StrategySpec): Strategy {
+function fixedStrategy(spec: StrategySpec, taskNames: string[]): Strategy {
   if (spec.name === 'pct') return new PctStrategy(spec.depth, spec.steps ?? null);
-  if (spec.name === 'guided') return new GuidedStrategy(spec.guide);
+  if (spec.name === 'guided') return new CheckedGuide(spec.guide, taskNames);
   if (spec.name === 'order') return new OrderStrategy(spec.order);
   return new RandomStrategy();
 }

@@ -21,6 +21,7 @@ import { closeExecution, heldAtExit, lastStep } from './finish.js';
 import { frameTask, newFrame, progressMarks } from './frame.js';
 import { limitOf } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
+import { thrownBy } from './scenario-error.js';
 import { DONE, IDLE } from './op.js';
 import { ChoiceLog, PRUNE, type Strategy } from './strategy.js';
 import { PctStrategy } from './strategies/pct.js';
@@ -170,9 +171,9 @@ export function simExecution<W>(
       try {
         r = gens[k].next();
       } catch (e) {
-        // Role code that throws is a broken scenario, not a finding in the model.
+        // Role code that throws is a broken scenario: neither a finding in the model nor a harness failure.
         setLockGraph(null);
-        return { seed, violation: null, stats: {}, steps: seq(), harnessError: `${tasks[k].name}: ${(e as Error)?.stack ?? e}` };
+        return { seed, violation: null, stats: {}, steps: seq(), scenarioError: thrownBy(e, 'role', tasks[k]) };
       }
       running = -1;
       steps++;

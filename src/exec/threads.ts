@@ -19,7 +19,8 @@ import { closeExecution, lastStep } from './finish.js';
 import { CTL_ARRIVED, CTL_STOP, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
 import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
-import { sourceStack } from './stack.js';
+import { type ScenarioError, ScenarioThrow } from './scenario-error.js';
+import { locateScenarioError, sourceStack } from './stack.js';
 import { Watchdog } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
 
@@ -77,6 +78,26 @@ export class ThreadsExecutor {
     limits: RunLimits = LIMIT_DEFAULTS,
     /** Lockdep's graph of the run (default: a fresh one for this execution). */
     lockGraph: LockGraph = newLockGraph(sc.def, seed, 'report', true, variant),
+  ): Promise<ExecutionResult> {
+    try {
+      const r = await this.executeOnce(sc, p, variant, seed, opts, limits, lockGraph);
+      if (r.scenarioError) r.scenarioError = locateScenarioError(r.scenarioError, sc.file);
+      return r;
+    } catch (e) {
+      // the scenario's setup() (laying out the execution here) or check() (closing it) threw
+      if (e instanceof ScenarioThrow) return { seed, violation: null, stats: {}, steps: 0, scenarioError: locateScenarioError(e.error, sc.file) };
+      throw e;
+    }
+  }
+
+  private async executeOnce(
+    sc: LoadedScenario,
+    p: Params,
+    variant: string,
+    seed: number,
+    opts: ThreadsOptions,
+    limits: RunLimits,
+    lockGraph: LockGraph,
   ): Promise<ExecutionResult> {
     const s = sc.def;
     const bundle = await workerBundle(sc.file);
@@ -159,6 +180,12 @@ export class ThreadsExecutor {
         const arrived = Atomics.load(i32, frame.ctl + CTL_ARRIVED);
         const now = performance.now();
         const starting = arrived < n; // roles start together once all have arrived: none has begun
+        // a role that threw is what went wrong first, whoever then failed to stop
+        const thrown = settled.find((x) => x?.scenarioError)?.scenarioError;
+        if (thrown) {
+          await this.close();
+          return { seed, violation: null, stats: {}, steps: seq(), scenarioError: thrown };
+        }
         const errors = settled.flatMap((x, k) => (x?.error ? [`${frame.instances[k].name}: ${sourceStack(x.error)}`] : []));
         // before the pool goes: tearing it down settles every job
         const ignoring = starting ? [] : frame.instances.flatMap((inst, k) => (finished[k] ? [] : [noOpBoundary(inst.name, watchdog.quietFor(k, now))]));
@@ -190,6 +217,7 @@ export class ThreadsExecutor {
     const stats: ExecutionResult['stats'] = {};
     let violation: Violation | null = watchdogFinding;
     const errors: string[] = [];
+    let scenarioError: ScenarioError | undefined;
     const deps: Dep[] = [];
     const tickets: (Int32Array | undefined)[] = [];
     results.forEach((res, k) => {
@@ -200,6 +228,7 @@ export class ThreadsExecutor {
       }
       const out = res.value;
       if (out.error) errors.push(`${inst.name}: ${sourceStack(out.error)}`);
+      scenarioError ??= out.scenarioError;
       violation ??= out.violation;
       deps.push(...out.deps);
       tickets[k] = out.tickets;
@@ -217,6 +246,7 @@ export class ThreadsExecutor {
     } else if (found?.kind === 'deadlock') {
       found.details.push(...knownCycleLines(lockGraph));
     }
+    if (scenarioError) return { seed, violation: null, stats, steps: seq(), scenarioError };
     if (errors.length > 0) return { seed, violation: null, stats, steps: seq(), harnessError: errors.join('\n') };
     const stopped = Atomics.load(i32, frame.ctl + CTL_STOP);
     // A limit that struck as the last role returned cut nothing: the execution is complete.

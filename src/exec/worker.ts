@@ -13,6 +13,7 @@ import { NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
 import { type DriveOptions, drive, StepTickets } from './drive.js';
 import { heldAtExit } from './finish.js';
 import { isLimit } from './limits.js';
+import { type ScenarioError, ScenarioThrow } from './scenario-error.js';
 import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, STOP_ERROR, STOP_VIOLATION } from './frame.js';
 import { type ExecHooks, setCurrent, taskRng } from './task.js';
 
@@ -39,7 +40,10 @@ export interface RoleResult {
   /** Lockdep dependencies this task added, for the run's graph (the main thread judges cycles). */
   deps: Dep[];
   end: 'done' | 'stopped' | 'error';
+  /** The harness failed in this worker (its stack). */
   error: string | null;
+  /** The scenario's own code threw here (its setup() or this role). */
+  scenarioError?: ScenarioError;
   /** The tickets of this task's steps (see StepTickets): a finding is replayed in sim from them. */
   tickets?: Int32Array;
 }
@@ -106,6 +110,7 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
     return { instance: job.instance, stats: task.stats, violation: found, deps: graph.take(), end, error: null, tickets: tickets?.take() ?? undefined };
   } catch (e) {
     if (ctl >= 0) Atomics.compareExchange(i32, ctl + CTL_STOP, 0, STOP_ERROR);
+    if (e instanceof ScenarioThrow) return { instance: job.instance, stats: {}, violation: found, deps: [], end: 'error', error: null, scenarioError: e.error };
     const err = e as Error;
     return { instance: job.instance, stats: {}, violation: found, deps: [], end: 'error', error: err?.stack ?? String(e) };
   }

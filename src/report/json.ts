@@ -21,6 +21,7 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     violations: r.violation ? [{ ...r.violation, replay }] : [],
     incomplete: r.incomplete ? { ...r.incomplete, raise: raiseFlag(r.incomplete, flags) } : null,
     harnessError: r.harnessError,
+    scenarioError: r.scenarioError,
     stats: r.stats,
     statsClock: r.clockUnit,
     summary: r.summary,
@@ -31,7 +32,10 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
   };
 }
 
+/** What ended a command without a result: the input (exit 2), the scenario's own code (exit 3), the harness (exit 3). */
+export type ErrorKind = 'bad-input' | 'scenario' | 'harness';
+
 /** With --json, stdout carries one document whatever happens: an error is one too. */
-export function errorJson(exitCode: number, kind: 'bad-input' | 'harness', message: string): Record<string, unknown> {
+export function errorJson(exitCode: number, kind: ErrorKind, message: string): Record<string, unknown> {
   return { exitCode, error: { kind, message } };
 }

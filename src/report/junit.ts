@@ -31,8 +31,8 @@ function testcase(r: RowRecord): string {
   const head = `    <testcase classname="mmu-stress.${xmlEscape(r.scenario)}" name="${xmlEscape(`${r.variant} / ${r.mode}`)}" time="${(r.elapsedMs / 1000).toFixed(3)}"`;
   const summary = `expect ${r.expect}, observed ${r.observed} after ${r.executions} execution${r.executions === 1 ? '' : 's'} (seed ${r.seed}, memory ${r.memory})`;
   const body: string[] = [];
-  if (r.observed === 'harness-error' || r.observed === 'incomplete' || r.observed === 'not-run') {
-    const why = r.harnessError ?? r.incomplete?.note ?? r.observed;
+  if (r.observed === 'harness-error' || r.observed === 'scenario-error' || r.observed === 'incomplete' || r.observed === 'not-run') {
+    const why = r.harnessError ?? r.scenarioError ?? r.incomplete?.note ?? r.observed;
     body.push(`      <error message="${xmlEscape(`${r.observed}: ${why.split('\n')[0]}`)}" type="${r.observed}">${xmlEscape(`${summary}\n${why}`)}</error>`);
   } else if (!r.asExpected) {
     if (r.violation) {
@@ -60,7 +60,7 @@ export function junitXml(results: RowRecord[], name = 'mmu-stress campaign', pla
     };
   });
   const rows = [...results, ...notRun];
-  const errored = (r: RowRecord) => r.observed === 'harness-error' || r.observed === 'incomplete' || r.observed === 'not-run';
+  const errored = (r: RowRecord) => r.observed === 'harness-error' || r.observed === 'scenario-error' || r.observed === 'incomplete' || r.observed === 'not-run';
   const failed = (r: RowRecord) => !r.asExpected && !errored(r);
   const secs = (rs: RowRecord[]) => (rs.reduce((t, r) => t + r.elapsedMs, 0) / 1000).toFixed(3);
   const scenarios = [...new Set(rows.map((r) => r.scenario))];

@@ -33,6 +33,8 @@ export interface RowRecord {
   elapsedMs: number;
   violation: (Omit<Violation, 'replay'> & { replay: string | null }) | null;
   harnessError: string | null;
+  /** The scenario's own code threw: its report line and source stack (absent in rows written before it existed). */
+  scenarioError?: string | null;
   incomplete: RunResult['incomplete'];
   lockdep: Dep[];
   /** When the row finished (ISO 8601), for a person reading the file. */
@@ -61,6 +63,7 @@ export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: s
     elapsedMs: Math.round(r.elapsedMs),
     violation: r.violation ? { ...r.violation, replay } : null,
     harnessError: r.harnessError,
+    scenarioError: r.scenarioError ? `${r.scenarioError.line}\n${r.scenarioError.stack}` : null,
     incomplete: r.incomplete,
     lockdep: r.lockdep,
     finishedAt: new Date().toISOString(),

@@ -6,6 +6,21 @@ import { paramText } from '../cli/params.js';
 import { variantParams } from '../scenario.js';
 
 /**
+ * How a sim finding replays as it was reported: by the token of its schedule where the seed
+ * alone would not give that schedule (it was shrunk, or its shrinking stopped short at the
+ * budget) and for any dfs finding; else by its seed, with --no-shrink where it was not
+ * shrunk on purpose (the seed would shrink it). A schedule with nothing to drop shrinks to itself.
+ */
+export function findingReplay(r: RunResult): { token?: string; extra: string[] } {
+  const s = r.shrink;
+  if (!s || r.mode !== 'sim') return { extra: [] };
+  if (r.dfs !== undefined) return { token: s.token, extra: [] };
+  if (s.asFound === '--no-shrink') return { extra: ['--no-shrink'] };
+  if (s.asFound === 'nothing to drop') return { extra: [] };
+  return { token: s.token, extra: [] };
+}
+
+/**
  * `prefix` runs the command (`npx mmu-stress`); the scenario is named as the user gave it
  * (a built-in name, or the path as typed, which resolves the same from the same
  * directory); `extra` carries flags that shaped the run beyond the params.

@@ -3,6 +3,7 @@ import type { ShrinkResult } from '../exec/shrink.js';
 import type { DfsSummary } from '../exec/strategies/dfs.js';
 import type { Violation } from '../check/violation.js';
 import type { Incomplete, StopLimit } from '../exec/result.js';
+import type { ScenarioError } from '../exec/scenario-error.js';
 import type { PctBound, RunResult } from '../exec/run.js';
 
 const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
@@ -52,6 +53,21 @@ export function incompleteText(r: Pick<RunResult, 'incomplete' | 'observed' | 'e
   return [`(${lines[0]}; it has no verdict and is not counted)`];
 }
 
+/** The harness's own frames in a stack (its executors, its workers, node's internals): not the scenario's story. */
+const HARNESS_FRAME = /^\s+at .*(?:\bsrc\/exec\/|\/workers\/[\w-]+\.mjs|node_modules|<anonymous>|\(node:)/;
+
+/** The scenario's own code threw: its line first, then its stack in the sources without the harness's frames (no verdict, exit 3). */
+export function scenarioErrorText(e: ScenarioError): string[] {
+  return [
+    "SCENARIO ERROR (exit 3): the scenario's own code threw, so there is no verdict (a bug in the scenario, not a finding in the model, not a failure of the harness):",
+    `  ${e.line ?? e.thrown}`,
+    ...e.stack
+      .split('\n')
+      .filter((l) => !HARNESS_FRAME.test(l))
+      .map((l) => `  ${l}`),
+  ];
+}
+
 export interface RunTextOptions {
   replay: string | null;
   /** threads: the sim command that explores the same seeds deterministically. */
@@ -72,6 +88,7 @@ export function runText(r: RunResult, o: RunTextOptions): string {
   out.push(`expect ${r.expect}; observed ${r.observed}${r.asExpected ? ' (as expected)' : ' (NOT as expected)'}`);
   const cut = incompleteText(r, o.limitFlags);
   if (r.observed === 'incomplete') out.push('', ...cut);
+  if (r.scenarioError) out.push('', ...scenarioErrorText(r.scenarioError));
   if (r.harnessError) out.push('', 'HARNESS ERROR (exit 3): the harness itself failed, not the model:', ...r.harnessError.split('\n').map((l) => `  ${l}`));
   if (r.summary.length && r.executions > 0) out.push('', 'statistics:', ...r.summary.map((l) => `  ${l}`));
   if (r.pct) out.push('', ...pctText(r.pct));

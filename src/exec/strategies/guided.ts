@@ -11,7 +11,9 @@
  *
  * A preemption is a switch away from a task that could have gone on.
  */
+import { MAX_TASKS } from '../frame.js';
 import { IDLE } from '../op.js';
+import { MAX_SEED } from '../seeds.js';
 import type { Strategy } from '../strategy.js';
 
 export interface Guide {
@@ -203,27 +205,72 @@ export function guideToken(g: Guide): string {
   return parts.join('.');
 }
 
-/** The guide of a token, or a one-line reason it is not one. */
+/** The most stores back a weak load's choice can name: a choice is one byte (ChoiceLog). */
+const MAX_STORE = 255;
+
+/**
+ * The guide of a token, or a one-line reason it is not one. Everything a token can get
+ * wrong without the scenario is refused here: its kind, its seed (0..MAX_SEED), each
+ * entry's form, steps and loads that do not go up, a task past MAX_TASKS, a store past
+ * MAX_STORE. What needs the scenario (its number of tasks, its memory model) is
+ * `guideFits`; a replay that departs from its token is `CheckedGuide`'s.
+ */
 export function parseGuideToken(token: string): Guide | string {
-  const parts = token.trim().split('.');
-  if (parts[0] !== TOKEN_VERSION || parts.length < 2) return `not a schedule token (it begins '${TOKEN_VERSION}.<seed>'): '${token.slice(0, 40)}'`;
-  const seed = Number.parseInt(parts[1], 36);
-  if (!/^[0-9a-z]+$/.test(parts[1]) || !Number.isSafeInteger(seed)) return `schedule token: bad seed '${parts[1]}'`;
+  const text = token.trim();
+  const shown = text.length > 48 ? `${text.slice(0, 45)}...` : text;
+  if (/\s/.test(text)) return `a schedule token is one word ('${TOKEN_VERSION}.<seed>.<step>-<task>...'), not '${shown}': give only what follows --schedule in a replay line`;
+  const parts = text.split('.');
+  const kind = /^([a-z])(\d+)$/.exec(parts[0]);
+  if (kind && parts[0] !== TOKEN_VERSION) {
+    return kind[1] === 'g'
+      ? `'${shown}' is a schedule token of version ${parts[0]}; this mmu-stress replays ${TOKEN_VERSION} tokens only`
+      : `'${shown}' is not a schedule token of this mmu-stress: its tokens are guided sim schedules, '${TOKEN_VERSION}.<seed>...' (a pct, dfs or random finding replays from the flags of its replay line)`;
+  }
+  if (parts[0] !== TOKEN_VERSION || parts.length < 2 || parts[1] === '') return `not a schedule token (it begins '${TOKEN_VERSION}.<seed>'): '${shown}'`;
+  const num = (digits: string): number => (/^[0-9a-z]+$/.test(digits) ? Number.parseInt(digits, 36) : Number.NaN);
+  const seed = num(parts[1]);
+  if (!Number.isSafeInteger(seed) || seed > MAX_SEED) return `schedule token: bad seed '${parts[1]}' (base 36, 0 to ${MAX_SEED.toString(36)})`;
   const entries: [number, number][] = [];
   const loads: [number, number][] = [];
   let step = 0;
   let load = 0;
-  for (const p of parts.slice(2)) {
+  for (const [k, p] of parts.slice(2).entries()) {
+    const at = `schedule token: entry ${k + 1} '${p.length > 20 ? `${p.slice(0, 17)}...` : p}'`;
     const m = /^([0-9a-z]+)([-_])([0-9a-z]+)$/.exec(p);
-    if (!m) return `schedule token: bad entry '${p}' (want <step>-<task> or <load>_<store> in base 36)`;
+    if (!m) return `${at} is not <step>-<task> or <load>_<store> (base 36 digits 0-9 a-z)`;
+    const delta = num(m[1]);
+    const value = num(m[3]);
     if (m[2] === '-') {
-      if (loads.length) return `schedule token: entry '${p}' after the loads (steps come first)`;
-      step += Number.parseInt(m[1], 36);
-      entries.push([step, Number.parseInt(m[3], 36)]);
+      if (loads.length) return `${at} comes after the loads; the steps come first`;
+      // each step is counted from the one before; two choices at one step cannot be
+      if (entries.length > 0 && delta === 0) return `${at} repeats step ${step}: each entry's step is counted from the one before and must go up`;
+      step += delta;
+      if (!Number.isSafeInteger(step)) return `${at}: step past ${Number.MAX_SAFE_INTEGER}`;
+      if (value >= MAX_TASKS) return `${at} names task ${value}; an execution has at most ${MAX_TASKS} tasks (0..${MAX_TASKS - 1})`;
+      entries.push([step, value]);
     } else {
-      load += Number.parseInt(m[1], 36);
-      loads.push([load, Number.parseInt(m[3], 36)]);
+      if (loads.length > 0 && delta === 0) return `${at} repeats load ${load}: each entry's load is counted from the one before and must go up`;
+      load += delta;
+      if (!Number.isSafeInteger(load)) return `${at}: load past ${Number.MAX_SAFE_INTEGER}`;
+      // store 0 is the newest, which a load returns unless the token says otherwise: never written
+      if (value === 0 || value > MAX_STORE) return `${at}: store ${value} is not an older store (1..${MAX_STORE})`;
+      loads.push([load, value]);
     }
   }
   return loads.length ? { seed, entries, loads } : { seed, entries };
+}
+
+/**
+ * Does a guide fit the execution it is to replay: every task it names exists there, and
+ * its weak loads have a weak memory to choose in. A one-line reason when it does not.
+ */
+export function guideFits(g: Guide, taskNames: string[], memory: 'sc' | 'weak'): string | null {
+  const n = taskNames.length;
+  const bad = g.entries.findIndex(([, task]) => task >= n);
+  if (bad >= 0) {
+    const [step, task] = g.entries[bad];
+    return `the token's choice ${bad + 1} (scheduling step ${step}) names task ${task}, but this execution has ${n} task${n === 1 ? '' : 's'} (${taskNames.map((t, k) => `${k} ${t}`).join(', ')}); it was recorded with another variant, other parameters or another version of the scenario`;
+  }
+  if (g.loads?.length && memory !== 'weak') return `the token has ${g.loads.length} weak-load choice${g.loads.length === 1 ? '' : 's'} (its '<load>_<store>' entries): it was recorded under --memory weak; give --memory weak`;
+  return null;
 }

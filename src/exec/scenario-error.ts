@@ -1,0 +1,47 @@
+/**
+ * A scenario's own code that throws: a role's run(), its setup() or its check(). That is
+ * a bug of the scenario, not a finding in the model (no verdict) and not a failure of the
+ * harness: it is reported as the scenario's, naming what threw, where in the scenario's
+ * source, and the thrown message. Made where the scenario's code is called (in a worker
+ * too, so it is plain data); stack.ts finds the source line in the parent.
+ */
+
+export interface ScenarioError {
+  /** Which of the scenario's functions threw. */
+  where: 'role' | 'setup' | 'check';
+  /** The role and its instance (`vcpu`, `vcpu1`), for a role that threw. */
+  role?: string;
+  task?: string;
+  /** The thrown value in one line: "TypeError: x is undefined". */
+  thrown: string;
+  /** Its stack as thrown; mapped to the sources once located. */
+  stack: string;
+  /** Set by locateScenarioError: the scenario file, the first source line of the scenario's own code in the stack, and the report's line. */
+  file?: string;
+  at?: string;
+  line?: string;
+}
+
+/** Carries a ScenarioError out of the code that called the scenario (setup() and check() are called deep inside the executors). */
+export class ScenarioThrow extends Error {
+  constructor(readonly error: ScenarioError) {
+    super(error.thrown);
+  }
+}
+
+/** The ScenarioError of a value the scenario threw. */
+export function thrownBy(e: unknown, where: ScenarioError['where'], task?: { role: string; name: string }): ScenarioError {
+  const err = e as Error | undefined;
+  const thrown = e instanceof Error ? `${err?.name}: ${err?.message}` : `a non-Error value: ${String(e)}`;
+  return { where, ...(task ? { role: task.role, task: task.name } : {}), thrown: thrown.split('\n')[0], stack: (e instanceof Error && err?.stack) || thrown };
+}
+
+/** Call the scenario's `fn`; what it throws comes out as a ScenarioThrow. */
+export function scenarioCall<T>(where: 'setup' | 'check', fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ScenarioThrow) throw e;
+    throw new ScenarioThrow(thrownBy(e, where));
+  }
+}

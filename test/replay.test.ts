@@ -1,0 +1,179 @@
+/**
+ * Replay always replays: every replay line a run prints runs as printed and gives the same
+ * violation at the same step in sim (random, shrunk and not, pct, dfs, --jobs, seeds past
+ * 2^31, a threads finding's sim line); a --schedule token that does not fit the run is bad
+ * input (exit 2) with one line, and a replay that departs from its token says where.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classify } from '../src/cli/main.js';
+import { runCommand } from '../src/cli/run.js';
+import { MAX_SEED } from '../src/exec/seeds.js';
+import { PRUNE } from '../src/exec/strategy.js';
+import { CheckedGuide } from '../src/exec/strategies/checked-guide.js';
+import { guideFits, guideToken, parseGuideToken } from '../src/exec/strategies/guided.js';
+
+const ABBA = join(import.meta.dirname, 'fixtures', 'abba.ts');
+
+// biome-ignore lint/suspicious/noExplicitAny: the command's JSON document, read field by field as a user's script would
+type Doc = Record<string, any>;
+
+/** The run command in this process, as `mmu-stress run ... --json` would answer (argv without 'run'). */
+async function runDoc(argv: string[]): Promise<{ code: number; doc: Doc; text: string }> {
+  const interrupt = { signal: new AbortController().signal, received: null, exitCode: null };
+  try {
+    const json = argv.includes('--json');
+    const out = await runCommand(argv, interrupt);
+    return { code: out.code, doc: json ? JSON.parse(out.stdout) : {}, text: json ? '' : out.stdout };
+  } catch (e) {
+    const { code, kind, message } = classify(e);
+    return { code, doc: { exitCode: code, error: { kind, message } }, text: message };
+  }
+}
+
+/** A printed replay line as the arguments of `run` (the lines quote nothing these tests use). */
+function argsOf(line: string): string[] {
+  const words = line.split(' ');
+  const at = words.indexOf('run');
+  expect(at).toBeGreaterThan(0);
+  return words.slice(at + 1);
+}
+
+/** Run `line` and expect the violation `v` again: same kind, task, seed and step. */
+async function expectReplays(line: string, v: { kind: string; task: string; step: number; seed?: number }): Promise<void> {
+  const again = await runDoc([...argsOf(line), '--json']);
+  expect(again.doc.error, line).toBeUndefined();
+  expect(again.code, line).toBe(1);
+  const w = again.doc.violations[0];
+  expect([w.kind, w.task, w.step, w.seed], line).toEqual([v.kind, v.task, v.step, v.seed]);
+}
+
+describe('every printed replay line runs and gives the same violation at the same step', () => {
+  const sim: [string, string[]][] = [
+    ['random, shrunk (a token)', ['shrinker-vs-fault', '--variant', 'no-cache-lock', '--seed', '3']],
+    ['random, --no-shrink (the seed, not shrunk again)', ['shrinker-vs-fault', '--variant', 'lock-after-topup', '--no-shrink']],
+    ['pct', ['shrinker-vs-fault', '--variant', 'no-cache-lock', '--strategy', 'pct', '--seed', '5', '--executions', '200']],
+    ['pct, --no-shrink (strategy, depth and k)', ['shrinker-vs-fault', '--variant', 'no-cache-lock', '--strategy', 'pct', '--no-shrink', '--executions', '200']],
+    ['dfs', ['shrinker-vs-fault', '--variant', 'no-cache-lock', '--strategy', 'dfs', '--param', 'vcpus=2', '--param', 'faults=2']],
+    ['--jobs 2', ['shrinker-vs-fault', '--variant', 'lock-after-topup', '--seed', '11', '--executions', '40', '--jobs', '2']],
+    ['--jobs 2, --no-shrink', ['shrinker-vs-fault', '--variant', 'lock-after-topup', '--seed', '11', '--executions', '40', '--jobs', '2', '--no-shrink']],
+    // the issue's run: its finding's seed is past 2^31 - 1, which --seed once refused
+    ['a seed past 2^31 - 1', ['lazy-rmaps', '--variant', 'plain-flag', '--seed', '2147483647', '--executions', '50', '--no-shrink']],
+    ['a seed at the top of the range', ['shrinker-vs-fault', '--variant', 'lock-after-topup', '--seed', String(MAX_SEED - 3), '--executions', '4', '--no-shrink']],
+    ['a lock-order cycle', [ABBA, '--variant', 'abba', '--param', 'iterations=3']],
+  ];
+  for (const [what, args] of sim) {
+    it(`sim, ${what}`, async () => {
+      const r = await runDoc([...args, '--json']);
+      expect(r.doc.error).toBeUndefined();
+      expect(r.code).toBe(1);
+      const v = r.doc.violations[0];
+      expect(v.replay).toMatch(/ run /);
+      await expectReplays(v.replay, v);
+    }, 120_000);
+  }
+
+  it('the seeds past 2^31 - 1 are the seeds the run reached, and the line names one', async () => {
+    const r = await runDoc(['lazy-rmaps', '--variant', 'plain-flag', '--seed', '2147483647', '--executions', '50', '--no-shrink', '--json']);
+    const v = r.doc.violations[0];
+    expect(v.seed).toBeGreaterThan(2 ** 31 - 1);
+    expect(v.replay).toContain(`--seed ${v.seed} --executions 1`);
+  }, 120_000);
+
+  it('threads: the replay line runs, and the sim line replays the interleaving the sim saw', async () => {
+    const args = ['shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'threads', '--time', '20s'];
+    const r = await runDoc([...args]);
+    expect(r.code).toBe(1);
+    const replay = /^replay: (.*)$/m.exec(r.text)?.[1] as string;
+    expect(replay).toMatch(/--mode threads --seed \d+ --executions 1$/);
+    const threadsAgain = await runDoc([...argsOf(replay), '--json']);
+    expect(threadsAgain.doc.error).toBeUndefined();
+    expect([0, 1]).toContain(threadsAgain.code); // real cores pick the interleaving: it runs, whatever it meets
+    const inSim = /this interleaving in sim, step by step: (.*)$/m.exec(r.text)?.[1];
+    if (inSim) {
+      // run twice: the same violation at the same step each time
+      const first = await runDoc([...argsOf(inSim), '--json']);
+      expect(first.code).toBe(1);
+      await expectReplays(inSim, first.doc.violations[0]);
+    }
+  }, 120_000);
+});
+
+describe('--schedule: a token that does not fit is bad input (exit 2), in one line', () => {
+  it('what the token itself gets wrong is refused before anything runs', () => {
+    const bad: [string, RegExp][] = [
+      ['g1.1.2-1.0-1', /entry 2 '0-1' repeats step 2/],
+      ['g1.1.1-u', /entry 1 '1-u' names task 30; an execution has at most 30 tasks/],
+      ['g1.1.5_0', /store 0 is not an older store/],
+      ['g1.1.1-1.1-1x', /names task 69/],
+      [`g1.${(MAX_SEED + 1).toString(36)}`, /bad seed/],
+      ['g1.1.2_1.3-0', /comes after the loads/],
+      ['g2.1.1-0', /version g2; this mmu-stress replays g1 tokens only/],
+      ['p1.5', /not a schedule token of this mmu-stress/],
+      ['run x --schedule g1.1', /a schedule token is one word/],
+      ['g1.', /not a schedule token/],
+    ];
+    for (const [token, re] of bad) {
+      const g = parseGuideToken(token);
+      expect(typeof g, token).toBe('string');
+      expect(g as string, token).toMatch(re);
+    }
+    const g = { seed: MAX_SEED, entries: [[0, 2], [37, 1]] as [number, number][], loads: [[0, 1], [4, 3]] as [number, number][] };
+    expect(parseGuideToken(guideToken(g))).toEqual(g);
+  });
+
+  it('what needs the scenario: a task it does not have, weak loads under sc memory', () => {
+    expect(guideFits({ seed: 1, entries: [[115, 9]] }, ['vcpu0', 'vcpu1', 'shrinker0'], 'sc')).toMatch(
+      /the token's choice 1 \(scheduling step 115\) names task 9, but this execution has 3 tasks \(0 vcpu0, 1 vcpu1, 2 shrinker0\)/,
+    );
+    expect(guideFits({ seed: 1, entries: [], loads: [[0, 1]] }, ['a'], 'sc')).toMatch(/recorded under --memory weak; give --memory weak/);
+    expect(guideFits({ seed: 1, entries: [[3, 1]], loads: [[0, 1]] }, ['a', 'b'], 'weak')).toBeNull();
+  });
+
+  it('the command: a task index that does not exist, a step the execution never reaches, exit 2 and no verdict', async () => {
+    const cases: [string[], RegExp][] = [
+      [['shrinker-vs-fault', '--variant', 'shrinker-mutex-lock', '--schedule', 'g1.1.37-9'], /--schedule: the token's choice 1 \(scheduling step 115\) names task 9, but this execution has 3 tasks/],
+      [['shrinker-vs-fault', '--schedule', 'g1.1.zz-2'], /--schedule: the token's choice 1 \(scheduling step 1295\) names task 2, but this execution has 2 tasks/],
+      [['shrinker-vs-fault', '--param', 'faults=3', '--schedule', 'g1.1.zz-1'], /the replay departs from its token: the execution ended \(without a violation\) at scheduling step \d+ with 1 of the token's 1 choices unused: the token's choice 1 of 1 runs task 1 \(vcpu1\) at step 1295/],
+      [['shrinker-vs-fault', '--schedule', 'g1.1.1-1.2_1'], /recorded under --memory weak/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await runDoc([...args, '--json']);
+      expect(r.doc, args.join(' ')).toEqual({ exitCode: 2, error: { kind: 'bad-input', message: expect.stringMatching(re) } });
+    }
+  }, 120_000);
+
+  it('a replay that departs says where: the step, the choice, what the token wanted and what could run', async () => {
+    // abba with 3 iterations deadlocks on g1.1.0-1.1-0.2-1 (steps 0 ba0, 1 ab0, 3 ba0); ab0 blocks at step 4
+    const base = [ABBA, '--variant', 'abba', '--param', 'iterations=3', '--lockdep', 'off'];
+    const fits = await runDoc([...base, '--schedule', 'g1.1.0-1.1-0.2-1', '--json']);
+    expect([fits.code, fits.doc.observed]).toEqual([1, 'deadlock']);
+    const blocked = await runDoc([...base, '--schedule', 'g1.1.0-1.1-0.2-1.1-0.1-0']);
+    expect(blocked.code).toBe(2);
+    expect(blocked.text).toMatch(/^--schedule: the replay departs from its token: at scheduling step 5, the token's choice 5 of 5 runs task 0 \(ab0\), but only task 1 \(ba0\) could run there; the token does not fit abba \/ abba/);
+    const unused = await runDoc([...base, '--schedule', 'g1.1.0-1.1-0.2-1.3-0']);
+    expect(unused.code).toBe(2);
+    expect(unused.text).toMatch(/the execution ended \(in deadlock\) at scheduling step 6 with 1 of the token's 4 choices unused: the token's choice 4 of 4 runs task 0 \(ab0\) at step 6/);
+  }, 120_000);
+
+  it('a listed task that cannot run where two others can stops the execution there', () => {
+    const g = new CheckedGuide({ seed: 1, entries: [[1, 2]] }, ['a0', 'a1', 'b0']);
+    g.start();
+    expect(g.pick(3, Int32Array.from([0, 1, 2]))).toBe(0); // step 0: the default, task 0 goes on
+    g.stepped(0, -1);
+    expect(g.pick(2, Int32Array.from([0, 1]))).toBe(PRUNE); // step 1: task 2 is blocked
+    expect(g.departure).toBe("at scheduling step 1, the token's choice 1 of 1 runs task 2 (b0), which cannot run there (runnable: task 0 (a0), task 1 (a1))");
+    expect(g.finish('stopped')).toBe(g.departure);
+  });
+});
+
+describe('the seed range: 0 to 2^53 - 1, the same in every parser', () => {
+  it('--seed takes a seed past 2^31 - 1, and refuses a run that would pass the top', async () => {
+    const r = await runDoc(['shrinker-vs-fault', '--variant', 'cache-lock', '--seed', '2147483686', '--executions', '1', '--json']);
+    expect([r.code, r.doc.firstSeed]).toEqual([0, 2147483686]);
+    const over = await runDoc(['shrinker-vs-fault', '--seed', String(MAX_SEED), '--executions', '2', '--json']);
+    expect(over.doc.error).toEqual({ kind: 'bad-input', message: `--seed ${MAX_SEED} --executions 2 would run seeds past ${MAX_SEED}, the highest seed; give at most --executions 1 from this seed` });
+    const past = await runDoc(['shrinker-vs-fault', '--seed', String(MAX_SEED + 1), '--json']);
+    expect(past.doc.error.message).toMatch(/--seed must be a whole number from 0 to 9007199254740991/);
+  }, 60_000);
+});

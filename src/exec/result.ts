@@ -43,6 +43,8 @@ export interface ExecutionResult {
   shrink?: ShrinkResult;
   /** dfs: stopped early because every way on only reorders independent ops of a schedule already explored. */
   pruned?: boolean;
+  /** sim with maxSteps (a shrink attempt): stopped at that many scheduling steps, without a verdict. */
+  overran?: number;
   /** Set when a harness limit stopped the execution before it ended; it then has no verdict. */
   incomplete?: Incomplete;
 }

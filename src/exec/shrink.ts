@@ -57,7 +57,7 @@ export function shrinkAttempts(executions: number | null): { attempts: number; w
   if (executions === null) return { attempts: SHRINK_ATTEMPTS, why: `${SHRINK_ATTEMPTS} tries` };
   const share = Math.max(SHRINK_MIN_ATTEMPTS, Math.ceil(executions * SHRINK_SHARE));
   if (share >= SHRINK_ATTEMPTS) return { attempts: SHRINK_ATTEMPTS, why: `${SHRINK_ATTEMPTS} tries` };
-  return { attempts: share, why: `${share} tries (${share === SHRINK_MIN_ATTEMPTS ? 'the least a shrink gets' : `half of --executions ${executions}`})` };
+  return { attempts: share, why: `${share} tries (${share === SHRINK_MIN_ATTEMPTS ? 'the least a shrink gets' : `half of the ${executions} executions this sim worker runs`})` };
 }
 
 /** What makes two violations the same one: kind, task and the first model function the message names. */

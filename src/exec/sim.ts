@@ -25,7 +25,7 @@ import { DONE, IDLE, POINT } from './op.js';
 import { SPIN_LIVELOCK_STEPS, SpinWatch } from './spin.js';
 import { ChoiceLog, PRUNE, type Strategy } from './strategy.js';
 import { PctStrategy } from './strategies/pct.js';
-import { type ExecHooks, READ_AGAIN, setCurrent, setStoreLog } from './task.js';
+import { type ExecHooks, READ_AGAIN, setCurrent, setStoreLog, StoreLog } from './task.js';
 import { mergeTraces, RING_ENTRIES } from './trace.js';
 
 export interface SimOptions {
@@ -68,6 +68,8 @@ const POLL_STEPS = 1024;
  * ops of a small one. Nothing of an execution's result refers to its arena.
  */
 let spareBuffer: SharedArrayBuffer | undefined;
+/** The marked stores of the execution in flight (one log, reused: sim runs one execution at a time). */
+const stores = new StoreLog();
 
 export function simExecution<W>(
   s: ScenarioDef<W>,
@@ -138,7 +140,7 @@ export function simExecution<W>(
   const spin = new SpinWatch(n, Math.min(window, SPIN_LIVELOCK_STEPS));
   const spinSince = spin.since;
   const afterIdle = spin.afterIdle;
-  const stores = new Map<number, number>();
+  stores.n = 0;
   setStoreLog(stores);
   const maxSteps = opts.maxSteps ?? Number.POSITIVE_INFINITY;
   let overran = false;

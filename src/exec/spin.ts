@@ -15,7 +15,7 @@
 import { type Spinner, spinLivelockViolation } from '../check/livelock.js';
 import { heldLocks, type Violation } from '../check/violation.js';
 import type { Arena } from '../shm/arena.js';
-import type { Task } from './task.js';
+import { STORE_LOG, type StoreLog, type Task } from './task.js';
 
 /** How many steps every runnable task must have spun before it is a livelock (the progress window, if smaller). */
 export const SPIN_LIVELOCK_STEPS = 10_000;
@@ -85,7 +85,7 @@ export class SpinWatch {
   }
 
   /** The livelock report: the words each spinner re-reads, their values and who last stored to them; what the others do. */
-  violation(tasks: Task[], blockedOn: Int32Array, runnable: number, arena: Arena, stores: Map<number, number> | null, steps: number, step: number, others: (k: number) => string): Violation {
+  violation(tasks: Task[], blockedOn: Int32Array, runnable: number, arena: Arena, stores: StoreLog, steps: number, step: number, others: (k: number) => string): Violation {
     const spinners: Spinner[] = [];
     const rest: string[] = [];
     for (let k = 0; k < tasks.length; k++) {
@@ -97,11 +97,13 @@ export class SpinWatch {
       const words: string[] = [];
       for (let j = 0; j < t.spinN; j++) {
         const idx = t.spinWords[j];
-        const last = stores?.get(idx);
+        const last = stores.last(idx);
         const who =
-          last === undefined
-            ? 'no WRITE_ONCE, smp_store_release or cmpxchg stored to it in this execution'
-            : `last stored by ${tasks[last % 32]?.name ?? `task ${last % 32}`} at scheduling step ${Math.floor(last / 32)}`;
+          last !== null
+            ? `last stored by ${tasks[last.task]?.name ?? `task ${last.task}`}, after step ${last.step}`
+            : stores.n <= STORE_LOG
+              ? 'no WRITE_ONCE, smp_store_release or cmpxchg stored to it in this execution'
+              : `not stored to by WRITE_ONCE, smp_store_release or cmpxchg in the last ${STORE_LOG} such stores`;
         words.push(`${wordName(arena, idx)} = ${t.spinValues[j]} (${who})`);
       }
       spinners.push({ task: t.name, role: t.role, words, spinning: `${steps - this.since[k]} scheduling steps`, locksHeld: heldLocks(t) });

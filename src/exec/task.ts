@@ -60,19 +60,44 @@ export const READ_NEW = 1;
 export const READ_AGAIN = 2;
 
 /**
- * The last marked store (WRITE_ONCE, smp_store_release, cmpxchg, a plain store the
- * model names) to each word, while an executor keeps them (sim): task id + 32 * step.
- * Only a spin-wait livelock report reads it, to say who last wrote the words spun on.
+ * The last STORE_LOG marked stores (WRITE_ONCE, smp_store_release, cmpxchg, a plain
+ * store the model names), while an executor keeps them (sim): a ring of word, task and
+ * the task's last trace step, three typed-array writes a store. Only a spin-wait
+ * livelock report reads it, to say who last stored to the words spun on.
  */
-export let storeLog: Map<number, number> | null = null;
+export const STORE_LOG = 1 << 16;
+export class StoreLog {
+  readonly word = new Int32Array(STORE_LOG);
+  readonly task = new Int32Array(STORE_LOG);
+  readonly step = new Float64Array(STORE_LOG);
+  n = 0;
 
-export function setStoreLog(m: Map<number, number> | null): void {
-  storeLog = m;
+  note(idx: number, t: Task): void {
+    const at = this.n++ & (STORE_LOG - 1);
+    this.word[at] = idx;
+    this.task[at] = t.id;
+    this.step[at] = t.lastStep;
+  }
+
+  /** The last store to word `idx` still in the ring, or null. */
+  last(idx: number): { task: number; step: number } | null {
+    for (let k = this.n - 1; k >= 0 && k >= this.n - STORE_LOG; k--) {
+      const at = k & (STORE_LOG - 1);
+      if (this.word[at] === idx) return { task: this.task[at], step: this.step[at] };
+    }
+    return null;
+  }
+}
+
+export let storeLog: StoreLog | null = null;
+
+export function setStoreLog(log: StoreLog | null): void {
+  storeLog = log;
 }
 
 /** A marked store to word `idx` by the current task (only while a store log is kept). */
 export function noteStore(idx: number): void {
-  storeLog?.set(idx, current.id + 32 * current.hooks.clock());
+  (storeLog as StoreLog).note(idx, current);
 }
 
 /** One generator per role instance, derived from the execution seed and never shared. */

@@ -248,6 +248,11 @@ export class DfsStrategy implements Strategy {
     return false;
   }
 
+  /** The decisions on the path kept now (at most DFS_MAX_DECISIONS): what dfs's memory grows with. */
+  get kept(): number {
+    return this.stack.length;
+  }
+
   result(): DfsSummary {
     return { ...this.summary };
   }

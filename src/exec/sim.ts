@@ -137,7 +137,7 @@ export function simExecution<W>(
   weak?.install();
   setActiveWeak(weak);
   const runnable = new Int32Array(n);
-  const spin = new SpinWatch(n, Math.min(window, SPIN_LIVELOCK_STEPS));
+  const spin = SpinWatch.for(n, Math.min(window, SPIN_LIVELOCK_STEPS));
   const spinSince = spin.since;
   const afterIdle = spin.afterIdle;
   stores.n = 0;
@@ -202,6 +202,7 @@ export function simExecution<W>(
       // a spin-wait (CHESS): a step that only re-read words unchanged since this task last
       // read them is a wait for others, an IDLE to every strategy; a step that did anything
       // but load ends the spin (after an IDLE, a step completes no op: it keeps it)
+      // (the common step, no load and no set kept, costs two loads: this runs at every step)
       const kind = t.readKind;
       if (kind !== 0) {
         t.readKind = 0;
@@ -209,11 +210,13 @@ export function simExecution<W>(
           if (res === POINT) res = IDLE;
           if (spinSince[k] < 0) spinSince[k] = steps;
         } else spinSince[k] = -1;
-      } else if (afterIdle[k] === 0) {
-        t.spinN = 0;
-        spinSince[k] = -1;
+        afterIdle[k] = res === IDLE ? 1 : 0;
+      } else if (t.spinN !== 0) {
+        if (afterIdle[k] === 0) {
+          t.spinN = 0;
+          spinSince[k] = -1;
+        } else afterIdle[k] = res === IDLE ? 1 : 0;
       }
-      afterIdle[k] = res === IDLE ? 1 : 0;
       strategy.stepped?.(k, res);
       if (r.done) {
         blockedOn[k] = FINISHED_TASK;

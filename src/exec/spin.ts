@@ -30,22 +30,38 @@ export function wordName(arena: Arena, idx: number): string {
   return `word ${idx}`;
 }
 
+let last: SpinWatch | null = null;
+
 export class SpinWatch {
   /** since[k]: the step at which task k's current spin began, -1 while it is not spinning. */
   readonly since: Float64Array;
-  /** afterIdle[k]: task k's last step yielded IDLE (its next step completes no op, so it writes nothing). */
+  /**
+   * afterIdle[k]: task k's last step yielded IDLE (its next step completes no op, so it
+   * writes nothing). Kept only while the task has a read set (Task.spinN > 0): a read
+   * step always sets it, so a stale value never outlives an empty set.
+   */
   readonly afterIdle: Uint8Array;
   /** The step at which every runnable task was first seen spinning long enough, and the model's words then (-1: not yet). */
   private candidateAt = -1;
   private hash = 0;
 
-  constructor(
-    n: number,
-    /** Steps of spinning by every runnable task that make a livelock. */
-    readonly bound: number,
-  ) {
+  /** Steps of spinning by every runnable task that make a livelock. */
+  bound = SPIN_LIVELOCK_STEPS;
+
+  constructor(n: number) {
     this.since = new Float64Array(n).fill(-1);
     this.afterIdle = new Uint8Array(n);
+  }
+
+  /** The watch of an execution of `n` tasks: the last one, reset, when it had as many (sim runs one at a time). */
+  static for(n: number, bound: number): SpinWatch {
+    const w = last !== null && last.since.length === n ? last : new SpinWatch(n);
+    last = w;
+    w.since.fill(-1);
+    w.afterIdle.fill(0);
+    w.candidateAt = -1;
+    w.bound = bound;
+    return w;
   }
 
   /**

@@ -120,8 +120,9 @@ export class Task {
    * clears the set after a step without a load and `readKind` after every step.
    */
   spinN = 0;
-  readonly spinWords = new Int32Array(SPIN_WORDS);
-  readonly spinValues = new Int32Array(SPIN_WORDS);
+  // small arrays, not typed ones: a Task is made per task per execution, and a typed array costs more to make
+  readonly spinWords: number[] = [0, 0, 0, 0];
+  readonly spinValues: number[] = [0, 0, 0, 0];
   readKind = 0;
   private rngMade: Rng | undefined = undefined;
 

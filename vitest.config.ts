@@ -21,6 +21,7 @@ const SIM_ONLY = [
   'rare-events',
   'shrink',
   'sim-determinism',
+  'spin-wait',
   'topup-minimums',
   'variants-sim',
   'weak-memory',

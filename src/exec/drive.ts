@@ -7,9 +7,9 @@
  */
 import { ScenarioThrow, thrownBy } from './scenario-error.js';
 import { canAcquire, NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
-import { CTL_SLEEP, CTL_STOP, CTL_TICKET } from './frame.js';
-import { blocked, type Op } from './op.js';
-import type { Rng, Task } from './task.js';
+import { CTL_SLEEP, CTL_STOP, CTL_TICKET, SPIN_SET, SPIN_STATE, SPIN_STEPS } from './frame.js';
+import { blocked, IDLE, type Op } from './op.js';
+import { READ_AGAIN, type Rng, SPIN_WORDS, type Task } from './task.js';
 
 export interface Jitter {
   /** Probability of a jitter at each op boundary (0 = none). */
@@ -82,11 +82,62 @@ export class StepTickets {
   }
 }
 
-export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWord: number, o: DriveOptions, jr: Rng, tickets?: StepTickets): DriveEnd {
+/**
+ * Spin-waits on real threads, as sim sees them (src/exec/spin.ts): after each step, a
+ * step that only re-read words unchanged since the task last read them keeps (or
+ * begins) a spin; anything else ends it. Published in the task's spin slot for the
+ * watchdog, which tells a spin from a loop without an op and reports a spin nobody can
+ * end as a livelock on its words.
+ */
+class SpinSlot {
+  private spinning = false;
+  private afterIdle = false;
+  private epoch = 0;
+  private steps = 0;
+  constructor(
+    private readonly i32: Int32Array,
+    private readonly slot: number,
+  ) {}
+
+  stepped(t: Task, result: number): void {
+    const kind = t.readKind;
+    if (kind !== 0) {
+      t.readKind = 0;
+      if (kind === READ_AGAIN) {
+        if (!this.spinning) this.begin(t);
+        Atomics.store(this.i32, this.slot + SPIN_STEPS, ++this.steps);
+      } else this.end();
+    } else if (!this.afterIdle) {
+      // a step after an IDLE completes no op: it neither writes nor ends the spin
+      t.spinN = 0;
+      this.end();
+    }
+    this.afterIdle = result === IDLE;
+  }
+
+  private begin(t: Task): void {
+    this.spinning = true;
+    const { i32, slot } = this;
+    for (let j = 0; j < SPIN_WORDS; j++) {
+      Atomics.store(i32, slot + SPIN_SET + j, j < t.spinN ? t.spinWords[j] + 1 : 0);
+      Atomics.store(i32, slot + SPIN_SET + SPIN_WORDS + j, t.spinValues[j]);
+    }
+    Atomics.store(i32, slot + SPIN_STATE, ++this.epoch);
+  }
+
+  end(): void {
+    if (!this.spinning) return;
+    this.spinning = false;
+    Atomics.store(this.i32, this.slot + SPIN_STATE, 0);
+  }
+}
+
+export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWord: number, o: DriveOptions, jr: Rng, tickets?: StepTickets, spinSlot = -1): DriveEnd {
   const stop = ctl + CTL_STOP;
   const jitter = o.jitter;
   let spins = 0;
   let failed = -1; // the lock the last step failed to take, -1 if it did not fail
+  const spin = spinSlot >= 0 ? new SpinSlot(i32, spinSlot) : null;
   tickets?.push(Atomics.add(i32, ctl + CTL_TICKET, 1));
   // what the role's own code throws is the scenario's error (the harness's own throws below are not)
   const next = () => {
@@ -98,6 +149,7 @@ export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWor
   };
   let r = next();
   while (!r.done) {
+    spin?.stepped(t, r.value);
     if (tickets) {
       const again = r.value >= 0 && r.value === failed;
       if (again && tickets.n > 0) tickets.n--; // it failed again: nothing happened
@@ -130,5 +182,6 @@ export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWor
     tickets?.push(Atomics.add(i32, ctl + CTL_TICKET, 1));
     r = next();
   }
+  spin?.end();
   return 'done';
 }

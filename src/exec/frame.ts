@@ -6,7 +6,7 @@
 import type { Params, ScenarioDef } from '../scenario.js';
 import { Arena, type Layout } from '../shm/arena.js';
 import { scenarioCall } from './scenario-error.js';
-import { type ExecHooks, Task, taskRng } from './task.js';
+import { type ExecHooks, SPIN_WORDS, Task, taskRng } from './task.js';
 import { TraceRing } from './trace.js';
 
 // Each control word sits on its own 64-byte cache line: every op bumps CTL_SEQ and
@@ -27,6 +27,18 @@ export const STOP_EXECUTION_LIMIT = 4;
 export const STOP_DEADLINE = 5;
 export const STOP_SIGNAL = 6;
 
+/**
+ * A task's spin slot (threads): SPIN_STATE is nonzero while the task spin-waits (a new
+ * number each time it begins), SPIN_STEPS counts its spinning steps, then the words it
+ * re-reads (SPIN_SET) and the values it sees (SPIN_SET + SPIN_WORDS), written when it
+ * begins to spin. The worker writes them only then and while it spins, so a step costs
+ * nothing more; the watchdog reads them.
+ */
+export const SPIN_STATE = 0;
+export const SPIN_STEPS = 1;
+export const SPIN_SET = 2;
+export const SPIN_SLOT = SPIN_SET + 2 * SPIN_WORDS;
+
 /** The most tasks an execution may have (rwlock reader masks are one Int32). */
 export const MAX_TASKS = 30;
 
@@ -46,6 +58,8 @@ export interface Frame<W> {
   blocked: number;
   /** progress[id]: how many progress marks the task has made (Task.progress). */
   progress: number;
+  /** spin + id * SPIN_SLOT: the task's spin slot (threads). */
+  spin: number;
   rings: TraceRing[];
   /** The first word of the scenario's own model: below it, the harness's control words and trace rings. */
   modelBase: number;
@@ -67,11 +81,12 @@ export function buildFrame<W>(arena: Arena, s: ScenarioDef<W>, p: Params, varian
   const ctl = arena.region('ctl', CTL_WORDS);
   const blocked = arena.region('blocked', instances.length);
   const progress = arena.region('progress', instances.length);
+  const spin = arena.region('spin', instances.length * SPIN_SLOT);
   const rings = instances.map((i) => new TraceRing(arena.i32, TraceRing.layout(arena, i.name), ctl + CTL_SEQ));
   arena.names.tasks = instances.map((i) => i.name);
   const modelBase = arena.used;
   const world = scenarioCall('setup', () => s.setup(arena, p, variant));
-  return { arena, world, instances, ctl, blocked, progress, rings, modelBase };
+  return { arena, world, instances, ctl, blocked, progress, spin, rings, modelBase };
 }
 
 /** The task of role instance `inst` in this execution, with its rng derived from the execution seed. */

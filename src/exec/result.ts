@@ -48,6 +48,8 @@ export interface ExecutionResult {
   pruned?: boolean;
   /** `--schedule`: where the execution departed from its token (or that it ended with the token unused); it then has no verdict. */
   departure?: string;
+  /** sim with maxSteps (a shrink attempt): stopped at that many scheduling steps, without a verdict. */
+  overran?: number;
   /** Set when a harness limit stopped the execution before it ended; it then has no verdict. */
   incomplete?: Incomplete;
 }

@@ -6,6 +6,14 @@
  * the same task, in the same model function. What is left is a schedule with the
  * fewest preemptions this greedy search finds, then the fewest steps, and a token
  * that replays it.
+ *
+ * Shrinking never hangs: a candidate is stopped, with no verdict, once it has run
+ * SHRINK_STEP_FACTOR times as many scheduling steps as the execution it shrinks (a
+ * dropped departure can leave a task spinning where the found schedule had switched
+ * away); the candidates together get at most SHRINK_ATTEMPTS tries (and a share of the
+ * run's executions), SHRINK_STEPS scheduling steps, and a share of the run's time. When
+ * one of those stops it, the result says which (`stopped`), and always what the bounds
+ * were (`bounds`).
  */
 import { newLockGraph } from '../check/lockdep-graph.js';
 import type { Violation } from '../check/violation.js';
@@ -14,6 +22,7 @@ import type { ExecutionResult } from './result.js';
 import { simExecution } from './sim.js';
 import { type Guide, GuidedStrategy, GuideRecorder, guideToken } from './strategies/guided.js';
 import type { Strategy } from './strategy.js';
+import { STOP_DEADLINE } from './frame.js';
 
 export interface ShrinkResult {
   from: { preemptions: number; steps: number };
@@ -22,6 +31,10 @@ export interface ShrinkResult {
   attempts: number;
   /** The attempt budget ran out before no departure could be dropped. */
   capped: boolean;
+  /** What stopped it early, when it was (`capped`): "the 250 tries (half of --executions 500)", "its share of --time". */
+  stopped?: string;
+  /** The bounds it ran under, in words: each try's steps, the tries, the steps and time in all. */
+  bounds: string;
   /** Why the schedule is reported as found, when it is: '--no-shrink', or 'nothing to drop' (it never departs from the default). */
   asFound?: string;
   /** The token of the shrunk schedule: `--schedule <token>` replays it. */
@@ -32,6 +45,20 @@ export interface ShrinkResult {
 export const SHRINK_ATTEMPTS = 400;
 /** How many scheduling steps all the candidates of one shrink may take together (long executions get fewer tries). */
 export const SHRINK_STEPS = 1_000_000;
+/** A candidate may run this many times the found execution's scheduling steps (plus SHRINK_STEP_SLACK) before it is stopped. */
+export const SHRINK_STEP_FACTOR = 2;
+export const SHRINK_STEP_SLACK = 1024;
+/** The share of the run's budget (its executions, its time) a shrink may use, and the fewest tries it gets whatever the budget. */
+export const SHRINK_SHARE = 0.5;
+export const SHRINK_MIN_ATTEMPTS = 50;
+
+/** How many tries one shrink gets in a run of `executions` executions (null: no count, only time). */
+export function shrinkAttempts(executions: number | null): { attempts: number; why: string } {
+  if (executions === null) return { attempts: SHRINK_ATTEMPTS, why: `${SHRINK_ATTEMPTS} tries` };
+  const share = Math.max(SHRINK_MIN_ATTEMPTS, Math.ceil(executions * SHRINK_SHARE));
+  if (share >= SHRINK_ATTEMPTS) return { attempts: SHRINK_ATTEMPTS, why: `${SHRINK_ATTEMPTS} tries` };
+  return { attempts: share, why: `${share} tries (${share === SHRINK_MIN_ATTEMPTS ? 'the least a shrink gets' : `half of the ${executions} executions this sim worker runs`})` };
+}
 
 /** What makes two violations the same one: kind, task and the first model function the message names. */
 export function violationSignature(v: Violation): string {
@@ -48,12 +75,14 @@ interface Ctx<W> {
   windowSteps: number;
   poll?: () => number;
   memory?: 'sc' | 'weak';
+  /** A candidate stops, without a verdict, past this many scheduling steps. */
+  maxSteps?: number;
 }
 
 function runGuided<W>(c: Ctx<W>, g: Guide): { r: ExecutionResult; s: GuidedStrategy } {
   const s = new GuidedStrategy(g);
   const lockGraph = newLockGraph(c.def, g.seed, 'report', c.lockdep, c.variant);
-  const r = simExecution(c.def, c.params, c.variant, g.seed, s, { windowSteps: c.windowSteps, lockGraph, poll: c.poll, memory: c.memory });
+  const r = simExecution(c.def, c.params, c.variant, g.seed, s, { windowSteps: c.windowSteps, lockGraph, poll: c.poll, memory: c.memory, maxSteps: c.maxSteps });
   return { r, s };
 }
 
@@ -74,15 +103,31 @@ export function shrinkExecution<W>(
   seed: number,
   strategy: Strategy,
   found: Violation,
-  /** attempts: at most this many candidates (default SHRINK_ATTEMPTS; 0 only turns the schedule into a token). */
-  opts: { lockdep: boolean; poll?: () => number; attempts?: number; windowSteps: number; memory?: 'sc' | 'weak' },
+  /**
+   * attempts: at most this many candidates (default SHRINK_ATTEMPTS; 0 only turns the schedule into a token), and
+   * attemptsWhy that bound in words; timeMs: the share of the run's time the whole shrink may take.
+   */
+  opts: { lockdep: boolean; poll?: () => number; attempts?: number; attemptsWhy?: string; timeMs?: number | null; windowSteps: number; memory?: 'sc' | 'weak' },
 ): { shrink: ShrinkResult; result: ExecutionResult } | null {
   const want = violationSignature(found);
+  const until = opts.timeMs != null ? performance.now() + opts.timeMs : null;
+  let outOfTime = false;
+  // the run's own limits, and the shrink's share of its time: a candidate stopped by either has no verdict
+  const poll = (): number => {
+    const stop = opts.poll?.() ?? 0;
+    if (stop !== 0) return stop;
+    if (until !== null && performance.now() > until) {
+      outOfTime = true;
+      return STOP_DEADLINE;
+    }
+    return 0;
+  };
   const rec = new GuideRecorder(strategy);
   const first = simExecution(def, params, variant, seed, rec, { lockGraph: newLockGraph(def, seed, 'report', opts.lockdep, variant), poll: opts.poll, windowSteps: opts.windowSteps, memory: opts.memory });
   if (!first.violation || violationSignature(first.violation) !== want) return null;
   const fromSteps = first.scheduled ?? 0;
-  const c: Ctx<W> = { def, params, variant, lockdep: opts.lockdep, windowSteps: opts.windowSteps, poll: opts.poll, memory: opts.memory };
+  const maxSteps = fromSteps * SHRINK_STEP_FACTOR + SHRINK_STEP_SLACK;
+  const c: Ctx<W> = { def, params, variant, lockdep: opts.lockdep, windowSteps: opts.windowSteps, poll, memory: opts.memory, maxSteps };
   // a weak load's older store stays as found: only the schedule's departures are dropped
   let best: Guide = withLoads({ seed, entries: rec.ran.departures }, rec.ran.staleLoads);
   let bestRun = runGuided(c, best);
@@ -92,6 +137,12 @@ export function shrinkExecution<W>(
   let capped = false;
   const most = opts.attempts ?? SHRINK_ATTEMPTS;
   let spent = 0;
+  let stopped: string | undefined;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const bounds =
+    `each try at most ${n(maxSteps)} scheduling steps (${SHRINK_STEP_FACTOR}x the finding's ${n(fromSteps)}, +${SHRINK_STEP_SLACK}); ` +
+    `at most ${opts.attemptsWhy ?? `${most} tries`}, ${n(SHRINK_STEPS)} steps in all` +
+    (opts.timeMs != null ? `, and ${n(Math.round(opts.timeMs))} ms (half of what was left of --time)` : '');
 
   /** Is `run` the same bug and no worse: fewer preemptions, or as many and no more steps. */
   const better = (run: ReturnType<typeof runGuided>): boolean => {
@@ -109,8 +160,11 @@ export function shrinkExecution<W>(
     // all of them at once first (often the bug needs none of them), then halves, quarters, ... single ones
     for (let size = Math.max(1, best.entries.length); size >= 1; size = size === 1 ? 0 : Math.ceil(size / 2)) {
       for (let start = 0; start < best.entries.length; ) {
-        if (attempts > most || spent > SHRINK_STEPS || (opts.poll?.() ?? 0) !== 0) {
+        const limit = opts.poll?.() ?? 0;
+        if (attempts > most || spent > SHRINK_STEPS || limit !== 0 || poll() !== 0) {
           capped = true;
+          stopped =
+            limit !== 0 ? 'a limit of the run' : outOfTime ? "its share of the run's time" : attempts > most ? `the ${most} tries` : `the ${n(SHRINK_STEPS)} steps`;
           return changed;
         }
         const drop = new Set<number>();
@@ -147,6 +201,8 @@ export function shrinkExecution<W>(
       to: { preemptions: bestRun.s.ran.preemptedAt.length, steps: r.scheduled ?? 0 },
       attempts,
       capped,
+      ...(stopped && most > 0 ? { stopped } : {}),
+      bounds,
       ...(most === 0 ? { asFound: '--no-shrink' } : rec.ran.departures.length === 0 ? { asFound: 'nothing to drop' } : {}),
       token: guideToken(best),
     },

@@ -19,7 +19,7 @@ import { RandomStrategy } from './strategies/random.js';
 import { OrderStrategy } from './strategies/order.js';
 import { ReplayStrategy } from './strategies/replay.js';
 import { ScenarioThrow } from './scenario-error.js';
-import { shrinkExecution } from './shrink.js';
+import { shrinkAttempts, shrinkExecution } from './shrink.js';
 import type { Strategy, StrategySpec } from './strategy.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
@@ -72,6 +72,8 @@ export interface SimRequest {
   runFirstSeed?: number;
   /** A fresh lockdep graph per execution, whose lock orders go back with it (`--jobs`). */
   perExecutionLockdep?: boolean;
+  /** How long, in ms, shrinking a finding may take: a share of the run's --time (null or absent: no time bound of its own). */
+  shrinkMs?: number | null;
   control: SharedArrayBuffer;
 }
 
@@ -141,7 +143,16 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
   const keep = req.shrink !== false;
   let shrunk: ReturnType<typeof shrinkExecution>;
   try {
-    shrunk = shrinkExecution(def, req.params, req.variant, r.seed, new ReplayStrategy(r.schedule), v, { lockdep: req.lockdep !== false, poll, attempts: keep ? undefined : 0, windowSteps: window, memory: req.memory });
+    const share = shrinkAttempts(req.executions);
+    shrunk = shrinkExecution(def, req.params, req.variant, r.seed, new ReplayStrategy(r.schedule), v, {
+      lockdep: req.lockdep !== false,
+      poll,
+      attempts: keep ? share.attempts : 0,
+      attemptsWhy: share.why,
+      timeMs: req.shrinkMs,
+      windowSteps: window,
+      memory: req.memory,
+    });
   } catch (e) {
     // the finding stands as found; only its shrinking failed
     v.details.push(`(not shrunk: ${(e as Error)?.message ?? e})`);

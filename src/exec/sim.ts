@@ -22,10 +22,11 @@ import { frameTask, newFrame, progressMarks } from './frame.js';
 import { limitOf } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
 import { thrownBy } from './scenario-error.js';
-import { DONE, IDLE } from './op.js';
+import { DONE, IDLE, POINT } from './op.js';
+import { SPIN_LIVELOCK_STEPS, SpinWatch } from './spin.js';
 import { ChoiceLog, PRUNE, type Strategy } from './strategy.js';
 import { PctStrategy } from './strategies/pct.js';
-import { type ExecHooks, setCurrent } from './task.js';
+import { type ExecHooks, READ_AGAIN, setCurrent, setStoreLog, StoreLog } from './task.js';
 import { mergeTraces, RING_ENTRIES } from './trace.js';
 
 export interface SimOptions {
@@ -45,6 +46,8 @@ export interface SimOptions {
   lockGraph?: LockGraph;
   /** weak: marked accesses go through the weak memory model, and which store a load returns is a choice (default sc). */
   memory?: 'sc' | 'weak';
+  /** Stop, without a verdict, once this many scheduling steps have run (checked every POLL_STEPS): a shrink attempt's bound. */
+  maxSteps?: number;
 }
 
 export const MONITOR_TASK = 0;
@@ -66,6 +69,8 @@ const POLL_STEPS = 1024;
  * ops of a small one. Nothing of an execution's result refers to its arena.
  */
 let spareBuffer: SharedArrayBuffer | undefined;
+/** The marked stores of the execution in flight (one log, reused: sim runs one execution at a time). */
+const stores = new StoreLog();
 
 export function simExecution<W>(
   s: ScenarioDef<W>,
@@ -133,6 +138,13 @@ export function simExecution<W>(
   weak?.install();
   setActiveWeak(weak);
   const runnable = new Int32Array(n);
+  const spin = SpinWatch.for(n, Math.min(window, SPIN_LIVELOCK_STEPS));
+  const spinSince = spin.since;
+  const afterIdle = spin.afterIdle;
+  stores.n = 0;
+  setStoreLog(stores);
+  const maxSteps = opts.maxSteps ?? Number.POSITIVE_INFINITY;
+  let overran = false;
   const monitor = opts.monitor;
   let live = n;
   let stopped = 0;
@@ -146,6 +158,14 @@ export function simExecution<W>(
         if (stopped) break;
         violation = windowVerdict();
         if (violation) break;
+        if (spin.stuck(steps, blockedOn, RUNNABLE, frame.arena.i32, frame.modelBase)) {
+          violation = spin.violation(tasks, blockedOn, RUNNABLE, frame.arena, stores, steps, seq(), other);
+          break;
+        }
+        if (steps >= maxSteps) {
+          overran = true;
+          break;
+        }
       }
       let m = 0;
       for (let k = 0; k < n; k++) if (blockedOn[k] === RUNNABLE) runnable[m++] = k;
@@ -165,7 +185,8 @@ export function simExecution<W>(
       }
       const k = runnable[c];
       if (monitor) monitor[MONITOR_TASK] = k;
-      setCurrent(tasks[k]);
+      const t = tasks[k];
+      setCurrent(t);
       let r: IteratorResult<number, void>;
       running = k;
       try {
@@ -178,7 +199,26 @@ export function simExecution<W>(
       running = -1;
       steps++;
       resumes[k]++;
-      strategy.stepped?.(k, r.done ? DONE : r.value);
+      let res = r.done ? DONE : r.value;
+      // a spin-wait (CHESS): a step that only re-read words unchanged since this task last
+      // read them is a wait for others, an IDLE to every strategy; a step that did anything
+      // but load ends the spin (after an IDLE, a step completes no op: it keeps it)
+      // (the common step, no load and no set kept, costs two loads: this runs at every step)
+      const kind = t.readKind;
+      if (kind !== 0) {
+        t.readKind = 0;
+        if (kind === READ_AGAIN) {
+          if (res === POINT) res = IDLE;
+          if (spinSince[k] < 0) spinSince[k] = steps;
+        } else spinSince[k] = -1;
+        afterIdle[k] = res === IDLE ? 1 : 0;
+      } else if (t.spinN !== 0) {
+        if (afterIdle[k] === 0) {
+          t.spinN = 0;
+          spinSince[k] = -1;
+        } else afterIdle[k] = res === IDLE ? 1 : 0;
+      }
+      strategy.stepped?.(k, res);
       if (r.done) {
         blockedOn[k] = FINISHED_TASK;
         live--;
@@ -191,14 +231,21 @@ export function simExecution<W>(
         if (blockedSince[k] < 0) blockedSince[k] = steps;
       } else {
         blockedSince[k] = -1;
-        if (r.value === IDLE) strategy.idle?.(k);
+        if (res === IDLE) strategy.idle?.(k);
       }
     }
   } finally {
     // however the loop ended, whoever swapped globals puts them back, the last to swap first
     weak?.uninstall();
     setActiveWeak(null);
+    setStoreLog(null);
     strategy.end?.();
+  }
+
+  /** What a task that is not spinning does, for the spin-wait livelock report. */
+  function other(k: number): string {
+    if (blockedOn[k] === FINISHED_TASK) return `${tasks[k].name} has finished`;
+    return `${tasks[k].name} waits for ${names.locks[blockedOn[k]]?.name ?? `lock ${blockedOn[k]}`}`;
   }
 
   /** Starvation (one task blocked for a whole window) and livelock (no progress mark for a whole window). */
@@ -226,6 +273,8 @@ export function simExecution<W>(
   const result: ExecutionResult = { seed, violation: null, stats, steps: seq(), scheduled: steps };
   if (pruned) {
     result.pruned = true; // equivalent to a schedule already explored: no verdict of its own
+  } else if (overran) {
+    result.overran = maxSteps; // stopped at the caller's step bound: no verdict
   } else if (stopped) {
     result.incomplete = {
       limit: limitOf(stopped),

@@ -52,6 +52,56 @@ export interface ExecHooks {
 
 export type Rng = seedrandom.PRNG;
 
+/**
+ * Spin-wait detection (CHESS's rule): how many words a task's spin loop may read in
+ * turn (`while (!READ_ONCE(a) && !READ_ONCE(b))`) and still be seen re-reading them.
+ */
+export const SPIN_WORDS = 4;
+/** Task.readKind after a step: no load (0), a load of a word new to the set or changed since (READ_NEW), a re-read of an unchanged word (READ_AGAIN). */
+export const READ_NEW = 1;
+export const READ_AGAIN = 2;
+
+/**
+ * The last STORE_LOG marked stores (WRITE_ONCE, smp_store_release, cmpxchg, a plain
+ * store the model names), while an executor keeps them (sim): a ring of word, task and
+ * the task's last trace step, three typed-array writes a store. Only a spin-wait
+ * livelock report reads it, to say who last stored to the words spun on.
+ */
+export const STORE_LOG = 1 << 16;
+export class StoreLog {
+  readonly word = new Int32Array(STORE_LOG);
+  readonly task = new Int32Array(STORE_LOG);
+  readonly step = new Float64Array(STORE_LOG);
+  n = 0;
+
+  note(idx: number, t: Task): void {
+    const at = this.n++ & (STORE_LOG - 1);
+    this.word[at] = idx;
+    this.task[at] = t.id;
+    this.step[at] = t.lastStep;
+  }
+
+  /** The last store to word `idx` still in the ring, or null. */
+  last(idx: number): { task: number; step: number } | null {
+    for (let k = this.n - 1; k >= 0 && k >= this.n - STORE_LOG; k--) {
+      const at = k & (STORE_LOG - 1);
+      if (this.word[at] === idx) return { task: this.task[at], step: this.step[at] };
+    }
+    return null;
+  }
+}
+
+export let storeLog: StoreLog | null = null;
+
+export function setStoreLog(log: StoreLog | null): void {
+  storeLog = log;
+}
+
+/** A marked store to word `idx` by the current task (only while a store log is kept). */
+export function noteStore(idx: number): void {
+  (storeLog as StoreLog).note(idx, current);
+}
+
 /** One generator per role instance, derived from the execution seed and never shared. */
 export function taskRng(seed: number, name: string): Rng {
   return seedrandom.alea(`${seed}:${name}`, { state: true });
@@ -65,6 +115,17 @@ export class Task {
   /** The lock whose lockdep dependencies this task recorded when it first blocked on it (-1: none). */
   lockdepRecorded = -1;
   private marks = 0;
+  /**
+   * Spin-wait detection: the words (and the values seen) this task has loaded with
+   * READ_ONCE / smp_load_acquire since it last did anything else; `readKind` says what
+   * the load of the step that is running did (READ_NEW, READ_AGAIN). The executor
+   * clears the set after a step without a load and `readKind` after every step.
+   */
+  spinN = 0;
+  // small arrays, not typed ones: a Task is made per task per execution, and a typed array costs more to make
+  readonly spinWords: number[] = [0, 0, 0, 0];
+  readonly spinValues: number[] = [0, 0, 0, 0];
+  readKind = 0;
   private rngMade: Rng | undefined = undefined;
 
   constructor(
@@ -89,6 +150,31 @@ export class Task {
     this.marks++;
     if (this.progressWord) Atomics.store(this.progressWord.i32, this.progressWord.word, this.marks);
     this.hooks.progressed?.();
+  }
+
+  /**
+   * A READ_ONCE / smp_load_acquire of word `idx` returned `v`. A word already in the set
+   * with the same value is a re-read nobody has written in between (as far as values
+   * show): the step is a spin, a wait for others (READ_AGAIN). A changed value means
+   * someone wrote it: the set starts over from this load.
+   */
+  noteRead(idx: number, v: number): void {
+    const n = this.spinN;
+    const words = this.spinWords;
+    for (let j = 0; j < n; j++) {
+      if (words[j] !== idx) continue;
+      if (this.spinValues[j] === v) {
+        this.readKind = READ_AGAIN;
+        return;
+      }
+      this.spinN = 0;
+      break;
+    }
+    const at = this.spinN < SPIN_WORDS ? this.spinN : 0;
+    words[at] = idx;
+    this.spinValues[at] = v;
+    this.spinN = at + 1;
+    this.readKind = READ_NEW;
   }
 
   /** The task's own random numbers, derived from the execution seed and never shared. */

@@ -6,8 +6,12 @@
  *   - a task blocked on a lock without an op of its own for `watchdogMs` while others
  *     run, the lock never changing hands meanwhile: a deadlock (starvation), with what
  *     every task waits for;
- *   - a task neither finished nor blocked that makes no op for `watchdogMs`: the
- *     harness cannot explain it (a loop in the role without an op boundary);
+ *   - every task still running spin-waits (re-reads words nobody writes, src/exec/spin.ts)
+ *     or waits for a lock, each for `watchdogMs`: a livelock on the words spun on (the
+ *     store they wait for can never come);
+ *   - a task neither finished nor blocked that makes no op for `watchdogMs`, and is
+ *     not spin-waiting (its spin slot's steps go on while it spins): the harness
+ *     cannot explain it (a loop in the role without an op boundary);
  *   - tasks that keep taking ops without a progress mark for `watchdogMs` (scenarios
  *     that say what progress is): a livelock;
  *   - an execution still running after `maxExecutionMs`: not a verdict, a harness
@@ -17,11 +21,13 @@
  * since the other threads run on until they see the stop.
  */
 import { deadlockViolation, type WaitGraph, waitGraph } from '../check/deadlock.js';
-import { livelockViolation } from '../check/livelock.js';
+import { livelockViolation, type Spinner, spinLivelockViolation } from '../check/livelock.js';
 import type { Violation } from '../check/violation.js';
 import { lastStep } from './finish.js';
 import { noOpBoundary } from './limits.js';
-import { CTL_ARRIVED, type Frame, progressMarks, STOP_EXECUTION_LIMIT, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
+import { CTL_ARRIVED, type Frame, progressMarks, SPIN_SET, SPIN_SLOT, SPIN_STATE, SPIN_STEPS, STOP_EXECUTION_LIMIT, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
+import { wordName } from './spin.js';
+import { SPIN_WORDS } from './task.js';
 import { OWNER, STATE } from '../sync/lock-word.js';
 
 export interface WatchdogFinding {
@@ -59,6 +65,11 @@ export class Watchdog<W> {
    */
   private readonly lockSample: string[];
   private readonly lockMoved: boolean[];
+  /** Per task: the spin it was last seen in (0: none) and since when; its spinning steps and when they last moved. */
+  private readonly spinEpoch: number[];
+  private readonly spinSince: number[];
+  private readonly spinSteps: number[];
+  private readonly spinStepsAt: number[];
 
   constructor(
     private readonly frame: Frame<W>,
@@ -73,6 +84,49 @@ export class Watchdog<W> {
     this.opsAtMark = new Array(this.n).fill(0);
     this.lockSample = new Array(this.n).fill('');
     this.lockMoved = new Array(this.n).fill(false);
+    this.spinEpoch = new Array(this.n).fill(0);
+    this.spinSince = new Array(this.n).fill(0);
+    this.spinSteps = new Array(this.n).fill(0);
+    this.spinStepsAt = new Array(this.n).fill(0);
+  }
+
+  /** Task k has spun without a break since before `now - watchdogMs`, and is still stepping. */
+  private spunLong(k: number, now: number): boolean {
+    return this.spinEpoch[k] !== 0 && now - this.spinSince[k] > this.limits.watchdogMs && now - this.spinStepsAt[k] <= this.limits.watchdogMs;
+  }
+
+  /**
+   * A spin nobody can end: every task still running has spun for the whole watchdog
+   * period, or has been blocked (no op of its own) as long; at least one spins.
+   */
+  private spinLivelock(now: number, finished: ArrayLike<boolean>): Violation | null {
+    const { frame } = this;
+    const names = frame.arena.names;
+    let any = false;
+    for (let k = 0; k < this.n; k++) {
+      if (finished[k]) continue;
+      if (this.spunLong(k, now)) any = true;
+      else if (!(this.waitsFor[k] >= 0 && now - this.opsAt[k] > this.limits.watchdogMs)) return null;
+    }
+    if (!any) return null;
+    const i32 = frame.arena.i32;
+    const spinners: Spinner[] = [];
+    const others: string[] = [];
+    for (let k = 0; k < this.n; k++) {
+      const name = frame.instances[k].name;
+      if (finished[k]) others.push(`${name} has finished`);
+      else if (!this.spunLong(k, now)) others.push(`${name} waits for ${names.locks[this.waitsFor[k]]?.name ?? `lock ${this.waitsFor[k]}`}`);
+      else {
+        const slot = frame.spin + k * SPIN_SLOT;
+        const words: string[] = [];
+        for (let j = 0; j < SPIN_WORDS; j++) {
+          const idx = Atomics.load(i32, slot + SPIN_SET + j) - 1;
+          if (idx >= 0) words.push(`${wordName(frame.arena, idx)} = ${Atomics.load(i32, slot + SPIN_SET + SPIN_WORDS + j)} (now ${Atomics.load(i32, idx)})`);
+        }
+        spinners.push({ task: name, role: frame.instances[k].role, words, spinning: `${ms(now - this.spinSince[k])} (${this.spinSteps[k]} re-reads)`, locksHeld: [] });
+      }
+    }
+    return spinLivelockViolation(spinners, others, 0);
   }
 
   /** The wait-for graph as last observed (a task between two futex waits still counts as waiting). */
@@ -121,6 +175,17 @@ export class Watchdog<W> {
         this.lockMoved[k] = false;
       }
       if (lock >= 0) this.waitsFor[k] = lock;
+      const slot = frame.spin + k * SPIN_SLOT;
+      const epoch = Atomics.load(i32, slot + SPIN_STATE);
+      if (epoch !== this.spinEpoch[k]) {
+        this.spinEpoch[k] = epoch;
+        this.spinSince[k] = now;
+      }
+      const spun = Atomics.load(i32, slot + SPIN_STEPS);
+      if (spun !== this.spinSteps[k]) {
+        this.spinSteps[k] = spun;
+        this.spinStepsAt[k] = now;
+      }
       if (this.waitsFor[k] >= 0) {
         const w = names.locks[this.waitsFor[k]].word;
         const sample = `${Atomics.load(i32, w + STATE)}:${Atomics.load(i32, w + OWNER)}`;
@@ -141,8 +206,12 @@ export class Watchdog<W> {
     if (again) {
       return { stop: STOP_VIOLATION, violation: deadlockViolation(g, names, 0, 'threads: the same wait-for cycle on two watchdog ticks'), note: null };
     }
+    const spinning = this.spinLivelock(now, finished);
+    if (spinning) return { stop: STOP_VIOLATION, violation: spinning, note: null };
     for (let k = 0; k < this.n; k++) {
       if (finished[k] || now - this.opsAt[k] <= limits.watchdogMs) continue;
+      // spin-waiting: at an op boundary every step, with nothing to trace (its peers may still end the spin)
+      if (this.spinEpoch[k] !== 0 && now - this.spinStepsAt[k] <= limits.watchdogMs) continue;
       if (this.waitsFor[k] >= 0 && this.lockMoved[k]) continue; // passed over, not deadlocked: the execution limit ends it
       if (this.waitsFor[k] >= 0) {
         const how = `threads: ${names.tasks[k]} has been blocked on ${names.locks[this.waitsFor[k]].name} for more than ${ms(limits.watchdogMs)}`;

@@ -14,7 +14,7 @@ import { type DriveOptions, drive, StepTickets } from './drive.js';
 import { heldAtExit } from './finish.js';
 import { isLimit } from './limits.js';
 import { type ScenarioError, ScenarioThrow } from './scenario-error.js';
-import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, STOP_ERROR, STOP_VIOLATION } from './frame.js';
+import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, SPIN_SLOT, STOP_ERROR, STOP_VIOLATION } from './frame.js';
 import { type ExecHooks, setCurrent, taskRng } from './task.js';
 
 export interface RoleTask {
@@ -100,7 +100,7 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
     }
     const gen = def.roles[inst.role].run(frame.world, task, job.params, job.variant);
     const tickets = job.drive.recordSteps ? new StepTickets() : undefined;
-    const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`), tickets);
+    const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`), tickets, frame.spin + inst.id * SPIN_SLOT);
     if (end === 'done') {
       const v = heldAtExit(task);
       if (v) hooks.report(v);

@@ -148,11 +148,16 @@ export function dfsText(d: DfsSummary, seed: number, found: boolean): string[] {
       ? `  sleep sets skipped ${n(d.slept)} branches that only reorder independent ops (${n(d.pruned)} executions stopped early); the bound cut ${n(d.cut)}`
       : `  no reduction (--reduction none); the bound cut ${n(d.cut)} branches`,
   ];
+  if (d.beyond > 0) {
+    out.push(
+      `  ${n(d.beyond)} execution${d.beyond === 1 ? '' : 's'} went past ${n(d.depthBound)} decisions: past them an execution follows the default schedule, so the search covers only each execution's first ${n(d.depthBound)} decisions (what bounds dfs's memory)`,
+    );
+  }
   if (found) out.push('  the search stopped at the first violation');
   else if (d.exhausted) {
     out.push(
       `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters (a proof for that bound, not beyond it;`,
-      '  a task that yields IDLE is not run twice in a row while another task can run, so a role that counts its own IDLEs is covered only as far as that allows)',
+      '  a task that yields IDLE, or spin-waits re-reading unchanged words, is not run twice in a row while another task can run, so a role that counts its own IDLEs is covered only as far as that allows)',
     );
   } else out.push('  NOT exhausted: the budget ended the search first (raise --time or --executions); no proof');
   return out;
@@ -165,7 +170,7 @@ export function shrinkText(s: ShrinkResult): string {
   if (s.attempts <= 1) return `schedule: ${p(s.to.preemptions)}, ${n(s.to.steps)} steps (not shrunk: ${s.asFound ?? 'the budget ended first'})`;
   return (
     `shrunk from ${n(s.from.preemptions)} to ${p(s.to.preemptions)}, ${n(s.from.steps)} to ${n(s.to.steps)} steps ` +
-    `(${n(s.attempts)} executions tried${s.capped ? ', stopped at the budget' : ''}); the trace below is the shrunk schedule's`
+    `(${n(s.attempts)} executions tried${s.capped ? `, stopped early by ${s.stopped ?? 'the budget'}; its bounds: ${s.bounds}` : ''}); the trace below is the shrunk schedule's`
   );
 }
 

@@ -8,7 +8,7 @@
  * store, as LKMM allows for its kind.
  */
 import { AT_POINT, DONE_STATE, FINISHED, OpMachine, POINT, type Op } from '../exec/op.js';
-import { current } from '../exec/task.js';
+import { current, noteStore, storeLog } from '../exec/task.js';
 import { activeWeak } from '../memory/sim-weak.js';
 import { T_BARRIER, T_LOAD_ACQUIRE, T_MARKED_STORE, T_STALE_LOAD, T_STORE_RELEASE } from './trace-ops.js';
 
@@ -50,6 +50,7 @@ class ReadOnce extends OpMachine<number> {
     const i32 = this.i32;
     const idx = this.idx;
     const v = activeWeak(i32) ? weakLoad(i32, idx, 'relaxed', () => this.what ?? `word ${idx}`, 'READ_ONCE') : Atomics.load(i32, idx);
+    current.noteRead(idx, v); // a re-read of an unchanged word is a spin-wait (CHESS)
     return { value: v, done: true };
   }
 }
@@ -82,6 +83,7 @@ class WriteOnce extends OpMachine {
     const w = activeWeak(i32);
     if (w) w.store(idx, v, 'relaxed', current.trace(T_MARKED_STORE, idx, v));
     else Atomics.store(i32, idx, v);
+    if (storeLog !== null) noteStore(idx);
     return FINISHED;
   }
 }
@@ -90,14 +92,16 @@ class WriteOnce extends OpMachine {
 export function* cmpxchg(i32: Int32Array, idx: number, old: number, v: number): Op<number> {
   yield POINT;
   const w = activeWeak(i32);
-  if (w) return w.cmpxchg(idx, old, v, current.lastStep);
-  return Atomics.compareExchange(i32, idx, old, v);
+  const was = w ? w.cmpxchg(idx, old, v, current.lastStep) : Atomics.compareExchange(i32, idx, old, v);
+  if (was === old && storeLog !== null) noteStore(idx);
+  return was;
 }
 
 export function* smpLoadAcquire(i32: Int32Array, idx: number, what = `word ${idx}`): Op<number> {
   yield POINT;
   const v = activeWeak(i32) ? weakLoad(i32, idx, 'acquire', () => what, 'smp_load_acquire') : Atomics.load(i32, idx);
   current.trace(T_LOAD_ACQUIRE, idx, v);
+  current.noteRead(idx, v);
   return v;
 }
 
@@ -107,6 +111,7 @@ export function* smpStoreRelease(i32: Int32Array, idx: number, v: number): Op {
   if (!w) Atomics.store(i32, idx, v);
   const step = current.trace(T_STORE_RELEASE, idx, v);
   w?.store(idx, v, 'release', step);
+  if (storeLog !== null) noteStore(idx);
 }
 
 const BARRIERS = ['mb', 'wmb', 'rmb'] as const;
@@ -135,4 +140,5 @@ export function plainStore(i32: Int32Array, idx: number, v: number): void {
   const w = activeWeak(i32);
   if (w) w.store(idx, v, 'relaxed', current.trace(T_MARKED_STORE, idx, v));
   else Atomics.store(i32, idx, v);
+  if (storeLog !== null) noteStore(idx);
 }

@@ -22,11 +22,21 @@
  * to u). Then the reduced search still reaches every state the unreduced one reaches
  * within the same bound (test/dfs.test.ts checks this against `--reduction none` on
  * the final states of every schedule).
+ *
+ * Memory: the path is a stack of decisions, each with its options and the footprints of
+ * its explored branches, so it grows with an execution's length (a long execution made
+ * gigabytes). Only the first DFS_MAX_DECISIONS decisions of an execution are kept and
+ * branched on; past them the execution goes on by the default schedule (the last task
+ * goes on if it can, else the next in the ring), with no footprints noted. The search
+ * is then exhaustive over those first decisions only, and the report says so.
  */
 import { type Footprint, independent, takeFootprint, unwatchFootprints, watchFootprints } from '../../shm/footprint.js';
 import { IDLE, POINT } from '../op.js';
 import { PRUNE, type Strategy } from '../strategy.js';
-import { couldGoOn } from './guided.js';
+import { couldGoOn, defaultPick } from './guided.js';
+
+/** The most decisions (scheduling and weak-load choices) of one execution dfs keeps and branches on. */
+export const DFS_MAX_DECISIONS = 50_000;
 
 /** An explored branch of a node: the task chosen, what its step touched, and whether it could go on after it. */
 interface Branch {
@@ -70,6 +80,10 @@ export interface DfsSummary {
   exhausted: boolean;
   /** Most preemptions on a schedule explored. */
   maxPreemptions: number;
+  /** The decisions of an execution the search branches on (DFS_MAX_DECISIONS); past them it follows the default schedule. */
+  depthBound: number;
+  /** Executions that went past depthBound: the space searched is exhaustive over their first depthBound decisions only. */
+  beyond: number;
 }
 
 export class DfsStrategy implements Strategy {
@@ -84,13 +98,15 @@ export class DfsStrategy implements Strategy {
   /** A sleeping task was forced to step: everything on from here is redundant. */
   private redundant = false;
   private preempted = 0;
+  /** This execution went past DFS_MAX_DECISIONS: it follows the default schedule, unrecorded. */
+  private past = false;
   private readonly summary: DfsSummary;
 
   constructor(
     readonly preemptions: number,
     readonly reduction: 'sleep' | 'none' = 'sleep',
   ) {
-    this.summary = { preemptions, reduction, schedules: 0, pruned: 0, slept: 0, cut: 0, exhausted: false, maxPreemptions: 0 };
+    this.summary = { preemptions, reduction, schedules: 0, pruned: 0, slept: 0, cut: 0, exhausted: false, maxPreemptions: 0, depthBound: DFS_MAX_DECISIONS, beyond: 0 };
   }
 
   start(): void {
@@ -101,6 +117,16 @@ export class DfsStrategy implements Strategy {
     this.pending = null;
     this.redundant = false;
     this.preempted = 0;
+    this.past = false;
+  }
+
+  /** Past the decisions kept: stop noting footprints (nothing sleeps or branches from here on). */
+  private goPast(): void {
+    this.past = true;
+    this.summary.beyond++;
+    this.pending = null;
+    this.asleep = [];
+    unwatchFootprints();
   }
 
   observe(i32: Int32Array, modelBase: number): void {
@@ -113,6 +139,8 @@ export class DfsStrategy implements Strategy {
 
   pick(n: number, runnable: Int32Array): number {
     if (this.redundant) return PRUNE;
+    if (!this.past && this.depth >= DFS_MAX_DECISIONS) this.goPast();
+    if (this.past) return defaultPick(this.cur, this.curIdle, n, runnable);
     let node: Node;
     if (this.depth < this.stack.length) {
       node = this.stack[this.depth]; // replaying the prefix of the branch being explored
@@ -160,7 +188,7 @@ export class DfsStrategy implements Strategy {
     this.pending = null;
     this.cur = task;
     this.curIdle = result === IDLE;
-    if (this.reduction === 'none') return;
+    if (this.reduction === 'none' || this.past) return;
     const fp = takeFootprint();
     if (node) {
       node.taken ??= { task, fp, free: result !== POINT, cost: node.cost[node.at] };
@@ -191,6 +219,8 @@ export class DfsStrategy implements Strategy {
    * changes what later loads may return without touching a word a footprint sees.)
    */
   choose(n: number): number {
+    if (!this.past && this.depth >= DFS_MAX_DECISIONS) this.goPast();
+    if (this.past) return 0;
     let node: Node;
     if (this.depth < this.stack.length) node = this.stack[this.depth];
     else {
@@ -216,6 +246,11 @@ export class DfsStrategy implements Strategy {
     }
     this.summary.exhausted = true;
     return false;
+  }
+
+  /** The decisions on the path kept now (at most DFS_MAX_DECISIONS): what dfs's memory grows with. */
+  get kept(): number {
+    return this.stack.length;
   }
 
   result(): DfsSummary {

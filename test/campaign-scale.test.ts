@@ -125,21 +125,29 @@ describe('campaign at scale', () => {
     expect(JSON.parse(cli(['merge', join(d, 'cut.jsonl'), '--json']).out).rows).toHaveLength(lines(join(d, 'a.jsonl')).length);
   }, 120_000);
 
-  it('JUnit XML: a row not as expected is a failure with the violation and its replay; text is escaped', () => {
-    const base = { v: 1 as const, memory: 'sc' as const, seed: 1, budgetMs: 2000, executions: 3, firstViolationMs: 5, elapsedMs: 1500, harnessError: null, incomplete: null, lockdep: [], finishedAt: '' };
+  it('JUnit XML: a mismatch is a failure with the violation and its replay, a threads row not reproduced is skipped, an incomplete row an error; text is escaped', () => {
+    const base = { v: 2 as const, memory: 'sc' as const, seed: 1, budgetMs: 30_000, executions: 3, steps: 300, evidence: null, firstViolationMs: 5, elapsedMs: 1500, harnessError: null, incomplete: null, lockdep: [], finishedAt: '' };
+    const sim = { executions: 10, threadsMs: null };
     const violation = { kind: 'deadlock' as const, message: 'a <b> & "c"', details: ["it's <here>"], task: 'vcpu0', role: 'vcpu', step: 9, locksHeld: [], seed: 3, replay: 'npx mmu-stress run x --seed 3' };
     const rows: RowRecord[] = [
-      { ...base, key: 's / ok / sim', scenario: 's', variant: 'ok', mode: 'sim', expect: 'ok', observed: 'deadlock', asExpected: false, violation },
-      { ...base, key: 's / bug / sim', scenario: 's', variant: 'bug', mode: 'sim', expect: 'deadlock', observed: 'deadlock', asExpected: true, violation },
-      { ...base, key: 's / miss / threads', scenario: 's', variant: 'miss', mode: 'threads', expect: 'deadlock', observed: 'ok', asExpected: false, violation: null },
+      { ...base, key: 's / ok / sim', scenario: 's', variant: 'ok', mode: 'sim', budget: sim, expect: 'ok', observed: 'deadlock', asExpected: false, status: 'mismatch', violation },
+      { ...base, key: 's / bug / sim', scenario: 's', variant: 'bug', mode: 'sim', budget: sim, expect: 'deadlock', observed: 'deadlock', asExpected: true, status: 'as-expected', violation },
+      { ...base, key: 's / miss / sim', scenario: 's', variant: 'miss', mode: 'sim', budget: sim, expect: 'deadlock', observed: 'ok', asExpected: false, status: 'mismatch', violation: null },
+      { ...base, key: 's / miss / threads', scenario: 's', variant: 'miss', mode: 'threads', budget: { executions: null, threadsMs: 2000 }, expect: 'deadlock', observed: 'ok', asExpected: false, status: 'not-reproduced', violation: null },
+      {
+        ...base, key: 's / slow / sim', scenario: 's', variant: 'slow', mode: 'sim', budget: sim, expect: 'ok', observed: 'incomplete', asExpected: false, status: 'incomplete', violation: null,
+        incomplete: { seed: 4, limit: 'time', note: 'the time budget ended between executions, after 3 of the 10 asked for' },
+      },
     ];
     const xml = junitXml(rows);
-    expect(xml).toMatch(/<testsuites name="mmu-stress campaign" tests="3" failures="2" errors="0"/);
+    expect(xml).toMatch(/<testsuites name="mmu-stress campaign" tests="5" failures="2" errors="1" skipped="1"/);
     expect(xml).toContain('<failure message="deadlock: a &lt;b&gt; &amp; &quot;c&quot;" type="deadlock">');
     expect(xml).toContain('replay: npx mmu-stress run x --seed 3');
     expect(xml).toContain('it&apos;s &lt;here&gt;');
     expect(xml).toContain('<failure message="expected deadlock, observed ok" type="missed">');
     expect(xml.match(/<failure /g)).toHaveLength(2); // the expected violation passes
+    expect(xml).toContain('<skipped message="not reproduced within 2 s: 3 executions on real threads, none found deadlock"/>');
+    expect(xml).toContain('<error message="incomplete: the time budget ended between executions, after 3 of the 10 asked for" type="incomplete">');
     expect(xml).not.toMatch(/<b>|"c"/);
   });
 

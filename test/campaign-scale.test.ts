@@ -33,21 +33,22 @@ describe('campaign at scale', () => {
   it('--resume after a kill mid-line: the cut line is dropped and the file stays one row per line', () => {
     const d = temp.make();
     const out = join(d, 'r.jsonl');
-    const args = ['campaign', '--shard', '31/31', '--time-per-variant', '300ms', '--out', out, '--quiet'];
-    cli(args, { timeoutMs: 60_000 });
+    // a sim row runs its executions (no cap short enough to leave it incomplete: --resume would run it again)
+    const args = ['campaign', '--shard', '31/31', '--threads-time', '300ms', '--out', out, '--quiet'];
+    cli(args, { timeoutMs: 120_000 });
     const rows = lines(out);
     // the last row half written, as a kill would leave it
     const text = readFileSync(out, 'utf8').trimEnd().split('\n');
     writeFileSync(out, `${text.slice(0, -1).join('\n')}\n${text[text.length - 1].slice(0, 40)}`);
-    const r = cli([...args, '--resume', '--json'], { timeoutMs: 60_000 });
+    const r = cli([...args, '--resume', '--json'], { timeoutMs: 120_000 });
     expect(JSON.parse(r.out).resumed).toBe(rows.length - 1);
     expect(lines(out).map((x) => x.key)).toEqual(rows.map((x) => x.key));
-  }, 60_000);
+  }, 240_000);
 
   it('a campaign killed halfway resumes without redoing the rows it finished', async () => {
     const d = temp.make();
     const out = join(d, 'r.jsonl');
-    const args = ['campaign', '--shard', '1/16', '--time-per-variant', '700ms', '--jobs', '1', '--out', out];
+    const args = ['campaign', '--shard', '1/16', '--threads-time', '700ms', '--jobs', '1', '--out', out];
     const total = plan.filter((p) => inShard(p.index, { index: 1, count: 16 })).length;
     const first = start(args);
     // stop it once the first row is on disk
@@ -73,7 +74,7 @@ describe('campaign at scale', () => {
     const before = lines(out);
     expect(before.length).toBeGreaterThanOrEqual(1);
     expect(before.length).toBeLessThan(total);
-    const r2 = cli([...args, '--resume', '--json'], { timeoutMs: 60_000 });
+    const r2 = cli([...args, '--resume', '--json'], { timeoutMs: 120_000 });
     const doc = JSON.parse(r2.out);
     expect(doc.resumed).toBe(before.length);
     expect(doc.rows).toHaveLength(total);
@@ -81,11 +82,11 @@ describe('campaign at scale', () => {
     expect(after).toHaveLength(total);
     expect(new Set(after.map((r) => r.key)).size).toBe(total);
     expect(after.slice(0, before.length)).toEqual(before); // kept as they were: not run again
-  }, 120_000);
+  }, 240_000);
 
   it('merge of two shards gives the table of the campaign they split, with JUnit XML and HTML', async () => {
     const d = temp.make();
-    const budget = ['--time-per-variant', '500ms'];
+    const budget = ['--threads-time', '500ms'];
     // rows k = 1 (mod 16) are rows k = 1 or 17 (mod 32): the two shards are shard 2/16 split in two
     const half = (k: number) => plan.filter((p) => inShard(p.index, { index: k, count: 32 })).map((p) => p.key);
     expect([...half(2), ...half(18)].sort()).toEqual(plan.filter((p) => inShard(p.index, { index: 2, count: 16 })).map((p) => p.key).sort());

@@ -142,7 +142,7 @@ describe('signals: what finished is printed', () => {
 
   it('SIGTERM during a campaign with --json prints one document with the finished rows, and exits 143', async () => {
     const out = join(temp.make(), 'r.jsonl');
-    const c = start(['campaign', '--json', '--out', out]);
+    const c = start(['campaign', '--json', '--jobs', '1', '--out', out]); // one row at a time: the first row is the first done
     // with --json no progress goes to stderr: signal once the first row is in the results file
     await until(() => existsSync(out) && readFileSync(out, 'utf8').includes('\n'), 120_000);
     c.child.kill('SIGTERM');

@@ -56,7 +56,7 @@ export default defineScenario<KvmWorld>({
     },
     'tdp-read-lock-zap': {
       expect: 'lock-not-held',
-      // seed 1 finds it at execution 2 (seeds 1-11: at most 2 executions)
+      // seed 1 finds it at execution 2 (seeds 1-11: at most 4 executions)
       campaign: { executions: 10 },
       source: 'before 47b0c2e4c220 "KVM: x86/mmu: Fix race condition in direct_page_fault" (CVE-2022-45869)',
       summary: 'the TDP MMU fault calls make_mmu_pages_available() under read_lock(mmu_lock)',

@@ -57,7 +57,8 @@ export const DEFAULT_THREADS_TIME = '2s';
 
 export const CAMPAIGN_SPEC: CommandSpec = {
   name: 'campaign',
-  summary: 'Run every variant of every built-in scenario in sim and in threads, each for a short budget, and compare what it produced with what it expects.',
+  summary:
+    "Run every variant of every built-in scenario in sim (the variant's number of executions: the same verdict on any machine) and in threads (a short time), and compare what each row produced with what it expects. Exit 0: every row as expected or not reproduced on threads; 1: a mismatch (a finding or a regression); 3: a row without a verdict.",
   positionals: [],
   flags: {
     'time-per-variant': {
@@ -71,7 +72,7 @@ export const CAMPAIGN_SPEC: CommandSpec = {
     seed: { value: 'N', help: 'the seed of the first execution of each row (default 1)' },
     jobs: { value: 'N', help: 'sim rows run N at a time, each in its own worker thread; a threads row runs alone (default: the cores)' },
     out: { value: 'FILE', help: 'append each finished row to FILE as one JSON line, flushed as it finishes (JSON lines; see the README)' },
-    resume: { help: 'with --out: keep the rows FILE already holds and run only the others' },
+    resume: { help: 'with --out: keep the rows FILE already holds that have a verdict, and run the others (incomplete rows and harness errors again)' },
     shard: { value: 'i/n', help: 'run only shard i of n (1..n): rows i, i+n, i+2n, ... of the plan; merge the shards with mmu-stress merge' },
     junit: { value: 'FILE', help: 'write the rows as JUnit XML (one test case per row) to FILE' },
     html: { value: 'FILE', help: 'write a self-contained HTML report (the table, and each violation as a timeline) to FILE' },

@@ -144,11 +144,15 @@ export default defineScenario<Arm64World>({
   variants: {
     mainline: {
       expect: 'ok',
+      // clean: 200 executions of evidence, about 1.6 s of one idle core
+      campaign: { executions: 200 },
       source: 'mainline user_mem_abort(): if (!fault_is_perm || (logging_active && write_fault)) topup, before mmu_lock',
       summary: 'translation faults and dirty-logging write faults top up before the lock',
     },
     'granule-check': {
       expect: 'ok',
+      // clean: 200 executions of evidence, about 1.6 s of one idle core
+      campaign: { executions: 200 },
       source:
         'Yanan Wang, [RFC PATCH 4/4] "KVM: arm64: Distinguish cases of memcache allocations completely" (Feb 2021), with the topup kept ' +
         'before the lock: a counterfactual, since a THP maps as PAGE_SIZE there (its 2 MiB comes from transparent_hugepage_adjust under the lock)',
@@ -160,11 +164,15 @@ export default defineScenario<Arm64World>({
     },
     'granule-check-under-lock': {
       expect: 'sleep-in-atomic',
+      // seed 1 finds it at execution 1 (seeds 1-11: at most 1 execution)
+      campaign: { executions: 10 },
       source: 'Yanan Wang, [RFC PATCH 4/4] as posted: the topup moved after mmu_lock is taken (review finding)',
       summary: 'the same condition, with kvm_mmu_topup_memory_cache() inside the mmu_lock section',
     },
     'no-topup-on-perm': {
       expect: 'cache-empty-under-lock',
+      // seed 1 finds it at execution 4 (seeds 1-11: at most 6 executions)
+      campaign: { executions: 15 },
       source: 'mutation: permission faults never top up, even a dirty-logging write fault that splits a block',
       summary: 'only translation faults top up',
     },

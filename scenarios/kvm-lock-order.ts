@@ -166,16 +166,22 @@ export default defineScenario<LockOrderWorld>({
   variants: {
     documented: {
       expect: 'ok',
+      // clean: 300 executions of evidence, about 1.0 s of one idle core
+      campaign: { executions: 300 },
       source: 'mainline: the orders of Documentation/virt/kvm/locking.rst',
       summary: 'every path takes its locks in the documented order',
     },
     'abba-arch-vs-mmu': {
       expect: 'lock-order-cycle',
+      // seed 1 finds it at execution 1 (seeds 1-11: at most 1 execution)
+      campaign: { executions: 10 },
       source: 'mutation: the first shadow root allocated under mmu_lock, and memslot updates flushing under slots_arch_lock',
       summary: 'mmu_lock -> slots_arch_lock on one path, slots_arch_lock -> mmu_lock on another',
     },
     'arch-lock-across-srcu-sync': {
       expect: 'lock-order-cycle',
+      // seed 1 finds it at execution 1 (seeds 1-11: at most 1 execution)
+      campaign: { executions: 10 },
       source:
         'mutation: install_new_memslots drops slots_arch_lock only after synchronize_srcu (what kvm-facts §4 says it must not do); ' +
         'lockdep reports it since f0f44752f5f6 (v6.4), which made synchronize_srcu a write of the SRCU class',
@@ -183,6 +189,8 @@ export default defineScenario<LockOrderWorld>({
     },
     'kvm-lock-for-usage-count': {
       expect: 'lock-order-cycle',
+      // seed 1 finds it at execution 1 (seeds 1-11: at most 1 execution)
+      campaign: { executions: 10 },
       source:
         'before 44d17459626052a2390457e550a12cb973506b2f "KVM: Use dedicated mutex to protect kvm_usage_count to avoid deadlock" (2024); ' +
         'the chain runs through kvm->srcu, which lockdep sees only since f0f44752f5f6 (v6.4: synchronize_srcu a write, srcu_read_lock a recursive read)',
@@ -190,6 +198,8 @@ export default defineScenario<LockOrderWorld>({
     },
     'kvm-usage-lock': {
       expect: 'ok',
+      // clean: 300 executions of evidence, about 1.0 s of one idle core
+      campaign: { executions: 300 },
       source:
         '44d17459626052a2390457e550a12cb973506b2f (August 2024): kvm_usage_count under its own kvm_usage_lock, inside cpus_read_lock, ' +
         'checked against that commit\'s locking.rst ("cpus_read_lock() is taken outside kvm_lock and kvm_usage_lock"), which 9a798b1337af (v6.12) turned round',

@@ -50,16 +50,22 @@ export default defineScenario<KvmWorld>({
   variants: {
     ext14: {
       expect: 'ok',
+      // clean: 150 executions of evidence, about 2.0 s of one idle core
+      campaign: { executions: 150 },
       source: 'mainline: PTE_LIST_EXT 14 (128-byte pte_list_desc)',
       summary: '14 entries per descriptor',
     },
     'ext2-tdp': {
       expect: 'ok',
+      // clean: 100 executions of evidence, about 2.3 s of one idle core
+      campaign: { executions: 100 },
       source: 'Sean Christopherson, "KVM: x86/mmu: Shrink pte_list_desc size when KVM is using TDP" (2022, not merged)',
       summary: '2 entries per descriptor when TDP is on (32 bytes)',
     },
     ext1: {
       expect: 'rmap-inconsistent',
+      // seed 1 finds it at execution 1 (seeds 1-11: at most 1 execution)
+      campaign: { executions: 10 },
       source: "mutation: PTE_LIST_EXT 1, breaking pte_list_add()'s assumption of at least two entries",
       summary: '1 entry per descriptor',
     },

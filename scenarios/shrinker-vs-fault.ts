@@ -53,26 +53,36 @@ export default defineScenario<KvmWorld>({
   variants: {
     removed: {
       expect: 'ok',
+      // clean: 100 executions of evidence, about 1.8 s of one idle core
+      campaign: { executions: 100 },
       source: 'v3, mainline: "KVM: x86/mmu: Remove KVM\'s MMU shrinker"',
       summary: 'no cache shrinker at all',
     },
     'cache-lock': {
       expect: 'ok',
+      // clean: 100 executions of evidence, about 1.7 s of one idle core
+      campaign: { executions: 100 },
       source: 'Vipin Sharma v2 2/3, Oct 2024',
       summary: 'vCPU holds mmu_memory_cache_lock from topup through the fault; the shrinker trylocks it',
     },
     'no-cache-lock': {
       expect: 'cache-empty-under-lock',
+      // seed 1 finds it at execution 1 (seeds 1-11: at most 1 execution)
+      campaign: { executions: 10 },
       source: 'mutation: the shrinker empties the caches without the per-vCPU mutex',
       summary: 'shrinker skips mmu_memory_cache_lock',
     },
     'lock-after-topup': {
       expect: 'cache-empty-under-lock',
+      // seed 1 finds it at execution 1 (seeds 1-11: at most 1 execution)
+      campaign: { executions: 10 },
       source: 'mutation: the vCPU takes mmu_memory_cache_lock only after the topup',
       summary: 'the topup is outside the cache mutex',
     },
     'shrinker-mutex-lock': {
       expect: 'lock-order-cycle',
+      // seed 1 finds it at execution 1 (seeds 1-11: at most 1 execution)
+      campaign: { executions: 10 },
       source: 'mutation: the shrinker takes each vCPU\'s cache mutex with mutex_lock() instead of mutex_trylock()',
       summary:
         'mutex_lock instead of mutex_trylock: reclaim (fs_reclaim) -> kvm_lock -> the cache mutex, which a vCPU holds while its ' +

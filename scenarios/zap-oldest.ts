@@ -42,16 +42,22 @@ export default defineScenario<KvmWorld>({
   variants: {
     reverse: {
       expect: 'ok',
+      // clean: 100 executions of evidence, about 1.9 s of one idle core
+      campaign: { executions: 100 },
       source: 'mainline: "KVM: x86: Zap the oldest MMU pages, not the newest" (list_for_each_entry_safe_reverse)',
       summary: 'kvm_mmu_zap_oldest_mmu_pages walks active_mmu_pages from the tail, oldest first',
     },
     forward: {
       expect: 'zap-order',
+      // seed 1 finds it at execution 1 (seeds 1-11: at most 1 execution)
+      campaign: { executions: 10 },
       source: 'before "KVM: x86: Zap the oldest MMU pages, not the newest": the forward walk of "KVM: x86/mmu: Batch zap MMU pages when recycling oldest pages"',
       summary: 'the walk starts at the head of active_mmu_pages, where the newest pages are',
     },
     'tdp-read-lock-zap': {
       expect: 'lock-not-held',
+      // seed 1 finds it at execution 2 (seeds 1-11: at most 4 executions)
+      campaign: { executions: 10 },
       source: 'before 47b0c2e4c220 "KVM: x86/mmu: Fix race condition in direct_page_fault" (CVE-2022-45869)',
       summary: 'the TDP MMU fault calls make_mmu_pages_available() under read_lock(mmu_lock)',
     },

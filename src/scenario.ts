@@ -33,7 +33,23 @@ export interface VariantDef {
    * scenario's `lockOrder` (e.g. a rule a later commit turned round): give the commit.
    */
   lockOrder?: readonly KnownOrder[];
+  /** This variant's campaign sim row, over the scenario's `campaign` (see CampaignBudget). */
+  campaign?: CampaignBudget;
 }
+
+/**
+ * What a campaign's sim row of a variant runs: a number of executions from the campaign's
+ * seed, the same on every machine (sim is deterministic), so the row's verdict is too.
+ * A bug variant's is several times what its bug needs from seed 1 (measured, written
+ * beside it); a clean variant's is the evidence its row buys. Time only caps the row
+ * (`campaign --time-per-variant`): a row the cap stops first is incomplete.
+ */
+export interface CampaignBudget {
+  executions: number;
+}
+
+/** A variant's campaign sim row when neither it nor its scenario says: the number of executions. */
+export const DEFAULT_CAMPAIGN_EXECUTIONS = 100;
 
 export interface RoleDef<W> {
   /** How many instances of this role an execution runs. */
@@ -76,6 +92,8 @@ export interface ScenarioDef<W = unknown> {
   lockOrder?: readonly KnownOrder[];
   /** Final arbiter once every role has ended; `step` is the last step of the execution. */
   check?(world: W, p: Params, variant: string, step: number): Violation | null;
+  /** The campaign sim rows of its variants, unless a variant says otherwise (default 100 executions). */
+  campaign?: CampaignBudget;
   /** Lines summarising the run's statistics, in kernel terms. */
   summarize?(stats: Record<string, number>, executions: number, clockUnit: 'steps' | 'us'): string[];
 }
@@ -94,6 +112,11 @@ export function* idleFor(self: Task, max: number): Op {
 /** The parameters a variant runs with by default: the scenario's, then the variant's own. */
 export function variantParams(s: ScenarioDef<unknown>, variant: string): Params {
   return { ...s.params, ...s.variants[variant]?.params };
+}
+
+/** The executions a campaign's sim row of this variant runs: the variant's, else the scenario's, else the default. */
+export function campaignExecutions(s: ScenarioDef<unknown>, variant: string): number {
+  return s.variants[variant]?.campaign?.executions ?? s.campaign?.executions ?? DEFAULT_CAMPAIGN_EXECUTIONS;
 }
 
 export function defineScenario<W>(def: ScenarioDef<W>): ScenarioDef<W> {

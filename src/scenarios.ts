@@ -87,8 +87,19 @@ export function scenarioProblem(x: unknown): string | null {
     if (!kinds.includes(v?.expect)) return `${who}: variant '${k}' expects '${v?.expect}'; valid: ${kinds.join(', ')}`;
     if (typeof v.source !== 'string') return `${who}: variant '${k}' has no source (a kernel commit or patch, or 'mutation: ...')`;
     for (const p of Object.keys(v.params ?? {})) if (!(p in s.params)) return `${who}: variant '${k}' sets params.${p}, which the scenario does not declare`;
+    const bad = campaignBudgetProblem(v.campaign);
+    if (bad) return `${who}: variant '${k}': ${bad}`;
   }
+  const bad = campaignBudgetProblem(s.campaign);
+  if (bad) return `${who}: ${bad}`;
   return null;
+}
+
+/** A campaign budget that is given must be a whole number of executions, at least 1. */
+function campaignBudgetProblem(c: unknown): string | null {
+  if (c === undefined) return null;
+  const e = (c as { executions?: unknown } | null)?.executions;
+  return typeof e === 'number' && Number.isInteger(e) && e >= 1 ? null : `campaign.executions must be a whole number of executions, at least 1, not ${JSON.stringify(e)}`;
 }
 
 async function importScenario(file: string, shown: string): Promise<ScenarioDef<unknown>> {

@@ -33,21 +33,22 @@ describe('campaign at scale', () => {
   it('--resume after a kill mid-line: the cut line is dropped and the file stays one row per line', () => {
     const d = temp.make();
     const out = join(d, 'r.jsonl');
-    const args = ['campaign', '--shard', '31/31', '--time-per-variant', '300ms', '--out', out, '--quiet'];
-    cli(args, { timeoutMs: 60_000 });
+    // a sim row runs its executions (no cap short enough to leave it incomplete: --resume would run it again)
+    const args = ['campaign', '--shard', '31/31', '--threads-time', '300ms', '--out', out, '--quiet'];
+    cli(args, { timeoutMs: 120_000 });
     const rows = lines(out);
     // the last row half written, as a kill would leave it
     const text = readFileSync(out, 'utf8').trimEnd().split('\n');
     writeFileSync(out, `${text.slice(0, -1).join('\n')}\n${text[text.length - 1].slice(0, 40)}`);
-    const r = cli([...args, '--resume', '--json'], { timeoutMs: 60_000 });
+    const r = cli([...args, '--resume', '--json'], { timeoutMs: 120_000 });
     expect(JSON.parse(r.out).resumed).toBe(rows.length - 1);
     expect(lines(out).map((x) => x.key)).toEqual(rows.map((x) => x.key));
-  }, 60_000);
+  }, 240_000);
 
   it('a campaign killed halfway resumes without redoing the rows it finished', async () => {
     const d = temp.make();
     const out = join(d, 'r.jsonl');
-    const args = ['campaign', '--shard', '1/16', '--time-per-variant', '700ms', '--jobs', '1', '--out', out];
+    const args = ['campaign', '--shard', '1/16', '--threads-time', '700ms', '--jobs', '1', '--out', out];
     const total = plan.filter((p) => inShard(p.index, { index: 1, count: 16 })).length;
     const first = start(args);
     // stop it once the first row is on disk
@@ -73,7 +74,7 @@ describe('campaign at scale', () => {
     const before = lines(out);
     expect(before.length).toBeGreaterThanOrEqual(1);
     expect(before.length).toBeLessThan(total);
-    const r2 = cli([...args, '--resume', '--json'], { timeoutMs: 60_000 });
+    const r2 = cli([...args, '--resume', '--json'], { timeoutMs: 120_000 });
     const doc = JSON.parse(r2.out);
     expect(doc.resumed).toBe(before.length);
     expect(doc.rows).toHaveLength(total);
@@ -81,11 +82,11 @@ describe('campaign at scale', () => {
     expect(after).toHaveLength(total);
     expect(new Set(after.map((r) => r.key)).size).toBe(total);
     expect(after.slice(0, before.length)).toEqual(before); // kept as they were: not run again
-  }, 120_000);
+  }, 240_000);
 
   it('merge of two shards gives the table of the campaign they split, with JUnit XML and HTML', async () => {
     const d = temp.make();
-    const budget = ['--time-per-variant', '500ms'];
+    const budget = ['--threads-time', '500ms'];
     // rows k = 1 (mod 16) are rows k = 1 or 17 (mod 32): the two shards are shard 2/16 split in two
     const half = (k: number) => plan.filter((p) => inShard(p.index, { index: k, count: 32 })).map((p) => p.key);
     expect([...half(2), ...half(18)].sort()).toEqual(plan.filter((p) => inShard(p.index, { index: 2, count: 16 })).map((p) => p.key).sort());
@@ -125,21 +126,29 @@ describe('campaign at scale', () => {
     expect(JSON.parse(cli(['merge', join(d, 'cut.jsonl'), '--json']).out).rows).toHaveLength(lines(join(d, 'a.jsonl')).length);
   }, 120_000);
 
-  it('JUnit XML: a row not as expected is a failure with the violation and its replay; text is escaped', () => {
-    const base = { v: 1 as const, memory: 'sc' as const, seed: 1, budgetMs: 2000, executions: 3, firstViolationMs: 5, elapsedMs: 1500, harnessError: null, incomplete: null, lockdep: [], finishedAt: '' };
+  it('JUnit XML: a mismatch is a failure with the violation and its replay, a threads row not reproduced is skipped, an incomplete row an error; text is escaped', () => {
+    const base = { v: 2 as const, memory: 'sc' as const, seed: 1, budgetMs: 30_000, executions: 3, steps: 300, evidence: null, firstViolationMs: 5, elapsedMs: 1500, harnessError: null, incomplete: null, lockdep: [], finishedAt: '' };
+    const sim = { executions: 10, threadsMs: null };
     const violation = { kind: 'deadlock' as const, message: 'a <b> & "c"', details: ["it's <here>"], task: 'vcpu0', role: 'vcpu', step: 9, locksHeld: [], seed: 3, replay: 'npx mmu-stress run x --seed 3' };
     const rows: RowRecord[] = [
-      { ...base, key: 's / ok / sim', scenario: 's', variant: 'ok', mode: 'sim', expect: 'ok', observed: 'deadlock', asExpected: false, violation },
-      { ...base, key: 's / bug / sim', scenario: 's', variant: 'bug', mode: 'sim', expect: 'deadlock', observed: 'deadlock', asExpected: true, violation },
-      { ...base, key: 's / miss / threads', scenario: 's', variant: 'miss', mode: 'threads', expect: 'deadlock', observed: 'ok', asExpected: false, violation: null },
+      { ...base, key: 's / ok / sim', scenario: 's', variant: 'ok', mode: 'sim', budget: sim, expect: 'ok', observed: 'deadlock', asExpected: false, status: 'mismatch', violation },
+      { ...base, key: 's / bug / sim', scenario: 's', variant: 'bug', mode: 'sim', budget: sim, expect: 'deadlock', observed: 'deadlock', asExpected: true, status: 'as-expected', violation },
+      { ...base, key: 's / miss / sim', scenario: 's', variant: 'miss', mode: 'sim', budget: sim, expect: 'deadlock', observed: 'ok', asExpected: false, status: 'mismatch', violation: null },
+      { ...base, key: 's / miss / threads', scenario: 's', variant: 'miss', mode: 'threads', budget: { executions: null, threadsMs: 2000 }, expect: 'deadlock', observed: 'ok', asExpected: false, status: 'not-reproduced', violation: null },
+      {
+        ...base, key: 's / slow / sim', scenario: 's', variant: 'slow', mode: 'sim', budget: sim, expect: 'ok', observed: 'incomplete', asExpected: false, status: 'incomplete', violation: null,
+        incomplete: { seed: 4, limit: 'time', note: 'the time budget ended between executions, after 3 of the 10 asked for' },
+      },
     ];
     const xml = junitXml(rows);
-    expect(xml).toMatch(/<testsuites name="mmu-stress campaign" tests="3" failures="2" errors="0"/);
+    expect(xml).toMatch(/<testsuites name="mmu-stress campaign" tests="5" failures="2" errors="1" skipped="1"/);
     expect(xml).toContain('<failure message="deadlock: a &lt;b&gt; &amp; &quot;c&quot;" type="deadlock">');
     expect(xml).toContain('replay: npx mmu-stress run x --seed 3');
     expect(xml).toContain('it&apos;s &lt;here&gt;');
     expect(xml).toContain('<failure message="expected deadlock, observed ok" type="missed">');
     expect(xml.match(/<failure /g)).toHaveLength(2); // the expected violation passes
+    expect(xml).toContain('<skipped message="not reproduced within 2 s: 3 executions on real threads, none found deadlock"/>');
+    expect(xml).toContain('<error message="incomplete: the time budget ended between executions, after 3 of the 10 asked for" type="incomplete">');
     expect(xml).not.toMatch(/<b>|"c"/);
   });
 

@@ -88,8 +88,8 @@ describe('HTML report in chromium', () => {
     const trace = Array.from({ length: 4000 }, (_, k) => ({ step: k + 1, task: `vcpu${k % 8}`, op: k % 2 ? `mutex_unlock(lock${k % 3})` : `mutex_lock(lock${(k + 1) % 3})` }));
     trace.push({ step: 4001, task: 'vcpu0', op: evil });
     const row: RowRecord = {
-      v: 1, key: `s / ${evil} / sim`, scenario: 's', variant: evil, mode: 'sim', memory: 'sc', seed: 1, budgetMs: 1, expect: 'ok', observed: 'deadlock', asExpected: false,
-      executions: 1, firstViolationMs: 1, elapsedMs: 1, harnessError: null, incomplete: null, lockdep: [], finishedAt: '',
+      v: 2, key: `s / ${evil} / sim`, scenario: 's', variant: evil, mode: 'sim', memory: 'sc', seed: 1, budgetMs: 1, budget: { executions: 1, threadsMs: null }, expect: 'ok', observed: 'deadlock', asExpected: false,
+      status: 'mismatch', executions: 1, steps: 1, evidence: null, firstViolationMs: 1, elapsedMs: 1, harnessError: null, incomplete: null, lockdep: [], finishedAt: '',
       violation: { kind: 'deadlock', message: evil, details: [evil], task: 'vcpu0', role: 'vcpu', step: 4001, locksHeld: [evil], seed: 1, trace, replay: `npx mmu-stress run '${evil}'` },
     };
     const f = join(d, 'evil.html');

@@ -28,7 +28,7 @@ const CHEAP = ['campaign', '--shard', '31/31', '--time-per-variant', '300ms'];
 function longCampaign(out: string) {
   const row = plan.find((p) => p.mode === 'threads' && p.sc.def.variants[p.variant].expect === 'ok');
   if (!row) throw new Error('the plan has no clean threads row');
-  return start(['campaign', '--shard', `${row.index + 1}/${plan.length}`, '--time-per-variant', '1h', '--out', out, '--quiet']);
+  return start(['campaign', '--shard', `${row.index + 1}/${plan.length}`, '--time-per-variant', '1h', '--threads-time', '1h', '--out', out, '--quiet']);
 }
 
 /** Resolves once `file` exists. */
@@ -47,7 +47,7 @@ function appears(file: string, timeoutMs = 60_000): Promise<void> {
 /** Results lines of the plan's rows `from`, `from + 1`, ... as a campaign writes them. */
 function fakeRows(n: number, from = 0, over: Partial<RowRecord> = {}): string {
   const row = (p: (typeof plan)[number]): RowRecord => ({
-    v: 1,
+    v: 2,
     key: p.key,
     scenario: p.sc.def.name,
     variant: p.variant,
@@ -55,10 +55,14 @@ function fakeRows(n: number, from = 0, over: Partial<RowRecord> = {}): string {
     memory: 'sc',
     seed: 1,
     budgetMs: 300,
+    budget: { executions: p.mode === 'sim' ? 5 : null, threadsMs: p.mode === 'threads' ? 300 : null },
     expect: p.sc.def.variants[p.variant].expect,
     observed: p.sc.def.variants[p.variant].expect,
     asExpected: true,
+    status: 'as-expected',
     executions: 5,
+    steps: 500,
+    evidence: null,
     firstViolationMs: null,
     elapsedMs: 300,
     violation: null,

@@ -1,7 +1,10 @@
 /**
- * `mmu-stress campaign` (npm start): every scenario x variant, in sim and in threads,
- * each within a small time budget; a table of expected vs observed. Exit 0 only if
- * every row is as expected. Interrupted, it prints the rows that finished.
+ * `mmu-stress campaign` (npm start): every scenario x variant, in sim and in threads; a
+ * table of expected vs observed. A sim row runs the executions its variant declares
+ * (`campaign.executions`), so its verdict is the same on any machine; a threads row runs
+ * for a time (`--threads-time`); `--time-per-variant` only caps a row, and a sim row it
+ * stops first is incomplete. Each row's status and the exit code it gives are in
+ * report/verdict.ts (docs/verdicts.md). Interrupted, it prints the rows that finished.
  *
  * At scale: sim rows run `--jobs` at a time (a threads row waits for the machine to be
  * its own); `--out` writes each finished row to a JSON-lines file as it finishes (a new
@@ -16,11 +19,12 @@ import { LIMIT_DEFAULTS } from '../exec/limits.js';
 import { MAX_SEED, type Mode, memoryOf, type RunResult, run } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { ThreadsExecutor } from '../exec/threads.js';
-import { RecordWriter, readRecords, rowKey, type RowRecord, toRecord } from '../report/records.js';
+import { RECORD_VERSION, RecordWriter, readRecords, rowKey, type RowRecord, toRecord } from '../report/records.js';
 import { findingReplay, replayCommand } from '../report/replay.js';
 import { campaignTable, type CampaignRow, incompleteText, type LimitFlags, violationText } from '../report/text.js';
 import type { Violation } from '../check/violation.js';
-import { variantParams } from '../scenario.js';
+import { campaignExecutions, variantParams } from '../scenario.js';
+import { campaignExit, ROW_STATUSES, type RowStatus, secsShort, STATUS_EXIT, statusWords } from '../report/verdict.js';
 import { BadInput, builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, duration, has, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
@@ -43,19 +47,36 @@ export { MAX_JOBS } from './jobs.js';
  */
 const CAMPAIGN_FINDINGS = { shrink: false, reproduce: false } as const;
 
+/**
+ * The cap on any row's time: far above what a row needs (a sim row's executions take about
+ * 3 s at most on an idle machine, a threads row about --threads-time), so that only a machine
+ * many times slower than that, or a hang, meets it; a sim row it stops is incomplete.
+ */
+export const DEFAULT_ROW_CAP = '30s';
+/** How long a threads row starts executions: a bug it does not reproduce in that time is not-reproduced. */
+export const DEFAULT_THREADS_TIME = '2s';
+
 export const CAMPAIGN_SPEC: CommandSpec = {
   name: 'campaign',
-  summary: 'Run every variant of every built-in scenario in sim and in threads, each for a short budget, and compare what it produced with what it expects.',
+  summary:
+    "Run every variant of every built-in scenario in sim (the variant's number of executions: the same verdict on any machine) and in threads (a short time), and compare what each row produced with what it expects. Exit 0: every row as expected or not reproduced on threads; 1: a mismatch (a finding or a regression); 3: a row without a verdict.",
   positionals: [],
   flags: {
-    'time-per-variant': { value: 'DURATION', help: 'the budget of each row (scenario x variant x mode), e.g. 2s (default 2s)' },
+    'time-per-variant': {
+      value: 'DURATION',
+      help: `the cap on each row's time (default ${DEFAULT_ROW_CAP}): a sim row runs its variant's executions (mmu-stress list shows them) and is incomplete if the cap stops it first; a threads row runs --threads-time, at most this`,
+    },
+    'threads-time': {
+      value: 'DURATION',
+      help: `how long a threads row starts executions (default ${DEFAULT_THREADS_TIME}); a bug variant not reproduced in that time is 'not reproduced', which does not fail the campaign`,
+    },
     seed: { value: 'N', help: `the seed of the first execution of each row, 0..${MAX_SEED} (default 1)` },
     jobs: { value: 'N', help: 'sim rows run N at a time, each in its own worker thread; a threads row runs alone (default and most: the cores, fewer if memory is short)' },
     out: {
       value: 'FILE',
       help: 'write each finished row to FILE as one JSON line, flushed as it finishes; FILE must be new or empty unless --resume is given (a file with rows is refused, exit 2: remove it or give another FILE to start over), and FILE.lock keeps other campaigns out of it while this one runs (docs/results-files.md)',
     },
-    resume: { help: 'with --out: keep the rows FILE already holds, append the others to it, and run only those' },
+    resume: { help: 'with --out: keep the rows FILE already holds that have a verdict, append the others to it, and run only those (rows without a verdict again)' },
     shard: { value: 'i/n', help: 'run only shard i of n (1..n): rows i, i+n, i+2n, ... of the plan; merge the shards with mmu-stress merge' },
     junit: { value: 'FILE', help: 'write the rows as JUnit XML (one test case per row) to FILE' },
     html: { value: 'FILE', help: 'write a self-contained HTML report (the table, and each violation as a timeline) to FILE' },
@@ -87,15 +108,26 @@ export async function campaignPlan(): Promise<PlannedRow[]> {
 }
 
 export function toCampaignRow(r: RowRecord): CampaignRow {
-  const { scenario, variant, mode, expect, observed, executions, firstViolationMs, elapsedMs, asExpected } = r;
-  return { scenario, variant, mode, expect, observed, executions, firstViolationMs, elapsedMs, asExpected };
+  const { scenario, variant, mode, expect, observed, budget, executions, steps, evidence, firstViolationMs, elapsedMs, asExpected, status } = r;
+  return { scenario, variant, mode, expect, observed, budget, executions, steps, evidence, firstViolationMs, elapsedMs, asExpected, status };
+}
+
+/** A row's own budget: a sim row's executions (its variant's), a threads row's time. */
+export function rowBudget(p: Pick<PlannedRow, 'sc' | 'variant' | 'mode'>, threadsMs: number): RowRecord['budget'] {
+  return p.mode === 'sim' ? { executions: campaignExecutions(p.sc.def, p.variant), threadsMs: null } : { executions: null, threadsMs };
+}
+
+function budgetWords(b: RowRecord['budget']): string {
+  return b.executions !== null ? `${b.executions} executions` : b.threadsMs !== null ? `--threads-time ${b.threadsMs}ms` : 'no budget of its own';
 }
 
 export async function campaignCommand(argv: string[], interrupt: Interrupt): Promise<CommandOutput> {
   const a = parseCommand(CAMPAIGN_SPEC, argv);
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(CAMPAIGN_SPEC), help: true };
-  const budgetText = str(a, 'time-per-variant') ?? '2s';
+  const budgetText = str(a, 'time-per-variant') ?? DEFAULT_ROW_CAP;
   const budget = duration('time-per-variant', budgetText);
+  const threadsText = str(a, 'threads-time') ?? DEFAULT_THREADS_TIME;
+  const threadsMs = Math.min(duration('threads-time', threadsText), budget);
   const seed = wholeNumber('seed', str(a, 'seed') ?? '1', 0, MAX_SEED);
   const jobs = jobsFlag(a);
   const json = has(a, 'json');
@@ -105,7 +137,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   const shard = str(a, 'shard') === undefined ? null : parseShard(str(a, 'shard') as string);
   checkOutputs([{ flag: 'junit', file: str(a, 'junit') }, { flag: 'html', file: str(a, 'html') }], [{ what: 'the results file (--out)', file: outFile }]);
   const limitFlags: LimitFlags = { time: `--time-per-variant ${budgetText}`, 'execution-limit': `--time-per-variant ${budgetText}` };
-  // A row's executions may run as long as the row: only its time budget stops them.
+  // A row's executions may run as long as the row: only its time cap stops them.
   const executionLimitMs = Math.max(LIMIT_DEFAULTS.executionLimitMs, budget);
 
   const planned = (await campaignPlan()).filter((p) => inShard(p.index, shard));
@@ -115,11 +147,20 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   if (has(a, 'resume')) {
     for (const rec of readRecords(outFile as string, { missingOk: true })) {
       if (!planned.some((p) => p.key === rec.key)) continue; // another shard's row
+      if (rec.v !== RECORD_VERSION) {
+        throw new BadInput(`--resume: ${outFile} was written by an older mmu-stress (results version ${rec.v}, whose sim rows had time budgets); give a new --out file, or delete this one to start over`);
+      }
       if (rec.seed !== seed || rec.budgetMs !== budget) {
         throw new BadInput(`--resume: ${outFile} holds '${rec.key}' from a campaign with --seed ${rec.seed} --time-per-variant ${rec.budgetMs}ms; this one has --seed ${seed} --time-per-variant ${budgetText}`);
       }
+      const p = planned.find((x) => x.key === rec.key) as PlannedRow;
+      const own = rowBudget(p, threadsMs);
+      if (rec.budget.executions !== own.executions || rec.budget.threadsMs !== own.threadsMs) {
+        const was = budgetWords(rec.budget);
+        throw new BadInput(`--resume: ${outFile} holds '${rec.key}' run with ${was}; this campaign gives it ${budgetWords(own)} (another --threads-time, or another version's budgets)`);
+      }
       // a row with no verdict (a harness error, an execution a limit stopped) runs again: a retry may get one
-      if (rec.observed === 'harness-error' || rec.observed === 'scenario-error' || rec.observed === 'incomplete') continue;
+      if (STATUS_EXIT[rec.status] === 3) continue;
       kept.set(rec.key, rec);
     }
   }
@@ -131,7 +172,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   const prefix = commandPrefix();
 
   // progress: what is running, how far, and the violations so far
-  const running = new Map<string, { started: number; executions: number }>();
+  const running = new Map<string, { started: number; executions: number; of: number | null }>();
   const started = performance.now();
   const progress = progressWanted({ json, quiet })
     ? new ProgressLine(() => {
@@ -139,7 +180,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
         const violations = [...done.values()].filter((r) => r.violation).length;
         const parts = [...running].map(([key, s]) => {
           const el = now - s.started;
-          return `${key}: ${s.executions} ex (${((s.executions * 1000) / Math.max(el, 1)).toFixed(0)}/s) ${clock(el)}/${clock(budget)}`;
+          return `${key}: ${s.executions}${s.of === null ? '' : `/${s.of}`} ex (${((s.executions * 1000) / Math.max(el, 1)).toFixed(0)}/s) ${clock(el)}/${clock(s.of === null ? threadsMs : budget)}`;
         });
         return `campaign ${done.size}/${planned.length} rows, ${violations} violations, ${clock(now - started)}${parts.length ? ` | ${parts.join(' | ')}` : ''}`;
       })
@@ -158,7 +199,8 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   let rowFailure: unknown = null;
 
   const runRow = async (p: PlannedRow, sim: SimExecutor | undefined): Promise<void> => {
-    running.set(p.key, { started: performance.now(), executions: 0 });
+    const own = rowBudget(p, threadsMs);
+    running.set(p.key, { started: performance.now(), executions: 0, of: own.executions });
     let r: RunResult;
     try {
       r = await run({
@@ -167,8 +209,11 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
         params: variantParams(p.sc.def, p.variant),
         mode: p.mode,
         seed,
-        executions: null,
+        // sim: the variant's executions, capped by the time; threads: executions start for
+        // threadsMs and the last one finishes (within the cap), so one always reaches a verdict
+        executions: own.executions,
         timeMs: budget,
+        startBeforeMs: own.threadsMs,
         threads: p.mode === 'threads' ? threads : undefined,
         sim,
         executionLimitMs,
@@ -196,7 +241,9 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
         writeError = e as Error; // stop starting rows: what is written stays
       }
     }
-    say(`${r.asExpected ? 'ok      ' : 'MISMATCH'} ${p.key}: ${r.observed} after ${r.executions} executions`);
+    const evidence = rec.evidence ? `, ${rec.evidence.steps.toLocaleString('en-US')} ${rec.evidence.stepUnit}` : '';
+    const of = own.executions === null ? '' : ` of ${own.executions}`;
+    say(`${statusWords(rec.status, own.threadsMs).padEnd(8)} ${p.key}: ${r.observed} after ${r.executions}${of} executions${evidence}`);
   };
 
   progress?.start();
@@ -263,13 +310,25 @@ export function campaignOutput(
   const rows = records.map(toCampaignRow);
   const lockdep = campaignLockdep(records);
   const all = rows.every((r) => r.asExpected) && rows.length === o.total && lockdep.cycle === null;
-  const worst = Math.max(0, ...records.map((r) => (r.observed === 'harness-error' || r.observed === 'scenario-error' || r.observed === 'incomplete' ? 3 : r.violation ? 1 : 0)));
-  const code = o.interruptCode ?? (worst === 3 ? 3 : all ? 0 : 1);
+  const statuses = records.map((r) => r.status);
+  const counts = Object.fromEntries(ROW_STATUSES.map((st) => [st, statuses.filter((x) => x === st).length])) as Record<RowStatus, number>;
+  const code = o.interruptCode ?? campaignExit(statuses, { missing: o.total - rows.length, lockdepCycle: lockdep.cycle !== null });
   if (o.json) {
     return {
       code,
       stdout: JSON.stringify(
-        { exitCode: code, interrupted: o.signal, rows, rowsPlanned: o.total, allAsExpected: all, lockdep, elapsedMs: o.elapsedMs, ...(o.shard ? { shard: o.shard } : {}), ...(o.resumed ? { resumed: o.resumed } : {}) },
+        {
+          exitCode: code,
+          interrupted: o.signal,
+          rows,
+          rowsPlanned: o.total,
+          allAsExpected: all,
+          statusCounts: counts,
+          lockdep,
+          elapsedMs: o.elapsedMs,
+          ...(o.shard ? { shard: o.shard } : {}),
+          ...(o.resumed ? { resumed: o.resumed } : {}),
+        },
         null,
         2,
       ),
@@ -277,21 +336,37 @@ export function campaignOutput(
   }
   const out = [campaignTable(rows), ''];
   for (const r of records.filter((x) => !x.asExpected)) {
-    out.push(`${r.key}: expected ${r.expect}, observed ${r.observed}`);
+    out.push(`${r.key}: ${statusWords(r.status, r.budget.threadsMs)}: expected ${r.expect}, observed ${r.observed}${r.status === 'not-reproduced' ? ` in ${r.executions} execution${r.executions === 1 ? '' : 's'} on real threads (no evidence either way; sim finds it)` : ''}`);
     if (r.violation) out.push(...violationText(r.violation as Violation).slice(0, 8), ...(r.violation.replay ? [`  replay: ${r.violation.replay}`] : []));
     if (r.harnessError) out.push(r.harnessError);
     if (r.scenarioError) out.push(r.scenarioError);
-    out.push(...incompleteText(r, o.limitFlags), '');
+    out.push(...incompleteText({ ...r, budget: { executions: r.budget.executions } }, o.limitFlags), '');
   }
   if (lockdep.cycle) out.push(`lockdep across the clean rows of ${lockdep.cycle.scenario}: lock-order-cycle: ${lockdep.cycle.message}`, ...lockdep.cycle.details.map((l) => `  ${l}`), '');
   else out.push(`lockdep across each scenario's clean rows: ${lockdep.classes} lock classes, ${lockdep.dependencies} dependencies, no cycle`);
-  const asExpected = rows.filter((r) => r.asExpected).length;
+  const asExpected = counts['as-expected'];
   const of = o.shard ? ` (shard ${o.shard})` : '';
+  const others = othersText(counts, records);
+  const verdict = code === 0 ? '' : code === 3 ? ' -- campaign has NO VERDICT (exit 3)' : ' -- campaign FAILED';
   if (o.resumed) out.push(`${o.resumed} of the rows were kept from the results file (--resume), not run again`);
-  if (o.signal) out.push(`INTERRUPTED by ${o.signal} after ${rows.length} of ${o.total} rows${of}: ${asExpected} of them as expected, the rest not run`);
-  else if (rows.length < o.total) out.push(`${asExpected} of ${rows.length} rows as expected; ${o.total - rows.length} of the ${o.total} planned rows are missing -- campaign FAILED`);
-  else out.push(`${asExpected} of ${rows.length} rows as expected${of} in ${(o.elapsedMs / 1000).toFixed(1)} s${all ? '' : ' -- campaign FAILED'}`);
+  if (o.signal) out.push(`INTERRUPTED by ${o.signal} after ${rows.length} of ${o.total} rows${of}: ${asExpected} of them as expected${others}, the rest not run`);
+  else if (rows.length < o.total) out.push(`${asExpected} of ${rows.length} rows as expected${others}; ${o.total - rows.length} of the ${o.total} planned rows are missing -- campaign FAILED`);
+  else out.push(`${asExpected} of ${rows.length} rows as expected${of} in ${(o.elapsedMs / 1000).toFixed(1)} s${others}${verdict}`);
   return { code, stdout: out.join('\n') };
+}
+
+/** The rows that are not as expected, by status, for the closing line: "; 2 not reproduced within 2 s on threads, 1 MISMATCH". */
+function othersText(counts: Record<RowStatus, number>, records: RowRecord[]): string {
+  const parts: string[] = [];
+  if (counts['not-reproduced'] > 0) {
+    const times = [...new Set(records.filter((r) => r.status === 'not-reproduced').map((r) => r.budget.threadsMs))];
+    const within = times.length === 1 && times[0] !== null ? ` within ${secsShort(times[0])}` : '';
+    parts.push(`${counts['not-reproduced']} not reproduced${within} on threads (no verdict either way, not a failure)`);
+  }
+  if (counts.incomplete > 0) parts.push(`${counts.incomplete} incomplete (no verdict)`);
+  if (counts['harness-error'] > 0) parts.push(`${counts['harness-error']} harness error${counts['harness-error'] === 1 ? '' : 's'}`);
+  if (counts.mismatch > 0) parts.push(`${counts.mismatch} MISMATCH${counts.mismatch === 1 ? '' : 'ES'}`);
+  return parts.length ? `; ${parts.join(', ')}` : '';
 }
 
 /**

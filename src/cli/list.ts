@@ -1,5 +1,5 @@
 /** `mmu-stress list`: every built-in scenario, its variants and what each must produce. */
-import type { Params, ScenarioDef } from '../scenario.js';
+import { campaignExecutions, type Params, type ScenarioDef } from '../scenario.js';
 import { builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, has, parseCommand } from './args.js';
 import type { CommandOutput } from './command.js';
@@ -30,7 +30,14 @@ export function describeScenario(sc: LoadedScenario): Record<string, unknown> {
     params: namedParams(s, s.params),
     paramHelp: s.paramHelp,
     progress: s.progress ?? null,
-    variants: Object.entries(s.variants).map(([name, v]) => ({ name, expect: v.expect, source: v.source, summary: v.summary, ...(v.params ? { params: namedParams(s, v.params) } : {}) })),
+    variants: Object.entries(s.variants).map(([name, v]) => ({
+      name,
+      expect: v.expect,
+      source: v.source,
+      summary: v.summary,
+      ...(v.params ? { params: namedParams(s, v.params) } : {}),
+      campaignExecutions: campaignExecutions(s, name),
+    })),
   };
 }
 
@@ -44,7 +51,10 @@ export async function listCommand(argv: string[]): Promise<CommandOutput> {
     out.push(s.name, ...s.description.split('\n').map((l) => `  ${l}`), '  variants:');
     const w = Math.max(...Object.keys(s.variants).map((k) => k.length));
     const we = Math.max(...Object.values(s.variants).map((v) => v.expect.length));
-    for (const [name, v] of Object.entries(s.variants)) out.push(`    ${name.padEnd(w)}  expect ${v.expect.padEnd(we)}  ${v.summary}${v.params ? ` (runs with ${Object.entries(v.params).map(([k, x]) => `${k}=${paramText(s, k, x)}`).join(' ')})` : ''}  [${v.source}]`);
+    for (const [name, v] of Object.entries(s.variants)) {
+      const runsWith = v.params ? ` (runs with ${Object.entries(v.params).map(([k, x]) => `${k}=${paramText(s, k, x)}`).join(' ')})` : '';
+      out.push(`    ${name.padEnd(w)}  expect ${v.expect.padEnd(we)}  ${v.summary}${runsWith}; campaign: ${campaignExecutions(s, name)} executions in sim  [${v.source}]`);
+    }
     out.push('  params (--param k=v):');
     for (const [k, v] of Object.entries(s.params)) out.push(`    ${`${k}=${paramText(s, k, v)}`.padEnd(20)} ${s.paramHelp[k] ?? ''}`);
     out.push('');

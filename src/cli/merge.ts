@@ -13,7 +13,7 @@ import { checkOutputs, writeReports } from './outputs.js';
 
 export const MERGE_SPEC: CommandSpec = {
   name: 'merge',
-  summary: "Combine the results files (--out) of a campaign's shards into one table and one exit code: 0 only if every planned row is there and as expected.",
+  summary: "Combine the results files (--out) of a campaign's shards into one table and one exit code, as the campaign gives it: 0 only if every planned row is there and as expected or not reproduced on threads.",
   positionals: [{ name: 'file', help: 'a results file (JSON lines) written by campaign --out' }],
   variadic: true,
   flags: {
@@ -40,7 +40,8 @@ export async function mergeRecords(files: string[]): Promise<{ rows: RowRecord[]
     if (!order.has(rec.key)) throw new BadInput(`${file}: row '${rec.key}' is not a row of this mmu-stress's campaign (another version's?)`);
   }
   const rows = [...from.values()].map((x) => x.rec).sort((a, b) => (order.get(a.key) as number) - (order.get(b.key) as number));
-  const seeds = new Set(rows.map((r) => `--seed ${r.seed} --time-per-variant ${r.budgetMs}ms`));
+  // the same seed and cap, and the same results version (a version 1 file's sim rows had time budgets)
+  const seeds = new Set(rows.map((r) => `--seed ${r.seed} --time-per-variant ${r.budgetMs}ms (results version ${r.v})`));
   if (seeds.size > 1) throw new BadInput(`the files come from different campaigns (${[...seeds].join(' and ')}): merge the shards of one`);
   return { rows, planned: plan.length, plannedKeys: plan.map((p) => p.key) };
 }
@@ -51,7 +52,7 @@ export async function mergeCommand(argv: string[]): Promise<CommandOutput> {
   checkOutputs([{ flag: 'junit', file: str(a, 'junit') }, { flag: 'html', file: str(a, 'html') }], a.positional.map((file) => ({ what: 'a results file merge reads', file })));
   const { rows, planned, plannedKeys } = await mergeRecords(a.positional);
   await writeReports({ junit: str(a, 'junit'), html: str(a, 'html'), planned, plannedKeys }, rows, 'mmu-stress campaign (merged)');
-  const budget = rows[0]?.budgetMs ?? 2000;
+  const budget = rows[0]?.budgetMs ?? 30_000;
   const flag = `--time-per-variant ${budget}ms`;
   return campaignOutput(rows, {
     total: planned,

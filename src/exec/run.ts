@@ -31,8 +31,17 @@ export interface RunRequest {
   seed: number;
   /** Stop after this many executions (null: no limit). */
   executions: number | null;
-  /** The run's time budget (null: no limit). */
+  /**
+   * The run's time budget (null: no limit). With `executions` too, it is a cap: a run it
+   * stops before the count is incomplete, not clean (the count was the budget asked for).
+   */
   timeMs: number | null;
+  /**
+   * threads: start no execution once this many ms of the run have passed, but let the one
+   * running finish (up to `timeMs`). A campaign's threads row runs so, so that its first
+   * execution always reaches a verdict however loaded the machine is (null: none).
+   */
+  startBeforeMs?: number | null;
   /** Required for threads mode; reused across runs. */
   threads?: ThreadsExecutor;
   threadsOptions?: ThreadsOptions;
@@ -95,6 +104,13 @@ export interface RunResult {
   firstSeed: number;
   /** Executions that finished (an incomplete one is not counted). */
   executions: number;
+  /**
+   * The evidence of a verdict: scheduling steps (sim: every resume of a task) or op steps
+   * (threads: every op boundary recorded) summed over the finished executions.
+   */
+  steps: number;
+  /** What the run was asked for: a count of executions and/or a time (cap), as given. */
+  budget: { executions: number | null; timeMs: number | null; startBeforeMs: number | null };
   elapsedMs: number;
   /** Time from the start of the run to the end of the execution that found the violation. */
   firstViolationMs: number | null;
@@ -140,6 +156,9 @@ export async function run(given: RunRequest): Promise<RunResult> {
   };
   const stats: Record<string, number> = {};
   let executions = 0;
+  let steps = 0;
+  /** dfs: executions stopped early as equivalent to one explored (they count toward --executions). */
+  let pruned = 0;
   let violation: Violation | null = null;
   let harnessError: string | null = null;
   let departure: string | null = null;
@@ -153,13 +172,17 @@ export async function run(given: RunRequest): Promise<RunResult> {
   let shrink: ShrinkResult | undefined;
   let reproduced: Reproduction | undefined;
   const take = (r: ExecutionResult) => {
-    if (r.pruned) return; // dfs: equivalent to a schedule already explored (counted in the dfs summary)
+    if (r.pruned) {
+      pruned++; // dfs: equivalent to a schedule already explored (counted in the dfs summary)
+      return;
+    }
     if (r.departure) departure = r.departure;
     else if (r.scenarioError) scenarioError = r.scenarioError;
     else if (r.harnessError) harnessError = r.harnessError;
     else if (r.incomplete) incomplete = { ...r.incomplete, seed: r.seed };
     else {
       executions++;
+      steps += r.scheduled ?? r.steps;
       req.onExecution?.(executions);
       if (r.pct) {
         pctK = Math.max(pctK, r.pct.k);
@@ -178,6 +201,8 @@ export async function run(given: RunRequest): Promise<RunResult> {
   /** The lock orders the run's executions took (lockdep's edges), for a campaign to merge. */
   const lockdep: Dep[] = [];
   let lockGraph: LockGraph | null = null;
+  /** threads with startBeforeMs: the row's own time is up (no execution starts after it). */
+  let softEnd = () => false;
   const memory = memoryOf(req);
   const jobs = parallelJobs(req);
   if (req.mode === 'sim' && jobs > 1) {
@@ -192,7 +217,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
       // a cycle no single execution closes: the seeds up to where it closes, one after another
       const left = req.timeMs === null ? null : Math.max(1, req.timeMs - (performance.now() - started)); // the budget still holds
       const again = await run({ ...req, jobs: 1, executions: par.crossAt - req.seed + 1, timeMs: left });
-      return { ...again, elapsedMs: performance.now() - started };
+      return { ...again, elapsedMs: performance.now() - started, budget: { executions: req.executions, timeMs: req.timeMs, startBeforeMs: null } };
     }
   } else if (req.mode === 'sim') {
     const sim = req.sim ?? new SimExecutor();
@@ -207,6 +232,8 @@ export async function run(given: RunRequest): Promise<RunResult> {
   } else {
     if (!req.threads) throw new Error('threads mode needs a ThreadsExecutor');
     lockGraph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false, req.variant); // lockdep's graph spans the run's executions
+    const startBefore = req.startBeforeMs ?? null;
+    softEnd = () => startBefore !== null && executions > 0 && performance.now() - started >= startBefore;
     // every step takes a ticket so that a finding can be replayed in sim, unless it will not be (reproduce: false)
     const given = req.threadsOptions ?? THREADS_DEFAULTS;
     const threadsOptions = { ...given, drive: { ...given.drive, recordSteps: given.drive.recordSteps && req.reproduce !== false } };
@@ -214,6 +241,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
       if (req.executions !== null && executions >= req.executions) break;
       if (req.abort?.aborted) break;
       if (limits.until !== null && executions > 0 && performance.now() >= limits.until) break;
+      if (softEnd()) break;
       const r = await req.threads.execute(req.scenario, req.params, req.variant, seed, threadsOptions, limits, lockGraph);
       take(r);
       if (r.violation && req.reproduce !== false) {
@@ -234,17 +262,37 @@ export async function run(given: RunRequest): Promise<RunResult> {
   const v = violation as Violation | null;
   const cut = incomplete as RunResult['incomplete'];
   // Interrupted: the signal ended the run before it reached its own end (a finding, the count, the budget).
+  const countReached = req.executions !== null && executions + pruned >= req.executions;
   const ownEnd =
     v !== null ||
     harnessError !== null ||
     scenarioError !== null ||
     departure !== null ||
-    (req.executions !== null && executions >= req.executions) ||
+    countReached ||
     cut?.limit === 'time' ||
     cut?.limit === 'execution-limit' ||
-    pastBudget;
-  // An execution stopped by the execution limit, or a run that finished none, reached no verdict.
-  const noVerdict = executions === 0 || cut?.limit === 'execution-limit';
+    pastBudget ||
+    softEnd();
+  const interrupted = (req.abort?.aborted ?? false) && !ownEnd;
+  // Asked for N executions, the time cap ended the run before the N-th (and nothing was found):
+  // the count was the budget, so this is no clean verdict, whatever the machine's speed.
+  const shortOfCount =
+    req.executions !== null &&
+    !countReached &&
+    v === null &&
+    harnessError === null &&
+    scenarioError === null &&
+    departure === null &&
+    !interrupted &&
+    dfs?.exhausted !== true &&
+    (cut?.limit === 'time' || pastBudget);
+  let cutShort = cut;
+  if (shortOfCount && cutShort === null) {
+    cutShort = { seed: req.seed + executions + pruned, limit: 'time', note: `the time budget ended between executions, after ${executions} of the ${req.executions} asked for` };
+  }
+  // An execution stopped by the execution limit, a run that finished none, or one the time cap
+  // stopped short of its count, reached no verdict.
+  const noVerdict = executions === 0 || cut?.limit === 'execution-limit' || shortOfCount;
   const observed = departure ? 'replay-departed' : scenarioError ? 'scenario-error' : harnessError ? 'harness-error' : v ? v.kind : noVerdict ? 'incomplete' : 'ok';
   const clockUnit = req.mode === 'sim' ? 'steps' : 'us';
   return {
@@ -258,14 +306,16 @@ export async function run(given: RunRequest): Promise<RunResult> {
     asExpected: observed === expect,
     firstSeed: req.seed,
     executions,
+    steps,
+    budget: { executions: req.executions, timeMs: req.timeMs, startBeforeMs: req.mode === 'threads' ? (req.startBeforeMs ?? null) : null },
     elapsedMs,
     firstViolationMs,
     violation: v,
     harnessError,
     scenarioError,
     departure,
-    incomplete: cut,
-    interrupted: (req.abort?.aborted ?? false) && !ownEnd,
+    incomplete: cutShort,
+    interrupted,
     stats,
     clockUnit,
     summary: s.summarize?.(stats, Math.max(executions, 1), clockUnit) ?? [],

@@ -10,6 +10,8 @@
  */
 import { lockSpans } from './lock-spans.js';
 import type { RowRecord } from './records.js';
+import { budgetText } from './text.js';
+import { evidenceText, statusWords } from './verdict.js';
 
 /** JSON that can sit inside a <script> element: no `<`, no line or paragraph separators raw. */
 export function scriptJson(v: unknown): string {
@@ -21,16 +23,23 @@ export function scriptJson(v: unknown): string {
 
 /** What the page needs of a row (its lock orders stay in the results file). */
 function pageRow(r: RowRecord) {
-  const { key, scenario, variant, mode, memory, seed, expect, observed, asExpected, executions, firstViolationMs, elapsedMs, violation, harnessError, incomplete } = r;
+  const { key, scenario, variant, mode, memory, seed, expect, observed, asExpected, status, executions, steps, firstViolationMs, elapsedMs, violation, harnessError, incomplete } = r;
   const spans = violation?.trace ? lockSpans(violation.trace) : [];
-  return { key, scenario, variant, mode, memory, seed, expect, observed, asExpected, executions, firstViolationMs, elapsedMs, violation, spans, harnessError, incomplete };
+  // the words are the table's and JUnit's (report/verdict.ts), worked out here rather than in the page
+  const result = statusWords(status, r.budget.threadsMs);
+  const budget = budgetText(r.budget);
+  const evidence = r.evidence ? evidenceText(r.evidence) : null;
+  return {
+    key, scenario, variant, mode, memory, seed, expect, observed, asExpected, status, result, budget, executions, steps, evidence,
+    firstViolationMs, elapsedMs, violation, spans, harnessError, incomplete,
+  };
 }
 
 const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1b1f24; }
 h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 2em; }
 table.rows { border-collapse: collapse; } table.rows td, table.rows th { padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: left; }
-tr.mismatch td { background: #fde8e8; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.mismatch td, tr.harness-error td { background: #fde8e8; } tr.incomplete td { background: #fff4d6; } tr.not-reproduced td { background: #eef2f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .timeline { overflow-x: auto; border: 1px solid #ccc; margin: 0.5em 0; max-height: 70vh; overflow-y: auto; }
 .lane-label { font: 12px monospace; fill: #333; }
 .lane-line { stroke: #e3e3e3; }
@@ -64,16 +73,21 @@ function svg(tag, attrs) {
 const secs = (ms) => (ms === null ? '-' : (ms / 1000).toFixed(2) + ' s');
 root.appendChild(el('h1', {}, data.title));
 const ok = data.rows.filter((r) => r.asExpected).length;
-root.appendChild(el('p', { id: 'summary' }, ok + ' of ' + data.rows.length + ' rows as expected' + (data.planned > data.rows.length ? ' (' + (data.planned - data.rows.length) + ' planned rows missing)' : '')));
+const count = (st) => data.rows.filter((r) => r.status === st).length;
+const others = [['not-reproduced', 'not reproduced on threads'], ['incomplete', 'incomplete (no verdict)'], ['harness-error', 'harness errors'], ['mismatch', 'MISMATCH']]
+  .filter(([st]) => count(st) > 0)
+  .map(([st, words]) => count(st) + ' ' + words);
+root.appendChild(el('p', { id: 'summary' }, ok + ' of ' + data.rows.length + ' rows as expected' + (others.length ? '; ' + others.join(', ') : '') + (data.planned > data.rows.length ? ' (' + (data.planned - data.rows.length) + ' planned rows missing)' : '')));
 const table = el('table', { class: 'rows', id: 'rows' });
 const head = el('tr');
-for (const h of ['scenario', 'variant', 'mode', 'memory', 'expect', 'observed', 'executions', 'first violation', 'result']) head.appendChild(el('th', {}, h));
+for (const h of ['scenario', 'variant', 'mode', 'memory', 'expect', 'observed', 'budget', 'executions', 'steps', 'first violation', 'result']) head.appendChild(el('th', {}, h));
 table.appendChild(head);
 data.rows.forEach((r, i) => {
-  const tr = el('tr', { class: r.asExpected ? 'ok' : 'mismatch' });
-  const cells = [r.scenario, r.variant, r.mode, r.memory, r.expect, r.observed, String(r.executions), secs(r.firstViolationMs), r.asExpected ? 'as expected' : 'MISMATCH'];
+  const tr = el('tr', { class: r.asExpected ? 'ok' : r.status });
+  const cells = [r.scenario, r.variant, r.mode, r.memory, r.expect, r.observed, r.budget, String(r.executions), r.steps === null ? '-' : r.steps.toLocaleString('en-US'), secs(r.firstViolationMs), r.result];
   cells.forEach((c, k) => {
-    const td = el('td', k === 6 || k === 7 ? { class: 'num' } : {});
+    const td = el('td', k >= 6 && k <= 9 ? { class: 'num' } : {});
+    if (r.evidence && k === 10) td.setAttribute('title', r.evidence);
     if (k === 5 && r.violation) {
       const a = el('a', { href: '#violation-' + i }, c);
       td.appendChild(a);

@@ -1,6 +1,7 @@
 /** The JSON shape of `run --json`: one object, stable field names. */
 import type { RunResult } from '../exec/run.js';
 import { type LimitFlags, raiseFlag } from './text.js';
+import { evidenceOf } from './verdict.js';
 
 export function runJson(r: RunResult, replay: string | null, exitCode: number, signal: string | null, flags: LimitFlags): Record<string, unknown> {
   return {
@@ -16,6 +17,10 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     interrupted: signal,
     firstSeed: r.firstSeed,
     executions: r.executions,
+    // the evidence of a clean verdict: executions, steps and (pct) the bound they bought; null otherwise
+    steps: r.steps,
+    evidence: evidenceOf(r),
+    budget: { executions: r.budget.executions, timeMs: r.budget.timeMs },
     elapsedMs: Math.round(r.elapsedMs),
     firstViolationMs: r.firstViolationMs === null ? null : Math.round(r.firstViolationMs),
     violations: r.violation ? [{ ...r.violation, replay }] : [],

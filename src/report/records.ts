@@ -5,30 +5,47 @@
  * the files of several shards; `mmu-stress report` draws them as HTML. A line carries
  * everything those need: the verdict, the violation with its trace and replay command,
  * and the lock orders the row took (a campaign's lockdep merges them).
+ *
+ * Version 2 (this one) gives each row its status (as-expected, mismatch, not-reproduced,
+ * incomplete, harness-error), its own budget (sim: executions; threads: time) and the
+ * steps it ran; `budgetMs` became the cap on a row's time. Version 1 lines still read
+ * (merge, report), their status worked out from expect and observed; `--resume` does not
+ * continue a version 1 file, whose sim rows had time budgets rather than counts.
  */
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Dep } from '../check/lockdep-graph.js';
 import type { Violation } from '../check/violation.js';
 import type { RunResult } from '../exec/run.js';
 import { BadInput } from '../scenarios.js';
+import { type Evidence, evidenceOf, type RowStatus, rowStatus } from './verdict.js';
 
-export const RECORD_VERSION = 1;
+export const RECORD_VERSION = 2;
+/** Versions readRecords understands: version 1 lines are filled in (see readRecords). */
+const READABLE_VERSIONS = [1, 2];
 
 export interface RowRecord {
-  v: typeof RECORD_VERSION;
+  /** 2; 1 for a line an older mmu-stress wrote (no status, budget or steps of its own). */
+  v: 1 | 2;
   /** "scenario / variant / mode": what --resume and merge match rows by. */
   key: string;
   scenario: string;
   variant: string;
   mode: 'sim' | 'threads';
   memory: 'sc' | 'weak';
-  /** The row's first seed and its time budget: rows of two campaigns only merge when these agree. */
+  /** The row's first seed and the cap on its time (--time-per-variant): rows of two campaigns only merge when these agree. */
   seed: number;
   budgetMs: number;
+  /** The row's own budget: a sim row's executions, a threads row's time (null in a version 1 line). */
+  budget: { executions: number | null; threadsMs: number | null };
   expect: string;
   observed: string;
   asExpected: boolean;
+  status: RowStatus;
   executions: number;
+  /** Scheduling steps (sim) or op steps (threads) over the finished executions (null in a version 1 line). */
+  steps: number | null;
+  /** What a clean verdict rests on (observed ok), else null. */
+  evidence: Evidence | null;
   firstViolationMs: number | null;
   elapsedMs: number;
   violation: (Omit<Violation, 'replay'> & { replay: string | null }) | null;
@@ -55,10 +72,14 @@ export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: s
     memory: r.memory,
     seed,
     budgetMs,
+    budget: { executions: r.mode === 'sim' ? r.budget.executions : null, threadsMs: r.mode === 'threads' ? (r.budget.startBeforeMs ?? r.budget.timeMs) : null },
     expect: r.expect,
     observed: r.observed,
     asExpected: r.asExpected,
+    status: rowStatus(r),
     executions: r.executions,
+    steps: r.steps,
+    evidence: evidenceOf(r),
     firstViolationMs: r.firstViolationMs === null ? null : Math.round(r.firstViolationMs),
     elapsedMs: Math.round(r.elapsedMs),
     violation: r.violation ? { ...r.violation, replay } : null,
@@ -110,16 +131,29 @@ export function readRecords(file: string, opts: { missingOk?: boolean } = {}): R
       if (last) return;
       throw new BadInput(`${file}:${k + 1}: not a JSON line of mmu-stress results`);
     }
-    if (rec?.v !== RECORD_VERSION) throw new BadInput(`${file}:${k + 1}: not a results line of this mmu-stress (want "v": ${RECORD_VERSION})`);
+    if (!READABLE_VERSIONS.includes(rec?.v)) throw new BadInput(`${file}:${k + 1}: not a results line of this mmu-stress (want "v": ${RECORD_VERSION})`);
     for (const [f, type] of FIELDS) {
       if (typeof rec[f] !== type) throw new BadInput(`${file}:${k + 1}: results line without '${f}' (${type})`);
     }
     if (!Array.isArray(rec.lockdep)) rec.lockdep = [];
+    fillIn(rec);
     const again = out.findIndex((r) => r.key === rec.key);
     if (again >= 0) out.splice(again, 1);
     out.push(rec);
   });
   return out;
+}
+
+/** What a version 1 line lacks, worked out (its status) or left unknown (its budget, its steps). */
+function fillIn(rec: RowRecord): void {
+  if (rec.v === RECORD_VERSION) {
+    rec.status = rowStatus(rec); // from the line's own expect and observed: one rule for every reader
+    return;
+  }
+  rec.status = rowStatus(rec);
+  rec.budget ??= { executions: null, threadsMs: rec.mode === 'threads' ? rec.budgetMs : null };
+  rec.steps ??= null;
+  rec.evidence ??= null;
 }
 
 /** Appends rows to a results file, each flushed to disk before the next row starts. */

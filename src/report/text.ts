@@ -5,6 +5,7 @@ import type { Violation } from '../check/violation.js';
 import type { Incomplete, StopLimit } from '../exec/result.js';
 import type { ScenarioError } from '../exec/scenario-error.js';
 import type { PctBound, RunResult } from '../exec/run.js';
+import { type Evidence, evidenceOf, evidenceText, type RowStatus, secsShort, statusWords } from './verdict.js';
 
 const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
@@ -36,14 +37,23 @@ export function raiseFlag(c: Incomplete, flags: LimitFlags): string | null {
 }
 
 /** What stopped the cut execution, and what to raise: lines for an incomplete run or a cut-short note. */
-export function incompleteText(r: Pick<RunResult, 'incomplete' | 'observed' | 'executions'>, flags: LimitFlags): string[] {
+export function incompleteText(
+  r: Pick<RunResult, 'incomplete' | 'observed' | 'executions'> & { budget?: { executions: number | null } },
+  flags: LimitFlags,
+): string[] {
   const c = r.incomplete;
   if (!c) return [];
   const by = c.limit === 'signal' ? 'the signal' : `${LIMIT_WORDS[c.limit]} (${flags[c.limit]})`;
   const lines = [`execution seed ${c.seed} was stopped by ${by} before it ended: ${c.note}`];
   if (r.observed === 'incomplete') {
     const flag = raiseFlag(c, flags);
-    const why = r.executions === 0 ? 'no execution finished' : 'an execution was stopped before it ended';
+    const asked = r.budget?.executions ?? null;
+    const why =
+      r.executions === 0
+        ? 'no execution finished'
+        : asked !== null && r.executions < asked && c.limit === 'time'
+          ? `only ${r.executions} of the ${asked} executions asked for finished before the time budget ended`
+          : 'an execution was stopped before it ended';
     return [
       `INCOMPLETE (exit 3): ${why}, so there is no verdict about the model.`,
       ...lines.map((l) => `  ${l}`),
@@ -90,6 +100,8 @@ export function runText(r: RunResult, o: RunTextOptions): string {
   if (r.observed === 'incomplete') out.push('', ...cut);
   if (r.scenarioError) out.push('', ...scenarioErrorText(r.scenarioError));
   if (r.harnessError) out.push('', 'HARNESS ERROR (exit 3): the harness itself failed, not the model:', ...r.harnessError.split('\n').map((l) => `  ${l}`));
+  const evidence = evidenceOf(r);
+  if (evidence) out.push(`evidence: ${evidenceText(evidence)}`);
   if (r.summary.length && r.executions > 0) out.push('', 'statistics:', ...r.summary.map((l) => `  ${l}`));
   if (r.pct) out.push('', ...pctText(r.pct));
   if (r.dfs) out.push('', ...dfsText(r.dfs, r.firstSeed, r.violation !== null));
@@ -114,23 +126,41 @@ export interface CampaignRow {
   mode: string;
   expect: string;
   observed: string;
+  /** The row's own budget: sim, executions; threads, time (null: unknown, a version 1 results line). */
+  budget: { executions: number | null; threadsMs: number | null };
   executions: number;
+  /** Scheduling steps (sim) or op steps (threads) run (null: unknown, a version 1 results line). */
+  steps: number | null;
+  /** What a clean verdict rests on, else null. */
+  evidence: Evidence | null;
   firstViolationMs: number | null;
   elapsedMs: number;
   asExpected: boolean;
+  status: RowStatus;
 }
 
+/** A row's budget in a few characters: "100 ex" (sim), "2 s" (threads), "-" (unknown). */
+export function budgetText(b: CampaignRow['budget']): string {
+  if (b.executions !== null) return `${b.executions} ex`;
+  if (b.threadsMs !== null) return secsShort(b.threadsMs);
+  return '-';
+}
+
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
 export function campaignTable(rows: CampaignRow[]): string {
-  const head = ['scenario', 'variant', 'mode', 'expect', 'observed', 'executions', 'first violation', 'result'];
+  const head = ['scenario', 'variant', 'mode', 'expect', 'observed', 'budget', 'executions', 'steps', 'first violation', 'result'];
   const cells = rows.map((r) => [
     r.scenario,
     r.variant,
     r.mode,
     r.expect,
     r.observed,
+    budgetText(r.budget),
     String(r.executions),
+    r.steps === null ? '-' : compact.format(r.steps),
     r.firstViolationMs === null ? '-' : secs(r.firstViolationMs),
-    r.asExpected ? 'as expected' : 'MISMATCH',
+    statusWords(r.status, r.budget.threadsMs),
   ]);
   const widths = head.map((h, k) => Math.max(h.length, ...cells.map((c) => c[k].length)));
   const line = (c: string[]) => c.map((x, k) => x.padEnd(widths[k])).join('  ').trimEnd();

@@ -217,7 +217,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
       // a cycle no single execution closes: the seeds up to where it closes, one after another
       const left = req.timeMs === null ? null : Math.max(1, req.timeMs - (performance.now() - started)); // the budget still holds
       const again = await run({ ...req, jobs: 1, executions: par.crossAt - req.seed + 1, timeMs: left });
-      return { ...again, elapsedMs: performance.now() - started, budget: { executions: req.executions, timeMs: req.timeMs, startBeforeMs: null } };
+      return { ...again, elapsedMs: performance.now() - started, budget: { executions: given.executions, timeMs: req.timeMs, startBeforeMs: null } };
     }
   } else if (req.mode === 'sim') {
     const sim = req.sim ?? new SimExecutor();
@@ -276,8 +276,9 @@ export async function run(given: RunRequest): Promise<RunResult> {
   const interrupted = (req.abort?.aborted ?? false) && !ownEnd;
   // Asked for N executions, the time cap ended the run before the N-th (and nothing was found):
   // the count was the budget, so this is no clean verdict, whatever the machine's speed.
+  // (the count the caller asked for: a run bounded only by time that reaches the last seed is not short of one)
   const shortOfCount =
-    req.executions !== null &&
+    given.executions !== null &&
     !countReached &&
     v === null &&
     harnessError === null &&
@@ -288,7 +289,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
     (cut?.limit === 'time' || pastBudget);
   let cutShort = cut;
   if (shortOfCount && cutShort === null) {
-    cutShort = { seed: req.seed + executions + pruned, limit: 'time', note: `the time budget ended between executions, after ${executions} of the ${req.executions} asked for` };
+    cutShort = { seed: req.seed + executions + pruned, limit: 'time', note: `the time budget ended between executions, after ${executions} of the ${given.executions} asked for` };
   }
   // An execution stopped by the execution limit, a run that finished none, or one the time cap
   // stopped short of its count, reached no verdict.
@@ -307,7 +308,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
     firstSeed: req.seed,
     executions,
     steps,
-    budget: { executions: req.executions, timeMs: req.timeMs, startBeforeMs: req.mode === 'threads' ? (req.startBeforeMs ?? null) : null },
+    budget: { executions: given.executions, timeMs: req.timeMs, startBeforeMs: req.mode === 'threads' ? (req.startBeforeMs ?? null) : null },
     elapsedMs,
     firstViolationMs,
     violation: v,

@@ -48,17 +48,12 @@ export const SHRINK_STEPS = 1_000_000;
 /** A candidate may run this many times the found execution's scheduling steps (plus SHRINK_STEP_SLACK) before it is stopped. */
 export const SHRINK_STEP_FACTOR = 2;
 export const SHRINK_STEP_SLACK = 1024;
-/** The share of the run's budget (its executions, its time) a shrink may use, and the fewest tries it gets whatever the budget. */
+/**
+ * The share of the run's time a shrink may use. Its tries are a fixed number, not a share
+ * of the run's executions: a finding must shrink to the same schedule whether it was found
+ * in a run of 1 execution or of 300, on one sim worker or several.
+ */
 export const SHRINK_SHARE = 0.5;
-export const SHRINK_MIN_ATTEMPTS = 50;
-
-/** How many tries one shrink gets in a run of `executions` executions (null: no count, only time). */
-export function shrinkAttempts(executions: number | null): { attempts: number; why: string } {
-  if (executions === null) return { attempts: SHRINK_ATTEMPTS, why: `${SHRINK_ATTEMPTS} tries` };
-  const share = Math.max(SHRINK_MIN_ATTEMPTS, Math.ceil(executions * SHRINK_SHARE));
-  if (share >= SHRINK_ATTEMPTS) return { attempts: SHRINK_ATTEMPTS, why: `${SHRINK_ATTEMPTS} tries` };
-  return { attempts: share, why: `${share} tries (${share === SHRINK_MIN_ATTEMPTS ? 'the least a shrink gets' : `half of the ${executions} executions this sim worker runs`})` };
-}
 
 /** What makes two violations the same one: kind, task and the first model function the message names. */
 export function violationSignature(v: Violation): string {
@@ -105,9 +100,9 @@ export function shrinkExecution<W>(
   found: Violation,
   /**
    * attempts: at most this many candidates (default SHRINK_ATTEMPTS; 0 only turns the schedule into a token), and
-   * attemptsWhy that bound in words; timeMs: the share of the run's time the whole shrink may take.
+   * timeMs: the share of the run's time the whole shrink may take.
    */
-  opts: { lockdep: boolean; poll?: () => number; attempts?: number; attemptsWhy?: string; timeMs?: number | null; windowSteps: number; memory?: 'sc' | 'weak' },
+  opts: { lockdep: boolean; poll?: () => number; attempts?: number; timeMs?: number | null; windowSteps: number; memory?: 'sc' | 'weak' },
 ): { shrink: ShrinkResult; result: ExecutionResult } | null {
   const want = violationSignature(found);
   const until = opts.timeMs != null ? performance.now() + opts.timeMs : null;
@@ -141,7 +136,7 @@ export function shrinkExecution<W>(
   const n = (x: number) => x.toLocaleString('en-US');
   const bounds =
     `each try at most ${n(maxSteps)} scheduling steps (${SHRINK_STEP_FACTOR}x the finding's ${n(fromSteps)}, +${SHRINK_STEP_SLACK}); ` +
-    `at most ${opts.attemptsWhy ?? `${most} tries`}, ${n(SHRINK_STEPS)} steps in all` +
+    `at most ${most} tries, ${n(SHRINK_STEPS)} steps in all` +
     (opts.timeMs != null ? `, and ${n(Math.round(opts.timeMs))} ms (half of what was left of --time)` : '');
 
   /** Is `run` the same bug and no worse: fewer preemptions, or as many and no more steps. */

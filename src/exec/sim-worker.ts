@@ -19,7 +19,7 @@ import { RandomStrategy } from './strategies/random.js';
 import { OrderStrategy } from './strategies/order.js';
 import { ReplayStrategy } from './strategies/replay.js';
 import { ScenarioThrow } from './scenario-error.js';
-import { shrinkAttempts, shrinkExecution } from './shrink.js';
+import { SHRINK_ATTEMPTS, shrinkExecution } from './shrink.js';
 import type { Strategy, StrategySpec } from './strategy.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
@@ -143,12 +143,10 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
   const keep = req.shrink !== false;
   let shrunk: ReturnType<typeof shrinkExecution>;
   try {
-    const share = shrinkAttempts(req.executions);
     shrunk = shrinkExecution(def, req.params, req.variant, r.seed, new ReplayStrategy(r.schedule), v, {
       lockdep: req.lockdep !== false,
       poll,
-      attempts: keep ? share.attempts : 0,
-      attemptsWhy: share.why,
+      attempts: keep ? SHRINK_ATTEMPTS : 0,
       timeMs: req.shrinkMs,
       windowSteps: window,
       memory: req.memory,

@@ -49,8 +49,8 @@ describe('schedule shrinking', () => {
   });
 
   it('bad input: a malformed token, or a token with flags it replaces, is one line and exit 2', () => {
-    expectBadInput(cli(['run', 'shrinker-vs-fault', '--schedule', 'g1.1.zz']), /--schedule: schedule token: entry 1 'zz' is not <step>-<task> or <load>_<store>/);
-    expectBadInput(cli(['run', 'shrinker-vs-fault', '--schedule', 'g1.1', '--seed', '2']), /--schedule replays one sim execution/);
+    expectBadInput(cli(['run', 'shrinker-vs-fault', '--schedule', 'g2.1.zz']), /--schedule: schedule token: entry 1 'zz' is not <step>-<task> or <load>_<store>/);
+    expectBadInput(cli(['run', 'shrinker-vs-fault', '--schedule', 'g2.1', '--seed', '2']), /--schedule replays one sim execution/);
     expectBadInput(cli(['run', 'shrinker-vs-fault', '--schedule', '@/nonexistent/file']), /cannot read it \(ENOENT\)/);
   });
 });

@@ -16,7 +16,7 @@
 import type { Dep } from '../check/lockdep-graph.js';
 import { cycleReport, LockGraph } from '../check/lockdep-graph.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
-import { MAX_SEED, type Mode, memoryOf, type RunResult, run } from '../exec/run.js';
+import { MAX_SEED, type Mode, memoryOf, type RunResult, run, seedsLeft } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { ThreadsExecutor } from '../exec/threads.js';
 import { RECORD_VERSION, RecordWriter, readRecords, rowKey, type RowRecord, toRecord } from '../report/records.js';
@@ -48,8 +48,8 @@ export { MAX_JOBS } from './jobs.js';
 const CAMPAIGN_FINDINGS = { shrink: false, reproduce: false } as const;
 
 /**
- * The cap on any row's time: far above what a row needs (a sim row's executions take about
- * 3 s at most on an idle machine, a threads row about --threads-time), so that only a machine
+ * The cap on any row's time: far above what a row needs (a sim row's executions take a
+ * few seconds at most on an idle machine, a threads row about --threads-time), so that only a machine
  * many times slower than that, or a hang, meets it; a sim row it stops is incomplete.
  */
 export const DEFAULT_ROW_CAP = '30s';
@@ -141,6 +141,11 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
   const executionLimitMs = Math.max(LIMIT_DEFAULTS.executionLimitMs, budget);
 
   const planned = (await campaignPlan()).filter((p) => inShard(p.index, shard));
+  // every sim row runs its whole budget from --seed: none may run past the highest seed
+  const most = Math.max(1, ...planned.map((p) => rowBudget(p, threadsMs).executions ?? 1));
+  if (most > seedsLeft(seed)) {
+    throw new BadInput(`--seed ${seed}: a row runs up to ${most} executions, one seed each, and only ${seedsLeft(seed)} seed${seedsLeft(seed) === 1 ? ' is' : 's are'} left up to ${MAX_SEED}, the highest; give at most --seed ${MAX_SEED - most + 1}`);
+  }
   // --out is this campaign's alone until it ends, and rows a file already holds are kept (results-file.ts)
   using _lock = outFile ? await openResults(outFile, has(a, 'resume')) : null;
   const kept = new Map<string, RowRecord>();
@@ -364,6 +369,7 @@ function othersText(counts: Record<RowStatus, number>, records: RowRecord[]): st
     parts.push(`${counts['not-reproduced']} not reproduced${within} on threads (no verdict either way, not a failure)`);
   }
   if (counts.incomplete > 0) parts.push(`${counts.incomplete} incomplete (no verdict)`);
+  if (counts['scenario-error'] > 0) parts.push(`${counts['scenario-error']} scenario error${counts['scenario-error'] === 1 ? '' : 's'} (no verdict)`);
   if (counts['harness-error'] > 0) parts.push(`${counts['harness-error']} harness error${counts['harness-error'] === 1 ? '' : 's'}`);
   if (counts.mismatch > 0) parts.push(`${counts.mismatch} MISMATCH${counts.mismatch === 1 ? '' : 'ES'}`);
   return parts.length ? `; ${parts.join(', ')}` : '';

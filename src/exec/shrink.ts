@@ -10,8 +10,8 @@
  * Shrinking never hangs: a candidate is stopped, with no verdict, once it has run
  * SHRINK_STEP_FACTOR times as many scheduling steps as the execution it shrinks (a
  * dropped departure can leave a task spinning where the found schedule had switched
- * away); the candidates together get at most SHRINK_ATTEMPTS tries (and a share of the
- * run's executions), SHRINK_STEPS scheduling steps, and a share of the run's time. When
+ * away); the candidates together get at most SHRINK_ATTEMPTS tries, SHRINK_STEPS
+ * scheduling steps, and a share of what is left of the run's time. When
  * one of those stops it, the result says which (`stopped`), and always what the bounds
  * were (`bounds`).
  */
@@ -31,7 +31,7 @@ export interface ShrinkResult {
   attempts: number;
   /** The attempt budget ran out before no departure could be dropped. */
   capped: boolean;
-  /** What stopped it early, when it was (`capped`): "the 250 tries (half of --executions 500)", "its share of --time". */
+  /** What stopped it early, when it was (`capped`): "its 400 tries", "its share of the run's time". */
   stopped?: string;
   /** The bounds it ran under, in words: each try's steps, the tries, the steps and time in all. */
   bounds: string;

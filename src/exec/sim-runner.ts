@@ -18,7 +18,6 @@ import { workerBundle } from './bundle.js';
 import { instancesOf, STOP_DEADLINE, STOP_SIGNAL } from './frame.js';
 import { isLimit, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import type { ExecutionResult } from './result.js';
-import { SHRINK_SHARE } from './shrink.js';
 import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type SimMessage, type SimRequest, storeSeed } from './sim-worker.js';
 import { locateScenarioError, sourceStack } from './stack.js';
 
@@ -97,8 +96,10 @@ export class SimExecutor {
       bound: seeds.bound,
       perExecutionLockdep: seeds.perExecutionLockdep,
       runFirstSeed: seeds.runFirstSeed,
-      // shrinking a finding may take a share of what is left of the run's time, never all of it
-      shrinkMs: limits.until !== null ? Math.max(0, (limits.until - performance.now()) * SHRINK_SHARE) : null,
+      // the run's time budget as an instant both threads read alike: the worker stops an
+      // execution at its own polls (not only at this thread's tick), starts none after it,
+      // and gives shrinking a share of what is left when the finding comes
+      untilEpochMs: limits.until !== null ? performance.timeOrigin + limits.until : null,
       control,
     };
     this.worker ??= new Worker(SIM_WORKER, { execArgv: [] });

@@ -8,7 +8,7 @@
  * taken, so that a role that never reaches an op boundary can be named.
  */
 import type { Params, ScenarioDef } from '../scenario.js';
-import { instancesOf, STOP_EXECUTION_LIMIT } from './frame.js';
+import { instancesOf, STOP_DEADLINE, STOP_EXECUTION_LIMIT } from './frame.js';
 import type { ExecutionResult } from './result.js';
 import { type Dep, newLockGraph } from '../check/lockdep-graph.js';
 import { DEFAULT_WINDOW_STEPS, MONITOR_TASK, simExecution } from './sim.js';
@@ -19,7 +19,7 @@ import { RandomStrategy } from './strategies/random.js';
 import { OrderStrategy } from './strategies/order.js';
 import { ReplayStrategy } from './strategies/replay.js';
 import { ScenarioThrow } from './scenario-error.js';
-import { SHRINK_ATTEMPTS, shrinkExecution } from './shrink.js';
+import { SHRINK_ATTEMPTS, SHRINK_SHARE, shrinkExecution } from './shrink.js';
 import type { Strategy, StrategySpec } from './strategy.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
@@ -72,12 +72,20 @@ export interface SimRequest {
   runFirstSeed?: number;
   /** A fresh lockdep graph per execution, whose lock orders go back with it (`--jobs`). */
   perExecutionLockdep?: boolean;
-  /** How long, in ms, shrinking a finding may take: a share of the run's --time (null or absent: no time bound of its own). */
-  shrinkMs?: number | null;
+  /**
+   * The end of the run's --time as an epoch instant (performance.timeOrigin + now), null or
+   * absent without one: executions stop at it, none starts after it, and shrinking a finding
+   * may take a share (SHRINK_SHARE) of what is left of it when the finding comes.
+   */
+  untilEpochMs?: number | null;
   control: SharedArrayBuffer;
 }
 
 export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done'; deps: Dep[]; dfs?: DfsSummary } | { type: 'error'; error: string };
+
+/** Now as an epoch instant, the same in every thread of the process. */
+const nowEpoch = (): number => performance.timeOrigin + performance.now();
+const pastUntil = (req: SimRequest): boolean => req.untilEpochMs != null && nowEpoch() >= req.untilEpochMs;
 
 export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
   const control = new Int32Array(req.control);
@@ -100,11 +108,17 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     if (bound && seedOf(k) - runFirst > Atomics.load(bound, 0)) break;
     Atomics.store(control, SIM_CURRENT, -1); // setting up: no role runs yet
     storeSeed(control, seedOf(k));
+    if (pastUntil(req)) {
+      // the run's time ended between executions: this seed has no verdict, and says so
+      post({ type: 'execution', result: { seed: seedOf(k), violation: null, stats: {}, steps: 0, incomplete: { limit: 'time', note: 'the run was stopped before this execution could start' } } });
+      break;
+    }
     const started = performance.now();
     const poll = () => {
       Atomics.add(control, SIM_HEARTBEAT, 1);
       const stop = Atomics.load(control, SIM_STOP);
       if (stop !== 0) return stop;
+      if (pastUntil(req)) return STOP_DEADLINE;
       return performance.now() - started > req.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
     };
     if (req.perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', req.lockdep !== false, req.variant);
@@ -147,7 +161,7 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
       lockdep: req.lockdep !== false,
       poll,
       attempts: keep ? SHRINK_ATTEMPTS : 0,
-      timeMs: req.shrinkMs,
+      timeMs: req.untilEpochMs != null ? Math.max(0, (req.untilEpochMs - nowEpoch()) * SHRINK_SHARE) : null,
       windowSteps: window,
       memory: req.memory,
     });

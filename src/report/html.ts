@@ -24,6 +24,7 @@ export function scriptJson(v: unknown): string {
 /** What the page needs of a row (its lock orders stay in the results file). */
 function pageRow(r: RowRecord) {
   const { key, scenario, variant, mode, memory, seed, expect, observed, asExpected, status, executions, steps, firstViolationMs, elapsedMs, violation, harnessError, incomplete } = r;
+  const scenarioError = r.scenarioError ?? null;
   const spans = violation?.trace ? lockSpans(violation.trace) : [];
   // the words are the table's and JUnit's (report/verdict.ts), worked out here rather than in the page
   const result = statusWords(status, r.budget.threadsMs);
@@ -31,7 +32,7 @@ function pageRow(r: RowRecord) {
   const evidence = r.evidence ? evidenceText(r.evidence) : null;
   return {
     key, scenario, variant, mode, memory, seed, expect, observed, asExpected, status, result, budget, executions, steps, evidence,
-    firstViolationMs, elapsedMs, violation, spans, harnessError, incomplete,
+    firstViolationMs, elapsedMs, violation, spans, harnessError, scenarioError, incomplete,
   };
 }
 
@@ -39,7 +40,7 @@ const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1b1f24; }
 h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 2em; }
 table.rows { border-collapse: collapse; } table.rows td, table.rows th { padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: left; }
-tr.mismatch td, tr.harness-error td { background: #fde8e8; } tr.incomplete td { background: #fff4d6; } tr.not-reproduced td { background: #eef2f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.mismatch td, tr.harness-error td, tr.scenario-error td { background: #fde8e8; } tr.incomplete td { background: #fff4d6; } tr.not-reproduced td { background: #eef2f6; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .timeline { overflow-x: auto; border: 1px solid #ccc; margin: 0.5em 0; max-height: 70vh; overflow-y: auto; }
 .lane-label { font: 12px monospace; fill: #333; }
 .lane-line { stroke: #e3e3e3; }
@@ -74,7 +75,7 @@ const secs = (ms) => (ms === null ? '-' : (ms / 1000).toFixed(2) + ' s');
 root.appendChild(el('h1', {}, data.title));
 const ok = data.rows.filter((r) => r.asExpected).length;
 const count = (st) => data.rows.filter((r) => r.status === st).length;
-const others = [['not-reproduced', 'not reproduced on threads'], ['incomplete', 'incomplete (no verdict)'], ['harness-error', 'harness errors'], ['mismatch', 'MISMATCH']]
+const others = [['not-reproduced', 'not reproduced on threads'], ['incomplete', 'incomplete (no verdict)'], ['scenario-error', 'scenario errors'], ['harness-error', 'harness errors'], ['mismatch', 'MISMATCH']]
   .filter(([st]) => count(st) > 0)
   .map(([st, words]) => count(st) + ' ' + words);
 root.appendChild(el('p', { id: 'summary' }, ok + ' of ' + data.rows.length + ' rows as expected' + (others.length ? '; ' + others.join(', ') : '') + (data.planned > data.rows.length ? ' (' + (data.planned - data.rows.length) + ' planned rows missing)' : '')));

@@ -7,7 +7,7 @@
  * and the lock orders the row took (a campaign's lockdep merges them).
  *
  * Version 2 (this one) gives each row its status (as-expected, mismatch, not-reproduced,
- * incomplete, harness-error), its own budget (sim: executions; threads: time) and the
+ * incomplete, scenario-error, harness-error), its own budget (sim: executions; threads: time) and the
  * steps it ran; `budgetMs` became the cap on a row's time. Version 1 lines still read
  * (merge, report), their status worked out from expect and observed; `--resume` does not
  * continue a version 1 file, whose sim rows had time budgets rather than counts.

@@ -183,10 +183,15 @@ export class GuideRecorder implements Strategy {
   }
 }
 
-const TOKEN_VERSION = 'g1';
+/**
+ * g2: the default schedule switches away from a spin-wait step (a re-read of unchanged
+ * words counts as IDLE), so a g1 token, printed before that rule, may depart from the
+ * schedule it once named.
+ */
+const TOKEN_VERSION = 'g2';
 
 /**
- * A guide as one shell-safe word: `g1.<seed>.<step>-<task>.<step>-<task>...`, each step
+ * A guide as one shell-safe word: `g2.<seed>.<step>-<task>.<step>-<task>...`, each step
  * counted from the previous entry's, in base 36; weak loads that returned an older
  * store follow as `<load>_<store>`, each load counted from the previous one's.
  */
@@ -222,6 +227,9 @@ export function parseGuideToken(token: string): Guide | string {
   const parts = text.split('.');
   const kind = /^([a-z])(\d+)$/.exec(parts[0]);
   if (kind && parts[0] !== TOKEN_VERSION) {
+    if (parts[0] === 'g1') {
+      return `'${shown}' is a schedule token of an earlier mmu-stress (g1), whose default schedule did not yet count a spin-wait as IDLE: replay that finding with the version that printed it, or rerun its seed ('--seed N --executions 1') to get a ${TOKEN_VERSION} token`;
+    }
     return kind[1] === 'g'
       ? `'${shown}' is a schedule token of version ${parts[0]}; this mmu-stress replays ${TOKEN_VERSION} tokens only`
       : `'${shown}' is not a schedule token of this mmu-stress: its tokens are guided sim schedules, '${TOKEN_VERSION}.<seed>...' (a pct, dfs or random finding replays from the flags of its replay line)`;

@@ -35,7 +35,7 @@ describe('mmu-stress CLI', () => {
     const v = doc.violations[0];
     expect(v.kind).toBe('cache-empty-under-lock');
     // the shrunk schedule, as a token that carries its seed
-    expect(v.replay).toMatch(/^npx mmu-stress run shrinker-vs-fault --variant no-cache-lock --mode sim --schedule g1\.[0-9a-z.-]+$/);
+    expect(v.replay).toMatch(/^npx mmu-stress run shrinker-vs-fault --variant no-cache-lock --mode sim --schedule g2\.[0-9a-z.-]+$/);
     expect(doc.shrink.to.preemptions).toBeLessThanOrEqual(doc.shrink.from.preemptions);
     const args = v.replay.replace(/^npx mmu-stress /, '').split(' ');
     for (let k = 0; k < 2; k++) {
@@ -62,7 +62,7 @@ describe('mmu-stress CLI', () => {
     // the shrunk schedule: the shrinker and a vCPU, the two sides of the cycle
     expect(traced.some((l) => l.includes(' shrinker0 '))).toBe(true);
     expect(traced.some((l) => / vcpu[01] /.test(l))).toBe(true);
-    expect(r.out.trim().split('\n').at(-1)).toMatch(/^replay: npx mmu-stress run shrinker-vs-fault --variant shrinker-mutex-lock --mode sim --schedule g1\.1\.[0-9a-z.-]+$/);
+    expect(r.out.trim().split('\n').at(-1)).toMatch(/^replay: npx mmu-stress run shrinker-vs-fault --variant shrinker-mutex-lock --mode sim --schedule g2\.1\.[0-9a-z.-]+$/);
     expect(r.out).toMatch(/^shrunk from \d+ to \d+ preemptions?, [\d,]+ to [\d,]+ steps/m);
   });
 
@@ -204,7 +204,7 @@ describe('mmu-stress CLI', () => {
     expect(r.code).toBe(1);
     const v = JSON.parse(r.out).violations[0];
     // outside the checkout npx would ask the registry: the line runs node on this bin, relative to the run's directory
-    expect(v.replay).toMatch(new RegExp(`^node ${relative(dir, BIN).replace(/\./g, '\\.')} run \\./mine\\.ts --variant lock-after-topup --mode sim --schedule g1\\.[0-9a-z.-]+ --param levels=5$`));
+    expect(v.replay).toMatch(new RegExp(`^node ${relative(dir, BIN).replace(/\./g, '\\.')} run \\./mine\\.ts --variant lock-after-topup --mode sim --schedule g2\\.[0-9a-z.-]+ --param levels=5$`));
     const again = spawnSync('sh', ['-c', `${v.replay} --json`], { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_command: '' } });
     expect(again.status).toBe(1);
     const w = JSON.parse(again.stdout).violations[0];

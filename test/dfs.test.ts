@@ -169,7 +169,7 @@ describe('dfs strategy', () => {
     const v = doc.violations[0];
     expect(v.kind).toBe('cache-empty-under-lock');
     expect(doc.dfs.exhausted).toBe(false);
-    expect(v.replay).toMatch(/--schedule g1\.1\.[0-9a-z.-]+/);
+    expect(v.replay).toMatch(/--schedule g2\.1\.[0-9a-z.-]+/);
     const again = cli([...v.replay.replace(/^npx mmu-stress /, '').split(' '), '--json']);
     expect(again.code).toBe(1);
     const w = JSON.parse(again.out).violations[0];

@@ -57,6 +57,15 @@ describe('a spin-wait on real threads', () => {
     expect(v.details).toContain('probe0 has finished');
   });
 
+  it('with the default flags (--time 10s, --watchdog 20s) the same spin is a verdict, not an incomplete run', () => {
+    // the spin window is the watchdog period at most 2 s: nobody is left who could store the flag
+    // (--time 15s, under the default watchdog of 20 s, with room for a loaded machine's start-up)
+    const r = cli(['run', 'test/fixtures/spin-abba-quiet.ts', '--variant', 'never', '--mode', 'threads', '--executions', '1', '--time', '15s', '--json'], { timeoutMs: 90_000 });
+    const doc = JSON.parse(r.out);
+    expect([doc.observed, r.code]).toEqual(['invariant', 1]);
+    expect(doc.violations[0].details).toContain('  ready = 0 (now 0)');
+  }, 120_000);
+
   it('a flag that is set ends the spin: the lock-order cycle, no livelock', () => {
     const r = cli(['run', 'test/fixtures/spin-abba-quiet.ts', '--variant', 'set', '--mode', 'threads', '--executions', '5', '--watchdog', '5s', '--json'], { timeoutMs: 60_000 });
     const doc = JSON.parse(r.out);

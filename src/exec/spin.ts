@@ -19,6 +19,8 @@ import { STORE_LOG, type StoreLog, type Task } from './task.js';
 
 /** How many steps every runnable task must have spun before it is a livelock (the progress window, if smaller). */
 export const SPIN_LIVELOCK_STEPS = 10_000;
+/** Threads: how long every running task must have spun or stayed blocked before it is a livelock (--watchdog, if shorter). */
+export const SPIN_LIVELOCK_MS = 2000;
 
 /** The name of word `idx`: the model's own name for it, else its region and index ("ready", "flags[3]"). */
 export function wordName(arena: Arena, idx: number): string {

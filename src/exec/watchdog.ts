@@ -26,7 +26,7 @@ import type { Violation } from '../check/violation.js';
 import { lastStep } from './finish.js';
 import { noOpBoundary } from './limits.js';
 import { CTL_ARRIVED, type Frame, progressMarks, SPIN_SET, SPIN_SLOT, SPIN_STATE, SPIN_STEPS, STOP_EXECUTION_LIMIT, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
-import { wordName } from './spin.js';
+import { SPIN_LIVELOCK_MS, wordName } from './spin.js';
 import { SPIN_WORDS } from './task.js';
 import { OWNER, STATE } from '../sync/lock-word.js';
 
@@ -90,14 +90,26 @@ export class Watchdog<W> {
     this.spinStepsAt = new Array(this.n).fill(0);
   }
 
-  /** Task k has spun without a break since before `now - watchdogMs`, and is still stepping. */
+  /**
+   * How long every running task must spin (or stay blocked) to be a livelock: the
+   * watchdog period, at most SPIN_LIVELOCK_MS. The evidence is not elapsed time but that
+   * no task is left that could store what the spinners wait for (the spinners re-read,
+   * the blocked do nothing at all), so a short window is as sound as a long one, and it
+   * lets the default --time (10 s) end in a verdict rather than an incomplete run.
+   */
+  private get spinWindowMs(): number {
+    return Math.min(this.limits.watchdogMs, SPIN_LIVELOCK_MS);
+  }
+
+  /** Task k has spun without a break since before `now - window`, and is still stepping. */
   private spunLong(k: number, now: number): boolean {
-    return this.spinEpoch[k] !== 0 && now - this.spinSince[k] > this.limits.watchdogMs && now - this.spinStepsAt[k] <= this.limits.watchdogMs;
+    const window = this.spinWindowMs;
+    return this.spinEpoch[k] !== 0 && now - this.spinSince[k] > window && now - this.spinStepsAt[k] <= window;
   }
 
   /**
-   * A spin nobody can end: every task still running has spun for the whole watchdog
-   * period, or has been blocked (no op of its own) as long; at least one spins.
+   * A spin nobody can end: every task still running has spun for the whole spin window,
+   * or has been blocked (no op of its own) as long; at least one spins.
    */
   private spinLivelock(now: number, finished: ArrayLike<boolean>): Violation | null {
     const { frame } = this;
@@ -106,7 +118,7 @@ export class Watchdog<W> {
     for (let k = 0; k < this.n; k++) {
       if (finished[k]) continue;
       if (this.spunLong(k, now)) any = true;
-      else if (!(this.waitsFor[k] >= 0 && now - this.opsAt[k] > this.limits.watchdogMs)) return null;
+      else if (!(this.waitsFor[k] >= 0 && now - this.opsAt[k] > this.spinWindowMs)) return null;
     }
     if (!any) return null;
     const i32 = frame.arena.i32;

@@ -104,6 +104,7 @@ const TOPUP: Record<string, TopupRule> = {
 
 export default defineScenario<Arm64World>({
   name: 'arm64-memcache',
+  summary: 'arm64 stage-2 faults: when user_mem_abort() must top up its memcache (a 2021 RFC)',
   description: [
     'Models seed 004: Yanan Wang\'s "KVM: arm64: Distinguish cases of memcache allocations completely" (RFC, 2021,',
     'not merged) against mainline user_mem_abort(). vCPUs read and write the first `span` pages of three memslots',

@@ -130,6 +130,7 @@ const usage = (variant: string) => (VARIANTS[variant].usage ? 1 : 0);
 
 export default defineScenario<LockOrderWorld>({
   name: 'kvm-lock-order',
+  summary: "KVM's documented lock order, checked by lockdep over the paths that take the locks",
   description: [
     'KVM\'s lock order (Documentation/virt/kvm/locking.rst, kvm-facts §7) checked by lockdep, which reports a',
     'possible deadlock from executions that merely took locks in conflicting orders. vCPUs run under vcpu->mutex',

@@ -112,6 +112,7 @@ function* dirtyLogRun(kvm: LazyRmapsWorld, self: Task, p: Params): Op {
 
 export default defineScenario<LazyRmapsWorld>({
   name: 'lazy-rmaps',
+  summary: 'memslot rmaps allocated at the first shadow root and published by a flag (merged 2021)',
   description: [
     'Models seed 001: "KVM: x86/mmu: Lazily allocate memslot rmaps" (Ben Gardon, 2021) in its merged form. The TDP',
     'MMU is on, so memslots have no rmaps until the first shadow root: vcpu0 starts a nested guest at a random',

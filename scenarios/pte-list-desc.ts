@@ -25,6 +25,7 @@ const MAX_ALIASES = 512;
 
 export default defineScenario<KvmWorld>({
   name: 'pte-list-desc',
+  summary: 'rmaps of many SPTEs, pte_list_desc at 14 entries or 2 (the unmerged 2022 TDP patch)',
   description: [
     "Models seed 002: Sean Christopherson's 2022 patch \"KVM: x86/mmu: Shrink pte_list_desc size when KVM is using",
     'TDP" (14 -> 2 entries, not merged), and what an rmap of several SPTEs needs. vCPUs fault mostly from a nested',

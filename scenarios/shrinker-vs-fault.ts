@@ -25,6 +25,7 @@ const kib = (objects: number) => (objects * PAGE_SIZE) / 1024;
 
 export default defineScenario<KvmWorld>({
   name: 'shrinker-vs-fault',
+  summary: 'a shrinker emptying vCPU memory caches races the fault path (the 2024 MMU-shrinker series)',
   description: [
     "Models seed 003: Vipin Sharma's v2 series \"KVM: x86/mmu: Use MMU shrinker to shrink KVM MMU memory",
     'caches" (Oct 2024), judged "a clever solution for a problem that doesn\'t exist" and removed in v3.',

@@ -34,6 +34,7 @@ const CACHES = [['mmu_pte_list_desc_cache'], ['mmu_shadow_page_cache'], ['mmu_sh
 
 export default defineScenario<KvmWorld>({
   name: 'topup-minimums',
+  summary: 'how many objects each memory cache must hold before a fault takes mmu_lock (the 2020 cleanup)',
   description: [
     'Models seed 000: the topup minimums of mmu_topup_memory_caches() before and after the 2020 cleanup. vCPUs',
     'fault over 4- or 5-level paging with L1 on shadow paging and half of the faults from a nested guest, so that',

@@ -20,6 +20,7 @@ const PROTOCOLS: Record<string, MmuProtocol> = {
 
 export default defineScenario<KvmWorld>({
   name: 'zap-oldest',
+  summary: 'the shadow MMU must zap its oldest pages, under the write lock (CVE-2022-45869)',
   description: [
     'Models seed 003\'s one real shrinker bug and CVE-2022-45869. vCPUs fault with the TDP MMU, half of the',
     'faults from a nested guest through the shadow MMU; n_max_mmu_pages at its minimum (64) makes',

@@ -314,7 +314,7 @@ export class KvmWorld {
   readonly pteListExt: number;
   /** page -> kvm_mmu_page (page->private in the kernel). */
   readonly pagePrivate: number;
-  /** The global kvm_lock protecting vm_list: a mutex since 2019 (kvm-facts §7). */
+  /** The global kvm_lock protecting vm_list: a mutex since 2019 ("kvm: Convert kvm_lock to a mutex"; docs/kernel-facts.md §7). */
   readonly kvmLock: Mutex;
   /** The page allocator's reclaim: fs_reclaim for lockdep, and the shrinkers a scenario registers. */
   readonly reclaim: Reclaim;

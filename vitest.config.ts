@@ -10,6 +10,7 @@ import { defineConfig } from 'vitest/config';
 const SIM_ONLY = [
   'arm64-memcache',
   'dfs',
+  'docs',
   'fault-path',
   'footprint',
   'kvm-lock-order',

@@ -1,5 +1,6 @@
 /**
- * arm64-memcache: seed 004. Stage-2 faults over memslots backed by 4 KiB pages, 2 MiB
+ * arm64-memcache: the thread "KVM: arm64: Distinguish cases of memcache allocations
+ * completely" (Alexandru Elisei, 25 Mar 2021; docs/sources.md). Stage-2 faults over memslots backed by 4 KiB pages, 2 MiB
  * THPs and 1 GiB hugetlb pages while a VMM turns dirty logging on and off; which faults
  * top up the vCPU's memcache before mmu_lock decides whether a block split finds pages.
  */
@@ -104,8 +105,9 @@ const TOPUP: Record<string, TopupRule> = {
 
 export default defineScenario<Arm64World>({
   name: 'arm64-memcache',
+  summary: 'arm64 stage-2 faults: when user_mem_abort() must top up its memcache (a 2021 RFC)',
   description: [
-    'Models seed 004: Yanan Wang\'s "KVM: arm64: Distinguish cases of memcache allocations completely" (RFC, 2021,',
+    'Models Yanan Wang\'s "KVM: arm64: Distinguish cases of memcache allocations completely" (RFC, 2021,',
     'not merged) against mainline user_mem_abort(). vCPUs read and write the first `span` pages of three memslots',
     'backed by 4 KiB pages, 2 MiB THPs and 1 GiB hugetlb pages; the hardware stage-2 walk gives each access its',
     'fault (translation or permission) and level. user_mem_abort() tops up vcpu->arch.mmu_page_cache to',

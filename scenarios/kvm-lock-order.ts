@@ -130,8 +130,9 @@ const usage = (variant: string) => (VARIANTS[variant].usage ? 1 : 0);
 
 export default defineScenario<LockOrderWorld>({
   name: 'kvm-lock-order',
+  summary: "KVM's documented lock order, checked by lockdep over the paths that take the locks",
   description: [
-    'KVM\'s lock order (Documentation/virt/kvm/locking.rst, kvm-facts §7) checked by lockdep, which reports a',
+    'KVM\'s lock order (Documentation/virt/kvm/locking.rst; docs/kernel-facts.md §7) checked by lockdep, which reports a',
     'possible deadlock from executions that merely took locks in conflicting orders. vCPUs run under vcpu->mutex',
     'and fault inside kvm->srcu; vcpu0 starts a nested guest, whose first shadow root takes slots_arch_lock inside',
     'the read section; a VMM updates memslots (slots_lock -> slots_arch_lock, the arch lock dropped before',
@@ -183,7 +184,7 @@ export default defineScenario<LockOrderWorld>({
       // seed 1 finds it at execution 1 (seeds 1-11: at most 1 execution)
       campaign: { executions: 10 },
       source:
-        'mutation: install_new_memslots drops slots_arch_lock only after synchronize_srcu (what kvm-facts §4 says it must not do); ' +
+        'mutation: install_new_memslots drops slots_arch_lock only after synchronize_srcu (what kvm_set_memslot() never does: it drops the lock first); ' +
         'lockdep reports it since f0f44752f5f6 (v6.4), which made synchronize_srcu a write of the SRCU class',
       summary: 'slots_arch_lock held across synchronize_srcu while vCPUs take it inside their read sections',
     },

@@ -1,5 +1,6 @@
 /**
- * lazy-rmaps: seed 001. With the TDP MMU, memslot rmaps are allocated only when the
+ * lazy-rmaps: the thread "KVM: x86/mmu: Lazily allocate memslot rmaps" (Sean Christopherson,
+ * 4 May 2021; docs/sources.md). With the TDP MMU, memslot rmaps are allocated only when the
  * first shadow root is (a nested guest starts), and kvm->arch.shadow_root_allocated
  * tells everyone that every memslot has them. vCPUs fault through the TDP MMU; one of
  * them starts a nested guest at a random fault; a VMM creates, moves and deletes
@@ -112,8 +113,9 @@ function* dirtyLogRun(kvm: LazyRmapsWorld, self: Task, p: Params): Op {
 
 export default defineScenario<LazyRmapsWorld>({
   name: 'lazy-rmaps',
+  summary: 'memslot rmaps allocated at the first shadow root and published by a flag (merged 2021)',
   description: [
-    'Models seed 001: "KVM: x86/mmu: Lazily allocate memslot rmaps" (Ben Gardon, 2021) in its merged form. The TDP',
+    'Models "KVM: x86/mmu: Lazily allocate memslot rmaps" (Ben Gardon, 2021) in its merged form. The TDP',
     'MMU is on, so memslots have no rmaps until the first shadow root: vcpu0 starts a nested guest at a random',
     'fault, and mmu_first_shadow_root_alloc() (inside kvm->srcu, before mmu_lock) takes slots_arch_lock, gives',
     'every memslot its rmaps and publishes kvm->arch.shadow_root_allocated with smp_store_release; readers use',

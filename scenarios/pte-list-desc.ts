@@ -1,5 +1,6 @@
 /**
- * pte-list-desc: seed 002. A nested guest whose page tables alias several L2 gfns onto
+ * pte-list-desc: the thread "KVM: x86/mmu: Shrink pte_list_desc size when KVM is using TDP"
+ * (Peter Xu, 12 Jul 2022; docs/sources.md). A nested guest whose page tables alias several L2 gfns onto
  * one L1 gfn (as firmware remapping flash below 1 MiB does) makes the shadow MMU keep
  * rmaps of several SPTEs, held in chains of pte_list_desc taken from the vCPU's
  * mmu_pte_list_desc_cache; the page-zapping shrinker removes them again.
@@ -25,8 +26,9 @@ const MAX_ALIASES = 512;
 
 export default defineScenario<KvmWorld>({
   name: 'pte-list-desc',
+  summary: 'rmaps of many SPTEs, pte_list_desc at 14 entries or 2 (the unmerged 2022 TDP patch)',
   description: [
-    "Models seed 002: Sean Christopherson's 2022 patch \"KVM: x86/mmu: Shrink pte_list_desc size when KVM is using",
+    "Models Sean Christopherson's 2022 patch \"KVM: x86/mmu: Shrink pte_list_desc size when KVM is using",
     'TDP" (14 -> 2 entries, not merged), and what an rmap of several SPTEs needs. vCPUs fault mostly from a nested',
     'guest (nested TDP: ept_* or paging64_*) over 1 MiB of memory whose L2 gfns alias onto L1 gfns `aliases` at a',
     'time; each new leaf SPTE joins its L1 gfn\'s rmap (rmap_add -> pte_list_add: one SPTE in the head, then',

@@ -1,5 +1,6 @@
 /**
- * shrinker-vs-fault: the race seed 003 argues about. A shrinker empties a vCPU's
+ * shrinker-vs-fault: the race the thread "KVM: x86/mmu: Use MMU shrinker to shrink KVM
+ * MMU memory caches" (Sean Christopherson, 24 Oct 2024; docs/sources.md) argues about. A shrinker empties a vCPU's
  * page caches while that vCPU is between mmu_topup_memory_caches() and the
  * allocations it makes under mmu_lock.
  */
@@ -25,8 +26,9 @@ const kib = (objects: number) => (objects * PAGE_SIZE) / 1024;
 
 export default defineScenario<KvmWorld>({
   name: 'shrinker-vs-fault',
+  summary: 'a shrinker emptying vCPU memory caches races the fault path (the 2024 MMU-shrinker series)',
   description: [
-    "Models seed 003: Vipin Sharma's v2 series \"KVM: x86/mmu: Use MMU shrinker to shrink KVM MMU memory",
+    "Models Vipin Sharma's v2 series \"KVM: x86/mmu: Use MMU shrinker to shrink KVM MMU memory",
     'caches" (Oct 2024), judged "a clever solution for a problem that doesn\'t exist" and removed in v3.',
     'vCPUs fault on random gfns (the TDP MMU under read_lock, direct_page_fault or shadow paging under',
     'write_lock, a nested guest through ept_* or paging64_* under write_lock), topping up their four memory',

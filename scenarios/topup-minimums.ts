@@ -1,6 +1,7 @@
 /**
- * topup-minimums: seed 000, "KVM: x86/mmu: Clean up the gorilla math in
- * mmu_topup_memory_caches()" (Sean Christopherson, 2020). How many objects must each
+ * topup-minimums: "KVM: x86/mmu: Clean up the gorilla math in mmu_topup_memory_caches()"
+ * (Sean Christopherson, 2020; the thread's reply by Ben Gardon, 10 Jun 2020, is in
+ * docs/sources.md). How many objects must each
  * memory cache hold before a fault takes mmu_lock, when a fault may build every level
  * below the root (indirect pages with their gfn arrays) and prefetch PTE_PREFETCH_NUM
  * rmaps; and why the old minimums held although 5-level paging came later.
@@ -34,8 +35,9 @@ const CACHES = [['mmu_pte_list_desc_cache'], ['mmu_shadow_page_cache'], ['mmu_sh
 
 export default defineScenario<KvmWorld>({
   name: 'topup-minimums',
+  summary: 'how many objects each memory cache must hold before a fault takes mmu_lock (the 2020 cleanup)',
   description: [
-    'Models seed 000: the topup minimums of mmu_topup_memory_caches() before and after the 2020 cleanup. vCPUs',
+    'Models the thread "KVM: x86/mmu: Clean up the gorilla math in mmu_topup_memory_caches()" (Ben Gardon, 10 Jun 2020): the topup minimums of mmu_topup_memory_caches() before and after the 2020 cleanup. vCPUs',
     'fault over 4- or 5-level paging with L1 on shadow paging and half of the faults from a nested guest, so that',
     'a fault may build every level below the root with indirect pages (a page table and a gfn array each) and',
     'prefetches the rmaps of its PTE_PREFETCH_NUM-aligned block; a VMM role now and then zaps every shadow page',

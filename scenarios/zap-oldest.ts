@@ -1,5 +1,6 @@
 /**
- * zap-oldest: seed 003's one real shrinker bug, and CVE-2022-45869. A small
+ * zap-oldest: the one real shrinker bug named in the thread "KVM: x86/mmu: Use MMU
+ * shrinker to shrink KVM MMU memory caches" (Sean Christopherson, 24 Oct 2024; docs/sources.md), and CVE-2022-45869. A small
  * n_max_mmu_pages makes the shadow MMU recycle pages through make_mmu_pages_available()
  * and kvm_mmu_zap_oldest_mmu_pages(), while the page-zapping mmu_shrink_scan() of the
  * time zaps the oldest pages of the first VM that has any.
@@ -20,8 +21,9 @@ const PROTOCOLS: Record<string, MmuProtocol> = {
 
 export default defineScenario<KvmWorld>({
   name: 'zap-oldest',
+  summary: 'the shadow MMU must zap its oldest pages, under the write lock (CVE-2022-45869)',
   description: [
-    'Models seed 003\'s one real shrinker bug and CVE-2022-45869. vCPUs fault with the TDP MMU, half of the',
+    'Models the one real shrinker bug named in the MMU-shrinker thread (Sean Christopherson, 24 Oct 2024) and CVE-2022-45869. vCPUs fault with the TDP MMU, half of the',
     'faults from a nested guest through the shadow MMU; n_max_mmu_pages at its minimum (64) makes',
     'make_mmu_pages_available() recycle shadow pages through kvm_mmu_zap_oldest_mmu_pages() (new pages at',
     'the head of active_mmu_pages, roots skipped), and the page-zapping mmu_shrink_scan() runs as a role (under',

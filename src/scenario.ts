@@ -61,8 +61,10 @@ export interface RoleDef<W> {
 
 export interface ScenarioDef<W = unknown> {
   name: string;
-  /** What it models, which seed thread, what it simplifies. */
+  /** What it models, which mailing-list thread (docs/sources.md), what it simplifies. */
   description: string;
+  /** One line for `mmu-stress list` (default: the description's first sentence). */
+  summary?: string;
   params: Params;
   paramHelp: Record<string, string>;
   /**

@@ -27,6 +27,22 @@ describe('mmu-stress CLI', () => {
     expect(s.params.vendor).toBe('intel'); // a named value is listed by its name
   });
 
+  it('list prints one line per scenario (name, variant count, summary); --long the variants and parameters', () => {
+    const r = cli(['list']);
+    expect(r.code).toBe(0);
+    const scenarios = JSON.parse(cli(['list', '--json']).out).scenarios as { name: string; variants: unknown[] }[];
+    const lines = r.out.trimEnd().split('\n');
+    // one row per scenario, then a blank line and the pointer to --long
+    expect(lines).toHaveLength(scenarios.length + 2);
+    for (const [i, s] of scenarios.entries()) expect(lines[i]).toMatch(new RegExp(`^${s.name} +${s.variants.length} variants? +\\S.{10,}$`));
+    expect(lines.at(-1)).toContain('list --long');
+    expect(r.out).not.toContain('params (--param k=v)');
+    const long = cli(['list', '--long']);
+    expect(long.code).toBe(0);
+    expect(long.out).toContain('params (--param k=v):');
+    expect(long.out).toMatch(/^ {4}shrinker-mutex-lock +expect lock-order-cycle/m);
+  });
+
   it('run --json exits 1 with the violation, and its replay command gives the same violation at the same step', () => {
     const r = cli(['run', 'shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'sim', '--seed', '1', '--executions', '1000', '--json']);
     expect(r.code).toBe(1);
@@ -82,7 +98,10 @@ describe('mmu-stress CLI', () => {
     for (const f of ['--variant', '--mode', '--time', '--execution-limit', '--watchdog', '--param', '--json']) expect(h.out).toContain(f);
     expect(cli(['campaign', '--help']).out).toContain('--time-per-variant');
     expect(cli(['help', 'list']).out).toMatch(/^usage: mmu-stress list/);
-    expect(cli(['--help']).out).toContain('exit codes');
+    const top = cli(['--help']).out;
+    expect(top).toContain('exit codes');
+    // the first line says what the tool is
+    expect(top.split('\n')[0]).toMatch(/^mmu-stress: a concurrency stress harness for the KVM MMU/);
     // with --json, help is one JSON document too
     const j = cli(['run', 'shrinker-vs-fault', '--help', '--json']);
     expect([j.code, JSON.parse(j.out).exitCode]).toEqual([0, 0]);

@@ -1,6 +1,7 @@
 /**
- * `mmu-stress footprint`: the figures seed 002 argues about, computed from the model's
- * structures, checked against the kernel's (kvm-facts §3): 128 -> 32 bytes per
+ * `mmu-stress footprint`: the figures the thread "KVM: x86/mmu: Shrink pte_list_desc size when
+ * KVM is using TDP" (Peter Xu, 12 Jul 2022; docs/sources.md) argues about, computed from the model's
+ * structures, checked against the kernel's (docs/kernel-facts.md, "pte_list_desc"): 128 -> 32 bytes per
  * descriptor, 5120 -> 1280 bytes per vCPU, and what whole slab pages make of it.
  */
 import { describe, expect, it } from 'vitest';

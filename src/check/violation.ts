@@ -1,5 +1,5 @@
 /**
- * Violations: stable kinds (DESIGN.md §6) and how oracles raise them. An oracle calls
+ * Violations: stable kinds (docs/output.md, "Violation kinds") and how oracles raise them. An oracle calls
  * `reportViolation` from inside the running op; the executor stops the execution at
  * the next op boundary, so the model itself keeps going as the kernel would.
  */

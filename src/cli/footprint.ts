@@ -1,4 +1,4 @@
-/** `mmu-stress footprint`: what the shadow MMU's pte_list_desc caches and rmaps cost (seed 002). */
+/** `mmu-stress footprint`: what the shadow MMU's pte_list_desc caches and rmaps cost (the thread "KVM: x86/mmu: Shrink pte_list_desc size when KVM is using TDP", Peter Xu, 12 Jul 2022; docs/sources.md). */
 import { footprint } from '../arch/x86/kvm/mmu/footprint.js';
 import { type CommandSpec, commandHelp, has, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
@@ -43,7 +43,7 @@ export function footprintCommand(argv: string[]): CommandOutput {
         `with ${tdp.entries} ${kib(f.vcpus * tdp.cacheBytesPerVcpu)} in ${tdp.slabPages}: the slab saves ${kib(mainline.slabBytes - tdp.slabBytes)} ` +
         `(${mainline.slabPages - tdp.slabPages} page${mainline.slabPages - tdp.slabPages === 1 ? '' : 's'}); the object sizes alone suggest ${kib(f.vcpus * (mainline.cacheBytesPerVcpu - tdp.cacheBytesPerVcpu))}.`,
       `rmaps, per VM: ${f.rmapBytesPerGiB} bytes of kvm_rmap_head per GiB of guest memory (the 4 KiB, 2 MiB and 1 GiB arrays of each memslot), ` +
-        `${(100 * f.rmapShare).toFixed(3)} % of it; allocated only once the shadow MMU is used (lazy rmaps, seed 001).`,
+        `${(100 * f.rmapShare).toFixed(3)} % of it; allocated only once the shadow MMU is used (lazy rmaps, "KVM: x86/mmu: Lazily allocate memslot rmaps", 2021).`,
     ].join('\n'),
   };
 }

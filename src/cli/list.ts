@@ -1,4 +1,7 @@
-/** `mmu-stress list`: every built-in scenario, its variants and what each must produce. */
+/**
+ * `mmu-stress list`: one line per built-in scenario; `--long` adds what each models, its
+ * variants with what they must produce, and its parameters; `--json` gives all of it.
+ */
 import { campaignExecutions, type Params, type ScenarioDef } from '../scenario.js';
 import { builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, has, parseCommand } from './args.js';
@@ -7,9 +10,10 @@ import { paramText } from './params.js';
 
 export const LIST_SPEC: CommandSpec = {
   name: 'list',
-  summary: 'List the built-in scenarios: what each models, its variants with what they must produce, and its parameters.',
+  summary: 'List the built-in scenarios, one line each (name, variants, what it models); --long for the variants, what they must produce, and the parameters.',
   positionals: [],
   flags: {
+    long: { help: 'print each scenario in full: its description, variants and parameters' },
     json: { help: 'print one JSON document on stdout and nothing else there' },
     help: { help: 'show this help' },
   },
@@ -46,6 +50,7 @@ export async function listCommand(argv: string[]): Promise<CommandOutput> {
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(LIST_SPEC), help: true };
   const all = await Promise.all(builtinNames().map(loadScenario));
   if (has(a, 'json')) return { code: 0, stdout: JSON.stringify({ exitCode: 0, scenarios: all.map(describeScenario) }, null, 2) };
+  if (!has(a, 'long')) return { code: 0, stdout: shortList(all.map((sc) => sc.def)) };
   const out: string[] = [];
   for (const { def: s } of all) {
     out.push(s.name, ...s.description.split('\n').map((l) => `  ${l}`), '  variants:');
@@ -60,4 +65,21 @@ export async function listCommand(argv: string[]): Promise<CommandOutput> {
     out.push('');
   }
   return { code: 0, stdout: out.join('\n') };
+}
+
+/** The description's first sentence, for a scenario that gives no summary of its own. */
+function firstSentence(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const end = flat.search(/\.(\s|$)/);
+  return end < 0 ? flat : flat.slice(0, end);
+}
+
+/** One line per scenario: its name, how many variants it has, and what it models. */
+export function shortList(defs: ScenarioDef<unknown>[]): string {
+  const w = Math.max(...defs.map((s) => s.name.length));
+  const rows = defs.map((s) => {
+    const n = Object.keys(s.variants).length;
+    return `${s.name.padEnd(w)}  ${`${n} variant${n === 1 ? '' : 's'}`.padEnd(10)}  ${s.summary ?? firstSentence(s.description)}`;
+  });
+  return [...rows, '', 'mmu-stress list --long: variants, expectations and parameters; mmu-stress run <scenario> --help: the flags'].join('\n');
 }

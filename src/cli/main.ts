@@ -1,5 +1,5 @@
 /**
- * The `mmu-stress` command: list, run, campaign, merge, report, footprint, litmus (DESIGN.md §7).
+ * The `mmu-stress` command: list, run, campaign, merge, report, footprint, litmus (docs/usage.md).
  * Exit codes: 0 no violation, 1 violation found, 2 bad input, 3 no verdict was reached:
  * the scenario's own code threw, the harness failed, or a limit stopped an execution;
  * 130 / 143 interrupted.
@@ -24,8 +24,12 @@ import { RUN_SPEC, runCommand } from './run.js';
 
 const SPECS = { list: LIST_SPEC, run: RUN_SPEC, campaign: CAMPAIGN_SPEC, merge: MERGE_SPEC, report: REPORT_SPEC, footprint: FOOTPRINT_SPEC, litmus: LITMUS_SPEC };
 
-export const USAGE = `usage:
-  mmu-stress list [--json]
+export const USAGE = `mmu-stress: a concurrency stress harness for the KVM MMU memory-cache protocols: simulated
+vCPUs, shrinkers and VMMs race over a model of KVM's MMU, and every violation comes with the
+interleaving that led to it and a command that replays it (docs: README.md, docs/).
+
+usage:
+  mmu-stress list [--long] [--json]
   mmu-stress run <scenario|path.ts> [--variant V] [--mode sim|threads] [--seed N] [--executions N]
                  [--time 10s] [--vcpus N] [--param k=v ...] [--jitter P] [--watchdog 20s]
                  [--execution-limit 2m] [--lockdep on|off] [--strategy random|pct|dfs] [--depth D]

@@ -1,6 +1,6 @@
 /**
  * Constants of the generic KVM code and of the kernel around it, as the model uses them
- * (../shared/kvm-facts.md §1, §5).
+ * (include/linux/kvm_types.h, arch/x86/include/asm/kvm_types.h; docs/kernel-facts.md §1, §5).
  */
 
 /**

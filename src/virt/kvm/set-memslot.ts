@@ -2,7 +2,7 @@
  * kvm_set_memslot() and install_new_memslots() (virt/kvm/kvm_main.c, 5.16), step
  * for step: slots_arch_lock is taken before the memslots are copied and released by
  * install_new_memslots() after the copy is published and before synchronize_srcu(),
- * because vCPUs take it inside their SRCU read sections (kvm-facts §4). A deleted or
+ * because vCPUs take it inside their SRCU read sections (virt/kvm/kvm_main.c: kvm_set_memslot(); docs/kernel-facts.md §4). A deleted or
  * moved slot is first installed marked KVM_MEMSLOT_INVALID and its mappings flushed;
  * then the memslots are copied afresh under slots_arch_lock, so arch data allocated in
  * between (the lazy rmaps) is not lost ("KVM: Ensure local memslot copies operate on

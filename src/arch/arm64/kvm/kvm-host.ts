@@ -1,5 +1,6 @@
 /**
- * The arm64 VM of the arm64-memcache scenario (seed 004): a stage-2 page table of three
+ * The arm64 VM of the arm64-memcache scenario (the thread "KVM: arm64: Distinguish cases of memcache
+ * allocations completely", Alexandru Elisei, 25 Mar 2021; docs/sources.md): a stage-2 page table of three
  * levels with a 4 KiB granule (a 39-bit IPA space: level 1 maps 1 GiB blocks, level 2
  * 2 MiB blocks, level 3 pages), kvm->mmu_lock, three memslots backed by 4 KiB pages,
  * 2 MiB THPs and 1 GiB hugetlb pages, and each vCPU's vcpu->arch.mmu_page_cache.

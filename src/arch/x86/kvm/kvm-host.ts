@@ -14,7 +14,8 @@ import { KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
 import { Reclaim } from '../../../mm/reclaim.js';
 import { OnDemand } from '../../../virt/kvm/on-demand.js';
 
-/** mmu_topup_memory_caches()' minimums, per cache (seed 000: "the gorilla math"). */
+/** mmu_topup_memory_caches()' minimums, per cache ("the gorilla math": the thread "KVM: x86/mmu: Clean up the
+ * gorilla math in mmu_topup_memory_caches()", Ben Gardon, 10 Jun 2020; docs/sources.md). */
 export interface TopupMinimums {
   /** mmu_pte_list_desc_cache: 1 rmap, 1 parent PTE per level, the prefetched rmaps. */
   rmaps: number;
@@ -55,7 +56,7 @@ export interface MmuProtocol {
   topup?: TopupMinimums;
   /**
    * A nested fault that finds no root allocates it itself, from the caches it topped up,
-   * instead of kvm_mmu_load() doing it in its own flow first (seed 000's "KVM always
+   * instead of kvm_mmu_load() doing it in its own flow first (the gorilla-math thread's "KVM always
    * allocates roots in a separate flow"). Default off.
    */
   rootsInFault?: boolean;
@@ -226,7 +227,7 @@ export class Kvm {
   /**
    * The memslot's 4 KiB rmap (slot->arch.rmap[0]), as an open-addressed table over the
    * gfns the shadow MMU has mapped: rmapCapacity keys (gfn + 1, 0 empty), then as many
-   * kvm_rmap_head values. 0 when the shadow MMU is never used (rmaps are lazy, seed 001).
+   * kvm_rmap_head values. 0 when the shadow MMU is never used (rmaps are lazy: "KVM: x86/mmu: Lazily allocate memslot rmaps").
    */
   readonly rmap: number;
   readonly rmapCapacity: number;
@@ -313,7 +314,7 @@ export class KvmWorld {
   readonly pteListExt: number;
   /** page -> kvm_mmu_page (page->private in the kernel). */
   readonly pagePrivate: number;
-  /** The global kvm_lock protecting vm_list: a mutex since 2019 (kvm-facts §7). */
+  /** The global kvm_lock protecting vm_list: a mutex since 2019 ("kvm: Convert kvm_lock to a mutex"; docs/kernel-facts.md §7). */
   readonly kvmLock: Mutex;
   /** The page allocator's reclaim: fs_reclaim for lockdep, and the shrinkers a scenario registers. */
   readonly reclaim: Reclaim;

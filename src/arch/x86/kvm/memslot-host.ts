@@ -1,5 +1,6 @@
 /**
- * The x86 VM of the lazy-rmaps scenario (seed 001): memslots (the generic KvmSlots),
+ * The x86 VM of the lazy-rmaps scenario ("KVM: x86/mmu: Lazily allocate memslot rmaps", Sean
+ * Christopherson, 4 May 2021; docs/sources.md): memslots (the generic KvmSlots),
  * mmu_lock, the TDP MMU on, and kvm->arch.shadow_root_allocated, the flag that says
  * every memslot has rmaps. Its rmaps are one array per memslot (slot->arch.rmap[0]),
  * one head per 4 KiB page; a head counts the shadow SPTEs that map its gfn, which is

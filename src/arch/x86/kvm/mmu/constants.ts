@@ -1,4 +1,4 @@
-/** x86 MMU constants the model uses (../shared/kvm-facts.md §2, §5); the generic ones are in virt/kvm. */
+/** x86 MMU constants the model uses (arch/x86/kvm/mmu/mmu.c, arch/x86/include/asm/kvm_host.h; docs/kernel-facts.md §2, §5); the generic ones are in virt/kvm. */
 
 export const PT64_ROOT_MAX_LEVEL = 5;
 export const PTE_PREFETCH_NUM = 8;

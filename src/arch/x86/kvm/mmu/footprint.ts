@@ -1,5 +1,6 @@
 /**
- * What the shadow MMU's reverse maps cost, the numbers seed 002 argues about: the
+ * What the shadow MMU's reverse maps cost, the numbers the thread "KVM: x86/mmu: Shrink
+ * pte_list_desc size when KVM is using TDP" (Peter Xu, 12 Jul 2022; docs/sources.md) argues about: the
  * per-vCPU mmu_pte_list_desc_cache at capacity for 14 and for 2 entries, the slab pages
  * that N vCPUs' cached descriptors really occupy (Peter Xu's question: slab allocates
  * whole pages), and the rmap arrays as a share of guest memory. Every figure comes from

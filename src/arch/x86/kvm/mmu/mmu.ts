@@ -61,7 +61,7 @@ import {
 
 
 /**
- * Today's minimums (kvm-facts §2): 1 rmap + 1 parent PTE per level + the prefetched
+ * Today's minimums (arch/x86/kvm/mmu/mmu.c: mmu_topup_memory_caches(); docs/kernel-facts.md §2): 1 rmap + 1 parent PTE per level + the prefetched
  * rmaps; one page table, shadowed-info page and header per level.
  */
 export const TOPUP_TODAY: TopupMinimums = {

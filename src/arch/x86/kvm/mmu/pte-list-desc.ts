@@ -1,12 +1,13 @@
 /**
  * struct pte_list_desc and struct kvm_rmap_head (arch/x86/kvm/mmu/mmu.c): the shadow
  * MMU's reverse maps, by their C layout on x86-64, so that what they cost is computed
- * from the structures rather than typed in (kvm-facts §3, seed 002).
+ * from the structures rather than typed in (docs/kernel-facts.md, "pte_list_desc"; the thread "KVM: x86/mmu:
+ * Shrink pte_list_desc size when KVM is using TDP", Peter Xu, 12 Jul 2022, docs/sources.md).
  */
 
 /** PTE_LIST_EXT in mainline: 14 entries, so that the descriptor is 128 bytes. */
 export const PTE_LIST_EXT = 14;
-/** Sean Christopherson's 2022 patch (seed 002, not merged): 2 entries when TDP is on. */
+/** Sean Christopherson's 2022 patch ("KVM: x86/mmu: Shrink pte_list_desc size when KVM is using TDP", not merged): 2 entries when TDP is on. */
 export const PTE_LIST_EXT_TDP_2022 = 2;
 
 const POINTER_BYTES = 8;

@@ -1,5 +1,6 @@
 /**
- * The lazy rmaps of arch/x86/kvm/mmu/mmu.c (seed 001, merged form): with the TDP MMU,
+ * The lazy rmaps of arch/x86/kvm/mmu/mmu.c ("KVM: x86/mmu: Lazily allocate memslot rmaps",
+ * thread reply by Sean Christopherson, 4 May 2021, docs/sources.md; merged form): with the TDP MMU,
  * memslots get rmaps only when the first shadow root is allocated, i.e. when a nested
  * guest (or anything else that needs the shadow MMU) starts. shadow_root_allocated is
  * published with smp_store_release strictly after every rmap pointer is set, and read

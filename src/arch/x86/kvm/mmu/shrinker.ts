@@ -1,6 +1,6 @@
 /**
  * The MMU shrinker of Vipin Sharma's v2 series ("KVM: x86/mmu: Use MMU shrinker to
- * shrink KVM MMU memory caches", Oct 2024; seed 003): instead of zapping shadow pages
+ * shrink KVM MMU memory caches", Oct 2024; thread reply by Sean Christopherson, 24 Oct 2024, docs/sources.md): instead of zapping shadow pages
  * it empties the vCPUs' page caches. v3 removed the shrinker altogether. Below it, the
  * page-zapping shrinker the series started from.
  */
@@ -93,7 +93,7 @@ export function* mmuShrinkScan(w: KvmWorld, nrToScan: number): Op<number> {
 }
 
 /*
- * The MMU shrinker mainline had before the series above (seed 003's starting point):
+ * The MMU shrinker mainline had before the series above (the v2 thread's starting point):
  * it zaps shadow pages instead of emptying caches. `zap-oldest` runs it as a role.
  */
 

@@ -3,7 +3,7 @@
  * from a shadow fault, the dirty log's rmap walk (kvm_mmu_write_protect_pt_masked), and
  * the zap of a memslot flush. Each first finds the slot's rmap array: finding none while
  * kvm_memslots_have_rmaps() is true is `use-before-publish`, the bug every variant of
- * seed 001 is about (in the kernel, a NULL dereference or a missed SPTE).
+ * "KVM: x86/mmu: Lazily allocate memslot rmaps" (docs/sources.md) is about (in the kernel, a NULL dereference or a missed SPTE).
  */
 import { reportViolation, taskLabel } from '../../../../check/violation.js';
 import type { Op } from '../../../../exec/op.js';

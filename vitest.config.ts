@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  * itself.
  */
 const SIM_ONLY = [
+  'api',
   'arm64-memcache',
   'dfs',
   'docs',

@@ -25,6 +25,20 @@ export interface RunScenarioOptions {
   jitter?: number;
   watchdog?: string;
   executionLimit?: string;
+  /** --strategy: 'random' (default), 'pct' (with depth, pctSteps) or 'dfs' (with preemptions, reduction). */
+  strategy?: 'random' | 'pct' | 'dfs';
+  depth?: number;
+  pctSteps?: number;
+  preemptions?: number;
+  reduction?: 'sleep' | 'none';
+  /** --memory: 'sc' (default) or 'weak' (sim). */
+  memory?: 'sc' | 'weak';
+  /** --schedule: a replay token from a report's replay line. */
+  schedule?: string;
+  /** false: `--no-shrink`. */
+  shrink?: boolean;
+  /** --jobs (sim). */
+  jobs?: number;
   /** Stops the run as SIGINT would: what finished is returned, with `interrupted: 'SIGINT'` and exit code 130. */
   signal?: AbortSignal;
 }
@@ -38,6 +52,17 @@ export interface RunScenarioResult {
   violations?: { kind: string; message: string; details: string[]; task: string; step: number; seed?: number; replay?: string }[];
   error?: { kind: string; message: string };
   [key: string]: unknown;
+}
+
+const OPTIONS: readonly (keyof RunScenarioOptions)[] = [
+  'scenario', 'variant', 'mode', 'seed', 'executions', 'time', 'params', 'vcpus', 'lockdep', 'jitter', 'watchdog', 'executionLimit',
+  'strategy', 'depth', 'pctSteps', 'preemptions', 'reduction', 'memory', 'schedule', 'shrink', 'jobs', 'signal',
+];
+
+/** An option runScenario does not know is bad input, as an unknown flag is: a misspelt one must not run with the defaults. */
+function unknownOption(o: RunScenarioOptions): string | null {
+  const odd = Object.keys(o).filter((k) => !(OPTIONS as readonly string[]).includes(k));
+  return odd.length ? `runScenario: unknown option${odd.length > 1 ? 's' : ''} ${odd.map((k) => `'${k}'`).join(', ')}; valid: ${OPTIONS.join(', ')}` : null;
 }
 
 function argvOf(o: RunScenarioOptions): string[] {
@@ -55,11 +80,22 @@ function argvOf(o: RunScenarioOptions): string[] {
   flag('watchdog', o.watchdog);
   flag('execution-limit', o.executionLimit);
   if (o.lockdep !== undefined) flag('lockdep', o.lockdep ? 'on' : 'off');
+  flag('strategy', o.strategy);
+  flag('depth', o.depth);
+  flag('pct-steps', o.pctSteps);
+  flag('preemptions', o.preemptions);
+  flag('reduction', o.reduction);
+  flag('memory', o.memory);
+  flag('schedule', o.schedule);
+  flag('jobs', o.jobs);
+  if (o.shrink === false) a.push('--no-shrink');
   for (const [k, v] of Object.entries(o.params ?? {})) a.push('--param', `${k}=${v}`);
   return a.slice(1);
 }
 
 export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioResult> {
+  const odd = unknownOption(o);
+  if (odd) return errorJson(2, 'bad-input', odd) as RunScenarioResult;
   // an aborted signal reads as the SIGINT the command would have had: interrupted, exit 130
   const signal = o.signal ?? new AbortController().signal;
   const interrupt = {

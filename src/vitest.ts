@@ -15,6 +15,9 @@ function describeRun(r: RunScenarioResult): string {
   if (r.error) return `exit ${r.exitCode}: ${r.error.kind}: ${r.error.message}`;
   const v = r.violations?.[0];
   if (v) return `${v.kind}: ${v.message}\n  ${v.details.join('\n  ')}\n  replay: ${v.replay ?? '-'}`;
+  // a scenario's own throw: its line names the file, the line and what was thrown
+  const thrown = r.scenarioError as { line?: string; thrown?: string } | null | undefined;
+  if (thrown) return `observed ${r.observed} (exit ${r.exitCode}): ${thrown.line ?? thrown.thrown}`;
   return `observed ${r.observed} (exit ${r.exitCode})`;
 }
 

@@ -184,6 +184,7 @@ describe('litmus', () => {
       ['an unknown location to show', `C t\n{}\n${P0}${P1}locations [w]\n${EXISTS}`, 16, /^'w' is not a shared location of this test$/],
       ['two conditions', `C t\n{}\n${P0}${P1}${EXISTS}forall (x=1)\n`, 17, /^a second final condition \(the first is at line 16\); a test has one$/],
       ['processes out of order', `C t\n{}\n${P1}${P0}${EXISTS}`, 3, /^processes must be P0, P1, \.\.\. in order; found P1 as process 0$/],
+      ["a parameter list never closed", `C t\n{}\n${P0.replace('int *y)', 'int *y')}${P1}${EXISTS}`, 4, /^P0's parameter list is not closed: '\{' where ',' or '\)' should be$/],
     ];
     for (const [what, text, line, re] of cases) {
       let err: unknown;

@@ -348,7 +348,7 @@ export function campaignOutput(
     out.push(...incompleteText({ ...r, budget: { executions: r.budget.executions } }, o.limitFlags), '');
   }
   if (lockdep.cycle) out.push(`lockdep across the clean rows of ${lockdep.cycle.scenario}: lock-order-cycle: ${lockdep.cycle.message}`, ...lockdep.cycle.details.map((l) => `  ${l}`), '');
-  else out.push(`lockdep across each scenario's clean rows: ${lockdep.classes} lock classes, ${lockdep.dependencies} dependencies, no cycle`);
+  else out.push(`lockdep across each scenario's clean rows: ${lockdep.classes} lock class${lockdep.classes === 1 ? '' : 'es'}, ${lockdep.dependencies} dependenc${lockdep.dependencies === 1 ? 'y' : 'ies'}, no cycle`);
   const asExpected = counts['as-expected'];
   const of = o.shard ? ` (shard ${o.shard})` : '';
   const others = othersText(counts, records);

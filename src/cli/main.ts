@@ -36,7 +36,7 @@ usage:
                  [--pct-steps K] [--preemptions P] [--reduction sleep|none] [--schedule TOKEN|@FILE]
                  [--no-shrink] [--memory sc|weak] [--jobs N] [--html F] [--trace-out F.json]
                  [--quiet] [--json]
-  mmu-stress campaign [--time-per-variant 2s] [--seed N] [--jobs N] [--out r.jsonl [--resume]]
+  mmu-stress campaign [--time-per-variant 30s] [--threads-time 2s] [--seed N] [--jobs N] [--out r.jsonl [--resume]]
                       [--shard i/n] [--junit r.xml] [--html r.html] [--quiet] [--json]
   mmu-stress merge a.jsonl b.jsonl ... [--junit F] [--html F] [--json]
   mmu-stress report results.jsonl... -o report.html

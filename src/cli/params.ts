@@ -12,7 +12,7 @@ export function resolveParams(s: ScenarioDef<unknown>, variant: string, pairs: s
   const p: Params = variantParams(s, variant);
   const known = Object.keys(s.params);
   const set = (k: string, v: string, from: string) => {
-    if (!known.includes(k)) throw new BadInput(`${from}: scenario '${s.name}' has no parameter '${k}'; valid: ${known.join(', ')}`);
+    if (!known.includes(k)) throw new BadInput(`${from}: scenario '${s.name}' has no parameter '${k}'; ${known.length ? `valid: ${known.join(', ')}` : 'it has no parameters'}`);
     const named = s.paramNames?.[k];
     if (named) {
       if (!named.includes(v)) throw new BadInput(`${from}: '${k}' must be one of ${named.join(', ')}, not '${v}'`);

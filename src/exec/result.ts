@@ -35,7 +35,7 @@ export interface ExecutionResult {
   /** sim with keepSchedule: the choices that replay this execution. */
   schedule?: Schedule;
   /** sim with the pct strategy: the k (scheduling decisions) this execution's change points were drawn over, and its tasks. */
-  pct?: { k: number; tasks: number };
+  pct?: { k: number; tasks: number; decisions: number };
   /** The scenario's own code threw (a role, setup() or check()): no verdict, and not the harness's failure. */
   scenarioError?: ScenarioError;
   /** The harness itself failed (a worker crashed, a role that never yields, a hang it could not explain). */

@@ -79,8 +79,14 @@ export interface RunRequest {
 /** What a pct run bought: the bound of Burckhardt et al. over the run's tasks, k and executions. */
 export interface PctBound {
   depth: number;
-  /** Scheduling decisions per execution the change points were drawn over (the most the run saw). */
+  /**
+   * Scheduling decisions per execution the change points were drawn over: the largest k
+   * any execution of the run used (the first executions use an initial guess until one
+   * has ended), which is what the bound below rests on.
+   */
   k: number;
+  /** The most scheduling decisions one execution of the run took. */
+  longest: number;
   tasks: number;
   /** Each execution hits a bug of depth <= depth with probability at least this. */
   perExecution: number;
@@ -166,6 +172,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
   let incomplete: RunResult['incomplete'] = null;
   let firstViolationMs: number | null = null;
   let pctK = 0;
+  let pctLongest = 0;
   let pctTasks = 0;
   let violationK: number | null = null;
   let dfs: DfsSummary | undefined;
@@ -186,6 +193,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
       req.onExecution?.(executions);
       if (r.pct) {
         pctK = Math.max(pctK, r.pct.k);
+        pctLongest = Math.max(pctLongest, r.pct.decisions);
         pctTasks = r.pct.tasks;
         if (r.violation) violationK = r.pct.k;
       }
@@ -324,7 +332,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
     ...(dfs ? { dfs } : {}),
     ...(shrink ? { shrink } : {}),
     ...(reproduced ? { reproduced } : {}),
-    ...(req.strategy?.name === 'pct' && pctK > 0 ? { pct: pctBound(req.strategy.depth, pctK, pctTasks, executions - (v ? 1 : 0), violationK) } : {}),
+    ...(req.strategy?.name === 'pct' && pctK > 0 ? { pct: pctBound(req.strategy.depth, pctK, pctLongest, pctTasks, executions - (v ? 1 : 0), violationK) } : {}),
   };
 }
 
@@ -335,9 +343,9 @@ export function exitCodeOf(r: RunResult): number {
   return r.violation ? 1 : 0;
 }
 
-function pctBound(depth: number, k: number, tasks: number, clean: number, violationK: number | null): PctBound {
+function pctBound(depth: number, k: number, longest: number, tasks: number, clean: number, violationK: number | null): PctBound {
   const b = PctStrategy.bound(tasks, k, depth, clean);
-  return { depth, k, tasks, perExecution: b.perExecution, missedAfter: b.missedAfter, violationK };
+  return { depth, k, longest, tasks, perExecution: b.perExecution, missedAfter: b.missedAfter, violationK };
 }
 
 /** The memory model a run uses: as asked, else the variant's in sim; threads are always sequentially consistent. */

@@ -285,7 +285,7 @@ export function simExecution<W>(
     if (result.violation && weak?.stale.length) result.violation.details.push(...explainStaleReads(weak, result.violation.task, taskLabel));
   }
   if (log) result.schedule = { seed, strategy: strategy.name, choices: log.choices(), ...(log.truncated ? { truncated: true } : {}) };
-  if (strategy instanceof PctStrategy) result.pct = { k: strategy.k, tasks: n };
+  if (strategy instanceof PctStrategy) result.pct = { k: strategy.k, tasks: n, decisions: strategy.taken };
   if (opts.keepTrace) result.trace = mergeTraces(frame.rings, names, seq(), RING_ENTRIES);
   spareBuffer = frame.arena.buffer as SharedArrayBuffer;
   return result;

@@ -221,10 +221,12 @@ function parseInit(t: Tokens, test: LitmusTest): void {
 }
 
 /** One parameter `type *name`: its type words (`struct foo`, `int`), its stars and its name. */
-function parseParam(t: Tokens): { type: string; stars: number; name: string } {
+function parseParam(t: Tokens, thread: number): { type: string; stars: number; name: string } {
   const words: string[] = [];
   let stars = 0;
   while (t.peek() !== ',' && t.peek() !== ')' && !t.done()) {
+    // a parameter is words and stars: anything else means the list was never closed
+    if (!/^(\*|[A-Za-z_]\w*)$/.test(t.peek() ?? '')) throw new LitmusSyntax(t.line, `P${thread}'s parameter list is not closed: '${t.peek()}' where ',' or ')' should be`);
     const w = t.next();
     if (w === '*') stars++;
     else words.push(w);
@@ -239,7 +241,7 @@ function parseThread(t: Tokens, test: LitmusTest): Thread {
   while (!t.eat(')')) {
     if (t.eat(',')) continue;
     const line = t.line;
-    const { type, stars, name } = parseParam(t);
+    const { type, stars, name } = parseParam(t, id);
     if (!/^[A-Za-z_]\w*$/.test(name) || type === '') throw new LitmusSyntax(line, `P${id}'s parameter '${[type, '*'.repeat(stars), name].filter(Boolean).join(' ')}' is not 'type *name'`);
     if (type === 'spinlock_t' && stars === 1) test.locks.add(name);
     else if (type === 'int' && stars === 1) {

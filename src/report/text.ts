@@ -208,8 +208,8 @@ export function shrinkText(s: ShrinkResult): string {
 export function pctText(b: PctBound): string[] {
   const e = (x: number) => (x >= 0.001 ? x.toPrecision(3) : x.toExponential(2));
   return [
-    `pct, depth ${b.depth}: ${b.tasks} tasks, change points over k = ${b.k} scheduling decisions (the most an execution of this run took)`,
+    `pct, depth ${b.depth}: ${b.tasks} tasks, change points over k = ${b.k} scheduling decisions (the largest k an execution drew them over; the longest execution took ${b.longest}${b.k > b.longest ? ': a k the first executions guessed before one had ended' : ''})`,
     `  each execution hits a bug of depth <= ${b.depth} with probability >= 1/(n*k^(d-1)) = ${e(b.perExecution)}`,
-    `  after this run's clean executions, the chance such a bug was missed is <= (1-p)^E = ${e(b.missedAfter)}`,
+    ...(b.missedAfter < 1 ? [`  after this run's clean executions, the chance such a bug was missed is <= (1-p)^E = ${e(b.missedAfter)}`] : []),
   ];
 }

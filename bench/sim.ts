@@ -4,7 +4,7 @@
  * the clean variants of the other scenarios.
  *   npx tsx bench/sim.ts [seconds-per-variant]
  */
-import { newLockGraph } from '../src/check/lockdep-graph.js';
+import { newLockGraph } from '../src/sync/lockdep-graph.js';
 import { simExecution } from '../src/exec/sim.js';
 import { RandomStrategy } from '../src/exec/strategies/random.js';
 import { loadScenario } from '../src/scenarios.js';

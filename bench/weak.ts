@@ -5,7 +5,7 @@
  *   npx tsx bench/weak.ts [seconds-per-row] [litmus-dir]
  */
 import { join } from 'node:path';
-import { newLockGraph } from '../src/check/lockdep-graph.js';
+import { newLockGraph } from '../src/sync/lockdep-graph.js';
 import { litmusFile } from '../src/cli/litmus.js';
 import { simExecution } from '../src/exec/sim.js';
 import { RandomStrategy } from '../src/exec/strategies/random.js';

@@ -8,8 +8,8 @@ import { checkArm64Kvm } from '../src/arch/arm64/kvm/accounting.js';
 import { stage2HardwareWalk } from '../src/arch/arm64/kvm/hyp/pgtable.js';
 import { Arm64Kvm, PTRS_PER_PTE, SLOT_BACKING, SLOT_PAGES, type TopupRule } from '../src/arch/arm64/kvm/kvm-host.js';
 import { kvmHandleGuestAbort, kvmMmuCacheMinPages, kvmSetDirtyLogging } from '../src/arch/arm64/kvm/mmu.js';
-import { IDLE, type Op, POINT } from '../src/exec/op.js';
-import type { Task } from '../src/exec/task.js';
+import { IDLE, type Op, POINT } from '../src/rt/op.js';
+import type { Task } from '../src/rt/task.js';
 import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scenario.js';
 import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
 

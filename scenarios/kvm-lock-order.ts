@@ -9,8 +9,8 @@ import { KVM_VCPUS_RUNNING, LazyRmapsKvm, type LazyRmapsProtocol } from '../src/
 import { kvmSetUserMemoryRegion, kvmVcpuFault, nestedEntry, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
 import { setNxHugePages } from '../src/arch/x86/kvm/mmu/nx-huge-pages.js';
 import { x86MemslotArch } from '../src/arch/x86/kvm/x86.js';
-import { IDLE, type Op } from '../src/exec/op.js';
-import type { Task } from '../src/exec/task.js';
+import { IDLE, type Op } from '../src/rt/op.js';
+import type { Task } from '../src/rt/task.js';
 import { CpuHotplug } from '../src/kernel/cpu.js';
 import { staticKeySlowInc } from '../src/kernel/jump-label.js';
 import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scenario.js';

@@ -11,8 +11,8 @@ import { KVM_VCPUS_RUNNING, LazyRmapsKvm, type LazyRmapsProtocol } from '../src/
 import { kvmMmuWriteProtectPtMasked } from '../src/arch/x86/kvm/mmu/slot-rmap.js';
 import { kvmSetUserMemoryRegion, kvmVcpuFault, nestedEntry, randomGfn, type VcpuMmu } from '../src/arch/x86/kvm/memslot-run.js';
 import { x86MemslotArch } from '../src/arch/x86/kvm/x86.js';
-import { type Op, POINT } from '../src/exec/op.js';
-import type { Task } from '../src/exec/task.js';
+import { type Op, POINT } from '../src/rt/op.js';
+import type { Task } from '../src/rt/task.js';
 import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scenario.js';
 import { mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_SLOTS, idToMemslot, kvmMemslotsLocked, MS_FLAGS, slotWord } from '../src/virt/kvm/memslots.js';

@@ -5,11 +5,11 @@
  * allocations it makes under mmu_lock.
  */
 import { checkKvm } from '../src/arch/x86/kvm/accounting.js';
-import { PAGE_SIZE, SHRINK_BATCH } from '../src/virt/kvm/constants.js';
+import { PAGE_SIZE } from '../src/virt/kvm/constants.js';
 import { HOST_PARAM_HELP, HOST_PARAM_NAMES, HOST_PARAMS, hostConfig, validateHostParams } from '../src/arch/x86/kvm/host-params.js';
 import { KvmWorld, type MmuProtocol } from '../src/arch/x86/kvm/kvm-host.js';
 import { mmuShrinker } from '../src/arch/x86/kvm/mmu/shrinker.js';
-import { kswapdOnDemand } from '../src/mm/reclaim.js';
+import { kswapdOnDemand, SHRINK_BATCH } from '../src/mm/reclaim.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 import { defineScenario } from '../src/scenario.js';

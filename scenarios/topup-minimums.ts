@@ -13,7 +13,7 @@ import { PT64_ROOT_MAX_LEVEL, PTE_PREFETCH_NUM } from '../src/arch/x86/kvm/mmu/c
 import { TOPUP_TODAY } from '../src/arch/x86/kvm/mmu/mmu.js';
 import { kvmMmuZapAllFast } from '../src/arch/x86/kvm/mmu/mmu-page.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
-import { IDLE } from '../src/exec/op.js';
+import { IDLE } from '../src/rt/op.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 import { defineScenario, wholeNumberIn } from '../src/scenario.js';
 import { MAX_EVERY } from '../src/virt/kvm/on-demand.js';

@@ -7,12 +7,13 @@
  */
 export { defineScenario, idleFor, variantParams, wholeNumberIn } from './scenario.js';
 export { runScenario, type RunScenarioOptions, type RunScenarioResult } from './api.js';
-export type { KnownOrder } from './check/lockdep-graph.js';
+export type { KnownOrder } from './sync/lockdep-graph.js';
 export type { Params, RoleDef, ScenarioDef, VariantDef } from './scenario.js';
 export * from './sync/index.js';
-export { IDLE, type Op, POINT } from './exec/op.js';
-export { current, MODE_MAP, MODE_MUTEX, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SPIN, MODE_SRCU_READ, MODE_WRITE, type Task } from './exec/task.js';
+export { IDLE, type Op, POINT } from './rt/op.js';
+export { current, MODE_MAP, MODE_MUTEX, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SPIN, MODE_SRCU_READ, MODE_WRITE, type Task } from './rt/task.js';
 export type { Arena } from './shm/arena.js';
 export { ObjectPool } from './shm/pool.js';
-export { mainViolation, reportViolation, VIOLATION_KINDS, type Violation, type ViolationKind } from './check/violation.js';
+export { mainViolation, VIOLATION_KINDS, type Violation, type ViolationKind } from './rt/violation.js';
+export { reportViolation } from './rt/oracle.js';
 export { checkConservation, type PoolAccount } from './check/conservation.js';

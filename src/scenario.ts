@@ -2,10 +2,10 @@
  * How a scenario is declared (jcstress-style): its roles, its parameters, and its
  * variants, each graded with the outcome it must produce.
  */
-import type { KnownOrder } from './check/lockdep-graph.js';
-import type { Violation, ViolationKind } from './check/violation.js';
-import { IDLE, type Op } from './exec/op.js';
-import type { Task } from './exec/task.js';
+import type { KnownOrder } from './sync/lockdep-graph.js';
+import type { Violation, ViolationKind } from './rt/violation.js';
+import { IDLE, type Op } from './rt/op.js';
+import type { Task } from './rt/task.js';
 import type { Arena } from './shm/arena.js';
 
 export type Params = Record<string, number>;
@@ -123,4 +123,9 @@ export function campaignExecutions(s: ScenarioDef<unknown>, variant: string): nu
 
 export function defineScenario<W>(def: ScenarioDef<W>): ScenarioDef<W> {
   return def;
+}
+
+/** A parameter's value as the command line writes it: its name where it has one. */
+export function paramText(s: ScenarioDef<unknown>, k: string, v: number): string {
+  return s.paramNames?.[k]?.[v] ?? String(v);
 }

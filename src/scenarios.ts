@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { VIOLATION_KINDS } from './check/violation.js';
+import { BadInput } from './rt/errors.js';
+import { VIOLATION_KINDS } from './rt/violation.js';
 import type { ScenarioDef } from './scenario.js';
 import { importModule } from './typescript-loader.js';
 import './sync/trace-ops.js';
@@ -22,15 +23,6 @@ export interface LoadedScenario {
   /** How the user named it: a built-in name, or the path as typed (for the replay command). */
   arg: string;
 }
-
-/** Bad input (exit 2): the message is one line saying what is wrong and what is valid. */
-export class BadInput extends Error {}
-
-/** The harness could not do its job (exit 3). */
-export class HarnessFailure extends Error {}
-
-/** The scenario's own code threw where the command called it (exit 3: no verdict; the scenario's bug, not the harness's). */
-export class ScenarioFailure extends Error {}
 
 const SCENARIO_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 

@@ -9,7 +9,7 @@
  */
 import { expect } from 'vitest';
 import type { RunScenarioResult } from './api.js';
-import type { ViolationKind } from './check/violation.js';
+import type { ViolationKind } from './rt/violation.js';
 
 function describeRun(r: RunScenarioResult): string {
   if (r.error) return `exit ${r.exitCode}: ${r.error.kind}: ${r.error.message}`;

@@ -4,7 +4,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildWorkerBundle } from '../src/exec/bundle.js';
-import { BadInput } from '../src/scenarios.js';
+import { BadInput } from '../src/rt/errors.js';
 import { BIN, campaignRows, cli, expectBadInput, ROOT, start, tempDirs } from './cli-helpers.js';
 
 const ROWS = await campaignRows();

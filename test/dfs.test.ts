@@ -8,7 +8,7 @@ import { simExecution } from '../src/exec/sim.js';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { DfsStrategy } from '../src/exec/strategies/dfs.js';
-import { IDLE, POINT } from '../src/exec/op.js';
+import { IDLE, POINT } from '../src/rt/op.js';
 import type { Arena } from '../src/shm/arena.js';
 import { type ScenarioDef, variantParams } from '../src/scenario.js';
 import { loadScenario } from '../src/scenarios.js';

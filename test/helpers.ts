@@ -1,8 +1,9 @@
 /** Running model ops outside any executor: one task, no scheduling, for unit tests. */
-import { setNames, type Violation } from '../src/check/violation.js';
-import type { Op } from '../src/exec/op.js';
-import { type ExecHooks, setCurrent, Task, taskRng } from '../src/exec/task.js';
-import { TraceRing } from '../src/exec/trace.js';
+import { setNames } from '../src/rt/names.js';
+import type { Violation } from '../src/rt/violation.js';
+import type { Op } from '../src/rt/op.js';
+import { type ExecHooks, setCurrent, Task, taskRng } from '../src/rt/task.js';
+import { TraceRing } from '../src/rt/trace.js';
 import { Arena } from '../src/shm/arena.js';
 import '../src/sync/trace-ops.js';
 import '../src/virt/kvm/trace-ops.js';

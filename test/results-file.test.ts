@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { campaignPlan } from '../src/cli/campaign.js';
 import { ResultsLock, SAME_HOST_STALE_MS } from '../src/cli/results-file.js';
 import type { RowRecord } from '../src/report/records.js';
-import { BadInput } from '../src/scenarios.js';
+import { BadInput } from '../src/rt/errors.js';
 import { cli, expectBadInput, start, tempDirs } from './cli-helpers.js';
 
 const temp = tempDirs();

@@ -8,7 +8,7 @@
  * Budgets are executions and steps, never time.
  */
 import { describe, expect, it } from 'vitest';
-import { newLockGraph } from '../src/check/lockdep-graph.js';
+import { newLockGraph } from '../src/sync/lockdep-graph.js';
 import { shrinkExecution } from '../src/exec/shrink.js';
 import { simExecution } from '../src/exec/sim.js';
 import { SPIN_LIVELOCK_STEPS } from '../src/exec/spin.js';

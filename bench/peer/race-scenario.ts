@@ -6,8 +6,8 @@
  * under mmu_lock). The same race is written with fast-check's scheduler in
  * fast-check-race.ts; bench/peer.ts runs the two side by side.
  */
-import { reportViolation } from '../../src/check/violation.js';
-import type { Op } from '../../src/exec/op.js';
+import { reportViolation } from '../../src/rt/oracle.js';
+import type { Op } from '../../src/rt/op.js';
 import { defineScenario } from '../../src/scenario.js';
 import type { Arena } from '../../src/shm/arena.js';
 import { Mutex, mutexLock, mutexTrylock, mutexUnlock, readOnce, RwLock, writeLock, writeOnce, writeUnlock } from '../../src/sync/index.js';

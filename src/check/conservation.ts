@@ -5,7 +5,8 @@
  * (an object in two caches, or freed while still mapped).
  */
 import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE, OBJ_STATE_NAMES, type ObjectPool } from '../shm/pool.js';
-import { mainViolation, taskLabel, type Violation } from './violation.js';
+import { mainViolation, type Violation } from '../rt/violation.js';
+import { taskLabel } from '../rt/names.js';
 
 export interface PoolAccount {
   pool: ObjectPool;

@@ -5,7 +5,7 @@
  */
 import type { NameTable } from '../shm/arena.js';
 import { OWNER, READERS } from '../sync/lock-word.js';
-import { mainViolation, type Violation } from './violation.js';
+import { mainViolation, type Violation } from '../rt/violation.js';
 
 /**
  * Who `waiter` waits for on `lock`: its exclusive owner and its readers. An srcu_struct's

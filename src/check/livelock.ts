@@ -4,7 +4,7 @@
  * progress is (ScenarioDef.progress) and its roles mark it. Sim measures the window in
  * scheduling steps, the threads watchdog in wall-clock time; the report is the same.
  */
-import { mainViolation, type Violation } from './violation.js';
+import { mainViolation, type Violation } from '../rt/violation.js';
 
 export interface LivelockSeen {
   /** What counts as progress in this scenario. */

@@ -6,7 +6,7 @@
  * the bug "KVM: x86: Zap the oldest MMU pages, not the newest" fixed. Ages are the
  * pages' birth numbers, independent of the list the iterator walks.
  */
-import { reportViolation } from './violation.js';
+import { reportViolation } from '../rt/oracle.js';
 
 export interface ZapCandidate {
   /** The kvm_mmu_page's object number. */

@@ -4,7 +4,7 @@
  * Each command declares its flags once; `--help` is generated from the same table.
  */
 import { parseArgs as nodeParseArgs } from 'node:util';
-import { BadInput } from '../scenarios.js';
+import { BadInput } from '../rt/errors.js';
 
 export interface FlagSpec {
   /** A flag that takes a value names it here ("N", "10s"); a switch has none. */

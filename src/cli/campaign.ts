@@ -13,8 +13,8 @@
  * the rows, and `mmu-stress merge` combines the shards' files; `--junit` and `--html`
  * write the table for CI and for people.
  */
-import type { Dep } from '../check/lockdep-graph.js';
-import { cycleReport, LockGraph } from '../check/lockdep-graph.js';
+import type { Dep } from '../sync/lockdep-graph.js';
+import { cycleReport, LockGraph } from '../sync/lockdep-graph.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
 import { MAX_SEED, type Mode, memoryOf, type RunResult, run, seedsLeft } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
@@ -22,14 +22,15 @@ import { ThreadsExecutor } from '../exec/threads.js';
 import { RECORD_VERSION, RecordWriter, readRecords, rowKey, type RowRecord, toRecord } from '../report/records.js';
 import { findingReplay, replayCommand } from '../report/replay.js';
 import { campaignTable, type CampaignRow, incompleteText, type LimitFlags, violationText } from '../report/text.js';
-import type { Violation } from '../check/violation.js';
+import type { Violation } from '../rt/violation.js';
 import { campaignExecutions, variantParams } from '../scenario.js';
 import { campaignExit, ROW_STATUSES, type RowStatus, secsShort, STATUS_EXIT, statusWords } from '../report/verdict.js';
-import { BadInput, builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
+import { BadInput } from '../rt/errors.js';
+import { builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, duration, has, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
 import type { Interrupt } from './interrupt.js';
-import { commandPrefix } from './invocation.js';
+import { commandPrefix } from '../report/invocation.js';
 import { checkOutputs, writeReports } from './outputs.js';
 import { note } from './output.js';
 import { clock, ProgressLine, progressWanted } from './progress.js';

@@ -6,7 +6,7 @@ import { campaignExecutions, type Params, type ScenarioDef } from '../scenario.j
 import { builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, has, parseCommand } from './args.js';
 import type { CommandOutput } from './command.js';
-import { paramText } from './params.js';
+import { paramText } from '../scenario.js';
 
 export const LIST_SPEC: CommandSpec = {
   name: 'list',

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
 import { type ErrorKind, errorJson } from '../report/json.js';
-import { BadInput, HarnessFailure, ScenarioFailure } from '../scenarios.js';
+import { BadInput, HarnessFailure, ScenarioFailure } from '../rt/errors.js';
 import { CAMPAIGN_SPEC, campaignCommand } from './campaign.js';
 import { FOOTPRINT_SPEC, footprintCommand } from './footprint.js';
 import type { CommandOutput } from './command.js';

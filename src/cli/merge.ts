@@ -5,7 +5,7 @@
  * planned row found in none makes the merge fail (a shard that did not finish).
  */
 import { readRecords, type RowRecord } from '../report/records.js';
-import { BadInput } from '../scenarios.js';
+import { BadInput } from '../rt/errors.js';
 import { type CommandSpec, commandHelp, has, parseCommand, str } from './args.js';
 import { campaignOutput, campaignPlan } from './campaign.js';
 import type { CommandOutput } from './command.js';

@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { htmlReport } from '../report/html.js';
 import { junitXml } from '../report/junit.js';
 import type { RowRecord } from '../report/records.js';
-import { BadInput } from '../scenarios.js';
+import { BadInput } from '../rt/errors.js';
 
 /** Write `text` to `file` for `--flag`, atomically; a path that cannot be written is one line, exit 2. */
 export function writeFileFor(flag: string, file: string, text: string): void {

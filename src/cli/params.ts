@@ -1,9 +1,9 @@
 /** Scenario parameters from the command line: --param k=v and the --vcpus shortcut. */
 import { layoutFor } from '../exec/frame.js';
 import { type Params, type ScenarioDef, variantParams } from '../scenario.js';
-import { ScenarioThrow } from '../exec/scenario-error.js';
+import { ScenarioThrow } from '../rt/errors.js';
 import { locateScenarioError } from '../exec/stack.js';
-import { BadInput, ScenarioFailure } from '../scenarios.js';
+import { BadInput, ScenarioFailure } from '../rt/errors.js';
 
 /** The most shared memory one execution may lay out: parameters that need more are refused up front. */
 export const MAX_ARENA_MIB = 512;
@@ -31,11 +31,6 @@ export function resolveParams(s: ScenarioDef<unknown>, variant: string, pairs: s
   const why = s.validate?.(p);
   if (why) throw new BadInput(`bad parameters for '${s.name}': ${why}`);
   return p;
-}
-
-/** A parameter's value as the command line writes it: its name where it has one. */
-export function paramText(s: ScenarioDef<unknown>, k: string, v: number): string {
-  return s.paramNames?.[k]?.[v] ?? String(v);
 }
 
 /**

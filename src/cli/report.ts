@@ -1,6 +1,6 @@
 /** `mmu-stress report results.jsonl... -o report.html`: the HTML report of results files. */
 import { htmlReport } from '../report/html.js';
-import { BadInput } from '../scenarios.js';
+import { BadInput } from '../rt/errors.js';
 import { type CommandSpec, commandHelp, has, parseCommand, str } from './args.js';
 import type { CommandOutput } from './command.js';
 import { mergeRecords } from './merge.js';

@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { readRecords } from '../report/records.js';
-import { BadInput } from '../scenarios.js';
+import { BadInput } from '../rt/errors.js';
 import { note } from './output.js';
 
 /** How often a holder touches its lock, and how long a lock from another host must stay untouched to be taken over. */

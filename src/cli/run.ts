@@ -15,13 +15,15 @@ import { THREADS_DEFAULTS, ThreadsExecutor } from '../exec/threads.js';
 import { runJson } from '../report/json.js';
 import { findingReplay, replayCommand } from '../report/replay.js';
 import { type LimitFlags, runText } from '../report/text.js';
-import { BadInput, loadScenario } from '../scenarios.js';
+import { BadInput } from '../rt/errors.js';
+import { loadScenario } from '../scenarios.js';
 import { type CommandSpec, commandHelp, duration, fraction, has, list, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
 import type { InterruptView } from './interrupt.js';
-import { commandPrefix } from './invocation.js';
+import { commandPrefix } from '../report/invocation.js';
 import type { StrategySpec } from '../exec/strategy.js';
-import { type Guide, guideFits, guideToken, parseGuideToken } from '../exec/strategies/guided.js';
+import type { Guide } from '../exec/strategy.js';
+import { guideFits, guideToken, parseGuideToken } from '../exec/strategies/guided.js';
 import { readFileSync } from 'node:fs';
 import { checkArenaSize, resolveParams } from './params.js';
 

@@ -4,7 +4,7 @@
  * shard i (1..n) takes rows i, i+n, i+2n, ... A Kubernetes Indexed Job passes
  * `--shard $((JOB_COMPLETION_INDEX + 1))/N`; a GitHub Actions matrix `--shard ${{ matrix.shard }}/N`.
  */
-import { BadInput } from '../scenarios.js';
+import { BadInput } from '../rt/errors.js';
 
 export interface Shard {
   index: number;

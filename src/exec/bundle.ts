@@ -18,7 +18,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { PACKAGE_ROOT, RUNNING_FROM_DIST } from '../paths.js';
-import { BadInput, HarnessFailure } from '../scenarios.js';
+import { BadInput, HarnessFailure } from '../rt/errors.js';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
 export const PREBUILT_DIR = join(DIST, 'bundles');

@@ -5,11 +5,11 @@
  * times, then futex-waits on exactly the word and value the lock saw, with a bounded
  * timeout so that a stop request or a lost wake-up can never hang it.
  */
-import { ScenarioThrow, thrownBy } from './scenario-error.js';
+import { ScenarioThrow, thrownBy } from '../rt/errors.js';
 import { canAcquire, NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
 import { CTL_SLEEP, CTL_STOP, CTL_TICKET, SPIN_SET, SPIN_STATE, SPIN_STEPS } from './frame.js';
-import { blocked, IDLE, type Op } from './op.js';
-import { READ_AGAIN, type Rng, SPIN_WORDS, type Task } from './task.js';
+import { blocked, IDLE, type Op } from '../rt/op.js';
+import { READ_AGAIN, type Rng, SPIN_WORDS, type Task } from '../rt/task.js';
 
 export interface Jitter {
   /** Probability of a jitter at each op boundary (0 = none). */

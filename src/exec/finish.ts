@@ -1,11 +1,12 @@
 /** What ends every execution, in both executors. */
-import { heldLocks, lockLabel, mainViolation, type Violation } from '../check/violation.js';
-import { MODE_NAMES } from './task.js';
+import { heldLocks, lockLabel } from '../rt/names.js';
+import { mainViolation, type Violation } from '../rt/violation.js';
+import { MODE_NAMES } from '../rt/task.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { CTL_SEQ, type Frame } from './frame.js';
-import { scenarioCall } from './scenario-error.js';
-import type { Task } from './task.js';
-import { mergeTraces, traceTailFor } from './trace.js';
+import { scenarioCall } from '../rt/errors.js';
+import type { Task } from '../rt/task.js';
+import { mergeTraces, traceTailFor } from '../rt/trace.js';
 
 /** A role that returns while still holding locks. */
 export function heldAtExit(t: Task): Violation | null {

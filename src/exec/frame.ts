@@ -5,9 +5,9 @@
  */
 import type { Params, ScenarioDef } from '../scenario.js';
 import { Arena, type Layout } from '../shm/arena.js';
-import { scenarioCall } from './scenario-error.js';
-import { type ExecHooks, SPIN_WORDS, Task, taskRng } from './task.js';
-import { TraceRing } from './trace.js';
+import { scenarioCall } from '../rt/errors.js';
+import { type ExecHooks, SPIN_WORDS, Task, taskRng } from '../rt/task.js';
+import { TraceRing } from '../rt/trace.js';
 
 // Each control word sits on its own 64-byte cache line: every op bumps CTL_SEQ and
 // reads CTL_STOP, and sharing a line would make every thread's read miss.

@@ -1,6 +1,11 @@
 /** The harness's own limits on an execution, as stop reasons and as outcomes. */
 import { STOP_DEADLINE, STOP_EXECUTION_LIMIT, STOP_SIGNAL } from './frame.js';
-import type { StopLimit } from './result.js';
+
+/**
+ * Which limit of the harness (not of the model) ended an execution before it finished:
+ * the run's `--time` budget, the per-execution `--execution-limit`, or a signal.
+ */
+export type StopLimit = 'time' | 'execution-limit' | 'signal';
 
 /** The harness limits of a run, the same in both executors. */
 export interface RunLimits {

@@ -6,7 +6,7 @@
  * assumed: the ticket of a step is taken just before it runs, and two steps that ran at
  * once on two cores can have their effects in the other order than their tickets.
  */
-import type { Violation } from '../check/violation.js';
+import type { Violation } from '../rt/violation.js';
 import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
 import type { RunLimits } from './limits.js';

@@ -1,16 +1,11 @@
-import type { Dep } from '../check/lockdep-graph.js';
-import type { ShrinkResult } from './shrink.js';
-/** What one execution produced, whichever executor ran it. */
-import type { Violation } from '../check/violation.js';
-import type { ScenarioError } from './scenario-error.js';
-import type { Schedule } from './strategy.js';
-import type { TraceLine } from './trace.js';
+import type { Dep } from '../sync/lockdep-graph.js';
 
-/**
- * Which limit of the harness (not of the model) ended an execution before it finished:
- * the run's `--time` budget, the per-execution `--execution-limit`, or a signal.
- */
-export type StopLimit = 'time' | 'execution-limit' | 'signal';
+/** What one execution produced, whichever executor ran it. */
+import type { Violation } from '../rt/violation.js';
+import type { ScenarioError } from '../rt/errors.js';
+import type { StopLimit } from './limits.js';
+import type { Schedule } from './strategy.js';
+import type { TraceLine } from '../rt/trace.js';
 
 /** An execution a harness limit stopped while it was still running: no verdict about the model. */
 export interface Incomplete {
@@ -66,4 +61,22 @@ export function mergeStats(into: Record<string, number>, from: Record<string, nu
 export function addStats(into: Record<string, Record<string, number>>, role: string, stats: Record<string, number>): void {
   into[role] ??= {};
   mergeStats(into[role], stats);
+}
+
+/** How a finding's schedule was shrunk (shrink.ts). */
+export interface ShrinkResult {
+  from: { preemptions: number; steps: number };
+  to: { preemptions: number; steps: number };
+  /** Executions tried while shrinking. */
+  attempts: number;
+  /** The attempt budget ran out before no departure could be dropped. */
+  capped: boolean;
+  /** What stopped it early, when it was (`capped`): "its 400 tries", "its share of the run's time". */
+  stopped?: string;
+  /** The bounds it ran under, in words: each try's steps, the tries, the steps and time in all. */
+  bounds: string;
+  /** Why the schedule is reported as found, when it is: '--no-shrink', or 'nothing to drop' (it never departs from the default). */
+  asFound?: string;
+  /** The token of the shrunk schedule: `--schedule <token>` replays it. */
+  token: string;
 }

@@ -3,17 +3,17 @@
  * found or the budget (executions and/or time) is spent. The time budget bounds the
  * whole run: an execution still going when it ends is stopped, without a verdict.
  */
-import { type Dep, type LockGraph, newLockGraph } from '../check/lockdep-graph.js';
-import type { Violation } from '../check/violation.js';
+import { type Dep, type LockGraph, newLockGraph } from '../sync/lockdep-graph.js';
+import type { Violation } from '../rt/violation.js';
 import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../scenarios.js';
 import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
 import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
-import type { ScenarioError } from './scenario-error.js';
+import type { ScenarioError } from '../rt/errors.js';
 import { SimExecutor } from './sim-runner.js';
 import { type Reproduction, reproduceInSim, unrecorded } from './reproduce.js';
 import { seedsLeft } from './seeds.js';
-import type { ShrinkResult } from './shrink.js';
+import type { ShrinkResult } from './result.js';
 import type { DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
 import type { StrategySpec } from './strategy.js';

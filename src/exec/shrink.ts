@@ -15,31 +15,14 @@
  * one of those stops it, the result says which (`stopped`), and always what the bounds
  * were (`bounds`).
  */
-import { newLockGraph } from '../check/lockdep-graph.js';
-import type { Violation } from '../check/violation.js';
+import { newLockGraph } from '../sync/lockdep-graph.js';
+import type { Violation } from '../rt/violation.js';
 import type { Params, ScenarioDef } from '../scenario.js';
-import type { ExecutionResult } from './result.js';
+import type { ExecutionResult, ShrinkResult } from './result.js';
 import { simExecution } from './sim.js';
-import { type Guide, GuidedStrategy, GuideRecorder, guideToken } from './strategies/guided.js';
-import type { Strategy } from './strategy.js';
+import { GuidedStrategy, GuideRecorder, guideToken } from './strategies/guided.js';
+import type { Guide, Strategy } from './strategy.js';
 import { STOP_DEADLINE } from './frame.js';
-
-export interface ShrinkResult {
-  from: { preemptions: number; steps: number };
-  to: { preemptions: number; steps: number };
-  /** Executions tried while shrinking. */
-  attempts: number;
-  /** The attempt budget ran out before no departure could be dropped. */
-  capped: boolean;
-  /** What stopped it early, when it was (`capped`): "its 400 tries", "its share of the run's time". */
-  stopped?: string;
-  /** The bounds it ran under, in words: each try's steps, the tries, the steps and time in all. */
-  bounds: string;
-  /** Why the schedule is reported as found, when it is: '--no-shrink', or 'nothing to drop' (it never departs from the default). */
-  asFound?: string;
-  /** The token of the shrunk schedule: `--schedule <token>` replays it. */
-  token: string;
-}
 
 /** How many candidate executions one shrink may try. */
 export const SHRINK_ATTEMPTS = 400;

@@ -8,7 +8,7 @@
  */
 import type { StrategySpec } from './strategy.js';
 import type { DfsSummary } from './strategies/dfs.js';
-import type { Dep } from '../check/lockdep-graph.js';
+import type { Dep } from '../sync/lockdep-graph.js';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Params } from '../scenario.js';

@@ -10,7 +10,7 @@
 import type { Params, ScenarioDef } from '../scenario.js';
 import { instancesOf, STOP_DEADLINE, STOP_EXECUTION_LIMIT } from './frame.js';
 import type { ExecutionResult } from './result.js';
-import { type Dep, newLockGraph } from '../check/lockdep-graph.js';
+import { type Dep, newLockGraph } from '../sync/lockdep-graph.js';
 import { DEFAULT_WINDOW_STEPS, MONITOR_TASK, simExecution } from './sim.js';
 import { DfsStrategy, type DfsSummary } from './strategies/dfs.js';
 import { PctStrategy } from './strategies/pct.js';
@@ -18,7 +18,7 @@ import { CheckedGuide } from './strategies/checked-guide.js';
 import { RandomStrategy } from './strategies/random.js';
 import { OrderStrategy } from './strategies/order.js';
 import { ReplayStrategy } from './strategies/replay.js';
-import { ScenarioThrow } from './scenario-error.js';
+import { ScenarioThrow } from '../rt/errors.js';
 import { SHRINK_ATTEMPTS, SHRINK_SHARE, shrinkExecution } from './shrink.js';
 import type { Strategy, StrategySpec } from './strategy.js';
 

@@ -11,23 +11,24 @@
  * a verdict.
  */
 import { deadlockViolation, waitGraph } from '../check/deadlock.js';
-import { knownCycleLines, type LockGraph, newLockGraph } from '../check/lockdep-graph.js';
+import { knownCycleLines, type LockGraph, newLockGraph } from '../sync/lockdep-graph.js';
 import { setLockGraph } from '../sync/lockdep.js';
 import { livelockViolation } from '../check/livelock.js';
-import { setNames, taskLabel, type Violation } from '../check/violation.js';
+import { setNames, taskLabel } from '../rt/names.js';
+import type { Violation } from '../rt/violation.js';
 import { explainStaleReads, SimWeak, setActiveWeak } from '../memory/sim-weak.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { closeExecution, heldAtExit, lastStep } from './finish.js';
 import { frameTask, newFrame, progressMarks } from './frame.js';
 import { limitOf } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
-import { thrownBy } from './scenario-error.js';
-import { DONE, IDLE, POINT } from './op.js';
+import { thrownBy } from '../rt/errors.js';
+import { DONE, IDLE, POINT } from '../rt/op.js';
 import { SPIN_LIVELOCK_STEPS, SpinWatch } from './spin.js';
 import { ChoiceLog, PRUNE, type Strategy } from './strategy.js';
 import { PctStrategy } from './strategies/pct.js';
-import { type ExecHooks, READ_AGAIN, setCurrent, setStoreLog, StoreLog } from './task.js';
-import { mergeTraces, RING_ENTRIES } from './trace.js';
+import { type ExecHooks, READ_AGAIN, setCurrent, setStoreLog, StoreLog } from '../rt/task.js';
+import { mergeTraces, RING_ENTRIES } from '../rt/trace.js';
 
 export interface SimOptions {
   /** Ops of each task a violation's trace keeps (default: traceTailFor(tasks)). */

@@ -13,9 +13,10 @@
  * spinners wait for cannot come.
  */
 import { type Spinner, spinLivelockViolation } from '../check/livelock.js';
-import { heldLocks, type Violation } from '../check/violation.js';
+import { heldLocks } from '../rt/names.js';
+import type { Violation } from '../rt/violation.js';
 import type { Arena } from '../shm/arena.js';
-import { STORE_LOG, type StoreLog, type Task } from './task.js';
+import { STORE_LOG, type StoreLog, type Task } from '../rt/task.js';
 
 /** How many steps every runnable task must have spun before it is a livelock (the progress window, if smaller). */
 export const SPIN_LIVELOCK_STEPS = 10_000;

@@ -8,7 +8,7 @@ import { SourceMap } from 'node:module';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PACKAGE_ROOT } from '../paths.js';
-import type { ScenarioError } from './scenario-error.js';
+import type { ScenarioError } from '../rt/errors.js';
 
 const maps = new Map<string, SourceMap | null>();
 

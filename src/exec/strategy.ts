@@ -1,4 +1,3 @@
-import type { Guide } from './strategies/guided.js';
 /**
  * A scheduling strategy (Shuttle-style): told when an execution starts, then asked
  * at every op which runnable task steps next. A schedule is the execution seed plus
@@ -63,6 +62,18 @@ export class ChoiceLog {
   choices(): Uint8Array {
     return this.buf.slice(0, this.n);
   }
+}
+
+/** A schedule as its departures from the default pick (strategies/guided.ts), and its token's content. */
+export interface Guide {
+  seed: number;
+  /** [scheduling step, task] pairs, steps ascending. */
+  entries: [number, number][];
+  /**
+   * Under --memory weak: [load, store] pairs, loads ascending, where a load (counted among
+   * those that had a choice) returned an older store than the newest (store 1, 2, ...).
+   */
+  loads?: [number, number][];
 }
 
 /** Which strategy a sim run schedules with, and its settings (all of them go in a replay command). */

@@ -22,12 +22,12 @@
  */
 import { deadlockViolation, type WaitGraph, waitGraph } from '../check/deadlock.js';
 import { livelockViolation, type Spinner, spinLivelockViolation } from '../check/livelock.js';
-import type { Violation } from '../check/violation.js';
+import type { Violation } from '../rt/violation.js';
 import { lastStep } from './finish.js';
 import { noOpBoundary } from './limits.js';
 import { CTL_ARRIVED, type Frame, progressMarks, SPIN_SET, SPIN_SLOT, SPIN_STATE, SPIN_STEPS, STOP_EXECUTION_LIMIT, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
 import { SPIN_LIVELOCK_MS, wordName } from './spin.js';
-import { SPIN_WORDS } from './task.js';
+import { SPIN_WORDS } from '../rt/task.js';
 import { OWNER, STATE } from '../sync/lock-word.js';
 
 export interface WatchdogFinding {

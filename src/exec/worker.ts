@@ -4,8 +4,9 @@
  * drive this instance's generator. Whatever happens comes back as a RoleResult:
  * a thrown error is a result too, never a lost worker.
  */
-import { type Dep, LockGraph } from '../check/lockdep-graph.js';
-import { setNames, type Violation } from '../check/violation.js';
+import { type Dep, LockGraph } from '../sync/lockdep-graph.js';
+import { setNames } from '../rt/names.js';
+import type { Violation } from '../rt/violation.js';
 import { setLockGraph } from '../sync/lockdep.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { Arena, type Layout } from '../shm/arena.js';
@@ -13,9 +14,9 @@ import { NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
 import { type DriveOptions, drive, StepTickets } from './drive.js';
 import { heldAtExit } from './finish.js';
 import { isLimit } from './limits.js';
-import { type ScenarioError, ScenarioThrow } from './scenario-error.js';
+import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
 import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, SPIN_SLOT, STOP_ERROR, STOP_VIOLATION } from './frame.js';
-import { type ExecHooks, setCurrent, taskRng } from './task.js';
+import { type ExecHooks, setCurrent, taskRng } from '../rt/task.js';
 
 export interface RoleTask {
   /** URL of the worker bundle holding this scenario (see bundle.ts). */

@@ -3,7 +3,7 @@
  * CPU hotplug takes for write. Documentation/virt/kvm/locking.rst: cpus_read_lock() is
  * taken outside kvm_lock.
  */
-import type { Op } from '../exec/op.js';
+import type { Op } from '../rt/op.js';
 import type { Arena } from '../shm/arena.js';
 import { PercpuRwsem, percpuDownRead, percpuUpRead } from '../sync/index.js';
 

@@ -3,8 +3,8 @@
  * a static key turned on from a vCPU ioctl (KVM_SET_MSRS -> kvm_lapic_set_base(), the
  * apic_hw_disabled key, under vcpu->mutex and kvm->srcu) nests cpu_hotplug_lock inside both.
  */
-import type { Op } from '../exec/op.js';
-import { current } from '../exec/task.js';
+import type { Op } from '../rt/op.js';
+import { current } from '../rt/task.js';
 import { type CpuHotplug, cpusReadLock, cpusReadUnlock } from './cpu.js';
 
 export function* staticKeySlowInc(c: CpuHotplug, key: string): Op {

@@ -6,11 +6,13 @@
  * shrinkers, so whatever they take is taken inside it. kswapd reclaims in its own
  * thread; under pressure an allocation reclaims directly, in the allocating task.
  */
-import type { Op } from '../exec/op.js';
-import { current } from '../exec/task.js';
+import type { Op } from '../rt/op.js';
+import { current } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { LockdepMap, lockMapAcquire, lockMapRelease, WaitQueue, waitEvent, wakeUp } from '../sync/index.js';
-import { SHRINK_BATCH } from '../virt/kvm/constants.js';
+
+/** SHRINK_BATCH (mm/shrinker.c): the largest nr_to_scan the shrinker core passes. */
+export const SHRINK_BATCH = 128;
 
 /** struct shrinker: count_objects and scan_objects. */
 export interface Shrinker {

@@ -5,7 +5,7 @@
  * slice of its own (async slices: holds need not nest), the violating op an instant event
  * marked as such. Time is the global step: one step is drawn as one microsecond.
  */
-import type { Violation } from '../check/violation.js';
+import type { Violation } from '../rt/violation.js';
 import { lockSpans } from './lock-spans.js';
 
 interface TraceEvent {

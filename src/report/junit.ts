@@ -9,7 +9,7 @@
  * skipped, with the time and the executions in its message: real cores gave no evidence
  * either way, which is neither a pass nor a failure (the campaign's exit code is 0 for it).
  */
-import type { Violation } from '../check/violation.js';
+import type { Violation } from '../rt/violation.js';
 import type { RowRecord } from './records.js';
 import { violationText } from './text.js';
 import { evidenceText, statusWords } from './verdict.js';

@@ -5,7 +5,7 @@
  * a release whose acquire fell out of the trace window starts at its start (`from`
  * null). The HTML timeline and the Chrome trace export both draw these.
  */
-import type { TraceLine } from '../exec/trace.js';
+import type { TraceLine } from '../rt/trace.js';
 
 export interface LockSpan {
   task: string;

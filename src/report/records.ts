@@ -13,10 +13,10 @@
  * continue a version 1 file, whose sim rows had time budgets rather than counts.
  */
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { Dep } from '../check/lockdep-graph.js';
-import type { Violation } from '../check/violation.js';
+import type { Dep } from '../sync/lockdep-graph.js';
+import type { Violation } from '../rt/violation.js';
 import type { RunResult } from '../exec/run.js';
-import { BadInput } from '../scenarios.js';
+import { BadInput } from '../rt/errors.js';
 import { type Evidence, evidenceOf, type RowStatus, rowStatus } from './verdict.js';
 
 export const RECORD_VERSION = 2;

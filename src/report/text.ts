@@ -1,9 +1,10 @@
-import type { ShrinkResult } from '../exec/shrink.js';
+import type { ShrinkResult } from '../exec/result.js';
 /** Human-readable reports: a run, a violation with the ops that led to it, the campaign table. */
 import type { DfsSummary } from '../exec/strategies/dfs.js';
-import type { Violation } from '../check/violation.js';
-import type { Incomplete, StopLimit } from '../exec/result.js';
-import type { ScenarioError } from '../exec/scenario-error.js';
+import type { Violation } from '../rt/violation.js';
+import type { Incomplete } from '../exec/result.js';
+import type { StopLimit } from '../exec/limits.js';
+import type { ScenarioError } from '../rt/errors.js';
 import type { PctBound, RunResult } from '../exec/run.js';
 import { type Evidence, evidenceOf, evidenceText, type RowStatus, secsShort, statusWords } from './verdict.js';
 

@@ -7,8 +7,8 @@
  * go through the weak model (src/memory/sim-weak.ts): a load may return an older
  * store, as LKMM allows for its kind.
  */
-import { AT_POINT, DONE_STATE, FINISHED, OpMachine, POINT, type Op } from '../exec/op.js';
-import { current, noteStore, storeLog } from '../exec/task.js';
+import { AT_POINT, DONE_STATE, FINISHED, OpMachine, POINT, type Op } from '../rt/op.js';
+import { current, noteStore, storeLog } from '../rt/task.js';
 import { activeWeak } from '../memory/sim-weak.js';
 import { T_BARRIER, T_LOAD_ACQUIRE, T_MARKED_STORE, T_STALE_LOAD, T_STORE_RELEASE } from './trace-ops.js';
 

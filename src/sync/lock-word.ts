@@ -4,8 +4,8 @@
  * someone waits) and a bitmask of the tasks holding it for read. Also the exclusive
  * acquisition spinlock and mutex share, and the unlock every lock here shares.
  */
-import { AT_POINT, blocked, blockedStep, DONE_STATE, FINISHED, type Op, OpMachine } from '../exec/op.js';
-import { current, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_SYNC, MODE_WAIT, MODE_WRITE, type Task } from '../exec/task.js';
+import { AT_POINT, blocked, blockedStep, DONE_STATE, FINISHED, type Op, OpMachine } from '../rt/op.js';
+import { current, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_SYNC, MODE_WAIT, MODE_WRITE, type Task } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockdepAcquire, lockdepBeforeMightSleep, lockReleased, mightSleep } from './lockdep.js';
 import { T_BLOCK, T_LOCK, T_UNLOCK } from './trace-ops.js';

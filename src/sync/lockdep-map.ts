@@ -3,8 +3,8 @@
  * is held across a section so that lockdep learns what is taken inside it (the kernel's
  * fs_reclaim map, lock_map_acquire / lock_map_release).
  */
-import { type Op, POINT } from '../exec/op.js';
-import { current, MODE_MAP } from '../exec/task.js';
+import { type Op, POINT } from '../rt/op.js';
+import { current, MODE_MAP } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockReleased } from './lockdep.js';
 import { LockWord } from './lock-word.js';

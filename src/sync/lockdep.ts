@@ -1,25 +1,16 @@
 /**
  * Lockdep hooks: every acquire and release goes through here, so each task knows the
  * locks it holds, "may sleep" points can check them (might_sleep()), and every blocking
- * acquisition adds its dependencies to the run's lock graph (check/lockdep-graph.ts)
+ * acquisition adds its dependencies to the run's lock graph (lockdep-graph.ts)
  * before it waits, as lock_acquire() does: a cycle is reported where it closes, whether
  * or not anything deadlocks.
  */
 import { weakMemoryNow } from '../memory/sim-weak.js';
-import { cycleReport, cycleSeeds, type DepType, type LockGraph } from '../check/lockdep-graph.js';
-import { heldLocks, lockClass, lockLabel, reportViolation } from '../check/violation.js';
+import { cycleReport, cycleSeeds, type DepType, type LockGraph } from './lockdep-graph.js';
+import { heldLocks, lockClass, lockLabel } from '../rt/names.js';
+import { reportViolation } from '../rt/oracle.js';
 import { T_ACQUIRE } from './trace-ops.js';
-import {
-  type HeldLock,
-  MODE_MAP,
-  MODE_MUTEX,
-  MODE_NAMES,
-  MODE_READ,
-  MODE_SEM_READ,
-  MODE_SEM_WRITE,
-  MODE_SRCU_READ,
-  type Task,
-} from '../exec/task.js';
+import { type HeldLock, MODE_MAP, MODE_MUTEX, MODE_NAMES, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_READ, type Task } from '../rt/task.js';
 
 /** Modes that make a context atomic: spinlocks and rwlocks (mmu_lock) spin; mutexes, rwsems and SRCU read sections may sleep. */
 export function isAtomicMode(mode: number): boolean {

@@ -1,6 +1,6 @@
 /** struct mutex: mutex_lock (may sleep), mutex_trylock (never sleeps), mutex_unlock. */
-import { AT_POINT, DONE_STATE, type Op, OpMachine } from '../exec/op.js';
-import { current, MODE_MUTEX } from '../exec/task.js';
+import { AT_POINT, DONE_STATE, type Op, OpMachine } from '../rt/op.js';
+import { current, MODE_MUTEX } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired } from './lockdep.js';
 import { ExclusiveAcquire, Unlock, LockWord, OWNER, STATE } from './lock-word.js';

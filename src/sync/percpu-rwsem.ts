@@ -3,8 +3,8 @@
  * cpus_write_lock / cpus_write_unlock. Both sides may sleep; a waiting writer blocks new
  * readers, so lockdep sees a read as one a writer can block (not a recursive read).
  */
-import { type Op, POINT } from '../exec/op.js';
-import { current, MODE_SEM_READ, MODE_SEM_WRITE } from '../exec/task.js';
+import { type Op, POINT } from '../rt/op.js';
+import { current, MODE_SEM_READ, MODE_SEM_WRITE } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockdepBeforeMightSleep, mightSleep } from './lockdep.js';
 import { Unlock } from './lock-word.js';

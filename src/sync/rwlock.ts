@@ -14,8 +14,8 @@
  * rwlock, which a waiting writer blocks and lockdep records as a non-recursive read.
  */
 import type { Arena } from '../shm/arena.js';
-import { AT_POINT, blockedStep, DONE_STATE, FINISHED, type Op, OpMachine } from '../exec/op.js';
-import { current, MODE_READ, MODE_WRITE } from '../exec/task.js';
+import { AT_POINT, blockedStep, DONE_STATE, FINISHED, type Op, OpMachine } from '../rt/op.js';
+import { current, MODE_READ, MODE_WRITE } from '../rt/task.js';
 import { lockAcquired } from './lockdep.js';
 import { blockStep, type LockKind, LockWord, OWNER, READERS, STATE, Unlock, WRITER_LOCKED, WRITER_WAITING, waited } from './lock-word.js';
 import { T_LOCK } from './trace-ops.js';

@@ -1,6 +1,6 @@
 /** spinlock_t: spin_lock / spin_unlock. Holding it makes the context atomic. */
-import type { Op } from '../exec/op.js';
-import { MODE_SPIN } from '../exec/task.js';
+import type { Op } from '../rt/op.js';
+import { MODE_SPIN } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { ExclusiveAcquire, Unlock, LockWord } from './lock-word.js';
 

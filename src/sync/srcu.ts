@@ -21,8 +21,8 @@
  * 0..30; a task does not nest read sections of one srcu_struct here): the deadlock report
  * names them as what synchronize_srcu() waits for.
  */
-import { type Op, POINT } from '../exec/op.js';
-import { current, MODE_SRCU_READ, MODE_SRCU_SYNC } from '../exec/task.js';
+import { type Op, POINT } from '../rt/op.js';
+import { current, MODE_SRCU_READ, MODE_SRCU_SYNC } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockdepAcquire, lockReleased, mightSleep } from './lockdep.js';
 import { blockOn, LockWord, OWNER, READERS, SRCU_COUNT_BITS, SRCU_GP, SRCU_IDX, STATE, srcuCount, waited } from './lock-word.js';

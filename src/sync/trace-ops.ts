@@ -1,5 +1,5 @@
 /** Trace op codes of the sync layer (1..31); the model uses 32 and up. */
-import { registerOps } from '../exec/trace.js';
+import { registerOps } from '../rt/trace.js';
 import type { NameTable } from '../shm/arena.js';
 
 export const T_LOCK = 1;
@@ -12,7 +12,7 @@ export const T_STORE_RELEASE = 6;
 export const T_SRCU_FLIP = 7;
 /** An acquisition in atomic context: lockdep checks it before might_sleep() complains. */
 export const T_ACQUIRE = 8;
-// 9 is T_VIOLATION, registered by check/violation.ts
+// 9 is T_VIOLATION, registered by rt/violation.ts
 /** Under --memory weak: a load that returned an older store than the newest (the report explains which). */
 export const T_STALE_LOAD = 10;
 /** Under --memory weak: a relaxed store the model tracks (WRITE_ONCE, a plain C store whose ordering matters). */

@@ -4,8 +4,8 @@
  * cannot spin it), which is what a rare event driven by someone else needs: kswapd
  * sleeps until an allocation finds memory below the watermark and wakes it.
  */
-import { type Op, POINT } from '../exec/op.js';
-import { current, MODE_WAIT } from '../exec/task.js';
+import { type Op, POINT } from '../rt/op.js';
+import { current, MODE_WAIT } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { blockOn, LockWord, STATE } from './lock-word.js';
 import { T_LOCK, T_UNLOCK } from './trace-ops.js';

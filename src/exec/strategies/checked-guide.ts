@@ -9,7 +9,8 @@
  * scenario, variant and parameters (the run reports it as bad input, exit 2).
  */
 import { PRUNE, type Strategy } from '../strategy.js';
-import { type Guide, GuidedStrategy } from './guided.js';
+import type { Guide } from '../strategy.js';
+import { GuidedStrategy } from './guided.js';
 
 export class CheckedGuide implements Strategy {
   readonly name = 'guided';

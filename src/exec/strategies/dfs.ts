@@ -31,7 +31,7 @@
  * is then exhaustive over those first decisions only, and the report says so.
  */
 import { type Footprint, independent, takeFootprint, unwatchFootprints, watchFootprints } from '../../shm/footprint.js';
-import { IDLE, POINT } from '../op.js';
+import { IDLE, POINT } from '../../rt/op.js';
 import { PRUNE, type Strategy } from '../strategy.js';
 import { couldGoOn, defaultPick } from './guided.js';
 

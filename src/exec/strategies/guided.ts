@@ -12,20 +12,9 @@
  * A preemption is a switch away from a task that could have gone on.
  */
 import { MAX_TASKS } from '../frame.js';
-import { IDLE } from '../op.js';
+import { IDLE } from '../../rt/op.js';
 import { MAX_SEED } from '../seeds.js';
-import type { Strategy } from '../strategy.js';
-
-export interface Guide {
-  seed: number;
-  /** [scheduling step, task] pairs, steps ascending. */
-  entries: [number, number][];
-  /**
-   * Under --memory weak: [load, store] pairs, loads ascending, where a load (counted among
-   * those that had a choice) returned an older store than the newest (store 1, 2, ...).
-   */
-  loads?: [number, number][];
-}
+import type { Guide, Strategy } from '../strategy.js';
 
 /** The task the default picks: the last one if it can go on, else the next runnable after it. */
 export function defaultPick(cur: number, curIdle: boolean, n: number, runnable: Int32Array): number {

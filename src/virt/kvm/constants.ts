@@ -9,8 +9,6 @@
  * objects[] with it.
  */
 export const KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE = 40;
-/** SHRINK_BATCH (mm/shrinker.c): the largest nr_to_scan the shrinker core passes. */
-export const SHRINK_BATCH = 128;
 export const PAGE_SIZE = 4096;
 
 export const EIO = 5;

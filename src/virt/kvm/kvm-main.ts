@@ -6,8 +6,8 @@
  * cpus_read_lock() in hardware_enable_all(); the fix gave it kvm_usage_lock, and
  * 9a798b1337af (v6.12) moved cpus_read_lock() inside kvm_usage_lock.
  */
-import type { Op } from '../../exec/op.js';
-import { current } from '../../exec/task.js';
+import type { Op } from '../../rt/op.js';
+import { current } from '../../rt/task.js';
 import { type CpuHotplug, cpusReadLock, cpusReadUnlock } from '../../kernel/cpu.js';
 import type { Arena } from '../../shm/arena.js';
 import { Mutex, mutexLock, mutexUnlock } from '../../sync/index.js';

@@ -17,7 +17,7 @@
  * Annotate SRCU's update-side lockdep dependencies", v6.4): before it neither
  * srcu_read_lock() nor synchronize_srcu() was in lockdep's graph.
  */
-import type { KnownOrder } from '../../check/lockdep-graph.js';
+import type { KnownOrder } from '../../sync/lockdep-graph.js';
 
 const RST = 'Documentation/virt/kvm/locking.rst';
 

@@ -7,14 +7,14 @@
  * inside one cache op is out of scope; the protocol race between ops is the target.
  */
 import { mightAlloc, type Reclaim } from '../../mm/reclaim.js';
-import { checkCacheEmptyUnderLock } from '../../check/cache-empty.js';
-import { reportViolation } from '../../check/violation.js';
-import { POINT, type Op } from '../../exec/op.js';
-import { current } from '../../exec/task.js';
+import { heldLocks, lockLabel, taskLabel } from '../../rt/names.js';
+import { reportViolation } from '../../rt/oracle.js';
+import { POINT, type Op } from '../../rt/op.js';
+import { current, MODE_NAMES, type Task } from '../../rt/task.js';
 import type { Arena } from '../../shm/arena.js';
 import { guardLock, guardUnlock } from '../../shm/guard.js';
 import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE, type ObjectPool } from '../../shm/pool.js';
-import { mightSleep } from '../../sync/lockdep.js';
+import { isAtomicMode, mightSleep } from '../../sync/lockdep.js';
 import { EIO, ENOMEM, KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from './constants.js';
 import { T_CACHE_ALLOC, T_CACHE_ALLOC_EMPTY, T_CACHE_EMPTY, T_TOPUP, T_TOPUP_FAIL } from './trace-ops.js';
 
@@ -231,4 +231,48 @@ export function* kvmMmuEmptyMemoryCache(mc: KvmMmuMemoryCache): Op<number> {
     mc.set(LAST_EMPTIED_STEP, step);
   }
   return freed;
+}
+
+/**
+ * The oracle `cache-empty-under-lock`: an allocation from an empty memory cache while
+ * holding mmu_lock (or any other lock that spins). The whole point of the caches is
+ * that sleeping allocations happen before mmu_lock; an empty cache under the lock
+ * means something emptied it between the topup and the allocation, or the topup
+ * minimum was too small.
+ */
+export function checkCacheEmptyUnderLock(t: Task, mc: KvmMmuMemoryCache, site: string): void {
+  const spinning = t.held.find((h) => isAtomicMode(h.mode));
+  if (!spinning) return; // a WARN, but not under the lock: counted, not a violation
+  const h = mc.history();
+  const lockName = `${lockLabel(spinning.lock)} (${MODE_NAMES[spinning.mode]})`;
+  const cacheLock = mc.guardedBy >= 0 ? lockLabel(mc.guardedBy) : "the vCPU's cache mutex";
+  // Only an emptying after the last topup explains this; an older one does not.
+  const emptiedSince = h.lastEmptied && (!h.lastTopup || h.lastEmptied.step > h.lastTopup.step) ? h.lastEmptied : null;
+  const details = [
+    `WARN_ON(!mc->nobjs) in kvm_mmu_memory_cache_alloc(), called from ${site}(): falls back to GFP_ATOMIC`,
+    h.lastTopup
+      ? `last topup of ${mc.field}: step ${h.lastTopup.step}, ${h.lastTopup.from} -> ${h.lastTopup.to} objects (mmu_topup_memory_caches)`
+      : `${mc.field} was never topped up in this execution`,
+    emptiedSince
+      ? `emptied at step ${emptiedSince.step} by ${taskLabel(emptiedSince.by)}: freed ${emptiedSince.count} objects` +
+        ` (kvm_mmu_empty_memory_cache), ${emptiedSince.heldCacheLock ? 'holding' : 'WITHOUT holding'} ${cacheLock}`
+      : h.lastTopup
+        ? 'nobody emptied it since the topup: the topup minimum was too small for this fault'
+        : 'nothing ever filled it: every fault of this vCPU so far was judged to need no topup, this one included',
+    `allocations from it since that topup: ${h.allocsSinceTopup}`,
+    `${mc.owner} holds: ${heldLocks(t).join(', ')}`,
+  ];
+  if (emptiedSince && h.lastTopup && mc.guardedBy >= 0) {
+    const held = t.held.find((x) => x.lock === mc.guardedBy);
+    details.push(
+      held
+        ? `${cacheLock} was taken at step ${held.step}: ${held.step > h.lastTopup.step ? 'AFTER the topup, so the shrinker could empty the cache in between' : 'before the topup'}`
+        : `${mc.owner} does not hold ${cacheLock}`,
+    );
+  }
+  reportViolation(
+    'cache-empty-under-lock',
+    `${mc.owner}: ${mc.field} is empty in ${site}() while holding ${lockName}`,
+    details,
+  );
 }

@@ -5,8 +5,8 @@
  * srcu_dereference() inside kvm->srcu. A slot's arch data (x86: arch.rmap) is copied by
  * value with it, so a copy taken without slots_arch_lock can miss rmaps allocated since.
  */
-import { POINT, type Op } from '../../exec/op.js';
-import { current } from '../../exec/task.js';
+import { POINT, type Op } from '../../rt/op.js';
+import { current } from '../../rt/task.js';
 import type { Arena } from '../../shm/arena.js';
 import { OBJ_IN_USE, ObjectPool } from '../../shm/pool.js';
 import { Mutex, mightSleep, Srcu, smpLoadAcquire } from '../../sync/index.js';

@@ -11,8 +11,8 @@
  * in the guest's own work. A rate parameter of a scenario (`memslotEvery`, `toggleEvery`,
  * ...) is 0 for the role's own pace (its IDLE pause) or N for this.
  */
-import type { Op } from '../../exec/op.js';
-import type { Task } from '../../exec/task.js';
+import type { Op } from '../../rt/op.js';
+import type { Task } from '../../rt/task.js';
 import type { Arena } from '../../shm/arena.js';
 import { WaitQueue, waitEvent, wakeUp } from '../../sync/index.js';
 

@@ -8,8 +8,8 @@
  * between (the lazy rmaps) is not lost ("KVM: Ensure local memslot copies operate on
  * up-to-date arch-specific data").
  */
-import type { Op } from '../../exec/op.js';
-import { current } from '../../exec/task.js';
+import type { Op } from '../../rt/op.js';
+import { current } from '../../rt/task.js';
 import { OBJ_IN_USE } from '../../shm/pool.js';
 import { mutexLock, mutexUnlock, smpStoreRelease, synchronizeSrcu } from '../../sync/index.js';
 import {

@@ -1,5 +1,5 @@
 /** Trace op codes of the generic KVM model (virt/kvm): the memory caches (32..35, 46). */
-import { registerOps } from '../../exec/trace.js';
+import { registerOps } from '../../rt/trace.js';
 import type { NameTable } from '../../shm/arena.js';
 
 export const T_TOPUP = 32;

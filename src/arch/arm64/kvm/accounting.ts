@@ -3,7 +3,7 @@
  * in the tree under the pgd, each cached one in exactly one vCPU's memcache.
  */
 import { checkConservation } from '../../../check/conservation.js';
-import type { Violation } from '../../../check/violation.js';
+import type { Violation } from '../../../rt/violation.js';
 import { isTable, isValid, tablePage } from './hyp/pgtable.js';
 import { type Arm64Kvm, LEAF_LEVEL, PTRS_PER_PTE, START_LEVEL } from './kvm-host.js';
 

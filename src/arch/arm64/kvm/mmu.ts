@@ -3,8 +3,8 @@
  * (kvm_arch_commit_memory_region -> kvm_mmu_wp_memory_region). The memcache is topped up before mmu_lock, and only for
  * faults that may need table pages: which faults those are is what the variants change.
  */
-import { POINT, type Op } from '../../../exec/op.js';
-import { current } from '../../../exec/task.js';
+import { POINT, type Op } from '../../../rt/op.js';
+import { current } from '../../../rt/task.js';
 import { spinLock, spinUnlock, srcuReadLock, srcuReadUnlock, synchronizeSrcu } from '../../../sync/index.js';
 import { kvmMmuTopupMemoryCache } from '../../../virt/kvm/memory-cache.js';
 import { kvmPgtableStage2Map, kvmPgtableStage2RelaxPerms, kvmPgtableStage2Wrprotect, type Stage2Fault } from './hyp/pgtable.js';

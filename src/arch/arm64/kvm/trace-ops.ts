@@ -1,5 +1,5 @@
 /** Trace op codes of the arm64 stage-2 model (48..52). */
-import { registerOps } from '../../../exec/trace.js';
+import { registerOps } from '../../../rt/trace.js';
 
 export const T_ABORT = 48;
 export const T_S2_TABLE = 49;

@@ -4,7 +4,7 @@
  * oracle (every present shadow leaf SPTE in its gfn's rmap exactly once).
  */
 import { checkConservation, type PoolAccount } from '../../../check/conservation.js';
-import { mainViolation, type Violation } from '../../../check/violation.js';
+import { mainViolation, type Violation } from '../../../rt/violation.js';
 import type { ObjectPool } from '../../../shm/pool.js';
 import type { Kvm, KvmWorld } from './kvm-host.js';
 import { PT_ENTRIES, ROLE_TDP, SP_LEVEL, SP_NEXT, SP_ROLE, SP_SHADOWED, SP_SPT, VM_ACTIVE_HEAD, VM_L1_ROOT, VM_L2_ROOT } from './kvm-host.js';

@@ -5,7 +5,7 @@
  * the installed memslots, the array itself included (else object-leak).
  */
 import { checkConservation } from '../../../check/conservation.js';
-import { mainViolation, type Violation } from '../../../check/violation.js';
+import { mainViolation, type Violation } from '../../../rt/violation.js';
 import { KVM_MEM_SLOTS, kvmMemslotsLocked, MS_ID, MS_RMAP, slotEntry, slotWord } from '../../../virt/kvm/memslots.js';
 import { KVM_SHADOW_ROOT_ALLOCATED, type LazyRmapsKvm } from './memslot-host.js';
 import { publicationDetails, slotLabel } from './mmu/slot-rmap.js';

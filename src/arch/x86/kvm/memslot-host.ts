@@ -8,7 +8,7 @@
  */
 import type { Arena } from '../../../shm/arena.js';
 import { ObjectPool } from '../../../shm/pool.js';
-import type { Op } from '../../../exec/op.js';
+import type { Op } from '../../../rt/op.js';
 import { RwLock, readOnce, smpLoadAcquire } from '../../../sync/index.js';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_SLOTS, KvmSlots, MEMSLOT_PAGES } from '../../../virt/kvm/memslots.js';
 

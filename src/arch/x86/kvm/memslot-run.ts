@@ -3,8 +3,8 @@
  * vCPU's fault inside kvm->srcu, the first shadow root included, and one
  * KVM_SET_USER_MEMORY_REGION ioctl over slots 1..3 (slot 0 stays).
  */
-import type { Op } from '../../../exec/op.js';
-import type { Task } from '../../../exec/task.js';
+import type { Op } from '../../../rt/op.js';
+import type { Task } from '../../../rt/task.js';
 import type { Params } from '../../../scenario.js';
 import { mutexLock, mutexUnlock, readLock, readUnlock, writeLock, writeUnlock } from '../../../sync/index.js';
 import {

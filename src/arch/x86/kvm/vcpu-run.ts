@@ -6,9 +6,9 @@
  * does with kvm_mmu_reload(), a root that kvm_mmu_zap_all_fast() took away is loaded again
  * (unless the `rootsInFault` mutation leaves that to the fault).
  */
-import { POINT, type Op } from '../../../exec/op.js';
+import { POINT, type Op } from '../../../rt/op.js';
 import { wakeupKswapd } from '../../../mm/reclaim.js';
-import type { Task } from '../../../exec/task.js';
+import type { Task } from '../../../rt/task.js';
 import type { Params, RoleDef } from '../../../scenario.js';
 import { RET_PF_RETRY } from './mmu/constants.js';
 import { kvmMmuDoPageFault } from './mmu/fault.js';

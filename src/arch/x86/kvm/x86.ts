@@ -4,8 +4,8 @@
  * root has been allocated); slots_arch_lock is held, so mmu_first_shadow_root_alloc()
  * cannot run in between and miss the slot.
  */
-import type { Op } from '../../../exec/op.js';
-import { current } from '../../../exec/task.js';
+import type { Op } from '../../../rt/op.js';
+import { current } from '../../../rt/task.js';
 import { plainStore } from '../../../sync/index.js';
 import { OBJ_IN_USE } from '../../../shm/pool.js';
 import { kvzallocMayFail, MS_RMAP } from '../../../virt/kvm/memslots.js';

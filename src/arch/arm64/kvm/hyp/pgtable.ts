@@ -6,8 +6,8 @@
  * allocated). kvm_pgtable_stage2_relax_perms() only changes the leaf. The memcache
  * pages are the only allocations: an empty memcache here is cache-empty-under-lock.
  */
-import type { Op } from '../../../../exec/op.js';
-import { current } from '../../../../exec/task.js';
+import type { Op } from '../../../../rt/op.js';
+import { current } from '../../../../rt/task.js';
 import { freeObject, type KvmMmuMemoryCache, kvmMmuMemoryCacheAlloc } from '../../../../virt/kvm/memory-cache.js';
 import {
   type Arm64Kvm,

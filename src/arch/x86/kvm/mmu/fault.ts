@@ -5,7 +5,7 @@
  * goes to kvm_tdp_page_fault() with tdp_enabled (the TDP MMU if enabled, else
  * direct_page_fault), and to paging64_page_fault() on shadow paging.
  */
-import type { Op } from '../../../../exec/op.js';
+import type { Op } from '../../../../rt/op.js';
 import { mmuIsDirect, type Vcpu } from '../kvm-host.js';
 import { fnamePageFault, kvmTdpPageFault } from './mmu.js';
 

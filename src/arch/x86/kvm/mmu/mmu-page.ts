@@ -2,9 +2,9 @@
  * Shadow pages (struct kvm_mmu_page) and their page tables: allocation from the
  * vCPU caches, active_mmu_pages, zapping. Mirrors arch/x86/kvm/mmu/mmu.c.
  */
-import { reportViolation } from '../../../../check/violation.js';
-import { POINT, type Op } from '../../../../exec/op.js';
-import { current, MODE_WRITE } from '../../../../exec/task.js';
+import { reportViolation } from '../../../../rt/oracle.js';
+import { POINT, type Op } from '../../../../rt/op.js';
+import { current, MODE_WRITE } from '../../../../rt/task.js';
 import { checkZapOrder, type ZapCandidate } from '../../../../check/zap-order.js';
 import { pteListAdd, pteListRemove, rmapEntries, rmapRemove } from './rmap.js';
 import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
@@ -40,6 +40,7 @@ import {
 } from '../kvm-host.js';
 import { freeObject, kvmMmuMemoryCacheAlloc } from '../../../../virt/kvm/memory-cache.js';
 import { T_SP_ALLOC, T_SP_ZAP } from './trace-ops.js';
+import { RET_PF_RETRY } from './constants.js';
 
 /** A present leaf SPTE: bit 30 set, the gfn below (page indices stay under 2^30). */
 export const SPTE_LEAF = 1 << 30;
@@ -307,4 +308,12 @@ export function* kvmMmuZapAllFast(kvm: Kvm): Op<number> {
   current.count('zap-all');
   current.count('sp-zapped-all', total);
   return total;
+}
+
+/** A fault that finds no root: kvm_mmu_load() must have run (and succeeded) first. */
+export function noRoot(site: string): number {
+  reportViolation('invariant', `${current.name}: ${site}() with no root loaded (INVALID_PAGE)`, [
+    'kvm_mmu_load() did not run or failed, and the vCPU faulted anyway',
+  ]);
+  return RET_PF_RETRY;
 }

@@ -5,10 +5,9 @@
  * Step order follows the kernel; the v2 shrinker series' mmu_memory_cache_lock is
  * taken where `protocol.cacheLock` says.
  */
-import { reportViolation } from '../../../../check/violation.js';
-import type { Op } from '../../../../exec/op.js';
-import { current } from '../../../../exec/task.js';
-import { mutexLock, mutexUnlock, readOnce, writeLock, writeOnce, writeUnlock } from '../../../../sync/index.js';
+import type { Op } from '../../../../rt/op.js';
+import { current } from '../../../../rt/task.js';
+import { mutexLock, mutexUnlock, readLock, readOnce, readUnlock, writeLock, writeOnce, writeUnlock } from '../../../../sync/index.js';
 import {
   KVM_MIN_FREE_MMU_PAGES,
   KVM_REFILL_PAGES,
@@ -35,7 +34,7 @@ import {
 import { ENOSPC } from '../../../../virt/kvm/constants.js';
 import { kvmMmuTopupMemoryCache } from '../../../../virt/kvm/memory-cache.js';
 import { rmapAdd } from './rmap.js';
-import { kvmTdpMmuAllocRoot, kvmTdpMmuPageFault } from './tdp-mmu.js';
+import { kvmTdpMmuAllocRoot, kvmTdpMmuMap } from './tdp-mmu.js';
 import {
   isShadowPresentPte,
   kvmMmuAllocShadowPage,
@@ -45,6 +44,7 @@ import {
   toShadowPage,
   kvmMmuFindShadowPage,
   mmuPageAddParentPte,
+  noRoot,
 } from './mmu-page.js';
 import {
   FAULT_DIRECT,
@@ -53,6 +53,7 @@ import {
   FAULT_L2,
   FAULT_LOAD,
   FAULT_PAGING64,
+  FAULT_TDP_MMU,
   T_FAULT,
   T_FAULT_DONE,
   T_ROOT,
@@ -278,14 +279,6 @@ export function faultEnd(vcpu: Vcpu, r: number, kind: number): number {
   return r;
 }
 
-/** A fault that finds no root: kvm_mmu_load() must have run (and succeeded) first. */
-export function noRoot(site: string): number {
-  reportViolation('invariant', `${current.name}: ${site}() with no root loaded (INVALID_PAGE)`, [
-    'kvm_mmu_load() did not run or failed, and the vCPU faulted anyway',
-  ]);
-  return RET_PF_RETRY;
-}
-
 /**
  * is_page_fault_stale(): the root this vCPU loaded was made obsolete (mmu_valid_gen
  * moved on: kvm_mmu_zap_all_fast) and is gone; the fault is retried after a reload.
@@ -329,6 +322,29 @@ export function* directPageFault(vcpu: Vcpu, gfn: number): Op<number> {
  */
 export function* fnamePageFault(vcpu: Vcpu, gfn: number, nested: boolean): Op<number> {
   return yield* shadowPageFault(vcpu, gfn, pagingFlavour(vcpu, nested), nested);
+}
+
+/**
+ * kvm_tdp_mmu_page_fault(): topup -> faultin pfn -> read_lock(mmu_lock) ->
+ * kvm_tdp_mmu_map -> read_unlock. No make_mmu_pages_available (TDP MMU pages are not
+ * limited by n_max_mmu_pages). Before the CVE-2022-45869 fix (47b0c2e4c220) the TDP MMU
+ * fault went through direct_page_fault(), which called make_mmu_pages_available()
+ * under the read lock and so could zap nested shadow pages concurrently:
+ * `protocol.tdpFaultMakesPagesAvailable` puts that call back.
+ */
+export function* kvmTdpMmuPageFault(vcpu: Vcpu, gfn: number): Op<number> {
+  faultBegin(vcpu, gfn, FAULT_TDP_MMU, false);
+  yield* mmuCacheLockBeforeTopup(vcpu);
+  let r = yield* mmuTopupMemoryCaches(vcpu, false);
+  if (r === 0) {
+    yield* mmuCacheLockAfterTopup(vcpu);
+    yield* readLock(vcpu.kvm.mmuLock);
+    if (vcpu.kvm.world.protocol.tdpFaultMakesPagesAvailable) r = yield* makeMmuPagesAvailable(vcpu);
+    if (r === 0) r = yield* kvmTdpMmuMap(vcpu, gfn);
+    yield* readUnlock(vcpu.kvm.mmuLock);
+  }
+  yield* mmuCacheUnlock(vcpu);
+  return faultEnd(vcpu, r, FAULT_TDP_MMU);
 }
 
 /** kvm_tdp_page_fault(): the TDP MMU's fault when it is enabled, else direct_page_fault(). */

@@ -3,8 +3,8 @@
  * parameter walks vm_list under kvm_lock and, for each VM, zaps all its pages under its
  * slots_lock (kvm_mmu_zap_all_fast), so kvm_lock is taken outside slots_lock.
  */
-import type { Op } from '../../../../exec/op.js';
-import { current } from '../../../../exec/task.js';
+import type { Op } from '../../../../rt/op.js';
+import { current } from '../../../../rt/task.js';
 import { type Mutex, mutexLock, mutexUnlock } from '../../../../sync/index.js';
 import type { KvmGlobal } from '../../../../virt/kvm/kvm-main.js';
 

@@ -13,9 +13,10 @@
  * or `desc << 1 | KVM_RMAP_MANY`. Only 4 KiB mappings exist, so only rmap[0].
  * Not modeled: RMAP_RECYCLE_THRESHOLD (an rmap of over 1000 SPTEs zaps them all).
  */
-import { reportViolation, type Violation, mainViolation } from '../../../../check/violation.js';
-import type { Op } from '../../../../exec/op.js';
-import { current } from '../../../../exec/task.js';
+import { reportViolation } from '../../../../rt/oracle.js';
+import { type Violation, mainViolation } from '../../../../rt/violation.js';
+import type { Op } from '../../../../rt/op.js';
+import { current } from '../../../../rt/task.js';
 import { freeObject, kvmMmuMemoryCacheAlloc } from '../../../../virt/kvm/memory-cache.js';
 import type { Kvm, KvmWorld, Vcpu } from '../kvm-host.js';
 import { DESC_MORE, DESC_SPTE_COUNT, DESC_SPTES, DESC_TAIL_COUNT, pteListDescBytes } from './pte-list-desc.js';

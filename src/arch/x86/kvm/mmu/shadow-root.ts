@@ -6,8 +6,8 @@
  * published with smp_store_release strictly after every rmap pointer is set, and read
  * with smp_load_acquire, so whoever sees it set also sees the rmaps.
  */
-import type { Op } from '../../../../exec/op.js';
-import { current } from '../../../../exec/task.js';
+import type { Op } from '../../../../rt/op.js';
+import { current } from '../../../../rt/task.js';
 import { mutexLock, mutexUnlock, smpStoreRelease, writeOnce } from '../../../../sync/index.js';
 import { KVM_MEM_SLOTS, kvmMemslotsLocked, MS_ID, slotEntry, slotWord } from '../../../../virt/kvm/memslots.js';
 import { KVM_FLAG_STEP, KVM_FLAG_TASK, kvmShadowRootAllocated, type LazyRmapsKvm } from '../memslot-host.js';

@@ -4,9 +4,9 @@
  * it empties the vCPUs' page caches. v3 removed the shrinker altogether. Below it, the
  * page-zapping shrinker the series started from.
  */
-import { IDLE, type Op } from '../../../../exec/op.js';
+import { IDLE, type Op } from '../../../../rt/op.js';
 import type { Params, RoleDef } from '../../../../scenario.js';
-import { current } from '../../../../exec/task.js';
+import { current } from '../../../../rt/task.js';
 import { mutexLock, mutexTrylock, mutexUnlock, readOnce, writeLock, writeUnlock } from '../../../../sync/index.js';
 import { type Kvm, type KvmWorld, VM_N_USED } from '../kvm-host.js';
 import { kvmMmuZapOldestMmuPages } from './mmu-page.js';

@@ -5,9 +5,10 @@
  * kvm_memslots_have_rmaps() is true is `use-before-publish`, the bug every variant of
  * "KVM: x86/mmu: Lazily allocate memslot rmaps" (docs/sources.md) is about (in the kernel, a NULL dereference or a missed SPTE).
  */
-import { reportViolation, taskLabel } from '../../../../check/violation.js';
-import type { Op } from '../../../../exec/op.js';
-import { current, MODE_MUTEX, MODE_WRITE } from '../../../../exec/task.js';
+import { reportViolation } from '../../../../rt/oracle.js';
+import { taskLabel } from '../../../../rt/names.js';
+import type { Op } from '../../../../rt/op.js';
+import { current, MODE_MUTEX, MODE_WRITE } from '../../../../rt/task.js';
 import { plainLoad, writeLock, writeUnlock } from '../../../../sync/index.js';
 import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
 import {

@@ -4,16 +4,15 @@
  * cmpxchg; the loser frees its page straight back to the allocator (not to its cache)
  * and the fault is retried.
  */
-import type { Op } from '../../../../exec/op.js';
-import { current, MODE_READ } from '../../../../exec/task.js';
+import type { Op } from '../../../../rt/op.js';
+import { current, MODE_READ } from '../../../../rt/task.js';
 import { cmpxchg, readLock, readOnce, readUnlock, spinLock, spinUnlock } from '../../../../sync/index.js';
 import { lockdepAssertHeld } from '../../../../sync/lockdep.js';
 import { RET_PF_FIXED, RET_PF_RETRY, RET_PF_SPURIOUS } from './constants.js';
 import type { Kvm, Vcpu } from '../kvm-host.js';
 import { ROLE_DIRECT, ROLE_TDP, SP_PTEP, SP_ROOT_COUNT, SP_SPT, VM_L1_ROOT } from '../kvm-host.js';
-import { isShadowPresentPte, kvmMmuAllocShadowPage, kvmMmuFreeShadowPage, makeLeafSpte, spteIndex, toShadowPage } from './mmu-page.js';
-import { faultBegin, faultEnd, makeMmuPagesAvailable, mmuCacheLockAfterTopup, mmuCacheLockBeforeTopup, mmuCacheUnlock, mmuTopupMemoryCaches, noRoot } from './mmu.js';
-import { FAULT_TDP_MMU, T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
+import { isShadowPresentPte, kvmMmuAllocShadowPage, kvmMmuFreeShadowPage, makeLeafSpte, noRoot, spteIndex, toShadowPage } from './mmu-page.js';
+import { T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
 
 /** tdp_mmu_alloc_sp() + tdp_mmu_init_child_sp(): header and spt from the caches. */
 function* tdpMmuAllocSp(vcpu: Vcpu, parent: number, idx: number, gfn: number, level: number): Op<number> {
@@ -99,27 +98,4 @@ export function* kvmTdpMmuAllocRoot(vcpu: Vcpu): Op<number> {
   current.trace(T_ROOT, root, Atomics.load(w.i32, rootCount(root)));
   yield* readUnlock(kvm.mmuLock);
   return 0;
-}
-
-/**
- * kvm_tdp_mmu_page_fault(): topup -> faultin pfn -> read_lock(mmu_lock) ->
- * kvm_tdp_mmu_map -> read_unlock. No make_mmu_pages_available (TDP MMU pages are not
- * limited by n_max_mmu_pages). Before the CVE-2022-45869 fix (47b0c2e4c220) the TDP MMU
- * fault went through direct_page_fault(), which called make_mmu_pages_available()
- * under the read lock and so could zap nested shadow pages concurrently:
- * `protocol.tdpFaultMakesPagesAvailable` puts that call back.
- */
-export function* kvmTdpMmuPageFault(vcpu: Vcpu, gfn: number): Op<number> {
-  faultBegin(vcpu, gfn, FAULT_TDP_MMU, false);
-  yield* mmuCacheLockBeforeTopup(vcpu);
-  let r = yield* mmuTopupMemoryCaches(vcpu, false);
-  if (r === 0) {
-    yield* mmuCacheLockAfterTopup(vcpu);
-    yield* readLock(vcpu.kvm.mmuLock);
-    if (vcpu.kvm.world.protocol.tdpFaultMakesPagesAvailable) r = yield* makeMmuPagesAvailable(vcpu);
-    if (r === 0) r = yield* kvmTdpMmuMap(vcpu, gfn);
-    yield* readUnlock(vcpu.kvm.mmuLock);
-  }
-  yield* mmuCacheUnlock(vcpu);
-  return faultEnd(vcpu, r, FAULT_TDP_MMU);
 }

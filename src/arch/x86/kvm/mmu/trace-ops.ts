@@ -1,5 +1,5 @@
 /** Trace op codes of the x86 MMU model (36..45; the memory caches' are in virt/kvm). */
-import { registerOps } from '../../../../exec/trace.js';
+import { registerOps } from '../../../../rt/trace.js';
 import { RET_PF_NAMES } from './constants.js';
 
 export const T_FAULT = 36;

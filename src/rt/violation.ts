@@ -1,11 +1,8 @@
 /**
- * Violations: stable kinds (docs/output.md, "Violation kinds") and how oracles raise them. An oracle calls
- * `reportViolation` from inside the running op; the executor stops the execution at
- * the next op boundary, so the model itself keeps going as the kernel would.
+ * The violation record: stable kinds (docs/output.md, "Violation kinds"), what a report
+ * carries, and the trace op that marks one. oracle.ts raises them in the running task.
  */
-import type { NameTable } from '../shm/arena.js';
-import { current, MODE_NAMES, type Task } from '../exec/task.js';
-import { registerOps, type TraceLine } from '../exec/trace.js';
+import { registerOps, type TraceLine } from './trace.js';
 
 export const VIOLATION_KINDS = [
   'cache-empty-under-lock',
@@ -52,50 +49,9 @@ export interface Violation {
   replay?: string;
 }
 
-let names: NameTable | null = null;
-
-/** The executor tells the oracles how locks are named in this execution. */
-export function setNames(n: NameTable): void {
-  names = n;
-}
-
-/** The lockdep class of a lock ("&kvm->slots_lock"). */
-export function lockClass(lock: number): string {
-  return names?.locks[lock]?.cls ?? `lock#${lock}`;
-}
-
-export function lockLabel(lock: number): string {
-  return names?.locks[lock]?.name ?? `lock#${lock}`;
-}
-
-export function taskLabel(task: number): string {
-  return names?.tasks[task] ?? `task${task}`;
-}
-
-export function heldLocks(t: Task): string[] {
-  return t.held.map((h) => `${lockLabel(h.lock)} (${MODE_NAMES[h.mode]})`);
-}
-
 /** Trace op code of a violation: the step that marks it in the trace. */
 export const T_VIOLATION = 9;
 registerOps({ [T_VIOLATION]: (a) => `!! ${VIOLATION_KINDS[a] ?? 'violation'}` });
-
-/** Raise a violation in the running task; it is traced, so its step marks it in the trace. */
-export function reportViolation(kind: ViolationKind, message: string, details: string[] = [], extra: Partial<Violation> = {}): void {
-  const t = current;
-  const op = t.ring.count(); // before the violation's own mark
-  t.hooks.report({
-    kind,
-    message,
-    details,
-    task: t.name,
-    role: t.role,
-    step: t.trace(T_VIOLATION, VIOLATION_KINDS.indexOf(kind), 0),
-    locksHeld: heldLocks(t),
-    op,
-    ...extra,
-  });
-}
 
 /** A violation found by an end-of-execution check, outside any task. */
 export function mainViolation(kind: ViolationKind, message: string, details: string[], step: number): Violation {

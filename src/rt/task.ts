@@ -5,7 +5,7 @@
  * as `current` does in the kernel.
  */
 import seedrandom from 'seedrandom';
-import type { Violation } from '../check/violation.js';
+import type { Violation } from './violation.js';
 import type { TraceRing } from './trace.js';
 
 export const MODE_SPIN = 0;

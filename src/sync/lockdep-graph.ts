@@ -1,4 +1,4 @@
-import type { Violation } from './violation.js';
+import type { Violation } from '../rt/violation.js';
 
 /**
  * Lockdep's dependency graph: lock classes as nodes, "held A, then took B" as edges, each

@@ -1,10 +1,22 @@
 /**
+ * The errors that cross rooms, in one place: bad input (exit 2), the harness's own failure
+ * and the scenario's failure (exit 3), and a scenario's own throw.
+ *
  * A scenario's own code that throws: a role's run(), its setup() or its check(). That is
  * a bug of the scenario, not a finding in the model (no verdict) and not a failure of the
  * harness: it is reported as the scenario's, naming what threw, where in the scenario's
  * source, and the thrown message. Made where the scenario's code is called (in a worker
- * too, so it is plain data); stack.ts finds the source line in the parent.
+ * too, so it is plain data); exec/stack.ts finds the source line in the parent.
  */
+
+/** Bad input (exit 2): the message is one line saying what is wrong and what is valid. */
+export class BadInput extends Error {}
+
+/** The harness could not do its job (exit 3). */
+export class HarnessFailure extends Error {}
+
+/** The scenario's own code threw where the command called it (exit 3: no verdict; the scenario's bug, not the harness's). */
+export class ScenarioFailure extends Error {}
 
 export interface ScenarioError {
   /** Which of the scenario's functions threw. */

@@ -5,7 +5,7 @@
  *   npx tsx bench/pool.ts [executions]
  */
 import { ThreadsExecutor } from '../src/exec/threads.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 
 export async function benchPool(executions: number): Promise<string[]> {
   const sc = await loadScenario('shrinker-vs-fault');

@@ -7,7 +7,7 @@
 import { newLockGraph } from '../src/sync/lockdep-graph.js';
 import { simExecution } from '../src/exec/sim.js';
 import { RandomStrategy } from '../src/exec/strategies/random.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 
 export async function benchSim(seconds: number): Promise<string[]> {
   const rows = ['| scenario / variant | executions/s | scheduled ops/s | traced ops/s | ops per execution |', '|---|---:|---:|---:|---:|'];

@@ -10,7 +10,7 @@ import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import type { StrategySpec } from '../src/exec/strategy.js';
 import { type Params, variantParams } from '../src/scenario.js';
-import { builtinNames, loadScenario } from '../src/scenarios.js';
+import { builtinNames, loadScenario } from '../src/load/scenarios.js';
 
 /**
  * The rare-event settings, per scenario: each event a fraction of the guest's own work, at

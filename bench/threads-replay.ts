@@ -9,7 +9,7 @@
 import { run } from '../src/exec/run.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
 import { variantParams } from '../src/scenario.js';
-import { builtinNames, loadScenario } from '../src/scenarios.js';
+import { builtinNames, loadScenario } from '../src/load/scenarios.js';
 
 const findings = Number(process.argv[2] ?? 20);
 const budgetS = Number(process.argv[3] ?? 10);

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_JITTER } from '../src/exec/drive.js';
 import { THREADS_DEFAULTS, ThreadsExecutor } from '../src/exec/threads.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 
 export async function benchThreads(seconds: number): Promise<string[]> {
   const sc = await loadScenario('shrinker-vs-fault');

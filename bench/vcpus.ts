@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ThreadsExecutor } from '../src/exec/threads.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 
 export const VCPU_COUNTS = [2, 4, 8, 16, 24];
 const TOTAL_FAULTS = 48_000;

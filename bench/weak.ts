@@ -9,7 +9,7 @@ import { newLockGraph } from '../src/sync/lockdep-graph.js';
 import { litmusFile } from '../src/cli/litmus.js';
 import { simExecution } from '../src/exec/sim.js';
 import { RandomStrategy } from '../src/exec/strategies/random.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { readdirSync } from 'node:fs';
 
 export async function benchWeak(seconds: number): Promise<string[]> {

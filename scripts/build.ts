@@ -8,9 +8,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sourcesHash } from '../bin/fresh.mjs';
-import { buildWorkerBundle, linkMap, PREBUILT_DIR } from '../src/exec/bundle.js';
+import { buildWorkerBundle, linkMap, PREBUILT_DIR } from '../src/load/bundle.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
-import { builtinNames, SCENARIO_DIR } from '../src/scenarios.js';
+import { builtinNames, SCENARIO_DIR } from '../src/load/scenarios.js';
 
 rmSync(PREBUILT_DIR, { recursive: true, force: true });
 mkdirSync(PREBUILT_DIR, { recursive: true });

@@ -8,7 +8,7 @@ import { kvmMmuCacheMinPages } from '../src/arch/arm64/kvm/mmu.js';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { type Params, variantParams } from '../src/scenario.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 
 const sc = await loadScenario('arm64-memcache');
 const sim = new SimExecutor();

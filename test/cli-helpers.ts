@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { builtinNames, loadScenario } from '../src/scenarios.js';
+import { builtinNames, loadScenario } from '../src/load/scenarios.js';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'mmu-stress.mjs');

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildWorkerBundle } from '../src/exec/bundle.js';
+import { buildWorkerBundle } from '../src/load/bundle.js';
 import { BadInput } from '../src/rt/errors.js';
 import { BIN, campaignRows, cli, expectBadInput, ROOT, start, tempDirs } from './cli-helpers.js';
 

@@ -11,7 +11,7 @@ import { DfsStrategy } from '../src/exec/strategies/dfs.js';
 import { IDLE, POINT } from '../src/rt/op.js';
 import type { Arena } from '../src/shm/arena.js';
 import { type ScenarioDef, variantParams } from '../src/scenario.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { cli, expectBadInput } from './cli-helpers.js';
 
 const sc = await loadScenario('shrinker-vs-fault');

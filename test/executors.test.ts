@@ -9,7 +9,7 @@ import { waitGraph } from '../src/check/deadlock.js';
 import { exitCodeOf, run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import type { NameTable } from '../src/shm/arena.js';
 import { OWNER } from '../src/sync/lock-word.js';
 

@@ -10,7 +10,7 @@ import { KVM_MIN_FREE_MMU_PAGES } from '../src/arch/x86/kvm/mmu/constants.js';
 import { SHRINK_BATCH } from '../src/mm/reclaim.js';
 import { type KvmConfig, KvmWorld, VM_N_MAX, VM_N_USED } from '../src/arch/x86/kvm/kvm-host.js';
 import { directPageFault, kvmMmuLoad, makeMmuPagesAvailable } from '../src/arch/x86/kvm/mmu/mmu.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { readLock, writeLock } from '../src/sync/index.js';
 import { runOp, solo } from './helpers.js';
 

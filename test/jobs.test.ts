@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { capJobs } from '../src/cli/jobs.js';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { variantParams } from '../src/scenario.js';
 import { cli, expectBadInput, ROOT } from './cli-helpers.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { KVM_LOCK_ORDER, KVM_LOCK_ORDER_44D17459 } from '../src/virt/kvm/locking.js';
 
 const sc = await loadScenario('kvm-lock-order');

@@ -8,7 +8,7 @@ import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
 import { variantParams } from '../src/scenario.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 
 const sc = await loadScenario('lazy-rmaps');
 const sim = new SimExecutor();

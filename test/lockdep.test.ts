@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { CASES } from './fixtures/lockdep-selftest.js';
 
 const rules = await loadScenario(join(import.meta.dirname, 'fixtures', 'lockdep.ts'));

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { THREADS_DEFAULTS, ThreadsExecutor } from '../src/exec/threads.js';
-import { type LoadedScenario, loadScenario } from '../src/scenarios.js';
+import { type LoadedScenario, loadScenario } from '../src/load/scenarios.js';
 import { blocked, POINT } from '../src/rt/op.js';
 import { Mutex, mutexLock, mutexTrylock, mutexUnlock, RwLock, readLock, readOnce, readUnlock, writeLock, writeOnce } from '../src/sync/index.js';
 import { runOp, solo } from './helpers.js';

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { PctStrategy } from '../src/exec/strategies/pct.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { cli, expectBadInput } from './cli-helpers.js';
 
 const sc = await loadScenario('shrinker-vs-fault');

@@ -13,7 +13,7 @@ import { fnamePageFault, kvmMmuLoad, kvmTdpPageFault } from '../src/arch/x86/kvm
 import { spteGfn } from '../src/arch/x86/kvm/mmu/mmu-page.js';
 import { checkRmaps, gfnToRmap, rmapAdd, rmapEntries, rmapRemove } from '../src/arch/x86/kvm/mmu/rmap.js';
 import { run } from '../src/exec/run.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { OBJ_FREE } from '../src/shm/pool.js';
 import { kvmMmuTopupMemoryCache } from '../src/virt/kvm/memory-cache.js';
 import { runOp, solo } from './helpers.js';

@@ -10,7 +10,7 @@ import { runScenario } from '../src/api.js';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { type Params, variantParams } from '../src/scenario.js';
-import { type LoadedScenario, loadScenario } from '../src/scenarios.js';
+import { type LoadedScenario, loadScenario } from '../src/load/scenarios.js';
 import { cli } from './cli-helpers.js';
 
 const sim = new SimExecutor();

@@ -13,7 +13,7 @@ import { OrderStrategy } from '../src/exec/strategies/order.js';
 import { RandomStrategy } from '../src/exec/strategies/random.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
 import { variantParams } from '../src/scenario.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { cli } from './cli-helpers.js';
 
 const sc = await loadScenario('shrinker-vs-fault');

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { exitCodeOf, run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { cli } from './cli-helpers.js';
 
 const FILE = join(import.meta.dirname, 'fixtures', 'throws.ts');

@@ -3,7 +3,7 @@ import { simExecution } from '../src/exec/sim.js';
 import { RandomStrategy } from '../src/exec/strategies/random.js';
 import type { Strategy } from '../src/exec/strategy.js';
 import { ReplayDiverged, ReplayStrategy } from '../src/exec/strategies/replay.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 
 async function trace(variant: string, seed: number, strategy: Strategy = new RandomStrategy()) {
   const sc = await loadScenario('shrinker-vs-fault');

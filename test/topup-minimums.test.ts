@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PT64_ROOT_MAX_LEVEL, PTE_PREFETCH_NUM } from '../src/arch/x86/kvm/mmu/constants.js';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 
 const sc = await loadScenario('topup-minimums');
 const sim = new SimExecutor();

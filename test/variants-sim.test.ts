@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { campaignExecutions, variantParams } from '../src/scenario.js';
-import { builtinNames, loadScenario } from '../src/scenarios.js';
+import { builtinNames, loadScenario } from '../src/load/scenarios.js';
 
 const sc = await loadScenario('shrinker-vs-fault');
 const sim = new SimExecutor();

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
 import { variantParams } from '../src/scenario.js';
-import { builtinNames, loadScenario } from '../src/scenarios.js';
+import { builtinNames, loadScenario } from '../src/load/scenarios.js';
 
 const sc = await loadScenario('shrinker-vs-fault');
 const threads = new ThreadsExecutor();

@@ -13,7 +13,7 @@ import { run } from '../src/exec/run.js';
 import { DfsStrategy } from '../src/exec/strategies/dfs.js';
 import { RandomStrategy } from '../src/exec/strategies/random.js';
 import { ReplayStrategy } from '../src/exec/strategies/replay.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 import { type ScenarioDef, variantParams } from '../src/scenario.js';
 import { readOnce, smpBarrier, smpLoadAcquire, smpStoreRelease, writeOnce } from '../src/sync/index.js';
 import { WeakMemory } from '../src/memory/weak.js';

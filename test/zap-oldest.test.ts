@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
-import { loadScenario } from '../src/scenarios.js';
+import { loadScenario } from '../src/load/scenarios.js';
 
 const sc = await loadScenario('zap-oldest');
 const variants = Object.entries(sc.def.variants);

@@ -1,4 +1,4 @@
-// The scenario bundle a task or request names (src/exec/bundle.ts), imported once per
+// The scenario bundle a task or request names (src/load/bundle.ts), imported once per
 // worker thread and kept; a failed import is forgotten so that the next one retries it.
 const bundles = new Map();
 

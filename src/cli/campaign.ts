@@ -26,7 +26,7 @@ import type { Violation } from '../rt/violation.js';
 import { campaignExecutions, variantParams } from '../scenario.js';
 import { campaignExit, ROW_STATUSES, type RowStatus, secsShort, STATUS_EXIT, statusWords } from '../report/verdict.js';
 import { BadInput } from '../rt/errors.js';
-import { builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
+import { builtinNames, type LoadedScenario, loadScenario } from '../load/scenarios.js';
 import { type CommandSpec, commandHelp, duration, has, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
 import type { Interrupt } from './interrupt.js';

@@ -3,7 +3,7 @@
  * variants with what they must produce, and its parameters; `--json` gives all of it.
  */
 import { campaignExecutions, type Params, type ScenarioDef } from '../scenario.js';
-import { builtinNames, type LoadedScenario, loadScenario } from '../scenarios.js';
+import { builtinNames, type LoadedScenario, loadScenario } from '../load/scenarios.js';
 import { type CommandSpec, commandHelp, has, parseCommand } from './args.js';
 import type { CommandOutput } from './command.js';
 import { paramText } from '../scenario.js';

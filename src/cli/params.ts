@@ -2,7 +2,7 @@
 import { layoutFor } from '../exec/frame.js';
 import { type Params, type ScenarioDef, variantParams } from '../scenario.js';
 import { ScenarioThrow } from '../rt/errors.js';
-import { locateScenarioError } from '../exec/stack.js';
+import { locateScenarioError } from '../load/stack.js';
 import { BadInput, ScenarioFailure } from '../rt/errors.js';
 
 /** The most shared memory one execution may lay out: parameters that need more are refused up front. */

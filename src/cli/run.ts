@@ -16,7 +16,7 @@ import { runJson } from '../report/json.js';
 import { findingReplay, replayCommand } from '../report/replay.js';
 import { type LimitFlags, runText } from '../report/text.js';
 import { BadInput } from '../rt/errors.js';
-import { loadScenario } from '../scenarios.js';
+import { loadScenario } from '../load/scenarios.js';
 import { type CommandSpec, commandHelp, duration, fraction, has, list, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
 import type { InterruptView } from './interrupt.js';

@@ -8,7 +8,7 @@
  */
 import type { Violation } from '../rt/violation.js';
 import type { Params } from '../scenario.js';
-import type { LoadedScenario } from '../scenarios.js';
+import type { LoadedScenario } from '../load/scenarios.js';
 import type { RunLimits } from './limits.js';
 import type { ExecutionResult } from './result.js';
 import { violationSignature } from './shrink.js';

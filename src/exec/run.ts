@@ -6,7 +6,7 @@
 import { type Dep, type LockGraph, newLockGraph } from '../sync/lockdep-graph.js';
 import type { Violation } from '../rt/violation.js';
 import type { Params } from '../scenario.js';
-import type { LoadedScenario } from '../scenarios.js';
+import type { LoadedScenario } from '../load/scenarios.js';
 import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
 import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
 import type { ScenarioError } from '../rt/errors.js';

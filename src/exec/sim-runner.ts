@@ -12,14 +12,14 @@ import type { Dep } from '../sync/lockdep-graph.js';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Params } from '../scenario.js';
-import type { LoadedScenario } from '../scenarios.js';
+import type { LoadedScenario } from '../load/scenarios.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { workerBundle } from './bundle.js';
+import { workerBundle } from '../load/bundle.js';
 import { instancesOf, STOP_DEADLINE, STOP_SIGNAL } from './frame.js';
 import { isLimit, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import type { ExecutionResult } from './result.js';
 import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type SimMessage, type SimRequest, storeSeed } from './sim-worker.js';
-import { locateScenarioError, sourceStack } from './stack.js';
+import { locateScenarioError, sourceStack } from '../load/stack.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
 const TICK_MS = 50;

@@ -12,16 +12,16 @@ import { type Dep, knownCycleLines, type LockGraph, mergeDeps, newLockGraph } fr
 import { setNames } from '../rt/names.js';
 import type { Violation } from '../rt/violation.js';
 import type { Params } from '../scenario.js';
-import type { LoadedScenario } from '../scenarios.js';
+import type { LoadedScenario } from '../load/scenarios.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { workerBundle } from './bundle.js';
+import { workerBundle } from '../load/bundle.js';
 import { DRIVE_DEFAULTS, type DriveOptions } from './drive.js';
 import { closeExecution, lastStep } from './finish.js';
 import { CTL_ARRIVED, CTL_STOP, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
 import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
-import { locateScenarioError, sourceStack } from './stack.js';
+import { locateScenarioError, sourceStack } from '../load/stack.js';
 import { Watchdog } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
 

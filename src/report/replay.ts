@@ -1,6 +1,6 @@
 /** The command line that replays a violation: same scenario, variant, mode, params and seed. */
 import type { Mode, RunResult } from '../exec/run.js';
-import type { LoadedScenario } from '../scenarios.js';
+import type { LoadedScenario } from '../load/scenarios.js';
 import { shellQuote } from './invocation.js';
 import { paramText } from '../scenario.js';
 import { variantParams } from '../scenario.js';

@@ -6,7 +6,7 @@
  * a bug of the scenario, not a finding in the model (no verdict) and not a failure of the
  * harness: it is reported as the scenario's, naming what threw, where in the scenario's
  * source, and the thrown message. Made where the scenario's code is called (in a worker
- * too, so it is plain data); exec/stack.ts finds the source line in the parent.
+ * too, so it is plain data); load/stack.ts finds the source line in the parent.
  */
 
 /** Bad input (exit 2): the message is one line saying what is wrong and what is valid. */

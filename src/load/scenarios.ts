@@ -6,15 +6,15 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BadInput } from './rt/errors.js';
-import { VIOLATION_KINDS } from './rt/violation.js';
-import type { ScenarioDef } from './scenario.js';
+import { BadInput } from '../rt/errors.js';
+import { VIOLATION_KINDS } from '../rt/violation.js';
+import type { ScenarioDef } from '../scenario.js';
 import { importModule } from './typescript-loader.js';
-import './sync/trace-ops.js';
-import './virt/kvm/trace-ops.js';
-import './arch/x86/kvm/mmu/trace-ops.js';
+import '../sync/trace-ops.js';
+import '../virt/kvm/trace-ops.js';
+import '../arch/x86/kvm/mmu/trace-ops.js';
 
-export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
+export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');
 
 export interface LoadedScenario {
   def: ScenarioDef<unknown>;

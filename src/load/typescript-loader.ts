@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PACKAGE_ROOT } from './paths.js';
+import { PACKAGE_ROOT } from '../paths.js';
 
 const PROBE = pathToFileURL(join(PACKAGE_ROOT, 'src', 'typescript-probe.mts')).href;
 

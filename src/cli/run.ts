@@ -9,7 +9,7 @@ import { note } from './output.js';
 import { DEFAULT_JITTER } from '../exec/drive.js';
 import { instancesOf, MAX_TASKS } from '../exec/frame.js';
 import { LIMIT_DEFAULTS } from '../exec/limits.js';
-import { exitCodeOf, MAX_SEED, memoryOf, type Mode, run, seedsLeft } from '../exec/run.js';
+import { exitCodeOf, MAX_SEED, memoryOf, type Mode, run, seedsLeft, strategySection } from '../exec/run.js';
 import { SimExecutor } from '../exec/sim-runner.js';
 import { THREADS_DEFAULTS, ThreadsExecutor } from '../exec/threads.js';
 import { runJson } from '../report/json.js';
@@ -21,9 +21,10 @@ import { type CommandSpec, commandHelp, duration, fraction, has, list, parseComm
 import type { CommandOutput } from './command.js';
 import type { InterruptView } from './interrupt.js';
 import { commandPrefix } from '../report/invocation.js';
-import type { StrategySpec } from '../exec/strategy.js';
 import type { Guide } from '../exec/strategy.js';
 import { guideFits, guideToken, parseGuideToken } from '../exec/strategies/guided.js';
+import { cliStrategies, strategyEntry } from '../exec/strategies/index.js';
+import type { StrategySpec } from '../exec/strategy.js';
 import { readFileSync } from 'node:fs';
 import { checkArenaSize, resolveParams } from './params.js';
 
@@ -48,14 +49,14 @@ export const RUN_SPEC: CommandSpec = {
       value: 'DURATION',
       help: `threads: how long a task may stay blocked, or tasks run without progress, before that is a verdict; both modes: how long a role may run without an op boundary (default ${LIMIT_DEFAULTS.watchdogMs / 1000}s)`,
     },
+    // the strategies and their own flags, from the registry (exec/strategies/index.ts)
     strategy: {
-      value: 'random|pct|dfs',
-      help: 'sim: how the scheduler picks the next task: uniformly (default), PCT with --depth, or every schedule of the seed up to --preemptions (dfs)',
+      value: cliStrategies()
+        .map((e) => e.name)
+        .join('|'),
+      help: `sim: how the scheduler picks the next task: ${orList(cliStrategies().map((e) => e.help ?? e.name), ', or ')}`,
     },
-    depth: { value: 'D', help: 'pct: the bug depth the run guarantees a probability for, 1..10 (default 3)' },
-    'pct-steps': { value: 'K', help: 'pct: draw the change points over K scheduling decisions instead of learning K from the run (replays give it)' },
-    preemptions: { value: 'P', help: 'dfs: explore every schedule with at most P preemptions, 0..20 (default 2)' },
-    reduction: { value: 'sleep|none', help: 'dfs: skip schedules that only reorder independent ops (sleep, default) or explore them all (none)' },
+    ...Object.fromEntries(cliStrategies().flatMap((e) => Object.entries(e.flags ?? {}))),
     schedule: { value: 'TOKEN|@FILE', help: 'sim: replay one schedule, given as the token a report prints (or a file holding it); it carries its seed' },
     memory: {
       value: 'sc|weak',
@@ -97,12 +98,14 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   }
   const seed = guide ? guide.seed : wholeNumber('seed', str(a, 'seed') ?? '1', 0, MAX_SEED);
   let executions = guide ? 1 : str(a, 'executions') === undefined ? null : wholeNumber('executions', str(a, 'executions') as string, 1);
-  if (executions !== null && str(a, 'strategy') !== 'dfs' && executions > seedsLeft(seed)) {
+  const strategyName = str(a, 'strategy') ?? 'random';
+  const entry = cliStrategies().find((e) => e.name === strategyName);
+  // a strategy that explores one seed's schedules counts no seeds, and runs until its space is exhausted
+  if (executions !== null && entry?.oneSeed !== true && executions > seedsLeft(seed)) {
     throw new BadInput(`--seed ${seed} --executions ${executions} would run seeds past ${MAX_SEED}, the highest seed; give at most --executions ${seedsLeft(seed)} from this seed`);
   }
   let timeMs = str(a, 'time') === undefined ? null : duration('time', str(a, 'time') as string);
-  const strategyName = str(a, 'strategy') ?? 'random';
-  if (executions === null && timeMs === null && strategyName !== 'dfs') {
+  if (executions === null && timeMs === null && entry?.oneSeed !== true) {
     if (mode === 'sim') executions = SIM_DEFAULT_EXECUTIONS;
     else timeMs = THREADS_DEFAULT_TIME_MS;
   }
@@ -113,10 +116,13 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   const jitter = { ...DEFAULT_JITTER, prob: str(a, 'jitter') === undefined ? DEFAULT_JITTER.prob : fraction('jitter', str(a, 'jitter') as string) };
   const watchdogMs = str(a, 'watchdog') === undefined ? LIMIT_DEFAULTS.watchdogMs : duration('watchdog', str(a, 'watchdog') as string);
   if (watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long a task may stay blocked), not '${str(a, 'watchdog')}'`);
-  if (!['random', 'pct', 'dfs'].includes(strategyName)) throw new BadInput(`--strategy must be random, pct or dfs, not '${strategyName}'`);
+  if (!entry) throw new BadInput(`--strategy must be ${orList(cliStrategies().map((e) => e.name))}, not '${strategyName}'`);
   if (strategyName !== 'random' && mode !== 'sim') throw new BadInput('--strategy chooses the sim scheduler; threads mode has the hardware\'s');
-  if (strategyName !== 'pct' && (str(a, 'depth') !== undefined || str(a, 'pct-steps') !== undefined)) throw new BadInput('--depth and --pct-steps go with --strategy pct');
-  if (strategyName !== 'dfs' && (str(a, 'preemptions') !== undefined || str(a, 'reduction') !== undefined)) throw new BadInput('--preemptions and --reduction go with --strategy dfs');
+  // a strategy's flags go with it alone
+  for (const other of cliStrategies()) {
+    const flags = Object.keys(other.flags ?? {});
+    if (other !== entry && flags.some((f) => str(a, f) !== undefined)) throw new BadInput(`${flags.map((f) => `--${f}`).join(' and ')} go with --strategy ${other.name}`);
+  }
   if (str(a, 'jobs') !== undefined && mode !== 'sim') throw new BadInput("--jobs spreads sim executions over worker threads; threads mode keeps the machine to itself");
   const jobs = jobsFlag(a);
   const memoryFlag = str(a, 'memory');
@@ -125,22 +131,10 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   const memory = memoryOf({ memory: memoryFlag as 'sc' | 'weak' | undefined, mode, scenario: sc, variant });
   const misfit = guide ? guideFits(guide, instancesOf(s, params, variant).map((i) => i.name), memory) : null;
   if (misfit) throw new BadInput(`--schedule: ${misfit}`);
-  // under weak memory a barrier changes what later loads may return without touching a word a
-  // footprint sees, so dfs explores without sleep sets there
-  if (memory === 'weak' && str(a, 'reduction') === 'sleep') throw new BadInput('--reduction sleep does not go with --memory weak (dfs explores every schedule there)');
-  const reduction = str(a, 'reduction') ?? (memory === 'weak' ? 'none' : 'sleep');
-  if (reduction !== 'sleep' && reduction !== 'none') throw new BadInput(`--reduction must be sleep or none, not '${reduction}'`);
+  // the strategy's own flags, read and checked by its entry
   const strategy: StrategySpec = guide
     ? { name: 'guided', guide }
-    : strategyName === 'dfs'
-      ? { name: 'dfs', preemptions: wholeNumber('preemptions', str(a, 'preemptions') ?? '2', 0, 20), reduction }
-      : strategyName === 'pct'
-      ? {
-          name: 'pct',
-          depth: wholeNumber('depth', str(a, 'depth') ?? '3', 1, 10),
-          ...(str(a, 'pct-steps') !== undefined ? { steps: wholeNumber('pct-steps', str(a, 'pct-steps') as string, 1) } : {}),
-        }
-      : { name: 'random' };
+    : (entry.options?.((f) => str(a, f), { memory, whole: wholeNumber }) ?? { name: entry.name });
   const lockdep = str(a, 'lockdep') ?? 'on';
   if (lockdep !== 'on' && lockdep !== 'off') throw new BadInput(`--lockdep must be on or off, not '${lockdep}'`);
   const limit = str(a, 'execution-limit');
@@ -205,15 +199,13 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
     const shaping = mode === 'threads' ? ['jitter', 'watchdog', 'execution-limit', 'lockdep'] : ['lockdep'];
     const extra = shaping.filter((f) => str(a, f) !== undefined).map((f) => `--${f} ${str(a, f)}`);
     if (mode === 'sim' && memory !== (s.variants[variant].memory ?? 'sc')) extra.push(`--memory ${memory}`);
-    // a schedule token replays the (shrunk) schedule itself; without one, pct replays from
-    // its strategy, its depth and the k that execution drew its change points over
+    // a schedule token replays the (shrunk) schedule itself; without one, the strategy's
+    // flags replay it (pct: its depth and the k that execution drew its change points over;
+    // dfs: the same search again, deterministic)
     const finding = findingReplay(r);
     const scheduleToken = finding.token ?? (guide ? guideToken(guide) : undefined);
     extra.push(...finding.extra);
-    if (strategy.name === 'pct' && !scheduleToken) extra.push('--strategy pct', `--depth ${strategy.depth}`, `--pct-steps ${r.pct?.violationK ?? strategy.steps ?? ''}`);
-    // a dfs finding without a token (not replayable alone: a cycle lockdep closed over several
-    // schedules) replays by running the same search again, which is deterministic
-    if (strategy.name === 'dfs' && !scheduleToken) extra.push('--strategy dfs', `--preemptions ${strategy.preemptions}`, `--reduction ${strategy.reduction}`);
+    if (!scheduleToken) extra.push(...(strategyEntry(strategy.name)?.replayFlags?.(strategy, strategySection(r)) ?? []));
     replay = replayCommand(prefix, sc, r, vseed, extra, mode, scheduleToken);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
     // (no more executions than there are seeds left: the line must run as printed)
@@ -246,4 +238,9 @@ function scheduleArg(arg: string): Guide {
   const g = parseGuideToken(text);
   if (typeof g === 'string') throw new BadInput(`--schedule: ${g}`);
   return g;
+}
+
+/** "a, b or c" (`last`: what comes before the last). */
+function orList(items: string[], last = ' or '): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')}${last}${items[items.length - 1]}`;
 }

@@ -29,8 +29,8 @@ export interface ExecutionResult {
   trace?: TraceLine[];
   /** sim with keepSchedule: the choices that replay this execution. */
   schedule?: Schedule;
-  /** sim with the pct strategy: the k (scheduling decisions) this execution's change points were drawn over, and its tasks. */
-  pct?: { k: number; tasks: number; decisions: number };
+  /** sim: what the strategy noted of this execution for the run's section (pct: the k its change points were drawn over, its tasks and decisions). */
+  strategyNote?: unknown;
   /** The scenario's own code threw (a role, setup() or check()): no verdict, and not the harness's failure. */
   scenarioError?: ScenarioError;
   /** The harness itself failed (a worker crashed, a role that never yields, a hang it could not explain). */

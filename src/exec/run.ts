@@ -15,11 +15,14 @@ import { type Reproduction, reproduceInSim, unrecorded } from './reproduce.js';
 import { seedsLeft } from './seeds.js';
 import type { ShrinkResult } from './result.js';
 import type { DfsSummary } from './strategies/dfs.js';
-import { PctStrategy } from './strategies/pct.js';
-import type { StrategySpec } from './strategy.js';
+import { entryOf } from './strategies/index.js';
+import type { PctBound } from './strategies/pct.js';
+import type { RunNotes, StrategySpec } from './strategy.js';
 import { THREADS_DEFAULTS, type ThreadsExecutor, type ThreadsOptions } from './threads.js';
 
 export type Mode = 'sim' | 'threads';
+
+export type { PctBound } from './strategies/pct.js';
 
 export { MAX_SEED, seedsLeft } from './seeds.js';
 
@@ -76,26 +79,6 @@ export interface RunRequest {
   memory?: 'sc' | 'weak';
 }
 
-/** What a pct run bought: the bound of Burckhardt et al. over the run's tasks, k and executions. */
-export interface PctBound {
-  depth: number;
-  /**
-   * Scheduling decisions per execution the change points were drawn over: the largest k
-   * any execution of the run used (the first executions use an initial guess until one
-   * has ended), which is what the bound below rests on.
-   */
-  k: number;
-  /** The most scheduling decisions one execution of the run took. */
-  longest: number;
-  tasks: number;
-  /** Each execution hits a bug of depth <= depth with probability at least this. */
-  perExecution: number;
-  /** After the run's clean executions, the chance such a bug was missed is at most this. */
-  missedAfter: number;
-  /** The k of the execution that found the violation (its replay needs it). */
-  violationK: number | null;
-}
-
 export interface RunResult {
   /** The memory model the executions ran under (threads: always sc). */
   memory: 'sc' | 'weak';
@@ -134,9 +117,11 @@ export interface RunResult {
   stats: Record<string, number>;
   clockUnit: 'steps' | 'us';
   summary: string[];
-  /** pct runs: the guarantee bought. */
+  /** sim: the strategy the executions ran under (its registry name); its section, if it has one, is the field of that name. */
+  strategy?: string;
+  /** pct runs: the guarantee bought (the pct strategy's section). */
   pct?: PctBound;
-  /** dfs runs: what the bounded search covered, and whether it reached its end. */
+  /** dfs runs: what the bounded search covered, and whether it reached its end (the dfs strategy's section). */
   dfs?: DfsSummary;
   /** threads findings: the same execution replayed in sim from the order its steps began in. */
   reproduced?: Reproduction;
@@ -149,7 +134,8 @@ export interface RunResult {
 export async function run(given: RunRequest): Promise<RunResult> {
   // no seed past MAX_SEED: a run that would reach it ends there, as at its --executions
   // (dfs and a guide run one seed's schedules, so their executions do not count seeds)
-  const oneSeed = given.mode === 'sim' && given.strategy !== undefined && given.strategy.name !== 'random' && given.strategy.name !== 'pct';
+  const entry = entryOf(given.strategy);
+  const oneSeed = given.mode === 'sim' && entry.oneSeed === true;
   const capped = !oneSeed && (given.executions ?? Number.POSITIVE_INFINITY) > seedsLeft(given.seed);
   const req = capped ? { ...given, executions: seedsLeft(given.seed) } : given;
   const s = req.scenario.def;
@@ -171,11 +157,10 @@ export async function run(given: RunRequest): Promise<RunResult> {
   let scenarioError: ScenarioError | null = null;
   let incomplete: RunResult['incomplete'] = null;
   let firstViolationMs: number | null = null;
-  let pctK = 0;
-  let pctLongest = 0;
-  let pctTasks = 0;
-  let violationK: number | null = null;
-  let dfs: DfsSummary | undefined;
+  /** The strategy's notes of the executions with a verdict, its summary, and whether its space was exhausted. */
+  const notes: RunNotes['notes'] = [];
+  let strategySummary: unknown;
+  let exhausted = false;
   let shrink: ShrinkResult | undefined;
   let reproduced: Reproduction | undefined;
   const take = (r: ExecutionResult) => {
@@ -191,12 +176,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
       executions++;
       steps += r.scheduled ?? r.steps;
       req.onExecution?.(executions);
-      if (r.pct) {
-        pctK = Math.max(pctK, r.pct.k);
-        pctLongest = Math.max(pctLongest, r.pct.decisions);
-        pctTasks = r.pct.tasks;
-        if (r.violation) violationK = r.pct.k;
-      }
+      if (r.strategyNote !== undefined) notes.push({ note: r.strategyNote, violation: r.violation !== null });
       for (const [role, st] of Object.entries(r.stats)) mergeStats(stats, st, `${role}.`);
       if (r.violation) {
         violation = r.violation;
@@ -230,8 +210,9 @@ export async function run(given: RunRequest): Promise<RunResult> {
   } else if (req.mode === 'sim') {
     const sim = req.sim ?? new SimExecutor();
     try {
-      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep, onLockdep: (d) => lockdep.push(...d), strategy: req.strategy, shrink: req.shrink, memory, onDfs: (d) => {
-            dfs = d;
+      const err = await sim.run(req.scenario, req.params, req.variant, { firstSeed: req.seed, executions: req.executions, windowSteps: req.windowSteps, lockdep: req.lockdep, onLockdep: (d) => lockdep.push(...d), strategy: req.strategy, shrink: req.shrink, memory, onDone: (d) => {
+            strategySummary = d.summary;
+            exhausted = d.exhausted;
           } }, limits, take);
       harnessError ??= err;
     } finally {
@@ -293,7 +274,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
     scenarioError === null &&
     departure === null &&
     !interrupted &&
-    dfs?.exhausted !== true &&
+    !exhausted &&
     (cut?.limit === 'time' || pastBudget);
   let cutShort = cut;
   if (shortOfCount && cutShort === null) {
@@ -304,6 +285,8 @@ export async function run(given: RunRequest): Promise<RunResult> {
   const noVerdict = executions === 0 || cut?.limit === 'execution-limit' || shortOfCount;
   const observed = departure ? 'replay-departed' : scenarioError ? 'scenario-error' : harnessError ? 'harness-error' : v ? v.kind : noVerdict ? 'incomplete' : 'ok';
   const clockUnit = req.mode === 'sim' ? 'steps' : 'us';
+  // the strategy's section of the result, under its name (pct: the bound bought; dfs: the search's coverage)
+  const section = req.mode === 'sim' ? entry.section?.(req.strategy ?? { name: 'random' }, { notes, summary: strategySummary, executions, violation: v !== null }) : undefined;
   return {
     scenario: s.name,
     variant: req.variant,
@@ -329,11 +312,16 @@ export async function run(given: RunRequest): Promise<RunResult> {
     clockUnit,
     summary: s.summarize?.(stats, Math.max(executions, 1), clockUnit) ?? [],
     lockdep,
-    ...(dfs ? { dfs } : {}),
+    ...(req.mode === 'sim' ? { strategy: entry.name } : {}),
+    ...(section !== undefined ? { [entry.name]: section } : {}),
     ...(shrink ? { shrink } : {}),
     ...(reproduced ? { reproduced } : {}),
-    ...(req.strategy?.name === 'pct' && pctK > 0 ? { pct: pctBound(req.strategy.depth, pctK, pctLongest, pctTasks, executions - (v ? 1 : 0), violationK) } : {}),
   };
+}
+
+/** The run's strategy's section (the field under its name), if it has one. */
+export function strategySection(r: RunResult): unknown {
+  return r.strategy === undefined ? undefined : (r as unknown as Record<string, unknown>)[r.strategy];
 }
 
 /** The exit code of a run: 0 clean, 1 violation, 2 a schedule token that does not fit, 3 no verdict: the harness failed, the scenario's code threw, or a limit stopped it (signals are the CLI's). */
@@ -341,11 +329,6 @@ export function exitCodeOf(r: RunResult): number {
   if (r.departure) return 2;
   if (r.observed === 'harness-error' || r.observed === 'scenario-error' || r.observed === 'incomplete') return 3;
   return r.violation ? 1 : 0;
-}
-
-function pctBound(depth: number, k: number, longest: number, tasks: number, clean: number, violationK: number | null): PctBound {
-  const b = PctStrategy.bound(tasks, k, depth, clean);
-  return { depth, k, longest, tasks, perExecution: b.perExecution, missedAfter: b.missedAfter, violationK };
 }
 
 /** The memory model a run uses: as asked, else the variant's in sim; threads are always sequentially consistent. */
@@ -363,7 +346,7 @@ export function parallelJobs(req: Pick<RunRequest, 'jobs' | 'mode' | 'strategy' 
   const jobs = req.jobs ?? 1;
   if (jobs <= 1 || req.mode !== 'sim') return 1;
   const st = req.strategy ?? { name: 'random' };
-  if (st.name !== 'random' && !(st.name === 'pct' && st.steps !== undefined)) return 1;
+  if (!entryOf(st).parallel(st)) return 1;
   return req.executions === null ? jobs : Math.max(1, Math.min(jobs, req.executions));
 }
 

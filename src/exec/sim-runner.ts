@@ -7,7 +7,6 @@
  * answer a stop is terminated and the role it was running is named.
  */
 import type { StrategySpec } from './strategy.js';
-import type { DfsSummary } from './strategies/dfs.js';
 import type { Dep } from '../sync/lockdep-graph.js';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -47,8 +46,8 @@ export interface SimSeeds {
   shrink?: boolean;
   /** The memory model (default sc). */
   memory?: 'sc' | 'weak';
-  /** dfs: receives what the search covered, once the run has ended. */
-  onDfs?: (d: DfsSummary) => void;
+  /** Receives the strategy's summary (dfs: what the search covered) and whether its space was exhausted, once the run has ended. */
+  onDone?: (d: { summary?: unknown; exhausted: boolean }) => void;
 }
 
 export class SimExecutor {
@@ -141,7 +140,7 @@ export class SimExecutor {
           onExecution(m.result);
         } else if (m.type === 'done') {
           seeds.onLockdep?.(m.deps);
-          if (m.dfs) seeds.onDfs?.(m.dfs);
+          seeds.onDone?.({ summary: m.summary, exhausted: m.exhausted });
           end(null);
         }
         else kill(`the sim worker failed: ${sourceStack(m.error)}`);

@@ -12,15 +12,11 @@ import { instancesOf, STOP_DEADLINE, STOP_EXECUTION_LIMIT } from './frame.js';
 import type { ExecutionResult } from './result.js';
 import { type Dep, newLockGraph } from '../sync/lockdep-graph.js';
 import { DEFAULT_WINDOW_STEPS, MONITOR_TASK, simExecution } from './sim.js';
-import { DfsStrategy, type DfsSummary } from './strategies/dfs.js';
-import { PctStrategy } from './strategies/pct.js';
-import { CheckedGuide } from './strategies/checked-guide.js';
-import { RandomStrategy } from './strategies/random.js';
-import { OrderStrategy } from './strategies/order.js';
+import { entryOf } from './strategies/index.js';
 import { ReplayStrategy } from './strategies/replay.js';
 import { ScenarioThrow } from '../rt/errors.js';
 import { SHRINK_ATTEMPTS, SHRINK_SHARE, shrinkExecution } from './shrink.js';
-import type { Strategy, StrategySpec } from './strategy.js';
+import type { StrategySpec } from './strategy.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
 export const SIM_CURRENT = MONITOR_TASK; // task being resumed, -1 outside the roles (written by the sim)
@@ -81,7 +77,8 @@ export interface SimRequest {
   control: SharedArrayBuffer;
 }
 
-export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done'; deps: Dep[]; dfs?: DfsSummary } | { type: 'error'; error: string };
+/** done: the lock orders, the strategy's summary (Strategy.summary) and whether it ran out of executions (its space exhausted). */
+export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done'; deps: Dep[]; summary?: unknown; exhausted: boolean } | { type: 'error'; error: string };
 
 /** Now as an epoch instant, the same in every thread of the process. */
 const nowEpoch = (): number => performance.timeOrigin + performance.now();
@@ -90,13 +87,12 @@ const pastUntil = (req: SimRequest): boolean => req.untilEpochMs != null && nowE
 export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
   const control = new Int32Array(req.control);
   const spec = req.strategy ?? { name: 'random' };
-  // dfs explores the schedules of one seed (its data); the other strategies draw a new seed per execution
-  // under weak memory a fence changes what later loads may return without touching a word a
-  // footprint records, so sleep sets would not be sound there: dfs explores every schedule
-  const dfs = spec.name === 'dfs' ? new DfsStrategy(spec.preemptions, req.memory === 'weak' ? 'none' : spec.reduction) : null;
-  const strategy = dfs ?? fixedStrategy(spec, instancesOf(def, req.params, req.variant).map((i) => i.name));
+  const taskNames = instancesOf(def, req.params, req.variant).map((i) => i.name);
+  const strategy = entryOf(spec).create(spec, { taskNames, memory: req.memory ?? 'sc' });
   const stride = req.stride ?? 1;
-  const seedOf = (k: number) => (dfs ? req.firstSeed : spec.name === 'guided' ? spec.guide.seed : req.firstSeed + k * stride);
+  // the strategy says which seed each execution runs (dfs: the first one's data throughout)
+  const seedOf = (k: number) => strategy.seedOf?.(k, req.firstSeed, stride) ?? req.firstSeed + k * stride;
+  let exhausted = false;
   const bound = req.bound ? new Int32Array(req.bound) : null;
   const runFirst = req.runFirstSeed ?? req.firstSeed;
   // lockdep's graph spans the run's executions, unless the parent merges them (--jobs)
@@ -130,17 +126,21 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
       if (!(e instanceof ScenarioThrow)) throw e;
       r = { seed: seedOf(k), violation: null, stats: {}, steps: 0, scenarioError: e.error };
     }
-    if (dfs && !r.incomplete && !r.harnessError) dfs.finished(r.pruned === true);
-    if (strategy instanceof CheckedGuide) checkReplay(strategy, r);
-    if (r.violation && r.schedule && spec.name !== 'guided') shrinkFinding(def, req, r, poll);
+    const note = strategy.ended?.(r);
+    if (note !== undefined) r.strategyNote = note;
+    if (r.violation && r.schedule && !strategy.replays) shrinkFinding(def, req, r, poll);
     delete r.schedule; // the choices stay here: a finding carries its token
     if (req.perExecutionLockdep) r.deps = lockGraph.all();
     if (bound && (r.violation || r.harnessError || r.scenarioError || r.incomplete)) lowerBound(bound, r.seed - runFirst);
     post({ type: 'execution', result: r });
     if (r.violation || r.harnessError || r.scenarioError || r.incomplete) break;
-    if (dfs && !dfs.advance()) break; // the bounded space is exhausted
+    if (strategy.another && !strategy.another()) {
+      exhausted = true; // the strategy's space is exhausted (dfs's bounded search)
+      break;
+    }
   }
-  post({ type: 'done', deps: lockGraph.all(), ...(dfs ? { dfs: dfs.result() } : {}) });
+  const summary = strategy.summary?.();
+  post({ type: 'done', deps: lockGraph.all(), ...(summary !== undefined ? { summary } : {}), exhausted });
 }
 
 /**
@@ -175,32 +175,10 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
   if (keep && shrunk.result.violation) r.violation = { ...shrunk.result.violation, seed: r.seed };
 }
 
-/**
- * `--schedule`: an execution that departed from its token, or ended before using it up,
- * is not the token's execution: it carries where instead of a verdict. One a limit stopped
- * says nothing either way.
- */
-function checkReplay(guide: CheckedGuide, r: ExecutionResult): void {
-  if (r.incomplete || r.harnessError || r.scenarioError) return;
-  const how = r.violation ? `in ${r.violation.kind}` : r.pruned ? 'stopped' : 'without a violation';
-  const departure = guide.finish(how);
-  if (departure === null) return;
-  r.departure = departure;
-  r.violation = null;
-  delete r.pruned;
-}
-
 /** bound = min(bound, seed), against the other workers' stores. */
 function lowerBound(bound: Int32Array, seed: number): void {
   for (;;) {
     const cur = Atomics.load(bound, 0);
     if (seed >= cur || Atomics.compareExchange(bound, 0, cur, seed) === cur) return;
   }
-}
-
-function fixedStrategy(spec: StrategySpec, taskNames: string[]): Strategy {
-  if (spec.name === 'pct') return new PctStrategy(spec.depth, spec.steps ?? null);
-  if (spec.name === 'guided') return new CheckedGuide(spec.guide, taskNames);
-  if (spec.name === 'order') return new OrderStrategy(spec.order);
-  return new RandomStrategy();
 }

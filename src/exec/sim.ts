@@ -26,7 +26,6 @@ import { thrownBy } from '../rt/errors.js';
 import { DONE, IDLE, POINT } from '../rt/op.js';
 import { SPIN_LIVELOCK_STEPS, SpinWatch } from './spin.js';
 import { ChoiceLog, PRUNE, type Strategy } from './strategy.js';
-import { PctStrategy } from './strategies/pct.js';
 import { type ExecHooks, READ_AGAIN, setCurrent, setStoreLog, StoreLog } from '../rt/task.js';
 import { mergeTraces, RING_ENTRIES } from '../rt/trace.js';
 
@@ -286,7 +285,6 @@ export function simExecution<W>(
     if (result.violation && weak?.stale.length) result.violation.details.push(...explainStaleReads(weak, result.violation.task, taskLabel));
   }
   if (log) result.schedule = { seed, strategy: strategy.name, choices: log.choices(), ...(log.truncated ? { truncated: true } : {}) };
-  if (strategy instanceof PctStrategy) result.pct = { k: strategy.k, tasks: n, decisions: strategy.taken };
   if (opts.keepTrace) result.trace = mergeTraces(frame.rings, names, seq(), RING_ENTRIES);
   spareBuffer = frame.arena.buffer as SharedArrayBuffer;
   return result;

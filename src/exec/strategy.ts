@@ -2,6 +2,11 @@
  * A scheduling strategy (Shuttle-style): told when an execution starts, then asked
  * at every op which runnable task steps next. A schedule is the execution seed plus
  * the choices made where more than one task could run; it replays exactly.
+ *
+ * The strategy also owns the run around its executions, as Shuttle's `Scheduler`'s
+ * new_execution() does: which seed each execution runs with (seedOf), whether another
+ * one runs (another), and what the run's result says of it (ended's notes and summary,
+ * folded by its registry entry into its section; strategies/index.ts).
  */
 export interface Strategy {
   readonly name: string;
@@ -22,6 +27,34 @@ export interface Strategy {
   stepped?(task: number, result: number): void;
   /** The execution ended, however it ended. */
   end?(): void;
+  /**
+   * The seed of the worker's k-th execution (0, 1, ...); the worker runs seeds first,
+   * first + stride, ... unless the strategy says otherwise (dfs explores one seed's schedules,
+   * a guide replays its own seed).
+   */
+  seedOf?(k: number, first: number, stride: number): number;
+  /**
+   * The worker has the execution's result (before a finding is shrunk): the strategy counts
+   * it, may amend it (a replay that departed from its token), and returns a note for the
+   * run's section (kept on the result as strategyNote; undefined: none).
+   */
+  ended?(r: ExecutionEnd): unknown;
+  /** After an execution that found nothing: whether another one runs (false: the strategy's space is exhausted). Default: yes. */
+  another?(): boolean;
+  /** Once the worker stops: what the strategy covered, for the run's section (dfs's summary). */
+  summary?(): unknown;
+  /** Its execution is a given schedule (a token replayed): a finding is reported as it ran, not shrunk. */
+  readonly replays?: boolean;
+}
+
+/** How an execution ended, as a strategy sees it (an ExecutionResult, result.ts; a strategy may take that). */
+export interface ExecutionEnd {
+  seed: number;
+  violation: object | null;
+  pruned?: boolean;
+  incomplete?: object;
+  harnessError?: string;
+  scenarioError?: object;
 }
 
 /** pick() may answer this: every schedule on from here is equivalent to one already explored, so the execution stops. */
@@ -76,12 +109,58 @@ export interface Guide {
   loads?: [number, number][];
 }
 
-/** Which strategy a sim run schedules with, and its settings (all of them go in a replay command). */
-export type StrategySpec =
-  | { name: 'random' }
-  | { name: 'pct'; depth: number; steps?: number }
-  | { name: 'dfs'; preemptions: number; reduction: 'sleep' | 'none' }
-  /** One schedule given as a guide (`--schedule <token>`): a shrunk finding replayed. */
-  | { name: 'guided'; guide: Guide }
-  /** A threads finding's step order (one task id per step), replayed in sim. */
-  | { name: 'order'; order: Uint8Array };
+/**
+ * Which strategy a sim run schedules with (a name in the registry, strategies/index.ts)
+ * and its settings, as its entry parsed them (all of them go in a replay command).
+ */
+export interface StrategySpec {
+  readonly name: string;
+  readonly [option: string]: unknown;
+}
+
+/** A flag a strategy takes on the command line (the shape of cli/args.ts's FlagSpec). */
+export interface StrategyFlag {
+  value: string;
+  help: string;
+}
+
+/** What a run tells a strategy's entry about itself once it has ended, for its section. */
+export interface RunNotes {
+  /** The notes (Strategy.ended) of the executions that reached a verdict, in seed order, and whether each found the violation. */
+  notes: { note: unknown; violation: boolean }[];
+  /** The worker's summary (Strategy.summary), if the strategy gave one. */
+  summary: unknown;
+  /** Executions that reached a verdict. */
+  executions: number;
+  violation: boolean;
+}
+
+/**
+ * A strategy's entry in the registry (strategies/index.ts): how the command line spells it
+ * and its flags, how a worker builds it, and what a run's result and its report say of it.
+ * Adding a strategy is a file holding its Strategy and its entry, and a line in the registry.
+ */
+export interface StrategyEntry<S extends StrategySpec = StrategySpec> {
+  readonly name: string;
+  /** `--strategy NAME`: what it does, in a few words (the flag's help); absent: internal, no --strategy value (a replay). */
+  readonly help?: string;
+  /** The flags it takes (their name without --, their value and help); only with --strategy NAME. */
+  readonly flags?: Record<string, StrategyFlag>;
+  /**
+   * Its settings from its flags (`flag('depth')`: the text given, undefined if not), validated:
+   * bad input throws BadInput (rt/errors.ts); `whole` reads a whole number in a range so (the CLI's).
+   */
+  options?(flag: (name: string) => string | undefined, ctx: { memory: 'sc' | 'weak'; whole: (name: string, text: string, min: number, max?: number) => number }): S;
+  /** A fresh strategy for a worker's executions (the worker's tasks by name, and the run's memory model). */
+  create(spec: S, ctx: { taskNames: string[]; memory: 'sc' | 'weak' }): Strategy;
+  /** Seeds may be spread over --jobs workers with the result --jobs 1 gives (its executions do not depend on each other). */
+  parallel(spec: S): boolean;
+  /** Its executions explore one seed (seedOf): they count no seeds, and the run goes on until the strategy stops it. */
+  readonly oneSeed?: boolean;
+  /** Its section of the run's result (keyed by its name in the result and in --json; undefined: none). */
+  section?(spec: S, run: RunNotes): unknown;
+  /** Its section in the text report: lines, after the statistics. */
+  lines?(section: unknown, run: { firstSeed: number; violation: boolean }): string[];
+  /** The flags a finding's replay line carries when it replays by seed (no schedule token): the strategy and its settings. */
+  replayFlags?(spec: S, section: unknown): string[];
+}

@@ -1,9 +1,10 @@
 /** The JSON shape of `run --json`: one object, stable field names. */
-import type { RunResult } from '../exec/run.js';
+import { type RunResult, strategySection } from '../exec/run.js';
 import { type LimitFlags, raiseFlag } from './text.js';
 import { evidenceOf } from './verdict.js';
 
 export function runJson(r: RunResult, replay: string | null, exitCode: number, signal: string | null, flags: LimitFlags): Record<string, unknown> {
+  const section = strategySection(r);
   return {
     exitCode,
     scenario: r.scenario,
@@ -30,8 +31,8 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     stats: r.stats,
     statsClock: r.clockUnit,
     summary: r.summary,
-    ...(r.pct ? { pct: r.pct } : {}),
-    ...(r.dfs ? { dfs: r.dfs } : {}),
+    // the strategy's section under its name (pct: the bound bought; dfs: what the search covered)
+    ...(section !== undefined && r.strategy !== undefined ? { [r.strategy]: section } : {}),
     ...(r.shrink ? { shrink: r.shrink } : {}),
     ...(r.reproduced ? { reproduced: r.reproduced } : {}),
   };

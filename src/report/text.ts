@@ -1,11 +1,11 @@
 import type { ShrinkResult } from '../exec/result.js';
 /** Human-readable reports: a run, a violation with the ops that led to it, the campaign table. */
-import type { DfsSummary } from '../exec/strategies/dfs.js';
 import type { Violation } from '../rt/violation.js';
 import type { Incomplete } from '../exec/result.js';
 import type { StopLimit } from '../exec/limits.js';
 import type { ScenarioError } from '../rt/errors.js';
-import type { PctBound, RunResult } from '../exec/run.js';
+import { type RunResult, strategySection } from '../exec/run.js';
+import { strategyEntry } from '../exec/strategies/index.js';
 import { type Evidence, evidenceOf, evidenceText, type RowStatus, secsShort, statusWords } from './verdict.js';
 
 const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
@@ -104,8 +104,10 @@ export function runText(r: RunResult, o: RunTextOptions): string {
   const evidence = evidenceOf(r);
   if (evidence) out.push(`evidence: ${evidenceText(evidence)}`);
   if (r.summary.length && r.executions > 0) out.push('', 'statistics:', ...r.summary.map((l) => `  ${l}`));
-  if (r.pct) out.push('', ...pctText(r.pct));
-  if (r.dfs) out.push('', ...dfsText(r.dfs, r.firstSeed, r.violation !== null));
+  // the strategy's section, in its own words (pct: the bound bought; dfs: what the search covered)
+  const section = strategySection(r);
+  const lines = section === undefined || r.strategy === undefined ? [] : (strategyEntry(r.strategy)?.lines?.(section, { firstSeed: r.firstSeed, violation: r.violation !== null }) ?? []);
+  if (lines.length) out.push('', ...lines);
   if (r.observed !== 'incomplete' && cut.length) out.push('', ...cut);
   if (r.violation) {
     if (r.shrink) out.push('', shrinkText(r.shrink));
@@ -170,30 +172,6 @@ export function campaignTable(rows: CampaignRow[]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body].join('\n');
 }
 
-/** What a dfs run covered, in words; a clean exhausted search is a proof for its bound. */
-export function dfsText(d: DfsSummary, seed: number, found: boolean): string[] {
-  const n = (x: number) => x.toLocaleString('en-US');
-  const out = [
-    `dfs, at most ${d.preemptions} preemption${d.preemptions === 1 ? '' : 's'}, the data of seed ${seed}: ${n(d.schedules)} schedules explored (the most preemptions on one: ${d.maxPreemptions})`,
-    d.reduction === 'sleep'
-      ? `  sleep sets skipped ${n(d.slept)} branches that only reorder independent ops (${n(d.pruned)} executions stopped early); the bound cut ${n(d.cut)}`
-      : `  no reduction (--reduction none); the bound cut ${n(d.cut)} branches`,
-  ];
-  if (d.beyond > 0) {
-    out.push(
-      `  ${n(d.beyond)} execution${d.beyond === 1 ? '' : 's'} went past ${n(d.depthBound)} decisions: past them an execution follows the default schedule, so the search covers only each execution's first ${n(d.depthBound)} decisions (what bounds dfs's memory)`,
-    );
-  }
-  if (found) out.push('  the search stopped at the first violation');
-  else if (d.exhausted) {
-    out.push(
-      `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters (a proof for that bound, not beyond it;`,
-      '  a task that yields IDLE, or spin-waits re-reading unchanged words, is not run twice in a row while another task can run, so a role that counts its own IDLEs is covered only as far as that allows)',
-    );
-  } else out.push('  NOT exhausted: the budget ended the search first (raise --time or --executions); no proof');
-  return out;
-}
-
 /** How far a finding's schedule was shrunk. */
 export function shrinkText(s: ShrinkResult): string {
   const n = (x: number) => x.toLocaleString('en-US');
@@ -203,14 +181,4 @@ export function shrinkText(s: ShrinkResult): string {
     `shrunk from ${n(s.from.preemptions)} to ${p(s.to.preemptions)}, ${n(s.from.steps)} to ${n(s.to.steps)} steps ` +
     `(${n(s.attempts)} executions tried${s.capped ? `, stopped early by ${s.stopped ?? 'the budget'}; its bounds: ${s.bounds}` : ''}); the trace below is the shrunk schedule's`
   );
-}
-
-/** What a pct run bought, in words. */
-export function pctText(b: PctBound): string[] {
-  const e = (x: number) => (x >= 0.001 ? x.toPrecision(3) : x.toExponential(2));
-  return [
-    `pct, depth ${b.depth}: ${b.tasks} tasks, change points over k = ${b.k} scheduling decisions (the largest k an execution drew them over; the longest execution took ${b.longest}${b.k > b.longest ? ': a k the first executions guessed before one had ended' : ''})`,
-    `  each execution hits a bug of depth <= ${b.depth} with probability >= 1/(n*k^(d-1)) = ${e(b.perExecution)}`,
-    ...(b.missedAfter < 1 ? [`  after this run's clean executions, the chance such a bug was missed is <= (1-p)^E = ${e(b.missedAfter)}`] : []),
-  ];
 }

@@ -8,12 +8,14 @@
  * that ends with choices of the token unused. Either way the token does not fit this
  * scenario, variant and parameters (the run reports it as bad input, exit 2).
  */
-import { PRUNE, type Strategy } from '../strategy.js';
+import type { ExecutionResult } from '../result.js';
+import { PRUNE, type Strategy, type StrategyEntry, type StrategySpec } from '../strategy.js';
 import type { Guide } from '../strategy.js';
 import { GuidedStrategy } from './guided.js';
 
 export class CheckedGuide implements Strategy {
   readonly name = 'guided';
+  readonly replays = true;
   private readonly inner: GuidedStrategy;
   /** The next of the token's scheduling choices, and of its weak-load choices. */
   private next = 0;
@@ -34,6 +36,26 @@ export class CheckedGuide implements Strategy {
 
   private choice(k: number): string {
     return `the token's choice ${k + 1} of ${this.guide.entries.length}`;
+  }
+
+  /** The token carries its seed: every execution replays it. */
+  seedOf(): number {
+    return this.guide.seed;
+  }
+
+  /**
+   * `--schedule`: an execution that departed from its token, or ended before using it up,
+   * is not the token's execution: it carries where instead of a verdict. One a limit stopped
+   * says nothing either way.
+   */
+  ended(r: ExecutionResult): undefined {
+    if (r.incomplete || r.harnessError || r.scenarioError) return;
+    const how = r.violation ? `in ${r.violation.kind}` : r.pruned ? 'stopped' : 'without a violation';
+    const departure = this.finish(how);
+    if (departure === null) return;
+    r.departure = departure;
+    r.violation = null;
+    delete r.pruned;
   }
 
   start(): void {
@@ -97,3 +119,17 @@ export class CheckedGuide implements Strategy {
     return null;
   }
 }
+
+/** One schedule given as a guide (`--schedule <token>`): a shrunk finding replayed. */
+export interface GuidedSpec extends StrategySpec {
+  name: 'guided';
+  guide: Guide;
+}
+
+/** Internal (`--schedule` builds it): no --strategy value. */
+export const guided: StrategyEntry<GuidedSpec> = {
+  name: 'guided',
+  create: (spec, { taskNames }) => new CheckedGuide(spec.guide, taskNames),
+  parallel: () => false,
+  oneSeed: true,
+};

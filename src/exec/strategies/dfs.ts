@@ -32,7 +32,8 @@
  */
 import { type Footprint, independent, takeFootprint, unwatchFootprints, watchFootprints } from '../../shm/footprint.js';
 import { IDLE, POINT } from '../../rt/op.js';
-import { PRUNE, type Strategy } from '../strategy.js';
+import { BadInput } from '../../rt/errors.js';
+import { type ExecutionEnd, PRUNE, type Strategy, type StrategyEntry, type StrategySpec } from '../strategy.js';
 import { couldGoOn, defaultPick } from './guided.js';
 
 /** The most decisions (scheduling and weak-load choices) of one execution dfs keeps and branches on. */
@@ -100,13 +101,31 @@ export class DfsStrategy implements Strategy {
   private preempted = 0;
   /** This execution went past DFS_MAX_DECISIONS: it follows the default schedule, unrecorded. */
   private past = false;
-  private readonly summary: DfsSummary;
+  private readonly counts: DfsSummary;
 
   constructor(
     readonly preemptions: number,
     readonly reduction: 'sleep' | 'none' = 'sleep',
   ) {
-    this.summary = { preemptions, reduction, schedules: 0, pruned: 0, slept: 0, cut: 0, exhausted: false, maxPreemptions: 0, depthBound: DFS_MAX_DECISIONS, beyond: 0 };
+    this.counts = { preemptions, reduction, schedules: 0, pruned: 0, slept: 0, cut: 0, exhausted: false, maxPreemptions: 0, depthBound: DFS_MAX_DECISIONS, beyond: 0 };
+  }
+
+  /** Every execution runs the data of the first seed: the search is over its schedules. */
+  seedOf(_k: number, first: number): number {
+    return first;
+  }
+
+  /** An execution that ran to its end (none a limit stopped) is counted: a schedule explored, or one pruned. */
+  ended(r: ExecutionEnd): undefined {
+    if (!r.incomplete && !r.harnessError) this.finished(r.pruned === true);
+  }
+
+  another(): boolean {
+    return this.advance();
+  }
+
+  summary(): DfsSummary {
+    return this.result();
   }
 
   start(): void {
@@ -123,7 +142,7 @@ export class DfsStrategy implements Strategy {
   /** Past the decisions kept: stop noting footprints (nothing sleeps or branches from here on). */
   private goPast(): void {
     this.past = true;
-    this.summary.beyond++;
+    this.counts.beyond++;
     this.pending = null;
     this.asleep = [];
     unwatchFootprints();
@@ -168,12 +187,12 @@ export class DfsStrategy implements Strategy {
       // after an IDLE, nothing sleeps: the schedule that ran a sleeper first would put the
       // idle task's next step right after its IDLE, which the rule above never explores
       if (!this.curIdle && this.asleep.some((b) => b.task === task)) {
-        this.summary.slept++;
+        this.counts.slept++;
         continue;
       }
       const c = curRuns && task !== this.cur ? 1 : 0;
       if (this.preempted + c > this.preemptions) {
-        this.summary.cut++;
+        this.counts.cut++;
         continue;
       }
       options.push(task);
@@ -206,10 +225,10 @@ export class DfsStrategy implements Strategy {
 
   /** The execution that just ended: count it. */
   finished(pruned: boolean): void {
-    if (pruned) this.summary.pruned++;
+    if (pruned) this.counts.pruned++;
     else {
-      this.summary.schedules++;
-      this.summary.maxPreemptions = Math.max(this.summary.maxPreemptions, this.preempted);
+      this.counts.schedules++;
+      this.counts.maxPreemptions = Math.max(this.counts.maxPreemptions, this.preempted);
     }
   }
 
@@ -244,7 +263,7 @@ export class DfsStrategy implements Strategy {
       if (node.at < node.options.length) return true;
       this.stack.pop();
     }
-    this.summary.exhausted = true;
+    this.counts.exhausted = true;
     return false;
   }
 
@@ -254,6 +273,63 @@ export class DfsStrategy implements Strategy {
   }
 
   result(): DfsSummary {
-    return { ...this.summary };
+    return { ...this.counts };
   }
 }
+
+export interface DfsSpec extends StrategySpec {
+  name: 'dfs';
+  preemptions: number;
+  reduction: 'sleep' | 'none';
+}
+
+/** What a dfs run covered, in words; a clean exhausted search is a proof for its bound. */
+export function dfsText(d: DfsSummary, seed: number, found: boolean): string[] {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const out = [
+    `dfs, at most ${d.preemptions} preemption${d.preemptions === 1 ? '' : 's'}, the data of seed ${seed}: ${n(d.schedules)} schedules explored (the most preemptions on one: ${d.maxPreemptions})`,
+    d.reduction === 'sleep'
+      ? `  sleep sets skipped ${n(d.slept)} branches that only reorder independent ops (${n(d.pruned)} executions stopped early); the bound cut ${n(d.cut)}`
+      : `  no reduction (--reduction none); the bound cut ${n(d.cut)} branches`,
+  ];
+  if (d.beyond > 0) {
+    out.push(
+      `  ${n(d.beyond)} execution${d.beyond === 1 ? '' : 's'} went past ${n(d.depthBound)} decisions: past them an execution follows the default schedule, so the search covers only each execution's first ${n(d.depthBound)} decisions (what bounds dfs's memory)`,
+    );
+  }
+  if (found) out.push('  the search stopped at the first violation');
+  else if (d.exhausted) {
+    out.push(
+      `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters (a proof for that bound, not beyond it;`,
+      '  a task that yields IDLE, or spin-waits re-reading unchanged words, is not run twice in a row while another task can run, so a role that counts its own IDLEs is covered only as far as that allows)',
+    );
+  } else out.push('  NOT exhausted: the budget ended the search first (raise --time or --executions); no proof');
+  return out;
+}
+
+export const dfs: StrategyEntry<DfsSpec> = {
+  name: 'dfs',
+  help: 'every schedule of the seed up to --preemptions (dfs)',
+  flags: {
+    preemptions: { value: 'P', help: 'dfs: explore every schedule with at most P preemptions, 0..20 (default 2)' },
+    reduction: { value: 'sleep|none', help: 'dfs: skip schedules that only reorder independent ops (sleep, default) or explore them all (none)' },
+  },
+  options: (flag, { memory, whole }) => {
+    // under weak memory a barrier changes what later loads may return without touching a word a
+    // footprint sees, so dfs explores without sleep sets there
+    if (memory === 'weak' && flag('reduction') === 'sleep') throw new BadInput('--reduction sleep does not go with --memory weak (dfs explores every schedule there)');
+    const reduction = flag('reduction') ?? (memory === 'weak' ? 'none' : 'sleep');
+    if (reduction !== 'sleep' && reduction !== 'none') throw new BadInput(`--reduction must be sleep or none, not '${reduction}'`);
+    return { name: 'dfs', preemptions: whole('preemptions', flag('preemptions') ?? '2', 0, 20), reduction };
+  },
+  // under weak memory a fence changes what later loads may return without touching a word a
+  // footprint records, so sleep sets would not be sound there: dfs explores every schedule
+  create: (spec, { memory }) => new DfsStrategy(spec.preemptions, memory === 'weak' ? 'none' : spec.reduction),
+  parallel: () => false,
+  oneSeed: true,
+  section: (_spec, run) => run.summary,
+  lines: (section, run) => dfsText(section as DfsSummary, run.firstSeed, run.violation),
+  // a finding without a token (not replayable alone: a cycle lockdep closed over several
+  // schedules) replays by running the same search again, which is deterministic
+  replayFlags: (spec) => ['--strategy dfs', `--preemptions ${spec.preemptions}`, `--reduction ${spec.reduction}`],
+};

@@ -5,7 +5,7 @@
  * blocked is skipped: in threads it was a retry that failed (the sim runs a blocked
  * task again only once it is woken). Past the end of the record, the last task goes on.
  */
-import type { Strategy } from '../strategy.js';
+import type { Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
 import { defaultPick } from './guided.js';
 
 export class OrderStrategy implements Strategy {
@@ -44,3 +44,17 @@ export class OrderStrategy implements Strategy {
     this.next++;
   }
 }
+
+/** A threads finding's step order (one task id per step), replayed in sim. */
+export interface OrderSpec extends StrategySpec {
+  name: 'order';
+  order: Uint8Array;
+}
+
+/** Internal (reproduce.ts builds it): no --strategy value. */
+export const order: StrategyEntry<OrderSpec> = {
+  name: 'order',
+  create: (spec) => new OrderStrategy(spec.order),
+  parallel: () => false,
+  oneSeed: true,
+};

@@ -12,7 +12,14 @@
  * replays exactly without the run's history.
  */
 import seedrandom from 'seedrandom';
-import type { Strategy } from '../strategy.js';
+import type { RunNotes, Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
+
+/** What one pct execution notes for the run's section: the k its change points were drawn over, its tasks and the decisions it took. */
+export interface PctNote {
+  k: number;
+  tasks: number;
+  decisions: number;
+}
 
 /** The k a run starts from, before any execution has shown how many decisions it takes. */
 export const PCT_INITIAL_STEPS = 1000;
@@ -64,6 +71,10 @@ export class PctStrategy implements Strategy {
     this.changePoints = [...points].sort((a, b) => a - b);
   }
 
+  ended(): PctNote {
+    return { k: this.k, tasks: this.tasks, decisions: this.decisions };
+  }
+
   /**
    * A task that only waits for others (it yielded IDLE) drops below every task, as
    * Shuttle's PCT does on yield_now: with strict priorities a spin-wait would otherwise
@@ -98,3 +109,79 @@ export class PctStrategy implements Strategy {
     return { perExecution: p, missedAfter: (1 - p) ** executions };
   }
 }
+
+/** What a pct run bought: the bound of Burckhardt et al. over the run's tasks, k and executions. */
+export interface PctBound {
+  depth: number;
+  /**
+   * Scheduling decisions per execution the change points were drawn over: the largest k
+   * any execution of the run used (the first executions use an initial guess until one
+   * has ended), which is what the bound below rests on.
+   */
+  k: number;
+  /** The most scheduling decisions one execution of the run took. */
+  longest: number;
+  tasks: number;
+  /** Each execution hits a bug of depth <= depth with probability at least this. */
+  perExecution: number;
+  /** After the run's clean executions, the chance such a bug was missed is at most this. */
+  missedAfter: number;
+  /** The k of the execution that found the violation (its replay needs it). */
+  violationK: number | null;
+}
+
+export interface PctSpec extends StrategySpec {
+  name: 'pct';
+  depth: number;
+  /** --pct-steps: a fixed k (a replay gives it); absent, k is learned from the run's executions. */
+  steps?: number;
+}
+
+/** The run's bound from its executions' notes (none before an execution has drawn its change points). */
+function pctSection(spec: PctSpec, run: RunNotes): PctBound | undefined {
+  let k = 0;
+  let longest = 0;
+  let tasks = 0;
+  let violationK: number | null = null;
+  for (const { note, violation } of run.notes) {
+    const n = note as PctNote;
+    k = Math.max(k, n.k);
+    longest = Math.max(longest, n.decisions);
+    tasks = n.tasks;
+    if (violation) violationK = n.k;
+  }
+  if (k === 0) return undefined;
+  const b = PctStrategy.bound(tasks, k, spec.depth, run.executions - (run.violation ? 1 : 0));
+  return { depth: spec.depth, k, longest, tasks, perExecution: b.perExecution, missedAfter: b.missedAfter, violationK };
+}
+
+/** What a pct run bought, in words. */
+export function pctText(b: PctBound): string[] {
+  const e = (x: number) => (x >= 0.001 ? x.toPrecision(3) : x.toExponential(2));
+  return [
+    `pct, depth ${b.depth}: ${b.tasks} tasks, change points over k = ${b.k} scheduling decisions (the largest k an execution drew them over; the longest execution took ${b.longest}${b.k > b.longest ? ': a k the first executions guessed before one had ended' : ''})`,
+    `  each execution hits a bug of depth <= ${b.depth} with probability >= 1/(n*k^(d-1)) = ${e(b.perExecution)}`,
+    ...(b.missedAfter < 1 ? [`  after this run's clean executions, the chance such a bug was missed is <= (1-p)^E = ${e(b.missedAfter)}`] : []),
+  ];
+}
+
+export const pct: StrategyEntry<PctSpec> = {
+  name: 'pct',
+  help: 'PCT with --depth',
+  flags: {
+    depth: { value: 'D', help: 'pct: the bug depth the run guarantees a probability for, 1..10 (default 3)' },
+    'pct-steps': { value: 'K', help: 'pct: draw the change points over K scheduling decisions instead of learning K from the run (replays give it)' },
+  },
+  options: (flag, { whole }) => ({
+    name: 'pct',
+    depth: whole('depth', flag('depth') ?? '3', 1, 10),
+    ...(flag('pct-steps') !== undefined ? { steps: whole('pct-steps', flag('pct-steps') as string, 1) } : {}),
+  }),
+  create: (spec) => new PctStrategy(spec.depth, spec.steps ?? null),
+  // k is learned from the executions before, unless --pct-steps fixes it
+  parallel: (spec) => spec.steps !== undefined,
+  section: pctSection,
+  lines: (section) => pctText(section as PctBound),
+  // replays from its depth and the k that execution drew its change points over
+  replayFlags: (spec, section) => ['--strategy pct', `--depth ${spec.depth}`, `--pct-steps ${(section as PctBound | undefined)?.violationK ?? spec.steps ?? ''}`],
+};

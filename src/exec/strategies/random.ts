@@ -1,6 +1,6 @@
 /** `random`: a seeded uniform choice among the runnable tasks at every op. */
 import seedrandom from 'seedrandom';
-import type { Strategy } from '../strategy.js';
+import type { Strategy, StrategyEntry } from '../strategy.js';
 
 export class RandomStrategy implements Strategy {
   readonly name = 'random';
@@ -18,3 +18,10 @@ export class RandomStrategy implements Strategy {
     return Math.floor(this.rng() * n);
   }
 }
+
+export const random: StrategyEntry = {
+  name: 'random',
+  help: 'uniformly (default)',
+  create: () => new RandomStrategy(),
+  parallel: () => true,
+};

@@ -21,6 +21,7 @@ const SIM_ONLY = [
   'pool',
   'pte-list-desc',
   'rare-events',
+  'round-robin',
   'shrink',
   'sim-determinism',
   'spin-wait',

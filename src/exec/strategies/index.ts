@@ -9,8 +9,9 @@ import { dfs } from './dfs.js';
 import { order } from './order.js';
 import { pct } from './pct.js';
 import { random } from './random.js';
+import { roundRobin } from './round-robin.js';
 
-const ENTRIES: StrategyEntry[] = [random, pct, dfs, guided, order];
+const ENTRIES: StrategyEntry[] = [random, pct, dfs, roundRobin, guided, order];
 
 const BY_NAME = new Map(ENTRIES.map((e) => [e.name, e]));
 

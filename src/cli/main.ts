@@ -32,7 +32,7 @@ usage:
   mmu-stress list [--long] [--json]
   mmu-stress run <scenario|path.ts> [--variant V] [--mode sim|threads] [--seed N] [--executions N]
                  [--time 10s] [--vcpus N] [--param k=v ...] [--jitter P] [--watchdog 20s]
-                 [--execution-limit 2m] [--lockdep on|off] [--strategy random|pct|dfs] [--depth D]
+                 [--execution-limit 2m] [--lockdep on|off] [--strategy random|pct|dfs|round-robin] [--depth D]
                  [--pct-steps K] [--preemptions P] [--reduction sleep|none] [--schedule TOKEN|@FILE]
                  [--no-shrink] [--memory sc|weak] [--jobs N] [--html F] [--trace-out F.json]
                  [--quiet] [--json]

@@ -25,8 +25,8 @@ export interface RunScenarioOptions {
   jitter?: number;
   watchdog?: string;
   executionLimit?: string;
-  /** --strategy: 'random' (default), 'pct' (with depth, pctSteps) or 'dfs' (with preemptions, reduction). */
-  strategy?: 'random' | 'pct' | 'dfs';
+  /** --strategy: 'random' (default), 'pct' (with depth, pctSteps), 'dfs' (with preemptions, reduction) or 'round-robin'. */
+  strategy?: 'random' | 'pct' | 'dfs' | 'round-robin';
   depth?: number;
   pctSteps?: number;
   preemptions?: number;

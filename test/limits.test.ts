@@ -63,28 +63,31 @@ describe('the time budget bounds the whole run', () => {
     }
   });
 
-  it('finished executions keep their verdict when the budget cuts the last one short', () => {
+  it('finished executions keep their verdict when the budget cuts the last one short', async () => {
     // The fixture's seed, not the machine's speed, decides the lengths: seed 1's execution
     // ends after a few steps, seed 2's never does, so the budget always cuts the second one
     // (the run only has to start within the 8 s, which a loaded machine does).
-    const r = cli(['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--time', '8s', '--json']);
+    // the JSON and the text run side by side: each waits out its 8 s, neither needs a core for long
+    const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--time', '8s'];
+    const [r, t] = await Promise.all([start([...args, '--json']).done, start(args).done]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc).toMatchObject({ observed: 'ok', executions: 1, evidence: { executions: 1, steps: 4, stepUnit: 'scheduling steps' } });
     expect(doc.incomplete).toMatchObject({ seed: 2, limit: 'time', raise: '--time' });
-    const text = cli(['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--time', '8s']).out;
+    const text = t.out;
     expect(text).toContain('expect ok; observed ok (as expected)');
     expect(text).toMatch(/\(execution seed 2 was stopped by the time budget \(--time 8s\) before it ended: .*; it has no verdict and is not counted\)/);
   });
 
-  it('with --executions N, a time budget that ends the run first leaves it incomplete (exit 3), never ok', () => {
+  it('with --executions N, a time budget that ends the run first leaves it incomplete (exit 3), never ok', async () => {
     // N executions were the budget asked for: fewer, however fast the machine, is no verdict
-    const r = cli(['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--executions', '100', '--time', '8s', '--json']);
+    const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--executions', '100', '--time', '8s'];
+    const [r, t] = await Promise.all([start([...args, '--json']).done, start(args).done]);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.out);
     expect(doc).toMatchObject({ exitCode: 3, observed: 'incomplete', executions: 1, evidence: null, budget: { executions: 100, timeMs: 8000 } });
     expect(doc.incomplete).toMatchObject({ seed: 2, limit: 'time', raise: '--time' });
-    const text = cli(['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--executions', '100', '--time', '8s']).out;
+    const text = t.out;
     expect(text).toContain('INCOMPLETE (exit 3): only 1 of the 100 executions asked for finished before the time budget ended, so there is no verdict about the model.');
     // the count reached within the time is a clean verdict that states its evidence
     const done = cli(['run', BUDGET, '--variant', 'short', '--executions', '20', '--time', '60s', '--json']);

@@ -49,6 +49,11 @@ export interface ExecutionResult {
   incomplete?: Incomplete;
 }
 
+/** An execution that ends its run: a finding, or no verdict (the scenario's or the harness's error, a limit). */
+export function endsRun(r: ExecutionResult): boolean {
+  return Boolean(r.violation || r.harnessError || r.scenarioError || r.incomplete);
+}
+
 /** Add `from` into `into` under `prefix`: counters add up, stats named max* keep the largest. */
 export function mergeStats(into: Record<string, number>, from: Record<string, number>, prefix = ''): void {
   for (const k in from) {

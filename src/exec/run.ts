@@ -8,12 +8,11 @@ import type { Violation } from '../rt/violation.js';
 import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../load/scenarios.js';
 import { LIMIT_DEFAULTS, type RunLimits } from './limits.js';
-import { type ExecutionResult, type Incomplete, mergeStats } from './result.js';
+import { type ExecutionResult, endsRun, type Incomplete, mergeStats, type ShrinkResult } from './result.js';
 import type { ScenarioError } from '../rt/errors.js';
 import { SimExecutor } from './sim-runner.js';
 import { type Reproduction, reproduceInSim, unrecorded } from './reproduce.js';
 import { seedsLeft } from './seeds.js';
-import type { ShrinkResult } from './result.js';
 import type { DfsSummary } from './strategies/dfs.js';
 import { entryOf } from './strategies/index.js';
 import type { PctBound } from './strategies/pct.js';
@@ -198,7 +197,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
     // judged in seed order, as one worker would have met them
     for (const r of par.results) {
       take(r);
-      if (r.violation || r.harnessError || r.scenarioError || r.incomplete) break;
+      if (endsRun(r)) break;
     }
     lockdep.push(...par.deps);
     if (par.crossAt !== null && violation === null && harnessError === null && scenarioError === null && incomplete === null) {
@@ -414,7 +413,7 @@ async function runParallel(
   for (const r of collected) {
     if (r.seed !== req.seed + results.length) break;
     results.push(r);
-    if (r.violation || r.harnessError || r.scenarioError || r.incomplete) break;
+    if (endsRun(r)) break;
   }
   // the lock orders in seed order, as one worker's graph would have met them
   const graph = newLockGraph(req.scenario.def, req.seed, 'report', req.lockdep !== false, req.variant);

@@ -9,7 +9,7 @@
  */
 import type { Params, ScenarioDef } from '../scenario.js';
 import { instancesOf, STOP_DEADLINE, STOP_EXECUTION_LIMIT } from './frame.js';
-import type { ExecutionResult } from './result.js';
+import { endsRun, type ExecutionResult } from './result.js';
 import { type Dep, newLockGraph } from '../sync/lockdep-graph.js';
 import { DEFAULT_WINDOW_STEPS, MONITOR_TASK, simExecution } from './sim.js';
 import { entryOf } from './strategies/index.js';
@@ -131,9 +131,9 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     if (r.violation && r.schedule && !strategy.replays) shrinkFinding(def, req, r, poll);
     delete r.schedule; // the choices stay here: a finding carries its token
     if (req.perExecutionLockdep) r.deps = lockGraph.all();
-    if (bound && (r.violation || r.harnessError || r.scenarioError || r.incomplete)) lowerBound(bound, r.seed - runFirst);
+    if (bound && endsRun(r)) lowerBound(bound, r.seed - runFirst);
     post({ type: 'execution', result: r });
-    if (r.violation || r.harnessError || r.scenarioError || r.incomplete) break;
+    if (endsRun(r)) break;
     if (strategy.another && !strategy.another()) {
       exhausted = true; // the strategy's space is exhausted (dfs's bounded search)
       break;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { ScenarioError } from '../rt/errors.js';
@@ -41,8 +41,15 @@ function shownPath(path: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
-/** The harness's own executors: a frame there is never the scenario's line. */
-const EXEC_DIR = dirname(fileURLToPath(import.meta.url));
+/**
+ * The harness's own frames, as a stack shows them (absolute or relative, sources or
+ * dist/): its runtime, executors and loading (src/rt, src/exec, src/load), its workers,
+ * a dependency, node's internals. A frame there is never the scenario's line, and a
+ * scenario error's stack is printed without them.
+ */
+const HARNESS = String.raw`\bsrc\/(?:exec|rt|load)\/|\/workers\/[\w-]+\.mjs|node_modules|<anonymous>|\(?node:`;
+export const HARNESS_FRAME = new RegExp(String.raw`^\s+at .*(?:${HARNESS})`);
+const HARNESS_PATH = new RegExp(HARNESS);
 
 /**
  * A scenario error with its stack mapped to the sources, the scenario's own line in it
@@ -56,7 +63,7 @@ export function locateScenarioError(se: ScenarioError, scenarioFile: string): Sc
   const frames = [...stack.matchAll(/^\s+at (?:.*? \()?([^\s()]+?):(\d+):(\d+)\)?$/gm)]
     .filter((m) => !m[1].startsWith('node:'))
     .map((m) => ({ path: m[1].startsWith('file:') ? fileURLToPath(m[1]) : resolve(m[1]), line: m[2], col: m[3] }));
-  const own = frames.find((f) => f.path === scenarioFile) ?? frames.find((f) => !f.path.startsWith(EXEC_DIR) && !f.path.includes('/node_modules/') && !f.path.endsWith('.mjs'));
+  const own = frames.find((f) => f.path === scenarioFile) ?? frames.find((f) => !HARNESS_PATH.test(f.path) && !f.path.endsWith('.mjs'));
   const at = own ? `${shownPath(own.path)}:${own.line}:${own.col}` : undefined;
   const what = se.where === 'role' ? `role '${se.role}' (${se.task})` : `${se.where}()`;
   const of = own?.path === scenarioFile ? '' : ` of ${shownPath(scenarioFile)}`;

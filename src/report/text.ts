@@ -3,6 +3,7 @@ import type { ShrinkResult } from '../exec/result.js';
 import type { Violation } from '../rt/violation.js';
 import type { Incomplete } from '../exec/result.js';
 import type { StopLimit } from '../exec/limits.js';
+import { HARNESS_FRAME } from '../load/stack.js';
 import type { ScenarioError } from '../rt/errors.js';
 import { type RunResult, strategySection } from '../exec/run.js';
 import { strategyEntry } from '../exec/strategies/index.js';
@@ -64,8 +65,6 @@ export function incompleteText(
   return [`(${lines[0]}; it has no verdict and is not counted)`];
 }
 
-/** The harness's own frames in a stack (its executors, its workers, node's internals): not the scenario's story. */
-const HARNESS_FRAME = /^\s+at .*(?:\bsrc\/exec\/|\/workers\/[\w-]+\.mjs|node_modules|<anonymous>|\(node:)/;
 
 /** The scenario's own code threw: its line first, then its stack in the sources without the harness's frames (no verdict, exit 3). */
 export function scenarioErrorText(e: ScenarioError): string[] {

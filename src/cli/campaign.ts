@@ -346,7 +346,7 @@ export function campaignOutput(
     if (r.violation) out.push(...violationText(r.violation as Violation).slice(0, 8), ...(r.violation.replay ? [`  replay: ${r.violation.replay}`] : []));
     if (r.harnessError) out.push(r.harnessError);
     if (r.scenarioError) out.push(r.scenarioError);
-    out.push(...incompleteText({ ...r, budget: { executions: r.budget.executions } }, o.limitFlags), '');
+    out.push(...incompleteText(r, o.limitFlags), '');
   }
   if (lockdep.cycle) out.push(`lockdep across the clean rows of ${lockdep.cycle.scenario}: lock-order-cycle: ${lockdep.cycle.message}`, ...lockdep.cycle.details.map((l) => `  ${l}`), '');
   else out.push(`lockdep across each scenario's clean rows: ${lockdep.classes} lock class${lockdep.classes === 1 ? '' : 'es'}, ${lockdep.dependencies} dependenc${lockdep.dependencies === 1 ? 'y' : 'ies'}, no cycle`);

@@ -156,6 +156,8 @@ export async function run(given: RunRequest): Promise<RunResult> {
   let scenarioError: ScenarioError | null = null;
   let incomplete: RunResult['incomplete'] = null;
   let firstViolationMs: number | null = null;
+  /** No execution has ended the run yet: no finding, and no reason it has no verdict. */
+  const open = () => violation === null && harnessError === null && scenarioError === null && incomplete === null;
   /** The strategy's notes of the executions with a verdict, its summary, and whether its space was exhausted. */
   const notes: RunNotes['notes'] = [];
   let strategySummary: unknown;
@@ -200,7 +202,7 @@ export async function run(given: RunRequest): Promise<RunResult> {
       if (endsRun(r)) break;
     }
     lockdep.push(...par.deps);
-    if (par.crossAt !== null && violation === null && harnessError === null && scenarioError === null && incomplete === null) {
+    if (par.crossAt !== null && open()) {
       // a cycle no single execution closes: the seeds up to where it closes, one after another
       const left = req.timeMs === null ? null : Math.max(1, req.timeMs - (performance.now() - started)); // the budget still holds
       const again = await run({ ...req, jobs: 1, executions: par.crossAt - req.seed + 1, timeMs: left });
@@ -223,9 +225,9 @@ export async function run(given: RunRequest): Promise<RunResult> {
     const startBefore = req.startBeforeMs ?? null;
     softEnd = () => startBefore !== null && executions > 0 && performance.now() - started >= startBefore;
     // every step takes a ticket so that a finding can be replayed in sim, unless it will not be (reproduce: false)
-    const given = req.threadsOptions ?? THREADS_DEFAULTS;
-    const threadsOptions = { ...given, drive: { ...given.drive, recordSteps: given.drive.recordSteps && req.reproduce !== false } };
-    for (let seed = req.seed; violation === null && harnessError === null && scenarioError === null && incomplete === null; seed++) {
+    const base = req.threadsOptions ?? THREADS_DEFAULTS;
+    const threadsOptions = { ...base, drive: { ...base.drive, recordSteps: base.drive.recordSteps && req.reproduce !== false } };
+    for (let seed = req.seed; open(); seed++) {
       if (req.executions !== null && executions >= req.executions) break;
       if (req.abort?.aborted) break;
       if (limits.until !== null && executions > 0 && performance.now() >= limits.until) break;

@@ -146,11 +146,8 @@ export function readRecords(file: string, opts: { missingOk?: boolean } = {}): R
 
 /** What a version 1 line lacks, worked out (its status) or left unknown (its budget, its steps). */
 function fillIn(rec: RowRecord): void {
-  if (rec.v === RECORD_VERSION) {
-    rec.status = rowStatus(rec); // from the line's own expect and observed: one rule for every reader
-    return;
-  }
-  rec.status = rowStatus(rec);
+  rec.status = rowStatus(rec); // from the line's own expect and observed: one rule for every reader
+  if (rec.v === RECORD_VERSION) return;
   rec.budget ??= { executions: null, threadsMs: rec.mode === 'threads' ? rec.budgetMs : null };
   rec.steps ??= null;
   rec.evidence ??= null;

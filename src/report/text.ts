@@ -65,7 +65,6 @@ export function incompleteText(
   return [`(${lines[0]}; it has no verdict and is not counted)`];
 }
 
-
 /** The scenario's own code threw: its line first, then its stack in the sources without the harness's frames (no verdict, exit 3). */
 export function scenarioErrorText(e: ScenarioError): string[] {
   return [

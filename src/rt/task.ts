@@ -97,11 +97,6 @@ export function setStoreLog(log: StoreLog | null): void {
   storeLog = log;
 }
 
-/** A marked store to word `idx` by the current task (only while a store log is kept). */
-export function noteStore(idx: number): void {
-  (storeLog as StoreLog).note(idx, current);
-}
-
 /** One generator per role instance, derived from the execution seed and never shared. */
 export function taskRng(seed: number, name: string): Rng {
   return seedrandom.alea(`${seed}:${name}`, { state: true });

@@ -8,7 +8,7 @@
  * store, as LKMM allows for its kind.
  */
 import { AT_POINT, DONE_STATE, FINISHED, OpMachine, POINT, type Op } from '../rt/op.js';
-import { current, noteStore, storeLog } from '../rt/task.js';
+import { current, storeLog } from '../rt/task.js';
 import { activeWeak } from '../memory/sim-weak.js';
 import { T_BARRIER, T_LOAD_ACQUIRE, T_MARKED_STORE, T_STALE_LOAD, T_STORE_RELEASE } from './trace-ops.js';
 
@@ -83,7 +83,7 @@ class WriteOnce extends OpMachine {
     const w = activeWeak(i32);
     if (w) w.store(idx, v, 'relaxed', current.trace(T_MARKED_STORE, idx, v));
     else Atomics.store(i32, idx, v);
-    if (storeLog !== null) noteStore(idx);
+    storeLog?.note(idx, current);
     return FINISHED;
   }
 }
@@ -93,7 +93,7 @@ export function* cmpxchg(i32: Int32Array, idx: number, old: number, v: number): 
   yield POINT;
   const w = activeWeak(i32);
   const was = w ? w.cmpxchg(idx, old, v, current.lastStep) : Atomics.compareExchange(i32, idx, old, v);
-  if (was === old && storeLog !== null) noteStore(idx);
+  if (was === old) storeLog?.note(idx, current);
   return was;
 }
 
@@ -111,7 +111,7 @@ export function* smpStoreRelease(i32: Int32Array, idx: number, v: number): Op {
   if (!w) Atomics.store(i32, idx, v);
   const step = current.trace(T_STORE_RELEASE, idx, v);
   w?.store(idx, v, 'release', step);
-  if (storeLog !== null) noteStore(idx);
+  storeLog?.note(idx, current);
 }
 
 const BARRIERS = ['mb', 'wmb', 'rmb'] as const;
@@ -140,5 +140,5 @@ export function plainStore(i32: Int32Array, idx: number, v: number): void {
   const w = activeWeak(i32);
   if (w) w.store(idx, v, 'relaxed', current.trace(T_MARKED_STORE, idx, v));
   else Atomics.store(i32, idx, v);
-  if (storeLog !== null) noteStore(idx);
+  storeLog?.note(idx, current);
 }

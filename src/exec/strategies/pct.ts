@@ -46,11 +46,6 @@ export class PctStrategy implements Strategy {
     this.k = fixedSteps ?? PCT_INITIAL_STEPS;
   }
 
-  /** The decisions the execution in flight (or the last one) has taken. */
-  get taken(): number {
-    return this.decisions;
-  }
-
   start(seed: number, tasks = 0): void {
     // k: the most decisions an execution of this run has taken so far (until one has ended, the initial guess)
     this.most = Math.max(this.most, this.decisions);

@@ -21,6 +21,7 @@
  */
 import { WeakMemory, type WeakStore } from '../memory/weak.js';
 import { type Cond, type Expr, type LitmusTest, type Stmt, Unsupported } from './parse.js';
+import { checkSupported } from './support.js';
 
 /** One instruction of a thread, its `if`s folded into a guard. */
 interface Instr {
@@ -37,8 +38,12 @@ interface Instr {
 
 function regsOf(e: Expr, into: Set<string>): Set<string> {
   if (e.k === 'reg') into.add(e.name);
-  else if (e.k === 'not') regsOf(e.e, into);
+  else if (e.k === 'not' || e.k === 'bnot') regsOf(e.e, into);
   else if (e.k === 'bin') {
+    regsOf(e.a, into);
+    regsOf(e.b, into);
+  } else if (e.k === 'cond') {
+    regsOf(e.c, into);
     regsOf(e.a, into);
     regsOf(e.b, into);
   }
@@ -123,7 +128,7 @@ export function dependencies(test: LitmusTest): void {
           const c = [...condRegs].some((r) => loaded.has(r));
           // the condition is evaluated once, when the if is reached: a body that changes it is not modeled
           for (const branch of [s.then, s.else]) {
-            for (const b of flatten(branch, [], [])) if (b.defs !== null && condRegs.has(b.defs)) throw new Unsupported('an if whose body assigns a register its condition reads');
+            for (const b of flatten(branch, [], [])) if (b.defs !== null && condRegs.has(b.defs)) throw new Unsupported('an if whose body assigns a register its condition reads', s.line);
           }
           // either branch may have run: a register loaded on either side is loaded after the if
           const a = walk(s.then, underLoadedIf || c, new Set(loaded));
@@ -132,11 +137,11 @@ export function dependencies(test: LitmusTest): void {
           continue;
         }
         const writes = s.k === 'store' || s.k === 'xchg' || s.k === 'cmpxchg' || s.k === 'lock' || s.k === 'unlock';
-        if (writes && underLoadedIf) throw new Unsupported('a control dependency (a store under an if on a loaded value)');
+        if (writes && underLoadedIf) throw new Unsupported('a control dependency (a store under an if on a loaded value)', s.line);
         if (s.k === 'store' || s.k === 'xchg' || s.k === 'cmpxchg') {
           const used = regsOf(s.value, new Set());
           if (s.k === 'cmpxchg') regsOf(s.old, used);
-          if ([...used].some((r) => loaded.has(r))) throw new Unsupported('a data dependency (a stored value computed from a load)');
+          if ([...used].some((r) => loaded.has(r))) throw new Unsupported('a data dependency (a stored value computed from a load)', s.line);
         }
         if (s.k === 'load' || ((s.k === 'xchg' || s.k === 'cmpxchg') && s.reg)) loaded.add(s.k === 'load' ? s.reg : (s.reg as string));
         if (s.k === 'assign') {
@@ -159,14 +164,60 @@ function evalExpr(e: Expr, regs: Map<string, number>): number {
       return regs.get(e.name) ?? 0;
     case 'not':
       return evalExpr(e.e, regs) ? 0 : 1;
+    case 'bnot':
+      return ~evalExpr(e.e, regs);
+    case 'cond':
+      return evalExpr(e.c, regs) ? evalExpr(e.a, regs) : evalExpr(e.b, regs);
+    case 'loc':
+      // checkSupported() refuses pointer values before anything runs
+      throw new Unsupported(`a pointer value ('${e.name}' used as a value)`);
     case 'bin': {
       const a = evalExpr(e.a, regs);
       if (e.op === '&&') return a && evalExpr(e.b, regs) ? 1 : 0;
       if (e.op === '||') return a || evalExpr(e.b, regs) ? 1 : 0;
       const b = evalExpr(e.b, regs);
-      const r: Record<string, number> = { '==': +(a === b), '!=': +(a !== b), '<': +(a < b), '>': +(a > b), '<=': +(a <= b), '>=': +(a >= b), '+': a + b, '-': a - b };
-      return r[e.op];
+      return binary(e.op, a, b);
     }
+  }
+}
+
+/** C's binary operators on the model's integers (division by zero gives 0 rather than trapping). */
+function binary(op: string, a: number, b: number): number {
+  switch (op) {
+    case '==':
+      return +(a === b);
+    case '!=':
+      return +(a !== b);
+    case '<':
+      return +(a < b);
+    case '>':
+      return +(a > b);
+    case '<=':
+      return +(a <= b);
+    case '>=':
+      return +(a >= b);
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return b === 0 ? 0 : Math.trunc(a / b);
+    case '%':
+      return b === 0 ? 0 : a % b;
+    case '&':
+      return a & b;
+    case '|':
+      return a | b;
+    case '^':
+      return a ^ b;
+    case '<<':
+      return a << b;
+    case '>>':
+      return a >> b;
+    default:
+      throw new Unsupported(`the operator '${op}'`);
   }
 }
 
@@ -209,6 +260,7 @@ export interface ExploreLimits {
 }
 
 export function explore(test: LitmusTest, limits: ExploreLimits = {}): Exploration {
+  checkSupported(test);
   dependencies(test);
   const maxExecutions = limits.maxExecutions ?? MAX_LITMUS_EXECUTIONS;
   const deadline = limits.deadline ?? Number.POSITIVE_INFINITY;
@@ -315,7 +367,8 @@ function run(
       mem.store(t, w, evalExpr(s.value, regs), s.order === 'release' ? 'release' : 'relaxed', 0);
       return;
     case 'fence':
-      mem.fence(t, s.f);
+      // checkSupported() lets only the model's own fences through
+      mem.fence(t, s.f as 'mb' | 'wmb' | 'rmb');
       return;
     case 'lock': {
       const unlock = mem.latest(w);
@@ -356,7 +409,11 @@ function locationsShown(test: LitmusTest): { thread: number | null; name: string
     if (!out.some((o) => o.thread === l.thread && o.name === l.name)) out.push(l);
   };
   const walk = (c: Cond) => {
-    if (c.k === 'atom') add({ thread: c.thread, name: c.name });
+    if (c.k === 'atom' || c.k === 'ptr') add({ thread: c.thread, name: c.name });
+    else if (c.k === 'same') {
+      add(c.a);
+      add(c.b);
+    }
     else if (c.k === 'not') walk(c.c);
     else if (c.k === 'and' || c.k === 'or') {
       walk(c.a);
@@ -391,6 +448,11 @@ function finalState(
         return true;
       case 'atom':
         return value(c.thread, c.name) === c.value;
+      case 'same':
+        return value(c.a.thread, c.a.name) === value(c.b.thread, c.b.name);
+      case 'ptr':
+        // checkSupported() refuses pointer values before anything runs
+        throw new Unsupported('a pointer value in the final condition', test.condLine);
       case 'not':
         return !holds(c.c);
       case 'and':

@@ -1,191 +1,119 @@
 /**
- * The kernel's C litmus format (tools/memory-model/litmus-tests/*.litmus), for the
- * statements the weak model expresses: READ_ONCE, WRITE_ONCE, smp_load_acquire,
- * smp_store_release, smp_mb/wmb/rmb, spin_lock/spin_unlock, xchg/cmpxchg and their
- * _relaxed/_acquire/_release forms, int registers, `if` on registers, and the
- * exists / ~exists / forall clause.
+ * The C litmus format as herd7 reads it under the kernel's model: the first line
+ * `C <name>` (with diy's quoted description after it or on the next line), the diy
+ * header's `key=value` lines and any other text before the initial state (herd7's
+ * splitter skips it), the initial state `{ ... }`, the processes `P0(...) { ... }`
+ * (./body.ts), and `locations`, `filter` and the final condition (./final.ts).
+ * Comments of every kind herd7 reads are blanked first (./lex.ts).
  *
- * A construct outside that subset is not guessed at: parsing throws `Unsupported`
- * naming it. A file that is not a whole litmus test (no initial state, no process, a
- * '{' never closed, no final condition, a register or location the condition names
- * but the test does not have) is a LitmusSyntax error with its line: a missing part is
- * never read as a default that would give a verdict.
+ * The parser takes every construct of the format into the AST (./ast.ts), whether or
+ * not an engine can run it; what an engine cannot run it names itself (./support.ts
+ * for the operational one). A file that is not a whole litmus test (no initial state,
+ * no process, a '{' never closed, no final condition, a register or location the
+ * condition names but the test does not have, a primitive linux-kernel.def does not
+ * define) is a LitmusSyntax error with its line: a missing part is never read as a
+ * default that would give a verdict. A test for another architecture (`PPC`, `X86`,
+ * `AArch64`, `LISA` first lines) is `OtherArch`: herd7's C front end does not read it.
  */
+import type { LitmusTest, Thread } from './ast.js';
+import { parseStmt, parseType, type Scope } from './body.js';
+import { parseFinal } from './final.js';
+import { IDENT, LitmusSyntax, NUMBER, stripComments, Tokens } from './lex.js';
 
-export class LitmusSyntax extends Error {
+export type { Cond, Expr, Fence, LitmusTest, Order, Param, Stmt, Thread } from './ast.js';
+export { LitmusSyntax } from './lex.js';
+
+/** A construct an engine does not run (never guessed at), and the line it is on. */
+export class Unsupported extends Error {
   constructor(
-    readonly line: number,
     message: string,
+    readonly line?: number,
   ) {
     super(message);
   }
 }
 
-/** A construct of the file the model does not express (never guessed at). */
-export class Unsupported extends Error {}
-
-export type Expr =
-  | { k: 'num'; v: number }
-  | { k: 'reg'; name: string }
-  | { k: 'not'; e: Expr }
-  | { k: 'bin'; op: string; a: Expr; b: Expr };
-
-export type Order = 'once' | 'relaxed' | 'acquire' | 'release' | 'mb';
-
-export type Stmt =
-  | { k: 'load'; reg: string; loc: string; order: 'once' | 'acquire' }
-  | { k: 'store'; loc: string; value: Expr; order: 'once' | 'release' }
-  | { k: 'fence'; f: 'mb' | 'wmb' | 'rmb' }
-  | { k: 'lock'; loc: string }
-  | { k: 'unlock'; loc: string }
-  | { k: 'xchg'; reg: string | null; loc: string; value: Expr; order: Order }
-  | { k: 'cmpxchg'; reg: string | null; loc: string; old: Expr; value: Expr; order: Order }
-  | { k: 'assign'; reg: string; value: Expr }
-  | { k: 'if'; cond: Expr; then: Stmt[]; else: Stmt[] };
-
-export interface Thread {
-  id: number;
-  body: Stmt[];
-  /** Registers declared in the body, in order. */
-  regs: string[];
-}
-
-export type Cond =
-  | { k: 'true' }
-  | { k: 'atom'; thread: number | null; name: string; value: number }
-  | { k: 'not'; c: Cond }
-  | { k: 'and' | 'or'; a: Cond; b: Cond };
-
-export interface LitmusTest {
-  name: string;
-  /** The verdict the file's comment states ("Result: Never"), if any. */
-  expected: 'Never' | 'Sometimes' | 'Always' | null;
-  init: Map<string, number>;
-  locks: Set<string>;
-  threads: Thread[];
-  quantifier: 'exists' | '~exists' | 'forall';
-  cond: Cond;
-  /** Extra locations to show (`locations [...]`). */
-  locations: { thread: number | null; name: string }[];
-}
-
-const ORDERS: Record<string, Order> = { '': 'mb', _relaxed: 'relaxed', _acquire: 'acquire', _release: 'release' };
-
-/** Strip (* ... *) and // comments, keeping line numbers; returns the text and the comments. */
-function stripComments(text: string): { code: string; comments: string[] } {
-  const comments: string[] = [];
-  let code = '';
-  let i = 0;
-  while (i < text.length) {
-    // `(*x` in C code is a dereference, not a comment: a comment's `(*` is followed by a blank
-    if (text.startsWith('(*', i) && /[\s*]/.test(text[i + 2] ?? ' ')) {
-      const end = text.indexOf('*)', i + 2);
-      const stop = end < 0 ? text.length : end + 2;
-      const c = text.slice(i, stop);
-      comments.push(c);
-      code += c.replace(/[^\n]/g, ' ');
-      i = stop;
-    } else if (text.startsWith('//', i)) {
-      const end = text.indexOf('\n', i);
-      const stop = end < 0 ? text.length : end;
-      code += ' '.repeat(stop - i);
-      i = stop;
-    } else {
-      code += text[i++];
-    }
-  }
-  return { code, comments };
-}
-
-/** A cursor over C-ish tokens with line numbers. */
-class Tokens {
-  private readonly toks: { t: string; line: number }[] = [];
-  pos = 0;
-
-  constructor(code: string, firstLine: number) {
-    const re = /\s+|(\/\\|\\\/|==|!=|<=|>=|&&|\|\||<<|>>|[A-Za-z_][A-Za-z0-9_]*|\d+|[{}()[\];,=*&!~<>+\-:.|^%/?])/gy;
-    let line = firstLine;
-    let m: RegExpExecArray | null;
-    re.lastIndex = 0;
-    while (re.lastIndex < code.length) {
-      const at = re.lastIndex;
-      m = re.exec(code);
-      if (!m) throw new LitmusSyntax(line, `unexpected character '${code[at]}'`);
-      if (m[1]) this.toks.push({ t: m[1], line });
-      line += (m[0].match(/\n/g) ?? []).length;
-    }
-  }
-
-  get line(): number {
-    return (this.toks[this.pos] ?? this.toks[this.toks.length - 1])?.line ?? 0;
-  }
-
-  peek(k = 0): string | undefined {
-    return this.toks[this.pos + k]?.t;
-  }
-
-  next(): string {
-    const t = this.toks[this.pos++];
-    if (!t) throw new LitmusSyntax(this.line, 'unexpected end of file');
-    return t.t;
-  }
-
-  expect(t: string): void {
-    const line = this.line;
-    const got = this.next();
-    if (got !== t) throw new LitmusSyntax(line, `expected '${t}', found '${got}'`);
-  }
-
-  eat(t: string): boolean {
-    if (this.peek() !== t) return false;
-    this.pos++;
-    return true;
-  }
-
-  done(): boolean {
-    return this.pos >= this.toks.length;
-  }
-
-  /** The line of the file's last token (where a missing ending is reported). */
-  get lastLine(): number {
-    return this.toks[this.toks.length - 1]?.line ?? 0;
+/** A litmus test for an architecture herd7's C front end does not read (PPC, X86, AArch64, LISA, ...). */
+export class OtherArch extends Unsupported {
+  constructor(
+    readonly arch: string,
+    line: number,
+  ) {
+    super(`a ${arch} litmus test: only C tests are read (herd7 reads this one with its ${arch} front end, not under the kernel's C model)`, line);
   }
 }
+
+const FIRST_LINE = /^\s*([A-Za-z0-9_]+)\s+([^\s"(]+)\s*(?:\([^)]*\)\s*)?(?:"([^"]*)")?/;
+const HEADER_KEY = /^\s*([A-Za-z][\w/.-]*)\s*=\s*(.*?)\s*$/;
+const HEADER_STOP = /^\s*(?:void\s+)?(P\d+)\s*\(|^\s*(~\s*exists|exists|forall|filter|locations)\b/;
 
 export function parseLitmus(text: string): LitmusTest {
   const { code, comments } = stripComments(text);
-  const lines = code.split('\n');
-  const head = lines.findIndex((l) => l.trim() !== '');
-  const m = /^\s*C\s+(\S+)\s*$/.exec(lines[head] ?? '');
-  if (!m) throw new LitmusSyntax(head + 1, "a C litmus test starts with 'C <name>'");
   const result = /Result:\s*(Never|Sometimes|Always)/.exec(comments.join('\n'));
-  const t = new Tokens(lines.slice(head + 1).join('\n'), head + 2);
+  const lines = code.split('\n');
+  const head = lines.findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  const m = FIRST_LINE.exec(lines[head] ?? '');
+  if (!m) throw new LitmusSyntax(head + 1, "a C litmus test starts with 'C <name>'");
+  if (m[1] !== 'C') throw new OtherArch(m[1], head + 1);
   const test: LitmusTest = {
-    name: m[1],
+    name: m[2],
+    arch: 'C',
+    doc: m[3] ?? null,
+    info: [],
     expected: (result?.[1] as LitmusTest['expected']) ?? null,
     init: new Map(),
+    types: new Map(),
     locks: new Set(),
+    srcus: new Set(),
+    pointers: new Map(),
+    initRegs: [],
     threads: [],
     quantifier: 'exists',
     cond: { k: 'true' },
+    condLine: 0,
+    filter: null,
     locations: [],
   };
-  if (t.peek() !== '{') {
-    const found = t.peek() === undefined ? 'the end of the file' : `'${t.peek()}'`;
-    throw new LitmusSyntax(t.line, `no initial state: expected '{ ... }' after the 'C ${m[1]}' line (write '{}' for none), found ${found}`);
+  // the header: a description on the next line, key=value lines, and free text herd7 skips, up to the first '{'
+  let i = head + 1;
+  if (test.doc === null) {
+    const d = /^\s*"([^"]*)"/.exec(lines[i] ?? '');
+    if (d) {
+      test.doc = d[1];
+      i++;
+    }
   }
+  let brace = -1;
+  for (; i < lines.length; i++) {
+    brace = lines[i].indexOf('{');
+    const before = brace < 0 ? lines[i] : lines[i].slice(0, brace);
+    const stop = HEADER_STOP.exec(before);
+    if (stop) throw new LitmusSyntax(i + 1, `no initial state: expected '{ ... }' after the 'C ${test.name}' line (write '{}' for none), found '${stop[1] ?? stop[2]}'`);
+    const kv = HEADER_KEY.exec(before);
+    if (kv && brace < 0) test.info.push([kv[1], kv[2]]);
+    if (brace >= 0) break;
+  }
+  if (brace < 0) throw new LitmusSyntax(lines.length, `no initial state: expected '{ ... }' after the 'C ${test.name}' line (write '{}' for none), found the end of the file`);
+  const t = new Tokens([lines[i].slice(brace), ...lines.slice(i + 1)].join('\n'), i + 1);
   parseInit(t, test);
-  while (/^P\d+$/.test(t.peek() ?? '')) {
+  while (/^P\d+$/.test(t.peek() ?? '') || (t.peek() === 'void' && /^P\d+$/.test(t.peek(1) ?? ''))) {
+    t.eat('void');
     const line = t.line;
     const th = parseThread(t, test);
     if (th.id !== test.threads.length) throw new LitmusSyntax(line, `processes must be P0, P1, ... in order; found P${th.id} as process ${test.threads.length}`);
     test.threads.push(th);
   }
   if (test.threads.length === 0) throw new LitmusSyntax(t.line, `no process: expected 'P0(...) { ... }' after the initial state, found ${t.done() ? 'the end of the file' : `'${t.peek()}'`}`);
+  for (const r of test.initRegs) {
+    const th = test.threads[r.thread];
+    if (!th) throw new LitmusSyntax(r.line, `'${r.thread}:${r.reg}' names P${r.thread}, but the test's processes are P0..P${test.threads.length - 1}`);
+    if (!th.regs.includes(r.reg)) th.regs.push(r.reg);
+  }
   parseFinal(t, test);
   return test;
 }
 
+/** The initial state: `x=1;`, `int x = 1;`, `int *p = &x;`, `y=x;`, `0:r1=x;`, `spinlock_t l;`, `atomic_t a = ATOMIC_INIT(1);`. */
 function parseInit(t: Tokens, test: LitmusTest): void {
   const open = t.line;
   t.expect('{');
@@ -194,337 +122,105 @@ function parseInit(t: Tokens, test: LitmusTest): void {
     if (t.eat('}')) break;
     if (t.eat(';')) continue;
     const line = t.line;
-    let name = t.next();
-    if (/^P\d+$/.test(name) && t.peek() === '(') throw new LitmusSyntax(open, `the initial state's '{' is not closed before ${name} (line ${line})`);
-    if (name === 'spinlock_t') {
-      test.locks.add(t.next());
+    if (/^P\d+$/.test(t.peek() ?? '') && t.peek(1) === '(') throw new LitmusSyntax(open, `the initial state's '{' is not closed before ${t.peek()} (line ${line})`);
+    const { type, stars } = parseType(t, 'the initial state');
+    const typed = type ? `${type}${stars ? ` ${'*'.repeat(stars)}` : ''}` : '';
+    const name = t.next();
+    // a register: `0:r1=x`, `P0:r1=x`
+    const reg = /^P?(\d+)$/.exec(name) && t.peek() === ':' ? Number(/\d+/.exec(name)?.[0]) : null;
+    if (reg !== null) {
+      t.next();
+      const r = t.next();
+      if (!IDENT.test(r)) throw new LitmusSyntax(line, `expected a register after '${name}:', found '${r}'`);
+      const value = t.eat('=') ? initValue(t, test, line) : { k: 'num' as const, v: 0 };
+      test.initRegs.push({ thread: reg, reg: r, value: typeof value === 'number' ? { k: 'num', v: value } : value, line });
       continue;
     }
-    if (name === 'int') {
-      if (t.peek() === '*') throw new Unsupported('pointer variables in the initial state');
-      name = t.next();
-    } else if (/^P?\d+$/.test(name) && t.peek() === ':') {
-      throw new Unsupported('registers set in the initial state');
-    } else if (!/^[A-Za-z_]\w*$/.test(name)) {
-      throw new LitmusSyntax(line, `unexpected '${name}' in the initial state`);
+    if (!IDENT.test(name)) throw new LitmusSyntax(line, `unexpected '${name}' in the initial state`);
+    if (t.eat('[')) throw new LitmusSyntax(line, `'${name}[...]': arrays in the initial state are not read`);
+    if (type === 'spinlock_t') {
+      test.locks.add(name);
+      if (t.eat('=')) initValue(t, test, line);
+      continue;
     }
-    if (t.peek() === '*' || t.peek() === '&') throw new Unsupported('pointer variables in the initial state');
-    let v = 0;
-    if (t.eat('=')) {
-      const neg = t.eat('-');
-      const tok = t.next();
-      if (!/^\d+$/.test(tok)) throw new Unsupported(`a location initialised to '${tok}' (pointers)`);
-      v = neg ? -Number(tok) : Number(tok);
+    if (type === 'struct srcu_struct') test.srcus.add(name);
+    if (typed) test.types.set(name, typed);
+    const value = t.eat('=') ? initValue(t, test, line) : 0;
+    if (typeof value === 'number') {
+      test.init.set(name, value);
+      test.pointers.delete(name);
+    } else {
+      test.init.set(name, 0);
+      test.pointers.set(name, { to: value.name, line });
     }
-    test.init.set(name, v);
   }
 }
 
-/** One parameter `type *name`: its type words (`struct foo`, `int`), its stars and its name. */
-function parseParam(t: Tokens, thread: number): { type: string; stars: number; name: string } {
-  const words: string[] = [];
-  let stars = 0;
-  while (t.peek() !== ',' && t.peek() !== ')' && !t.done()) {
-    // a parameter is words and stars: anything else means the list was never closed
-    if (!/^(\*|[A-Za-z_]\w*)$/.test(t.peek() ?? '')) throw new LitmusSyntax(t.line, `P${thread}'s parameter list is not closed: '${t.peek()}' where ',' or ')' should be`);
-    const w = t.next();
-    if (w === '*') stars++;
-    else words.push(w);
+/** A value in the initial state: a number, `ATOMIC_INIT(n)`, `NULL`, or a location (`x`, `&x`) meaning its address. */
+function initValue(t: Tokens, test: LitmusTest, line: number): number | { k: 'loc'; name: string } {
+  const neg = t.eat('-');
+  const amp = !neg && t.eat('&');
+  const v = t.done() ? 'the end of the file' : t.next();
+  if (NUMBER.test(v) && !amp) return neg ? -Number(v) : Number(v);
+  if (v === 'ATOMIC_INIT' && !neg && !amp) {
+    t.expect('(');
+    const n = initValue(t, test, line);
+    t.expect(')');
+    return n;
   }
-  const name = words.pop() ?? '';
-  return { type: words.join(' '), stars, name };
+  if (v === 'NULL' && !neg && !amp) return 0;
+  if (IDENT.test(v) && !neg) {
+    if (!test.init.has(v) && !test.locks.has(v)) test.init.set(v, 0);
+    return { k: 'loc', name: v };
+  }
+  throw new LitmusSyntax(line, `expected a value in the initial state (a number or a location), found '${v}'`);
+}
+
+/** One parameter `type *name`. */
+function parseParam(t: Tokens, thread: number): { type: string; stars: number; name: string; line: number } {
+  const line = t.line;
+  const w = t.peek() ?? '';
+  // a parameter is type words and stars and a name: anything else means the list was never closed
+  if (!/^(\*|[A-Za-z_]\w*)$/.test(w)) throw new LitmusSyntax(line, `P${thread}'s parameter list is not closed: '${w}' where ',' or ')' should be`);
+  const { type, stars } = parseType(t, `P${thread}'s parameters`);
+  const name = t.peek() ?? '';
+  if (!IDENT.test(name)) throw new LitmusSyntax(line, `P${thread}'s parameter list is not closed: '${name}' where ',' or ')' should be`);
+  t.next();
+  if (t.peek() !== ',' && t.peek() !== ')') {
+    const after = t.peek() ?? 'the end of the file';
+    if (IDENT.test(after) && type === '') throw new LitmusSyntax(line, `P${thread}'s parameter '${name} ${after}': '${name}' is not a type herd7's C knows (int, long, char, intptr_t, atomic_t, spinlock_t, struct srcu_struct, ...)`);
+    throw new LitmusSyntax(line, `P${thread}'s parameter list is not closed: '${after}' where ',' or ')' should be`);
+  }
+  if (type === '') throw new LitmusSyntax(line, `P${thread}'s parameter '${name}' has no type (write 'int *${name}')`);
+  if (stars === 0) throw new LitmusSyntax(line, `P${thread}'s parameter '${type} ${name}' is not a pointer: herd7's processes take the address of each location ('${type} *${name}')`);
+  return { type, stars, name, line };
 }
 
 function parseThread(t: Tokens, test: LitmusTest): Thread {
   const id = Number(t.next().slice(1));
   t.expect('(');
+  const th: Thread = { id, body: [], regs: [], temps: [], params: [] };
   while (!t.eat(')')) {
     if (t.eat(',')) continue;
-    const line = t.line;
+    if (t.done()) throw new LitmusSyntax(t.line, `P${id}'s parameter list is never closed`);
     const { type, stars, name } = parseParam(t, id);
-    if (!/^[A-Za-z_]\w*$/.test(name) || type === '') throw new LitmusSyntax(line, `P${id}'s parameter '${[type, '*'.repeat(stars), name].filter(Boolean).join(' ')}' is not 'type *name'`);
+    // the location's own type: the parameter is a pointer to it
+    const own = `${type}${stars > 1 ? ` ${'*'.repeat(stars - 1)}` : ''}`;
+    th.params.push({ name, type: own });
     if (type === 'spinlock_t' && stars === 1) test.locks.add(name);
-    else if (type === 'int' && stars === 1) {
+    else {
+      if (type === 'struct srcu_struct') test.srcus.add(name);
       if (!test.init.has(name)) test.init.set(name, 0);
-    } else if (type === 'atomic_t') throw new Unsupported('atomic_t');
-    else throw new Unsupported(`a parameter of type '${type}${stars ? ` ${'*'.repeat(stars)}` : ''}' (${name}; only 'int *' and 'spinlock_t *')`);
+      if (!test.types.has(name)) test.types.set(name, own);
+    }
   }
-  const th: Thread = { id, body: [], regs: [] };
   const open = t.line;
-  scope = { test, th, open };
+  const scope: Scope = { test, th, open, pre: [], conditional: null };
   t.expect('{');
   for (;;) {
     if (t.done()) throw new LitmusSyntax(open, `P${id}'s '{' is never closed`);
     if (t.eat('}')) break;
-    th.body.push(...parseStmt(t, test, th));
+    th.body.push(...parseStmt(t, scope));
   }
-  scope = null;
   return th;
-}
-
-/** The location of `x` / `*x` / `&x` arguments. */
-function parseLoc(t: Tokens, test: LitmusTest, deref: boolean): string {
-  const line = t.line;
-  if (deref) t.expect('*');
-  else if (t.peek() === '*') throw new Unsupported('a dereferenced pointer argument');
-  const name = t.next();
-  if (!test.init.has(name) && !test.locks.has(name)) throw new LitmusSyntax(line, `'${name}' is not a shared location of this test`);
-  return name;
-}
-
-function parseCall(t: Tokens, test: LitmusTest, fn: string): { loc: string; args: Expr[] } {
-  t.expect('(');
-  const loc = parseLoc(t, test, fn === 'READ_ONCE' || fn === 'WRITE_ONCE');
-  const args: Expr[] = [];
-  while (t.eat(',')) args.push(parseExpr(t));
-  t.expect(')');
-  return { loc, args };
-}
-
-const UNSUPPORTED_CALL = /^(rcu_|srcu_|synchronize_|smp_mb__|spin_trylock|spin_is_locked|atomic_|READ_ONCE_|smp_cond_load|xchg_|cmpxchg_|call_rcu|lock_|raw_)/;
-
-function parseStmt(t: Tokens, test: LitmusTest, th: Thread): Stmt[] {
-  const line = t.line;
-  const w = t.next();
-  if (w === '{') {
-    const out: Stmt[] = [];
-    for (;;) {
-      if (t.done()) throw new LitmusSyntax(line, `the '{' in P${th.id} is never closed`);
-      if (t.eat('}')) break;
-      out.push(...parseStmt(t, test, th));
-    }
-    return out;
-  }
-  if (w === ';') return [];
-  // what comes after a process, met inside one: a '}' is missing, not an unsupported call
-  if ((/^P\d+$/.test(w) && t.peek() === '(') || w === 'exists' || w === 'forall' || w === 'locations' || (w === '~' && t.peek() === 'exists')) {
-    const what = /^P\d+$/.test(w) ? w : 'the final condition';
-    throw new LitmusSyntax(scope?.open ?? line, `P${th.id}'s '{' is not closed before ${what} (line ${line})`);
-  }
-  if (w === 'int') {
-    if (t.peek() === '*') throw new Unsupported('pointer registers');
-    const reg = t.next();
-    th.regs.push(reg);
-    if (t.eat(';')) return [];
-    t.expect('=');
-    const s = parseRhs(t, test, reg);
-    t.expect(';');
-    return [s];
-  }
-  if (w === 'if') {
-    t.expect('(');
-    const cond = parseExpr(t);
-    t.expect(')');
-    const then = parseStmt(t, test, th);
-    const els = t.eat('else') ? parseStmt(t, test, th) : [];
-    return [{ k: 'if', cond, then, else: els }];
-  }
-  if (w === '*') throw new Unsupported('a plain C access');
-  if (w === 'WRITE_ONCE' || w === 'smp_store_release') {
-    const { loc, args } = parseCall(t, test, w);
-    if (args.length !== 1) throw new LitmusSyntax(line, `${w} takes a location and a value`);
-    t.expect(';');
-    return [{ k: 'store', loc, value: args[0], order: w === 'WRITE_ONCE' ? 'once' : 'release' }];
-  }
-  if (w === 'smp_mb' || w === 'smp_wmb' || w === 'smp_rmb') {
-    t.expect('(');
-    t.expect(')');
-    t.expect(';');
-    return [{ k: 'fence', f: w.slice(4) as 'mb' | 'wmb' | 'rmb' }];
-  }
-  if (w === 'spin_lock' || w === 'spin_unlock') {
-    t.expect('(');
-    const loc = parseLoc(t, test, false);
-    if (!test.locks.has(loc)) throw new LitmusSyntax(line, `${w} of '${loc}', which is not a spinlock_t`);
-    t.expect(')');
-    t.expect(';');
-    return [{ k: w === 'spin_lock' ? 'lock' : 'unlock', loc }];
-  }
-  const rmw = /^(xchg|cmpxchg)(|_relaxed|_acquire|_release)$/.exec(w);
-  if (rmw) {
-    const s = parseRmw(t, test, null, rmw[1], ORDERS[rmw[2]], line);
-    t.expect(';');
-    return [s];
-  }
-  if (/^[A-Za-z_]\w*$/.test(w) && t.peek() === '=') {
-    if (!th.regs.includes(w)) {
-      if (test.init.has(w)) throw new Unsupported('a plain C access');
-      throw new LitmusSyntax(line, `'${w}' is not a declared register`);
-    }
-    t.next();
-    const s = parseRhs(t, test, w);
-    t.expect(';');
-    return [s];
-  }
-  if ((w === 'READ_ONCE' || w === 'smp_load_acquire') && t.peek() === '(') throw new Unsupported(`${w}() whose value no register takes (only 'r = ${w}(...);')`);
-  if (UNSUPPORTED_CALL.test(w) || t.peek() === '(') throw new Unsupported(w);
-  throw new LitmusSyntax(line, `unexpected '${w}'`);
-}
-
-function parseRmw(t: Tokens, test: LitmusTest, reg: string | null, fn: string, order: Order, line: number): Stmt {
-  const { loc, args } = parseCall(t, test, fn);
-  if (fn === 'xchg') {
-    if (args.length !== 1) throw new LitmusSyntax(line, 'xchg takes a location and a value');
-    return { k: 'xchg', reg, loc, value: args[0], order };
-  }
-  if (args.length !== 2) throw new LitmusSyntax(line, 'cmpxchg takes a location, the old value and the new one');
-  return { k: 'cmpxchg', reg, loc, old: args[0], value: args[1], order };
-}
-
-/** What follows `reg =`: a load, an atomic, or an expression over registers. */
-function parseRhs(t: Tokens, test: LitmusTest, reg: string): Stmt {
-  const line = t.line;
-  const w = t.peek() ?? '';
-  if (w === 'READ_ONCE' || w === 'smp_load_acquire') {
-    t.next();
-    const { loc, args } = parseCall(t, test, w);
-    if (args.length) throw new LitmusSyntax(line, `${w} takes one location`);
-    if (t.peek() !== ';') throw new Unsupported(inExpression(w));
-    return { k: 'load', reg, loc, order: w === 'READ_ONCE' ? 'once' : 'acquire' };
-  }
-  const rmw = /^(xchg|cmpxchg)(|_relaxed|_acquire|_release)$/.exec(w);
-  if (rmw) {
-    t.next();
-    const s = parseRmw(t, test, reg, rmw[1], ORDERS[rmw[2]], line);
-    if (t.peek() !== ';') throw new Unsupported(inExpression(w));
-    return s;
-  }
-  if (w === '*') throw new Unsupported('a plain C access');
-  if (/^[A-Za-z_]\w*$/.test(w) && t.peek(1) === '(') throw new Unsupported(w);
-  if (test.init.has(w)) throw new Unsupported('a plain C access');
-  return { k: 'assign', reg, value: parseExpr(t) };
-}
-
-const BINARY: string[][] = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-']];
-
-/** C operators the model does not evaluate: named as unsupported, not read as a syntax error. */
-const UNSUPPORTED_OPERATORS = new Set(['&', '|', '^', '*', '/', '%', '<<', '>>', '?', '~']);
-
-/** The primitives the model reads only as a statement of their own (`r = READ_ONCE(*x);`). */
-const STATEMENT_PRIMITIVE = /^(READ_ONCE|WRITE_ONCE|smp_load_acquire|smp_store_release|smp_[rw]?mb|spin_(un)?lock|(cmp)?xchg(_relaxed|_acquire|_release)?)$/;
-
-/** `READ_ONCE(*x) + 1`, `if (READ_ONCE(*x))`, `WRITE_ONCE(*y, READ_ONCE(*x))`: what to call it. */
-function inExpression(fn: string): string {
-  return `${fn}() inside an expression (the model reads it only as a statement of its own, such as 'r = ${fn}(...);')`;
-}
-
-/** The process being parsed: a name in an expression must be one of its registers, declared before. */
-let scope: { test: LitmusTest; th: Thread; open: number } | null = null;
-
-function parseExpr(t: Tokens, level = 0): Expr {
-  if (level === BINARY.length) return parseUnary(t);
-  let a = parseExpr(t, level + 1);
-  while (BINARY[level].includes(t.peek() ?? '')) {
-    const op = t.next();
-    a = { k: 'bin', op, a, b: parseExpr(t, level + 1) };
-  }
-  if (level === 0 && UNSUPPORTED_OPERATORS.has(t.peek() ?? '')) throw new Unsupported(`the operator '${t.peek()}'`);
-  return a;
-}
-
-function parseUnary(t: Tokens): Expr {
-  const line = t.line;
-  const w = t.next();
-  if (w === '!') return { k: 'not', e: parseUnary(t) };
-  if (w === '-') return { k: 'bin', op: '-', a: { k: 'num', v: 0 }, b: parseUnary(t) };
-  if (w === '(') {
-    const e = parseExpr(t);
-    t.expect(')');
-    return e;
-  }
-  if (/^\d+$/.test(w)) return { k: 'num', v: Number(w) };
-  if (w === '*' || w === '&') throw new Unsupported('a plain C access');
-  if (w === '~') throw new Unsupported("the operator '~'");
-  if (/^[A-Za-z_]\w*$/.test(w)) {
-    if (t.peek() === '(') throw new Unsupported(STATEMENT_PRIMITIVE.test(w) ? inExpression(w) : w);
-    if (scope && !scope.th.regs.includes(w)) {
-      if (scope.test.init.has(w) || scope.test.locks.has(w)) throw new Unsupported('a plain C access');
-      throw new LitmusSyntax(line, `'${w}' is not a declared register of P${scope.th.id}`);
-    }
-    return { k: 'reg', name: w };
-  }
-  throw new LitmusSyntax(line, `unexpected '${w}' in an expression`);
-}
-
-function parseFinal(t: Tokens, test: LitmusTest): void {
-  let condLine = 0;
-  while (!t.done()) {
-    const line = t.line;
-    const w = t.next();
-    if (w === 'locations') {
-      t.expect('[');
-      while (!t.eat(']')) {
-        if (t.done()) throw new LitmusSyntax(line, "the 'locations [' is never closed");
-        if (t.eat(';')) continue;
-        test.locations.push(parseLocation(t, test));
-      }
-    } else if (w === 'exists' || w === 'forall' || (w === '~' && t.peek() === 'exists')) {
-      if (condLine) throw new LitmusSyntax(line, `a second final condition (the first is at line ${condLine}); a test has one`);
-      condLine = line;
-      if (w === '~') t.next();
-      test.quantifier = w === '~' ? '~exists' : (w as 'exists' | 'forall');
-      if (t.done()) throw new LitmusSyntax(line, `'${test.quantifier}' needs a condition, such as '(1:r0=1 /\\ x=0)'`);
-      test.cond = parseCond(t, test);
-    } else if (w === 'filter') {
-      throw new Unsupported('filter');
-    } else if (w === '}') {
-      throw new LitmusSyntax(line, "a '}' that closes nothing (one too many after the processes)");
-    } else {
-      throw new LitmusSyntax(line, `unexpected '${w}' after the processes (expected exists, ~exists, forall or locations)`);
-    }
-  }
-  // without one, every outcome would "satisfy" an empty condition: never a verdict to give
-  if (!condLine) throw new LitmusSyntax(t.lastLine, "no final condition: a test ends with 'exists (...)', '~exists (...)' or 'forall (...)'");
-}
-
-/** `x` or `1:r0`, which must be a location of the test or a register the process declares. */
-function parseLocation(t: Tokens, test: LitmusTest): { thread: number | null; name: string } {
-  const line = t.line;
-  const a = t.next();
-  if (/^\d+$/.test(a) && t.eat(':')) {
-    const thread = Number(a);
-    const name = t.next();
-    const th = test.threads[thread];
-    if (!th) throw new LitmusSyntax(line, `'${thread}:${name}' names P${thread}, but the test's processes are P0..P${test.threads.length - 1}`);
-    if (!th.regs.includes(name)) {
-      const regs = th.regs.length ? `its registers: ${th.regs.join(', ')}` : 'it declares none';
-      throw new LitmusSyntax(line, `'${thread}:${name}' is not a register of P${thread} (${regs})`);
-    }
-    return { thread, name };
-  }
-  if (!/^[A-Za-z_]\w*$/.test(a)) throw new LitmusSyntax(line, `expected a location or 'N:register', found '${a}'`);
-  if (!test.init.has(a) && !test.locks.has(a)) throw new LitmusSyntax(line, `'${a}' is not a shared location of this test`);
-  return { thread: null, name: a };
-}
-
-function parseCond(t: Tokens, test: LitmusTest): Cond {
-  let a = parseCondAnd(t, test);
-  while (t.eat('\\/')) a = { k: 'or', a, b: parseCondAnd(t, test) };
-  return a;
-}
-
-function parseCondAnd(t: Tokens, test: LitmusTest): Cond {
-  let a = parseCondAtom(t, test);
-  while (t.eat('/\\')) a = { k: 'and', a, b: parseCondAtom(t, test) };
-  return a;
-}
-
-function parseCondAtom(t: Tokens, test: LitmusTest): Cond {
-  const line = t.line;
-  if (t.eat('(')) {
-    const c = parseCond(t, test);
-    t.expect(')');
-    return c;
-  }
-  if (t.eat('~')) return { k: 'not', c: parseCondAtom(t, test) };
-  if (t.eat('true')) return { k: 'true' };
-  const loc = parseLocation(t, test);
-  t.expect('=');
-  const neg = t.eat('-');
-  const v = t.next();
-  if (!/^\d+$/.test(v)) {
-    if (/^[A-Za-z_]\w*$/.test(v)) throw new Unsupported('a pointer value in the final condition');
-    throw new LitmusSyntax(line, `expected a number after '=', found '${v}'`);
-  }
-  return { k: 'atom', thread: loc.thread, name: loc.name, value: neg ? -Number(v) : Number(v) };
 }

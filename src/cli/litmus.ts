@@ -24,7 +24,7 @@ export const LITMUS_SPEC: CommandSpec = {
   name: 'litmus',
   summary:
     "Run C litmus tests in the Linux kernel's format (tools/memory-model/litmus-tests) under the weak memory model sim uses with --memory weak: every outcome, whether the exists clause is reachable (Sometimes / Never), and whether that agrees with the file's Result: line. A file using what the model does not express (dependencies LKMM respects, RCU, plain C accesses, ...) is reported as unsupported, never guessed. Every file is reported: one that does not parse is an error (file:line: message), one that runs out of --time or --max-executions is incomplete. Exit 2 if any file is an error, else 1 if a supported file disagrees, else 3 if any is incomplete, else 0.",
-  positionals: [{ name: 'file', help: 'a .litmus file, or a directory: its *.litmus files' }],
+  positionals: [{ name: 'file', help: 'a .litmus file, or a directory: the *.litmus files under it, subdirectories included' }],
   variadic: true,
   flags: {
     time: { value: 'DURATION', help: `bound each file's exploration: 500ms, 10s, 2m (default ${LITMUS_DEFAULT_TIME_MS / 1000}s); past it the file is incomplete` },
@@ -41,6 +41,8 @@ interface FileVerdict {
   name: string;
   status: LitmusStatus;
   unsupported?: string;
+  /** For an unsupported file: where the construct is (`file:line`), when it is on a line. */
+  at?: string;
   /** For an error: `file:line: message` (line only when the text is at fault). */
   error?: string;
   line?: number;
@@ -73,13 +75,21 @@ function expand(paths: string[]): (string | FileVerdict)[] {
       continue;
     }
     if (st.isDirectory()) {
-      const files = readdirSync(p)
-        .filter((f) => f.endsWith('.litmus'))
-        .sort()
-        .map((f) => join(p, f));
+      const files = litmusFilesUnder(p);
       if (files.length === 0) out.push(errorVerdict(p, `${p}: no .litmus files in this directory`));
       out.push(...files);
     } else out.push(p);
+  }
+  return out;
+}
+
+/** The `*.litmus` files under a directory and its subdirectories (a corpus is a tree), in path order. */
+export function litmusFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...litmusFilesUnder(p));
+    else if (e.name.endsWith('.litmus')) out.push(p);
   }
   return out;
 }
@@ -116,7 +126,7 @@ export function litmusFile(file: string, limits: LitmusLimits = { timeMs: LITMUS
       ms: performance.now() - t0,
     };
   } catch (err) {
-    if (err instanceof Unsupported) return { file, name, status: 'unsupported', unsupported: err.message };
+    if (err instanceof Unsupported) return { file, name, status: 'unsupported', unsupported: err.message, ...(err.line === undefined ? {} : { line: err.line, at: `${file}:${err.line}` }) };
     if (err instanceof LitmusSyntax) return errorVerdict(file, `${file}:${err.line}: ${err.message}`, name, err.line);
     throw err;
   }
@@ -159,7 +169,7 @@ export function litmusCommand(argv: string[]): CommandOutput {
       continue;
     }
     if (v.status === 'unsupported') {
-      lines.push(`${v.name.padEnd(width)}  unsupported: ${v.unsupported}`);
+      lines.push(`${v.name.padEnd(width)}  unsupported: ${v.unsupported}${v.at ? ` (${v.at})` : ''}`);
       continue;
     }
     const said = v.expected ? `Result: ${v.expected}` : 'no Result: line';

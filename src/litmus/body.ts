@@ -172,6 +172,12 @@ function parseOne(t: Tokens, s: Scope): Stmt[] {
     t.expect(';');
     return out.stmts;
   }
+  if (w === '(') {
+    // an expression kept for its accesses, its value dropped: `(void)atomic_add_unless(v, 1, 0);`
+    parseExpr(t, s);
+    t.expect(';');
+    return [];
+  }
   throw new LitmusSyntax(line, `unexpected '${w}' in P${s.th.id}`);
 }
 

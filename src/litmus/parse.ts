@@ -184,12 +184,12 @@ function parseParam(t: Tokens, thread: number): { type: string; stars: number; n
   if (!/^(\*|[A-Za-z_]\w*)$/.test(w)) throw new LitmusSyntax(line, `P${thread}'s parameter list is not closed: '${w}' where ',' or ')' should be`);
   const { type, stars } = parseType(t, `P${thread}'s parameters`);
   const name = t.peek() ?? '';
-  if (!IDENT.test(name)) throw new LitmusSyntax(line, `P${thread}'s parameter list is not closed: '${name}' where ',' or ')' should be`);
+  if (!IDENT.test(name)) throw new LitmusSyntax(t.line, `P${thread}'s parameter list is not closed: '${name}' where ',' or ')' should be`);
   t.next();
   if (t.peek() !== ',' && t.peek() !== ')') {
     const after = t.peek() ?? 'the end of the file';
     if (IDENT.test(after) && type === '') throw new LitmusSyntax(line, `P${thread}'s parameter '${name} ${after}': '${name}' is not a type herd7's C knows (int, long, char, intptr_t, atomic_t, spinlock_t, struct srcu_struct, ...)`);
-    throw new LitmusSyntax(line, `P${thread}'s parameter list is not closed: '${after}' where ',' or ')' should be`);
+    throw new LitmusSyntax(t.line, `P${thread}'s parameter list is not closed: '${after}' where ',' or ')' should be`);
   }
   if (type === '') throw new LitmusSyntax(line, `P${thread}'s parameter '${name}' has no type (write 'int *${name}')`);
   if (stars === 0) throw new LitmusSyntax(line, `P${thread}'s parameter '${type} ${name}' is not a pointer: herd7's processes take the address of each location ('${type} *${name}')`);

@@ -17,51 +17,40 @@ function fail(what: string, line: number | undefined): never {
 
 /** A pointer value (`x` as a value, `&x`): the engine's values are numbers. */
 function checkExpr(e: Expr, line: number | undefined): void {
-  switch (e.k) {
-    case 'loc':
-      return fail(`a pointer value ('${e.name}' used as a value)`, line);
-    case 'not':
-    case 'bnot':
-      return checkExpr(e.e, line);
-    case 'bin':
-      checkExpr(e.a, line);
-      return checkExpr(e.b, line);
-    case 'cond':
-      checkExpr(e.c, line);
-      checkExpr(e.a, line);
-      return checkExpr(e.b, line);
-    default:
-      return;
+  if (e.k === 'loc') fail(`a pointer value ('${e.name}' used as a value)`, line);
+  if (e.k === 'not' || e.k === 'bnot') checkExpr(e.e, line);
+  if (e.k === 'bin') {
+    checkExpr(e.a, line);
+    checkExpr(e.b, line);
+  }
+  if (e.k === 'cond') {
+    checkExpr(e.c, line);
+    checkExpr(e.a, line);
+    checkExpr(e.b, line);
   }
 }
 
+/** Primitives the weak model has no events for: named as the file writes them. */
+const NOT_MODELLED = new Set(['trylock', 'islocked', 'atomic', 'add-unless', 'srcu']);
+
 function checkStmt(s: Stmt): void {
   const line = s.line;
-  switch (s.k) {
-    case 'if':
-      checkExpr(s.cond, line);
-      s.then.forEach(checkStmt);
-      s.else.forEach(checkStmt);
-      return;
-    case 'assign':
-      return checkExpr(s.value, line);
-    case 'fence':
-      if (!FENCES.has(s.f)) fail(s.fn ?? s.f, line);
-      return;
-    case 'trylock':
-    case 'islocked':
-    case 'atomic':
-    case 'add-unless':
-    case 'srcu':
-      return fail(s.fn ?? s.k, line);
-    default:
-      break;
+  if (s.k === 'if') {
+    checkExpr(s.cond, line);
+    s.then.forEach(checkStmt);
+    s.else.forEach(checkStmt);
+    return;
   }
+  if (s.k === 'assign') checkExpr(s.value, line);
+  if (s.k === 'fence' && !FENCES.has(s.f)) fail(s.fn ?? s.f, line);
+  if (NOT_MODELLED.has(s.k)) fail(('fn' in s && s.fn) || s.k, line);
   // an access: a named location, and (for loads and stores) a marked one
   if ((s.k === 'load' || s.k === 'store') && s.order === 'plain') fail('a plain C access', line);
-  if (s.addr) fail(`an access through a pointer held in a register (${s.fn ? `${s.fn}() of ` : ''}an address computed at run time)`, line);
+  if ('addr' in s && s.addr) fail(`an access through a pointer held in a register (${s.fn ? `${s.fn}() of ` : ''}an address computed at run time)`, line);
   if (s.k === 'store' || s.k === 'xchg' || s.k === 'cmpxchg') checkExpr(s.value, line);
   if (s.k === 'cmpxchg') checkExpr(s.old, line);
+  // LKMM orders a cmpxchg only when it succeeds; the model orders it either way (cmpxchg-fail-unordered-1)
+  if (s.k === 'cmpxchg' && s.order !== 'relaxed') fail(`${s.fn ?? 'cmpxchg'}() with ordering (LKMM gives a failed one none; the model would order it anyway)`, line);
 }
 
 function hasPtr(c: Cond): boolean {

@@ -16,6 +16,7 @@ const SIM_ONLY = [
   'footprint',
   'kvm-lock-order',
   'litmus',
+  'litmus-format',
   'memory-cache',
   'pct',
   'pool',

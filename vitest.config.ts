@@ -21,6 +21,7 @@ const SIM_ONLY = [
   'pct',
   'pool',
   'pte-list-desc',
+  'public-api',
   'rare-events',
   'round-robin',
   'shrink',

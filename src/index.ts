@@ -2,8 +2,8 @@
  * The API a scenario file is written against: `import { defineScenario, mutexLock } from
  * 'mmu-stress'` where the package is installed, or the same names from a checkout's
  * src/; and runScenario() to run one from a test (with the matchers of 'mmu-stress/vitest').
- * The KVM model itself is imported by path from src/virt/kvm/, src/arch/x86/kvm/ and
- * src/arch/arm64/kvm/, laid out as the kernel tree is.
+ * The KVM model has subpaths of its own (src/exports/): 'mmu-stress/kvm', 'mmu-stress/kvm/x86',
+ * 'mmu-stress/kvm/x86/lazy-rmaps', 'mmu-stress/kvm/arm64' and 'mmu-stress/kernel'.
  */
 export { defineScenario, idleFor, variantParams, wholeNumberIn } from './scenario.js';
 export { runScenario, type RunScenarioOptions, type RunScenarioResult } from './api.js';
@@ -17,3 +17,8 @@ export { ObjectPool } from './shm/pool.js';
 export { mainViolation, VIOLATION_KINDS, type Violation, type ViolationKind } from './rt/violation.js';
 export { reportViolation } from './rt/oracle.js';
 export { checkConservation, type PoolAccount } from './check/conservation.js';
+// what a check of one's own needs to name things in its reports and trace lines
+export { registerOps, type OpFormat } from './rt/trace.js';
+export { lockLabel, taskLabel } from './rt/names.js';
+export type { NameTable } from './shm/arena.js';
+export { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE } from './shm/pool.js';

@@ -4,8 +4,12 @@
  * project's own vitest; then the user's TypeScript scenario, which imports
  * defineScenario from 'mmu-stress', runs by path through `npx mmu-stress`, through
  * runScenario() in a plain Node script, and from a vitest file with the matchers. The
- * tarball carries the license, the compiled package and its sources, and no tests or
- * benchmarks. npm works from its cache (--prefer-offline): `npm ci` here has filled it.
+ * user's TypeScript over the KVM model's subpaths ('mmu-stress/kvm', '/kvm/x86',
+ * '/kvm/x86/lazy-rmaps', '/kvm/arm64', '/kernel') type-checks under strict with node16,
+ * bundler and node10 resolution, and runs: a shrinker of the user's own over the x86
+ * model, and a built-in scenario under pct and weak memory. The tarball carries the
+ * license, the compiled package and its sources, and no tests or benchmarks. npm works
+ * from its cache (--prefer-offline): `npm ci` here has filled it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,7 +60,7 @@ beforeAll(() => {
   // the same vitest as this repository's, so that npm finds it in its cache
   const vitest = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'vitest', 'package.json'), 'utf8')).version;
   execFileSync('npm', ['install', ...NPM_FLAGS, tarball, `vitest@${vitest}`], { cwd: project, env, stdio: 'ignore' });
-  for (const f of ['my-driver.ts', 'my-driver.test.ts', 'run-my-driver.mjs']) copyFileSync(join(FIXTURES, f), join(project, f));
+  for (const f of ['my-driver.ts', 'my-driver.test.ts', 'run-my-driver.mjs', 'use-model.ts', 'my-shrinker.ts']) copyFileSync(join(FIXTURES, f), join(project, f));
 }, 150_000);
 
 afterAll(() => {
@@ -68,6 +72,8 @@ describe('npm pack', () => {
     const files = new Set(listing.map((f) => f.replace(/^package\//, '')));
     for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/mmu-stress.mjs', 'bin/fresh.mjs', 'bin/module-hooks.mjs', 'workers/role-worker.mjs', 'workers/sim-worker.mjs']) expect(files).toContain(f);
     for (const f of ['dist/build-info.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/vitest.js', 'dist/src/vitest.d.ts', 'dist/src/cli.js', 'src/index.ts', 'src/exec/worker-api.ts']) expect(files).toContain(f);
+    // the model's subpaths: code and declarations, and the sources the worker bundles are built from
+    for (const f of ['kvm', 'x86', 'x86-lazy-rmaps', 'arm64', 'kernel']) for (const x of [`dist/src/exports/${f}.js`, `dist/src/exports/${f}.d.ts`, `src/exports/${f}.ts`]) expect(files).toContain(x);
     for (const name of readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))) {
       expect(files).toContain(`scenarios/${name}.ts`);
       expect(files).toContain(`dist/scenarios/${name}.js`);
@@ -125,5 +131,46 @@ describe('installed from the tarball into an empty project', () => {
     expect(failures).toEqual([]);
     expect(report.numPassedTests).toBe(3);
     expect(r.status).toBe(0);
+  }, 150_000);
+});
+
+/** The user's program over the model (use-model.ts), run once through tsx, the package's own loader; its JSON line. */
+let modelRun: ReturnType<typeof run> | null = null;
+function userModelRun(): Record<string, Record<string, unknown>> {
+  modelRun ??= run(process.execPath, ['--import', 'tsx', 'use-model.ts'], 120_000);
+  expect(ownLines(modelRun.stderr)).toEqual([]);
+  expect(modelRun.status).toBe(0);
+  return JSON.parse(modelRun.stdout);
+}
+
+describe('the KVM model from the installed package', () => {
+  it("a user's TypeScript over the root and every model subpath type-checks under strict, with node16, bundler and node10 resolution", () => {
+    // this repository's typescript and @types/node stand in for the user's own
+    const configs = { node16: { module: 'node16' }, bundler: { module: 'preserve' }, node10: { module: 'esnext', esModuleInterop: true } };
+    for (const [resolution, options] of Object.entries(configs)) {
+      const compilerOptions = { strict: true, target: 'es2022', moduleResolution: resolution, ...options, noEmit: true, skipLibCheck: true, typeRoots: [join(ROOT, 'node_modules', '@types')], types: ['node'] };
+      writeFileSync(join(project, `tsconfig.${resolution}.json`), JSON.stringify({ compilerOptions, files: ['use-model.ts', 'my-shrinker.ts'] }));
+    }
+    const r = run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...Object.keys(configs).map((c) => `tsconfig.${c}.json`)], 120_000);
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(0);
+  }, 150_000);
+
+  it("the user's own shrinker over mmu-stress/kvm/x86, run by kswapd from mmu-stress/kernel: without the vCPU's cache mutex it empties a cache under mmu_lock, with mutex_trylock it stays clean", () => {
+    const out = userModelRun();
+    expect(out.unlocked).toMatchObject({ exitCode: 1, observed: 'cache-empty-under-lock' });
+    expect(out.unlocked.message).toMatch(/^vcpu\d: mmu_shadow_page_cache is empty in \w+\(\) while holding mmu_lock/);
+    // the user's trace op, registered in the user's file, prints in the finding's trace
+    expect(out.unlocked.trace).toContainEqual(expect.stringMatching(/^my_shrink_scan\(vcpu\d\) freed \d+ pages$/));
+    expect(out.trylock).toEqual({ exitCode: 0, observed: 'ok', executions: 20 });
+    // each subpath's code loaded at run time
+    expect(out.loaded).toEqual([4, 128, 'function', 'function', 'function', 'function', 'function', 'function', 'function']);
+  }, 150_000);
+
+  it("runScenario({ strategy: 'pct', depth: 3, memory: 'weak' }) finds lazy-rmaps' reader without acquire; the same run under sc memory is clean", () => {
+    const out = userModelRun();
+    expect(out.weak).toMatchObject({ exitCode: 1, memory: 'weak', observed: 'use-before-publish', kind: 'use-before-publish', weakDetails: 1 });
+    expect(out.weak.seed).toBeLessThanOrEqual(500);
+    expect(out.sc).toEqual({ exitCode: 0, memory: 'sc', observed: 'ok', executions: 500 });
   }, 150_000);
 });

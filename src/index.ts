@@ -6,7 +6,20 @@
  * src/arch/arm64/kvm/, laid out as the kernel tree is.
  */
 export { defineScenario, idleFor, variantParams, wholeNumberIn } from './scenario.js';
-export { runScenario, type RunScenarioOptions, type RunScenarioResult } from './api.js';
+export {
+  type CampaignOptions,
+  type CampaignProgress,
+  type CampaignResult,
+  type RowRecord,
+  type RunCampaignOptions,
+  type RunCampaignResult,
+  runCampaign,
+  type RunOptions,
+  type RunProgress,
+  runScenario,
+  type RunScenarioOptions,
+  type RunScenarioResult,
+} from './api.js';
 export type { KnownOrder } from './sync/lockdep-graph.js';
 export type { Params, RoleDef, ScenarioDef, VariantDef } from './scenario.js';
 export * from './sync/index.js';

@@ -7,7 +7,7 @@
  * once on two cores can have their effects in the other order than their tickets.
  */
 import type { Violation } from '../rt/violation.js';
-import type { Params } from '../scenario.js';
+import type { RunConfig } from './config.js';
 import type { LoadedScenario } from '../load/scenarios.js';
 import type { RunLimits } from './limits.js';
 import type { ExecutionResult } from './result.js';
@@ -26,19 +26,14 @@ export interface Reproduction {
   recorded: number;
 }
 
-export async function reproduceInSim(
-  sc: LoadedScenario,
-  params: Params,
-  variant: string,
-  found: ExecutionResult & { order: Uint8Array },
-  limits: RunLimits,
-  lockdep: boolean,
-): Promise<Reproduction> {
+export async function reproduceInSim(sc: LoadedScenario, config: RunConfig, found: ExecutionResult & { order: Uint8Array }, limits: RunLimits): Promise<Reproduction> {
   const sim = new SimExecutor();
   let r: ExecutionResult | null = null;
   let error: string | null;
+  // the threads run's settings, as one sim execution of that seed in that order, under sc memory (the cores')
+  const replay: RunConfig = { ...config, mode: 'sim', seed: found.seed, executions: 1, strategy: { name: 'order', order: found.order }, memory: 'sc', shrink: false, jobs: 1, windowSteps: null };
   try {
-    error = await sim.run(sc, params, variant, { firstSeed: found.seed, executions: 1, lockdep, strategy: { name: 'order', order: found.order }, shrink: false }, limits, (e) => {
+    error = await sim.runWorker(replay, sc, undefined, limits, (e) => {
       r = e;
     });
   } finally {

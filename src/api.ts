@@ -18,9 +18,9 @@ import type { RowRecord } from './report/records.js';
 import { runOutcome } from './report/run-outcome.js';
 import { BadInput } from './rt/errors.js';
 
-export type { CampaignOptions } from './campaign/config.js';
+export type { CampaignConfig, CampaignOptions } from './campaign/config.js';
 export type { CampaignProgress } from './campaign/run.js';
-export type { RunOptions } from './exec/config.js';
+export type { RunConfig, RunOptions } from './exec/config.js';
 export type { CampaignResult } from './report/campaign.js';
 export type { RowRecord } from './report/records.js';
 
@@ -64,7 +64,7 @@ export interface RunCampaignOptions extends CampaignOptions {
 }
 
 /** The document `campaign --json` prints, with each finished row's whole record (violation, replay line, lock orders). */
-export type RunCampaignResult = (CampaignResult & { records: RowRecord[] }) | { exitCode: number; error: { kind: 'bad-input' | 'scenario' | 'harness'; message: string } };
+export type RunCampaignResult = (CampaignResult & { records: RowRecord[]; error?: undefined }) | { exitCode: number; error: { kind: 'bad-input' | 'scenario' | 'harness'; message: string } };
 
 /** An option the function does not know is bad input, as an unknown flag is: a misspelt one must not run with the defaults. */
 function unknownOption(fn: string, o: object, known: readonly string[]): string | null {

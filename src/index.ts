@@ -7,6 +7,7 @@
  */
 export { defineScenario, idleFor, variantParams, wholeNumberIn } from './scenario.js';
 export {
+  type CampaignConfig,
   type CampaignOptions,
   type CampaignProgress,
   type CampaignResult,
@@ -14,6 +15,7 @@ export {
   type RunCampaignOptions,
   type RunCampaignResult,
   runCampaign,
+  type RunConfig,
   type RunOptions,
   type RunProgress,
   runScenario,

@@ -93,7 +93,7 @@ describe('runScenario', () => {
       jobs: 1,
       onProgress: (e) => events.push(e),
     });
-    if ('error' in r) throw new Error(r.error.message);
+    if (r.error) throw new Error(r.error.message);
     expect(r.exitCode).toBe(0);
     expect(r.rowsPlanned).toBe(3);
     expect(r.rows.map((x) => [x.variant, x.mode, x.observed, x.status])).toEqual([

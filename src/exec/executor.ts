@@ -9,9 +9,8 @@ import type { Dep } from '../sync/lockdep-graph.js';
 import type { LoadedScenario } from '../load/scenarios.js';
 import type { RunConfig } from './config.js';
 import type { RunLimits } from './limits.js';
-import type { Reproduction } from './reproduce.js';
-import type { ExecutionResult } from './result.js';
-import type { ThreadsOptions } from './threads.js';
+import type { ThreadsOptions } from './drive.js';
+import type { ExecutionResult, Reproduction } from './result.js';
 
 export interface ExecutorHooks {
   /** The run's harness limits: its deadline, the execution limit, the watchdog, the abort signal. */

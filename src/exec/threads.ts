@@ -15,7 +15,7 @@ import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../load/scenarios.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { workerBundle } from '../load/bundle.js';
-import { DRIVE_DEFAULTS, type DriveOptions } from './drive.js';
+import { THREADS_DEFAULTS, type ThreadsOptions } from './drive.js';
 import { closeExecution, lastStep } from './finish.js';
 import { CTL_ARRIVED, CTL_STOP, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
 import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
@@ -30,13 +30,7 @@ import { type Reproduction, reproduceInSim, unrecorded } from './reproduce.js';
 
 const WORKER = join(PACKAGE_ROOT, 'workers', 'role-worker.mjs');
 
-export interface ThreadsOptions {
-  drive: DriveOptions;
-  /** Ops of each task a violation's trace keeps (default: traceTailFor(tasks)). */
-  tracePerTask?: number;
-}
-
-export const THREADS_DEFAULTS: ThreadsOptions = { drive: DRIVE_DEFAULTS };
+export { THREADS_DEFAULTS, type ThreadsOptions } from './drive.js';
 
 /**
  * Retries of a taken lock before a futex wait when there are more role threads than

@@ -1,117 +1,122 @@
 /**
- * runScenario(): the `run` command as a function, for tests and scripts in a user's own
- * project. It takes what the command line takes and returns the very object `run --json`
- * prints: the result with its violations and replay command, or `{exitCode, error}` for
- * bad input. It never prints, never exits, and installs no signal handlers.
+ * The library: runScenario() and runCampaign(), the engine's own API, for tests and
+ * scripts in a user's own project. Each takes the options its command takes (the same
+ * names, validated by the same code: exec/config.ts, campaign/config.ts), runs the engine
+ * directly, and returns what the command's --json prints. Bad input, a scenario that
+ * throws while loading and a harness failure come back as `{exitCode, error}` (exit 2 or
+ * 3), never as a throw. The library never prints, never exits, spawns no command line and
+ * installs no signal handlers: an AbortSignal stops a run as SIGINT stops the command.
  */
-import { classify } from './cli/main.js';
-import { runCommand } from './cli/run.js';
-import { errorJson } from './report/json.js';
+import type { CampaignOptions } from './campaign/config.js';
+import { CAMPAIGN_OPTION_NAMES, resolveCampaignConfig } from './campaign/config.js';
+import { type CampaignProgress, runCampaignRows } from './campaign/run.js';
+import { RUN_OPTION_NAMES, resolveRunConfig, type RunOptions } from './exec/config.js';
+import { runConfigured } from './exec/run.js';
+import { type CampaignResult, campaignResult } from './report/campaign.js';
+import { classifyError, errorJson, runJson } from './report/json.js';
+import type { RowRecord } from './report/records.js';
+import { runOutcome } from './report/run-outcome.js';
+import { BadInput } from './rt/errors.js';
 
-export interface RunScenarioOptions {
-  /** A built-in scenario's name, or the path of a scenario file (relative to the working directory). */
-  scenario: string;
-  variant?: string;
-  mode?: 'sim' | 'threads';
-  seed?: number;
-  executions?: number;
-  /** The run's time budget, as the command line writes it ('30s', '2m'). */
-  time?: string;
-  /** --param k=v; a named value by its name (`vendor: 'amd'`). */
-  params?: Record<string, number | string>;
-  vcpus?: number;
-  /** false: `--lockdep off`. */
-  lockdep?: boolean;
-  jitter?: number;
-  watchdog?: string;
-  executionLimit?: string;
-  /** --strategy: 'random' (default), 'pct' (with depth, pctSteps), 'dfs' (with preemptions, reduction) or 'round-robin'. */
-  strategy?: 'random' | 'pct' | 'dfs' | 'round-robin';
-  depth?: number;
-  pctSteps?: number;
-  preemptions?: number;
-  reduction?: 'sleep' | 'none';
-  /** --memory: 'sc' (default) or 'weak' (sim). */
-  memory?: 'sc' | 'weak';
-  /** --schedule: a replay token from a report's replay line. */
-  schedule?: string;
-  /** false: `--no-shrink`. */
-  shrink?: boolean;
-  /** --jobs (sim). */
-  jobs?: number;
-  /** Stops the run as SIGINT would: what finished is returned, with `interrupted: 'SIGINT'` and exit code 130. */
-  signal?: AbortSignal;
+export type { CampaignConfig, CampaignOptions } from './campaign/config.js';
+export type { CampaignProgress } from './campaign/run.js';
+export type { RunConfig, RunOptions } from './exec/config.js';
+export type { CampaignResult } from './report/campaign.js';
+export type { RowRecord } from './report/records.js';
+
+/** What a run reports as it goes: after each finished execution. */
+export interface RunProgress {
+  executions: number;
+  elapsedMs: number;
 }
 
-/** The object `run --json` prints; `exitCode` is the command's exit code (0, 1, 2, 3). */
+export interface RunScenarioOptions extends RunOptions {
+  /** Stops the run as SIGINT would: what finished is returned, with `interrupted: 'SIGINT'` and exit code 130. */
+  signal?: AbortSignal;
+  /** Called after each finished execution. */
+  onProgress?: (p: RunProgress) => void;
+}
+
+/** The object `run --json` prints; `exitCode` is the command's exit code (0, 1, 2, 3, 130). */
 export interface RunScenarioResult {
   exitCode: number;
+  scenario?: string;
+  variant?: string;
+  mode?: 'sim' | 'threads';
+  memory?: 'sc' | 'weak';
   observed?: string;
   expect?: string;
   asExpected?: boolean;
-  violations?: { kind: string; message: string; details: string[]; task: string; step: number; seed?: number; replay?: string }[];
-  error?: { kind: string; message: string };
+  interrupted?: string | null;
+  firstSeed?: number;
+  executions?: number;
+  violations?: { kind: string; message: string; details: string[]; task: string; step: number; seed?: number; replay?: string | null }[];
+  /** Bad input (exit 2), the scenario's or the harness's failure (exit 3): what ended the run without a result. */
+  error?: { kind: 'bad-input' | 'scenario' | 'harness'; message: string };
   [key: string]: unknown;
 }
 
-const OPTIONS: readonly (keyof RunScenarioOptions)[] = [
-  'scenario', 'variant', 'mode', 'seed', 'executions', 'time', 'params', 'vcpus', 'lockdep', 'jitter', 'watchdog', 'executionLimit',
-  'strategy', 'depth', 'pctSteps', 'preemptions', 'reduction', 'memory', 'schedule', 'shrink', 'jobs', 'signal',
-];
-
-/** An option runScenario does not know is bad input, as an unknown flag is: a misspelt one must not run with the defaults. */
-function unknownOption(o: RunScenarioOptions): string | null {
-  const odd = Object.keys(o).filter((k) => !(OPTIONS as readonly string[]).includes(k));
-  return odd.length ? `runScenario: unknown option${odd.length > 1 ? 's' : ''} ${odd.map((k) => `'${k}'`).join(', ')}; valid: ${OPTIONS.join(', ')}` : null;
+export interface RunCampaignOptions extends CampaignOptions {
+  /** Stops the campaign as SIGINT would: the rows that finished are returned, exit code 130. */
+  signal?: AbortSignal;
+  /** Called as the campaign goes: its plan, each execution of a row in flight, each row that ends. */
+  onProgress?: (e: CampaignProgress) => void;
 }
 
-function argvOf(o: RunScenarioOptions): string[] {
-  const a = ['run', o.scenario, '--json'];
-  const flag = (name: string, v: unknown) => {
-    if (v !== undefined) a.push(`--${name}`, String(v));
-  };
-  flag('variant', o.variant);
-  flag('mode', o.mode);
-  flag('seed', o.seed);
-  flag('executions', o.executions);
-  flag('time', o.time);
-  flag('vcpus', o.vcpus);
-  flag('jitter', o.jitter);
-  flag('watchdog', o.watchdog);
-  flag('execution-limit', o.executionLimit);
-  if (o.lockdep !== undefined) flag('lockdep', o.lockdep ? 'on' : 'off');
-  flag('strategy', o.strategy);
-  flag('depth', o.depth);
-  flag('pct-steps', o.pctSteps);
-  flag('preemptions', o.preemptions);
-  flag('reduction', o.reduction);
-  flag('memory', o.memory);
-  flag('schedule', o.schedule);
-  flag('jobs', o.jobs);
-  if (o.shrink === false) a.push('--no-shrink');
-  for (const [k, v] of Object.entries(o.params ?? {})) a.push('--param', `${k}=${v}`);
-  return a.slice(1);
+/** The document `campaign --json` prints, with each finished row's whole record (violation, replay line, lock orders). */
+export type RunCampaignResult = (CampaignResult & { records: RowRecord[]; error?: undefined }) | { exitCode: number; error: { kind: 'bad-input' | 'scenario' | 'harness'; message: string } };
+
+/** An option the function does not know is bad input, as an unknown flag is: a misspelt one must not run with the defaults. */
+function unknownOption(fn: string, o: object, known: readonly string[]): string | null {
+  const valid = [...known, 'signal', 'onProgress'];
+  const odd = Object.keys(o).filter((k) => !valid.includes(k));
+  return odd.length ? `${fn}: unknown option${odd.length > 1 ? 's' : ''} ${odd.map((k) => `'${k}'`).join(', ')}; valid: ${valid.join(', ')}` : null;
+}
+
+/** What an abort reads as: the SIGINT the command would have had. */
+function interruptOf(signal: AbortSignal | undefined): { received: 'SIGINT' | null; code: number | null } {
+  return signal?.aborted ? { received: 'SIGINT', code: 130 } : { received: null, code: null };
+}
+
+function failure(e: unknown): { exitCode: number; error: { kind: 'bad-input' | 'scenario' | 'harness'; message: string } } {
+  const { code, kind, message } = classifyError(e);
+  return errorJson(code, kind, message) as { exitCode: number; error: { kind: 'bad-input' | 'scenario' | 'harness'; message: string } };
 }
 
 export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioResult> {
-  const odd = unknownOption(o);
-  if (odd) return errorJson(2, 'bad-input', odd) as RunScenarioResult;
-  // an aborted signal reads as the SIGINT the command would have had: interrupted, exit 130
-  const signal = o.signal ?? new AbortController().signal;
-  const interrupt = {
-    signal,
-    get received(): NodeJS.Signals | null {
-      return signal.aborted ? 'SIGINT' : null;
-    },
-    get exitCode(): number | null {
-      return signal.aborted ? 130 : null;
-    },
-  };
   try {
-    const out = await runCommand(argvOf(o), interrupt);
-    return JSON.parse(out.stdout) as RunScenarioResult;
+    const odd = unknownOption('runScenario', o, RUN_OPTION_NAMES);
+    if (odd) throw new BadInput(odd);
+    const { signal, onProgress, ...options } = o;
+    const { config, scenario } = await resolveRunConfig(options);
+    const t0 = performance.now();
+    const r = await runConfigured(config, scenario, { abort: signal, onExecution: onProgress && ((n) => onProgress({ executions: n, elapsedMs: performance.now() - t0 })) });
+    const it = interruptOf(signal);
+    const { code, replay, limitFlags } = runOutcome(r, config, scenario, it.code);
+    return runJson(r, replay, code, it.received, limitFlags) as RunScenarioResult;
   } catch (e) {
-    const { code, kind, message } = classify(e);
-    return errorJson(code, kind, message) as RunScenarioResult;
+    return failure(e);
+  }
+}
+
+export async function runCampaign(o: RunCampaignOptions = {}): Promise<RunCampaignResult> {
+  try {
+    const odd = unknownOption('runCampaign', o, CAMPAIGN_OPTION_NAMES);
+    if (odd) throw new BadInput(odd);
+    const { signal, onProgress, ...options } = o;
+    const { config } = resolveCampaignConfig(options);
+    const outcome = await runCampaignRows(config, { signal, onProgress });
+    const it = interruptOf(signal);
+    const result = campaignResult(outcome.records, {
+      total: outcome.plannedKeys.length,
+      signal: it.received,
+      interruptCode: it.code,
+      elapsedMs: outcome.elapsedMs,
+      resumed: outcome.resumed,
+      shard: config.shard ? `${config.shard.index}/${config.shard.count}` : null,
+    });
+    return { ...result, records: outcome.records };
+  } catch (e) {
+    return failure(e);
   }
 }

@@ -6,7 +6,22 @@
  * 'mmu-stress/kvm/x86/lazy-rmaps', 'mmu-stress/kvm/arm64' and 'mmu-stress/kernel'.
  */
 export { defineScenario, idleFor, variantParams, wholeNumberIn } from './scenario.js';
-export { runScenario, type RunScenarioOptions, type RunScenarioResult } from './api.js';
+export {
+  type CampaignConfig,
+  type CampaignOptions,
+  type CampaignProgress,
+  type CampaignResult,
+  type RowRecord,
+  type RunCampaignOptions,
+  type RunCampaignResult,
+  runCampaign,
+  type RunConfig,
+  type RunOptions,
+  type RunProgress,
+  runScenario,
+  type RunScenarioOptions,
+  type RunScenarioResult,
+} from './api.js';
 export type { KnownOrder } from './sync/lockdep-graph.js';
 export type { Params, RoleDef, ScenarioDef, VariantDef } from './scenario.js';
 export * from './sync/index.js';

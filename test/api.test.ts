@@ -1,11 +1,29 @@
 /**
- * runScenario, the library's entry: every option `run` takes reaches the run (strategy,
- * depth, memory among them), an option it does not know is bad input rather than a run
- * with the defaults, and a failing matcher names a scenario's own throw by its line.
+ * The library, the engine's own API: runScenario and runCampaign take every option their
+ * command takes (strategy, depth, memory among them), call the engine without the command
+ * line, report progress, and answer bad input with exit 2 and one line; an option they do
+ * not know is bad input rather than a run with the defaults, and a failing matcher names a
+ * scenario's own throw by its line.
  */
-import { describe, expect, it } from 'vitest';
-import { runScenario } from '../src/api.js';
+import { describe, expect, it, vi } from 'vitest';
+import { type CampaignProgress, runCampaign, runScenario } from '../src/api.js';
 import { mmuStressMatchers } from '../src/vitest.js';
+
+// Which command-line modules get loaded: the library must load none (it neither spawns nor
+// parses the CLI). Each mock records its module being loaded and then gives the real one.
+const cliLoaded = vi.hoisted(() => [] as string[]);
+vi.mock('../src/cli/run.js', async (real) => {
+  cliLoaded.push('cli/run');
+  return await real();
+});
+vi.mock('../src/cli/main.js', async (real) => {
+  cliLoaded.push('cli/main');
+  return await real();
+});
+vi.mock('../src/cli/campaign.js', async (real) => {
+  cliLoaded.push('cli/campaign');
+  return await real();
+});
 
 describe('runScenario', () => {
   it('passes strategy, depth, memory and shrink on to the run', async () => {
@@ -36,5 +54,88 @@ describe('runScenario', () => {
     const m = mmuStressMatchers.toBeClean(r);
     expect(m.pass).toBe(false);
     expect(m.message()).toMatch(/expected a clean run, got observed scenario-error \(exit 3\): scenario error: role .* threw at test\/fixtures\/throws\.ts:\d+:\d+: /);
+  }, 60_000);
+
+  it('pct at depth 3 under weak memory finds a built-in bug, reports progress, and returns the typed result with its replay line', async () => {
+    const seen: number[] = [];
+    const r = await runScenario({
+      scenario: 'shrinker-vs-fault',
+      variant: 'no-cache-lock',
+      strategy: 'pct',
+      depth: 3,
+      memory: 'weak',
+      executions: 50,
+      onProgress: (p) => seen.push(p.executions),
+    });
+    expect(r).toMatchObject({ exitCode: 1, scenario: 'shrinker-vs-fault', variant: 'no-cache-lock', mode: 'sim', memory: 'weak', observed: 'cache-empty-under-lock', asExpected: true });
+    expect(r.pct).toMatchObject({ depth: 3 });
+    expect(seen.length).toBe(r.executions);
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, k) => k + 1));
+    const v = r.violations?.[0];
+    expect(v?.kind).toBe('cache-empty-under-lock');
+    // the variant runs under sc by default: the replay line keeps the weak memory it was found under
+    expect(v?.replay).toMatch(/ run shrinker-vs-fault --variant no-cache-lock --mode sim --schedule g2\.\S+ --memory weak$/);
+  }, 60_000);
+
+  it('never loads the command line', async () => {
+    await runScenario({ scenario: 'shrinker-vs-fault', variant: 'removed', executions: 2 });
+    expect(cliLoaded).toEqual([]);
+    await runCampaign({ scenarios: ['zap-oldest'], variants: ['nope'] });
+    expect(cliLoaded).toEqual([]);
+  }, 60_000);
+
+  it('runCampaign runs the rows a filter leaves, with their statuses, and tells its progress', async () => {
+    const events: CampaignProgress[] = [];
+    const r = await runCampaign({
+      scenarios: ['shrinker-vs-fault'],
+      variants: ['no-cache-lock', 'lock-after-topup', 'shrinker-mutex-lock'],
+      modes: ['sim'],
+      jobs: 1,
+      onProgress: (e) => events.push(e),
+    });
+    if (r.error) throw new Error(r.error.message);
+    expect(r.exitCode).toBe(0);
+    expect(r.rowsPlanned).toBe(3);
+    expect(r.rows.map((x) => [x.variant, x.mode, x.observed, x.status])).toEqual([
+      ['no-cache-lock', 'sim', 'cache-empty-under-lock', 'as-expected'],
+      ['lock-after-topup', 'sim', 'cache-empty-under-lock', 'as-expected'],
+      ['shrinker-mutex-lock', 'sim', 'lock-order-cycle', 'as-expected'],
+    ]);
+    expect(r.statusCounts['as-expected']).toBe(3);
+    // each row's whole record: the violation with the line that replays it
+    expect(r.records.map((x) => x.violation?.replay)).toEqual(r.records.map((x) => expect.stringContaining(`run shrinker-vs-fault --variant ${x.variant} --mode sim`)));
+    expect(events[0]).toEqual({ kind: 'planned', planned: 3, kept: [] });
+    const ended = events.filter((e) => e.kind === 'row-ended');
+    expect(ended.map((e) => e.key).sort()).toEqual(r.records.map((x) => x.key).sort());
+    expect(events.some((e) => e.kind === 'execution')).toBe(true);
+  }, 120_000);
+
+  it('bad options give exit 2 and one line, from runScenario and runCampaign alike', async () => {
+    const cases = [
+      [await runScenario({ scenario: 'shrinker-vs-fault', strategy: 'dfs', mode: 'threads' }), /^--strategy chooses the sim scheduler/],
+      [await runScenario({ scenario: 'shrinker-vs-fault', memory: 'weak', mode: 'threads' }), /^--memory weak needs --mode sim/],
+      [await runScenario({ scenario: 'shrinker-vs-fault', depth: 3 }), /^--depth and --pct-steps go with --strategy pct$/],
+      [await runScenario({ scenario: 'shrinker-vs-fault', schedule: 'g2.1.37-2', seed: 4 }), /^--schedule replays one sim execution/],
+      [await runScenario({ scenario: 'shrinker-vs-fault', seed: 1.5 }), /^--seed must be a whole number from 0 to \d+, not '1\.5'$/],
+      [await runScenario({ scenario: 'shrinker-vs-fault', params: { levels: 3 } }), /levels must be 4 or 5/],
+      [await runCampaign({ timePerVariant: '10' }), /^--time-per-variant must be a duration with a unit.*did you mean 10s/],
+      [await runCampaign({ scenarios: ['nope'] }), /^scenarios: no built-in scenario 'nope'; valid: /],
+      [await runCampaign({ variants: ['nope'] }), /^variants: no built-in scenario has a variant 'nope'$/],
+      [await runCampaign({ resume: true }), /^--resume goes with --out FILE/],
+      [await runCampaign({ timePerVariant: '1s', bogus: 1 } as unknown as Parameters<typeof runCampaign>[0]), /^runCampaign: unknown option 'bogus'; valid: timePerVariant, /],
+    ] as const;
+    for (const [r, line] of cases) {
+      expect(r.exitCode).toBe(2);
+      expect(r.error?.kind).toBe('bad-input');
+      expect(r.error?.message).toMatch(line);
+      expect(r.error?.message).not.toContain('\n');
+    }
+  }, 60_000);
+
+  it('an aborted signal stops the run and the campaign as SIGINT would (exit 130)', async () => {
+    const r = await runScenario({ scenario: 'shrinker-vs-fault', executions: 5, signal: AbortSignal.abort() });
+    expect(r).toMatchObject({ exitCode: 130, interrupted: 'SIGINT', observed: 'incomplete' });
+    const c = await runCampaign({ scenarios: ['zap-oldest'], modes: ['sim'], signal: AbortSignal.abort() });
+    expect(c).toMatchObject({ exitCode: 130, interrupted: 'SIGINT', rows: [] });
   }, 60_000);
 });

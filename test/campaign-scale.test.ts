@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { campaignPlan } from '../src/cli/campaign.js';
-import { inShard } from '../src/cli/shard.js';
+import { inShard } from '../src/campaign/shard.js';
 import { junitXml } from '../src/report/junit.js';
 import type { RowRecord } from '../src/report/records.js';
 import { BIN, cli, expectBadInput, start, tempDirs } from './cli-helpers.js';

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { capJobs } from '../src/cli/jobs.js';
+import { capJobs } from '../src/exec/jobs.js';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { loadScenario } from '../src/load/scenarios.js';

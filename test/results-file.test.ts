@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { campaignPlan } from '../src/cli/campaign.js';
-import { ResultsLock, SAME_HOST_STALE_MS } from '../src/cli/results-file.js';
+import { ResultsLock, SAME_HOST_STALE_MS } from '../src/campaign/results-file.js';
 import type { RowRecord } from '../src/report/records.js';
 import { BadInput } from '../src/rt/errors.js';
 import { cli, expectBadInput, start, tempDirs } from './cli-helpers.js';

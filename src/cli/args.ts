@@ -6,6 +6,9 @@
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { BadInput } from '../rt/errors.js';
 
+// the values flags take: parsed where the run's and the campaign's options are validated
+export { duration, fraction, wholeNumber } from '../exec/values.js';
+
 export interface FlagSpec {
   /** A flag that takes a value names it here ("N", "10s"); a switch has none. */
   value?: string;
@@ -92,35 +95,6 @@ export function list(a: ParsedArgs, name: string): string[] {
 
 export function has(a: ParsedArgs, name: string): boolean {
   return a.values[name] === true;
-}
-
-export function wholeNumber(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-    throw new BadInput(`--${name} must be a whole number from ${min} to ${max}, not '${v}'`);
-  }
-  return Number(v);
-}
-
-/** The longest duration any flag takes: a day. */
-const MAX_DURATION_MS = 24 * 3600 * 1000;
-
-/** "500ms", "10s", "1.5s", "2m", "1h": a unit is required (a bare "10" is ambiguous). */
-export function duration(name: string, v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
-  if (!m) {
-    const bare = /^\d+(\.\d+)?$/.test(v);
-    throw new BadInput(`--${name} must be a duration with a unit, such as 500ms, 10s, 2m or 1h, not '${v}'${bare ? ` (did you mean ${v}s?)` : ''}`);
-  }
-  const n = Number(m[1]);
-  const ms = m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
-  if (ms <= 0 || ms > MAX_DURATION_MS) throw new BadInput(`--${name} must be more than 0 and at most 24h, not '${v}'`);
-  return ms;
-}
-
-export function fraction(name: string, v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new BadInput(`--${name} must be a number from 0 to 1, not '${v}'`);
-  return n;
 }
 
 /** `mmu-stress <command> --help`. */

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
-import { type ErrorKind, errorJson } from '../report/json.js';
+import { classifyError, type ErrorKind, errorJson } from '../report/json.js';
 import { BadInput, HarnessFailure, ScenarioFailure } from '../rt/errors.js';
 import { CAMPAIGN_SPEC, campaignCommand } from './campaign.js';
 import { FOOTPRINT_SPEC, footprintCommand } from './footprint.js';
@@ -88,17 +88,15 @@ async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOu
   }
 }
 
-/** Exit code, kind and one line for an error that ended the command. */
+/** Exit code, kind and one line for an error that ended the command (MMU_STRESS_DEBUG: and its stack on stderr). */
 export function classify(e: unknown): { code: number; kind: ErrorKind; message: string } {
-  if (e instanceof BadInput) {
-    // MMU_STRESS_DEBUG: also the stack of what made a scenario file fail to load.
-    if (process.env.MMU_STRESS_DEBUG && e.cause) note(String((e.cause as Error)?.stack ?? e.cause));
-    return { code: 2, kind: 'bad-input', message: e.message };
+  if (process.env.MMU_STRESS_DEBUG) {
+    // a scenario file that failed to load: the stack of what made it fail; anything unexpected: its own
+    if (e instanceof BadInput) {
+      if (e.cause) note(String((e.cause as Error)?.stack ?? e.cause));
+    } else if (!(e instanceof ScenarioFailure) && !(e instanceof HarnessFailure)) note(String((e as Error)?.stack ?? e));
   }
-  if (e instanceof ScenarioFailure) return { code: 3, kind: 'scenario', message: e.message };
-  if (e instanceof HarnessFailure) return { code: 3, kind: 'harness', message: e.message };
-  if (process.env.MMU_STRESS_DEBUG) note(String((e as Error)?.stack ?? e));
-  return { code: 3, kind: 'harness', message: `internal error: ${String((e as Error)?.message ?? e).split('\n')[0]}` };
+  return classifyError(e);
 }
 
 export async function main(argv: string[]): Promise<number> {

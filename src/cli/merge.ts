@@ -9,7 +9,7 @@ import { BadInput } from '../rt/errors.js';
 import { type CommandSpec, commandHelp, has, parseCommand, str } from './args.js';
 import { campaignOutput, campaignPlan } from './campaign.js';
 import type { CommandOutput } from './command.js';
-import { checkOutputs, writeReports } from './outputs.js';
+import { checkOutputs, writeReports } from '../report/files.js';
 
 export const MERGE_SPEC: CommandSpec = {
   name: 'merge',

@@ -4,7 +4,7 @@ import { BadInput } from '../rt/errors.js';
 import { type CommandSpec, commandHelp, has, parseCommand, str } from './args.js';
 import type { CommandOutput } from './command.js';
 import { mergeRecords } from './merge.js';
-import { checkOutputs, writeFileFor } from './outputs.js';
+import { checkOutputs, writeFileFor } from '../report/files.js';
 
 export const REPORT_SPEC: CommandSpec = {
   name: 'report',

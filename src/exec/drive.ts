@@ -40,6 +40,15 @@ export interface DriveOptions {
 export const DEFAULT_JITTER: Jitter = { prob: 0.03, spin: 2000, sleepFraction: 0.01 };
 export const DRIVE_DEFAULTS: DriveOptions = { jitter: DEFAULT_JITTER, spinsBeforeWait: 1000, futexWaitMs: 2, strictWakeups: false, recordSteps: true };
 
+/** The threads executor's settings of its own: the driver's, and the trace a violation keeps. */
+export interface ThreadsOptions {
+  drive: DriveOptions;
+  /** Ops of each task a violation's trace keeps (default: traceTailFor(tasks)). */
+  tracePerTask?: number;
+}
+
+export const THREADS_DEFAULTS: ThreadsOptions = { drive: DRIVE_DEFAULTS };
+
 let sink = 0;
 
 export type DriveEnd = 'done' | 'stopped';

@@ -7,38 +7,24 @@
  * once on two cores can have their effects in the other order than their tickets.
  */
 import type { Violation } from '../rt/violation.js';
-import type { Params } from '../scenario.js';
+import type { RunConfig } from './config.js';
 import type { LoadedScenario } from '../load/scenarios.js';
 import type { RunLimits } from './limits.js';
-import type { ExecutionResult } from './result.js';
+import type { ExecutionResult, Reproduction } from './result.js';
 import { violationSignature } from './shrink.js';
 import { SimExecutor } from './sim-runner.js';
 import { MAX_STEP_TICKETS } from './drive.js';
 
-export interface Reproduction {
-  /** same: the same violation at the same op; other-op: the same violation elsewhere; diverged: another outcome; unrecorded: no step order to replay. */
-  verdict: 'same' | 'other-op' | 'diverged' | 'unrecorded';
-  /** One line for the report. */
-  line: string;
-  /** The token of the sim execution (`--schedule`), when the sim found a violation. */
-  token: string | null;
-  /** Recorded steps the sim passed over (failed retries of a lock in threads). */
-  recorded: number;
-}
+export type { Reproduction } from './result.js';
 
-export async function reproduceInSim(
-  sc: LoadedScenario,
-  params: Params,
-  variant: string,
-  found: ExecutionResult & { order: Uint8Array },
-  limits: RunLimits,
-  lockdep: boolean,
-): Promise<Reproduction> {
+export async function reproduceInSim(sc: LoadedScenario, config: RunConfig, found: ExecutionResult & { order: Uint8Array }, limits: RunLimits): Promise<Reproduction> {
   const sim = new SimExecutor();
   let r: ExecutionResult | null = null;
   let error: string | null;
+  // the threads run's settings, as one sim execution of that seed in that order, under sc memory (the cores')
+  const replay: RunConfig = { ...config, mode: 'sim', seed: found.seed, executions: 1, strategy: { name: 'order', order: found.order }, memory: 'sc', shrink: false, jobs: 1, windowSteps: null };
   try {
-    error = await sim.run(sc, params, variant, { firstSeed: found.seed, executions: 1, lockdep, strategy: { name: 'order', order: found.order }, shrink: false }, limits, (e) => {
+    error = await sim.runWorker(replay, sc, undefined, limits, (e) => {
       r = e;
     });
   } finally {

@@ -85,3 +85,15 @@ export interface ShrinkResult {
   /** The token of the shrunk schedule: `--schedule <token>` replays it. */
   token: string;
 }
+
+/** A threads finding replayed in sim (reproduce.ts): whether the sim met the same violation. */
+export interface Reproduction {
+  /** same: the same violation at the same op; other-op: the same violation elsewhere; diverged: another outcome; unrecorded: no step order to replay. */
+  verdict: 'same' | 'other-op' | 'diverged' | 'unrecorded';
+  /** One line for the report. */
+  line: string;
+  /** The token of the sim execution (`--schedule`), when the sim found a violation. */
+  token: string | null;
+  /** Recorded steps the sim passed over (failed retries of a lock in threads). */
+  recorded: number;
+}

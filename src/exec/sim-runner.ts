@@ -5,52 +5,33 @@
  * an op boundary (which no scheduler can preempt). Every finished execution is posted
  * back as it ends; a stopped one comes back as incomplete; a worker that does not
  * answer a stop is terminated and the role it was running is named.
+ *
+ * With --jobs (where the strategy allows), the seeds are dealt over that many workers and
+ * judged in seed order, so the result is the one a single worker gives.
  */
-import type { StrategySpec } from './strategy.js';
-import type { Dep } from '../sync/lockdep-graph.js';
+import { type Dep, newLockGraph } from '../sync/lockdep-graph.js';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../load/scenarios.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { workerBundle } from '../load/bundle.js';
 import { instancesOf, STOP_DEADLINE, STOP_SIGNAL } from './frame.js';
 import { isLimit, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
-import type { ExecutionResult } from './result.js';
-import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type SimMessage, type SimRequest, storeSeed } from './sim-worker.js';
+import { endsRun, type ExecutionResult } from './result.js';
+import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type SimMessage, type SimRequest, storeSeed, type WorkerShare, workerSeeds } from './sim-worker.js';
+import type { RunConfig } from './config.js';
+import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
+import { entryOf } from './strategies/index.js';
 import { locateScenarioError, sourceStack } from '../load/stack.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
 const TICK_MS = 50;
 
-export interface SimSeeds {
-  firstSeed: number;
-  executions: number | null;
-  /** Run seeds firstSeed, firstSeed + stride, ... (one of `--jobs` workers; default 1). */
-  stride?: number;
-  /** Shared by a run's workers: the lowest seed found violating so far; a worker starts no seed above it. */
-  bound?: SharedArrayBuffer;
-  /** The run's first seed, which `bound` counts from. */
-  runFirstSeed?: number;
-  /** Lockdep's graph per execution, its lock orders returned with each (the parent merges them in seed order). */
-  perExecutionLockdep?: boolean;
-  /** The livelock and starvation window in scheduling steps (default: the sim's). */
-  windowSteps?: number;
-  /** false: lockdep records but reports no cycle (`--lockdep off`). */
-  lockdep?: boolean;
-  /** Receives the lock orders the run's executions took (lockdep's edges), once it has ended. */
-  onLockdep?: (deps: Dep[]) => void;
-  /** The scheduling strategy (default random). */
-  strategy?: StrategySpec;
-  /** false (`--no-shrink`): a finding is reported as found (its schedule still becomes a token for dfs). */
-  shrink?: boolean;
-  /** The memory model (default sc). */
-  memory?: 'sc' | 'weak';
-  /** Receives the strategy's summary (dfs: what the search covered) and whether its space was exhausted, once the run has ended. */
-  onDone?: (d: { summary?: unknown; exhausted: boolean }) => void;
-}
+/** What a worker posts once it has stopped: its lock orders, the strategy's summary, whether its space was exhausted. */
+type WorkerDone = { deps: Dep[]; summary?: unknown; exhausted: boolean };
 
-export class SimExecutor {
+export class SimExecutor implements Executor {
+  readonly mode = 'sim';
   private worker: Worker | null = null;
 
   async close(): Promise<void> {
@@ -59,42 +40,41 @@ export class SimExecutor {
     await w?.terminate();
   }
 
+  async run(config: RunConfig, sc: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd> {
+    const jobs = parallelJobs(config);
+    if (jobs > 1) return await this.runParallel(config, sc, jobs, hooks);
+    let done: WorkerDone = { deps: [], exhausted: false };
+    const harnessError = await this.runWorker(config, sc, undefined, hooks.limits, hooks.take, (d) => {
+      done = d;
+    });
+    return { harnessError, lockdep: done.deps, summary: done.summary, exhausted: done.exhausted };
+  }
+
   /**
-   * Run executions of one variant until a finding, the count, or a limit; `onExecution`
-   * receives each one as it ends. Resolves to a harness error, or null.
+   * Run one worker's executions (all of the run's, or its share of a --jobs run) until a
+   * finding, the count, or a limit; `onExecution` receives each one as it ends. Resolves to
+   * a harness error, or null.
    */
-  async run(
+  async runWorker(
+    config: RunConfig,
     sc: LoadedScenario,
-    params: Params,
-    variant: string,
-    seeds: SimSeeds,
+    share: WorkerShare | undefined,
     limits: RunLimits,
     onExecution: (r: ExecutionResult) => void,
+    onDone?: (d: WorkerDone) => void,
   ): Promise<string | null> {
     const bundle = await workerBundle(sc.file);
-    const names = instancesOf(sc.def, params, variant).map((i) => i.name);
+    const names = instancesOf(sc.def, config.params, config.variant).map((i) => i.name);
     const control = new SharedArrayBuffer(SIM_CONTROL_WORDS * 4);
     const c = new Int32Array(control);
     // Until the worker has loaded the bundle and begun, no role runs and no seed is in flight
     // beyond the first: a zeroed block would read as "task 0 is running".
     c[SIM_CURRENT] = -1;
-    storeSeed(c, seeds.firstSeed);
+    storeSeed(c, workerSeeds(config, share).first);
     const req: SimRequest = {
       bundle,
-      variant,
-      params,
-      firstSeed: seeds.firstSeed,
-      executions: seeds.executions,
-      executionLimitMs: limits.executionLimitMs,
-      windowSteps: seeds.windowSteps,
-      lockdep: seeds.lockdep,
-      strategy: seeds.strategy,
-      shrink: seeds.shrink,
-      memory: seeds.memory,
-      stride: seeds.stride,
-      bound: seeds.bound,
-      perExecutionLockdep: seeds.perExecutionLockdep,
-      runFirstSeed: seeds.runFirstSeed,
+      config,
+      ...(share ? { share } : {}),
       // the run's time budget as an instant both threads read alike: the worker stops an
       // execution at its own polls (not only at this thread's tick), starts none after it,
       // and gives shrinking a share of what is left when the finding comes
@@ -139,8 +119,7 @@ export class SimExecutor {
           if (m.result.scenarioError) m.result.scenarioError = locateScenarioError(m.result.scenarioError, sc.file);
           onExecution(m.result);
         } else if (m.type === 'done') {
-          seeds.onLockdep?.(m.deps);
-          seeds.onDone?.({ summary: m.summary, exhausted: m.exhausted });
+          onDone?.({ deps: m.deps, summary: m.summary, exhausted: m.exhausted });
           end(null);
         }
         else kill(`the sim worker failed: ${sourceStack(m.error)}`);
@@ -191,4 +170,74 @@ export class SimExecutor {
       w.postMessage(req);
     });
   }
+
+  /**
+   * Seeds first + j, first + j + jobs, ... on worker j (this executor's worker is the first).
+   * A worker starts no seed above the lowest one any worker found failing (a shared bound),
+   * so every seed below the answer runs. Each execution brings back its own lock orders;
+   * merged in seed order, they show where a cycle that no execution closes alone would
+   * have closed (`crossAt`).
+   */
+  private async runParallel(config: RunConfig, sc: LoadedScenario, jobs: number, hooks: ExecutorHooks): Promise<ExecutorEnd> {
+    // the lowest failing seed, as its distance from the first (seeds go up to 2^31 - 1 and past)
+    const bound = new SharedArrayBuffer(4);
+    new Int32Array(bound)[0] = 2 ** 31 - 1;
+    const sims = Array.from({ length: jobs }, (_, j) => (j === 0 ? this : new SimExecutor()));
+    const collected: ExecutionResult[] = [];
+    /** The last seed each worker posted (a worker that fails as a whole failed at its next one). */
+    const lastSeed: (number | null)[] = sims.map(() => null);
+    let errors: (string | null)[];
+    try {
+      errors = await Promise.all(
+        sims.map((sim, j) =>
+          sim.runWorker(config, sc, { index: j, jobs, bound }, hooks.limits, (r) => {
+            collected.push(r);
+            lastSeed[j] = r.seed;
+            hooks.progress?.(collected.length);
+          }),
+        ),
+      );
+    } finally {
+      await Promise.all(sims.map((sim, j) => (j === 0 ? undefined : sim.close())));
+    }
+    // a worker that failed as a whole (crashed, stuck, killed) did so at the seed after its last:
+    // that is a harness error there, judged in seed order like any other result
+    errors.forEach((e, j) => {
+      if (e !== null) collected.push({ seed: lastSeed[j] === null ? config.seed + j : (lastSeed[j] as number) + jobs, violation: null, stats: {}, steps: 0, harnessError: e });
+    });
+    collected.sort((a, b) => a.seed - b.seed);
+    // what one worker would have met: seeds in order from the first, up to the first failure or
+    // the first seed no worker ran (one stopped by a limit or a signal: nothing above it counts)
+    const results: ExecutionResult[] = [];
+    for (const r of collected) {
+      if (r.seed !== config.seed + results.length) break;
+      results.push(r);
+      hooks.take(r);
+      if (endsRun(r)) break;
+    }
+    // the lock orders in seed order, as one worker's graph would have met them
+    const graph = newLockGraph(sc.def, config.seed, 'report', config.lockdep, config.variant);
+    let crossAt: number | null = null;
+    for (const r of results) {
+      let closes = false;
+      for (const d of r.deps ?? []) if (!graph.knows(d.from, d.to, d.held, d.acq) && graph.add(d)) closes = true;
+      const alone = r.violation?.kind === 'lock-order-cycle' && r.violation.replayFrom === undefined;
+      if (closes && !alone && config.lockdep) {
+        crossAt = r.seed;
+        break;
+      }
+    }
+    return { harnessError: null, lockdep: graph.all(), exhausted: false, crossAt };
+  }
+}
+
+/**
+ * How many workers a run spreads its seeds over: only where that gives `--jobs 1`'s
+ * result. dfs searches one seed, a guide replays one, and pct learns k from the
+ * executions before (unless --pct-steps fixes it), so those run on one.
+ */
+export function parallelJobs(config: Pick<RunConfig, 'jobs' | 'mode' | 'strategy' | 'executions'>): number {
+  if (config.jobs <= 1 || config.mode !== 'sim') return 1;
+  if (!entryOf(config.strategy).parallel(config.strategy)) return 1;
+  return config.executions === null ? config.jobs : Math.max(1, Math.min(config.jobs, config.executions));
 }

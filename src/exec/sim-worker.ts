@@ -7,7 +7,7 @@
  * limit), and, written by the sim, which task it is resuming and how many steps it has
  * taken, so that a role that never reaches an op boundary can be named.
  */
-import type { Params, ScenarioDef } from '../scenario.js';
+import type { ScenarioDef } from '../scenario.js';
 import { instancesOf, STOP_DEADLINE, STOP_EXECUTION_LIMIT } from './frame.js';
 import { endsRun, type ExecutionResult } from './result.js';
 import { type Dep, newLockGraph } from '../sync/lockdep-graph.js';
@@ -16,7 +16,7 @@ import { entryOf } from './strategies/index.js';
 import { ReplayStrategy } from './strategies/replay.js';
 import { ScenarioThrow } from '../rt/errors.js';
 import { SHRINK_ATTEMPTS, SHRINK_SHARE, shrinkExecution } from './shrink.js';
-import type { StrategySpec } from './strategy.js';
+import type { RunConfig } from './config.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
 export const SIM_CURRENT = MONITOR_TASK; // task being resumed, -1 outside the roles (written by the sim)
@@ -40,34 +40,21 @@ export function loadSeed(control: Int32Array): number {
   return Atomics.load(control, SIM_SEED_HI) * 2 ** 32 + (Atomics.load(control, SIM_SEED) >>> 0);
 }
 
+/** One of a run's --jobs workers: it runs seeds first + index, first + index + jobs, ... */
+export interface WorkerShare {
+  index: number;
+  jobs: number;
+  /** Int32 word 0: the lowest seed any worker of the run found violating, less the run's first seed (no seed above it is started). */
+  bound: SharedArrayBuffer;
+}
+
 export interface SimRequest {
   /** URL of the worker bundle holding the scenario. */
   bundle: string;
-  variant: string;
-  params: Params;
-  firstSeed: number;
-  /** How many executions at most (null: until stopped or a finding). */
-  executions: number | null;
-  /** Wall-clock bound of one execution: past it the execution is incomplete. */
-  executionLimitMs: number;
-  /** The livelock and starvation window, in scheduling steps (default: the sim's). */
-  windowSteps?: number;
-  /** false: lockdep records but reports no cycle. */
-  lockdep?: boolean;
-  /** The scheduling strategy (default random). */
-  strategy?: StrategySpec;
-  /** false (`--no-shrink`): report a finding's schedule as it was found. */
-  shrink?: boolean;
-  /** The memory model of the executions (default sc). */
-  memory?: 'sc' | 'weak';
-  /** Seeds firstSeed, firstSeed + stride, ... (default 1). */
-  stride?: number;
-  /** Int32 word 0: the lowest seed any worker of the run found violating, less runFirstSeed (no seed above it is started). */
-  bound?: SharedArrayBuffer;
-  /** The run's first seed (worker j of --jobs starts at runFirstSeed + j). */
-  runFirstSeed?: number;
-  /** A fresh lockdep graph per execution, whose lock orders go back with it (`--jobs`). */
-  perExecutionLockdep?: boolean;
+  /** The run's configuration, whole, as resolved (exec/config.ts): variant, params, seed, count, strategy, memory, lockdep, shrink, limits. */
+  config: RunConfig;
+  /** This worker's share of a --jobs run (absent: the run's one worker). Each execution then gets a fresh lockdep graph, whose lock orders go back with it. */
+  share?: WorkerShare;
   /**
    * The end of the run's --time as an epoch instant (performance.timeOrigin + now), null or
    * absent without one: executions stop at it, none starts after it, and shrinking a finding
@@ -75,6 +62,12 @@ export interface SimRequest {
    */
   untilEpochMs?: number | null;
   control: SharedArrayBuffer;
+}
+
+/** The seeds a worker runs: its first, its stride, how many at most. */
+export function workerSeeds(config: RunConfig, share?: WorkerShare): { first: number; stride: number; executions: number | null } {
+  if (!share) return { first: config.seed, stride: 1, executions: config.executions };
+  return { first: config.seed + share.index, stride: share.jobs, executions: config.executions === null ? null : Math.ceil((config.executions - share.index) / share.jobs) };
 }
 
 /** done: the lock orders, the strategy's summary (Strategy.summary) and whether it ran out of executions (its space exhausted). */
@@ -86,22 +79,23 @@ const pastUntil = (req: SimRequest): boolean => req.untilEpochMs != null && nowE
 
 export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
   const control = new Int32Array(req.control);
-  const spec = req.strategy ?? { name: 'random' };
-  const taskNames = instancesOf(def, req.params, req.variant).map((i) => i.name);
-  const strategy = entryOf(spec).create(spec, { taskNames, memory: req.memory ?? 'sc' });
-  const stride = req.stride ?? 1;
+  const c = req.config;
+  const taskNames = instancesOf(def, c.params, c.variant).map((i) => i.name);
+  const strategy = entryOf(c.strategy).create(c.strategy, { taskNames, memory: c.memory });
+  const { first, stride, executions } = workerSeeds(c, req.share);
   // the strategy says which seed each execution runs (dfs: the first one's data throughout)
-  const seedOf = (k: number) => strategy.seedOf?.(k, req.firstSeed, stride) ?? req.firstSeed + k * stride;
+  const seedOf = (k: number) => strategy.seedOf?.(k, first, stride) ?? first + k * stride;
   let exhausted = false;
-  const bound = req.bound ? new Int32Array(req.bound) : null;
-  const runFirst = req.runFirstSeed ?? req.firstSeed;
+  const bound = req.share ? new Int32Array(req.share.bound) : null;
+  const perExecutionLockdep = req.share !== undefined;
+  const windowSteps = c.windowSteps ?? undefined;
   // lockdep's graph spans the run's executions, unless the parent merges them (--jobs)
-  let lockGraph = newLockGraph(def, req.firstSeed, 'report', req.lockdep !== false, req.variant);
-  for (let k = 0; req.executions === null || k < req.executions; k++) {
+  let lockGraph = newLockGraph(def, first, 'report', c.lockdep, c.variant);
+  for (let k = 0; executions === null || k < executions; k++) {
     Atomics.add(control, SIM_HEARTBEAT, 1);
     if (Atomics.load(control, SIM_STOP) !== 0) break;
     // another worker found a violation at a lower seed: nothing above it can be the answer
-    if (bound && seedOf(k) - runFirst > Atomics.load(bound, 0)) break;
+    if (bound && seedOf(k) - c.seed > Atomics.load(bound, 0)) break;
     Atomics.store(control, SIM_CURRENT, -1); // setting up: no role runs yet
     storeSeed(control, seedOf(k));
     if (pastUntil(req)) {
@@ -115,12 +109,12 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
       const stop = Atomics.load(control, SIM_STOP);
       if (stop !== 0) return stop;
       if (pastUntil(req)) return STOP_DEADLINE;
-      return performance.now() - started > req.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
+      return performance.now() - started > c.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
     };
-    if (req.perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', req.lockdep !== false, req.variant);
+    if (perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', c.lockdep, c.variant);
     let r: ExecutionResult;
     try {
-      r = simExecution(def, req.params, req.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps: req.windowSteps, lockGraph, keepSchedule: true, memory: req.memory });
+      r = simExecution(def, c.params, c.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps, lockGraph, keepSchedule: true, memory: c.memory });
     } catch (e) {
       // the scenario's setup() or check() threw: its error, with no verdict (a role's comes back as a result)
       if (!(e instanceof ScenarioThrow)) throw e;
@@ -130,8 +124,8 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     if (note !== undefined) r.strategyNote = note;
     if (r.violation && r.schedule && !strategy.replays) shrinkFinding(def, req, r, poll);
     delete r.schedule; // the choices stay here: a finding carries its token
-    if (req.perExecutionLockdep) r.deps = lockGraph.all();
-    if (bound && endsRun(r)) lowerBound(bound, r.seed - runFirst);
+    if (perExecutionLockdep) r.deps = lockGraph.all();
+    if (bound && endsRun(r)) lowerBound(bound, r.seed - c.seed);
     post({ type: 'execution', result: r });
     if (endsRun(r)) break;
     if (strategy.another && !strategy.another()) {
@@ -152,18 +146,19 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
   const v = r.violation;
   if (!v || !r.schedule || v.replayFrom !== undefined || r.schedule.truncated) return;
   // a verdict of the window (starvation, livelock) is left as found: every try would run a whole window
-  const window = req.windowSteps ?? DEFAULT_WINDOW_STEPS;
+  const c = req.config;
+  const window = c.windowSteps ?? DEFAULT_WINDOW_STEPS;
   if ((r.scheduled ?? 0) >= window) return;
-  const keep = req.shrink !== false;
+  const keep = c.shrink;
   let shrunk: ReturnType<typeof shrinkExecution>;
   try {
-    shrunk = shrinkExecution(def, req.params, req.variant, r.seed, new ReplayStrategy(r.schedule), v, {
-      lockdep: req.lockdep !== false,
+    shrunk = shrinkExecution(def, c.params, c.variant, r.seed, new ReplayStrategy(r.schedule), v, {
+      lockdep: c.lockdep,
       poll,
       attempts: keep ? SHRINK_ATTEMPTS : 0,
       timeMs: req.untilEpochMs != null ? Math.max(0, (req.untilEpochMs - nowEpoch()) * SHRINK_SHARE) : null,
       windowSteps: window,
-      memory: req.memory,
+      memory: c.memory,
     });
   } catch (e) {
     // the finding stands as found; only its shrinking failed

@@ -15,7 +15,7 @@ import type { Params } from '../scenario.js';
 import type { LoadedScenario } from '../load/scenarios.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { workerBundle } from '../load/bundle.js';
-import { DRIVE_DEFAULTS, type DriveOptions } from './drive.js';
+import { THREADS_DEFAULTS, type ThreadsOptions } from './drive.js';
 import { closeExecution, lastStep } from './finish.js';
 import { CTL_ARRIVED, CTL_STOP, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
 import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
@@ -24,16 +24,13 @@ import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
 import { locateScenarioError, sourceStack } from '../load/stack.js';
 import { Watchdog } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
+import type { RunConfig } from './config.js';
+import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
+import { type Reproduction, reproduceInSim, unrecorded } from './reproduce.js';
 
 const WORKER = join(PACKAGE_ROOT, 'workers', 'role-worker.mjs');
 
-export interface ThreadsOptions {
-  drive: DriveOptions;
-  /** Ops of each task a violation's trace keeps (default: traceTailFor(tasks)). */
-  tracePerTask?: number;
-}
-
-export const THREADS_DEFAULTS: ThreadsOptions = { drive: DRIVE_DEFAULTS };
+export { THREADS_DEFAULTS, type ThreadsOptions } from './drive.js';
 
 /**
  * Retries of a taken lock before a futex wait when there are more role threads than
@@ -48,7 +45,8 @@ const OVERSUBSCRIBED_SPINS = 100;
 const START_TIMEOUT_MS = 30_000;
 export const WATCHDOG_TICK_MS = 100;
 
-export class ThreadsExecutor {
+export class ThreadsExecutor implements Executor {
+  readonly mode = 'threads';
   private pool: Piscina | null = null;
   private threads = 0;
   private readonly cores = availableParallelism();
@@ -68,6 +66,28 @@ export class ThreadsExecutor {
     this.pool = null;
     this.threads = 0;
     await p?.destroy();
+  }
+
+  /**
+   * A run's executions, one after another with seeds N, N+1, ..., while the run wants
+   * another; lockdep's graph spans them. A finding is replayed in sim (unless the
+   * configuration says not to), from the order its steps began in.
+   */
+  async run(config: RunConfig, sc: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd> {
+    const lockGraph = newLockGraph(sc.def, config.seed, 'report', config.lockdep, config.variant);
+    // every step takes a ticket so that a finding can be replayed in sim, unless it will not be
+    const base = hooks.threadsOptions ?? THREADS_DEFAULTS;
+    const drive = { ...base.drive, jitter: { ...base.drive.jitter, prob: config.jitter }, recordSteps: base.drive.recordSteps && config.reproduce };
+    const options = { ...base, drive };
+    let reproduced: Reproduction | undefined;
+    for (let seed = config.seed; hooks.another(); seed++) {
+      const r = await this.execute(sc, config.params, config.variant, seed, options, hooks.limits, lockGraph);
+      hooks.take(r);
+      if (r.violation && config.reproduce) {
+        reproduced = r.order ? await reproduceInSim(sc, config, { ...r, order: r.order }, { ...hooks.limits, until: null }) : unrecorded();
+      }
+    }
+    return { harnessError: null, lockdep: lockGraph.all(), exhausted: false, ...(reproduced ? { reproduced } : {}) };
   }
 
   async execute(

@@ -2,6 +2,7 @@
 import { type RunResult, strategySection } from '../exec/run.js';
 import { type LimitFlags, raiseFlag } from './text.js';
 import { evidenceOf } from './verdict.js';
+import { BadInput, HarnessFailure, ScenarioFailure } from '../rt/errors.js';
 
 export function runJson(r: RunResult, replay: string | null, exitCode: number, signal: string | null, flags: LimitFlags): Record<string, unknown> {
   const section = strategySection(r);
@@ -44,4 +45,12 @@ export type ErrorKind = 'bad-input' | 'scenario' | 'harness';
 /** With --json, stdout carries one document whatever happens: an error is one too. */
 export function errorJson(exitCode: number, kind: ErrorKind, message: string): Record<string, unknown> {
   return { exitCode, error: { kind, message } };
+}
+
+/** Exit code, kind and one line for an error that ended a command or a library call without a result. */
+export function classifyError(e: unknown): { code: number; kind: ErrorKind; message: string } {
+  if (e instanceof BadInput) return { code: 2, kind: 'bad-input', message: e.message };
+  if (e instanceof ScenarioFailure) return { code: 3, kind: 'scenario', message: e.message };
+  if (e instanceof HarnessFailure) return { code: 3, kind: 'harness', message: e.message };
+  return { code: 3, kind: 'harness', message: `internal error: ${String((e as Error)?.message ?? e).split('\n')[0]}` };
 }

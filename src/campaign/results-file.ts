@@ -15,13 +15,15 @@
  * - The lock goes on every way out: the command's end (`using`), an error, a second
  *   Ctrl-C or an uncaught error (process.exit runs the 'exit' hook). Only SIGKILL or a
  *   crash of the machine leaves it, and the next campaign takes it over as above.
+ *
+ * What it has to say on the way (a lock watched, a stale one taken over) goes to the
+ * caller's `say` (the command's stderr); a library caller may pass none.
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { readRecords } from '../report/records.js';
 import { BadInput } from '../rt/errors.js';
-import { note } from './output.js';
 
 /** How often a holder touches its lock, and how long a lock from another host must stay untouched to be taken over. */
 export const HEARTBEAT_MS = 5_000;
@@ -76,7 +78,7 @@ function touchedAt(lockPath: string): number | null {
 }
 
 /** Whether the lock's holder still runs: its pid on this host; on another, whether its heartbeat moves. */
-async function holderAlive(lockPath: string, h: LockHolder, here: string, probeMs: number): Promise<boolean> {
+async function holderAlive(lockPath: string, h: LockHolder, here: string, probeMs: number, say: (line: string) => void): Promise<boolean> {
   if (h.host === here) {
     if (h.pid === process.pid) return false; // this process took no lock yet: a pid reused since
     try {
@@ -88,7 +90,7 @@ async function holderAlive(lockPath: string, h: LockHolder, here: string, probeM
     return touched === null || Date.now() - touched < SAME_HOST_STALE_MS;
   }
   const before = touchedAt(lockPath);
-  note(`--out: ${lockPath} is held by ${holderText(h, here)}; watching its heartbeat for ${probeMs / 1000} s to see whether that campaign still runs`);
+  say(`--out: ${lockPath} is held by ${holderText(h, here)}; watching its heartbeat for ${probeMs / 1000} s to see whether that campaign still runs`);
   await new Promise((r) => setTimeout(r, probeMs));
   const after = touchedAt(lockPath);
   return after === null || after !== before || readHolder(lockPath)?.token !== h.token;
@@ -145,6 +147,12 @@ function removeStale(lockPath: string, h: LockHolder, me: LockHolder): void {
   unlinkSync(aside);
 }
 
+/** How long to watch another host's heartbeat, and where notes go (none: said nowhere). */
+export interface ResultsOptions {
+  probeMs?: number;
+  say?: (line: string) => void;
+}
+
 /** The lock of one results file, held until disposed. */
 export class ResultsLock implements Disposable {
   private heartbeat: NodeJS.Timeout | null = null;
@@ -169,7 +177,8 @@ export class ResultsLock implements Disposable {
    * Take the lock of `file` (`FILE.lock`); a lock a live campaign holds is BadInput
    * naming it, a stale one is taken over with one line on stderr.
    */
-  static async take(flag: string, file: string, opts: { probeMs?: number; command?: string } = {}): Promise<ResultsLock> {
+  static async take(flag: string, file: string, opts: ResultsOptions & { command?: string } = {}): Promise<ResultsLock> {
+    const say = opts.say ?? (() => {});
     const lockPath = `${file}.lock`;
     const here = hostname();
     const me: LockHolder = { pid: process.pid, host: here, started: new Date().toISOString(), command: opts.command ?? commandLine(), token: randomUUID() };
@@ -186,11 +195,11 @@ export class ResultsLock implements Disposable {
         await new Promise((r) => setTimeout(r, 20));
         continue;
       }
-      if (await holderAlive(lockPath, h, here, opts.probeMs ?? PROBE_MS)) {
+      if (await holderAlive(lockPath, h, here, opts.probeMs ?? PROBE_MS, say)) {
         throw new BadInput(`--${flag} ${file} is being written by another campaign: ${holderText(h, here)}; wait for it to end, or give another --${flag} (its lock: ${lockPath})`);
       }
       removeStale(lockPath, h, me);
-      note(`--${flag} ${file}: took over the lock of ${holderText(h, here)}, which is no longer running`);
+      say(`--${flag} ${file}: took over the lock of ${holderText(h, here)}, which is no longer running`);
     }
     throw new BadInput(`--${flag} ${file}: could not take its lock ${lockPath}: other campaigns keep taking it`);
   }
@@ -229,7 +238,7 @@ function commandLine(): string {
  * a file that is not empty is refused, so that a finished campaign's rows are never
  * overwritten (its rows stay; the new campaign never starts).
  */
-export async function openResults(file: string, resume: boolean, opts: { probeMs?: number } = {}): Promise<ResultsLock> {
+export async function openResults(file: string, resume: boolean, opts: ResultsOptions = {}): Promise<ResultsLock> {
   const lock = await ResultsLock.take('out', file, opts);
   try {
     const size = statOrNull(file)?.size ?? 0;

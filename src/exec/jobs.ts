@@ -1,13 +1,12 @@
 /**
- * `--jobs N` (run and campaign): how many sim worker threads a command starts. More
+ * `--jobs N` (run and campaign): how many sim worker threads a run starts. More
  * workers than cores only share the cores (a campaign with --jobs 64 on 2 cores ran
  * 3.4x slower, each row's budget eaten by the others' time slices), and each worker
  * costs memory; so N is capped by the cores and by the memory there is, and a cap of
  * a number the user gave is said in one line on stderr (stdout stays the result's).
  */
 import { availableParallelism, freemem } from 'node:os';
-import { str, type ParsedArgs, wholeNumber } from './args.js';
-import { note } from './output.js';
+import { wholeNumber } from './values.js';
 
 /** The most sim workers a command starts. */
 export const MAX_JOBS = 64;
@@ -54,14 +53,12 @@ export function machineBasis(): JobsBasis {
 }
 
 /**
- * The `--jobs` flag of a command: the number given (1..MAX_JOBS) capped as above, with
- * one line on stderr when it was capped; without the flag, as many as the machine
- * affords (the cores, fewer if memory is short), said nowhere.
+ * `--jobs` of a command: the number given (1..MAX_JOBS) capped as above, with the line
+ * that says so when it was capped (the command prints it on stderr); without one, as many
+ * as the machine affords (the cores, fewer if memory is short), said nowhere.
  */
-export function jobsFlag(a: ParsedArgs, basis: JobsBasis = machineBasis()): number {
-  const given = str(a, 'jobs');
+export function resolveJobs(given: string | undefined, basis: JobsBasis = machineBasis()): { jobs: number; note: string | null } {
   const requested = given === undefined ? MAX_JOBS : wholeNumber('jobs', given, 1, MAX_JOBS);
   const { jobs, reason } = capJobs(requested, basis);
-  if (given !== undefined && reason !== null) note(`--jobs ${requested} capped to ${jobs}: ${reason}`);
-  return jobs;
+  return { jobs, note: given !== undefined && reason !== null ? `--jobs ${requested} capped to ${jobs}: ${reason}` : null };
 }

@@ -1,0 +1,267 @@
+/**
+ * One run's configuration: every setting `run` takes, read and checked once, here. The
+ * command line maps its flags onto RunOptions, runScenario() takes RunOptions as they
+ * are, and resolveRunConfig() turns either into a RunConfig: defaults filled in, ranges
+ * checked, and the rules that tie settings together applied (dfs and weak memory need
+ * sim, --schedule fixes the seed and the strategy, a strategy's flags go with it alone).
+ * Bad input is one BadInput line naming the flag, the same from both.
+ *
+ * A RunConfig is plain data (structured-clone safe): it goes whole to the executor and
+ * into each sim worker, and nothing past this file works out the memory model, the seed
+ * or the strategy again.
+ */
+import { readFileSync } from 'node:fs';
+import { BadInput } from '../rt/errors.js';
+import { type LoadedScenario, loadScenario } from '../load/scenarios.js';
+import { type Params, variantParams } from '../scenario.js';
+import { DEFAULT_JITTER } from './drive.js';
+import { instancesOf, MAX_TASKS } from './frame.js';
+import { type JobsBasis, machineBasis, resolveJobs } from './jobs.js';
+import { LIMIT_DEFAULTS } from './limits.js';
+import { checkArenaSize, resolveParams } from './params.js';
+import { MAX_SEED, seedsLeft } from './seeds.js';
+import { cliStrategies } from './strategies/index.js';
+import { guideFits, parseGuideToken } from './strategies/guided.js';
+import type { Guide, StrategySpec } from './strategy.js';
+import { duration, fraction, wholeNumber } from './values.js';
+
+export type Mode = 'sim' | 'threads';
+export type MemoryModel = 'sc' | 'weak';
+
+/** Without executions or time: sim runs this many executions, threads runs this long. */
+export const SIM_DEFAULT_EXECUTIONS = 1000;
+export const THREADS_DEFAULT_TIME_MS = 10_000;
+
+/**
+ * What `run` takes, as the command line's flags or the library's options. A number may be
+ * given as its text (the command line does): the check is the same either way.
+ */
+export interface RunOptions {
+  /** A built-in scenario's name, or the path of a scenario file (relative to the working directory). */
+  scenario: string;
+  /** Default: the scenario's first variant. */
+  variant?: string;
+  /** 'sim' (default) or 'threads'. */
+  mode?: Mode;
+  /** The seed of the first execution, 0..2^53-1 (default 1). */
+  seed?: number | string;
+  /** Stop after this many executions (default without `time`: 1000 in sim). */
+  executions?: number | string;
+  /** The run's time budget as the command line writes it: '500ms', '30s', '2m' (default without `executions`: 10s in threads). */
+  time?: string;
+  /** Scenario parameters (`--param k=v`); a named value by its name (`vendor: 'amd'`). */
+  params?: Record<string, number | string>;
+  /** Short for params.vcpus. */
+  vcpus?: number | string;
+  /** false or 'off': lockdep records lock orders but reports no lock-order-cycle. */
+  lockdep?: boolean | 'on' | 'off';
+  /** threads: the chance of a jitter at each op boundary, 0..1. */
+  jitter?: number | string;
+  /** How long a task may stay blocked (threads), or a role run without an op boundary, before that is a verdict ('20s'). */
+  watchdog?: string;
+  /** The longest one execution may run ('2m'). */
+  executionLimit?: string;
+  /** sim: how the scheduler picks the next task: 'random' (default), 'pct', 'dfs' or 'round-robin' (the strategy registry's names). */
+  strategy?: 'random' | 'pct' | 'dfs' | 'round-robin';
+  /** pct: the bug depth, 1..10 (default 3). */
+  depth?: number | string;
+  /** pct: draw the change points over this many decisions instead of learning it. */
+  pctSteps?: number | string;
+  /** dfs: at most this many preemptions, 0..20 (default 2). */
+  preemptions?: number | string;
+  /** dfs: 'sleep' (default under sc) or 'none'. */
+  reduction?: 'sleep' | 'none';
+  /** sim: 'sc' or 'weak' (default: the variant's, else sc). */
+  memory?: MemoryModel;
+  /** sim: replay one schedule: the token a report prints, or '@FILE' holding one. */
+  schedule?: string;
+  /** false: a finding is reported as found, not shrunk. */
+  shrink?: boolean;
+  /** sim: spread the seeds over this many worker threads (default: the cores). */
+  jobs?: number | string;
+}
+
+/** Every option RunOptions has, by name (an option not among them is bad input). */
+export const RUN_OPTION_NAMES = [
+  'scenario', 'variant', 'mode', 'seed', 'executions', 'time', 'params', 'vcpus', 'lockdep', 'jitter', 'watchdog', 'executionLimit',
+  'strategy', 'depth', 'pctSteps', 'preemptions', 'reduction', 'memory', 'schedule', 'shrink', 'jobs',
+] as const satisfies readonly (keyof RunOptions)[];
+
+/** The flags a replay line or a report's advice repeats as the user wrote them. */
+export type GivenFlag = 'time' | 'execution-limit' | 'jitter' | 'watchdog' | 'lockdep';
+
+/** A run's settings, resolved: every default filled in, every rule applied. Plain data. */
+export interface RunConfig {
+  /** How the user named the scenario (a built-in name, or the path as typed). */
+  scenario: string;
+  variant: string;
+  mode: Mode;
+  seed: number;
+  /** Stop after this many executions (null: no count). */
+  executions: number | null;
+  /** The run's time budget (null: none); with `executions` it is a cap. */
+  timeMs: number | null;
+  params: Params;
+  /** false: lockdep records but reports no cycle. */
+  lockdep: boolean;
+  /** threads: the chance of a jitter at an op boundary. */
+  jitter: number;
+  watchdogMs: number;
+  executionLimitMs: number;
+  /** sim: the strategy and its settings, as its registry entry read them (a --schedule: 'guided' with its guide). */
+  strategy: StrategySpec;
+  /** sim: the memory model (threads: always sc). */
+  memory: MemoryModel;
+  /** sim: shrink a finding's schedule. */
+  shrink: boolean;
+  /** sim: worker threads the seeds may be spread over (the strategy decides whether they are). */
+  jobs: number;
+  /** threads: start no execution once this much of the run has passed (a campaign's row); null: none. */
+  startBeforeMs: number | null;
+  /** threads: replay a finding in sim. */
+  reproduce: boolean;
+  /** sim: the livelock and starvation window in scheduling steps (null: the sim's). */
+  windowSteps: number | null;
+  /** The limit flags as written, where given: the replay line and the report's advice repeat them. */
+  given: Partial<Record<GivenFlag, string>>;
+}
+
+/** A resolved run: its configuration, its scenario (loaded), and lines for stderr (a --jobs that was capped). */
+export interface ResolvedRun {
+  config: RunConfig;
+  scenario: LoadedScenario;
+  notes: string[];
+}
+
+/** The memory model of a variant when none is asked: its own in sim; threads are always sequentially consistent. */
+function defaultMemory(sc: LoadedScenario, variant: string, mode: Mode): MemoryModel {
+  return mode === 'sim' ? (sc.def.variants[variant].memory ?? 'sc') : 'sc';
+}
+
+/**
+ * The configuration of a run of `variant` in `mode` with every setting at its default:
+ * what resolveRunConfig starts from, and what a campaign's row and a test change.
+ */
+export function baseConfig(sc: LoadedScenario, variant: string, mode: Mode): RunConfig {
+  return {
+    scenario: sc.arg,
+    variant,
+    mode,
+    seed: 1,
+    executions: null,
+    timeMs: null,
+    params: variantParams(sc.def, variant),
+    lockdep: true,
+    jitter: DEFAULT_JITTER.prob,
+    watchdogMs: LIMIT_DEFAULTS.watchdogMs,
+    executionLimitMs: LIMIT_DEFAULTS.executionLimitMs,
+    strategy: { name: 'random' },
+    memory: defaultMemory(sc, variant, mode),
+    shrink: true,
+    jobs: 1,
+    startBeforeMs: null,
+    reproduce: true,
+    windowSteps: null,
+    given: {},
+  };
+}
+
+/** An option's text (a number given as a number reads as its decimal text). */
+function text(v: unknown): string | undefined {
+  return v === undefined ? undefined : String(v);
+}
+
+/** A strategy flag's option name: --pct-steps is pctSteps. */
+export function optionName(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Check `o` and resolve it into a run's configuration, loading its scenario. Bad input
+ * throws BadInput (one line); a scenario whose setup() throws while its memory is laid
+ * out throws ScenarioFailure. The checks run in the order the command line has always
+ * made them, so that a command with two mistakes names the same one first.
+ */
+export async function resolveRunConfig(o: RunOptions, basis: JobsBasis = machineBasis()): Promise<ResolvedRun> {
+  const flag = (name: string) => text((o as unknown as Record<string, unknown>)[optionName(name)]);
+  // the token first: what can be wrong with it without the scenario is said before loading one
+  const guide = o.schedule === undefined ? null : scheduleArg(o.schedule);
+  const sc = await loadScenario(o.scenario);
+  const s = sc.def;
+  const variants = Object.keys(s.variants);
+  const variant = o.variant ?? variants[0];
+  if (!variants.includes(variant)) throw new BadInput(`unknown variant '${variant}' of ${s.name}; valid: ${variants.join(', ')}`);
+  const mode = (o.mode ?? 'sim') as Mode;
+  if (mode !== 'sim' && mode !== 'threads') throw new BadInput(`--mode must be sim or threads, not '${mode}'`);
+  const c = baseConfig(sc, variant, mode);
+  if (guide && (mode !== 'sim' || o.seed !== undefined || o.strategy !== undefined || o.executions !== undefined || o.time !== undefined)) {
+    throw new BadInput('--schedule replays one sim execution from its token: give it without --mode threads, --seed, --strategy, --executions or --time');
+  }
+  c.seed = guide ? guide.seed : wholeNumber('seed', text(o.seed) ?? '1', 0, MAX_SEED);
+  c.executions = guide ? 1 : o.executions === undefined ? null : wholeNumber('executions', text(o.executions) as string, 1);
+  const strategyName = o.strategy ?? 'random';
+  const entry = cliStrategies().find((e) => e.name === strategyName);
+  // a strategy that explores one seed's schedules counts no seeds, and runs until its space is exhausted
+  if (c.executions !== null && entry?.oneSeed !== true && c.executions > seedsLeft(c.seed)) {
+    throw new BadInput(`--seed ${c.seed} --executions ${c.executions} would run seeds past ${MAX_SEED}, the highest seed; give at most --executions ${seedsLeft(c.seed)} from this seed`);
+  }
+  c.timeMs = o.time === undefined ? null : duration('time', o.time);
+  if (c.executions === null && c.timeMs === null && entry?.oneSeed !== true) {
+    if (mode === 'sim') c.executions = SIM_DEFAULT_EXECUTIONS;
+    else c.timeMs = THREADS_DEFAULT_TIME_MS;
+  }
+  const pairs = Object.entries(o.params ?? {}).map(([k, v]) => `${k}=${v}`);
+  c.params = resolveParams(s, variant, pairs, text(o.vcpus));
+  const tasks = instancesOf(s, c.params, variant).length;
+  if (tasks > MAX_TASKS) throw new BadInput(`${tasks} role instances; at most ${MAX_TASKS}`);
+  checkArenaSize(s, c.params, variant, sc.file);
+  if (o.jitter !== undefined) c.jitter = fraction('jitter', text(o.jitter) as string);
+  if (o.watchdog !== undefined) c.watchdogMs = duration('watchdog', o.watchdog);
+  if (c.watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long a task may stay blocked), not '${o.watchdog}'`);
+  if (!entry) throw new BadInput(`--strategy must be ${orList(cliStrategies().map((e) => e.name))}, not '${strategyName}'`);
+  if (strategyName !== 'random' && mode !== 'sim') throw new BadInput("--strategy chooses the sim scheduler; threads mode has the hardware's");
+  // a strategy's flags go with it alone
+  for (const other of cliStrategies()) {
+    const flags = Object.keys(other.flags ?? {});
+    if (other !== entry && flags.some((f) => flag(f) !== undefined)) throw new BadInput(`${flags.map((f) => `--${f}`).join(' and ')} go with --strategy ${other.name}`);
+  }
+  if (o.jobs !== undefined && mode !== 'sim') throw new BadInput('--jobs spreads sim executions over worker threads; threads mode keeps the machine to itself');
+  const jobs = resolveJobs(text(o.jobs), basis);
+  c.jobs = jobs.jobs;
+  const memory = o.memory as string | undefined;
+  if (memory !== undefined && memory !== 'sc' && memory !== 'weak') throw new BadInput(`--memory must be sc or weak, not '${memory}'`);
+  if (memory === 'weak' && mode !== 'sim') throw new BadInput('--memory weak needs --mode sim: threads run on real cores, whose Atomics are sequentially consistent');
+  if (memory !== undefined && mode === 'sim') c.memory = memory;
+  const misfit = guide ? guideFits(guide, instancesOf(s, c.params, variant).map((i) => i.name), c.memory) : null;
+  if (misfit) throw new BadInput(`--schedule: ${misfit}`);
+  // the strategy's own settings, read and checked by its entry
+  c.strategy = guide ? { name: 'guided', guide } : (entry.options?.(flag, { memory: c.memory, whole: wholeNumber }) ?? { name: entry.name });
+  const lockdep = o.lockdep === undefined ? undefined : o.lockdep === true ? 'on' : o.lockdep === false ? 'off' : String(o.lockdep);
+  if (lockdep !== undefined && lockdep !== 'on' && lockdep !== 'off') throw new BadInput(`--lockdep must be on or off, not '${lockdep}'`);
+  c.lockdep = lockdep !== 'off';
+  if (o.executionLimit !== undefined) c.executionLimitMs = duration('execution-limit', o.executionLimit);
+  c.shrink = o.shrink !== false;
+  const given: [GivenFlag, string | undefined][] = [['time', o.time], ['execution-limit', o.executionLimit], ['jitter', text(o.jitter)], ['watchdog', o.watchdog], ['lockdep', lockdep]];
+  c.given = Object.fromEntries(given.filter(([, v]) => v !== undefined));
+  return { config: c, scenario: sc, notes: jobs.note ? [jobs.note] : [] };
+}
+
+/** `--schedule`: a token, or @FILE holding one. */
+function scheduleArg(arg: string): Guide {
+  let token = arg;
+  if (arg.startsWith('@')) {
+    try {
+      token = readFileSync(arg.slice(1), 'utf8');
+    } catch (e) {
+      throw new BadInput(`--schedule ${arg}: cannot read it (${(e as NodeJS.ErrnoException).code ?? e})`);
+    }
+  }
+  const g = parseGuideToken(token);
+  if (typeof g === 'string') throw new BadInput(`--schedule: ${g}`);
+  return g;
+}
+
+/** "a, b or c" (`last`: what comes before the last). */
+export function orList(items: string[], last = ' or '): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')}${last}${items[items.length - 1]}`;
+}

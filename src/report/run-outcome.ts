@@ -1,0 +1,69 @@
+/**
+ * What a finished run comes to, the same for the command line and the library: its exit
+ * code, the command that replays its finding, the sim command that explores a threads
+ * finding's seeds, the replay of a threads finding in sim, and the flags the report's
+ * advice names. A --schedule that departed from its token is bad input, never a verdict.
+ */
+import type { GivenFlag, RunConfig } from '../exec/config.js';
+import { exitCodeOf, type RunResult, seedsLeft, strategySection } from '../exec/run.js';
+import { guideToken } from '../exec/strategies/guided.js';
+import { strategyEntry } from '../exec/strategies/index.js';
+import type { Guide } from '../exec/strategy.js';
+import type { LoadedScenario } from '../load/scenarios.js';
+import { BadInput } from '../rt/errors.js';
+import { commandPrefix } from './invocation.js';
+import { findingReplay, replayCommand } from './replay.js';
+import type { LimitFlags } from './text.js';
+
+export interface RunOutcome {
+  result: RunResult;
+  /** 0, 1, 3, or the signal's code (130, 143) when one interrupted the run. */
+  code: number;
+  /** The command that replays the finding (also set on the violation). */
+  replay: string | null;
+  /** threads: the sim command that explores the finding's seeds. */
+  explore: string | null;
+  /** threads: the command that replays the finding as the sim replayed it. */
+  inSim: string | null;
+  limitFlags: LimitFlags;
+}
+
+/** Flags that shape a threads verdict; in sim the verdict depends on the seed alone. */
+const SHAPING: Record<RunConfig['mode'], GivenFlag[]> = { threads: ['jitter', 'watchdog', 'execution-limit', 'lockdep'], sim: ['lockdep'] };
+
+export function runOutcome(r: RunResult, c: RunConfig, sc: LoadedScenario, interruptCode: number | null): RunOutcome {
+  const s = sc.def;
+  // the token does not fit this scenario, variant and parameters: bad input, never a verdict
+  if (r.departure) throw new BadInput(`--schedule: the replay departs from its token: ${r.departure}; the token does not fit ${s.name} / ${c.variant} with these parameters (was it recorded with another --variant, --param or version of the scenario?)`);
+  const limitFlags: LimitFlags = {
+    time: c.timeMs === null ? '--time' : `--time ${c.given.time ?? `${c.timeMs / 1000}s`}`,
+    'execution-limit': `--execution-limit ${c.given['execution-limit'] ?? `${c.executionLimitMs / 60_000}m`}`,
+  };
+  let replay: string | null = null;
+  let explore: string | null = null;
+  let inSim: string | null = null;
+  if (r.violation) {
+    const prefix = commandPrefix();
+    const vseed = r.violation.seed ?? c.seed;
+    const extra = SHAPING[c.mode].filter((f) => c.given[f] !== undefined).map((f) => `--${f} ${c.given[f]}`);
+    const variantMemory = s.variants[c.variant].memory ?? 'sc';
+    if (c.mode === 'sim' && c.memory !== variantMemory) extra.push(`--memory ${c.memory}`);
+    // a schedule token replays the (shrunk) schedule itself; without one, the strategy's
+    // flags replay it (pct: its depth and the k that execution drew its change points over;
+    // dfs: the same search again, deterministic)
+    const finding = findingReplay(r);
+    const guide = c.strategy.name === 'guided' ? (c.strategy.guide as Guide) : null;
+    const scheduleToken = finding.token ?? (guide ? guideToken(guide) : undefined);
+    extra.push(...finding.extra);
+    if (!scheduleToken) extra.push(...(strategyEntry(c.strategy.name)?.replayFlags?.(c.strategy, strategySection(r)) ?? []));
+    replay = replayCommand(prefix, sc, r, vseed, extra, c.mode, scheduleToken);
+    // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
+    // (no more executions than there are seeds left: the line must run as printed)
+    if (c.mode === 'threads') explore = replayCommand(prefix, sc, r, vseed, [], 'sim').replace(/--executions \d+/, `--executions ${Math.min(1000, seedsLeft(vseed))}`);
+    // the sim replayed the threads order under sc memory: so must its line, whatever the variant's
+    const inSimExtra = [...extra.filter((f) => f.startsWith('--lockdep')), ...(variantMemory === 'weak' ? ['--memory sc'] : [])];
+    if (r.reproduced?.token) inSim = replayCommand(prefix, sc, r, vseed, inSimExtra, 'sim', r.reproduced.token);
+    r.violation.replay = replay;
+  }
+  return { result: r, code: interruptCode ?? exitCodeOf(r), replay, explore, inSim, limitFlags };
+}

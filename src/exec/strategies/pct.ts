@@ -12,6 +12,7 @@
  * replays exactly without the run's history.
  */
 import seedrandom from 'seedrandom';
+import { IDLE } from '../../rt/op.js';
 import type { RunNotes, Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
 
 /** What one pct execution notes for the run's section: the k its change points were drawn over, its tasks and the decisions it took. */
@@ -24,19 +25,35 @@ export interface PctNote {
 /** The k a run starts from, before any execution has shown how many decisions it takes. */
 export const PCT_INITIAL_STEPS = 1000;
 
+/**
+ * PCT over the steps that do work. A task that yields IDLE (a VMM between two ioctls, kswapd
+ * between two scans, a spin-wait) has nothing to do until another task changes something: it
+ * is treated as disabled, as a task blocked on a lock is, until another task takes a step
+ * that is not an IDLE; then it competes again with the priority it had. It is not demoted:
+ * PCT's guarantee is over the priority order of the tasks that have work, and a role that
+ * pauses is not a low-priority role (demoting it for good, as this strategy once did, put
+ * every VMM and shrinker below the vCPUs, so their rare actions came only after the vCPUs
+ * had finished). IDLE steps are not decisions: they change no shared state, so they count
+ * neither toward k nor toward the change points.
+ */
 export class PctStrategy implements Strategy {
   readonly name = 'pct';
   private rng: seedrandom.PRNG = seedrandom.alea('0');
   private priority: number[] = [];
   private changePoints: number[] = [];
+  /** The next change point not yet used (an index into changePoints). */
+  private nextChange = 0;
+  /** Decisions so far: picks among two or more tasks whose step did work (not an IDLE). */
   private decisions = 0;
+  /** A pick was made for the step in flight (a step with one runnable task is no decision). */
+  private picked = false;
+  /** Tasks that yielded IDLE since the last step that did work: they let the others go first. */
+  private waiting: boolean[] = [];
   /** The k of the execution in flight, and the most decisions any execution has taken. */
   k: number;
   private most = 0;
   /** Tasks of the execution in flight. */
   tasks = 0;
-  /** Below every priority handed out so far: where an idle task goes. */
-  private lowest = 0;
 
   constructor(
     readonly depth: number,
@@ -53,6 +70,8 @@ export class PctStrategy implements Strategy {
     this.rng = seedrandom.alea(`${seed}:pct`);
     this.tasks = tasks;
     this.decisions = 0;
+    this.picked = false;
+    this.waiting = new Array(tasks).fill(false);
     // distinct initial priorities depth .. depth + tasks - 1, in random order (Fisher-Yates)
     const p = Array.from({ length: tasks }, (_, i) => this.depth + i);
     for (let i = p.length - 1; i > 0; i--) {
@@ -60,35 +79,53 @@ export class PctStrategy implements Strategy {
       [p[i], p[j]] = [p[j], p[i]];
     }
     this.priority = p;
-    this.lowest = 0;
     const points = new Set<number>();
     while (points.size < Math.min(this.depth - 1, this.k)) points.add(1 + Math.floor(this.rng() * this.k));
     this.changePoints = [...points].sort((a, b) => a - b);
+    this.nextChange = 0;
   }
 
   ended(): PctNote {
     return { k: this.k, tasks: this.tasks, decisions: this.decisions };
   }
 
-  /**
-   * A task that only waits for others (it yielded IDLE) drops below every task, as
-   * Shuttle's PCT does on yield_now: with strict priorities a spin-wait would otherwise
-   * run forever while the task it waits for never gets a turn.
-   */
+  /** Task `task` yielded IDLE: it waits (the executor calls this after stepped). */
   idle(task: number): void {
-    this.priority[task] = --this.lowest;
+    this.waiting[task] = true;
+  }
+
+  stepped(_task: number, result: number): void {
+    const picked = this.picked;
+    this.picked = false;
+    if (result === IDLE) return;
+    // a step that did work: the waiting tasks may find something to do now
+    this.waiting.fill(false);
+    if (picked) this.decisions++;
+  }
+
+  /** The runnable task of highest priority, among those not waiting if any is not. */
+  private best(n: number, runnable: Int32Array): number {
+    let best = -1;
+    for (let c = 0; c < n; c++) {
+      const t = runnable[c];
+      if (this.waiting[t]) continue;
+      if (best < 0 || this.priority[t] > this.priority[runnable[best]]) best = c;
+    }
+    if (best >= 0) return best;
+    // every runnable task waits: each gets a turn, highest first (none is starved by another that only waits)
+    for (let c = 0; c < n; c++) this.waiting[runnable[c]] = false;
+    return this.best(n, runnable);
   }
 
   pick(n: number, runnable: Int32Array): number {
-    this.decisions++;
-    let best = 0;
-    for (let c = 1; c < n; c++) if (this.priority[runnable[c]] > this.priority[runnable[best]]) best = c;
-    const at = this.changePoints.indexOf(this.decisions);
-    if (at >= 0) {
-      // the (at+1)-th change point: this task drops below all, then the next in line runs
-      this.priority[runnable[best]] = at + 1;
-      best = 0;
-      for (let c = 1; c < n; c++) if (this.priority[runnable[c]] > this.priority[runnable[best]]) best = c;
+    this.picked = true;
+    let best = this.best(n, runnable);
+    // the decision this step would be if it does work; a change point is used once, even if the step turns out an IDLE
+    if (this.nextChange < this.changePoints.length && this.decisions + 1 >= this.changePoints[this.nextChange]) {
+      // the i-th change point: the task that would run drops below all, then the next in line runs
+      this.priority[runnable[best]] = this.nextChange + 1;
+      this.nextChange++;
+      best = this.best(n, runnable);
     }
     return best;
   }

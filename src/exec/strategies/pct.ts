@@ -43,7 +43,7 @@ export class PctStrategy implements Strategy {
   private changePoints: number[] = [];
   /** The next change point not yet used (an index into changePoints). */
   private nextChange = 0;
-  /** Decisions so far: picks among two or more tasks whose step did work (not an IDLE). */
+  /** Decisions so far: picks among two or more tasks whose step did work (a pick counts, and is taken back if its step was an IDLE). */
   private decisions = 0;
   /** A pick was made for the step in flight (a step with one runnable task is no decision). */
   private picked = false;
@@ -97,10 +97,12 @@ export class PctStrategy implements Strategy {
   stepped(_task: number, result: number): void {
     const picked = this.picked;
     this.picked = false;
-    if (result === IDLE) return;
+    if (result === IDLE) {
+      if (picked) this.decisions--; // it did no work: no decision after all
+      return;
+    }
     // a step that did work: the waiting tasks may find something to do now
     this.waiting.fill(false);
-    if (picked) this.decisions++;
   }
 
   /** The runnable task of highest priority, among those not waiting if any is not. */
@@ -119,9 +121,10 @@ export class PctStrategy implements Strategy {
 
   pick(n: number, runnable: Int32Array): number {
     this.picked = true;
+    this.decisions++;
     let best = this.best(n, runnable);
-    // the decision this step would be if it does work; a change point is used once, even if the step turns out an IDLE
-    if (this.nextChange < this.changePoints.length && this.decisions + 1 >= this.changePoints[this.nextChange]) {
+    // a change point is used once, even if the step turns out an IDLE (and so no decision)
+    if (this.nextChange < this.changePoints.length && this.decisions >= this.changePoints[this.nextChange]) {
       // the i-th change point: the task that would run drops below all, then the next in line runs
       this.priority[runnable[best]] = this.nextChange + 1;
       this.nextChange++;
@@ -146,17 +149,23 @@ export class PctStrategy implements Strategy {
 export interface PctBound {
   depth: number;
   /**
-   * Scheduling decisions per execution the change points were drawn over: the largest k
-   * any execution of the run used (the first executions use an initial guess until one
-   * has ended), which is what the bound below rests on.
+   * The k the bound is stated for: the most scheduling decisions one execution of the run
+   * took (IDLE steps and steps with one task runnable are no decisions), or the k given
+   * with --pct-steps.
    */
   k: number;
   /** The most scheduling decisions one execution of the run took. */
   longest: number;
+  /** Executions that drew their change points over the initial guess (PCT_INITIAL_STEPS), before one had ended. */
+  guessed: number;
   tasks: number;
-  /** Each execution hits a bug of depth <= depth with probability at least this. */
+  /** Each execution drawn over k hits a bug of depth <= depth with probability at least this: 1/(n k^(d-1)). */
   perExecution: number;
-  /** After the run's clean executions, the chance such a bug was missed is at most this. */
+  /**
+   * After the run's clean executions, the chance such a bug was missed is at most this: the
+   * product of (1 - p) over them, each with the p of the k it drew over, and none from an
+   * execution that took more decisions than its k (a change point it needed could not land).
+   */
   missedAfter: number;
   /** The k of the execution that found the violation (its replay needs it). */
   violationK: number | null;
@@ -171,29 +180,38 @@ export interface PctSpec extends StrategySpec {
 
 /** The run's bound from its executions' notes (none before an execution has drawn its change points). */
 function pctSection(spec: PctSpec, run: RunNotes): PctBound | undefined {
-  let k = 0;
   let longest = 0;
   let tasks = 0;
+  let guessed = 0;
   let violationK: number | null = null;
+  let missedAfter = 1;
   for (const { note, violation } of run.notes) {
     const n = note as PctNote;
-    k = Math.max(k, n.k);
     longest = Math.max(longest, n.decisions);
     tasks = n.tasks;
+    if (spec.steps === undefined && n.k === PCT_INITIAL_STEPS) guessed++;
     if (violation) violationK = n.k;
+    else if (n.decisions <= n.k) missedAfter *= 1 - PctStrategy.bound(n.tasks, n.k, spec.depth, 1).perExecution;
   }
-  if (k === 0) return undefined;
-  const b = PctStrategy.bound(tasks, k, spec.depth, run.executions - (run.violation ? 1 : 0));
-  return { depth: spec.depth, k, longest, tasks, perExecution: b.perExecution, missedAfter: b.missedAfter, violationK };
+  if (run.notes.length === 0) return undefined;
+  const k = spec.steps ?? Math.max(longest, 1);
+  const perExecution = PctStrategy.bound(tasks, k, spec.depth, 0).perExecution;
+  return { depth: spec.depth, k, longest, guessed, tasks, perExecution, missedAfter, violationK };
 }
 
-/** What a pct run bought, in words. */
+/** What a pct run bought, in words: the real n and k, and what the bound means in executions. */
 export function pctText(b: PctBound): string[] {
   const e = (x: number) => (x >= 0.001 ? x.toPrecision(3) : x.toExponential(2));
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const kWhy =
+    b.k === b.longest
+      ? `the most one execution of this run took${b.guessed > 0 ? `; the first ${b.guessed === 1 ? 'execution' : `${b.guessed} executions`} drew change points over a guess of ${n(PCT_INITIAL_STEPS)} before one had ended` : ''}`
+      : `given with --pct-steps; the longest execution took ${n(b.longest)}`;
+  const formula = b.depth === 1 ? '1/n' : b.depth === 2 ? `1/(n*k) = 1/(${b.tasks}*${n(b.k)})` : `1/(n*k^${b.depth - 1}) = 1/(${b.tasks}*${n(b.k)}^${b.depth - 1})`;
   return [
-    `pct, depth ${b.depth}: ${b.tasks} tasks, change points over k = ${b.k} scheduling decisions (the largest k an execution drew them over; the longest execution took ${b.longest}${b.k > b.longest ? ': a k the first executions guessed before one had ended' : ''})`,
-    `  each execution hits a bug of depth <= ${b.depth} with probability >= 1/(n*k^(d-1)) = ${e(b.perExecution)}`,
-    ...(b.missedAfter < 1 ? [`  after this run's clean executions, the chance such a bug was missed is <= (1-p)^E = ${e(b.missedAfter)}`] : []),
+    `pct, depth ${b.depth}: n = ${b.tasks} tasks, k = ${n(b.k)} scheduling decisions (${kWhy}; IDLE steps and steps with one task runnable are not decisions)`,
+    `  a bug that needs ${b.depth} ordering constraint${b.depth === 1 ? '' : 's'} is hit in one execution with probability >= ${formula} = ${e(b.perExecution)}, one execution in ${n(1 / b.perExecution)} at worst`,
+    ...(b.missedAfter < 1 ? [`  after this run's clean executions, the chance such a bug was missed is <= ${b.missedAfter > 0.999 ? `1 - ${(1 - b.missedAfter).toExponential(2)}` : e(b.missedAfter)} (a floor, not a forecast: the bugs of this project are found far sooner; BENCHMARKS.md)`] : []),
   ];
 }
 

@@ -101,12 +101,16 @@ export async function benchStrategies(o: { out: string; cap: number; strategies:
   }
 }
 
+/** The cells of `file`, each once (a cell's result depends only on its key: a second run of it, from a bench started twice, is the same). */
 export function readCells(file: string): Cell[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Cell);
+  const cells = new Map<string, Cell>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const c = JSON.parse(line) as Cell;
+    if (!cells.has(key(c))) cells.set(key(c), c);
+  }
+  return [...cells.values()];
 }
 
 /** "median, worst, misses" of some runs; a miss counts as more than the cap (above every number). */

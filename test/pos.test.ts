@@ -64,7 +64,7 @@ describe('pos', () => {
 
   it('finds flag-before-alloc for fixed seeds, and the token and the replay line replay it at the same step', { timeout: 120_000 }, async () => {
     for (const seed of ['1', '100000']) {
-      const found = await runDoc(['lazy-rmaps', '--variant', 'flag-before-alloc', '--strategy', 'pos', '--seed', seed, '--executions', '200', '--jobs', '1', '--no-shrink']);
+      const found = await runDoc(['lazy-rmaps', '--variant', 'flag-before-alloc', '--strategy', 'pos', '--seed', seed, '--executions', '500', '--jobs', '1', '--no-shrink']);
       expect(found.exitCode, `seed ${seed}`).toBe(1);
       expect(found.observed).toBe('use-before-publish');
       const v = found.violations[0];

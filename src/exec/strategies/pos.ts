@@ -14,6 +14,9 @@
  *   races with the release that woke it;
  * - a task waiting for others (its last step was an IDLE: a pause, a spin-wait): its next
  *   look races with every step that does work, since any of them may be what it waits for.
+ *   Until one comes it is passed over while a task that is not waiting can run (as pct
+ *   does), so a role looping on IDLE cannot hold back, on its fresh draws, the tasks it
+ *   waits for.
  * Two steps on plain shared words are taken as not racing: there POS is the paper's
  * BasicPOS (a fresh priority per new step). No history: a finding replays from its seed and
  * `--strategy pos`, and --jobs may spread the seeds.
@@ -66,7 +69,17 @@ export class PosStrategy implements Strategy {
         this.redrawn++;
       }
     }
-    let best = 0;
+    // a waiting task is passed over while a task that is not waiting can run (as pct does):
+    // its next look finds nothing new until someone does work, and a role that loops on
+    // IDLE (kswapd between scans) must not hold the vCPUs back on its fresh draws
+    let best = -1;
+    for (let c = 0; c < n; c++) {
+      const t = runnable[c];
+      if (this.waiting[t]) continue;
+      if (best < 0 || this.priority[t] > this.priority[runnable[best]]) best = c;
+    }
+    if (best >= 0) return best;
+    best = 0;
     for (let c = 1; c < n; c++) if (this.priority[runnable[c]] > this.priority[runnable[best]]) best = c;
     return best;
   }
@@ -80,11 +93,12 @@ export class PosStrategy implements Strategy {
       return;
     }
     this.waiting[task] = 0;
-    // a step that did work races with every waiting task's next look
+    // a step that did work races with every waiting task's next look, and ends its wait
     for (let t = 0; t < this.waiting.length; t++) {
       if (this.waiting[t] && t !== task) {
         this.priority[t] = this.rng();
         this.redrawn++;
+        this.waiting[t] = 0;
       }
     }
   }

@@ -2,7 +2,7 @@
 import { benchMemory } from './memory.js';
 import { benchPool } from './pool.js';
 import { benchSim } from './sim.js';
-import { benchStrategies, readCells, STRATEGIES, strategyTable } from './strategies.js';
+import { benchStrategies, readCells, STRATEGIES, strategySummary, strategyTable } from './strategies.js';
 import { benchThreads } from './threads.js';
 import { benchVcpus } from './vcpus.js';
 import { benchLitmus, benchWeak } from './weak.js';
@@ -17,7 +17,7 @@ console.log(benchLitmus(join(import.meta.dirname, '..', 'test', 'litmus')).join(
 console.log('\n## strategies, every bug variant, at the defaults and at realistic rates\n');
 const cells = join(tmpdir(), `mmu-stress-bench-strategies-${process.pid}.jsonl`);
 await benchStrategies({ out: cells, cap: 2000, strategies: Object.keys(STRATEGIES), settings: ['defaults', 'realistic'] });
-console.log(strategyTable(readCells(cells)).join('\n'));
+console.log([...strategySummary(readCells(cells)), '', ...strategyTable(readCells(cells))].join('\n'));
 console.log('\n## threads\n');
 console.log((await benchThreads(5)).join('\n'));
 console.log('\n## threads by vCPU count\n');

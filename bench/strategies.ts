@@ -154,6 +154,30 @@ export function strategyTable(cells: Cell[]): string[] {
   return rows;
 }
 
+/** Per strategy and setting, over the variants measured: runs, misses, runs that found another kind, and the largest and total of the variants' medians. */
+export function strategySummary(cells: Cell[]): string[] {
+  const rows = ['| strategy | rates | variants | runs | misses | another kind first | largest median | sum of medians |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  for (const setting of ['defaults', 'realistic'] as const) {
+    for (const strategy of Object.keys(STRATEGIES)) {
+      const cs = cells.filter((c) => c.setting === setting && c.strategy === strategy);
+      if (cs.length === 0) continue;
+      const byVariant = new Map<string, Cell[]>();
+      for (const c of cs) byVariant.set(`${c.scenario}/${c.variant}`, [...(byVariant.get(`${c.scenario}/${c.variant}`) ?? []), c]);
+      const medians = [...byVariant.values()].map((v) => {
+        const xs = v.map((c) => c.found ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+        return xs[Math.floor((xs.length - 1) / 2)];
+      });
+      const cap = Math.max(...cs.map((c) => c.cap));
+      const largest = Math.max(...medians);
+      const finite = medians.every(Number.isFinite);
+      rows.push(
+        `| ${LABEL[strategy] ?? strategy} | ${setting} | ${byVariant.size} | ${cs.length} | ${cs.filter((c) => c.found === null).length} | ${cs.filter((c) => c.other).length} | ${Number.isFinite(largest) ? largest : `>${cap}`} | ${finite ? medians.reduce((a, b) => a + b, 0) : 'a median past the cap'} |`,
+      );
+    }
+  }
+  return rows;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
@@ -171,5 +195,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const settings = values.settings.split(',') as Cell['setting'][];
   for (const s of settings) if (s !== 'defaults' && s !== 'realistic') throw new Error(`--settings: defaults or realistic, not '${s}'`);
   if (!values.table) await benchStrategies({ out: values.out, cap: Number(values.cap), strategies, settings, only: values.only?.split(','), skip: values.skip?.split(',') });
-  console.log(strategyTable(readCells(values.out).filter((c) => strategies.includes(c.strategy) && settings.includes(c.setting))).join('\n'));
+  const cells = readCells(values.out).filter((c) => strategies.includes(c.strategy) && settings.includes(c.setting));
+  console.log([...strategySummary(cells), '', ...strategyTable(cells)].join('\n'));
 }

@@ -8,10 +8,12 @@ import { guided } from './checked-guide.js';
 import { dfs } from './dfs.js';
 import { order } from './order.js';
 import { pct } from './pct.js';
+import { pos } from './pos.js';
 import { random } from './random.js';
 import { roundRobin } from './round-robin.js';
+import { urw } from './urw.js';
 
-const ENTRIES: StrategyEntry[] = [random, pct, dfs, roundRobin, guided, order];
+const ENTRIES: StrategyEntry[] = [random, pct, dfs, roundRobin, urw, pos, guided, order];
 
 const BY_NAME = new Map(ENTRIES.map((e) => [e.name, e]));
 

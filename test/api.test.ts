@@ -139,3 +139,13 @@ describe('runScenario', () => {
     expect(c).toMatchObject({ exitCode: 130, interrupted: 'SIGINT', rows: [] });
   }, 60_000);
 });
+
+describe('the options runScenario takes', () => {
+  it('include every flag of every strategy the registry holds, by its option name', async () => {
+    const { RUN_OPTION_NAMES, optionName } = await import('../src/exec/config.js');
+    const { cliStrategies } = await import('../src/exec/strategies/index.js');
+    const flags = cliStrategies().flatMap((e) => Object.keys(e.flags ?? {}).map(optionName));
+    expect(flags).toContain('urwEstimates');
+    for (const f of flags) expect(RUN_OPTION_NAMES as readonly string[]).toContain(f);
+  });
+});

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
 import { classifyError, type ErrorKind, errorJson } from '../report/json.js';
+import { cliStrategies } from '../exec/strategies/index.js';
 import { BadInput, HarnessFailure, ScenarioFailure } from '../rt/errors.js';
 import { CAMPAIGN_SPEC, campaignCommand } from './campaign.js';
 import { FOOTPRINT_SPEC, footprintCommand } from './footprint.js';
@@ -32,8 +33,8 @@ usage:
   mmu-stress list [--long] [--json]
   mmu-stress run <scenario|path.ts> [--variant V] [--mode sim|threads] [--seed N] [--executions N]
                  [--time 10s] [--vcpus N] [--param k=v ...] [--jitter P] [--watchdog 20s]
-                 [--execution-limit 2m] [--lockdep on|off] [--strategy random|pct|dfs|round-robin] [--depth D]
-                 [--pct-steps K] [--preemptions P] [--reduction sleep|none] [--schedule TOKEN|@FILE]
+                 [--execution-limit 2m] [--lockdep on|off] [--strategy ${cliStrategies().map((e) => e.name).join('|')}]
+                 [strategy flags: run --help] [--schedule TOKEN|@FILE]
                  [--no-shrink] [--memory sc|weak] [--jobs N] [--html F] [--trace-out F.json]
                  [--quiet] [--json]
   mmu-stress campaign [--time-per-variant 30s] [--threads-time 2s] [--seed N] [--jobs N] [--out r.jsonl [--resume]]

@@ -20,7 +20,7 @@ import { type JobsBasis, machineBasis, resolveJobs } from './jobs.js';
 import { LIMIT_DEFAULTS } from './limits.js';
 import { checkArenaSize, resolveParams } from './params.js';
 import { MAX_SEED, seedsLeft } from './seeds.js';
-import { cliStrategies } from './strategies/index.js';
+import { cliStrategies, type StrategyName } from './strategies/index.js';
 import { guideFits, parseGuideToken } from './strategies/guided.js';
 import type { Guide, StrategySpec } from './strategy.js';
 import { duration, fraction, wholeNumber } from './values.js';
@@ -61,8 +61,8 @@ export interface RunOptions {
   watchdog?: string;
   /** The longest one execution may run ('2m'). */
   executionLimit?: string;
-  /** sim: how the scheduler picks the next task: 'random' (default), 'pct', 'dfs' or 'round-robin' (the strategy registry's names). */
-  strategy?: 'random' | 'pct' | 'dfs' | 'round-robin';
+  /** sim: how the scheduler picks the next task: 'random' (default), or another name of the strategy registry (strategies/index.ts). */
+  strategy?: StrategyName;
   /** pct: the bug depth, 1..10 (default 3). */
   depth?: number | string;
   /** pct: draw the change points over this many decisions instead of learning it. */
@@ -71,6 +71,8 @@ export interface RunOptions {
   preemptions?: number | string;
   /** dfs: 'sleep' (default under sc) or 'none'. */
   reduction?: 'sleep' | 'none';
+  /** urw: the steps of each task, in task order ('120,40,7'), instead of counting them in a trial execution (a replay gives them). */
+  urwEstimates?: string;
   /** sim: 'sc' or 'weak' (default: the variant's, else sc). */
   memory?: MemoryModel;
   /** sim: replay one schedule: the token a report prints, or '@FILE' holding one. */
@@ -84,7 +86,7 @@ export interface RunOptions {
 /** Every option RunOptions has, by name (an option not among them is bad input). */
 export const RUN_OPTION_NAMES = [
   'scenario', 'variant', 'mode', 'seed', 'executions', 'time', 'params', 'vcpus', 'lockdep', 'jitter', 'watchdog', 'executionLimit',
-  'strategy', 'depth', 'pctSteps', 'preemptions', 'reduction', 'memory', 'schedule', 'shrink', 'jobs',
+  'strategy', 'depth', 'pctSteps', 'preemptions', 'reduction', 'urwEstimates', 'memory', 'schedule', 'shrink', 'jobs',
 ] as const satisfies readonly (keyof RunOptions)[];
 
 /** The flags a replay line or a report's advice repeats as the user wrote them. */

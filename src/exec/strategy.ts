@@ -140,8 +140,9 @@ export interface RunNotes {
  * and its flags, how a worker builds it, and what a run's result and its report say of it.
  * Adding a strategy is a file holding its Strategy and its entry, and a line in the registry.
  */
-export interface StrategyEntry<S extends StrategySpec = StrategySpec> {
-  readonly name: string;
+export interface StrategyEntry<S extends StrategySpec = StrategySpec, N extends string = string> {
+  /** Its --strategy value (or internal name); the registry derives the library's StrategyName from these. */
+  readonly name: N;
   /** `--strategy NAME`: what it does, in a few words (the flag's help); absent: internal, no --strategy value (a replay). */
   readonly help?: string;
   /** The flags it takes (their name without --, their value and help); only with --strategy NAME. */

@@ -307,7 +307,7 @@ export function dfsText(d: DfsSummary, seed: number, found: boolean): string[] {
   return out;
 }
 
-export const dfs: StrategyEntry<DfsSpec> = {
+export const dfs: StrategyEntry<DfsSpec, 'dfs'> = {
   name: 'dfs',
   help: 'every schedule of the seed up to --preemptions (dfs)',
   flags: {

@@ -13,7 +13,15 @@ import { random } from './random.js';
 import { roundRobin } from './round-robin.js';
 import { urw } from './urw.js';
 
-const ENTRIES: StrategyEntry[] = [random, pct, dfs, roundRobin, urw, pos, guided, order];
+/** The --strategy values, in the order the command line lists them. */
+const CHOSEN = [random, pct, dfs, roundRobin, urw, pos] as const;
+/** Strategies a run makes for itself (a --schedule's guide, a threads finding's step order). */
+const INTERNAL = [guided, order] as const;
+
+/** A strategy runScenario's `strategy` option and --strategy name. */
+export type StrategyName = (typeof CHOSEN)[number]['name'];
+
+const ENTRIES: readonly StrategyEntry[] = [...CHOSEN, ...INTERNAL] as readonly StrategyEntry[];
 
 const BY_NAME = new Map(ENTRIES.map((e) => [e.name, e]));
 

@@ -215,7 +215,7 @@ export function pctText(b: PctBound): string[] {
   ];
 }
 
-export const pct: StrategyEntry<PctSpec> = {
+export const pct: StrategyEntry<PctSpec, 'pct'> = {
   name: 'pct',
   help: 'PCT with --depth',
   flags: {

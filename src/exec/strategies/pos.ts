@@ -23,7 +23,7 @@
  */
 import seedrandom from 'seedrandom';
 import { IDLE } from '../../rt/op.js';
-import type { Strategy, StrategyEntry } from '../strategy.js';
+import type { Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
 
 /** What one pos execution notes: its decisions and how many pending steps got a fresh priority because they raced. */
 interface PosNote {
@@ -112,7 +112,7 @@ export class PosStrategy implements Strategy {
   }
 }
 
-export const pos: StrategyEntry = {
+export const pos: StrategyEntry<StrategySpec, 'pos'> = {
   name: 'pos',
   help: 'partial-order sampling: random priorities per step, drawn again on a race (POS)',
   create: () => new PosStrategy(),

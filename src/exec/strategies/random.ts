@@ -1,6 +1,6 @@
 /** `random`: a seeded uniform choice among the runnable tasks at every op. */
 import seedrandom from 'seedrandom';
-import type { Strategy, StrategyEntry } from '../strategy.js';
+import type { Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
 
 export class RandomStrategy implements Strategy {
   readonly name = 'random';
@@ -19,7 +19,7 @@ export class RandomStrategy implements Strategy {
   }
 }
 
-export const random: StrategyEntry = {
+export const random: StrategyEntry<StrategySpec, 'random'> = {
   name: 'random',
   help: 'uniformly (default)',
   create: () => new RandomStrategy(),

@@ -5,7 +5,7 @@
  * only in their seeds' data, and a finding replays from its seed and `--strategy round-robin`.
  * Under --memory weak every load returns the newest store.
  */
-import type { Strategy, StrategyEntry } from '../strategy.js';
+import type { Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
 
 /** Above any task id: the distance from the last task to the next one in the ring. */
 const RING = 1 << 16;
@@ -48,7 +48,7 @@ export class RoundRobinStrategy implements Strategy {
   }
 }
 
-export const roundRobin: StrategyEntry = {
+export const roundRobin: StrategyEntry<StrategySpec, 'round-robin'> = {
   name: 'round-robin',
   help: 'each runnable task one step in turn (round-robin)',
   create: () => new RoundRobinStrategy(),

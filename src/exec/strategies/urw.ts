@@ -122,7 +122,7 @@ function urwSection(spec: UrwSpec, run: RunNotes): UrwSection | undefined {
 /** The estimates as the flag writes them: whole numbers, comma-separated, one per task. */
 const estimatesText = (e: number[]) => e.join(',');
 
-export const urw: StrategyEntry<UrwSpec> = {
+export const urw: StrategyEntry<UrwSpec, 'urw'> = {
   name: 'urw',
   help: "uniform random walk: each task in proportion to its estimated steps left (Shuttle's URW)",
   flags: {

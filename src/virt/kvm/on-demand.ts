@@ -4,8 +4,8 @@
  * toggles) sleeps on a wait queue until one event in `every` (a vCPU fault, a guest
  * access) asks for it, then acts once. Asleep it is not runnable, so a scheduler can make
  * it act neither more often than the events ask nor never while they do (a role that
- * spins on IDLE instead is demoted below every other task by pct and may not run until
- * the vCPUs end). Requests that arrive while one is pending merge, as kswapd's wake-ups do.
+ * spins on IDLE instead takes a step whenever the strategy lets it, whatever the events
+ * ask). Requests that arrive while one is pending merge, as kswapd's wake-ups do.
  *
  * Not a kernel object: it stands for how often a userspace VMM issues an ioctl, measured
  * in the guest's own work. A rate parameter of a scenario (`memslotEvery`, `toggleEvery`,

@@ -22,6 +22,7 @@ const SIM_ONLY = [
   'pte-list-desc',
   'rare-events',
   'round-robin',
+  'shared-memory',
   'shrink',
   'sim-determinism',
   'spin-wait',

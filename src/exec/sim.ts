@@ -120,7 +120,7 @@ export function simExecution<W>(
   strategy.start(seed, n);
   // the memory the model goes through in this execution: plain Atomics, noted by dfs,
   // under the weak model, or both (the weak model over dfs's notes)
-  const plain = strategy.memory?.(frame.arena.i32, frame.modelBase) ?? ATOMICS;
+  const under = strategy.memory?.(frame.arena.i32, frame.modelBase) ?? ATOMICS;
   const log = opts.keepSchedule ? new ChoiceLog() : null;
   /** The task whose step is running (-1 between steps): whose access the weak model sees. */
   let running = -1;
@@ -136,10 +136,10 @@ export function simExecution<W>(
             log?.push(c);
             return c;
           },
-          plain,
+          under,
         )
       : null;
-  setShared(weak ?? plain);
+  setShared(weak ?? under);
   const runnable = new Int32Array(n);
   const spin = SpinWatch.for(n, Math.min(window, SPIN_LIVELOCK_STEPS));
   const spinSince = spin.since;

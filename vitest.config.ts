@@ -25,6 +25,7 @@ const SIM_ONLY = [
   'public-api',
   'rare-events',
   'round-robin',
+  'shared-memory',
   'shrink',
   'sim-determinism',
   'spin-wait',

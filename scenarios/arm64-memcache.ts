@@ -12,6 +12,7 @@ import { IDLE, type Op, POINT } from '../src/rt/op.js';
 import type { Task } from '../src/rt/task.js';
 import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scenario.js';
 import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
+import { shared } from '../src/rt/shared.js';
 
 const MAX_VCPUS = 24;
 const LOG_TOGGLE_NAMES = ['running', 'paused'];
@@ -27,11 +28,11 @@ const PAUSED = 1;
 
 /** Between guest accesses, a vCPU asked to pause leaves KVM_RUN and waits in userspace until resumed. */
 function* pausePoint(kvm: Arm64Kvm, self: Task): Op {
-  if (Atomics.load(kvm.i32, kvm.pause + PAUSE_REQUEST) === 0) return;
-  Atomics.add(kvm.i32, kvm.pause + PAUSED, 1);
+  if (shared.load(kvm.i32, kvm.pause + PAUSE_REQUEST) === 0) return;
+  shared.add(kvm.i32, kvm.pause + PAUSED, 1);
   self.count('paused');
-  while (Atomics.load(kvm.i32, kvm.pause + PAUSE_REQUEST) !== 0) yield IDLE;
-  Atomics.sub(kvm.i32, kvm.pause + PAUSED, 1);
+  while (shared.load(kvm.i32, kvm.pause + PAUSE_REQUEST) !== 0) yield IDLE;
+  shared.sub(kvm.i32, kvm.pause + PAUSED, 1);
 }
 
 /**
@@ -42,7 +43,7 @@ function* pausePoint(kvm: Arm64Kvm, self: Task): Op {
  */
 function* vcpuRun(kvm: Arm64World, self: Task, p: Params): Op {
   const vcpu = kvm.vcpus[self.index];
-  while (self.index > 0 && Atomics.load(kvm.i32, kvm.bootAccesses) < p.bootAccesses) {
+  while (self.index > 0 && shared.load(kvm.i32, kvm.bootAccesses) < p.bootAccesses) {
     yield* pausePoint(kvm, self);
     yield IDLE;
   }
@@ -55,14 +56,14 @@ function* vcpuRun(kvm: Arm64World, self: Task, p: Params): Op {
     const fault = stage2HardwareWalk(kvm, ipa, write);
     if (fault.kind === 'none') self.count('accesses');
     else if ((yield* kvmHandleGuestAbort(kvm, vcpu, slot, ipa, write, fault)) < 0) self.count('faults-enomem');
-    if (self.index === 0) Atomics.add(kvm.i32, kvm.bootAccesses, 1);
+    if (self.index === 0) shared.add(kvm.i32, kvm.bootAccesses, 1);
     self.progress();
     if (kvm.toggles) yield* kvm.toggles.event(self); // a dirty-logging toggle, when guest accesses pace them
   }
   yield POINT;
-  if (self.index === 0) Atomics.store(kvm.i32, kvm.bootAccesses, p.bootAccesses); // fewer faults than bootAccesses: let them run
+  if (self.index === 0) shared.store(kvm.i32, kvm.bootAccesses, p.bootAccesses); // fewer faults than bootAccesses: let them run
   // the last vCPU out wakes a VMM asleep until an access asks for a toggle
-  if (Atomics.sub(kvm.i32, kvm.vcpusRunning, 1) === 1 && kvm.toggles) yield* kvm.toggles.stop();
+  if (shared.sub(kvm.i32, kvm.vcpusRunning, 1) === 1 && kvm.toggles) yield* kvm.toggles.stop();
 }
 
 /**
@@ -73,7 +74,7 @@ function* vcpuRun(kvm: Arm64World, self: Task, p: Params): Op {
  * no fault straddles it.
  */
 function* vmmRun(kvm: Arm64World, self: Task, p: Params): Op {
-  const running = () => Atomics.load(kvm.i32, kvm.vcpusRunning);
+  const running = () => shared.load(kvm.i32, kvm.vcpusRunning);
   while (running() > 0) {
     if (kvm.toggles) {
       if (!(yield* kvm.toggles.wait(() => running() > 0))) return;
@@ -82,15 +83,15 @@ function* vmmRun(kvm: Arm64World, self: Task, p: Params): Op {
     const on = !kvm.loggingActive(slot);
     const pause = p.logToggle === LOG_TOGGLE_PAUSED;
     if (pause) {
-      Atomics.store(kvm.i32, kvm.pause + PAUSE_REQUEST, 1);
-      while (Atomics.load(kvm.i32, kvm.pause + PAUSED) < running()) yield IDLE;
+      shared.store(kvm.i32, kvm.pause + PAUSE_REQUEST, 1);
+      while (shared.load(kvm.i32, kvm.pause + PAUSED) < running()) yield IDLE;
     }
     yield* kvmSetDirtyLogging(kvm, slot, on);
     if (pause) {
-      Atomics.store(kvm.i32, kvm.pause + PAUSE_REQUEST, 0);
+      shared.store(kvm.i32, kvm.pause + PAUSE_REQUEST, 0);
       // resume_all_vcpus(): every vCPU has left the pause before the next one may begin,
       // or a vCPU on its way out would be counted as paused by the next request
-      while (Atomics.load(kvm.i32, kvm.pause + PAUSED) > 0) yield IDLE;
+      while (shared.load(kvm.i32, kvm.pause + PAUSED) > 0) yield IDLE;
     }
     self.progress();
   }

@@ -19,6 +19,7 @@ import { Mutex, mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../
 import { hardwareEnableAll, KvmGlobal } from '../src/virt/kvm/kvm-main.js';
 import { KVM_LOCK_ORDER, KVM_LOCK_ORDER_44D17459 } from '../src/virt/kvm/locking.js';
 import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
+import { shared } from '../src/rt/shared.js';
 
 interface Variant {
   protocol: LazyRmapsProtocol;
@@ -54,7 +55,7 @@ class LockOrderWorld {
   }
 
   running(): boolean {
-    return Atomics.load(this.kvm.i32, this.kvm.base + KVM_VCPUS_RUNNING) > 0;
+    return shared.load(this.kvm.i32, this.kvm.base + KVM_VCPUS_RUNNING) > 0;
   }
 }
 
@@ -65,7 +66,7 @@ class LockOrderWorld {
  * from inside the read section once (static_key_slow_inc -> cpus_read_lock).
  */
 function* vcpuRun(w: LockOrderWorld, self: Task, p: Params, variant: string): Op {
-  while (Atomics.load(w.kvm.i32, w.ready) === 0) yield IDLE;
+  while (shared.load(w.kvm.i32, w.ready) === 0) yield IDLE;
   const nested = nestedEntry(self, p);
   const keyAt = VARIANTS[variant].usage ? Math.floor(self.rng() * p.faults) : -1;
   const mmu: VcpuMmu = { shadowRoot: false };
@@ -81,7 +82,7 @@ function* vcpuRun(w: LockOrderWorld, self: Task, p: Params, variant: string): Op
   }
   yield* mutexUnlock(w.vcpuMutexes[self.index]);
   // the last vCPU out wakes a VMM asleep until a fault asks for an update
-  if (Atomics.sub(w.kvm.i32, w.kvm.base + KVM_VCPUS_RUNNING, 1) === 1 && w.memslotUpdates) yield* w.memslotUpdates.stop();
+  if (shared.sub(w.kvm.i32, w.kvm.base + KVM_VCPUS_RUNNING, 1) === 1 && w.memslotUpdates) yield* w.memslotUpdates.stop();
 }
 
 /**
@@ -91,7 +92,7 @@ function* vcpuRun(w: LockOrderWorld, self: Task, p: Params, variant: string): Op
 function* vmmRun(w: LockOrderWorld, self: Task, p: Params): Op {
   const arch = x86MemslotArch(w.kvm);
   yield* kvmSetUserMemoryRegion(w.kvm, self, arch);
-  Atomics.store(w.kvm.i32, w.ready, 1);
+  shared.store(w.kvm.i32, w.ready, 1);
   while (w.running()) {
     if (w.memslotUpdates) {
       if (!(yield* w.memslotUpdates.wait(() => w.running()))) return;

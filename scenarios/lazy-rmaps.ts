@@ -18,6 +18,7 @@ import { mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/syn
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_SLOTS, idToMemslot, kvmMemslotsLocked, MS_FLAGS, slotWord } from '../src/virt/kvm/memslots.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
+import { shared } from '../src/rt/shared.js';
 
 const PROTOCOLS: Record<string, LazyRmapsProtocol> = {
   merged: {},
@@ -39,7 +40,7 @@ const MAX_FAULTS = 1_000_000;
 type LazyRmapsWorld = LazyRmapsKvm & { memslotUpdates: OnDemand | null; dirtyLogs: OnDemand | null };
 
 function running(kvm: LazyRmapsKvm): boolean {
-  return Atomics.load(kvm.i32, kvm.base + KVM_VCPUS_RUNNING) > 0;
+  return shared.load(kvm.i32, kvm.base + KVM_VCPUS_RUNNING) > 0;
 }
 
 /**
@@ -66,7 +67,7 @@ function* vcpuRun(kvm: LazyRmapsWorld, self: Task, p: Params): Op {
     if (kvm.dirtyLogs) yield* kvm.dirtyLogs.event(self);
   }
   yield POINT;
-  if (Atomics.sub(kvm.i32, kvm.base + KVM_VCPUS_RUNNING, 1) === 1) {
+  if (shared.sub(kvm.i32, kvm.base + KVM_VCPUS_RUNNING, 1) === 1) {
     // the last vCPU out wakes the roles asleep until a fault asks for them
     if (kvm.memslotUpdates) yield* kvm.memslotUpdates.stop();
     if (kvm.dirtyLogs) yield* kvm.dirtyLogs.stop();

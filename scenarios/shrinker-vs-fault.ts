@@ -13,6 +13,7 @@ import { kswapdOnDemand, SHRINK_BATCH } from '../src/mm/reclaim.js';
 import { VCPU_PROGRESS, VCPU_ROLE } from '../src/arch/x86/kvm/vcpu-run.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 import { defineScenario } from '../src/scenario.js';
+import { shared } from '../src/rt/shared.js';
 
 const PROTOCOLS: Record<string, MmuProtocol> = {
   removed: { cacheLock: 'none', shrinker: 'none' },
@@ -106,7 +107,7 @@ export default defineScenario<KvmWorld>({
         // kswapd: asleep until a topup wakes it (one in shrinkEvery), then a reclaim round
         // (count, then scan with nr_to_scan in 1..SHRINK_BATCH, as do_shrink_slab() passes
         // min(SHRINK_BATCH, what is left)) inside fs_reclaim; for as long as vCPUs run
-        yield* kswapdOnDemand(w.reclaim, () => Atomics.load(w.i32, w.vcpusRunning) > 0);
+        yield* kswapdOnDemand(w.reclaim, () => shared.load(w.i32, w.vcpusRunning) > 0);
       },
     },
   },

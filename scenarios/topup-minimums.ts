@@ -17,6 +17,7 @@ import { IDLE } from '../src/rt/op.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
 import { defineScenario, wholeNumberIn } from '../src/scenario.js';
 import { MAX_EVERY } from '../src/virt/kvm/on-demand.js';
+import { shared } from '../src/rt/shared.js';
 
 /** Before the 2020 cleanup: rmaps 8 + PTE_PREFETCH_NUM, 8 pages shared by page tables and gfn arrays, 4 headers (a 4-level baseline). */
 const TOPUP_PRE_2020: TopupMinimums = { rmaps: 8 + PTE_PREFETCH_NUM, pages: 8, shadowedInfo: null, headers: 4 };
@@ -106,7 +107,7 @@ export default defineScenario<KvmWorld>({
     vmm: {
       count: (p) => (p.zapAllEvery > 0 || p.memslotEvery > 0 ? 1 : 0),
       *run(w, self, p) {
-        const running = () => Atomics.load(w.i32, w.vcpusRunning) > 0;
+        const running = () => shared.load(w.i32, w.vcpusRunning) > 0;
         // With memslotEvery: asleep until a fault asks, then a memslot deleted or moved -> kvm_mmu_zap_all_fast() on every VM.
         if (w.memslotUpdates) {
           while (yield* w.memslotUpdates.wait(running)) for (const kvm of w.vms) yield* kvmMmuZapAllFast(kvm);

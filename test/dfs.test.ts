@@ -9,6 +9,7 @@ import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { DfsStrategy } from '../src/exec/strategies/dfs.js';
 import { IDLE, POINT } from '../src/rt/op.js';
+import { shared } from '../src/rt/shared.js';
 import type { Arena } from '../src/shm/arena.js';
 import { type ScenarioDef, variantParams } from '../src/scenario.js';
 import { loadScenario } from '../src/load/scenarios.js';
@@ -62,10 +63,10 @@ describe('dfs strategy', () => {
       setup: (arena: Arena) => ({ i32: arena.i32, x: arena.region('x', 1), y: arena.region('y', 1), seen: arena.region('seen', 1) }),
       roles: {
         // biome-ignore lint/correctness/useYield: a role of one step
-        b: { count: () => 1, *run(w: W) { Atomics.store(w.i32, w.y, 1); } },
-        a: { count: () => 1, *run(w: W) { yield IDLE; Atomics.store(w.i32, w.x, 1); } },
+        b: { count: () => 1, *run(w: W) { shared.store(w.i32, w.y, 1); } },
+        a: { count: () => 1, *run(w: W) { yield IDLE; shared.store(w.i32, w.x, 1); } },
         // biome-ignore lint/correctness/useYield: a role of one step
-        c: { count: () => 1, *run(w: W) { Atomics.store(w.i32, w.seen, 10 + Atomics.load(w.i32, w.x)); } },
+        c: { count: () => 1, *run(w: W) { shared.store(w.i32, w.seen, 10 + shared.load(w.i32, w.x)); } },
       },
       check(w: W) {
         finals.push(`x=${Atomics.load(w.i32, w.x)} y=${Atomics.load(w.i32, w.y)} seen=${Atomics.load(w.i32, w.seen)}`);
@@ -115,8 +116,8 @@ describe('dfs strategy', () => {
                   yield IDLE;
                   continue;
                 }
-                if ('load' in step) Atomics.store(m.i32, m.log + t * 4 + i, 10 + Atomics.load(m.i32, m.vars + step.load));
-                else Atomics.store(m.i32, m.vars + step.store, 100 * t + i + 1);
+                if ('load' in step) shared.store(m.i32, m.log + t * 4 + i, 10 + shared.load(m.i32, m.vars + step.load));
+                else shared.store(m.i32, m.vars + step.store, 100 * t + i + 1);
                 if (i < prog.length - 1) yield POINT;
               }
             },

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../src/shm/arena.js';
-import { independent, takeFootprint, unwatchFootprints, watchFootprints } from '../src/shm/footprint.js';
+import { FootprintMemory, independent } from '../src/exec/footprint.js';
+import { setShared } from '../src/rt/shared.js';
 import { OBJ_FREE, OBJ_IN_USE, ObjectPool, PCP_LISTS } from '../src/shm/pool.js';
 
 function pool(capacity: number): ObjectPool {
@@ -17,22 +18,24 @@ describe('object pool per-CPU lists', () => {
     const a = p.take(OBJ_IN_USE, 0, 0);
     const b = p.take(OBJ_IN_USE, 1, 0); // both lists refilled from the global stack
     expect(a).not.toBe(b);
-    watchFootprints(p.i32, 0);
+    const fp = new FootprintMemory();
+    fp.watch(p.i32, 0);
+    setShared(fp);
     try {
-      takeFootprint();
+      fp.take();
       const a2 = p.take(OBJ_IN_USE, 0, 1);
-      const fa = takeFootprint();
+      const fa = fp.take();
       const b2 = p.take(OBJ_IN_USE, 1, 1);
-      const fb = takeFootprint();
+      const fb = fp.take();
       expect(independent(fa, fb)).toBe(true);
       p.give(a2, 0);
-      const ga = takeFootprint();
+      const ga = fp.take();
       p.give(b2, 1);
-      const gb = takeFootprint();
+      const gb = fp.take();
       expect(independent(ga, gb)).toBe(true);
       expect(independent(ga, fb)).toBe(true);
     } finally {
-      unwatchFootprints();
+      setShared(null);
     }
   });
 

@@ -17,7 +17,9 @@ import { loadScenario } from '../src/load/scenarios.js';
 import { type ScenarioDef, variantParams } from '../src/scenario.js';
 import { readOnce, smpBarrier, smpLoadAcquire, smpStoreRelease, writeOnce } from '../src/sync/index.js';
 import { WeakMemory } from '../src/memory/weak.js';
-import { SimWeak } from '../src/memory/sim-weak.js';
+import { SimWeak } from '../src/exec/sim-weak.js';
+import { ATOMICS } from '../src/rt/shared.js';
+import { current, setCurrent, type Task } from '../src/rt/task.js';
 import { cli, expectBadInput } from './cli-helpers.js';
 
 type Mem = { i32: Int32Array; data: number; flag: number; out: number };
@@ -116,20 +118,21 @@ describe('weak memory model', () => {
     const i32 = new Int32Array(new SharedArrayBuffer(64));
     let task = 0;
     let calls = 0;
-    const w = new SimWeak(i32, 0, 3, () => task, (n) => (calls++ === 0 ? 0 : n - 1)); // the newest y, then the oldest allowed
-    w.install();
+    const w = new SimWeak(i32, 0, 3, () => task, (n) => (calls++ === 0 ? 0 : n - 1), ATOMICS); // the newest y, then the oldest allowed
+    const was = current;
+    setCurrent({ trace: () => 0, lastStep: 0 } as unknown as Task); // the marked accesses trace in the running task
     try {
-      w.store(1, 1, 'relaxed', 0);
-      w.store(2, 1, 'release', 1);
+      w.storeRelaxed(i32, 1, 1);
+      w.storeRelease(i32, 2, 1, 1);
       task = 1;
-      const y = w.load(2, 'relaxed', () => 'y', 'READ_ONCE', 2);
-      Atomics.store(i32, 3, 1);
+      const y = w.loadRelaxed(i32, 2, 'READ_ONCE', 'y');
+      w.store(i32, 3, 1);
       task = 2;
-      const l = Atomics.load(i32, 3);
-      const x = w.load(1, 'acquire', () => 'x', 'smp_load_acquire', 3);
+      const l = w.load(i32, 3);
+      const x = w.loadAcquire(i32, 1, 'x');
       expect([y, l, x]).toEqual([1, 1, 1]);
     } finally {
-      w.uninstall();
+      setCurrent(was);
     }
   });
 

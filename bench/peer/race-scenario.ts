@@ -8,6 +8,7 @@
  */
 import { reportViolation } from '../../src/rt/oracle.js';
 import type { Op } from '../../src/rt/op.js';
+import { shared } from '../../src/rt/shared.js';
 import { defineScenario } from '../../src/scenario.js';
 import type { Arena } from '../../src/shm/arena.js';
 import { Mutex, mutexLock, mutexTrylock, mutexUnlock, readOnce, RwLock, writeLock, writeOnce, writeUnlock } from '../../src/sync/index.js';
@@ -59,13 +60,13 @@ export default defineScenario<World>({
       count: () => 2,
       *run(w, t) {
         for (let k = 0; k < FAULTS; k++) yield* fault(w, t.index);
-        Atomics.sub(w.i32, w.running, 1);
+        shared.sub(w.i32, w.running, 1);
       },
     },
     shrinker: {
       count: () => 1,
       *run(w, _t, _p, variant) {
-        while (Atomics.load(w.i32, w.running) > 0) {
+        while (shared.load(w.i32, w.running) > 0) {
           for (let v = 0; v < 2; v++) {
             if (variant === 'trylock' && !(yield* mutexTrylock(w.cacheLock[v]))) continue;
             yield* writeOnce(w.i32, w.nobjs + v, 0);

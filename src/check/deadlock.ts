@@ -6,6 +6,7 @@
 import type { NameTable } from '../shm/arena.js';
 import { OWNER, READERS } from '../sync/lock-word.js';
 import { mainViolation, type Violation } from '../rt/violation.js';
+import { shared } from '../rt/shared.js';
 
 /**
  * Who `waiter` waits for on `lock`: its exclusive owner and its readers. An srcu_struct's
@@ -14,9 +15,9 @@ import { mainViolation, type Violation } from '../rt/violation.js';
  */
 function holders(i32: Int32Array, names: NameTable, lock: number, waiter: number): number[] {
   const l = names.locks[lock];
-  const owner = Atomics.load(i32, l.word + OWNER) - 1;
+  const owner = shared.load(i32, l.word + OWNER) - 1;
   const out = owner >= 0 && !(l.kind === 'struct srcu_struct' && owner === waiter) ? [owner] : [];
-  const mask = Atomics.load(i32, l.word + READERS);
+  const mask = shared.load(i32, l.word + READERS);
   for (let t = 0; t < 31; t++) if (mask & (1 << t)) out.push(t);
   return out;
 }

@@ -16,7 +16,8 @@ import { setLockGraph } from '../sync/lockdep.js';
 import { livelockViolation } from '../check/livelock.js';
 import { setNames, taskLabel } from '../rt/names.js';
 import type { Violation } from '../rt/violation.js';
-import { explainStaleReads, SimWeak, setActiveWeak } from '../memory/sim-weak.js';
+import { explainStaleReads, SimWeak } from './sim-weak.js';
+import { ATOMICS, setShared } from '../rt/shared.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { closeExecution, heldAtExit, lastStep } from './finish.js';
 import { frameTask, newFrame, progressMarks } from './frame.js';
@@ -117,7 +118,9 @@ export function simExecution<W>(
   const tasks = frame.instances.map((i) => frameTask(frame, i, seed, hooks));
   const gens = frame.instances.map((i) => s.roles[i.role].run(frame.world, tasks[i.id], p, variant));
   strategy.start(seed, n);
-  strategy.observe?.(frame.arena.i32, frame.modelBase);
+  // the memory the model goes through in this execution: plain Atomics, noted by dfs,
+  // under the weak model, or both (the weak model over dfs's notes)
+  const under = strategy.memory?.(frame.arena.i32, frame.modelBase) ?? ATOMICS;
   const log = opts.keepSchedule ? new ChoiceLog() : null;
   /** The task whose step is running (-1 between steps): whose access the weak model sees. */
   let running = -1;
@@ -133,10 +136,10 @@ export function simExecution<W>(
             log?.push(c);
             return c;
           },
+          under,
         )
       : null;
-  weak?.install();
-  setActiveWeak(weak);
+  setShared(weak ?? under);
   const runnable = new Int32Array(n);
   const spin = SpinWatch.for(n, Math.min(window, SPIN_LIVELOCK_STEPS));
   const spinSince = spin.since;
@@ -235,9 +238,8 @@ export function simExecution<W>(
       }
     }
   } finally {
-    // however the loop ended, whoever swapped globals puts them back, the last to swap first
-    weak?.uninstall();
-    setActiveWeak(null);
+    // however the loop ended, setup's memory again for the final check and the next execution
+    setShared(null);
     setStoreLog(null);
     strategy.end?.();
   }

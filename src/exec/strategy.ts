@@ -8,6 +8,8 @@
  * one runs (another), and what the run's result says of it (ended's notes and summary,
  * folded by its registry entry into its section; strategies/index.ts).
  */
+import type { SharedMemory } from '../rt/shared.js';
+
 export interface Strategy {
   readonly name: string;
   /** A new execution begins with this seed and this many tasks. */
@@ -21,8 +23,12 @@ export interface Strategy {
   choose?(n: number): number;
   /** Task `task` yielded IDLE: it only waits for others (a strategy may let them go first). */
   idle?(task: number): void;
-  /** Before the first step: the execution's shared words, for a strategy that looks at what each op touches (dfs). */
-  observe?(i32: Int32Array, modelBase: number): void;
+  /**
+   * Before the first step: the memory the model reaches the execution's shared words
+   * through, for a strategy that looks at what each op touches (dfs notes every access);
+   * undefined: plain Atomics.
+   */
+  memory?(i32: Int32Array, modelBase: number): SharedMemory | undefined;
   /** After every step, chosen or forced: task `task` ran and yielded `result` (POINT, IDLE, the lock it blocked on, or DONE). */
   stepped?(task: number, result: number): void;
   /** The execution ended, however it ended. */

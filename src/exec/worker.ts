@@ -17,6 +17,7 @@ import { isLimit } from './limits.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
 import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, SPIN_SLOT, STOP_ERROR, STOP_VIOLATION } from './frame.js';
 import { type ExecHooks, setCurrent, taskRng } from '../rt/task.js';
+import { ATOMICS, setShared } from '../rt/shared.js';
 
 export interface RoleTask {
   /** URL of the worker bundle holding this scenario (see bundle.ts). */
@@ -94,6 +95,7 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
     };
     const task = frameTask(frame, inst, job.seed, hooks);
     setCurrent(task);
+    setShared(ATOMICS); // the threads' memory is the machine's: plain Atomics
     const start = waitForAll(i32, ctl, frame.instances.length, job.startTimeoutMs);
     if (start === 'stopped') return { instance: job.instance, stats: task.stats, violation: null, deps: graph.take(), end: 'stopped', error: null };
     if (start === 'timed-out') {

@@ -10,6 +10,7 @@ import type { Op } from '../rt/op.js';
 import { current } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { LockdepMap, lockMapAcquire, lockMapRelease, WaitQueue, waitEvent, wakeUp } from '../sync/index.js';
+import { shared } from '../rt/shared.js';
 
 /** SHRINK_BATCH (mm/shrinker.c): the largest nr_to_scan the shrinker core passes. */
 export const SHRINK_BATCH = 128;
@@ -97,7 +98,7 @@ export function* mightAlloc(r: Reclaim): Op {
 
 /** wakeup_kswapd(): free memory fell below the low watermark. */
 export function* wakeupKswapd(r: Reclaim): Op {
-  Atomics.add(r.i32, r.kswapdPending, 1);
+  shared.add(r.i32, r.kswapdPending, 1);
   yield* wakeUp(r.kswapdWait);
 }
 
@@ -109,9 +110,9 @@ export function* wakeupKswapd(r: Reclaim): Op {
  */
 export function* kswapdOnDemand(r: Reclaim, running: () => boolean): Op {
   for (;;) {
-    yield* waitEvent(r.kswapdWait, () => Atomics.load(r.i32, r.kswapdPending) > 0 || !running());
+    yield* waitEvent(r.kswapdWait, () => shared.load(r.i32, r.kswapdPending) > 0 || !running());
     if (!running()) return;
-    Atomics.store(r.i32, r.kswapdPending, 0);
+    shared.store(r.i32, r.kswapdPending, 0);
     yield* kswapdReclaim(r);
   }
 }

@@ -20,9 +20,9 @@
  * to the trace; it only keeps the pool itself consistent between worker threads.
  * Lock order: a list's guard, then the global guard.
  */
-import { noteWrites } from './footprint.js';
 import type { Arena } from './arena.js';
 import { guardLock, guardUnlock } from './guard.js';
+import { shared } from '../rt/shared.js';
 
 export const OBJ_FREE = 0;
 export const OBJ_CACHED = 1;
@@ -85,7 +85,7 @@ export class ObjectPool {
   readonly i32: Int32Array;
 
   state(obj: number): number {
-    return Atomics.load(this.i32, this.objBase + obj * OBJ_WORDS);
+    return shared.load(this.i32, this.objBase + obj * OBJ_WORDS);
   }
 
   allocatedBy(obj: number): { task: number; step: number } {
@@ -184,13 +184,13 @@ export class ObjectPool {
     }
     if (obj === 0) return 0;
     const o = this.objBase + obj * OBJ_WORDS;
-    Atomics.store(this.i32, o, state);
+    shared.store(this.i32, o, state);
     this.i32[o + 1] = cpu + 1;
     this.i32[o + 2] = step;
-    noteWrites(this.i32, o + 1, o + 3);
+    shared.wrotePlain(this.i32, o + 1, o + 3);
     if (this.dataWords > 0) {
       this.i32.fill(0, this.data(obj), this.data(obj) + this.dataWords); // __GFP_ZERO
-      noteWrites(this.i32, this.data(obj), this.data(obj) + this.dataWords);
+      shared.wrotePlain(this.i32, this.data(obj), this.data(obj) + this.dataWords);
     }
     return obj;
   }
@@ -202,9 +202,9 @@ export class ObjectPool {
   give(obj: number, cpu: number): number {
     const o = this.objBase + obj * OBJ_WORDS;
     for (;;) {
-      const was = Atomics.load(this.i32, o);
+      const was = shared.load(this.i32, o);
       if (was === OBJ_FREE) return OBJ_FREE;
-      if (Atomics.compareExchange(this.i32, o, was, OBJ_FREE) === was) {
+      if (shared.compareExchange(this.i32, o, was, OBJ_FREE) === was) {
         if (cpu === NO_CPU) {
           this.lockGuard();
           const top = this.i32[this.base + TOP];
@@ -227,18 +227,18 @@ export class ObjectPool {
 
   /** Change CACHED into IN_USE (a cache handing out an object); false if it was not cached. */
   claim(obj: number): boolean {
-    return Atomics.compareExchange(this.i32, this.objBase + obj * OBJ_WORDS, OBJ_CACHED, OBJ_IN_USE) === OBJ_CACHED;
+    return shared.compareExchange(this.i32, this.objBase + obj * OBJ_WORDS, OBJ_CACHED, OBJ_IN_USE) === OBJ_CACHED;
   }
 
   /** Objects on the per-CPU list `cpu` uses. */
   pcpCount(cpu: number): number {
-    return Atomics.load(this.i32, this.pcp(cpu) + PCP_COUNT);
+    return shared.load(this.i32, this.pcp(cpu) + PCP_COUNT);
   }
 
   /** Free objects: on the global stack and on the per-CPU lists. */
   freeCount(): number {
-    let n = Atomics.load(this.i32, this.base + TOP);
-    for (let k = 0; k < PCP_LISTS; k++) n += Atomics.load(this.i32, this.pcpBase + k * this.pcpWords + PCP_COUNT);
+    let n = shared.load(this.i32, this.base + TOP);
+    for (let k = 0; k < PCP_LISTS; k++) n += shared.load(this.i32, this.pcpBase + k * this.pcpWords + PCP_COUNT);
     return n;
   }
 
@@ -249,7 +249,7 @@ export class ObjectPool {
    * End-of-execution checks need look no further.
    */
   touched(): number {
-    return this.capacity - Atomics.load(this.i32, this.base + LOW);
+    return this.capacity - shared.load(this.i32, this.base + LOW);
   }
 
   /** How many objects are in each state, counted object by object (those never taken are free). */

@@ -9,6 +9,7 @@ import { current, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_SYNC, MODE
 import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockdepAcquire, lockdepBeforeMightSleep, lockReleased, mightSleep } from './lockdep.js';
 import { T_BLOCK, T_LOCK, T_UNLOCK } from './trace-ops.js';
+import { shared } from '../rt/shared.js';
 
 export const STATE = 0;
 export const OWNER = 1;
@@ -118,7 +119,7 @@ export function waited(t: Task, lock: LockWord, since: number): void {
 
 /** The lock is now `t`'s: its owner, the wait it took (since: -1 if none), lockdep and the trace. */
 function exclusiveTaken(t: Task, l: LockWord, mode: number, since: number, site?: string): void {
-  Atomics.store(l.i32, l.word + OWNER, t.id + 1);
+  shared.store(l.i32, l.word + OWNER, t.id + 1);
   waited(t, l, since);
   lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site);
 }
@@ -160,7 +161,7 @@ export class ExclusiveAcquire extends OpMachine {
       lockdepBeforeMightSleep(t, l.id, mode, site);
       mightSleep(t, this.sleeper);
     }
-    if (Atomics.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) {
+    if (shared.compareExchange(l.i32, l.word + STATE, 0, LOCKED) !== 0) {
       this.since = blockStep(t, l, mode, LOCKED, this.since, site);
       this.s = 2; // from here on, each call is one more try
       return blockedStep(l.id);
@@ -200,8 +201,8 @@ export class Unlock extends OpMachine {
 function releaseShared(t: Task, l: LockWord, mode: number): void {
   t.trace(T_UNLOCK, l.id, mode);
   if (!lockReleased(t, l.id, mode)) return;
-  Atomics.and(l.i32, l.word + READERS, ~(1 << t.id));
-  const now = Atomics.sub(l.i32, l.word + STATE, 1) - 1;
+  shared.and(l.i32, l.word + READERS, ~(1 << t.id));
+  const now = shared.sub(l.i32, l.word + STATE, 1) - 1;
   if ((now & READER_COUNT) === 0) t.hooks.wake(l.id, l.word);
 }
 
@@ -209,7 +210,7 @@ function releaseShared(t: Task, l: LockWord, mode: number): void {
 export function releaseExclusive(t: Task, l: LockWord, mode: number): void {
   t.trace(T_UNLOCK, l.id, mode);
   if (!lockReleased(t, l.id, mode)) return;
-  Atomics.store(l.i32, l.word + OWNER, 0);
-  Atomics.store(l.i32, l.word + STATE, 0);
+  shared.store(l.i32, l.word + OWNER, 0);
+  shared.store(l.i32, l.word + STATE, 0);
   t.hooks.wake(l.id, l.word);
 }

@@ -5,10 +5,10 @@
  * before it waits, as lock_acquire() does: a cycle is reported where it closes, whether
  * or not anything deadlocks.
  */
-import { weakMemoryNow } from '../memory/sim-weak.js';
 import { cycleReport, cycleSeeds, type DepType, type LockGraph } from './lockdep-graph.js';
 import { heldLocks, lockClass, lockLabel } from '../rt/names.js';
 import { reportViolation } from '../rt/oracle.js';
+import { shared } from '../rt/shared.js';
 import { T_ACQUIRE } from './trace-ops.js';
 import { type HeldLock, MODE_MAP, MODE_MUTEX, MODE_NAMES, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SRCU_READ, type Task } from '../rt/task.js';
 
@@ -134,7 +134,7 @@ export function lockdepBeforeMightSleep(t: Task, lock: number, mode: number, sit
  */
 export function lockAcquired(t: Task, lock: number, mode: number, step: number, site?: string, trylock = false, recursive = false): void {
   // under --memory weak, a lock orders this CPU's critical sections (po-unlock-lock-po)
-  weakMemoryNow()?.lockAcquired();
+  shared.lockAcquired();
   if (!trylock && t.lockdepRecorded !== lock) lockdepAcquire(t, lock, mode, step, site, recursive);
   t.lockdepRecorded = -1;
   const h: HeldLock = { lock, mode, step };

@@ -5,6 +5,7 @@ import type { Arena } from '../shm/arena.js';
 import { lockAcquired } from './lockdep.js';
 import { ExclusiveAcquire, Unlock, LockWord, OWNER, STATE } from './lock-word.js';
 import { T_TRYLOCK } from './trace-ops.js';
+import { shared } from '../rt/shared.js';
 
 export class Mutex extends LockWord {
   /** What might_sleep() names when mutex_lock() is called in atomic context (built once, not per call). */
@@ -44,10 +45,10 @@ class MutexTrylock extends OpMachine<boolean> {
     this.s = DONE_STATE;
     const m = this.m;
     const t = current;
-    const ok = Atomics.compareExchange(m.i32, m.word + STATE, 0, 1) === 0;
+    const ok = shared.compareExchange(m.i32, m.word + STATE, 0, 1) === 0;
     const step = t.trace(T_TRYLOCK, m.id, ok ? 1 : 0);
     if (!ok) return NOT_TAKEN;
-    Atomics.store(m.i32, m.word + OWNER, t.id + 1);
+    shared.store(m.i32, m.word + OWNER, t.id + 1);
     lockAcquired(t, m.id, MODE_MUTEX, step, undefined, true);
     return TAKEN;
   }

@@ -19,6 +19,7 @@ import { current, MODE_READ, MODE_WRITE } from '../rt/task.js';
 import { lockAcquired } from './lockdep.js';
 import { blockStep, type LockKind, LockWord, OWNER, READERS, STATE, Unlock, WRITER_LOCKED, WRITER_WAITING, waited } from './lock-word.js';
 import { T_LOCK } from './trace-ops.js';
+import { shared } from '../rt/shared.js';
 
 export interface RwLockOptions {
   /** read_lock() is a recursive read: a waiting writer does not block it, and lockdep records read == 2. */
@@ -75,9 +76,9 @@ function tryRead(l: RwLock, recursive: boolean): number {
   const s = l.word + STATE;
   const blockers = recursive ? WRITER_LOCKED : WRITER_LOCKED | WRITER_WAITING;
   for (;;) {
-    const v = Atomics.load(l.i32, s);
+    const v = shared.load(l.i32, s);
     if ((v & blockers) !== 0) return v;
-    if (Atomics.compareExchange(l.i32, s, v, v + 1) === v) return TAKEN;
+    if (shared.compareExchange(l.i32, s, v, v + 1) === v) return TAKEN;
     // another reader got in first: not blocked, just retry
   }
 }
@@ -86,12 +87,12 @@ function tryRead(l: RwLock, recursive: boolean): number {
 function tryWrite(l: RwLock): number {
   const s = l.word + STATE;
   for (;;) {
-    const v = Atomics.load(l.i32, s);
+    const v = shared.load(l.i32, s);
     if ((v & ~WRITER_WAITING) === 0) {
-      if (Atomics.compareExchange(l.i32, s, v, WRITER_LOCKED) === v) return TAKEN;
+      if (shared.compareExchange(l.i32, s, v, WRITER_LOCKED) === v) return TAKEN;
       continue;
     }
-    if ((v & WRITER_WAITING) === 0 && Atomics.compareExchange(l.i32, s, v, v | WRITER_WAITING) !== v) continue;
+    if ((v & WRITER_WAITING) === 0 && shared.compareExchange(l.i32, s, v, v | WRITER_WAITING) !== v) continue;
     return v | WRITER_WAITING;
   }
 }
@@ -132,8 +133,8 @@ class RwAcquire extends OpMachine {
       this.s = 1;
       return blockedStep(l.id);
     }
-    if (this.write) Atomics.store(l.i32, l.word + OWNER, t.id + 1);
-    else Atomics.or(l.i32, l.word + READERS, 1 << t.id);
+    if (this.write) shared.store(l.i32, l.word + OWNER, t.id + 1);
+    else shared.or(l.i32, l.word + READERS, 1 << t.id);
     waited(t, l, this.since);
     lockAcquired(t, l.id, mode, t.trace(T_LOCK, l.id, mode), site, false, recursive);
     return FINISHED;

@@ -27,6 +27,7 @@ import type { Arena } from '../shm/arena.js';
 import { lockAcquired, lockdepAcquire, lockReleased, mightSleep } from './lockdep.js';
 import { blockOn, LockWord, OWNER, READERS, SRCU_COUNT_BITS, SRCU_GP, SRCU_IDX, STATE, srcuCount, waited } from './lock-word.js';
 import { T_LOCK, T_SRCU_FLIP, T_UNLOCK } from './trace-ops.js';
+import { shared } from '../rt/shared.js';
 
 export class Srcu extends LockWord {
   constructor(arena: Arena, name: string, cls = name) {
@@ -42,10 +43,10 @@ export function* srcuReadLock(s: Srcu, site?: string): Op<number> {
   let v: number;
   let idx: number;
   do {
-    v = Atomics.load(s.i32, w);
+    v = shared.load(s.i32, w);
     idx = v & SRCU_IDX ? 1 : 0;
-  } while (Atomics.compareExchange(s.i32, w, v, v + (1 << (SRCU_COUNT_BITS * idx))) !== v);
-  Atomics.or(s.i32, s.word + READERS, 1 << t.id);
+  } while (shared.compareExchange(s.i32, w, v, v + (1 << (SRCU_COUNT_BITS * idx))) !== v);
+  shared.or(s.i32, s.word + READERS, 1 << t.id);
   lockAcquired(t, s.id, MODE_SRCU_READ, t.trace(T_LOCK, s.id, MODE_SRCU_READ), site);
   return idx;
 }
@@ -55,8 +56,8 @@ export function* srcuReadUnlock(s: Srcu, idx: number): Op {
   const t = current;
   t.trace(T_UNLOCK, s.id, MODE_SRCU_READ);
   if (!lockReleased(t, s.id, MODE_SRCU_READ)) return;
-  Atomics.and(s.i32, s.word + READERS, ~(1 << t.id));
-  const now = Atomics.sub(s.i32, s.word + STATE, 1 << (SRCU_COUNT_BITS * idx)) - (1 << (SRCU_COUNT_BITS * idx));
+  shared.and(s.i32, s.word + READERS, ~(1 << t.id));
+  const now = shared.sub(s.i32, s.word + STATE, 1 << (SRCU_COUNT_BITS * idx)) - (1 << (SRCU_COUNT_BITS * idx));
   // Only updaters wait: for the old index to drain, or for the grace period before theirs.
   if (srcuCount(now, idx) === 0) t.hooks.wake(s.id, s.word);
 }
@@ -80,23 +81,23 @@ export function* synchronizeSrcu(s: Srcu, site?: string): Op {
   const w = s.word + STATE;
   let since = -1;
   for (;;) {
-    const v = Atomics.load(s.i32, w);
+    const v = shared.load(s.i32, w);
     if ((v & SRCU_GP) === 0) {
-      if (Atomics.compareExchange(s.i32, w, v, v | SRCU_GP) === v) break;
+      if (shared.compareExchange(s.i32, w, v, v | SRCU_GP) === v) break;
       continue;
     }
     since = yield* blockOn(t, s, MODE_SRCU_SYNC, v, since, site);
   }
-  Atomics.store(s.i32, s.word + OWNER, t.id + 1);
-  const old = Atomics.xor(s.i32, w, SRCU_IDX) & SRCU_IDX ? 1 : 0;
+  shared.store(s.i32, s.word + OWNER, t.id + 1);
+  const old = shared.xor(s.i32, w, SRCU_IDX) & SRCU_IDX ? 1 : 0;
   t.trace(T_SRCU_FLIP, s.id, 1 - old);
   for (;;) {
-    const v = Atomics.load(s.i32, w);
+    const v = shared.load(s.i32, w);
     if (srcuCount(v, old) === 0) break;
     since = yield* blockOn(t, s, MODE_SRCU_SYNC, v, since, site);
   }
-  Atomics.store(s.i32, s.word + OWNER, 0);
-  Atomics.and(s.i32, w, ~SRCU_GP);
+  shared.store(s.i32, s.word + OWNER, 0);
+  shared.and(s.i32, w, ~SRCU_GP);
   t.hooks.wake(s.id, s.word);
   waited(t, s, since);
   t.lockdepRecorded = -1;

@@ -9,6 +9,7 @@ import { current, MODE_WAIT } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { blockOn, LockWord, STATE } from './lock-word.js';
 import { T_LOCK, T_UNLOCK } from './trace-ops.js';
+import { shared } from '../rt/shared.js';
 
 export class WaitQueue extends LockWord {
   constructor(arena: Arena, name: string) {
@@ -22,7 +23,7 @@ export function* waitEvent(wq: WaitQueue, cond: () => boolean): Op {
   const t = current;
   let since = -1;
   for (;;) {
-    const seen = Atomics.load(wq.i32, wq.word + STATE);
+    const seen = shared.load(wq.i32, wq.word + STATE);
     if (cond()) break;
     since = yield* blockOn(t, wq, MODE_WAIT, seen, since);
   }
@@ -33,7 +34,7 @@ export function* waitEvent(wq: WaitQueue, cond: () => boolean): Op {
 export function* wakeUp(wq: WaitQueue): Op {
   yield POINT; // the op boundary
   const t = current;
-  Atomics.add(wq.i32, wq.word + STATE, 1);
+  shared.add(wq.i32, wq.word + STATE, 1);
   t.trace(T_UNLOCK, wq.id, MODE_WAIT);
   t.hooks.wake(wq.id, wq.word);
 }

@@ -30,7 +30,8 @@
  * goes on if it can, else the next in the ring), with no footprints noted. The search
  * is then exhaustive over those first decisions only, and the report says so.
  */
-import { type Footprint, independent, takeFootprint, unwatchFootprints, watchFootprints } from '../../shm/footprint.js';
+import { type Footprint, FootprintMemory, independent } from '../footprint.js';
+import type { SharedMemory } from '../../rt/shared.js';
 import { IDLE, POINT } from '../../rt/op.js';
 import { BadInput } from '../../rt/errors.js';
 import { type ExecutionEnd, PRUNE, type Strategy, type StrategyEntry, type StrategySpec } from '../strategy.js';
@@ -102,6 +103,8 @@ export class DfsStrategy implements Strategy {
   /** This execution went past DFS_MAX_DECISIONS: it follows the default schedule, unrecorded. */
   private past = false;
   private readonly counts: DfsSummary;
+  /** The memory the model goes through while sleep sets need each step's footprint. */
+  private readonly footprints = new FootprintMemory();
 
   constructor(
     readonly preemptions: number,
@@ -145,15 +148,17 @@ export class DfsStrategy implements Strategy {
     this.counts.beyond++;
     this.pending = null;
     this.asleep = [];
-    unwatchFootprints();
+    this.footprints.unwatch();
   }
 
-  observe(i32: Int32Array, modelBase: number): void {
-    if (this.reduction === 'sleep') watchFootprints(i32, modelBase);
+  memory(i32: Int32Array, modelBase: number): SharedMemory | undefined {
+    if (this.reduction !== 'sleep') return undefined;
+    this.footprints.watch(i32, modelBase);
+    return this.footprints;
   }
 
   end(): void {
-    unwatchFootprints();
+    this.footprints.unwatch();
   }
 
   pick(n: number, runnable: Int32Array): number {
@@ -208,7 +213,7 @@ export class DfsStrategy implements Strategy {
     this.cur = task;
     this.curIdle = result === IDLE;
     if (this.reduction === 'none' || this.past) return;
-    const fp = takeFootprint();
+    const fp = this.footprints.take();
     if (node) {
       node.taken ??= { task, fp, free: result !== POINT, cost: node.cost[node.at] };
       const mine = node.cost[node.at];

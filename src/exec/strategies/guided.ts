@@ -13,6 +13,7 @@
  */
 import { MAX_TASKS } from '../frame.js';
 import { IDLE } from '../../rt/op.js';
+import type { SharedMemory } from '../../rt/shared.js';
 import { MAX_SEED } from '../seeds.js';
 import type { Guide, Strategy } from '../strategy.js';
 
@@ -158,8 +159,8 @@ export class GuideRecorder implements Strategy {
     return c;
   }
 
-  observe(i32: Int32Array, modelBase: number): void {
-    this.inner.observe?.(i32, modelBase);
+  memory(i32: Int32Array, modelBase: number): SharedMemory | undefined {
+    return this.inner.memory?.(i32, modelBase);
   }
 
   stepped(task: number, result: number): void {

@@ -11,6 +11,7 @@ import { current } from '../../rt/task.js';
 import { type CpuHotplug, cpusReadLock, cpusReadUnlock } from '../../kernel/cpu.js';
 import type { Arena } from '../../shm/arena.js';
 import { Mutex, mutexLock, mutexUnlock } from '../../sync/index.js';
+import { shared } from '../../rt/shared.js';
 
 export class KvmGlobal {
   readonly kvmLock: Mutex;
@@ -42,7 +43,7 @@ export function* hardwareEnableAll(g: KvmGlobal): Op {
   yield* cpusReadLock(g.hotplug, 'hardware_enable_all');
   const lock = g.usageGuard === 'kvm_lock' ? g.kvmLock : g.kvmUsageLock;
   yield* mutexLock(lock, 'hardware_enable_all');
-  if (Atomics.add(g.i32, g.usageCount, 1) === 0) current.count('hardware-enabled');
+  if (shared.add(g.i32, g.usageCount, 1) === 0) current.count('hardware-enabled');
   yield* mutexUnlock(lock);
   yield* cpusReadUnlock(g.hotplug);
 }
@@ -55,7 +56,7 @@ export function* hardwareEnableAll(g: KvmGlobal): Op {
  */
 export function* kvmEnableVirtualization(g: KvmGlobal): Op {
   yield* mutexLock(g.kvmUsageLock, 'kvm_enable_virtualization');
-  if (Atomics.add(g.i32, g.usageCount, 1) === 0) {
+  if (shared.add(g.i32, g.usageCount, 1) === 0) {
     yield* cpusReadLock(g.hotplug, 'cpuhp_setup_state');
     current.count('hardware-enabled');
     yield* cpusReadUnlock(g.hotplug);

@@ -17,6 +17,7 @@ import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE, type ObjectPool } from '../../shm/poo
 import { isAtomicMode, mightSleep } from '../../sync/lockdep.js';
 import { EIO, ENOMEM, KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from './constants.js';
 import { T_CACHE_ALLOC, T_CACHE_ALLOC_EMPTY, T_CACHE_EMPTY, T_TOPUP, T_TOPUP_FAIL } from './trace-ops.js';
+import { shared } from '../../rt/shared.js';
 
 const NOBJS = 0;
 const CAPACITY = 1;
@@ -67,7 +68,7 @@ export class KvmMmuMemoryCache {
   }
 
   nobjs(): number {
-    return Atomics.load(this.i32, this.base + NOBJS);
+    return shared.load(this.i32, this.base + NOBJS);
   }
 
   /** Word offset of nobjs, for READ_ONCE(mc->nobjs) from another task. */
@@ -84,7 +85,7 @@ export class KvmMmuMemoryCache {
   }
 
   history(): CacheHistory {
-    const w = (k: number) => Atomics.load(this.i32, this.base + k);
+    const w = (k: number) => shared.load(this.i32, this.base + k);
     return {
       lastTopup: w(LAST_TOPUP_STEP) ? { step: w(LAST_TOPUP_STEP), from: w(LAST_TOPUP_FROM), to: w(LAST_TOPUP_TO) } : null,
       lastEmptied: w(LAST_EMPTIED_STEP)
@@ -107,23 +108,23 @@ export class KvmMmuMemoryCache {
   push(obj: number): void {
     const n = this.i32[this.base + NOBJS];
     this.i32[this.base + OBJECTS + n] = obj;
-    Atomics.store(this.i32, this.base + NOBJS, n + 1);
+    shared.store(this.i32, this.base + NOBJS, n + 1);
   }
 
   /** Pop one object, 0 if empty (caller holds the guard). */
   pop(): number {
     const n = this.i32[this.base + NOBJS];
     if (n === 0) return 0;
-    Atomics.store(this.i32, this.base + NOBJS, n - 1);
+    shared.store(this.i32, this.base + NOBJS, n - 1);
     return this.i32[this.base + OBJECTS + n - 1];
   }
 
   set(word: number, v: number): void {
-    Atomics.store(this.i32, this.base + word, v);
+    shared.store(this.i32, this.base + word, v);
   }
 
   get(word: number): number {
-    return Atomics.load(this.i32, this.base + word);
+    return shared.load(this.i32, this.base + word);
   }
 }
 

@@ -10,6 +10,7 @@ import { current } from '../../rt/task.js';
 import type { Arena } from '../../shm/arena.js';
 import { OBJ_IN_USE, ObjectPool } from '../../shm/pool.js';
 import { Mutex, mightSleep, Srcu, smpLoadAcquire } from '../../sync/index.js';
+import { shared } from '../../rt/shared.js';
 
 /** Slots a VM may have (KVM_USER_MEM_SLOTS is 509 on x86; the races need a few). */
 export const KVM_MEM_SLOTS = 4;
@@ -92,12 +93,12 @@ export function slotEntry(s: KvmSlots, slots: number, k: number): number {
 }
 
 export function slotWord(s: KvmSlots, entry: number, field: number): number {
-  return Atomics.load(s.i32, entry + field);
+  return shared.load(s.i32, entry + field);
 }
 
 /** __kvm_memslots(): the installed array; the caller holds slots_lock, slots_arch_lock or kvm->srcu. */
 export function kvmMemslotsLocked(s: KvmSlots): number {
-  return Atomics.load(s.i32, s.memslots);
+  return shared.load(s.i32, s.memslots);
 }
 
 /** kvm_memslots() / srcu_dereference(kvm->memslots[0], &kvm->srcu): a dependency-ordered load. */

@@ -15,6 +15,7 @@ import type { Op } from '../../rt/op.js';
 import type { Task } from '../../rt/task.js';
 import type { Arena } from '../../shm/arena.js';
 import { WaitQueue, waitEvent, wakeUp } from '../../sync/index.js';
+import { shared } from '../../rt/shared.js';
 
 /** The largest `every` a rate parameter takes. */
 export const MAX_EVERY = 1_000_000;
@@ -41,7 +42,7 @@ export class OnDemand {
   /** One driving event (in the driving task): with probability 1/every, ask the role to act and wake it. */
   *event(self: Task): Op {
     if (this.every !== 1 && self.rng() * this.every >= 1) return;
-    Atomics.add(this.i32, this.pending, 1);
+    shared.add(this.i32, this.pending, 1);
     yield* wakeUp(this.wq);
   }
 
@@ -50,9 +51,9 @@ export class OnDemand {
    * pending requests are taken); false: the drivers are gone, return.
    */
   *wait(running: () => boolean): Op<boolean> {
-    yield* waitEvent(this.wq, () => Atomics.load(this.i32, this.pending) > 0 || !running());
+    yield* waitEvent(this.wq, () => shared.load(this.i32, this.pending) > 0 || !running());
     if (!running()) return false;
-    Atomics.store(this.i32, this.pending, 0);
+    shared.store(this.i32, this.pending, 0);
     return true;
   }
 

@@ -35,6 +35,7 @@ import {
   slotWord,
 } from './memslots.js';
 import { ENOMEM } from './constants.js';
+import { shared } from '../../rt/shared.js';
 
 /** What kvm_set_memslot() asks of the architecture. */
 export interface MemslotArch {
@@ -69,7 +70,7 @@ function* kvmDupMemslots(s: KvmSlots, from: number): Op<number> {
 function kvmCopyMemslots(s: KvmSlots, to: number, from: number): void {
   const a = s.memslotsPool.data(from);
   const b = s.memslotsPool.data(to);
-  for (let k = 0; k < MEMSLOTS_WORDS; k++) Atomics.store(s.i32, b + k, Atomics.load(s.i32, a + k));
+  for (let k = 0; k < MEMSLOTS_WORDS; k++) shared.store(s.i32, b + k, shared.load(s.i32, a + k));
 }
 
 /**
@@ -81,10 +82,10 @@ function* installNewMemslots(s: KvmSlots, arch: MemslotArch, slots: number, arch
   const old = kvmMemslotsLocked(s);
   const t = current;
   const h = s.memslotsPool.data(slots);
-  Atomics.store(s.i32, h + SLOTS_GENERATION, Atomics.load(s.i32, s.memslotsPool.data(old) + SLOTS_GENERATION) + 1);
-  Atomics.store(s.i32, h + SLOTS_INSTALLED_BY, t.id + 1);
+  shared.store(s.i32, h + SLOTS_GENERATION, shared.load(s.i32, s.memslotsPool.data(old) + SLOTS_GENERATION) + 1);
+  shared.store(s.i32, h + SLOTS_INSTALLED_BY, t.id + 1);
   yield* smpStoreRelease(s.i32, s.memslots, slots);
-  Atomics.store(s.i32, h + SLOTS_INSTALLED_STEP, t.lastStep);
+  shared.store(s.i32, h + SLOTS_INSTALLED_STEP, t.lastStep);
   t.count(`installed:${change}`);
   if (archLocked && !arch.archLockAcrossSync) yield* mutexUnlock(s.slotsArchLock);
   yield* synchronizeSrcu(s.srcu, 'install_new_memslots');
@@ -98,7 +99,7 @@ function updateMemslots(s: KvmSlots, slots: number, change: number, id: number, 
   if (e < 0) {
     for (let k = 0; k < KVM_MEM_SLOTS && e < 0; k++) if (slotWord(s, slotEntry(s, slots, k), MS_ID) === 0) e = slotEntry(s, slots, k);
   }
-  const set = (f: number, v: number) => Atomics.store(s.i32, e + f, v);
+  const set = (f: number, v: number) => shared.store(s.i32, e + f, v);
   if (change === KVM_MR_DELETE) {
     for (const f of [MS_ID, MS_BASE_GFN, MS_NPAGES, MS_FLAGS, MS_RMAP]) set(f, 0);
     return;
@@ -130,7 +131,7 @@ export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, i
   const invalidate = change !== KVM_MR_CREATE;
   if (invalidate) {
     const e = idToMemslot(s, slots, id);
-    Atomics.store(s.i32, e + MS_FLAGS, slotWord(s, e, MS_FLAGS) | KVM_MEMSLOT_INVALID);
+    shared.store(s.i32, e + MS_FLAGS, slotWord(s, e, MS_FLAGS) | KVM_MEMSLOT_INVALID);
     slots = yield* installNewMemslots(s, arch, slots, archLocked, change);
     yield* arch.flushShadowMemslot(idToMemslot(s, kvmMemslotsLocked(s), id));
     yield* mutexLock(s.slotsArchLock, 'kvm_set_memslot');
@@ -142,7 +143,7 @@ export function* kvmSetMemslot(s: KvmSlots, arch: MemslotArch, change: number, i
   if (rmap < 0) {
     if (invalidate) {
       const e = idToMemslot(s, slots, id);
-      Atomics.store(s.i32, e + MS_FLAGS, slotWord(s, e, MS_FLAGS) & ~KVM_MEMSLOT_INVALID);
+      shared.store(s.i32, e + MS_FLAGS, slotWord(s, e, MS_FLAGS) & ~KVM_MEMSLOT_INVALID);
       slots = yield* installNewMemslots(s, arch, slots, archLocked, change);
     } else if (archLocked) {
       yield* mutexUnlock(s.slotsArchLock);

@@ -10,6 +10,7 @@ import { OBJ_IN_USE, ObjectPool } from '../../../shm/pool.js';
 import { Spinlock, Srcu } from '../../../sync/index.js';
 import { KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from '../../../virt/kvm/constants.js';
 import { KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
+import { shared } from '../../../rt/shared.js';
 
 /** How a variant decides to top up vcpu->arch.mmu_page_cache in user_mem_abort(). */
 export type TopupRule =
@@ -113,6 +114,6 @@ export class Arm64Kvm {
   }
 
   loggingActive(slot: number): boolean {
-    return (Atomics.load(this.i32, this.slotFlags + slot) & KVM_MEM_LOG_DIRTY_PAGES) !== 0;
+    return (shared.load(this.i32, this.slotFlags + slot) & KVM_MEM_LOG_DIRTY_PAGES) !== 0;
   }
 }

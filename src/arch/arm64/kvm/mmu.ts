@@ -10,6 +10,7 @@ import { kvmMmuTopupMemoryCache } from '../../../virt/kvm/memory-cache.js';
 import { kvmPgtableStage2Map, kvmPgtableStage2RelaxPerms, kvmPgtableStage2Wrprotect, type Stage2Fault } from './hyp/pgtable.js';
 import { packAbort, T_ABORT, T_DIRTY_LOG } from './trace-ops.js';
 import { type Arm64Kvm, type Arm64Vcpu, KVM_MEM_LOG_DIRTY_PAGES, levelFor, levelPages, SLOT_BACKING, SLOT_PAGES, SLOT_THP, STAGE2_LEVELS } from './kvm-host.js';
+import { shared } from '../../../rt/shared.js';
 
 /** kvm_mmu_cache_min_pages(): a table per level below the root, the most one map can create. */
 export function kvmMmuCacheMinPages(): number {
@@ -107,8 +108,8 @@ export function* kvmHandleGuestAbort(kvm: Arm64Kvm, vcpu: Arm64Vcpu, slot: numbe
 export function* kvmSetDirtyLogging(kvm: Arm64Kvm, slot: number, on: boolean): Op {
   const t = current;
   yield POINT;
-  if (on) Atomics.or(kvm.i32, kvm.slotFlags + slot, KVM_MEM_LOG_DIRTY_PAGES);
-  else Atomics.and(kvm.i32, kvm.slotFlags + slot, ~KVM_MEM_LOG_DIRTY_PAGES);
+  if (on) shared.or(kvm.i32, kvm.slotFlags + slot, KVM_MEM_LOG_DIRTY_PAGES);
+  else shared.and(kvm.i32, kvm.slotFlags + slot, ~KVM_MEM_LOG_DIRTY_PAGES);
   t.trace(T_DIRTY_LOG, slot, on ? 1 : 0);
   t.count(on ? 'logging-on' : 'logging-off');
   yield* synchronizeSrcu(kvm.srcu);

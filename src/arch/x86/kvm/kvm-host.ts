@@ -13,6 +13,7 @@ import { PTE_LIST_EXT, pteListDescWords } from './mmu/pte-list-desc.js';
 import { KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
 import { Reclaim } from '../../../mm/reclaim.js';
 import { OnDemand } from '../../../virt/kvm/on-demand.js';
+import { shared } from '../../../rt/shared.js';
 
 /** mmu_topup_memory_caches()' minimums, per cache ("the gorilla math": the thread "KVM: x86/mmu: Clean up the
  * gorilla math in mmu_topup_memory_caches()", Ben Gardon, 10 Jun 2020; docs/sources.md). */
@@ -251,11 +252,11 @@ export class Kvm {
   }
 
   get(word: number): number {
-    return Atomics.load(this.world.i32, this.base + word);
+    return shared.load(this.world.i32, this.base + word);
   }
 
   set(word: number, v: number): void {
-    Atomics.store(this.world.i32, this.base + word, v);
+    shared.store(this.world.i32, this.base + word, v);
   }
 }
 
@@ -361,11 +362,11 @@ export class KvmWorld {
   }
 
   sp(sp: number, field: number): number {
-    return Atomics.load(this.i32, this.spHeaders.data(sp) + field);
+    return shared.load(this.i32, this.spHeaders.data(sp) + field);
   }
 
   setSp(sp: number, field: number, v: number): void {
-    Atomics.store(this.i32, this.spHeaders.data(sp) + field, v);
+    shared.store(this.i32, this.spHeaders.data(sp) + field, v);
   }
 
   /** Word offset of entry `idx` of the page table page `page`. */

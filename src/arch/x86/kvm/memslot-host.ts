@@ -11,6 +11,7 @@ import { ObjectPool } from '../../../shm/pool.js';
 import type { Op } from '../../../rt/op.js';
 import { RwLock, readOnce, smpLoadAcquire } from '../../../sync/index.js';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_SLOTS, KvmSlots, MEMSLOT_PAGES } from '../../../virt/kvm/memslots.js';
+import { shared } from '../../../rt/shared.js';
 
 /** How a variant departs from the merged protocol. */
 export interface LazyRmapsProtocol {
@@ -66,7 +67,7 @@ export class LazyRmapsKvm {
   }
 
   get(word: number): number {
-    return Atomics.load(this.i32, this.base + word);
+    return shared.load(this.i32, this.base + word);
   }
 
   /** The flag's word, for smp_store_release / smp_load_acquire. */

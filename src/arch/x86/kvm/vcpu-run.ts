@@ -14,6 +14,7 @@ import { RET_PF_RETRY } from './mmu/constants.js';
 import { kvmMmuDoPageFault } from './mmu/fault.js';
 import { type KvmWorld, vcpuName } from './kvm-host.js';
 import { kvmMmuLoad, kvmMmuRootGone, recordTopupMinimums } from './mmu/mmu.js';
+import { shared } from '../../../rt/shared.js';
 
 export function* vcpuRun(w: KvmWorld, self: Task, p: Params): Op {
   const vcpu = w.vcpus[self.index];
@@ -31,7 +32,7 @@ export function* vcpuRun(w: KvmWorld, self: Task, p: Params): Op {
     if (w.memslotUpdates) yield* w.memslotUpdates.event(self); // a memslot update, when faults pace the VMM
   }
   yield POINT;
-  if (Atomics.sub(w.i32, w.vcpusRunning, 1) === 1) {
+  if (shared.sub(w.i32, w.vcpusRunning, 1) === 1) {
     // the last vCPU out wakes kswapd, which reclaims only while vCPUs run, and a VMM asleep until a fault asks
     if (w.config.kswapdEvery) yield* wakeupKswapd(w.reclaim);
     if (w.memslotUpdates) yield* w.memslotUpdates.stop();

@@ -13,6 +13,7 @@ import { ENOMEM } from '../../../virt/kvm/constants.js';
 import type { MemslotArch } from '../../../virt/kvm/set-memslot.js';
 import { kvmMemslotsHaveRmaps, type LazyRmapsKvm } from './memslot-host.js';
 import { kvmMmuInvalidateZapPagesInMemslot } from './mmu/slot-rmap.js';
+import { shared } from '../../../rt/shared.js';
 
 /** memslot_rmap_alloc()'s allocation: a zeroed rmap array (__vcalloc, GFP_KERNEL_ACCOUNT); 0 on -ENOMEM. */
 export function* vcallocRmap(kvm: LazyRmapsKvm): Op<number> {
@@ -26,7 +27,7 @@ export function* vcallocRmap(kvm: LazyRmapsKvm): Op<number> {
 
 /** memslot_rmap_alloc(): allocate the slot's rmaps unless it has them; 0 or -ENOMEM. */
 export function* memslotRmapAlloc(kvm: LazyRmapsKvm, entry: number): Op<number> {
-  if (Atomics.load(kvm.i32, entry + MS_RMAP) !== 0) return 0;
+  if (shared.load(kvm.i32, entry + MS_RMAP) !== 0) return 0;
   const rmap = yield* vcallocRmap(kvm);
   if (rmap === 0) return -ENOMEM;
   // a plain store in the kernel (slot->arch.rmap[i] = ...): only the flag's release orders it

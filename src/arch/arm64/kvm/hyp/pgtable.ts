@@ -22,6 +22,7 @@ import {
   START_LEVEL,
 } from '../kvm-host.js';
 import { T_S2_COLLAPSE, T_S2_SPLIT, T_S2_TABLE } from '../trace-ops.js';
+import { shared } from '../../../../rt/shared.js';
 
 export const isValid = (pte: number): boolean => (pte & PTE_VALID) !== 0;
 export const isTable = (pte: number, level: number): boolean => level < LEAF_LEVEL && (pte & PTE_TABLE) !== 0;
@@ -48,7 +49,7 @@ export interface Stage2Fault {
 export function stage2HardwareWalk(kvm: Arm64Kvm, ipa: number, write: boolean): Stage2Fault {
   let table = kvm.pgd;
   for (let level = START_LEVEL; level <= LEAF_LEVEL; level++) {
-    const pte = Atomics.load(kvm.i32, kvm.pte(table, levelIndex(ipa, level)));
+    const pte = shared.load(kvm.i32, kvm.pte(table, levelIndex(ipa, level)));
     if (!isValid(pte)) return { kind: 'translation', level };
     if (!isTable(pte, level)) return write && !(pte & PTE_S2AP_W) ? { kind: 'permission', level } : { kind: 'none', level };
     table = tablePage(pte);
@@ -60,7 +61,7 @@ export function stage2HardwareWalk(kvm: Arm64Kvm, ipa: number, write: boolean): 
 function freeSubtree(kvm: Arm64Kvm, page: number, level: number): number {
   let freed = 1;
   for (let k = 0; k < PTRS_PER_PTE && level < LEAF_LEVEL; k++) {
-    const pte = Atomics.load(kvm.i32, kvm.pte(page, k));
+    const pte = shared.load(kvm.i32, kvm.pte(page, k));
     if (isValid(pte) && isTable(pte, level)) freed += freeSubtree(kvm, tablePage(pte), level + 1);
   }
   freeObject(kvm.pages, page, 'stage-2 table page');
@@ -77,27 +78,27 @@ export function* kvmPgtableStage2Map(kvm: Arm64Kvm, ipa: number, pages: number, 
   let table = kvm.pgd;
   for (let level = START_LEVEL; level < target; level++) {
     const ptep = kvm.pte(table, levelIndex(ipa, level));
-    const pte = Atomics.load(kvm.i32, ptep);
+    const pte = shared.load(kvm.i32, ptep);
     if (!isValid(pte) || !isTable(pte, level)) {
       // a missing table, or a block in the way of a smaller mapping (dirty logging): a new table from the memcache
       t.trace(isValid(pte) ? T_S2_SPLIT : T_S2_TABLE, ipa, level);
       const child = yield* kvmMmuMemoryCacheAlloc(mc, 'kvm_pgtable_stage2_map');
       if (isValid(pte)) t.count('block-splits'); // break-before-make: the block goes, the rest of it faults again
       t.count('table-pages');
-      Atomics.store(kvm.i32, ptep, tablePte(child));
+      shared.store(kvm.i32, ptep, tablePte(child));
       table = child;
     } else {
       table = tablePage(pte);
     }
   }
   const ptep = kvm.pte(table, levelIndex(ipa, target));
-  const pte = Atomics.load(kvm.i32, ptep);
+  const pte = shared.load(kvm.i32, ptep);
   if (isValid(pte) && isTable(pte, target)) {
     const freed = freeSubtree(kvm, tablePage(pte), target + 1);
     t.trace(T_S2_COLLAPSE, ipa, target | (freed << 2));
     t.count('collapsed-table-pages', freed);
   }
-  Atomics.store(kvm.i32, ptep, leafPte(writable));
+  shared.store(kvm.i32, ptep, leafPte(writable));
   t.count(`mapped-level-${target}`);
 }
 
@@ -106,10 +107,10 @@ export function kvmPgtableStage2RelaxPerms(kvm: Arm64Kvm, ipa: number): number {
   let table = kvm.pgd;
   for (let level = START_LEVEL; level <= LEAF_LEVEL; level++) {
     const ptep = kvm.pte(table, levelIndex(ipa, level));
-    const pte = Atomics.load(kvm.i32, ptep);
+    const pte = shared.load(kvm.i32, ptep);
     if (!isValid(pte)) return 1;
     if (!isTable(pte, level)) {
-      Atomics.store(kvm.i32, ptep, pte | PTE_S2AP_W);
+      shared.store(kvm.i32, ptep, pte | PTE_S2AP_W);
       return 0;
     }
     table = tablePage(pte);
@@ -125,11 +126,11 @@ export function kvmPgtableStage2Wrprotect(kvm: Arm64Kvm, ipa: number, pages: num
       const at = base + k * levelPages(level);
       if (at + levelPages(level) <= ipa || at >= ipa + pages) continue;
       const ptep = kvm.pte(table, k);
-      const pte = Atomics.load(kvm.i32, ptep);
+      const pte = shared.load(kvm.i32, ptep);
       if (!isValid(pte)) continue;
       if (isTable(pte, level)) walk(tablePage(pte), level + 1, at);
       else if (pte & PTE_S2AP_W) {
-        Atomics.store(kvm.i32, ptep, pte & ~PTE_S2AP_W);
+        shared.store(kvm.i32, ptep, pte & ~PTE_S2AP_W);
         n++;
       }
     }

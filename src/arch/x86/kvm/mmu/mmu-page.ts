@@ -41,6 +41,7 @@ import {
 import { freeObject, kvmMmuMemoryCacheAlloc } from '../../../../virt/kvm/memory-cache.js';
 import { T_SP_ALLOC, T_SP_ZAP } from './trace-ops.js';
 import { RET_PF_RETRY } from './constants.js';
+import { shared } from '../../../../rt/shared.js';
 
 /** A present leaf SPTE: bit 30 set, the gfn below (page indices stay under 2^30). */
 export const SPTE_LEAF = 1 << 30;
@@ -71,7 +72,7 @@ export function spteIndex(gfn: number, level: number): number {
 
 /** sptep_to_sp / to_shadow_page: the kvm_mmu_page whose spt is `page`. */
 export function toShadowPage(kvm: Kvm, page: number): number {
-  return Atomics.load(kvm.world.i32, kvm.world.pagePrivate + page);
+  return shared.load(kvm.world.i32, kvm.world.pagePrivate + page);
 }
 
 /**
@@ -94,12 +95,12 @@ export function* kvmMmuAllocShadowPage(vcpu: Vcpu, gfn: number, level: number, r
   w.setSp(sp, SP_LEVEL, level);
   w.setSp(sp, SP_ROLE, role);
   w.setSp(sp, SP_VM, vcpu.kvm.id);
-  Atomics.store(w.i32, w.pagePrivate + spt, sp); // set_page_private(virt_to_page(sp->spt), sp)
+  shared.store(w.i32, w.pagePrivate + spt, sp); // set_page_private(virt_to_page(sp->spt), sp)
   if (!(role & ROLE_TDP)) {
-    w.setSp(sp, SP_BIRTH, Atomics.add(w.i32, vcpu.kvm.base + VM_SP_BIRTHS, 1) + 1);
+    w.setSp(sp, SP_BIRTH, shared.add(w.i32, vcpu.kvm.base + VM_SP_BIRTHS, 1) + 1);
     hashAdd(vcpu.kvm, sp);
     listAddActive(vcpu.kvm, sp);
-    Atomics.add(w.i32, vcpu.kvm.base + VM_N_USED, 1); // kvm_account_mmu_page
+    shared.add(w.i32, vcpu.kvm.base + VM_N_USED, 1); // kvm_account_mmu_page
   }
   current.trace(T_SP_ALLOC, sp, level);
   current.count('sp-alloc');
@@ -115,8 +116,8 @@ function kvmPageTableHashfn(gfn: number): number {
 function hashAdd(kvm: Kvm, sp: number): void {
   const w = kvm.world;
   const bucket = kvm.mmuPageHash + kvmPageTableHashfn(w.sp(sp, SP_GFN));
-  w.setSp(sp, SP_HASH_NEXT, Atomics.load(w.i32, bucket));
-  Atomics.store(w.i32, bucket, sp);
+  w.setSp(sp, SP_HASH_NEXT, shared.load(w.i32, bucket));
+  shared.store(w.i32, bucket, sp);
 }
 
 /** hlist_del(&sp->hash_link). */
@@ -124,10 +125,10 @@ function hashDel(kvm: Kvm, sp: number): void {
   const w = kvm.world;
   const bucket = kvm.mmuPageHash + kvmPageTableHashfn(w.sp(sp, SP_GFN));
   let prev = 0;
-  for (let p = Atomics.load(w.i32, bucket); p; prev = p, p = w.sp(p, SP_HASH_NEXT)) {
+  for (let p = shared.load(w.i32, bucket); p; prev = p, p = w.sp(p, SP_HASH_NEXT)) {
     if (p !== sp) continue;
     if (prev) w.setSp(prev, SP_HASH_NEXT, w.sp(sp, SP_HASH_NEXT));
-    else Atomics.store(w.i32, bucket, w.sp(sp, SP_HASH_NEXT));
+    else shared.store(w.i32, bucket, w.sp(sp, SP_HASH_NEXT));
     return;
   }
   // Only a zap that raced another under the read lock (the CVE-2022-45869 mutation, already
@@ -143,7 +144,7 @@ function hashDel(kvm: Kvm, sp: number): void {
  */
 export function kvmMmuFindShadowPage(kvm: Kvm, gfn: number, level: number, role: number): number {
   const w = kvm.world;
-  for (let sp = Atomics.load(w.i32, kvm.mmuPageHash + kvmPageTableHashfn(gfn)); sp; sp = w.sp(sp, SP_HASH_NEXT)) {
+  for (let sp = shared.load(w.i32, kvm.mmuPageHash + kvmPageTableHashfn(gfn)); sp; sp = w.sp(sp, SP_HASH_NEXT)) {
     if (w.sp(sp, SP_GFN) === gfn && w.sp(sp, SP_LEVEL) === level && w.sp(sp, SP_ROLE) === role) return sp;
   }
   return 0;
@@ -162,7 +163,7 @@ export function* mmuPageAddParentPte(vcpu: Vcpu, sp: number, sptep: number): Op 
 /** drop_parent_pte(): `sptep` stops pointing at `sp`: out of sp->parent_ptes, and cleared. */
 function dropParentPte(kvm: Kvm, sp: number, sptep: number): void {
   pteListRemove(kvm, sptep, parentPtesHead(kvm, sp), 'parent_ptes', `the parent_ptes of sp${sp} in vm${kvm.id}`);
-  Atomics.store(kvm.world.i32, sptep, 0);
+  shared.store(kvm.world.i32, sptep, 0);
 }
 
 function listAddActive(kvm: Kvm, sp: number): void {
@@ -189,7 +190,7 @@ function listDelActive(kvm: Kvm, sp: number): void {
 export function kvmMmuFreeShadowPage(kvm: Kvm, sp: number): void {
   const w = kvm.world;
   const spt = w.sp(sp, SP_SPT);
-  Atomics.store(w.i32, w.pagePrivate + spt, 0);
+  shared.store(w.i32, w.pagePrivate + spt, 0);
   freeObject(w.pages, spt, 'free_page(sp->spt)');
   freeObject(w.pages, w.sp(sp, SP_SHADOWED), 'free_page(sp->shadowed_translation)');
   freeObject(w.spHeaders, sp, 'kmem_cache_free(mmu_page_header_cache)');
@@ -214,22 +215,22 @@ function __kvmMmuPrepareZapPage(kvm: Kvm, sp: number): number {
   let zapped = 1;
   for (let idx = 0; idx < PT_ENTRIES; idx++) {
     const sptep = w.spte(spt, idx);
-    const spte = Atomics.load(w.i32, sptep);
+    const spte = shared.load(w.i32, sptep);
     if (!isShadowPresentPte(spte)) continue;
     if (isLastSpte(spte)) {
       rmapRemove(kvm, sptep, spteGfn(spte));
-      Atomics.store(w.i32, sptep, 0);
+      shared.store(w.i32, sptep, 0);
       continue;
     }
     const child = toShadowPage(kvm, spte);
     dropParentPte(kvm, child, sptep);
-    const orphan = Atomics.load(w.i32, parentPtesHead(kvm, child)) === 0;
+    const orphan = shared.load(w.i32, parentPtesHead(kvm, child)) === 0;
     if (w.config.tdpEnabled && w.sp(child, SP_ROLE) & ROLE_GUEST_MODE && orphan) zapped += __kvmMmuPrepareZapPage(kvm, child);
   }
-  for (const parentSptep of rmapEntries(w, Atomics.load(w.i32, parentPtesHead(kvm, sp))).sptes) dropParentPte(kvm, sp, parentSptep);
+  for (const parentSptep of rmapEntries(w, shared.load(w.i32, parentPtesHead(kvm, sp))).sptes) dropParentPte(kvm, sp, parentSptep);
   hashDel(kvm, sp);
   listDelActive(kvm, sp);
-  Atomics.sub(w.i32, kvm.base + VM_N_USED, 1);
+  shared.sub(w.i32, kvm.base + VM_N_USED, 1);
   kvmMmuFreeShadowPage(kvm, sp);
   return zapped;
 }

@@ -20,6 +20,7 @@ import { current } from '../../../../rt/task.js';
 import { freeObject, kvmMmuMemoryCacheAlloc } from '../../../../virt/kvm/memory-cache.js';
 import type { Kvm, KvmWorld, Vcpu } from '../kvm-host.js';
 import { DESC_MORE, DESC_SPTE_COUNT, DESC_SPTES, DESC_TAIL_COUNT, pteListDescBytes } from './pte-list-desc.js';
+import { shared } from '../../../../rt/shared.js';
 
 /** KVM_RMAP_MANY: bit 0 of a kvm_rmap_head says it points at a descriptor chain. */
 const KVM_RMAP_MANY = 1;
@@ -33,11 +34,11 @@ export function gfnToRmap(kvm: Kvm, gfn: number, create: boolean): number {
   const cap = kvm.rmapCapacity;
   if (cap === 0) return -1;
   for (let k = Math.imul(gfn + 1, 0x9e3779b1) >>> 0 & (cap - 1), n = 0; n < cap; k = (k + 1) & (cap - 1), n++) {
-    const key = Atomics.load(i32, kvm.rmap + k);
+    const key = shared.load(i32, kvm.rmap + k);
     if (key === gfn + 1) return kvm.rmap + cap + k;
     if (key === 0) {
       if (!create) return -1;
-      Atomics.store(i32, kvm.rmap + k, gfn + 1);
+      shared.store(i32, kvm.rmap + k, gfn + 1);
       return kvm.rmap + cap + k;
     }
   }
@@ -45,11 +46,11 @@ export function gfnToRmap(kvm: Kvm, gfn: number, create: boolean): number {
 }
 
 function desc(w: KvmWorld, d: number, field: number): number {
-  return Atomics.load(w.i32, w.pteListDesc.data(d) + field);
+  return shared.load(w.i32, w.pteListDesc.data(d) + field);
 }
 
 function setDesc(w: KvmWorld, d: number, field: number, v: number): void {
-  Atomics.store(w.i32, w.pteListDesc.data(d) + field, v);
+  shared.store(w.i32, w.pteListDesc.data(d) + field, v);
 }
 
 /** desc->sptes[i] = sptep, unless that is past the descriptor's PTE_LIST_EXT entries: an out-of-bounds write, reported. */
@@ -73,9 +74,9 @@ function setDescSpte(w: KvmWorld, d: number, i: number, sptep: number, site: str
 export function* pteListAdd(vcpu: Vcpu, sptep: number, head: number): Op<number> {
   const w = vcpu.kvm.world;
   const i32 = w.i32;
-  const val = Atomics.load(i32, head);
+  const val = shared.load(i32, head);
   if (val === 0) {
-    Atomics.store(i32, head, sptep << 1);
+    shared.store(i32, head, sptep << 1);
     return 0;
   }
   if (!(val & KVM_RMAP_MANY)) {
@@ -84,7 +85,7 @@ export function* pteListAdd(vcpu: Vcpu, sptep: number, head: number): Op<number>
     if (!setDescSpte(w, d, 0, val >> 1, 'pte_list_add') || !setDescSpte(w, d, 1, sptep, 'pte_list_add')) return 1;
     setDesc(w, d, DESC_SPTE_COUNT, 2);
     setDesc(w, d, DESC_TAIL_COUNT, 0);
-    Atomics.store(i32, head, (d << 1) | KVM_RMAP_MANY);
+    shared.store(i32, head, (d << 1) | KVM_RMAP_MANY);
     return 1;
   }
   let d = val >> 1;
@@ -95,7 +96,7 @@ export function* pteListAdd(vcpu: Vcpu, sptep: number, head: number): Op<number>
     setDesc(w, next, DESC_MORE, d);
     setDesc(w, next, DESC_SPTE_COUNT, 0);
     setDesc(w, next, DESC_TAIL_COUNT, count);
-    Atomics.store(i32, head, (next << 1) | KVM_RMAP_MANY);
+    shared.store(i32, head, (next << 1) | KVM_RMAP_MANY);
     d = next;
   }
   const n = desc(w, d, DESC_SPTE_COUNT);
@@ -121,7 +122,7 @@ function dataCorruption(what: string, where: string): void {
  */
 function pteListDescRemoveEntry(kvm: Kvm, where: string, head: number, d: number, i: number): void {
   const w = kvm.world;
-  const headDesc = Atomics.load(w.i32, head) >> 1;
+  const headDesc = shared.load(w.i32, head) >> 1;
   const j = desc(w, headDesc, DESC_SPTE_COUNT) - 1;
   // The head descriptor is never empty: a new head comes only when the old one is full, and an emptied one is freed.
   if (j < 0) {
@@ -133,7 +134,7 @@ function pteListDescRemoveEntry(kvm: Kvm, where: string, head: number, d: number
   setDesc(w, headDesc, DESC_SPTE_COUNT, j);
   if (j > 0) return;
   const more = desc(w, headDesc, DESC_MORE);
-  Atomics.store(w.i32, head, more ? (more << 1) | KVM_RMAP_MANY : 0);
+  shared.store(w.i32, head, more ? (more << 1) | KVM_RMAP_MANY : 0);
   freeObject(w.pteListDesc, headDesc, 'mmu_free_pte_list_desc');
 }
 
@@ -143,11 +144,11 @@ function pteListDescRemoveEntry(kvm: Kvm, where: string, head: number, d: number
  */
 export function pteListRemove(kvm: Kvm, sptep: number, head: number, noun: 'rmap' | 'parent_ptes', where: string): void {
   const w = kvm.world;
-  const val = head < 0 ? 0 : Atomics.load(w.i32, head);
+  const val = head < 0 ? 0 : shared.load(w.i32, head);
   if (val === 0) {
     dataCorruption(`the SPTE at ${sptep} is not in the ${noun}, which is empty`, where);
   } else if (!(val & KVM_RMAP_MANY)) {
-    if (val >> 1 === sptep) Atomics.store(w.i32, head, 0);
+    if (val >> 1 === sptep) shared.store(w.i32, head, 0);
     else dataCorruption(`the ${noun} holds the SPTE at ${val >> 1}, not the one at ${sptep}`, where);
   } else {
     for (let d = val >> 1; d; d = desc(w, d, DESC_MORE)) {
@@ -198,8 +199,8 @@ export function rmapHeads(kvm: Kvm): [number, number][] {
   const i32 = kvm.world.i32;
   const out: [number, number][] = [];
   for (let k = 0; k < kvm.rmapCapacity; k++) {
-    const key = Atomics.load(i32, kvm.rmap + k);
-    if (key) out.push([key - 1, Atomics.load(i32, kvm.rmap + kvm.rmapCapacity + k)]);
+    const key = shared.load(i32, kvm.rmap + k);
+    if (key) out.push([key - 1, shared.load(i32, kvm.rmap + kvm.rmapCapacity + k)]);
   }
   return out;
 }

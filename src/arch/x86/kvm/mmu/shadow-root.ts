@@ -12,13 +12,14 @@ import { mutexLock, mutexUnlock, smpStoreRelease, writeOnce } from '../../../../
 import { KVM_MEM_SLOTS, kvmMemslotsLocked, MS_ID, slotEntry, slotWord } from '../../../../virt/kvm/memslots.js';
 import { KVM_FLAG_STEP, KVM_FLAG_TASK, kvmShadowRootAllocated, type LazyRmapsKvm } from '../memslot-host.js';
 import { memslotRmapAlloc } from '../x86.js';
+import { shared } from '../../../../rt/shared.js';
 
 function* publishShadowRootAllocated(kvm: LazyRmapsKvm): Op {
   if (kvm.protocol.flagStore === 'once') yield* writeOnce(kvm.i32, kvm.flagWord, 1);
   else yield* smpStoreRelease(kvm.i32, kvm.flagWord, 1);
   const t = current;
-  Atomics.store(kvm.i32, kvm.base + KVM_FLAG_STEP, t.lastStep);
-  Atomics.store(kvm.i32, kvm.base + KVM_FLAG_TASK, t.id + 1);
+  shared.store(kvm.i32, kvm.base + KVM_FLAG_STEP, t.lastStep);
+  shared.store(kvm.i32, kvm.base + KVM_FLAG_TASK, t.id + 1);
 }
 
 /**

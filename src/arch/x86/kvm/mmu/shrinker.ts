@@ -13,6 +13,7 @@ import { kvmMmuZapOldestMmuPages } from './mmu-page.js';
 import { kvmMmuEmptyMemoryCache } from '../../../../virt/kvm/memory-cache.js';
 import { kswapdReclaim, type Shrinker } from '../../../../mm/reclaim.js';
 import { T_SHRINK_DONE, T_SHRINK_SCAN, T_VM_MOVE_TAIL } from './trace-ops.js';
+import { shared } from '../../../../rt/shared.js';
 
 /** list_move_tail(&kvm->vm_list, &vm_list); vm_list is an array of ids, head first. */
 function listMoveTail(w: KvmWorld, vm: number): void {
@@ -148,7 +149,7 @@ export function mmuZapShrinker(w: KvmWorld): Shrinker {
  * reclaim (the registered shrinkers inside fs_reclaim) one step in `every`, on average.
  */
 export function* kswapd(w: KvmWorld, self: { rng(): number }, every: number): Op {
-  while (Atomics.load(w.i32, w.vcpusRunning) > 0) {
+  while (shared.load(w.i32, w.vcpusRunning) > 0) {
     if (self.rng() * every < 1) yield* kswapdReclaim(w.reclaim);
     else yield IDLE;
   }

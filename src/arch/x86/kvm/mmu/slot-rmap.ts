@@ -24,6 +24,7 @@ import {
   slotWord,
 } from '../../../../virt/kvm/memslots.js';
 import { KVM_FLAG_STEP, KVM_FLAG_TASK, kvmMemslotsHaveRmaps, type LazyRmapsKvm } from '../memslot-host.js';
+import { shared } from '../../../../rt/shared.js';
 
 /** The memslot words of an entry, for reports: "memslot 2 (gfns 48..63)". */
 export function slotLabel(kvm: LazyRmapsKvm, entry: number): string {
@@ -34,14 +35,14 @@ export function slotLabel(kvm: LazyRmapsKvm, entry: number): string {
 /** Who published the flag and who installed the memslots `slots`: the two stores a use-before-publish is about. */
 export function publicationDetails(kvm: LazyRmapsKvm, slots: number): string[] {
   const h = kvm.slots.memslotsPool.data(slots);
-  const by = Atomics.load(kvm.i32, h + SLOTS_INSTALLED_BY) - 1;
+  const by = shared.load(kvm.i32, h + SLOTS_INSTALLED_BY) - 1;
   const flagBy = kvm.get(KVM_FLAG_TASK) - 1;
   return [
     flagBy >= 0
       ? `kvm->arch.shadow_root_allocated was published by ${taskLabel(flagBy)} at step ${kvm.get(KVM_FLAG_STEP)} (${kvm.protocol.flagStore === 'once' ? 'WRITE_ONCE' : 'smp_store_release'} in mmu_first_shadow_root_alloc)`
       : 'kvm->arch.shadow_root_allocated is being published',
     by >= 0
-      ? `these memslots were installed by ${taskLabel(by)} at step ${Atomics.load(kvm.i32, h + SLOTS_INSTALLED_STEP)} (install_new_memslots)`
+      ? `these memslots were installed by ${taskLabel(by)} at step ${shared.load(kvm.i32, h + SLOTS_INSTALLED_STEP)} (install_new_memslots)`
       : 'these memslots are the VM\'s first (kvm_create_vm)',
     'the merged protocol sets every rmap pointer under slots_arch_lock before the flag, and gives a slot created later its rmaps under the same lock',
   ];
@@ -66,7 +67,7 @@ export function rmapAdd(kvm: LazyRmapsKvm, slots: number, entry: number, gfn: nu
   lockdepAssertHeld(current, kvm.mmuLock.id, [MODE_WRITE], 'rmap_add');
   const rmap = slotRmap(kvm, slots, entry, `rmap_add(gfn ${gfn})`);
   if (rmap === 0) return;
-  Atomics.add(kvm.i32, kvm.rmaps.data(rmap) + gfn - slotWord(kvm.slots, entry, MS_BASE_GFN), 1);
+  shared.add(kvm.i32, kvm.rmaps.data(rmap) + gfn - slotWord(kvm.slots, entry, MS_BASE_GFN), 1);
   current.count('rmap-adds');
 }
 
@@ -84,7 +85,7 @@ export function* kvmMmuWriteProtectPtMasked(kvm: LazyRmapsKvm, slots: number, en
     const rmap = slotRmap(kvm, slots, entry, `kvm_mmu_write_protect_pt_masked(${slotLabel(kvm, entry)})`);
     if (rmap) {
       const heads = kvm.rmaps.data(rmap);
-      for (let k = 0; k < slotWord(kvm.slots, entry, MS_NPAGES); k++) current.count('sptes-write-protected', Atomics.load(kvm.i32, heads + k));
+      for (let k = 0; k < slotWord(kvm.slots, entry, MS_NPAGES); k++) current.count('sptes-write-protected', shared.load(kvm.i32, heads + k));
       current.count('rmap-walks');
     }
   }
@@ -106,7 +107,7 @@ export function* kvmMmuInvalidateZapPagesInMemslot(kvm: LazyRmapsKvm): Op {
     const rmap = slotWord(kvm.slots, e, MS_RMAP);
     if (slotWord(kvm.slots, e, MS_ID) === 0 || rmap === 0) continue;
     const heads = kvm.rmaps.data(rmap);
-    for (let i = 0; i < slotWord(kvm.slots, e, MS_NPAGES); i++) current.count('sptes-zapped', Atomics.exchange(kvm.i32, heads + i, 0));
+    for (let i = 0; i < slotWord(kvm.slots, e, MS_NPAGES); i++) current.count('sptes-zapped', shared.exchange(kvm.i32, heads + i, 0));
   }
   current.count('zap-all-fast');
   yield* writeUnlock(kvm.mmuLock);

@@ -13,6 +13,7 @@ import type { Kvm, Vcpu } from '../kvm-host.js';
 import { ROLE_DIRECT, ROLE_TDP, SP_PTEP, SP_ROOT_COUNT, SP_SPT, VM_L1_ROOT } from '../kvm-host.js';
 import { isShadowPresentPte, kvmMmuAllocShadowPage, kvmMmuFreeShadowPage, makeLeafSpte, noRoot, spteIndex, toShadowPage } from './mmu-page.js';
 import { T_ROOT, T_SP_LINK, T_SP_LINK_LOST } from './trace-ops.js';
+import { shared } from '../../../../rt/shared.js';
 
 /** tdp_mmu_alloc_sp() + tdp_mmu_init_child_sp(): header and spt from the caches. */
 function* tdpMmuAllocSp(vcpu: Vcpu, parent: number, idx: number, gfn: number, level: number): Op<number> {
@@ -81,21 +82,21 @@ export function* kvmTdpMmuAllocRoot(vcpu: Vcpu): Op<number> {
   const rootCount = (sp: number) => w.spHeaders.data(sp) + SP_ROOT_COUNT;
   let root = kvm.get(VM_L1_ROOT);
   if (root) {
-    Atomics.add(w.i32, rootCount(root), 1); // kvm_tdp_mmu_get_root()
+    shared.add(w.i32, rootCount(root), 1); // kvm_tdp_mmu_get_root()
   } else {
     yield* spinLock(kvm.tdpMmuPagesLock);
     root = kvm.get(VM_L1_ROOT); // recheck for a root added meanwhile
     if (root) {
-      Atomics.add(w.i32, rootCount(root), 1);
+      shared.add(w.i32, rootCount(root), 1);
     } else {
       root = yield* kvmMmuAllocShadowPage(vcpu, 0, w.config.levels, ROLE_TDP | ROLE_DIRECT, 'kvm_tdp_mmu_alloc_root');
       // refcount_set(&root->tdp_mmu_root_count, 2): one for this vCPU, one for the TDP MMU itself
-      Atomics.store(w.i32, rootCount(root), 2);
+      shared.store(w.i32, rootCount(root), 2);
       kvm.set(VM_L1_ROOT, root); // list_add_rcu(&root->link, &kvm->arch.tdp_mmu_roots)
     }
     yield* spinUnlock(kvm.tdpMmuPagesLock);
   }
-  current.trace(T_ROOT, root, Atomics.load(w.i32, rootCount(root)));
+  current.trace(T_ROOT, root, shared.load(w.i32, rootCount(root)));
   yield* readUnlock(kvm.mmuLock);
   return 0;
 }

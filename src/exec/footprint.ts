@@ -1,0 +1,168 @@
+/**
+ * What each op touches: the memory dfs gives the model while it watches (one thread),
+ * plain Atomics that note every access to the execution's arena as a read or a write
+ * of its word. Two ops whose footprints share no word that one of them writes are
+ * independent: run in either order, they reach the same state. Model code touches
+ * shared words through rt/shared.ts; the few plain accesses (a pool's free list and a
+ * cache's object array) happen under a guard word taken with compareExchange, which
+ * makes them conflict as they should; the one bulk plain write (a page zeroed on
+ * allocation) is noted through `wrotePlain`.
+ *
+ * A scenario's own raw Atomics calls do not pass through here: they are invisible to
+ * the footprints (docs/exploration.md).
+ */
+import type { Fence, SharedMemory, WordName } from '../rt/shared.js';
+
+export interface Footprint {
+  /** Words read, sorted, no repeats. */
+  reads: Int32Array;
+  /** Words written (read-modify-writes too), sorted, no repeats. */
+  writes: Int32Array;
+  /** Runs of words written in bulk (a page zeroed): [from, to) pairs. */
+  spans: number[];
+}
+
+export class FootprintMemory implements SharedMemory {
+  /** The arena watched; null: nothing is noted. */
+  private target: Int32Array | null = null;
+  /** Words below this are the harness's own (control words, trace rings): never part of an op. */
+  private base = 0;
+  private reads: number[] = [];
+  private writes: number[] = [];
+  private spans: number[] = [];
+
+  /** Start noting the accesses to `i32` at or above `base`. */
+  watch(i32: Int32Array, base: number): void {
+    this.target = i32;
+    this.base = base;
+    this.reads = [];
+    this.writes = [];
+    this.spans = [];
+  }
+
+  unwatch(): void {
+    this.target = null;
+  }
+
+  /** The footprint noted since the last call, and a fresh start for the next op. */
+  take(): Footprint {
+    const fp = { reads: sortedUnique(this.reads), writes: sortedUnique(this.writes), spans: this.spans };
+    this.reads = [];
+    this.writes = [];
+    this.spans = [];
+    return fp;
+  }
+
+  private read(a: Int32Array, i: number): void {
+    if (a === this.target && i >= this.base) this.reads.push(i);
+  }
+
+  private wrote(a: Int32Array, i: number): void {
+    if (a === this.target && i >= this.base) this.writes.push(i);
+  }
+
+  load(a: Int32Array, i: number): number {
+    this.read(a, i);
+    return Atomics.load(a, i);
+  }
+  store(a: Int32Array, i: number, v: number): number {
+    this.wrote(a, i);
+    return Atomics.store(a, i, v);
+  }
+  compareExchange(a: Int32Array, i: number, expected: number, replacement: number): number {
+    this.wrote(a, i);
+    return Atomics.compareExchange(a, i, expected, replacement);
+  }
+  exchange(a: Int32Array, i: number, v: number): number {
+    this.wrote(a, i);
+    return Atomics.exchange(a, i, v);
+  }
+  add(a: Int32Array, i: number, v: number): number {
+    this.wrote(a, i);
+    return Atomics.add(a, i, v);
+  }
+  sub(a: Int32Array, i: number, v: number): number {
+    this.wrote(a, i);
+    return Atomics.sub(a, i, v);
+  }
+  and(a: Int32Array, i: number, v: number): number {
+    this.wrote(a, i);
+    return Atomics.and(a, i, v);
+  }
+  or(a: Int32Array, i: number, v: number): number {
+    this.wrote(a, i);
+    return Atomics.or(a, i, v);
+  }
+  xor(a: Int32Array, i: number, v: number): number {
+    this.wrote(a, i);
+    return Atomics.xor(a, i, v);
+  }
+  loadRelaxed(a: Int32Array, i: number, _access: string, _what: WordName): number {
+    return this.load(a, i);
+  }
+  loadAcquire(a: Int32Array, i: number, _what: WordName): number {
+    return this.load(a, i);
+  }
+  storeRelaxed(a: Int32Array, i: number, v: number): void {
+    this.store(a, i, v);
+  }
+  storeRelease(a: Int32Array, i: number, v: number, _step: number): void {
+    this.store(a, i, v);
+  }
+  cmpxchg(a: Int32Array, i: number, old: number, v: number): number {
+    return this.compareExchange(a, i, old, v);
+  }
+  fence(_f: Fence): void {}
+  lockAcquired(): void {}
+  /** Plain writes to words from..to-1 (a bulk zeroing): noted as a span. */
+  wrotePlain(a: Int32Array, from: number, to: number): void {
+    if (a !== this.target || to <= this.base) return;
+    this.spans.push(Math.max(from, this.base), to);
+  }
+}
+
+function sortedUnique(a: number[]): Int32Array {
+  const s = Int32Array.from(a).sort();
+  let n = 0;
+  for (let k = 0; k < s.length; k++) if (k === 0 || s[k] !== s[k - 1]) s[n++] = s[k];
+  return s.slice(0, n);
+}
+
+function meet(a: Int32Array, b: Int32Array): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) return true;
+    if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return false;
+}
+
+/** Some word of the sorted `a` lies in one of the [from, to) `spans`. */
+function inSpans(a: Int32Array, spans: number[]): boolean {
+  for (let k = 0; k < spans.length; k += 2) {
+    // the first word >= from, by binary search
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid] < spans[k]) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < a.length && a[lo] < spans[k + 1]) return true;
+  }
+  return false;
+}
+
+function spansMeet(x: number[], y: number[]): boolean {
+  for (let i = 0; i < x.length; i += 2) for (let j = 0; j < y.length; j += 2) if (x[i] < y[j + 1] && y[j] < x[i + 1]) return true;
+  return false;
+}
+
+/** Neither op writes a word the other reads or writes: they commute. */
+export function independent(x: Footprint, y: Footprint): boolean {
+  if (meet(x.writes, y.writes) || meet(x.writes, y.reads) || meet(y.writes, x.reads)) return false;
+  if (x.spans.length === 0 && y.spans.length === 0) return true;
+  return !inSpans(y.reads, x.spans) && !inSpans(y.writes, x.spans) && !inSpans(x.reads, y.spans) && !inSpans(x.writes, y.spans) && !spansMeet(x.spans, y.spans);
+}

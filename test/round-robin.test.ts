@@ -5,29 +5,9 @@
  * --no-shrink) gives the same violation at the same step.
  */
 import { describe, expect, it } from 'vitest';
-import { classify } from '../src/cli/main.js';
-import { runCommand } from '../src/cli/run.js';
+import { argsOf, runDoc } from './run-doc.js';
 import { RoundRobinStrategy } from '../src/exec/strategies/round-robin.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: the command's JSON document, read field by field as a user's script would
-type Doc = Record<string, any>;
-
-/** `mmu-stress run ... --json` in this process (argv without 'run'). */
-async function runDoc(argv: string[]): Promise<Doc> {
-  const interrupt = { signal: new AbortController().signal, received: null, exitCode: null };
-  try {
-    return JSON.parse((await runCommand([...argv, '--json'], interrupt)).stdout);
-  } catch (e) {
-    const { code, kind, message } = classify(e);
-    return { exitCode: code, error: { kind, message } };
-  }
-}
-
-/** A printed replay line as the arguments of `run` (the lines quote nothing used here). */
-function argsOf(line: string): string[] {
-  const words = line.split(' ');
-  return words.slice(words.indexOf('run') + 1);
-}
 
 describe('round-robin', () => {
   it('passes each step to the next runnable task in task order, from the one that stepped last', () => {

@@ -14,6 +14,7 @@
 import seedrandom from 'seedrandom';
 import { IDLE } from '../../rt/op.js';
 import type { RunNotes, Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
+import { highestNotWaiting } from './priority.js';
 
 /** What one pct execution notes for the run's section: the k its change points were drawn over, its tasks and the decisions it took. */
 export interface PctNote {
@@ -107,12 +108,7 @@ export class PctStrategy implements Strategy {
 
   /** The runnable task of highest priority, among those not waiting if any is not. */
   private best(n: number, runnable: Int32Array): number {
-    let best = -1;
-    for (let c = 0; c < n; c++) {
-      const t = runnable[c];
-      if (this.waiting[t]) continue;
-      if (best < 0 || this.priority[t] > this.priority[runnable[best]]) best = c;
-    }
+    const best = highestNotWaiting(n, runnable, this.priority, this.waiting);
     if (best >= 0) return best;
     // every runnable task waits: each gets a turn, highest first (none is starved by another that only waits)
     for (let c = 0; c < n; c++) this.waiting[runnable[c]] = false;

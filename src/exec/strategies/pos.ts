@@ -24,6 +24,7 @@
 import seedrandom from 'seedrandom';
 import { IDLE } from '../../rt/op.js';
 import type { Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
+import { highestNotWaiting } from './priority.js';
 
 /** What one pos execution notes: its decisions and how many pending steps got a fresh priority because they raced. */
 interface PosNote {
@@ -72,12 +73,7 @@ export class PosStrategy implements Strategy {
     // a waiting task is passed over while a task that is not waiting can run (as pct does):
     // its next look finds nothing new until someone does work, and a role that loops on
     // IDLE (kswapd between scans) must not hold the vCPUs back on its fresh draws
-    let best = -1;
-    for (let c = 0; c < n; c++) {
-      const t = runnable[c];
-      if (this.waiting[t]) continue;
-      if (best < 0 || this.priority[t] > this.priority[runnable[best]]) best = c;
-    }
+    let best = highestNotWaiting(n, runnable, this.priority, this.waiting);
     if (best >= 0) return best;
     best = 0;
     for (let c = 1; c < n; c++) if (this.priority[runnable[c]] > this.priority[runnable[best]]) best = c;

@@ -32,12 +32,36 @@ export type Expr =
 
 export type Order = 'once' | 'relaxed' | 'acquire' | 'release' | 'mb';
 
+/** The kernel's fences (tools/memory-model/linux-kernel.def): smp_mb() is 'mb', rcu_read_lock() 'rcu-lock', ... */
+export type Fence =
+  | 'mb'
+  | 'wmb'
+  | 'rmb'
+  | 'barrier'
+  | 'rcu-lock'
+  | 'rcu-unlock'
+  | 'sync-rcu'
+  | 'before-atomic'
+  | 'after-atomic'
+  | 'after-spinlock'
+  | 'after-unlock-lock'
+  | 'after-srcu-read-unlock';
+
 export type Stmt =
-  | { k: 'load'; reg: string; loc: string; order: 'once' | 'acquire' }
-  | { k: 'store'; loc: string; value: Expr; order: 'once' | 'release' }
-  | { k: 'fence'; f: 'mb' | 'wmb' | 'rmb' }
+  | { k: 'load'; reg: string; loc: string; order: 'once' | 'acquire' | 'plain' }
+  | { k: 'store'; loc: string; value: Expr; order: 'once' | 'release' | 'plain' }
+  | { k: 'fence'; f: Fence }
   | { k: 'lock'; loc: string }
   | { k: 'unlock'; loc: string }
+  /** spin_trylock (1 when it took the lock) and spin_is_locked (1 when the lock is held). */
+  | { k: 'trylock' | 'islocked'; reg: string | null; loc: string }
+  /** srcu_read_lock (a read of the srcu_struct), srcu_read_unlock (a write of the lock's value), synchronize_srcu. */
+  | { k: 'srcu'; op: 'lock' | 'unlock' | 'sync'; reg: string | null; loc: string; value: Expr | null }
+  /**
+   * atomic_t read-modify-writes: atomic_inc() and friends (ret 'none'), atomic_*_return (the new
+   * value), atomic_fetch_* (the old one); `test` for atomic_*_and_test / atomic_add_negative.
+   */
+  | { k: 'atomic'; reg: string | null; loc: string; op: '+' | '-' | '&' | '|' | '^' | '&~'; value: Expr; ret: 'none' | 'new' | 'old'; order: Order; test: 'zero' | 'negative' | null }
   | { k: 'xchg'; reg: string | null; loc: string; value: Expr; order: Order }
   | { k: 'cmpxchg'; reg: string | null; loc: string; old: Expr; value: Expr; order: Order }
   | { k: 'assign'; reg: string; value: Expr }

@@ -1,0 +1,82 @@
+/**
+ * Agreement of the exact LKMM checker (src/litmus/lkmm/) with the verdicts stored in litmus
+ * files: `npx tsx scripts/lkmm-agree.ts DIR... [--time 5s] [--strip] [--show]`.
+ *
+ * For every `*.litmus` file under each DIR (recursively), the file's `Result:` line (herd7's
+ * verdict, as the corpus stores it) is compared with the checker's observation; the counts
+ * go per folder: agree, disagree, unsupported (the parser or checker refuses it), error
+ * (not a litmus test to the parser), incomplete (past --time), and without a Result: line.
+ *
+ * --strip prepares diy-generated files for today's parser, outside it: the diy header
+ * (the quoted description and the Key=value lines before the initial state) is dropped and
+ * registers used without a declaration are declared. --show prints every disagreement.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { checkLkmm } from '../src/litmus/lkmm/check.js';
+import { LitmusSyntax, parseLitmus, Unsupported } from '../src/litmus/parse.js';
+
+const args = process.argv.slice(2);
+const flag = (f: string) => args.includes(f);
+const timeArg = args[args.indexOf('--time') + 1];
+const timeMs = args.includes('--time') ? Number.parseFloat(timeArg) * (timeArg.endsWith('ms') ? 1 : 1000) : 10_000;
+const dirs = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--time');
+
+function files(p: string): string[] {
+  if (!statSync(p).isDirectory()) return [p];
+  return readdirSync(p)
+    .sort()
+    .flatMap((f) => (statSync(join(p, f)).isDirectory() ? files(join(p, f)) : f.endsWith('.litmus') ? [join(p, f)] : []));
+}
+
+/** The diy header dropped and undeclared registers declared (a harness step, not the parser's). */
+export function strip(text: string): string {
+  const lines = text.split('\n');
+  const brace = lines.findIndex((l) => /^\s*\{/.test(l));
+  for (let i = 1; i < brace; i++) if (/^\s*"/.test(lines[i]) || /^\s*[A-Za-z][\w-]*\s*=/.test(lines[i])) lines[i] = '';
+  let out = lines.join('\n');
+  out = out.replace(/(P\d+\s*\([^)]*\)\s*\{)([\s\S]*?\n\})/g, (_m, head: string, body: string) => {
+    const declared = new Set([...body.matchAll(/\bint\s+(\w+)/g)].map((m) => m[1]));
+    const used = new Set([...body.matchAll(/\b(r\d+)\b/g)].map((m) => m[1]));
+    const missing = [...used].filter((r) => !declared.has(r));
+    return `${head}${missing.map((r) => `\n\tint ${r};`).join('')}${body}`;
+  });
+  return out;
+}
+
+type Status = 'agree' | 'disagree' | 'unsupported' | 'error' | 'incomplete' | 'no Result';
+const total: Record<string, Record<Status, number>> = {};
+const t0 = performance.now();
+for (const d of dirs) {
+  for (const f of files(d)) {
+    const folder = relative(d, f).split('/').slice(0, -1).join('/') || '.';
+    const key = `${d}${folder === '.' ? '' : `/${folder}`}`;
+    total[key] ??= { agree: 0, disagree: 0, unsupported: 0, error: 0, incomplete: 0, 'no Result': 0 };
+    let text = readFileSync(f, 'utf8');
+    if (flag('--strip')) text = strip(text);
+    let status: Status;
+    let detail = '';
+    try {
+      const test = parseLitmus(text);
+      const r = checkLkmm(test, { deadline: performance.now() + timeMs });
+      const obs = r.some ? (r.all ? 'Always' : 'Sometimes') : 'Never';
+      const race = /Result:\s*\w+\s+DATARACE/.test(text);
+      if (!r.complete) status = 'incomplete';
+      else if (!test.expected) status = 'no Result';
+      else {
+        const same = obs === test.expected || (test.expected === 'Sometimes' && obs === 'Always');
+        status = same && race === r.flags.includes('data-race') ? 'agree' : 'disagree';
+      }
+      detail = `${obs} ${r.positive} ${r.negative}${r.flags.length ? ` flags ${r.flags.join(',')}` : ''}; stored ${test.expected}${race ? ' DATARACE' : ''}`;
+    } catch (e) {
+      if (e instanceof Unsupported) status = 'unsupported';
+      else if (e instanceof LitmusSyntax) status = 'error';
+      else throw e;
+      detail = (e as Error).message;
+    }
+    total[key][status]++;
+    if ((flag('--show') && status === 'disagree') || flag('--all')) console.log(`${status}\t${f}\t${detail}`);
+  }
+}
+for (const [k, c] of Object.entries(total)) console.log(`${k}: ${Object.entries(c).map(([s, n]) => `${n} ${s}`).join(', ')}`);
+console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s`);

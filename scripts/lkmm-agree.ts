@@ -7,11 +7,15 @@
  * go per folder: agree, disagree, unsupported (the parser or checker refuses it), error
  * (not a litmus test to the parser), incomplete (past --time), and without a Result: line.
  *
+ * Where a file has herd7's own output beside it (`X.litmus.expected`, as herdtools7's
+ * catalogue keeps them), that is the reference instead, and more of it must agree: the
+ * observation, the positive and negative execution counts, and the flags.
+ *
  * --strip prepares diy-generated files for today's parser, outside it: the diy header
  * (the quoted description and the Key=value lines before the initial state) is dropped and
  * registers used without a declaration are declared. --show prints every disagreement.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkLkmm } from '../src/litmus/lkmm/check.js';
 import { LitmusSyntax, parseLitmus, Unsupported } from '../src/litmus/parse.js';
@@ -61,6 +65,18 @@ for (const d of dirs) {
       const r = checkLkmm(test, { deadline: performance.now() + timeMs });
       const obs = r.some ? (r.all ? 'Always' : 'Sometimes') : 'Never';
       const race = /Result:\s*\w+\s+DATARACE/.test(text);
+      const herd = existsSync(`${f}.expected`) ? readFileSync(`${f}.expected`, 'utf8') : null;
+      if (herd && r.complete) {
+        const m = /Observation \S+ (\w+) (\d+) (\d+)/.exec(herd);
+        const herdFlags = [...herd.matchAll(/^Flag (\S+)/gm)].map((x) => x[1]).sort();
+        const mine = `${obs} ${r.positive} ${r.negative} flags [${r.flags.join(',')}]`;
+        const theirs = `${m?.[1]} ${m?.[2]} ${m?.[3]} flags [${herdFlags.join(',')}]`;
+        status = mine === theirs ? 'agree' : 'disagree';
+        detail = `${mine}; herd7 ${theirs}`;
+        total[key][status]++;
+        if ((flag('--show') && status === 'disagree') || flag('--all')) console.log(`${status}\t${f}\t${detail}`);
+        continue;
+      }
       if (!r.complete) status = 'incomplete';
       else if (!test.expected) status = 'no Result';
       else {

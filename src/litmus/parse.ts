@@ -220,6 +220,8 @@ function parseInit(t: Tokens, test: LitmusTest): void {
     const line = t.line;
     let name = t.next();
     if (/^P\d+$/.test(name) && t.peek() === '(') throw new LitmusSyntax(open, `the initial state's '{' is not closed before ${name} (line ${line})`);
+    // an atomic_t is an int location to the model (linux-kernel.def's atomic_read is READ_ONCE)
+    if (name === 'atomic_t') name = 'int';
     if (name === 'spinlock_t') {
       test.locks.add(t.next());
       continue;
@@ -270,7 +272,10 @@ function parseThread(t: Tokens, test: LitmusTest): Thread {
     if (type === 'spinlock_t' && stars === 1) test.locks.add(name);
     else if (type === 'int' && stars === 1) {
       if (!test.init.has(name)) test.init.set(name, 0);
-    } else if (type === 'atomic_t') throw new Unsupported('atomic_t');
+    } else if ((type === 'atomic_t' || type === 'struct srcu_struct') && stars === 1) {
+      // an atomic_t and an srcu_struct are locations the kernel's primitives access (linux-kernel.def)
+      if (!test.init.has(name)) test.init.set(name, 0);
+    }
     else throw new Unsupported(`a parameter of type '${type}${stars ? ` ${'*'.repeat(stars)}` : ''}' (${name}; only 'int *' and 'spinlock_t *')`);
   }
   const th: Thread = { id, body: [], regs: [] };
@@ -343,18 +348,24 @@ function parseStmt(t: Tokens, test: LitmusTest, th: Thread): Stmt[] {
     const els = t.eat('else') ? parseStmt(t, test, th) : [];
     return [{ k: 'if', cond, then, else: els }];
   }
-  if (w === '*') throw new Unsupported('a plain C access');
+  if (w === '*') {
+    // a plain C store, `*x = value;`
+    const loc = parseLoc(t, test, false);
+    t.expect('=');
+    const value = parseExpr(t);
+    t.expect(';');
+    return [{ k: 'store', loc, value, order: 'plain' }];
+  }
+  const kernel = parseKernelCall(t, test, null, w, line);
+  if (kernel) {
+    t.expect(';');
+    return kernel;
+  }
   if (w === 'WRITE_ONCE' || w === 'smp_store_release') {
     const { loc, args } = parseCall(t, test, w);
     if (args.length !== 1) throw new LitmusSyntax(line, `${w} takes a location and a value`);
     t.expect(';');
     return [{ k: 'store', loc, value: args[0], order: w === 'WRITE_ONCE' ? 'once' : 'release' }];
-  }
-  if (w === 'smp_mb' || w === 'smp_wmb' || w === 'smp_rmb') {
-    t.expect('(');
-    t.expect(')');
-    t.expect(';');
-    return [{ k: 'fence', f: w.slice(4) as 'mb' | 'wmb' | 'rmb' }];
   }
   if (w === 'spin_lock' || w === 'spin_unlock') {
     t.expect('(');
@@ -413,10 +424,112 @@ function parseRhs(t: Tokens, test: LitmusTest, reg: string): Stmt {
     if (t.peek() !== ';') throw new Unsupported(inExpression(w));
     return s;
   }
-  if (w === '*') throw new Unsupported('a plain C access');
-  if (/^[A-Za-z_]\w*$/.test(w) && t.peek(1) === '(') throw new Unsupported(w);
+  if (w === '*') {
+    // a plain C load, `r = *x;`
+    t.next();
+    const loc = parseLoc(t, test, false);
+    if (t.peek() !== ';') throw new Unsupported('a plain C access inside an expression');
+    return { k: 'load', reg, loc, order: 'plain' };
+  }
+  if (/^[A-Za-z_]\w*$/.test(w) && t.peek(1) === '(') {
+    t.next();
+    const kernel = parseKernelCall(t, test, reg, w, line);
+    if (!kernel || kernel.length !== 1) throw new Unsupported(w);
+    if (t.peek() !== ';') throw new Unsupported(inExpression(w));
+    return kernel[0];
+  }
   if (test.init.has(w)) throw new Unsupported('a plain C access');
   return { k: 'assign', reg, value: parseExpr(t) };
+}
+
+/** linux-kernel.def's fences by the name a test calls them. */
+const FENCES: Record<string, Fence> = {
+  smp_mb: 'mb',
+  smp_wmb: 'wmb',
+  smp_rmb: 'rmb',
+  barrier: 'barrier',
+  smp_mb__before_atomic: 'before-atomic',
+  smp_mb__after_atomic: 'after-atomic',
+  smp_mb__after_spinlock: 'after-spinlock',
+  smp_mb__after_unlock_lock: 'after-unlock-lock',
+  smp_mb__after_srcu_read_unlock: 'after-srcu-read-unlock',
+  rcu_read_lock: 'rcu-lock',
+  rcu_read_unlock: 'rcu-unlock',
+  synchronize_rcu: 'sync-rcu',
+  synchronize_rcu_expedited: 'sync-rcu',
+};
+
+const ATOMIC_OPS: Record<string, '+' | '-' | '&' | '|' | '^' | '&~'> = { add: '+', sub: '-', inc: '+', dec: '-', and: '&', or: '|', xor: '^', andnot: '&~' };
+
+/**
+ * The kernel's primitives beyond READ_ONCE/WRITE_ONCE/acquire/release/xchg/cmpxchg/locks, as
+ * linux-kernel.def defines them: fences, RCU, SRCU, spin_trylock / spin_is_locked, atomic_t,
+ * rcu_dereference / rcu_assign_pointer / smp_store_mb. `fn` is already read; null when it
+ * is none of them. `reg` takes the value of those that return one.
+ */
+function parseKernelCall(t: Tokens, test: LitmusTest, reg: string | null, fn: string, line: number): Stmt[] | null {
+  const args = (n: number, derefFirst: boolean, locAt = 0): { loc: string; rest: Expr[] } => {
+    t.expect('(');
+    let loc = '';
+    const rest: Expr[] = [];
+    for (let i = 0; i < n; i++) {
+      if (i > 0) t.expect(',');
+      if (i === locAt) loc = parseLoc(t, test, derefFirst);
+      else rest.push(parseExpr(t));
+    }
+    t.expect(')');
+    return { loc, rest };
+  };
+  if (Object.hasOwn(FENCES, fn)) {
+    t.expect('(');
+    t.expect(')');
+    return [{ k: 'fence', f: FENCES[fn] }];
+  }
+  if (fn === 'rcu_dereference') return [{ k: 'load', reg: reg ?? '', loc: args(1, true).loc, order: 'once' }];
+  if (fn === 'rcu_assign_pointer' || fn === 'smp_store_mb') {
+    const { loc, rest } = args(2, true);
+    if (fn === 'rcu_assign_pointer') return [{ k: 'store', loc, value: rest[0], order: 'release' }];
+    return [{ k: 'store', loc, value: rest[0], order: 'once' }, { k: 'fence', f: 'mb' }];
+  }
+  if (fn === 'spin_trylock' || fn === 'spin_is_locked') {
+    const { loc } = args(1, false);
+    if (!test.locks.has(loc)) throw new LitmusSyntax(line, `${fn} of '${loc}', which is not a spinlock_t`);
+    return [{ k: fn === 'spin_trylock' ? 'trylock' : 'islocked', reg, loc }];
+  }
+  if (fn === 'srcu_read_lock' || fn === 'srcu_down_read') return [{ k: 'srcu', op: 'lock', reg, loc: args(1, false).loc, value: null }];
+  if (fn === 'srcu_read_unlock' || fn === 'srcu_up_read') {
+    const { loc, rest } = args(2, false);
+    return [{ k: 'srcu', op: 'unlock', reg: null, loc, value: rest[0] }];
+  }
+  if (fn === 'synchronize_srcu' || fn === 'synchronize_srcu_expedited') return [{ k: 'srcu', op: 'sync', reg: null, loc: args(1, false).loc, value: null }];
+  if (fn === 'atomic_read' || fn === 'atomic_read_acquire') return [{ k: 'load', reg: reg ?? '', loc: args(1, false).loc, order: fn === 'atomic_read' ? 'once' : 'acquire' }];
+  if (fn === 'atomic_set' || fn === 'atomic_set_release') {
+    const { loc, rest } = args(2, false);
+    return [{ k: 'store', loc, value: rest[0], order: fn === 'atomic_set' ? 'once' : 'release' }];
+  }
+  const xchg = /^atomic_(xchg|cmpxchg)(|_relaxed|_acquire|_release)$/.exec(fn);
+  if (xchg) {
+    const { loc, rest } = args(xchg[1] === 'xchg' ? 2 : 3, false);
+    const order = ORDERS[xchg[2]];
+    if (xchg[1] === 'xchg') return [{ k: 'xchg', reg, loc, value: rest[0], order }];
+    return [{ k: 'cmpxchg', reg, loc, old: rest[0], value: rest[1], order }];
+  }
+  // atomic_add(V, X), atomic_inc(X), atomic_add_return(V, X), atomic_fetch_add(V, X), atomic_dec_and_test(X), ...
+  const op = /^atomic_(fetch_)?(add|sub|inc|dec|and|or|xor|andnot)(_return)?(_and_test|_negative)?(|_relaxed|_acquire|_release)$/.exec(fn === 'atomic_add_negative' ? 'atomic_add_negative' : fn);
+  const neg = /^atomic_add_negative(|_relaxed|_acquire|_release)$/.exec(fn);
+  if (op || neg) {
+    const name = neg ? 'add' : (op as RegExpExecArray)[2];
+    const unary = name === 'inc' || name === 'dec';
+    const { loc, rest } = args(unary ? 1 : 2, false, unary ? 0 : 1);
+    const value: Expr = unary ? { k: 'num', v: 1 } : rest[0];
+    const fetch = !neg && (op as RegExpExecArray)[1] !== undefined;
+    const test_ = neg ? 'negative' : (op as RegExpExecArray)[4] === '_and_test' ? 'zero' : null;
+    const returns = fetch || test_ !== null || (op as RegExpExecArray)[3] !== undefined;
+    const order = ORDERS[neg ? neg[1] : (op as RegExpExecArray)[5]];
+    if (test_ === 'zero' && !/^(sub|dec|inc)$/.test(name)) return null;
+    return [{ k: 'atomic', reg: returns ? reg : null, loc, op: ATOMIC_OPS[name], value, ret: fetch ? 'old' : returns ? 'new' : 'none', order, test: test_ }];
+  }
+  return null;
 }
 
 const BINARY: string[][] = [['||'], ['&&'], ['==', '!='], ['<', '>', '<=', '>='], ['+', '-']];

@@ -228,13 +228,25 @@ export class Static {
     this.hasLocks = !sp.isEmpty(allLocks);
   }
 
+  private readonly cache = new Map<string, Uint32Array>();
+
+  /** A relation or set that depends on the paths alone, computed once for all their candidates. */
+  memo(key: string, make: () => Uint32Array): Uint32Array {
+    let x = this.cache.get(key);
+    if (!x) {
+      x = make();
+      this.cache.set(key, x);
+    }
+    return x;
+  }
+
   /** fencerel(S) = (po & (_ * S)) ; po: from before a fence of S to after it. */
   fencerel(s: EvSet): Rel {
     return this.sp.seq(this.sp.restrict(null, this.po, s), this.po);
   }
 
   tagged(b: number): EvSet {
-    return this.sp.setOf(this.ev.flatMap((e, i) => ((e.tags & b) !== 0 ? [i] : [])));
+    return this.memo(`tag ${b}`, () => this.sp.setOf(this.ev.flatMap((e, i) => ((e.tags & b) !== 0 ? [i] : []))));
   }
 }
 
@@ -285,21 +297,22 @@ export function judge(st: Static, rf0: Rel, rf: Rel, co: Rel): Verdict {
   }
 
   // [cat] release and acquire
-  const acqPo = q(I(st.Acquire), po, I(M));
-  const poRel = q(I(M), po, I(st.Release));
+  const m = (key: string, make: () => Rel) => st.memo(key, make);
+  const acqPo = m('acq-po', () => sp.restrict(st.Acquire, po, M));
+  const poRel = m('po-rel', () => sp.restrict(M, po, st.Release));
   const poUnlockLockPo = q(po, I(st.UL), u(po, rf), I(st.LKR), po);
   // [cat] fences
-  const rmb = q(I(st.R4rmb), st.fencerel(st.tagged(T.RMB)), I(st.R4rmb));
-  const wmb = q(I(W), st.fencerel(st.tagged(T.WMB)), I(W));
-  const optPo = sp.opt(po);
-  let mb = u(
+  const rmb = m('rmb', () => sp.restrict(st.R4rmb, st.fencerel(st.tagged(T.RMB)), st.R4rmb));
+  const wmb = m('wmb', () => sp.restrict(W, st.fencerel(st.tagged(T.WMB)), W));
+  const optPo = m('po?', () => sp.opt(po));
+  let mb = m('mb', () => u(
     q(I(M), st.fencerel(st.Mb), I(M)),
     // a full-barrier RMW acts as if enclosed by smp_mb(): the Mb tags on its read and write
     q(I(M), po, I(sp.inter(st.Mb, R))),
     q(I(sp.inter(st.Mb, W)), po, I(M)),
     q(I(M), st.fencerel(st.tagged(T.BEFORE_ATOMIC)), I(st.RMW), optPo, I(M)),
     q(I(M), optPo, I(st.RMW), st.fencerel(st.tagged(T.AFTER_ATOMIC)), I(M)),
-  );
+  ));
   if (st.hasLocks)
     mb = u(
       mb,
@@ -307,7 +320,7 @@ export function judge(st: Static, rf0: Rel, rf: Rel, co: Rel): Verdict {
       q(I(M), poUnlockLockPo, I(st.tagged(T.AFTER_UNLOCK_LOCK)), po, I(M)),
       q(I(M), optPo, I(st.SrcuUnlock), st.fencerel(st.tagged(T.AFTER_SRCU_READ_UNLOCK)), I(M)),
     );
-  const gp = q(po, I(u(st.tagged(T.SYNC_RCU), st.SyncSrcu)), optPo);
+  const gp = m('gp', () => q(po, I(u(st.tagged(T.SYNC_RCU), st.SyncSrcu)), optPo));
   const strongFence = u(mb, gp);
   const nonrwFence = u(strongFence, poRel, acqPo);
   const fence = u(nonrwFence, wmb, rmb);

@@ -258,7 +258,8 @@ function parseParam(t: Tokens, thread: number): { type: string; stars: number; n
     else words.push(w);
   }
   const name = words.pop() ?? '';
-  return { type: words.join(' '), stars, name };
+  // a volatile location is a location to herd7 (its C front end ignores the qualifier)
+  return { type: words.filter((w) => w !== 'volatile').join(' '), stars, name };
 }
 
 function parseThread(t: Tokens, test: LitmusTest): Thread {

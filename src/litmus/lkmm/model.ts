@@ -122,6 +122,9 @@ export class Static {
     this.ctrl0 = sp.rel();
     this.rmw0 = sp.rel();
     for (let i = 0; i < n; i++) {
+      // int and loc are reflexive in cat (an event is on its own CPU and location): (xbstar & int) keeps id
+      sp.addEdge(this.int, i, i);
+      if (ev[i].loc !== null) sp.addEdge(this.loc, i, i);
       for (let j = 0; j < n; j++) {
         if (i === j) continue;
         const a = ev[i];

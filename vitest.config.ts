@@ -16,6 +16,7 @@ const SIM_ONLY = [
   'footprint',
   'kvm-lock-order',
   'litmus',
+  'lkmm',
   'memory-cache',
   'pct',
   'pool',

@@ -19,6 +19,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkLkmm } from '../src/litmus/lkmm/check.js';
 import { LitmusSyntax, parseLitmus, Unsupported } from '../src/litmus/parse.js';
+import { strip } from './litmus-strip.js';
 
 const args = process.argv.slice(2);
 const flag = (f: string) => args.includes(f);
@@ -31,21 +32,6 @@ function files(p: string): string[] {
   return readdirSync(p)
     .sort()
     .flatMap((f) => (statSync(join(p, f)).isDirectory() ? files(join(p, f)) : f.endsWith('.litmus') ? [join(p, f)] : []));
-}
-
-/** The diy header dropped and undeclared registers declared (a harness step, not the parser's). */
-export function strip(text: string): string {
-  const lines = text.split('\n');
-  const brace = lines.findIndex((l) => /^\s*\{/.test(l));
-  for (let i = 1; i < brace; i++) if (/^\s*"/.test(lines[i]) || /^\s*[A-Za-z][\w-]*\s*=/.test(lines[i])) lines[i] = '';
-  let out = lines.join('\n');
-  out = out.replace(/(P\d+\s*\([^)]*\)\s*\{)([\s\S]*?\n\})/g, (_m, head: string, body: string) => {
-    const declared = new Set([...body.matchAll(/\bint\s+(\w+)/g)].map((m) => m[1]));
-    const used = new Set([...body.matchAll(/\b(r\d+)\b/g)].map((m) => m[1]));
-    const missing = [...used].filter((r) => !declared.has(r));
-    return `${head}${missing.map((r) => `\n\tint ${r};`).join('')}${body}`;
-  });
-  return out;
 }
 
 type Status = 'agree' | 'disagree' | 'unsupported' | 'error' | 'incomplete' | 'no Result';

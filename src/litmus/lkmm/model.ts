@@ -329,20 +329,10 @@ export function judge(st: Static, rf0: Rel, rf: Rel, co: Rel): Verdict {
   const fence = u(nonrwFence, wmb, rmb);
 
   // [cat] ppo: what a CPU keeps in order
-  const plainRmbWmb = st.hasPlain;
-  let rmbPlain = sp.rel();
-  let plainWmb = sp.rel();
-  if (plainRmbWmb) {
-    // w_barrier = po? ; [F | Marked] ; po?
-    const wBarrier = q(optPo, I(u(st.F, Marked)), optPo);
-    const poLocNotB = sp.diff(poLoc, wBarrier);
-    rmbPlain = q(I(st.R4rmb), po, I(st.tagged(T.RMB)), sp.diff(po, q(po, I(W), poLocNotB)), I(sp.inter(st.R4rmb, st.Plain)));
-    plainWmb = q(I(sp.inter(W, st.Plain)), sp.diff(po, q(poLocNotB, po, I(W), po)), I(st.tagged(T.WMB)), po, I(W));
-  }
   const dep = u(addr, data);
   const rwdep = q(u(dep, ctrl), I(W));
   const overwrite = u(co, fr);
-  const toW = u(q(sp.opt(u(addr, rmbPlain)), rwdep, sp.opt(plainWmb)), sp.inter(overwrite, int), q(addr, I(st.Plain), wmb));
+  const toW = u(rwdep, sp.inter(overwrite, int), q(addr, I(st.Plain), wmb));
   const toR = u(q(addr, I(R)), q(dep, I(Marked), rfi));
   const ppo = u(toR, toW, sp.inter(fence, int), sp.inter(poUnlockLockPo, int));
 
@@ -370,23 +360,28 @@ export function judge(st: Static, rf0: Rel, rf: Rel, co: Rel): Verdict {
     const rcuRscsi = sp.inv(st.rcuRscs);
     const srcuRscsi = sp.inv(srcuRscs);
     const link = q(optPo, hbStar, pbStar, prop, po);
-    const L = (...xs: Rel[]) => q(...xs.flatMap((x, k) => (k === 0 ? [x] : [link, x])));
     const atLoc = (r: Rel) => sp.inter(r, st.loc);
-    let order = sp.rel();
+    // The least fixpoint of rcu-order. Only its last four kinds of term involve rcu-order
+    // itself; the others, and each term's fixed ends (gp ; rcu-link and rcu-link ; rscsi),
+    // are computed once. SRCU's terms are left out where the test has no SRCU.
+    const hasSrcu = !sp.isEmpty(st.SyncSrcu) && !sp.isEmpty(srcuRscs);
+    const gpLink = sp.seq(rcuGp, link);
+    const rscsiLink = sp.seq(rcuRscsi, link);
+    const linkRscsi = sp.seq(link, rcuRscsi);
+    const linkGp = sp.seq(link, rcuGp);
+    const sGpLink = hasSrcu ? sp.seq(srcuGp, link) : null;
+    const sRscsiLink = hasSrcu ? sp.seq(srcuRscsi, link) : null;
+    const linkSRscsi = hasSrcu ? sp.seq(link, srcuRscsi) : null;
+    const linkSGp = hasSrcu ? sp.seq(link, srcuGp) : null;
+    const base = [rcuGp, srcuGp, sp.seq(gpLink, rcuRscsi), sp.seq(rscsiLink, rcuGp)];
+    if (sGpLink && sRscsiLink) base.push(atLoc(sp.seq(sGpLink, srcuRscsi)), atLoc(sp.seq(sRscsiLink, srcuGp)));
+    const fixed = u(...base);
+    let order = fixed;
     for (;;) {
-      const next = u(
-        rcuGp,
-        srcuGp,
-        L(rcuGp, rcuRscsi),
-        atLoc(L(srcuGp, srcuRscsi)),
-        L(rcuRscsi, rcuGp),
-        atLoc(L(srcuRscsi, srcuGp)),
-        L(rcuGp, order, rcuRscsi),
-        atLoc(L(srcuGp, order, srcuRscsi)),
-        L(rcuRscsi, order, rcuGp),
-        atLoc(L(srcuRscsi, order, srcuGp)),
-        L(order, order),
-      );
+      const around = (left: Rel, right: Rel) => sp.seqs(left, order, right);
+      const terms = [fixed, around(gpLink, linkRscsi), around(rscsiLink, linkGp), sp.seqs(order, link, order)];
+      if (sGpLink && sRscsiLink && linkSRscsi && linkSGp) terms.push(atLoc(around(sGpLink, linkSRscsi)), atLoc(around(sRscsiLink, linkSGp)));
+      const next = u(...terms);
       if (next.every((x, k) => x === order[k])) break;
       order = next;
     }

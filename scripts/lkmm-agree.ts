@@ -14,8 +14,9 @@
  *
  * --show prints every disagreement, --all every file.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
+import { litmusFilesUnder } from '../src/cli/litmus.js';
 import { checkLkmm } from '../src/litmus/lkmm/check.js';
 import { LitmusSyntax, OtherArch, parseLitmus, Unsupported } from '../src/litmus/parse.js';
 
@@ -25,11 +26,9 @@ const timeArg = args[args.indexOf('--time') + 1];
 const timeMs = args.includes('--time') ? Number.parseFloat(timeArg) * (timeArg.endsWith('ms') ? 1 : 1000) : 10_000;
 const dirs = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--time');
 
+/** A file, or the `*.litmus` files under a folder as `mmu-stress litmus` walks it (symbolic links to folders are not followed). */
 function files(p: string): string[] {
-  if (!statSync(p).isDirectory()) return [p];
-  return readdirSync(p)
-    .sort()
-    .flatMap((f) => (statSync(join(p, f)).isDirectory() ? files(join(p, f)) : f.endsWith('.litmus') ? [join(p, f)] : []));
+  return statSync(p).isDirectory() ? litmusFilesUnder(p) : [p];
 }
 
 type Status = 'agree' | 'disagree' | 'unsupported' | 'error' | 'incomplete' | 'no Result' | 'other arch';

@@ -5,8 +5,9 @@
  * outputs with their execution counts. Every run is bounded by the tests' sizes, not by time.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { litmusFilesUnder } from '../src/cli/litmus.js';
 import { checkLkmm, type LkmmResult } from '../src/litmus/lkmm/check.js';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { cli, ROOT } from './cli-helpers.js';
@@ -130,16 +131,29 @@ describe('LKMM, exactly as herd7 decides it', () => {
       // the verdict agrees (Never); the file's Result: line leaves out the data race a plain read of b with P1's WRITE_ONCE() makes
       'C-JO-OOTA-4.litmus': 'Never',
     };
-    for (const dir of [join(ROOT, 'test', 'litmus'), join(DIR, 'relacq'), join(DIR, 'manual'), join(DIR, 'herd')]) {
-      const r = cli(['litmus', dir, '--json', '--time', '2s'], { timeoutMs: 300_000 });
+    // Five files without a Result: line (so no verdict to compare) take the checker minutes: they are left out here, by name
+    const slow = [
+      'C-SB+l-o-o-u+l-o-o-u+l-o-o-u+l-o-o-u+l-o-o-u-C.litmus',
+      'C-SB+l-o-o-u+l-o-o-u+l-o-o-u+l-o-o-u+l-o-o-u-CE.litmus',
+      'C-atomic-00.litmus',
+      'C-atomic-01.litmus',
+      'C-JanStancek-rwsem.litmus',
+    ];
+    const all = litmusFilesUnder(join(ROOT, 'test', 'litmus'));
+    const files = all.filter((f) => !slow.includes(basename(f)));
+    expect(all.length - files.length).toBe(slow.length);
+    expect(files.length).toBe(47 + 284 + 21 - slow.length);
+    for (const args of [files, [join(DIR, 'relacq')], [join(DIR, 'manual')], [join(DIR, 'herd')]]) {
+      // the bound is far beyond any of these files' needs: a verdict never depends on the machine's load
+      const r = cli(['litmus', ...args, '--json', '--time', '120s'], { timeoutMs: 600_000 });
       const doc = JSON.parse(r.out);
-      const bad = doc.files.filter((f: { status: string; expected: string | null }) => !(f.status === 'agrees' || (f.expected === null && (f.status === 'no Result: line' || f.status === 'incomplete'))));
-      const got = Object.fromEntries(bad.map((f: { file: string; status: string; observation?: string }) => [f.file.split('/').pop(), f.status === 'DISAGREES' ? f.observation : f.status]));
-      expect(got, dir).toEqual(dir.endsWith('litmus') ? known : {});
+      const bad = doc.files.filter((f: { status: string }) => f.status !== 'agrees' && f.status !== 'no Result: line');
+      const got = Object.fromEntries(bad.map((f: { file: string; status: string; observation?: string }) => [basename(f.file), f.status === 'DISAGREES' ? f.observation : f.status]));
+      expect(got, args[0]).toEqual(args === files ? known : {});
       // no file is unsupported or an error: the parser reads every file and the checker decides every one
-      expect(doc.counts.unsupported + doc.counts.error, dir).toBe(0);
+      expect(doc.counts.unsupported + doc.counts.error + doc.counts.incomplete, args[0]).toBe(0);
     }
-  }, 600_000);
+  }, 1_200_000);
 
   it('a per-file bound stops the search with no verdict: exactly at a candidate budget, or at a deadline the test clock reaches', () => {
     const big = parseLitmus(readFileSync(join(ROOT, 'test', 'fixtures', 'litmus-mixed', 'big-5x6.litmus'), 'utf8'));

@@ -17,6 +17,7 @@ const SIM_ONLY = [
   'kvm-lock-order',
   'litmus',
   'litmus-format',
+  'lkmm',
   'memory-cache',
   'pct',
   'pool',

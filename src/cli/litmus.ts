@@ -1,7 +1,8 @@
 /**
- * `mmu-stress litmus FILE|DIR...`: run the kernel's C litmus tests under the weak model and
- * say, per file, whether its `exists` clause is reachable and whether that agrees with
- * the verdict its `Result:` comment gives (herd7 under LKMM).
+ * `mmu-stress litmus FILE|DIR...`: decide the kernel's C litmus tests under the Linux-kernel
+ * memory model (LKMM) as herd7 does (src/litmus/lkmm/: every candidate execution, judged by
+ * the model's axioms) and say, per file, whether its condition is reachable and whether
+ * that agrees with the verdict its `Result:` comment gives (herd7 under LKMM).
  *
  * Every file gets a line, whatever the others do: a file that cannot be read or parsed is
  * an `error` (`file:line: message`), one whose exploration hits --time or --max-executions
@@ -11,7 +12,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { explore, MAX_LITMUS_EXECUTIONS } from '../litmus/explore.js';
+import { MAX_LITMUS_EXECUTIONS } from '../litmus/explore.js';
+import { checkLkmm } from '../litmus/lkmm/check.js';
 import { LitmusSyntax, parseLitmus, Unsupported } from '../litmus/parse.js';
 import { type CommandSpec, commandHelp, duration, has, parseCommand, str, wholeNumber } from './args.js';
 import type { CommandOutput } from './command.js';
@@ -23,12 +25,12 @@ export const LITMUS_DEFAULT_TIME_MS = 10_000;
 export const LITMUS_SPEC: CommandSpec = {
   name: 'litmus',
   summary:
-    "Run C litmus tests in the Linux kernel's format (tools/memory-model/litmus-tests) under the weak memory model sim uses with --memory weak: every outcome, whether the exists clause is reachable (Sometimes / Never), and whether that agrees with the file's Result: line. A file using what the model does not express (dependencies LKMM respects, RCU, plain C accesses, ...) is reported as unsupported, never guessed. Every file is reported: one that does not parse is an error (file:line: message), one that runs out of --time or --max-executions is incomplete. Exit 2 if any file is an error, else 1 if a supported file disagrees, else 3 if any is incomplete, else 0.",
+    "Decide C litmus tests in the Linux kernel's format (tools/memory-model/litmus-tests) under the Linux-kernel memory model, as herd7 does with the kernel's linux-kernel.cat: every candidate execution the model allows, whether the condition holds in some (Sometimes), none (Never) or all (Always), the positive and negative executions, the flags herd7 prints (Flag data-race), and whether that agrees with the file's Result: line. A construct the checker does not read is reported as unsupported, never guessed. Every file is reported: one that does not parse is an error (file:line: message), one that runs out of --time or --max-executions is incomplete. Exit 2 if any file is an error, else 1 if a supported file disagrees, else 3 if any is incomplete, else 0.",
   positionals: [{ name: 'file', help: 'a .litmus file, or a directory: the *.litmus files under it, subdirectories included' }],
   variadic: true,
   flags: {
-    time: { value: 'DURATION', help: `bound each file's exploration: 500ms, 10s, 2m (default ${LITMUS_DEFAULT_TIME_MS / 1000}s); past it the file is incomplete` },
-    'max-executions': { value: 'N', help: `bound each file's exploration to N executions (default ${MAX_LITMUS_EXECUTIONS}); past it the file is incomplete` },
+    time: { value: 'DURATION', help: `bound each file's search: 500ms, 10s, 2m (default ${LITMUS_DEFAULT_TIME_MS / 1000}s); past it the file is incomplete` },
+    'max-executions': { value: 'N', help: `bound each file's search to N candidate executions judged (default ${MAX_LITMUS_EXECUTIONS}); past it the file is incomplete` },
     json: { help: 'print one JSON document on stdout and nothing else there' },
     help: { help: 'show this help' },
   },
@@ -46,11 +48,19 @@ interface FileVerdict {
   /** For an error: `file:line: message` (line only when the text is at fault). */
   error?: string;
   line?: number;
-  /** Never / Sometimes / Always: how many outcomes satisfy the condition. */
+  /** Never / Sometimes / Always: how many allowed executions satisfy the condition. */
   observation?: string;
   expected?: string | null;
+  /** The Result: line says DATARACE (herd7 flags a data race). */
+  expectedDataRace?: boolean;
   quantifier?: string;
+  /** Candidate executions judged by the model. */
   executions?: number;
+  /** Allowed executions that satisfy the condition, and those that do not (herd7's Witnesses). */
+  positive?: number;
+  negative?: number;
+  /** Flags some allowed execution raises (herd7's `Flag data-race` lines). */
+  flags?: string[];
   /** An incomplete file: what stopped it, and the steps (instructions) run until then. */
   stoppedBy?: 'time' | 'executions';
   steps?: number;
@@ -109,19 +119,26 @@ export function litmusFile(file: string, limits: LitmusLimits = { timeMs: LITMUS
   const t0 = performance.now();
   try {
     const test = parseLitmus(text);
-    const e = explore(test, { maxExecutions: limits.maxExecutions, deadline: t0 + limits.timeMs });
+    const e = checkLkmm(test, { maxCandidates: limits.maxExecutions, deadline: t0 + limits.timeMs });
     const observation = e.some ? (e.all ? 'Always' : 'Sometimes') : 'Never';
-    const agrees = test.expected === 'Never' ? !e.some : test.expected === 'Always' ? e.all : e.some;
+    // a Result: line may add DATARACE: herd7 then flags a data race, and must not otherwise
+    const expectedDataRace = /Result:\s*(Never|Sometimes|Always)\s+DATARACE/.test(text);
+    const raceAgrees = expectedDataRace === e.flags.includes('data-race');
+    const agrees = (test.expected === 'Never' ? !e.some : test.expected === 'Always' ? e.all : e.some) && raceAgrees;
     const status: LitmusStatus = !e.complete ? 'incomplete' : test.expected === null ? 'no Result: line' : agrees ? 'agrees' : 'DISAGREES';
     return {
       file,
       name: test.name,
       status,
-      // an incomplete file has no observation: the outcomes not yet explored could change it
+      // an incomplete file has no observation: the executions not yet judged could change it
       ...(e.complete ? { observation } : { stoppedBy: e.stoppedBy, steps: e.steps }),
       expected: test.expected,
+      expectedDataRace,
       quantifier: test.quantifier,
-      executions: e.executions,
+      executions: e.candidates,
+      positive: e.positive,
+      negative: e.negative,
+      flags: e.flags,
       outcomes: e.outcomes,
       ms: performance.now() - t0,
     };
@@ -172,7 +189,7 @@ export function litmusCommand(argv: string[]): CommandOutput {
       lines.push(`${v.name.padEnd(width)}  unsupported: ${v.unsupported}${v.at ? ` (${v.at})` : ''}`);
       continue;
     }
-    const said = v.expected ? `Result: ${v.expected}` : 'no Result: line';
+    const said = v.expected ? `Result: ${v.expected}${v.expectedDataRace ? ' DATARACE' : ''}` : 'no Result: line';
     const shown = (v.outcomes ?? []).map((o) => `${o.satisfies ? '*' : ' '} ${o.state}`);
     if (v.status === 'incomplete') {
       const by = v.stoppedBy === 'time' ? `--time ${timeText}` : `--max-executions ${limits.maxExecutions}`;
@@ -182,7 +199,11 @@ export function litmusCommand(argv: string[]): CommandOutput {
       );
     } else {
       lines.push(`${v.name.padEnd(width)}  ${(v.observation ?? '').padEnd(9)}  ${said.padEnd(17)}  ${v.status}`);
-      lines.push(`${' '.repeat(width)}  ${v.outcomes?.length} outcomes of ${v.executions} executions (* satisfies the ${v.quantifier} clause):`);
+      // herd7's own lines: the witnesses, the flags, the observation with its counts
+      lines.push(`${' '.repeat(width)}  Positive: ${v.positive} Negative: ${v.negative}`);
+      for (const f of v.flags ?? []) lines.push(`${' '.repeat(width)}  Flag ${f}`);
+      lines.push(`${' '.repeat(width)}  Observation ${v.name} ${v.observation} ${v.positive} ${v.negative}`);
+      lines.push(`${' '.repeat(width)}  ${v.outcomes?.length} states of ${v.executions} candidate executions (* satisfies the ${v.quantifier} clause):`);
     }
     for (const o of shown) lines.push(`${' '.repeat(width)}    ${o}`);
   }

@@ -13,7 +13,7 @@
  *    printed with the extra state (UNSOUND lines, always);
  *  - completeness: allowed states reached out of allowed states (in total), the mean of the
  *    per-file fractions, and the files where every allowed state is reached.
- * --show prints every compared file's fraction and its missing states.
+ * --show prints every compared file's fraction and its missing states, and every file a bound stopped.
  * Exit code: 1 if any file is unsound, 0 otherwise.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -79,7 +79,10 @@ for (const d of dirs) {
     const c = compareWithLkmm(test, { maxExecutions, timeMs });
     if (c.kind === 'explore-unsupported') t.exploreUnsupported.set(c.construct, (t.exploreUnsupported.get(c.construct) ?? 0) + 1);
     else if (c.kind === 'lkmm-unsupported') t.lkmmUnsupported.set(c.construct, (t.lkmmUnsupported.get(c.construct) ?? 0) + 1);
-    else if (c.kind === 'incomplete') t.incomplete[c.side]++;
+    else if (c.kind === 'incomplete') {
+      t.incomplete[c.side]++;
+      if (show) console.log(`incomplete (${c.side === 'lkmm' ? 'checker' : 'explore'})\t${f}`);
+    }
     else {
       t.compared++;
       if (c.extra.length === 0) t.sound++;

@@ -34,6 +34,7 @@ const SIM_ONLY = [
   'urw',
   'variants-sim',
   'weak-memory',
+  'weak-vs-lkmm',
   'zap-oldest',
 ].map((f) => `test/${f}.test.ts`);
 

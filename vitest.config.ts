@@ -1,12 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Files that only run sim: each is one busy thread (a sim worker or two at most), with
- * fixed seeds and execution counts and no clock in any assertion, so two of them can
- * share the 2 cores. Everything else (real worker threads, watchdogs, signals, time
- * budgets, the CLI, chromium) runs afterwards, one file at a time, with the machine to
- * itself.
+ * Files with no clock in any assertion, run two at a time first: those that only run sim
+ * (one busy thread, a sim worker or two at most, fixed seeds and execution counts), and
+ * the command-line file, whose processes run sim and bad input and whose outcomes no speed
+ * decides (NO_CLOCK_PROCESSES). Everything else (real worker threads, watchdogs, signals,
+ * time budgets, chromium, and the files that may rebuild dist/ under the command's feet:
+ * external-project, package, spin-wait-user) runs afterwards, one file at a time, with
+ * the machine to itself.
  */
+const NO_CLOCK_PROCESSES = ['cli'];
 const SIM_ONLY = [
   'api',
   'arm64-memcache',
@@ -37,6 +40,7 @@ const SIM_ONLY = [
   'weak-vs-lkmm',
   'zap-oldest',
 ].map((f) => `test/${f}.test.ts`);
+const FIRST = [...SIM_ONLY, ...NO_CLOCK_PROCESSES.map((f) => `test/${f}.test.ts`)];
 
 export default defineConfig({
   test: {
@@ -45,14 +49,14 @@ export default defineConfig({
     hookTimeout: 30_000,
     teardownTimeout: 30_000,
     projects: [
-      { extends: true, test: { name: 'sim', include: SIM_ONLY, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'sim', include: FIRST, maxWorkers: 2, sequence: { groupOrder: 0 } } },
       {
         extends: true,
         test: {
           name: 'threads',
           include: ['test/**/*.test.ts'],
           // a user's project's own test file, copied into a temporary project by external-project.test.ts
-          exclude: ['test/fixtures/external/**', '**/node_modules/**', ...SIM_ONLY],
+          exclude: ['test/fixtures/external/**', '**/node_modules/**', ...FIRST],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

@@ -63,7 +63,8 @@ describe('the time budget bounds the whole run', () => {
     }
   });
 
-  it('finished executions keep their verdict when the budget cuts the last one short', async () => {
+  // the two runs below each wait out an 8 s budget: they wait side by side (it.concurrent)
+  it.concurrent('finished executions keep their verdict when the budget cuts the last one short', async () => {
     // The fixture's seed, not the machine's speed, decides the lengths: seed 1's execution
     // ends after a few steps, seed 2's never does, so the budget always cuts the second one
     // (the run only has to start within the 8 s, which a loaded machine does).
@@ -79,7 +80,7 @@ describe('the time budget bounds the whole run', () => {
     expect(text).toMatch(/\(execution seed 2 was stopped by the time budget \(--time 8s\) before it ended: .*; it has no verdict and is not counted\)/);
   });
 
-  it('with --executions N, a time budget that ends the run first leaves it incomplete (exit 3), never ok', async () => {
+  it.concurrent('with --executions N, a time budget that ends the run first leaves it incomplete (exit 3), never ok', async () => {
     // N executions were the budget asked for: fewer, however fast the machine, is no verdict
     const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--executions', '100', '--time', '8s'];
     const [r, t] = await Promise.all([start([...args, '--json']).done, start(args).done]);

@@ -1,15 +1,16 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
  * Files with no clock in any assertion, run two at a time first: those that only run sim
  * (one busy thread, a sim worker or two at most, fixed seeds and execution counts), and
- * the command-line file, whose processes run sim and bad input and whose outcomes no speed
- * decides (NO_CLOCK_PROCESSES). Everything else (real worker threads, watchdogs, signals,
+ * the files that drive the command line (and --jobs' sim workers) through runs of sim and
+ * bad input whose outcomes no speed decides (NO_CLOCK_PROCESSES). Everything else (real worker threads, watchdogs, signals,
  * time budgets, chromium, and the files that may rebuild dist/ under the command's feet:
  * external-project, package, spin-wait-user) runs afterwards, one file at a time, with
  * the machine to itself.
  */
-const NO_CLOCK_PROCESSES = ['cli'];
+const NO_CLOCK_PROCESSES = ['cli', 'jobs'];
 const SIM_ONLY = [
   'api',
   'arm64-memcache',
@@ -42,9 +43,27 @@ const SIM_ONLY = [
 ].map((f) => `test/${f}.test.ts`);
 const FIRST = [...SIM_ONLY, ...NO_CLOCK_PROCESSES.map((f) => `test/${f}.test.ts`)];
 
+/**
+ * The first group's longest files, started first so that no long one is left to run
+ * alone at its end (a fresh clone has no timings for vitest to order by). Their order
+ * changes only when each starts, never what they assert.
+ */
+const LONGEST_FIRST = ['variants-sim', 'cli', 'zap-oldest', 'rare-events', 'dfs', 'weak-memory', 'litmus', 'lkmm'];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const k = LONGEST_FIRST.findIndex((n) => f.moduleId.endsWith(`/test/${n}.test.ts`));
+      return k < 0 ? LONGEST_FIRST.length : k;
+    };
+    return [...(await super.sort(files))].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
     pool: 'forks',
+    sequence: { sequencer: LongestFirst },
     testTimeout: 120_000,
     hookTimeout: 30_000,
     teardownTimeout: 30_000,

@@ -21,6 +21,7 @@
  */
 import { WeakMemory, type WeakStore } from '../memory/weak.js';
 import { type Cond, type Expr, type LitmusTest, type Stmt, Unsupported } from './parse.js';
+import { binop, locationsShown } from './operators.js';
 import { checkSupported } from './support.js';
 
 /** One instruction of a thread, its `if`s folded into a guard. */
@@ -176,50 +177,11 @@ function evalExpr(e: Expr, regs: Map<string, number>): number {
       if (e.op === '&&') return a && evalExpr(e.b, regs) ? 1 : 0;
       if (e.op === '||') return a || evalExpr(e.b, regs) ? 1 : 0;
       const b = evalExpr(e.b, regs);
-      return binary(e.op, a, b);
+      return binop(e.op, a, b);
     }
   }
 }
 
-/** C's binary operators on the model's integers (division by zero gives 0 rather than trapping). */
-function binary(op: string, a: number, b: number): number {
-  switch (op) {
-    case '==':
-      return +(a === b);
-    case '!=':
-      return +(a !== b);
-    case '<':
-      return +(a < b);
-    case '>':
-      return +(a > b);
-    case '<=':
-      return +(a <= b);
-    case '>=':
-      return +(a >= b);
-    case '+':
-      return a + b;
-    case '-':
-      return a - b;
-    case '*':
-      return a * b;
-    case '/':
-      return b === 0 ? 0 : Math.trunc(a / b);
-    case '%':
-      return b === 0 ? 0 : a % b;
-    case '&':
-      return a & b;
-    case '|':
-      return a | b;
-    case '^':
-      return a ^ b;
-    case '<<':
-      return a << b;
-    case '>>':
-      return a >> b;
-    default:
-      throw new Unsupported(`the operator '${op}'`);
-  }
-}
 
 export interface LitmusOutcome {
   /** "0:r0=1; x=2;" over the locations the condition and `locations` name. */
@@ -403,27 +365,6 @@ function run(
   }
 }
 
-function locationsShown(test: LitmusTest): { thread: number | null; name: string }[] {
-  const out: { thread: number | null; name: string }[] = [];
-  const add = (l: { thread: number | null; name: string }) => {
-    if (!out.some((o) => o.thread === l.thread && o.name === l.name)) out.push(l);
-  };
-  const walk = (c: Cond) => {
-    if (c.k === 'atom' || c.k === 'ptr') add({ thread: c.thread, name: c.name });
-    else if (c.k === 'same') {
-      add(c.a);
-      add(c.b);
-    }
-    else if (c.k === 'not') walk(c.c);
-    else if (c.k === 'and' || c.k === 'or') {
-      walk(c.a);
-      walk(c.b);
-    }
-  };
-  walk(test.cond);
-  test.locations.forEach(add);
-  return out;
-}
 
 function finalState(
   test: LitmusTest,

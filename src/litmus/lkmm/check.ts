@@ -18,6 +18,7 @@
  */
 import type { Cond, Expr, LitmusTest, Stmt } from '../ast.js';
 import { Unsupported } from '../parse.js';
+import { locationsShown } from '../operators.js';
 import { Addresses } from './addresses.js';
 import type { ThreadPath } from './events.js';
 import { judge, Static } from './model.js';
@@ -413,26 +414,6 @@ function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
   return out;
 }
 
-function locationsShown(test: LitmusTest): { thread: number | null; name: string }[] {
-  const out: { thread: number | null; name: string }[] = [];
-  const add = (l: { thread: number | null; name: string }) => {
-    if (!out.some((o) => o.thread === l.thread && o.name === l.name)) out.push(l);
-  };
-  const walk = (c: Cond) => {
-    if (c.k === 'atom' || c.k === 'ptr') add({ thread: c.thread, name: c.name });
-    else if (c.k === 'same') {
-      add(c.a);
-      add(c.b);
-    } else if (c.k === 'not') walk(c.c);
-    else if (c.k === 'and' || c.k === 'or') {
-      walk(c.a);
-      walk(c.b);
-    }
-  };
-  walk(test.cond);
-  test.locations.forEach(add);
-  return out;
-}
 
 /** A candidate's final state: registers from the paths, memory from each location's co-last write. */
 type FinalState = (thread: number | null, name: string) => number;

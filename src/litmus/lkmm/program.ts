@@ -19,6 +19,7 @@
  *   through assignments made under such an `if`.
  */
 import type { Expr, Stmt, Thread } from '../ast.js';
+import { binop } from '../operators.js';
 import type { Addresses } from './addresses.js';
 import { FENCE_TAG, T, type ThreadEvent, type ThreadPath } from './events.js';
 
@@ -48,51 +49,6 @@ class Fault extends Error {
   }
 }
 
-/** C's arithmetic on the int registers of a test (herd7 evaluates on machine integers). */
-export function binop(op: string, a: number, b: number): number {
-  switch (op) {
-    case '+':
-      return (a + b) | 0;
-    case '-':
-      return (a - b) | 0;
-    case '*':
-      return Math.imul(a, b);
-    case '/':
-      return b === 0 ? 0 : (a / b) | 0;
-    case '%':
-      return b === 0 ? 0 : a % b | 0;
-    case '&':
-      return a & b;
-    case '|':
-      return a | b;
-    case '^':
-      return a ^ b;
-    case '&~':
-      return a & ~b;
-    case '<<':
-      return a << b;
-    case '>>':
-      return a >> b;
-    case '==':
-      return +(a === b);
-    case '!=':
-      return +(a !== b);
-    case '<':
-      return +(a < b);
-    case '>':
-      return +(a > b);
-    case '<=':
-      return +(a <= b);
-    case '>=':
-      return +(a >= b);
-    case '&&':
-      return +(a !== 0 && b !== 0);
-    case '||':
-      return +(a !== 0 || b !== 0);
-    default:
-      throw new Error(`operator ${op}`);
-  }
-}
 
 /**
  * Every path of one thread. `values(loc)` is what a read of `loc` may return; `choose`

@@ -11,7 +11,7 @@ import { kvmHandleGuestAbort, kvmMmuCacheMinPages, kvmSetDirtyLogging } from '..
 import { IDLE, type Op, POINT } from '../src/rt/op.js';
 import type { Task } from '../src/rt/task.js';
 import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scenario.js';
-import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
+import { LOG_TOGGLE, MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
 import { shared } from '../src/rt/shared.js';
 
 const MAX_VCPUS = 24;
@@ -183,7 +183,7 @@ export default defineScenario<Arm64World>({
   progress: 'a guest access or a dirty-logging toggle that completes',
   setup(arena, p, variant) {
     return Object.assign(new Arm64Kvm(arena, p.vcpus, p.span, TOPUP[variant]), {
-      toggles: p.toggleEvery > 0 ? new OnDemand(arena, 'vmm_dirty_log_toggle_wait', p.toggleEvery) : null,
+      toggles: p.toggleEvery > 0 ? new OnDemand(arena, 'vmm_dirty_log_toggle_wait', p.toggleEvery, LOG_TOGGLE) : null,
     });
   },
   roles: {

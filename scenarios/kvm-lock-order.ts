@@ -18,7 +18,7 @@ import type { Arena } from '../src/shm/arena.js';
 import { Mutex, mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
 import { hardwareEnableAll, KvmGlobal } from '../src/virt/kvm/kvm-main.js';
 import { KVM_LOCK_ORDER, KVM_LOCK_ORDER_44D17459 } from '../src/virt/kvm/locking.js';
-import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
+import { MAX_EVERY, MEMSLOT_UPDATE, OnDemand } from '../src/virt/kvm/on-demand.js';
 import { shared } from '../src/rt/shared.js';
 
 interface Variant {
@@ -51,7 +51,7 @@ class LockOrderWorld {
     this.global = new KvmGlobal(arena, this.hotplug, v.usage ?? 'kvm_usage_lock');
     for (let k = 0; k < p.vcpus; k++) this.vcpuMutexes.push(new Mutex(arena, `vcpu${k}->mutex`, '&vcpu->mutex'));
     this.ready = arena.region('VMM ready', 1);
-    this.memslotUpdates = p.memslotEvery > 0 ? new OnDemand(arena, 'vmm_memslot_wait', p.memslotEvery) : null;
+    this.memslotUpdates = p.memslotEvery > 0 ? new OnDemand(arena, 'vmm_memslot_wait', p.memslotEvery, MEMSLOT_UPDATE) : null;
   }
 
   running(): boolean {

@@ -17,7 +17,7 @@ import { defineScenario, idleFor, type Params, wholeNumberIn } from '../src/scen
 import { mutexLock, mutexUnlock, srcuReadLock, srcuReadUnlock } from '../src/sync/index.js';
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_SLOTS, idToMemslot, kvmMemslotsLocked, MS_FLAGS, slotWord } from '../src/virt/kvm/memslots.js';
 import { KVM_LOCK_ORDER } from '../src/virt/kvm/locking.js';
-import { MAX_EVERY, OnDemand } from '../src/virt/kvm/on-demand.js';
+import { DIRTY_LOG_SYNC, MAX_EVERY, MEMSLOT_UPDATE, OnDemand } from '../src/virt/kvm/on-demand.js';
 import { shared } from '../src/rt/shared.js';
 
 const PROTOCOLS: Record<string, LazyRmapsProtocol> = {
@@ -217,8 +217,8 @@ export default defineScenario<LazyRmapsWorld>({
   lockOrder: KVM_LOCK_ORDER,
   setup(arena, p, variant) {
     return Object.assign(new LazyRmapsKvm(arena, p.vcpus, p.allocFail, PROTOCOLS[variant]), {
-      memslotUpdates: p.memslotEvery > 0 ? new OnDemand(arena, 'vmm_memslot_wait', p.memslotEvery) : null,
-      dirtyLogs: p.dirtyLogEvery > 0 ? new OnDemand(arena, 'vmm_dirty_log_wait', p.dirtyLogEvery) : null,
+      memslotUpdates: p.memslotEvery > 0 ? new OnDemand(arena, 'vmm_memslot_wait', p.memslotEvery, MEMSLOT_UPDATE) : null,
+      dirtyLogs: p.dirtyLogEvery > 0 ? new OnDemand(arena, 'vmm_dirty_log_wait', p.dirtyLogEvery, DIRTY_LOG_SYNC) : null,
     });
   },
   roles: {

@@ -65,6 +65,8 @@ export function rowConfig(c: CampaignConfig, p: PlannedRow): RunConfig {
     executionLimitMs: c.executionLimitMs,
     shrink: false,
     reproduce: false,
+    // a row checks its expectation: no host-rate estimate after its finding
+    rare: { ...baseConfig(p.sc, p.variant, p.mode).rare, hostRate: 0 },
   };
 }
 

@@ -53,6 +53,13 @@ export const RUN_SPEC: CommandSpec = {
       value: 'sc|weak',
       help: "sim: sequentially consistent memory (default), or LKMM-style weak memory: a READ_ONCE, plain or acquire load may return an older store (default: the variant's; plain-flag carries weak)",
     },
+    rare: {
+      value: 'forced|sampled',
+      help: "sim: forced (default): each rare event a scenario declares (its xEvery parameter, N >= 2) is placed 1, 2, 4, ... times per execution (drawn per execution) at opportunities drawn uniformly over the execution, and a finding's host rate is estimated; sampled: each opportunity is a coin at the host rate 1/N (threads, dfs and a --schedule's own list: always as theirs)",
+    },
+    'rare-placements': { value: 'N', help: 'forced: the most placements of one rare event per execution; each execution draws how many from 1, 2, 4, ... up to it (default: as many as the event has opportunities)' },
+    'rare-horizons': { value: 'EVENT=N,...', help: "forced: each rare event's opportunities per execution to draw placements over, instead of counting them in a trial execution of the first seed (replays give them)" },
+    'host-rate': { value: 'N', help: 'sim: after a finding among executions with rare events, estimate how often one execution hits it at the host rates, over N executions from the first seed (default 500; 0: not)' },
     html: { value: 'FILE', help: "write a self-contained HTML report of the run to FILE: its verdict and the violation's interleaving as a swimlane timeline" },
     jobs: {
       value: 'N',
@@ -135,6 +142,10 @@ function runOptionsOf(a: ParsedArgs): RunOptions {
     schedule: str(a, 'schedule'),
     shrink: !has(a, 'no-shrink'),
     jobs: str(a, 'jobs'),
+    rare: str(a, 'rare'),
+    rarePlacements: str(a, 'rare-placements'),
+    rareHorizons: str(a, 'rare-horizons'),
+    hostRate: str(a, 'host-rate'),
   };
   // each strategy's own flags, by the option name the registry's flag gives (--pct-steps: pctSteps)
   for (const e of cliStrategies()) for (const f of Object.keys(e.flags ?? {})) o[optionName(f)] = str(a, f);

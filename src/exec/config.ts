@@ -24,6 +24,7 @@ import { cliStrategies, type StrategyName } from './strategies/index.js';
 import { guideFits, parseGuideToken } from './strategies/guided.js';
 import type { Guide, StrategySpec } from './strategy.js';
 import { duration, fraction, wholeNumber } from './values.js';
+import { DEFAULT_HOST_RATE_EXECUTIONS, MAX_PLACEMENTS, type RareConfig } from './rare.js';
 
 export type Mode = 'sim' | 'threads';
 export type MemoryModel = 'sc' | 'weak';
@@ -81,12 +82,20 @@ export interface RunOptions {
   shrink?: boolean;
   /** sim: spread the seeds over this many worker threads (default: the cores). */
   jobs?: number | string;
+  /** sim: 'forced' (default): the strategy places each rare event a few times per execution; 'sampled': each opportunity is the host-rate coin. */
+  rare?: 'forced' | 'sampled';
+  /** forced: the most placements of one rare event per execution (each execution draws 1, 2, 4, ... up to it; default: the event's horizon). */
+  rarePlacements?: number | string;
+  /** forced: each rare event's opportunities per execution ('kswapd-wake=130,...'), instead of counting them in a trial execution (a replay gives them). */
+  rareHorizons?: string;
+  /** sim: after a finding, estimate how often it comes at the host rates over this many executions (0: not; default 500). */
+  hostRate?: number | string;
 }
 
 /** Every option RunOptions has, by name (an option not among them is bad input). */
 export const RUN_OPTION_NAMES = [
   'scenario', 'variant', 'mode', 'seed', 'executions', 'time', 'params', 'vcpus', 'lockdep', 'jitter', 'watchdog', 'executionLimit',
-  'strategy', 'depth', 'pctSteps', 'preemptions', 'reduction', 'urwEstimates', 'memory', 'schedule', 'shrink', 'jobs',
+  'strategy', 'depth', 'pctSteps', 'preemptions', 'reduction', 'urwEstimates', 'memory', 'schedule', 'shrink', 'jobs', 'rare', 'rarePlacements', 'rareHorizons', 'hostRate',
 ] as const satisfies readonly (keyof RunOptions)[];
 
 /** The flags a replay line or a report's advice repeats as the user wrote them. */
@@ -126,6 +135,8 @@ export interface RunConfig {
   windowSteps: number | null;
   /** The limit flags as written, where given: the replay line and the report's advice repeat them. */
   given: Partial<Record<GivenFlag, string>>;
+  /** sim: how the rare events of the scenario happen (exec/rare.ts), and the host-rate estimate after a finding. */
+  rare: RareConfig;
 }
 
 /** A resolved run: its configuration, its scenario (loaded), and lines for stderr (a --jobs that was capped). */
@@ -165,6 +176,7 @@ export function baseConfig(sc: LoadedScenario, variant: string, mode: Mode): Run
     reproduce: true,
     windowSteps: null,
     given: {},
+    rare: { mode: mode === 'sim' ? 'forced' : 'sampled', placements: null, horizons: null, hostRate: DEFAULT_HOST_RATE_EXECUTIONS },
   };
 }
 
@@ -243,9 +255,41 @@ export async function resolveRunConfig(o: RunOptions, basis: JobsBasis = machine
   c.lockdep = lockdep !== 'off';
   if (o.executionLimit !== undefined) c.executionLimitMs = duration('execution-limit', o.executionLimit);
   c.shrink = o.shrink !== false;
+  c.rare = rareConfig(o, c);
   const given: [GivenFlag, string | undefined][] = [['time', o.time], ['execution-limit', o.executionLimit], ['jitter', text(o.jitter)], ['watchdog', o.watchdog], ['lockdep', lockdep]];
   c.given = Object.fromEntries(given.filter(([, v]) => v !== undefined));
   return { config: c, scenario: sc, notes: jobs.note ? [jobs.note] : [] };
+}
+
+/**
+ * The rare events' settings. Forced placement is the sim's default; threads run on the
+ * hardware's schedule with the host-rate coins, dfs searches one seed's schedules with
+ * them, and a token lists its own.
+ */
+function rareConfig(o: RunOptions, c: RunConfig): RareConfig {
+  const r: RareConfig = { ...c.rare };
+  const mode = o.rare as string | undefined;
+  if (mode !== undefined && mode !== 'forced' && mode !== 'sampled') throw new BadInput(`--rare must be forced or sampled, not '${mode}'`);
+  const oneSeed = c.strategy.name === 'guided' || cliStrategies().find((e) => e.name === c.strategy.name)?.oneSeed === true;
+  if (mode === 'forced' && (c.mode !== 'sim' || oneSeed)) throw new BadInput('--rare forced places rare events in sim executions of a sampling strategy: not with --mode threads, --strategy dfs or --schedule');
+  if (mode !== undefined) r.mode = mode;
+  if (c.mode !== 'sim' || oneSeed) r.mode = 'sampled';
+  if (o.rarePlacements !== undefined) r.placements = wholeNumber('rare-placements', text(o.rarePlacements) as string, 1, MAX_PLACEMENTS);
+  if (o.rareHorizons !== undefined) {
+    const h: Record<string, number> = {};
+    for (const part of o.rareHorizons.split(',')) {
+      const m = /^\s*([a-z][a-z0-9-]*)=(\d+)\s*$/.exec(part);
+      if (!m || Number(m[2]) < 1 || !Number.isSafeInteger(Number(m[2]))) throw new BadInput(`--rare-horizons must be event=N pairs (N >= 1) separated by commas, not '${o.rareHorizons}'`);
+      h[m[1]] = Number(m[2]);
+    }
+    r.horizons = h;
+  }
+  if ((o.rarePlacements !== undefined || o.rareHorizons !== undefined) && r.mode !== 'forced') throw new BadInput('--rare-placements and --rare-horizons go with forced placement (sim, a sampling strategy, not --rare sampled)');
+  if (o.hostRate !== undefined) {
+    if (c.mode !== 'sim') throw new BadInput('--host-rate estimates from sim executions; threads mode runs at the host rates already');
+    r.hostRate = wholeNumber('host-rate', text(o.hostRate) as string, 0, 1_000_000);
+  }
+  return r;
 }
 
 /** `--schedule`: a token, or @FILE holding one. */

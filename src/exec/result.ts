@@ -6,6 +6,7 @@ import type { ScenarioError } from '../rt/errors.js';
 import type { StopLimit } from './limits.js';
 import type { Schedule } from './strategy.js';
 import type { TraceLine } from '../rt/trace.js';
+import type { RareNote } from './rare.js';
 
 /** An execution a harness limit stopped while it was still running: no verdict about the model. */
 export interface Incomplete {
@@ -47,6 +48,8 @@ export interface ExecutionResult {
   overran?: number;
   /** Set when a harness limit stopped the execution before it ended; it then has no verdict. */
   incomplete?: Incomplete;
+  /** sim: the rare events the execution met and which of them happened (forced placement, a token's list). */
+  rare?: RareNote;
 }
 
 /** An execution that ends its run: a finding, or no verdict (the scenario's or the harness's error, a limit). */

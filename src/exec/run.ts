@@ -20,6 +20,8 @@ import { entryOf } from './strategies/index.js';
 import type { PctBound } from './strategies/pct.js';
 import type { RunNotes } from './strategy.js';
 import { ThreadsExecutor, type ThreadsOptions } from './threads.js';
+import { estimateHostRate, type HostRate, type RareSummary } from './host-rate.js';
+import type { RareEventSeen, RareNote } from './rare.js';
 
 export type { Mode } from './config.js';
 
@@ -104,6 +106,8 @@ export interface RunResult {
   shrink?: ShrinkResult;
   /** The lock orders the run took (lockdep's edges, with their first places): a campaign merges them. */
   lockdep: Dep[];
+  /** sim, a scenario with rare events at these settings: how they happened, and what a finding means at the host rates. */
+  rare?: RareSummary;
 }
 
 /** The configuration of a RunRequest: its settings over the defaults (threads always run under sc memory). */
@@ -158,6 +162,10 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
   /** The strategy's notes of the executions with a verdict (its summary, and whether its space was exhausted, come with the executor's end). */
   const notes: RunNotes['notes'] = [];
   let shrink: ShrinkResult | undefined;
+  /** The rare events the executions met (sim), and the ones that happened in the finding's. */
+  const rareNotes: { how?: RareNote['how']; horizons?: Record<string, number>; events: Map<string, RareEventSeen> } = { events: new Map() };
+  let findingPlaced: [string, number][] | undefined;
+  let hostRateFound: HostRate | undefined;
   const take = (r: ExecutionResult) => {
     if (r.pruned) {
       pruned++; // dfs: equivalent to a schedule already explored (counted in the dfs summary)
@@ -173,9 +181,15 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
       ctx.onExecution?.(executions);
       if (r.strategyNote !== undefined) notes.push({ note: r.strategyNote, violation: r.violation !== null });
       for (const [role, st] of Object.entries(r.stats)) mergeStats(stats, st, `${role}.`);
+      if (r.rare) {
+        rareNotes.how ??= r.rare.how;
+        rareNotes.horizons ??= r.rare.horizons;
+        for (const [k, e] of Object.entries(r.rare.events)) if (!rareNotes.events.has(k)) rareNotes.events.set(k, e);
+      }
       if (r.violation) {
         violation = r.violation;
         shrink = r.shrink;
+        findingPlaced = r.rare?.placed;
         firstViolationMs = performance.now() - started;
       }
     }
@@ -203,6 +217,11 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
   let end: ExecutorEnd;
   try {
     end = await executor.run(req, sc, hooks);
+    // a finding among executions with rare events: how often it comes at the host rates
+    const found = violation as Violation | null;
+    if (found && req.mode === 'sim' && req.rare.hostRate > 0 && !req.rare.estimating && rareNotes.events.size > 0 && rareNotes.how !== 'listed' && !ctx.abort?.aborted && end.crossAt == null) {
+      hostRateFound = await estimateHostRate(executor, req, sc, found.kind, limits);
+    }
   } finally {
     if (!ctx.executor) await executor.close();
   }
@@ -292,6 +311,24 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
     ...(section !== undefined ? { [entry.name]: section } : {}),
     ...(shrink ? { shrink } : {}),
     ...(reproduced ? { reproduced } : {}),
+    ...(rareNotes.events.size > 0 ? { rare: rareSummary(req, rareNotes, findingPlaced, hostRateFound) } : {}),
+  };
+}
+
+/** The run's rare events, for its report (RunResult.rare). */
+function rareSummary(
+  req: RunConfig,
+  notes: { how?: RareNote['how']; horizons?: Record<string, number>; events: Map<string, RareEventSeen> },
+  findingPlaced: [string, number][] | undefined,
+  hostRate: HostRate | undefined,
+): RareSummary {
+  const forced = notes.how === 'forced';
+  return {
+    mode: forced ? 'forced' : 'sampled',
+    ...(forced ? { placements: req.rare.placements, horizons: notes.horizons } : {}),
+    events: [...notes.events.values()].map((e) => ({ name: e.event.name, what: e.event.what, per: e.event.per, param: e.event.param, every: e.every })),
+    ...(findingPlaced ? { findingPlaced } : {}),
+    ...(hostRate ? { hostRate } : {}),
   };
 }
 

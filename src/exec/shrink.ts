@@ -23,6 +23,7 @@ import { simExecution } from './sim.js';
 import { GuidedStrategy, GuideRecorder, guideToken } from './strategies/guided.js';
 import type { Guide, Strategy } from './strategy.js';
 import { STOP_DEADLINE } from './frame.js';
+import { ListedRare } from './rare.js';
 
 /** How many candidate executions one shrink may try. */
 export const SHRINK_ATTEMPTS = 400;
@@ -60,13 +61,14 @@ interface Ctx<W> {
 function runGuided<W>(c: Ctx<W>, g: Guide): { r: ExecutionResult; s: GuidedStrategy } {
   const s = new GuidedStrategy(g);
   const lockGraph = newLockGraph(c.def, g.seed, 'report', c.lockdep, c.variant);
-  const r = simExecution(c.def, c.params, c.variant, g.seed, s, { windowSteps: c.windowSteps, lockGraph, poll: c.poll, memory: c.memory, maxSteps: c.maxSteps });
+  const rare = g.rare ? new ListedRare(g.rare) : undefined;
+  const r = simExecution(c.def, c.params, c.variant, g.seed, s, { windowSteps: c.windowSteps, lockGraph, poll: c.poll, memory: c.memory, maxSteps: c.maxSteps, rare });
   return { r, s };
 }
 
-/** The guide, with the weak loads that returned an older store if there were any. */
-function withLoads(g: Guide, loads: [number, number][]): Guide {
-  return loads.length ? { ...g, loads } : g;
+/** The guide, with the weak loads that returned an older store if there were any, and the rare events that happened if they were listed. */
+function withLoads(g: Guide, loads: [number, number][], rare?: [string, number][]): Guide {
+  return { ...g, ...(loads.length ? { loads } : {}), ...(rare ? { rare } : {}) };
 }
 
 /**
@@ -85,7 +87,7 @@ export function shrinkExecution<W>(
    * attempts: at most this many candidates (default SHRINK_ATTEMPTS; 0 only turns the schedule into a token), and
    * timeMs: the share of the run's time the whole shrink may take.
    */
-  opts: { lockdep: boolean; poll?: () => number; attempts?: number; timeMs?: number | null; windowSteps: number; memory?: 'sc' | 'weak' },
+  opts: { lockdep: boolean; poll?: () => number; attempts?: number; timeMs?: number | null; windowSteps: number; memory?: 'sc' | 'weak'; rare?: [string, number][] },
 ): { shrink: ShrinkResult; result: ExecutionResult } | null {
   const want = violationSignature(found);
   const until = opts.timeMs != null ? performance.now() + opts.timeMs : null;
@@ -101,13 +103,21 @@ export function shrinkExecution<W>(
     return 0;
   };
   const rec = new GuideRecorder(strategy);
-  const first = simExecution(def, params, variant, seed, rec, { lockGraph: newLockGraph(def, seed, 'report', opts.lockdep, variant), poll: opts.poll, windowSteps: opts.windowSteps, memory: opts.memory });
+  // the rare events happen where they happened (the schedule's departures are what is dropped)
+  const rare = opts.rare;
+  const first = simExecution(def, params, variant, seed, rec, {
+    lockGraph: newLockGraph(def, seed, 'report', opts.lockdep, variant),
+    poll: opts.poll,
+    windowSteps: opts.windowSteps,
+    memory: opts.memory,
+    rare: rare ? new ListedRare(rare) : undefined,
+  });
   if (!first.violation || violationSignature(first.violation) !== want) return null;
   const fromSteps = first.scheduled ?? 0;
   const maxSteps = fromSteps * SHRINK_STEP_FACTOR + SHRINK_STEP_SLACK;
   const c: Ctx<W> = { def, params, variant, lockdep: opts.lockdep, windowSteps: opts.windowSteps, poll, memory: opts.memory, maxSteps };
   // a weak load's older store stays as found: only the schedule's departures are dropped
-  let best: Guide = withLoads({ seed, entries: rec.ran.departures }, rec.ran.staleLoads);
+  let best: Guide = withLoads({ seed, entries: rec.ran.departures }, rec.ran.staleLoads, rare);
   let bestRun = runGuided(c, best);
   if (!bestRun.r.violation || violationSignature(bestRun.r.violation) !== want) return null; // the guide must replay it
   const from = { preemptions: rec.ran.preemptedAt.length, steps: fromSteps };
@@ -152,11 +162,11 @@ export function shrinkExecution<W>(
           continue;
         }
         attempts++;
-        const run = runGuided(c, withLoads({ seed, entries: best.entries.filter((_, j) => !drop.has(j)) }, best.loads ?? []));
+        const run = runGuided(c, withLoads({ seed, entries: best.entries.filter((_, j) => !drop.has(j)) }, best.loads ?? [], rare));
         spent += run.r.scheduled ?? 0;
         if (better(run)) {
           // keep what really ran: a departure that no longer applied is gone from it
-          best = withLoads({ seed, entries: run.s.ran.departures }, run.s.ran.staleLoads);
+          best = withLoads({ seed, entries: run.s.ran.departures }, run.s.ran.staleLoads, rare);
           bestRun = run;
           changed = true;
         } else start += size;

@@ -17,6 +17,8 @@ import { ReplayStrategy } from './strategies/replay.js';
 import { ScenarioThrow } from '../rt/errors.js';
 import { SHRINK_ATTEMPTS, SHRINK_SHARE, shrinkExecution } from './shrink.js';
 import type { RunConfig } from './config.js';
+import { CountedRare, ForcedRare, ListedRare } from './rare.js';
+import type { Guide } from './strategy.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
 export const SIM_CURRENT = MONITOR_TASK; // task being resumed, -1 outside the roles (written by the sim)
@@ -91,6 +93,8 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
   const windowSteps = c.windowSteps ?? undefined;
   // lockdep's graph spans the run's executions, unless the parent merges them (--jobs)
   let lockGraph = newLockGraph(def, first, 'report', c.lockdep, c.variant);
+  const rare = rareOf(def, c);
+  const estimating = c.rare.estimating === true;
   for (let k = 0; executions === null || k < executions; k++) {
     Atomics.add(control, SIM_HEARTBEAT, 1);
     if (Atomics.load(control, SIM_STOP) !== 0) break;
@@ -114,7 +118,10 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     if (perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', c.lockdep, c.variant);
     let r: ExecutionResult;
     try {
-      r = simExecution(def, c.params, c.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps, lockGraph, keepSchedule: true, memory: c.memory });
+      const answer = rare(seedOf(k));
+      r = simExecution(def, c.params, c.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps, lockGraph, keepSchedule: !estimating, memory: c.memory, rare: answer });
+      const note = answer?.note();
+      if (note && Object.keys(note.events).length > 0) r.rare = note;
     } catch (e) {
       // the scenario's setup() or check() threw: its error, with no verdict (a role's comes back as a result)
       if (!(e instanceof ScenarioThrow)) throw e;
@@ -126,8 +133,9 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     delete r.schedule; // the choices stay here: a finding carries its token
     if (perExecutionLockdep) r.deps = lockGraph.all();
     if (bound && endsRun(r)) lowerBound(bound, r.seed - c.seed);
+    if (estimating && r.violation) r.violation = { ...r.violation, trace: [], details: [] }; // only its kind counts
     post({ type: 'execution', result: r });
-    if (endsRun(r)) break;
+    if (endsRun(r) && !(estimating && r.violation)) break;
     if (strategy.another && !strategy.another()) {
       exhausted = true; // the strategy's space is exhausted (dfs's bounded search)
       break;
@@ -159,6 +167,7 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
       timeMs: req.untilEpochMs != null ? Math.max(0, (req.untilEpochMs - nowEpoch()) * SHRINK_SHARE) : null,
       windowSteps: window,
       memory: c.memory,
+      rare: r.rare ? r.rare.placed : undefined,
     });
   } catch (e) {
     // the finding stands as found; only its shrinking failed
@@ -168,6 +177,41 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
   if (!shrunk) return;
   r.shrink = shrunk.shrink;
   if (keep && shrunk.result.violation) r.violation = { ...shrunk.result.violation, seed: r.seed };
+}
+
+/**
+ * The answer to the rare-event seam for each execution of a run: forced placement over the
+ * horizons (given, or counted in a trial execution of the run's first seed, which every
+ * worker runs alike, so that --jobs does not change an execution), a token's placements,
+ * or none (the tasks' own coins).
+ */
+function rareOf(def: ScenarioDef<unknown>, c: RunConfig): (seed: number) => ForcedRare | ListedRare | CountedRare | undefined {
+  const guide = c.strategy.name === 'guided' ? (c.strategy.guide as Guide) : null;
+  if (guide) {
+    const listed = guide.rare;
+    return listed ? () => new ListedRare(listed) : () => undefined;
+  }
+  if (c.rare.mode !== 'forced' || entryOf(c.strategy).oneSeed === true) return () => new CountedRare(); // the tasks' own coins, counted
+  const horizons = c.rare.horizons ?? trialHorizons(def, c);
+  if (Object.keys(horizons).length === 0) return () => new CountedRare(); // no rare event in this scenario at these settings
+  return (seed) => new ForcedRare(seed, horizons, c.rare.placements, c.rare.estimating === true);
+}
+
+/** Each rare event's opportunities in the run's first seed, run at the host rates under a fresh strategy (a trial: its verdict does not count). */
+function trialHorizons(def: ScenarioDef<unknown>, c: RunConfig): Record<string, number> {
+  const taskNames = instancesOf(def, c.params, c.variant).map((i) => i.name);
+  const counted = new CountedRare();
+  try {
+    simExecution(def, c.params, c.variant, c.seed, entryOf(c.strategy).create(c.strategy, { taskNames, memory: c.memory }), {
+      lockGraph: newLockGraph(def, c.seed, 'report', c.lockdep, c.variant),
+      windowSteps: c.windowSteps ?? undefined,
+      memory: c.memory,
+      rare: counted,
+    });
+  } catch (e) {
+    if (!(e instanceof ScenarioThrow)) throw e; // the run's own first execution will say so
+  }
+  return Object.fromEntries(Object.entries(counted.horizons()).map(([k, v]) => [k, Math.max(1, v)]));
 }
 
 /** bound = min(bound, seed), against the other workers' stores. */

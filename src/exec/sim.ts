@@ -29,6 +29,7 @@ import { SPIN_LIVELOCK_STEPS, SpinWatch } from './spin.js';
 import { ChoiceLog, PRUNE, type Strategy } from './strategy.js';
 import { type ExecHooks, READ_AGAIN, setCurrent, setStoreLog, StoreLog } from '../rt/task.js';
 import { mergeTraces, RING_ENTRIES } from '../rt/trace.js';
+import type { RareAnswer } from '../rt/rare.js';
 
 export interface SimOptions {
   /** Ops of each task a violation's trace keeps (default: traceTailFor(tasks)). */
@@ -49,6 +50,8 @@ export interface SimOptions {
   memory?: 'sc' | 'weak';
   /** Stop, without a verdict, once this many scheduling steps have run (checked every POLL_STEPS): a shrink attempt's bound. */
   maxSteps?: number;
+  /** Answers whether each rare event happens (exec/rare.ts: forced placement, a token's placements); absent: the tasks' own coins. */
+  rare?: RareAnswer;
 }
 
 export const MONITOR_TASK = 0;
@@ -111,6 +114,7 @@ export function simExecution<W>(
       lastProgress = steps;
       resumesAtProgress.set(resumes);
     },
+    ...(opts.rare ? { rare: opts.rare } : {}),
   };
   const graph = opts.lockGraph ?? newLockGraph(s, seed, 'report', true, variant);
   graph.seed = seed;

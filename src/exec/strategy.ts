@@ -113,6 +113,8 @@ export interface Guide {
    * those that had a choice) returned an older store than the newest (store 1, 2, ...).
    */
   loads?: [number, number][];
+  /** The rare events that happened, as [event, opportunity] (exec/rare.ts); absent: each is the host-rate coin of its task. */
+  rare?: [string, number][];
 }
 
 /**

@@ -11,6 +11,10 @@ import { current } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { LockdepMap, lockMapAcquire, lockMapRelease, WaitQueue, waitEvent, wakeUp } from '../sync/index.js';
 import { shared } from '../rt/shared.js';
+import { type RareEvent, rare } from '../rt/rare.js';
+
+/** An allocation finds free pages below the low watermark and wakes kswapd (shrinker-vs-fault's shrinkEvery). */
+export const KSWAPD_WAKE: RareEvent = { name: 'kswapd-wake', what: 'kswapd woken for a reclaim round', per: 'cache topups', param: 'shrinkEvery' };
 
 /** SHRINK_BATCH (mm/shrinker.c): the largest nr_to_scan the shrinker core passes. */
 export const SHRINK_BATCH = 128;
@@ -93,7 +97,7 @@ export function* mightAlloc(r: Reclaim): Op {
     }
   }
   yield* lockMapRelease(r.fsReclaim);
-  if (r.kswapdEvery > 0 && (r.kswapdEvery === 1 || t.rng() * r.kswapdEvery < 1)) yield* wakeupKswapd(r);
+  if (r.kswapdEvery > 0 && rare(t, KSWAPD_WAKE, r.kswapdEvery)) yield* wakeupKswapd(r);
 }
 
 /** wakeup_kswapd(): free memory fell below the low watermark. */

@@ -36,6 +36,8 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     ...(section !== undefined && r.strategy !== undefined ? { [r.strategy]: section } : {}),
     ...(r.shrink ? { shrink: r.shrink } : {}),
     ...(r.reproduced ? { reproduced: r.reproduced } : {}),
+    // sim with rare events: how they happened (forced placement or the host-rate coins) and, after a finding, its host rate
+    ...(r.rare ? { rare: r.rare } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import type { Guide } from '../exec/strategy.js';
 import type { LoadedScenario } from '../load/scenarios.js';
 import { BadInput } from '../rt/errors.js';
 import { commandPrefix } from './invocation.js';
+import { horizonsText } from '../exec/rare.js';
 import { findingReplay, replayCommand } from './replay.js';
 import type { LimitFlags } from './text.js';
 
@@ -56,6 +57,9 @@ export function runOutcome(r: RunResult, c: RunConfig, sc: LoadedScenario, inter
     const scheduleToken = finding.token ?? (guide ? guideToken(guide) : undefined);
     extra.push(...finding.extra);
     if (!scheduleToken) extra.push(...(strategyEntry(c.strategy.name)?.replayFlags?.(c.strategy, strategySection(r)) ?? []));
+    // forced placement without a token: the same placements need the same horizons
+    if (!scheduleToken && r.rare?.mode === 'forced' && r.rare.horizons) extra.push(...(r.rare.placements ? [`--rare-placements ${r.rare.placements}`] : []), `--rare-horizons ${horizonsText(r.rare.horizons)}`);
+    if (!scheduleToken && c.mode === 'sim' && r.rare?.mode === 'sampled' && c.rare.mode === 'sampled') extra.push('--rare sampled');
     replay = replayCommand(prefix, sc, r, vseed, extra, c.mode, scheduleToken);
     // On threads the hardware picks the interleaving; sim can explore the same seeds deterministically.
     // (no more executions than there are seeds left: the line must run as printed)

@@ -6,6 +6,8 @@ import type { StopLimit } from '../exec/limits.js';
 import { HARNESS_FRAME } from '../load/stack.js';
 import type { ScenarioError } from '../rt/errors.js';
 import { type RunResult, strategySection } from '../exec/run.js';
+import { hostRateLine, type RareSummary } from '../exec/host-rate.js';
+import { horizonsText } from '../exec/rare.js';
 import { strategyEntry } from '../exec/strategies/index.js';
 import { type Evidence, evidenceOf, evidenceText, type RowStatus, secsShort, statusWords } from './verdict.js';
 
@@ -107,6 +109,7 @@ export function runText(r: RunResult, o: RunTextOptions): string {
   const lines = section === undefined || r.strategy === undefined ? [] : (strategyEntry(r.strategy)?.lines?.(section, { firstSeed: r.firstSeed, violation: r.violation !== null }) ?? []);
   if (lines.length) out.push('', ...lines);
   if (r.observed !== 'incomplete' && cut.length) out.push('', ...cut);
+  if (r.rare) out.push('', ...rareText(r.rare));
   if (r.violation) {
     if (r.shrink) out.push('', shrinkText(r.shrink));
     out.push('', ...violationText(r.violation));
@@ -119,6 +122,18 @@ export function runText(r: RunResult, o: RunTextOptions): string {
   }
   if (o.replay) out.push('', `replay: ${o.replay}`);
   return out.join('\n');
+}
+
+/** The rare events of a run: how they happened, and a finding's host rate. */
+function rareText(s: RareSummary): string[] {
+  const rates = s.events.map((e) => `${e.name} (${e.param}=${e.every}: ${e.what} once in ${e.every} ${e.per})`).join(', ');
+  const out =
+    s.mode === 'forced'
+      ? [`rare events: forced placement, each placed 1, 2, 4, ... up to ${s.placements ?? 'its horizon'} times per execution (the count drawn per execution) over its opportunities (horizons ${horizonsText(s.horizons ?? {})}): ${rates}`]
+      : [`rare events: sampled at the host rates: ${rates}`];
+  if (s.findingPlaced) out.push(`  in the finding's execution: ${s.findingPlaced.length ? s.findingPlaced.map(([e, j]) => `${e} at opportunity ${j}`).join(', ') : 'none happened'}`);
+  if (s.hostRate) out.push(hostRateLine(s.hostRate));
+  return out;
 }
 
 export interface CampaignRow {

@@ -7,6 +7,7 @@
 import seedrandom from 'seedrandom';
 import type { Violation } from './violation.js';
 import type { TraceRing } from './trace.js';
+import type { RareAnswer } from './rare.js';
 
 export const MODE_SPIN = 0;
 export const MODE_READ = 1;
@@ -48,6 +49,8 @@ export interface ExecHooks {
   report(v: Violation): void;
   /** A task made a progress mark (sim keeps the step of the last one). */
   progressed?(): void;
+  /** Answers rt/rare.ts's seam (sim with forced placement, or a token's placements); absent: the task's own coin. */
+  rare?: RareAnswer;
 }
 
 export type Rng = seedrandom.PRNG;

@@ -183,7 +183,9 @@ const TOKEN_VERSION = 'g2';
 /**
  * A guide as one shell-safe word: `g2.<seed>.<step>-<task>.<step>-<task>...`, each step
  * counted from the previous entry's, in base 36; weak loads that returned an older
- * store follow as `<load>_<store>`, each load counted from the previous one's.
+ * store follow as `<load>_<store>`, each load counted from the previous one's. A guide
+ * that lists its rare events (exec/rare.ts) ends in `.r` and one `<event>+<opportunity>`
+ * for each that happened (none: `.r` alone, every opportunity passed).
  */
 export function guideToken(g: Guide): string {
   let prev = 0;
@@ -197,6 +199,7 @@ export function guideToken(g: Guide): string {
     parts.push(`${(load - prev).toString(36)}_${store.toString(36)}`);
     prev = load;
   }
+  if (g.rare) parts.push('r', ...g.rare.map(([name, j]) => `${name}+${j.toString(36)}`));
   return parts.join('.');
 }
 
@@ -232,8 +235,20 @@ export function parseGuideToken(token: string): Guide | string {
   const loads: [number, number][] = [];
   let step = 0;
   let load = 0;
+  let rare: [string, number][] | null = null;
   for (const [k, p] of parts.slice(2).entries()) {
     const at = `schedule token: entry ${k + 1} '${p.length > 20 ? `${p.slice(0, 17)}...` : p}'`;
+    if (p === 'r' && rare === null) {
+      rare = [];
+      continue;
+    }
+    if (rare !== null) {
+      const e = /^([a-z][a-z0-9-]*)\+([0-9a-z]+)$/.exec(p);
+      const j = e ? num(e[2]) : Number.NaN;
+      if (!e || !Number.isSafeInteger(j)) return `${at} is not <event>+<opportunity> (the rare events follow '.r.')`;
+      rare.push([e[1], j]);
+      continue;
+    }
     const m = /^([0-9a-z]+)([-_])([0-9a-z]+)$/.exec(p);
     if (!m) return `${at} is not <step>-<task> or <load>_<store> (base 36 digits 0-9 a-z)`;
     const delta = num(m[1]);
@@ -255,7 +270,7 @@ export function parseGuideToken(token: string): Guide | string {
       loads.push([load, value]);
     }
   }
-  return loads.length ? { seed, entries, loads } : { seed, entries };
+  return { seed, entries, ...(loads.length ? { loads } : {}), ...(rare ? { rare } : {}) };
 }
 
 /**

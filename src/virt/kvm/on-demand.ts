@@ -16,6 +16,7 @@ import type { Task } from '../../rt/task.js';
 import type { Arena } from '../../shm/arena.js';
 import { WaitQueue, waitEvent, wakeUp } from '../../sync/index.js';
 import { shared } from '../../rt/shared.js';
+import { type RareEvent, rare } from '../../rt/rare.js';
 
 /** The largest `every` a rate parameter takes. */
 export const MAX_EVERY = 1_000_000;
@@ -32,6 +33,8 @@ export class OnDemand {
     name: string,
     /** One event in this many, on average, asks the role to act (1: every event). */
     readonly every: number,
+    /** The rare event one driving event may be (rt/rare.ts: the sim may place it instead of a coin). */
+    readonly rareEvent: RareEvent,
   ) {
     if (!(Number.isInteger(every) && every >= 1)) throw new Error(`OnDemand ${name}: every must be a whole number >= 1, not ${every}`);
     this.wq = new WaitQueue(arena, name);
@@ -39,9 +42,9 @@ export class OnDemand {
     this.i32 = arena.i32;
   }
 
-  /** One driving event (in the driving task): with probability 1/every, ask the role to act and wake it. */
+  /** One driving event (in the driving task): with probability 1/every (or where the sim places it), ask the role to act and wake it. */
   *event(self: Task): Op {
-    if (this.every !== 1 && self.rng() * this.every >= 1) return;
+    if (!rare(self, this.rareEvent, this.every)) return;
     shared.add(this.i32, this.pending, 1);
     yield* wakeUp(this.wq);
   }
@@ -62,3 +65,10 @@ export class OnDemand {
     yield* wakeUp(this.wq);
   }
 }
+
+/** A userspace memslot update (KVM_SET_USER_MEMORY_REGION: create, move or delete), asked by a vCPU fault. */
+export const MEMSLOT_UPDATE: RareEvent = { name: 'memslot-update', what: 'a memslot update', per: 'vCPU faults', param: 'memslotEvery' };
+/** One KVM_GET_DIRTY_LOG of a migrating VMM, asked by a vCPU fault. */
+export const DIRTY_LOG_SYNC: RareEvent = { name: 'dirty-log-sync', what: 'a KVM_GET_DIRTY_LOG', per: 'vCPU faults', param: 'dirtyLogEvery' };
+/** Dirty logging turned on or off (a live migration starting or ending), asked by a guest access. */
+export const LOG_TOGGLE: RareEvent = { name: 'log-toggle', what: 'a dirty-logging toggle', per: 'guest accesses', param: 'toggleEvery' };

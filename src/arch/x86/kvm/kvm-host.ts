@@ -12,7 +12,7 @@ import { KVM_REFILL_PAGES, PTE_PREFETCH_NUM } from './mmu/constants.js';
 import { PTE_LIST_EXT, pteListDescWords } from './mmu/pte-list-desc.js';
 import { KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
 import { Reclaim } from '../../../mm/reclaim.js';
-import { OnDemand } from '../../../virt/kvm/on-demand.js';
+import { MEMSLOT_UPDATE, OnDemand } from '../../../virt/kvm/on-demand.js';
 import { shared } from '../../../rt/shared.js';
 
 /** mmu_topup_memory_caches()' minimums, per cache ("the gorilla math": the thread "KVM: x86/mmu: Clean up the
@@ -358,7 +358,7 @@ export class KvmWorld {
         this.vcpus.push(vcpu);
       }
     }
-    this.memslotUpdates = config.memslotEvery ? new OnDemand(arena, 'vmm_memslot_wait', config.memslotEvery) : null;
+    this.memslotUpdates = config.memslotEvery ? new OnDemand(arena, 'vmm_memslot_wait', config.memslotEvery, MEMSLOT_UPDATE) : null;
   }
 
   sp(sp: number, field: number): number {

@@ -5,6 +5,7 @@
  */
 import type { Op } from '../../../rt/op.js';
 import type { Task } from '../../../rt/task.js';
+import { type RareEvent, rare } from '../../../rt/rare.js';
 import type { Params } from '../../../scenario.js';
 import { mutexLock, mutexUnlock, readLock, readUnlock, writeLock, writeUnlock } from '../../../sync/index.js';
 import {
@@ -85,12 +86,15 @@ function* pageFault(kvm: LazyRmapsKvm, self: Task, gfn: number, nested: boolean)
  * fault drawn once per execution; else with probability 1/nestedEvery at each fault, so
  * in many executions not at all (a real L1 starts its first L2 once in its life, if ever).
  */
+/** vcpu0 starts its nested guest: the first shadow root (nestedEvery). */
+export const NESTED_ENTRY: RareEvent = { name: 'nested-entry', what: 'the nested guest starting', per: 'faults of vcpu0', param: 'nestedEvery' };
+
 export function nestedEntry(self: Task, p: Params): (i: number) => boolean {
   if (self.index !== 0) return () => false;
   if (p.nestedEvery > 0) {
     let entered = false;
     return () => {
-      entered ||= p.nestedEvery === 1 || self.rng() * p.nestedEvery < 1;
+      entered ||= rare(self, NESTED_ENTRY, p.nestedEvery);
       return entered;
     };
   }

@@ -6,7 +6,8 @@
  */
 import { IDLE, type Op } from '../../../../rt/op.js';
 import type { Params, RoleDef } from '../../../../scenario.js';
-import { current } from '../../../../rt/task.js';
+import { current, type Task } from '../../../../rt/task.js';
+import { type RareEvent, rare } from '../../../../rt/rare.js';
 import { mutexLock, mutexTrylock, mutexUnlock, readOnce, writeLock, writeUnlock } from '../../../../sync/index.js';
 import { type Kvm, type KvmWorld, VM_N_USED } from '../kvm-host.js';
 import { kvmMmuZapOldestMmuPages } from './mmu-page.js';
@@ -148,9 +149,13 @@ export function mmuZapShrinker(w: KvmWorld): Shrinker {
  * kswapd while memory is tight: here, for as long as any vCPU is faulting, a round of
  * reclaim (the registered shrinkers inside fs_reclaim) one step in `every`, on average.
  */
-export function* kswapd(w: KvmWorld, self: { rng(): number }, every: number): Op {
+/** The zap shrinker's step is a scan (shrinkEvery of zap-oldest, pte-list-desc). */
+export const SHRINK_SCAN: RareEvent = { name: 'shrink-scan', what: 'a shrinker scan', per: "of the shrinker's steps", param: 'shrinkEvery' };
+
+export function* kswapd(w: KvmWorld, self: Task, every: number): Op {
   while (shared.load(w.i32, w.vcpusRunning) > 0) {
-    if (self.rng() * every < 1) yield* kswapdReclaim(w.reclaim);
+    // (every 1 still draws, as it always did: the same executions)
+    if (every === 1 ? self.rng() < 2 : rare(self, SHRINK_SCAN, every)) yield* kswapdReclaim(w.reclaim);
     else yield IDLE;
   }
 }

@@ -2,13 +2,16 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Files with no clock in any assertion, run two at a time first: those that only run sim
- * (one busy thread, a sim worker or two at most, fixed seeds and execution counts), and
- * the files that drive the command line (and --jobs' sim workers) through runs of sim and
- * bad input whose outcomes no speed decides (NO_CLOCK_PROCESSES). Everything else (real worker threads, watchdogs, signals,
- * time budgets, chromium, and the files that may rebuild dist/ under the command's feet:
- * external-project, package, spin-wait-user) runs afterwards, one file at a time, with
- * the machine to itself.
+ * Three groups, one after another:
+ * - first, two at a time, the files with no clock in any assertion: those that only run
+ *   sim (one busy thread, a sim worker or two at most, fixed seeds and execution counts),
+ *   and the files that drive the command line (and --jobs' sim workers) through runs of
+ *   sim and bad input whose outcomes no speed decides (NO_CLOCK_PROCESSES);
+ * - then, two at a time, everything else: real worker threads, watchdogs, signals, time
+ *   budgets, chromium. Each of these files holds on a machine carrying other load (the
+ *   suite is run beside two CPU-bound processes), which is all a neighbour file is;
+ * - last, one at a time, the files that may rebuild dist/ (REBUILDS_DIST) when it is older
+ *   than the sources, which would pull it from under any command another file runs.
  */
 const NO_CLOCK_PROCESSES = ['cli', 'jobs'];
 const SIM_ONLY = [
@@ -29,6 +32,7 @@ const SIM_ONLY = [
   'pte-list-desc',
   'public-api',
   'rare-events',
+  'rare-placement',
   'round-robin',
   'shared-memory',
   'shrink',
@@ -42,13 +46,14 @@ const SIM_ONLY = [
   'zap-oldest',
 ].map((f) => `test/${f}.test.ts`);
 const FIRST = [...SIM_ONLY, ...NO_CLOCK_PROCESSES.map((f) => `test/${f}.test.ts`)];
+const REBUILDS_DIST = ['external-project', 'package', 'spin-wait-user'].map((f) => `test/${f}.test.ts`);
 
 /**
- * The first group's longest files, started first so that no long one is left to run
+ * Each group's longest files, started first so that no long one is left to run
  * alone at its end (a fresh clone has no timings for vitest to order by). Their order
  * changes only when each starts, never what they assert.
  */
-const LONGEST_FIRST = ['variants-sim', 'cli', 'zap-oldest', 'rare-events', 'dfs', 'weak-memory', 'litmus', 'lkmm'];
+const LONGEST_FIRST = ['variants-sim', 'cli', 'zap-oldest', 'rare-events', 'dfs', 'weak-memory', 'litmus', 'lkmm', 'limits', 'variants-threads', 'executors', 'campaign-scale'];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -75,11 +80,12 @@ export default defineConfig({
           name: 'threads',
           include: ['test/**/*.test.ts'],
           // a user's project's own test file, copied into a temporary project by external-project.test.ts
-          exclude: ['test/fixtures/external/**', '**/node_modules/**', ...FIRST],
-          fileParallelism: false,
+          exclude: ['test/fixtures/external/**', '**/node_modules/**', ...FIRST, ...REBUILDS_DIST],
+          maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
       },
+      { extends: true, test: { name: 'dist', include: REBUILDS_DIST, fileParallelism: false, sequence: { groupOrder: 2 } } },
     ],
   },
 });

@@ -48,6 +48,12 @@ export interface ExecHooks {
   report(v: Violation): void;
   /** A task made a progress mark (sim keeps the step of the last one). */
   progressed?(): void;
+  /**
+   * threads, recording for a replay in sim (exec/sync-record.ts): an unlock frees its
+   * lock's words only once the running step has ended, by calling `free` then. Absent
+   * otherwise: the unlock frees at once.
+   */
+  freeAtStepEnd?(free: () => void): void;
 }
 
 export type Rng = seedrandom.PRNG;

@@ -102,4 +102,11 @@ describe('threads findings replayed in sim', () => {
     expect(rep.line).toMatch(/^(reproduced in sim: |not reproduced in sim: )/);
     expect(rep.recorded).toBe(found.order?.length);
   }, 300_000);
+
+  it('--no-reproduce: a threads finding is reported without a sim replay', () => {
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'threads', '--executions', '2000', '--no-reproduce', '--json']);
+    const d = JSON.parse(r.out);
+    expect(d.violations?.[0]?.kind).toBe('cache-empty-under-lock');
+    expect(d.reproduced).toBeUndefined();
+  }, 300_000);
 });

@@ -61,6 +61,7 @@ export const RUN_SPEC: CommandSpec = {
     quiet: { help: 'no progress line on stderr (there is one only when stderr is a terminal, and never under CI or with --json)' },
     'trace-out': { value: 'FILE', help: "write the violation's interleaving to FILE in the Chrome trace event format (opens in Perfetto or chrome://tracing); nothing without a violation" },
     'no-shrink': { help: "sim: report a finding's schedule as found instead of shrinking it to the fewest preemptions and steps" },
+    'no-reproduce': { help: 'threads: do not replay a finding in sim, and record nothing for it (each step and each shared access is recorded otherwise)' },
     lockdep: { value: 'on|off', help: 'off: lockdep records lock orders but reports no lock-order-cycle; a deadlock report still names a cycle it saw (default on)' },
     'execution-limit': { value: 'DURATION', help: `the longest one execution may run; past it, it is incomplete (default ${LIMIT_DEFAULTS.executionLimitMs / 60_000}m)` },
     json: { help: 'print one JSON document on stdout and nothing else there' },
@@ -134,6 +135,7 @@ function runOptionsOf(a: ParsedArgs): RunOptions {
     memory: str(a, 'memory'),
     schedule: str(a, 'schedule'),
     shrink: !has(a, 'no-shrink'),
+    reproduce: !has(a, 'no-reproduce'),
     jobs: str(a, 'jobs'),
   };
   // each strategy's own flags, by the option name the registry's flag gives (--pct-steps: pctSteps)

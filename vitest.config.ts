@@ -26,6 +26,8 @@ const SIM_ONLY = [
   'litmus-format',
   'lkmm',
   'memory-cache',
+  'order-replay',
+  'sync-record',
   'pct',
   'pool',
   'pos',

@@ -80,6 +80,8 @@ export interface RunOptions {
   schedule?: string;
   /** false: a finding is reported as found, not shrunk. */
   shrink?: boolean;
+  /** threads, false: a finding is not replayed in sim, and nothing is recorded for it (no step tickets, no word events). */
+  reproduce?: boolean;
   /** sim: spread the seeds over this many worker threads (default: the cores). */
   jobs?: number | string;
   /** sim: 'forced' (default): the strategy places each rare event a few times per execution; 'sampled': each opportunity is the host-rate coin. */
@@ -95,7 +97,7 @@ export interface RunOptions {
 /** Every option RunOptions has, by name (an option not among them is bad input). */
 export const RUN_OPTION_NAMES = [
   'scenario', 'variant', 'mode', 'seed', 'executions', 'time', 'params', 'vcpus', 'lockdep', 'jitter', 'watchdog', 'executionLimit',
-  'strategy', 'depth', 'pctSteps', 'preemptions', 'reduction', 'urwEstimates', 'memory', 'schedule', 'shrink', 'jobs', 'rare', 'rarePlacements', 'rareHorizons', 'hostRate',
+  'strategy', 'depth', 'pctSteps', 'preemptions', 'reduction', 'urwEstimates', 'memory', 'schedule', 'shrink', 'reproduce', 'jobs', 'rare', 'rarePlacements', 'rareHorizons', 'hostRate',
 ] as const satisfies readonly (keyof RunOptions)[];
 
 /** The flags a replay line or a report's advice repeats as the user wrote them. */
@@ -256,6 +258,7 @@ export async function resolveRunConfig(o: RunOptions, basis: JobsBasis = machine
   if (o.executionLimit !== undefined) c.executionLimitMs = duration('execution-limit', o.executionLimit);
   c.shrink = o.shrink !== false;
   c.rare = rareConfig(o, c);
+  c.reproduce = o.reproduce !== false;
   const given: [GivenFlag, string | undefined][] = [['time', o.time], ['execution-limit', o.executionLimit], ['jitter', text(o.jitter)], ['watchdog', o.watchdog], ['lockdep', lockdep]];
   c.given = Object.fromEntries(given.filter(([, v]) => v !== undefined));
   return { config: c, scenario: sc, notes: jobs.note ? [jobs.note] : [] };

@@ -86,6 +86,15 @@ export class StepTickets {
     this.buf[this.n++] = ticket;
   }
 
+  /** Told when a ticket is dropped, with the count left (RecordingMemory drops that step's events). */
+  onDrop?: (n: number) => void;
+
+  /** The last step changed nothing (a retry that failed again): its ticket goes. */
+  drop(): void {
+    this.n--;
+    this.onDrop?.(this.n);
+  }
+
   take(): Int32Array | null {
     return this.overflow ? null : this.buf.slice(0, this.n);
   }
@@ -141,7 +150,8 @@ class SpinSlot {
   }
 }
 
-export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWord: number, o: DriveOptions, jr: Rng, tickets?: StepTickets, spinSlot = -1): DriveEnd {
+/** `afterStep`: called once each step has run (a recording run's deferred unlocks: ExecHooks.freeAtStepEnd). */
+export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWord: number, o: DriveOptions, jr: Rng, tickets?: StepTickets, spinSlot = -1, afterStep?: () => void): DriveEnd {
   const stop = ctl + CTL_STOP;
   const jitter = o.jitter;
   let spins = 0;
@@ -154,6 +164,8 @@ export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWor
       return gen.next();
     } catch (e) {
       throw new ScenarioThrow(thrownBy(e, 'role', t));
+    } finally {
+      afterStep?.();
     }
   };
   let r = next();
@@ -161,7 +173,7 @@ export function drive(gen: Op, t: Task, i32: Int32Array, ctl: number, blockedWor
     spin?.stepped(t, r.value);
     if (tickets) {
       const again = r.value >= 0 && r.value === failed;
-      if (again && tickets.n > 0) tickets.n--; // it failed again: nothing happened
+      if (again && tickets.n > 0) tickets.drop(); // it failed again: nothing happened
       failed = r.value >= 0 ? r.value : -1;
     }
     if (Atomics.load(i32, stop) !== 0) return 'stopped';

@@ -22,7 +22,7 @@ export async function reproduceInSim(sc: LoadedScenario, config: RunConfig, foun
   let r: ExecutionResult | null = null;
   let error: string | null;
   // the threads run's settings, as one sim execution of that seed in that order, under sc memory (the cores')
-  const replay: RunConfig = { ...config, mode: 'sim', seed: found.seed, executions: 1, strategy: { name: 'order', order: found.order }, memory: 'sc', shrink: false, jobs: 1, windowSteps: null };
+  const replay: RunConfig = { ...config, mode: 'sim', seed: found.seed, executions: 1, strategy: { name: 'order', order: found.order, ...(found.sync ? { sync: found.sync } : {}) }, memory: 'sc', shrink: false, jobs: 1, windowSteps: null };
   try {
     error = await sim.runWorker(replay, sc, undefined, limits, (e) => {
       r = e;

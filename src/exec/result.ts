@@ -38,6 +38,8 @@ export interface ExecutionResult {
   harnessError?: string;
   /** threads, a finding: the task of every step in the order the steps began (the sim replays it). */
   order?: Uint8Array;
+  /** threads, a finding: per task, the store of each shared word each access read or made (sync-record.ts), for an exact replay. */
+  sync?: Int32Array[];
   /** A finding's schedule as a guide: shrunk (unless --no-shrink), with the token that replays it. */
   shrink?: ShrinkResult;
   /** dfs: stopped early because every way on only reorders independent ops of a schedule already explored. */

@@ -16,6 +16,7 @@ import type { LoadedScenario } from '../load/scenarios.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { workerBundle } from '../load/bundle.js';
 import { THREADS_DEFAULTS, type ThreadsOptions } from './drive.js';
+import { syncVersions } from './sync-record.js';
 import { closeExecution, lastStep } from './finish.js';
 import { CTL_ARRIVED, CTL_STOP, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
 import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
@@ -48,6 +49,8 @@ export const WATCHDOG_TICK_MS = 100;
 export class ThreadsExecutor implements Executor {
   readonly mode = 'threads';
   private pool: Piscina | null = null;
+  /** The word-version slots of executions that record for a replay (sync-record.ts): one buffer, zeroed per execution. */
+  private versions: SharedArrayBuffer | null = null;
   private threads = 0;
   private readonly cores = availableParallelism();
 
@@ -129,6 +132,9 @@ export class ThreadsExecutor implements Executor {
     const n = frame.instances.length;
     const pool = await this.poolFor(n);
     const drive = n <= this.cores ? opts.drive : { ...opts.drive, spinsBeforeWait: Math.min(opts.drive.spinsBeforeWait, OVERSUBSCRIBED_SPINS) };
+    // recording for a replay: the versions every task's word events are numbered by
+    const versions = drive.recordSteps ? syncVersions(this.versions) : undefined;
+    if (versions) this.versions = versions;
     const jobs = frame.instances.map((inst) => {
       const job: RoleTask = {
         bundle,
@@ -141,6 +147,7 @@ export class ThreadsExecutor implements Executor {
         drive,
         startTimeoutMs: START_TIMEOUT_MS,
         lockdep: lockGraph.reports,
+        ...(versions ? { versions } : {}),
       };
       return pool.run(job) as Promise<RoleResult>;
     });
@@ -241,6 +248,7 @@ export class ThreadsExecutor implements Executor {
     let scenarioError: ScenarioError | undefined;
     const deps: Dep[] = [];
     const tickets: (Int32Array | undefined)[] = [];
+    const sync: (Int32Array | undefined)[] = [];
     results.forEach((res, k) => {
       const inst = frame.instances[k];
       if (res.status === 'rejected') {
@@ -253,6 +261,7 @@ export class ThreadsExecutor implements Executor {
       violation ??= out.violation;
       deps.push(...out.deps);
       tickets[k] = out.tickets;
+      sync[k] = out.sync;
       addStats(stats, inst.role, out.stats);
     });
     lockGraph.seed = seed;
@@ -278,7 +287,9 @@ export class ThreadsExecutor implements Executor {
     if (violation === null && stopped === STOP_WATCHDOG) return { seed, violation: null, stats, steps: seq(), harnessError: watchdogNote ?? 'the watchdog stopped the execution' };
     const closed = closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask);
     const order = closed && tickets.every((t) => t !== undefined) ? stepOrder(tickets as Int32Array[]) : undefined;
-    return { seed, violation: closed, stats, steps: seq(), ...(order ? { order } : {}) };
+    // the word events only when every task kept its own: a word's versions are only whole so
+    const events = order && sync.every((e) => e !== undefined) ? { sync: sync as Int32Array[] } : {};
+    return { seed, violation: closed, stats, steps: seq(), ...(order ? { order, ...events } : {}) };
   }
 }
 

@@ -12,6 +12,7 @@ import type { Params, ScenarioDef } from '../scenario.js';
 import { Arena, type Layout } from '../shm/arena.js';
 import { NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
 import { type DriveOptions, drive, StepTickets } from './drive.js';
+import { RecordingMemory, type SyncEvents } from './sync-record.js';
 import { heldAtExit } from './finish.js';
 import { isLimit } from './limits.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
@@ -33,6 +34,8 @@ export interface RoleTask {
   startTimeoutMs: number;
   /** false: lockdep records but reports nothing (the run's graph judges cycles either way). */
   lockdep: boolean;
+  /** With drive.recordSteps: the version slots this task records its word events against (sync-record.ts). */
+  versions?: SharedArrayBuffer;
 }
 
 export interface RoleResult {
@@ -48,6 +51,8 @@ export interface RoleResult {
   scenarioError?: ScenarioError;
   /** The tickets of this task's steps (see StepTickets): a finding is replayed in sim from them. */
   tickets?: Int32Array;
+  /** This task's word events (see sync-record.ts), for the replay; absent when not kept. */
+  sync?: SyncEvents;
 }
 
 /** The start barrier: 'go' once every role instance has arrived, 'stopped' if the execution is stopped first. */
@@ -78,6 +83,13 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
     ctl = frame.ctl;
     setNames(frame.arena.names);
     const inst = frame.instances[job.instance];
+    const recording = job.drive.recordSteps && job.versions !== undefined;
+    // recording: an unlock frees its lock once the releasing step has ended (lock-word.ts)
+    const frees: (() => void)[] = [];
+    const stepEnded = () => {
+      for (let k = 0; k < frees.length; k++) frees[k]();
+      frees.length = 0;
+    };
     const hooks: ExecHooks = {
       clockUnit: 'us',
       clock: () => performance.now() * 1000,
@@ -92,25 +104,28 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
         const before = Atomics.compareExchange(i32, ctl + CTL_STOP, 0, STOP_VIOLATION);
         if (before === 0 || (isLimit(before) && found === null)) found = v;
       },
+      ...(recording ? { freeAtStepEnd: (free: () => void) => frees.push(free) } : {}),
     };
     const task = frameTask(frame, inst, job.seed, hooks);
     setCurrent(task);
-    setShared(ATOMICS); // the threads' memory is the machine's: plain Atomics
+    const tickets = job.drive.recordSteps ? new StepTickets() : undefined;
+    // the threads' memory is the machine's: plain Atomics, each access recorded when a finding is to be replayed
+    const memory = tickets && recording ? new RecordingMemory(job.versions as SharedArrayBuffer, tickets) : null;
+    setShared(memory ?? ATOMICS);
     const start = waitForAll(i32, ctl, frame.instances.length, job.startTimeoutMs);
     if (start === 'stopped') return { instance: job.instance, stats: task.stats, violation: null, deps: graph.take(), end: 'stopped', error: null };
     if (start === 'timed-out') {
       throw new Error(`not every role instance started within ${job.startTimeoutMs} ms (is the pool smaller than ${frame.instances.length} threads?)`);
     }
     const gen = def.roles[inst.role].run(frame.world, task, job.params, job.variant);
-    const tickets = job.drive.recordSteps ? new StepTickets() : undefined;
-    const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`), tickets, frame.spin + inst.id * SPIN_SLOT);
+    const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`), tickets, frame.spin + inst.id * SPIN_SLOT, recording ? stepEnded : undefined);
     if (end === 'done') {
       const v = heldAtExit(task);
       if (v) hooks.report(v);
       task.progress(); // a role that ends has made progress
     }
     // always sent: a lock-order cycle is judged on the main thread, after every role has returned
-    return { instance: job.instance, stats: task.stats, violation: found, deps: graph.take(), end, error: null, tickets: tickets?.take() ?? undefined };
+    return { instance: job.instance, stats: task.stats, violation: found, deps: graph.take(), end, error: null, tickets: tickets?.take() ?? undefined, sync: memory?.take() ?? undefined };
   } catch (e) {
     if (ctl >= 0) Atomics.compareExchange(i32, ctl + CTL_STOP, 0, STOP_ERROR);
     if (e instanceof ScenarioThrow) return { instance: job.instance, stats: {}, violation: found, deps: [], end: 'error', error: null, scenarioError: e.error };

@@ -51,6 +51,12 @@ export interface ExecHooks {
   progressed?(): void;
   /** Answers rt/rare.ts's seam (sim with forced placement, or a token's placements); absent: the task's own coin. */
   rare?: RareAnswer;
+  /**
+   * threads, recording for a replay in sim (exec/sync-record.ts): an unlock frees its
+   * lock's words only once the running step has ended, by calling `free` then. Absent
+   * otherwise: the unlock frees at once.
+   */
+  freeAtStepEnd?(free: () => void): void;
 }
 
 export type Rng = seedrandom.PRNG;

@@ -201,15 +201,33 @@ export class Unlock extends OpMachine {
 function releaseShared(t: Task, l: LockWord, mode: number): void {
   t.trace(T_UNLOCK, l.id, mode);
   if (!lockReleased(t, l.id, mode)) return;
+  const later = t.hooks.freeAtStepEnd;
+  if (later === undefined) freeShared(t, l);
+  else later(() => freeShared(t, l));
+}
+
+function freeShared(t: Task, l: LockWord): void {
   shared.and(l.i32, l.word + READERS, ~(1 << t.id));
   const now = shared.sub(l.i32, l.word + STATE, 1) - 1;
   if ((now & READER_COUNT) === 0) t.hooks.wake(l.id, l.word);
 }
 
-/** Release an exclusive hold (spin_unlock, mutex_unlock, write_unlock) and wake waiters. */
+/**
+ * Release an exclusive hold (spin_unlock, mutex_unlock, write_unlock) and wake waiters.
+ * A threads run that records for its replay frees the lock's words once the releasing
+ * step has ended (ExecHooks.freeAtStepEnd): sim runs a step whole, so a waiter taking
+ * the lock between the unlock and the releaser's next op is an interleaving no sim
+ * schedule gives back (docs/replay.md).
+ */
 export function releaseExclusive(t: Task, l: LockWord, mode: number): void {
   t.trace(T_UNLOCK, l.id, mode);
   if (!lockReleased(t, l.id, mode)) return;
+  const later = t.hooks.freeAtStepEnd;
+  if (later === undefined) freeExclusive(t, l);
+  else later(() => freeExclusive(t, l));
+}
+
+function freeExclusive(t: Task, l: LockWord): void {
   shared.store(l.i32, l.word + OWNER, 0);
   shared.store(l.i32, l.word + STATE, 0);
   t.hooks.wake(l.id, l.word);

@@ -26,6 +26,7 @@ export type { KnownOrder } from './sync/lockdep-graph.js';
 export type { Params, RoleDef, ScenarioDef, VariantDef } from './scenario.js';
 export * from './sync/index.js';
 export { IDLE, type Op, POINT } from './rt/op.js';
+export { rare, type RareEvent } from './rt/rare.js';
 export { type Fence, shared, type SharedMemory, type WordName } from './rt/shared.js';
 export { current, MODE_MAP, MODE_MUTEX, MODE_READ, MODE_SEM_READ, MODE_SEM_WRITE, MODE_SPIN, MODE_SRCU_READ, MODE_WRITE, type Task } from './rt/task.js';
 export type { Arena } from './shm/arena.js';

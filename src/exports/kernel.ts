@@ -6,4 +6,4 @@
  */
 export { CpuHotplug, cpusReadLock, cpusReadUnlock } from '../kernel/cpu.js';
 export { staticKeySlowInc } from '../kernel/jump-label.js';
-export { kswapdOnDemand, kswapdReclaim, mightAlloc, Reclaim, SHRINK_BATCH, type Shrinker, shrinkSlab, wakeupKswapd } from '../mm/reclaim.js';
+export { KSWAPD_WAKE, kswapdOnDemand, kswapdReclaim, mightAlloc, Reclaim, SHRINK_BATCH, type Shrinker, shrinkSlab, wakeupKswapd } from '../mm/reclaim.js';

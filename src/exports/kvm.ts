@@ -53,4 +53,4 @@ export { kvmSetMemslot, type MemslotArch } from '../virt/kvm/set-memslot.js';
 export { hardwareEnableAll, KvmGlobal, kvmEnableVirtualization } from '../virt/kvm/kvm-main.js';
 export { KVM_LOCK_ORDER, KVM_LOCK_ORDER_44D17459 } from '../virt/kvm/locking.js';
 // not kernel code: a userspace VMM's ioctls paced by the guest's own work
-export { MAX_EVERY, OnDemand } from '../virt/kvm/on-demand.js';
+export { DIRTY_LOG_SYNC, LOG_TOGGLE, MAX_EVERY, MEMSLOT_UPDATE, OnDemand } from '../virt/kvm/on-demand.js';

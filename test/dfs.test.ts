@@ -188,6 +188,6 @@ describe('dfs strategy', () => {
   it('bad input: dfs settings go with dfs, and are bounded', () => {
     expectBadInput(cli(['run', 'shrinker-vs-fault', '--preemptions', '2']), /--preemptions and --reduction go with --strategy dfs/);
     expectBadInput(cli(['run', 'shrinker-vs-fault', '--strategy', 'dfs', '--preemptions', '21']), /--preemptions must be a whole number/);
-    expectBadInput(cli(['run', 'shrinker-vs-fault', '--strategy', 'dfs', '--reduction', 'dpor']), /--reduction must be sleep or none/);
+    expectBadInput(cli(['run', 'shrinker-vs-fault', '--strategy', 'dfs', '--reduction', 'dpor']), /--reduction must be merge, sleep or none/);
   });
 });

@@ -20,6 +20,11 @@ export interface Footprint {
   writes: Int32Array;
   /** Runs of words written in bulk (a page zeroed): [from, to) pairs. */
   spans: number[];
+  /**
+   * Words only added to, the old value unread (SharedMemory.addUnread), and neither read nor
+   * written otherwise by this op: two such adds commute; an add against a read or a write does not.
+   */
+  adds: Int32Array;
 }
 
 export class FootprintMemory implements SharedMemory {
@@ -30,6 +35,7 @@ export class FootprintMemory implements SharedMemory {
   private reads: number[] = [];
   private writes: number[] = [];
   private spans: number[] = [];
+  private adds: number[] = [];
 
   /** Start noting the accesses to `i32` at or above `base`. */
   watch(i32: Int32Array, base: number): void {
@@ -38,6 +44,7 @@ export class FootprintMemory implements SharedMemory {
     this.reads = [];
     this.writes = [];
     this.spans = [];
+    this.adds = [];
   }
 
   unwatch(): void {
@@ -46,10 +53,25 @@ export class FootprintMemory implements SharedMemory {
 
   /** The footprint noted since the last call, and a fresh start for the next op. */
   take(): Footprint {
-    const fp = { reads: sortedUnique(this.reads), writes: sortedUnique(this.writes), spans: this.spans };
+    const reads = sortedUnique(this.reads);
+    const writes = sortedUnique(this.writes);
+    // a word this op also read or wrote is a conflict like any write: it stays in writes
+    let adds: Int32Array = NONE;
+    if (this.adds.length) {
+      const only = this.adds.filter((i) => !has(reads, i) && !has(writes, i));
+      const mixed = this.adds.filter((i) => has(reads, i) || has(writes, i));
+      adds = sortedUnique(only);
+      if (mixed.length) return this.taken(reads, sortedUnique([...writes, ...mixed]), adds);
+    }
+    return this.taken(reads, writes, adds);
+  }
+
+  private taken(reads: Int32Array, writes: Int32Array, adds: Int32Array): Footprint {
+    const fp = { reads, writes, spans: this.spans, adds };
     this.reads = [];
     this.writes = [];
     this.spans = [];
+    this.adds = [];
     return fp;
   }
 
@@ -80,6 +102,10 @@ export class FootprintMemory implements SharedMemory {
   add(a: Int32Array, i: number, v: number): number {
     this.wrote(a, i);
     return Atomics.add(a, i, v);
+  }
+  addUnread(a: Int32Array, i: number, v: number): void {
+    if (a === this.target && i >= this.base) this.adds.push(i);
+    Atomics.add(a, i, v);
   }
   sub(a: Int32Array, i: number, v: number): number {
     this.wrote(a, i);
@@ -121,6 +147,20 @@ export class FootprintMemory implements SharedMemory {
   }
 }
 
+const NONE: Int32Array = new Int32Array(0);
+
+/** The sorted `a` holds `i`. */
+function has(a: Int32Array, i: number): boolean {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < a.length && a[lo] === i;
+}
+
 function sortedUnique(a: number[]): Int32Array {
   const s = Int32Array.from(a).sort();
   let n = 0;
@@ -160,9 +200,26 @@ function spansMeet(x: number[], y: number[]): boolean {
   return false;
 }
 
-/** Neither op writes a word the other reads or writes: they commute. */
+/** The union of two footprints: what a run of steps merged into one touched. */
+export function union(x: Footprint, y: Footprint): Footprint {
+  const reads = sortedUnique([...x.reads, ...y.reads]);
+  const writes = sortedUnique([...x.writes, ...y.writes]);
+  const added = [...x.adds, ...y.adds];
+  const adds = sortedUnique(added.filter((i) => !has(reads, i) && !has(writes, i)));
+  const mixed = added.filter((i) => has(reads, i) || has(writes, i));
+  return { reads, writes: mixed.length ? sortedUnique([...writes, ...mixed]) : writes, spans: x.spans.concat(y.spans), adds };
+}
+
+/**
+ * Neither op writes a word the other reads or writes: they commute. Adds whose result
+ * is unread commute with each other (both orders leave the sum), not with a read or write.
+ */
 export function independent(x: Footprint, y: Footprint): boolean {
   if (meet(x.writes, y.writes) || meet(x.writes, y.reads) || meet(y.writes, x.reads)) return false;
+  if (x.adds.length && (meet(x.adds, y.reads) || meet(x.adds, y.writes))) return false;
+  if (y.adds.length && (meet(y.adds, x.reads) || meet(y.adds, x.writes))) return false;
+  if (x.adds.length && (inSpans(x.adds, y.spans))) return false;
+  if (y.adds.length && (inSpans(y.adds, x.spans))) return false;
   if (x.spans.length === 0 && y.spans.length === 0) return true;
   return !inSpans(y.reads, x.spans) && !inSpans(y.writes, x.spans) && !inSpans(x.reads, y.spans) && !inSpans(x.writes, y.spans) && !spansMeet(x.spans, y.spans);
 }

@@ -10,7 +10,7 @@ import type { Op } from '../rt/op.js';
 import { current } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { LockdepMap, lockMapAcquire, lockMapRelease, WaitQueue, waitEvent, wakeUp } from '../sync/index.js';
-import { shared } from '../rt/shared.js';
+import { addUnread, shared } from '../rt/shared.js';
 
 /** SHRINK_BATCH (mm/shrinker.c): the largest nr_to_scan the shrinker core passes. */
 export const SHRINK_BATCH = 128;
@@ -98,7 +98,7 @@ export function* mightAlloc(r: Reclaim): Op {
 
 /** wakeup_kswapd(): free memory fell below the low watermark. */
 export function* wakeupKswapd(r: Reclaim): Op {
-  shared.add(r.i32, r.kswapdPending, 1);
+  addUnread(r.i32, r.kswapdPending, 1); // commutes with another allocation's wake-up; kswapd's read and reset do not
   yield* wakeUp(r.kswapdWait);
 }
 

@@ -48,6 +48,17 @@ export interface SharedMemory {
   lockAcquired(): void;
   /** Words from..to-1 were written with plain stores (a page zeroed on allocation). */
   wrotePlain(a: Int32Array, from: number, to: number): void;
+  /**
+   * atomic_add()/atomic_inc() whose old value nobody reads (a counter bumped, not tested):
+   * two of them on one word commute, which dfs's footprints may use. Absent: `add`.
+   */
+  addUnread?(a: Int32Array, i: number, v: number): void;
+}
+
+/** An atomic add whose result the caller does not read (see SharedMemory.addUnread). */
+export function addUnread(a: Int32Array, i: number, v: number): void {
+  if (shared.addUnread) shared.addUnread(a, i, v);
+  else shared.add(a, i, v);
 }
 
 /** Sequentially consistent memory: every access is the Atomics call of its name, and the marked kinds are too. */

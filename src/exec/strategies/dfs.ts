@@ -30,7 +30,8 @@
  * goes on if it can, else the next in the ring), with no footprints noted. The search
  * is then exhaustive over those first decisions only, and the report says so.
  */
-import { type Footprint, FootprintMemory, independent } from '../footprint.js';
+import { type Footprint, FootprintMemory, independent, union } from '../footprint.js';
+import { stepMerge, takeMergeHint } from '../../rt/step-merge.js';
 import type { SharedMemory } from '../../rt/shared.js';
 import { IDLE, POINT } from '../../rt/op.js';
 import { BadInput } from '../../rt/errors.js';
@@ -67,9 +68,12 @@ interface Node {
   sleep: Branch[];
 }
 
+/** none: every schedule; sleep: sleep sets; merge: sleep sets over steps merged where no other task can tell (the default). */
+export type DfsReduction = 'merge' | 'sleep' | 'none';
+
 export interface DfsSummary {
   preemptions: number;
-  reduction: 'sleep' | 'none';
+  reduction: DfsReduction;
   /** Executions that ran to their end: the schedules explored. */
   schedules: number;
   /** Executions stopped early because every way on was asleep (equivalent to an explored one). */
@@ -86,6 +90,12 @@ export interface DfsSummary {
   depthBound: number;
   /** Executions that went past depthBound: the space searched is exhaustive over their first depthBound decisions only. */
   beyond: number;
+  /** Boundaries passed without a decision because the model said no other task could tell (reduction merge). */
+  merged: number;
+  /** Merged topups that met an empty pool: outside what the merge's argument covers (docs/exploration.md). */
+  dryFills: number;
+  /** The run's parameters, for the proof line (set by the run, not the strategy). */
+  params?: Record<string, unknown>;
 }
 
 export class DfsStrategy implements Strategy {
@@ -105,12 +115,29 @@ export class DfsStrategy implements Strategy {
   private readonly counts: DfsSummary;
   /** The memory the model goes through while sleep sets need each step's footprint. */
   private readonly footprints = new FootprintMemory();
+  /** The task whose last step ended at a boundary merged with its next step (reduction merge): it goes on, no decision; -1: none. */
+  private stay = -1;
+  /** The branch whose first step is being extended by merged steps (its footprint grows to the whole run). */
+  private open: Branch | null = null;
 
   constructor(
     readonly preemptions: number,
-    readonly reduction: 'sleep' | 'none' = 'sleep',
+    readonly reduction: DfsReduction = 'merge',
   ) {
-    this.counts = { preemptions, reduction, schedules: 0, pruned: 0, slept: 0, cut: 0, exhausted: false, maxPreemptions: 0, depthBound: DFS_MAX_DECISIONS, beyond: 0 };
+    this.counts = {
+      preemptions,
+      reduction,
+      schedules: 0,
+      pruned: 0,
+      slept: 0,
+      cut: 0,
+      exhausted: false,
+      maxPreemptions: 0,
+      depthBound: DFS_MAX_DECISIONS,
+      beyond: 0,
+      merged: 0,
+      dryFills: 0,
+    };
   }
 
   /** Every execution runs the data of the first seed: the search is over its schedules. */
@@ -140,7 +167,13 @@ export class DfsStrategy implements Strategy {
     this.redundant = false;
     this.preempted = 0;
     this.past = false;
+    this.stay = -1;
+    this.open = null;
+    stepMerge.task = -1;
+    this.dryAtStart = stepMerge.dryFills;
   }
+
+  private dryAtStart = 0;
 
   /** Past the decisions kept: stop noting footprints (nothing sleeps or branches from here on). */
   private goPast(): void {
@@ -152,19 +185,29 @@ export class DfsStrategy implements Strategy {
   }
 
   memory(i32: Int32Array, modelBase: number): SharedMemory | undefined {
-    if (this.reduction !== 'sleep') return undefined;
+    if (this.reduction === 'none') return undefined;
     this.footprints.watch(i32, modelBase);
     return this.footprints;
   }
 
   end(): void {
     this.footprints.unwatch();
+    this.counts.dryFills += stepMerge.dryFills - this.dryAtStart;
   }
 
   pick(n: number, runnable: Int32Array): number {
     if (this.redundant) return PRUNE;
     if (!this.past && this.depth >= DFS_MAX_DECISIONS) this.goPast();
     if (this.past) return defaultPick(this.cur, this.curIdle, n, runnable);
+    if (this.stay >= 0) {
+      // the last step ended where no other task can tell a switch from going on: no decision
+      for (let c = 0; c < n; c++) {
+        if (runnable[c] === this.stay) {
+          this.counts.merged++;
+          return c;
+        }
+      }
+    }
     let node: Node;
     if (this.depth < this.stack.length) {
       node = this.stack[this.depth]; // replaying the prefix of the branch being explored
@@ -210,12 +253,22 @@ export class DfsStrategy implements Strategy {
   stepped(task: number, result: number): void {
     const node = this.pending;
     this.pending = null;
+    const goOn = this.stay === task;
     this.cur = task;
     this.curIdle = result === IDLE;
+    // a boundary the model marked (rt/step-merge.ts) after a step that could go on: the next step is this one's continuation
+    this.stay = takeMergeHint(task) && this.reduction === 'merge' && result === POINT ? task : -1;
     if (this.reduction === 'none' || this.past) return;
     const fp = this.footprints.take();
+    if (goOn && this.open?.task === task) {
+      // a continuation of a node's branch: that branch's step is the whole merged run, so a
+      // sibling put to sleep against it is checked against all of it
+      this.open.fp = union(this.open.fp, fp);
+      this.open.free = result !== POINT;
+    } else this.open = null;
     if (node) {
       node.taken ??= { task, fp, free: result !== POINT, cost: node.cost[node.at] };
+      this.open = this.stay >= 0 ? node.taken : null;
       const mine = node.cost[node.at];
       // the siblings explored before this one sleep down its path when moving them to the front costs no extra
       // preemption: choosing b costs b.cost, and one more after it if b could go on (the switch to this branch)
@@ -285,18 +338,30 @@ export class DfsStrategy implements Strategy {
 export interface DfsSpec extends StrategySpec {
   name: 'dfs';
   preemptions: number;
-  reduction: 'sleep' | 'none';
+  reduction: DfsReduction;
+}
+
+/** The parameters a proof is for, as `name=value` (the run's, every one: a small scope like capacity=14 shows). */
+function paramText(params: Record<string, unknown> | undefined): string {
+  if (!params) return '';
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 }
 
 /** What a dfs run covered, in words; a clean exhausted search is a proof for its bound. */
-export function dfsText(d: DfsSummary, seed: number, found: boolean): string[] {
+export function dfsText(d: DfsSummary, seed: number, found: boolean, params?: Record<string, unknown>): string[] {
   const n = (x: number) => x.toLocaleString('en-US');
   const out = [
     `dfs, at most ${d.preemptions} preemption${d.preemptions === 1 ? '' : 's'}, the data of seed ${seed}: ${n(d.schedules)} schedules explored (the most preemptions on one: ${d.maxPreemptions})`,
-    d.reduction === 'sleep'
-      ? `  sleep sets skipped ${n(d.slept)} branches that only reorder independent ops (${n(d.pruned)} executions stopped early); the bound cut ${n(d.cut)}`
-      : `  no reduction (--reduction none); the bound cut ${n(d.cut)} branches`,
+    d.reduction === 'none'
+      ? `  no reduction (--reduction none); the bound cut ${n(d.cut)} branches`
+      : `  sleep sets skipped ${n(d.slept)} branches that only reorder independent ops (${n(d.pruned)} executions stopped early); the bound cut ${n(d.cut)}`,
   ];
+  if (d.reduction === 'merge') {
+    out.push(`  ${n(d.merged)} op boundaries passed without a decision: steps no other task can tell apart merged into one (--reduction merge; docs/exploration.md)`);
+    if (d.dryFills > 0) out.push(`  ${n(d.dryFills)} merged topups met an empty pool, which the merge's argument does not cover: rerun with --reduction sleep for a proof`);
+  }
   if (d.beyond > 0) {
     out.push(
       `  ${n(d.beyond)} execution${d.beyond === 1 ? '' : 's'} went past ${n(d.depthBound)} decisions: past them an execution follows the default schedule, so the search covers only each execution's first ${n(d.depthBound)} decisions (what bounds dfs's memory)`,
@@ -304,6 +369,7 @@ export function dfsText(d: DfsSummary, seed: number, found: boolean): string[] {
   }
   if (found) out.push('  the search stopped at the first violation');
   else if (d.exhausted) {
+    if (d.dryFills === 0) out.push(`bounded space exhausted: ${n(d.schedules)} schedules, preemptions ≤ ${d.preemptions}, seed ${seed}, reduction ${d.reduction}, params ${paramText(params)}`);
     out.push(
       `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters (a proof for that bound, not beyond it;`,
       '  a task that yields IDLE, or spin-waits re-reading unchanged words, is not run twice in a row while another task can run, so a role that counts its own IDLEs is covered only as far as that allows)',
@@ -317,14 +383,18 @@ export const dfs: StrategyEntry<DfsSpec, 'dfs'> = {
   help: 'every schedule of the seed up to --preemptions (dfs)',
   flags: {
     preemptions: { value: 'P', help: 'dfs: explore every schedule with at most P preemptions, 0..20 (default 2)' },
-    reduction: { value: 'sleep|none', help: 'dfs: skip schedules that only reorder independent ops (sleep, default) or explore them all (none)' },
+    reduction: {
+      value: 'merge|sleep|none',
+      help: 'dfs: skip schedules that only reorder independent ops, over steps merged where no other task can tell (merge, default), over single steps (sleep), or explore them all (none)',
+    },
   },
   options: (flag, { memory, whole }) => {
     // under weak memory a barrier changes what later loads may return without touching a word a
     // footprint sees, so dfs explores without sleep sets there
-    if (memory === 'weak' && flag('reduction') === 'sleep') throw new BadInput('--reduction sleep does not go with --memory weak (dfs explores every schedule there)');
-    const reduction = flag('reduction') ?? (memory === 'weak' ? 'none' : 'sleep');
-    if (reduction !== 'sleep' && reduction !== 'none') throw new BadInput(`--reduction must be sleep or none, not '${reduction}'`);
+    const asked = flag('reduction');
+    if (memory === 'weak' && (asked === 'sleep' || asked === 'merge')) throw new BadInput(`--reduction ${asked} does not go with --memory weak (dfs explores every schedule there)`);
+    const reduction = asked ?? (memory === 'weak' ? 'none' : 'merge');
+    if (reduction !== 'merge' && reduction !== 'sleep' && reduction !== 'none') throw new BadInput(`--reduction must be merge, sleep or none, not '${reduction}'`);
     return { name: 'dfs', preemptions: whole('preemptions', flag('preemptions') ?? '2', 0, 20), reduction };
   },
   // under weak memory a fence changes what later loads may return without touching a word a
@@ -333,7 +403,7 @@ export const dfs: StrategyEntry<DfsSpec, 'dfs'> = {
   parallel: () => false,
   oneSeed: true,
   section: (_spec, run) => run.summary,
-  lines: (section, run) => dfsText(section as DfsSummary, run.firstSeed, run.violation),
+  lines: (section, run) => dfsText(section as DfsSummary, run.firstSeed, run.violation, run.params),
   // a finding without a token (not replayable alone: a cycle lockdep closed over several
   // schedules) replays by running the same search again, which is deterministic
   replayFlags: (spec) => ['--strategy dfs', `--preemptions ${spec.preemptions}`, `--reduction ${spec.reduction}`],

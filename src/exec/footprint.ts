@@ -25,6 +25,10 @@ export interface Footprint {
    * written otherwise by this op: two such adds commute; an add against a read or a write does not.
    */
   adds: Int32Array;
+  /** Per word of `writes`: bit 0 set if it was zero before the op, bit 1 if zero after it. */
+  zero: Uint8Array;
+  /** Words whose reads only told zero from nonzero (SharedMemory.zeroTested), not in `reads`. */
+  tests: Int32Array;
 }
 
 export class FootprintMemory implements SharedMemory {
@@ -36,6 +40,9 @@ export class FootprintMemory implements SharedMemory {
   private writes: number[] = [];
   private spans: number[] = [];
   private adds: number[] = [];
+  /** The value each write in `writes` found (the first one per word is the op's before). */
+  private olds: number[] = [];
+  private tests: number[] = [];
 
   /** Start noting the accesses to `i32` at or above `base`. */
   watch(i32: Int32Array, base: number): void {
@@ -45,6 +52,8 @@ export class FootprintMemory implements SharedMemory {
     this.writes = [];
     this.spans = [];
     this.adds = [];
+    this.olds = [];
+    this.tests = [];
   }
 
   unwatch(): void {
@@ -53,25 +62,43 @@ export class FootprintMemory implements SharedMemory {
 
   /** The footprint noted since the last call, and a fresh start for the next op. */
   take(): Footprint {
-    const reads = sortedUnique(this.reads);
+    let reads = sortedUnique(this.reads);
     const writes = sortedUnique(this.writes);
+    let tests: Int32Array = NONE;
+    if (this.tests.length) {
+      tests = sortedUnique(this.tests);
+      reads = reads.filter((i) => !has(tests, i));
+    }
     // a word this op also read or wrote is a conflict like any write: it stays in writes
     let adds: Int32Array = NONE;
     if (this.adds.length) {
       const only = this.adds.filter((i) => !has(reads, i) && !has(writes, i));
       const mixed = this.adds.filter((i) => has(reads, i) || has(writes, i));
       adds = sortedUnique(only);
-      if (mixed.length) return this.taken(reads, sortedUnique([...writes, ...mixed]), adds);
+      if (mixed.length) return this.taken(reads, sortedUnique([...writes, ...mixed]), adds, tests);
     }
-    return this.taken(reads, writes, adds);
+    return this.taken(reads, writes, adds, tests);
   }
 
-  private taken(reads: Int32Array, writes: Int32Array, adds: Int32Array): Footprint {
-    const fp = { reads, writes, spans: this.spans, adds };
+  private taken(reads: Int32Array, writes: Int32Array, adds: Int32Array, tests: Int32Array): Footprint {
+    const zero = new Uint8Array(writes.length);
+    const target = this.target;
+    if (target) {
+      // each word's value before the op (what its first write found) and after it
+      for (let k = 0; k < writes.length; k++) {
+        const w = writes[k];
+        const first = this.writes.indexOf(w);
+        // an add folded in here kept no before: counted as a change from zero to nonzero
+        zero[k] = first < 0 ? 1 : (this.olds[first] === 0 ? 1 : 0) | (Atomics.load(target, w) === 0 ? 2 : 0);
+      }
+    }
+    const fp = { reads, writes, spans: this.spans, adds, zero, tests };
     this.reads = [];
     this.writes = [];
     this.spans = [];
     this.adds = [];
+    this.olds = [];
+    this.tests = [];
     return fp;
   }
 
@@ -80,7 +107,14 @@ export class FootprintMemory implements SharedMemory {
   }
 
   private wrote(a: Int32Array, i: number): void {
-    if (a === this.target && i >= this.base) this.writes.push(i);
+    if (a === this.target && i >= this.base) {
+      this.writes.push(i);
+      this.olds.push(Atomics.load(a, i));
+    }
+  }
+
+  zeroTested(a: Int32Array, i: number): void {
+    if (a === this.target && i >= this.base) this.tests.push(i);
   }
 
   load(a: Int32Array, i: number): number {
@@ -200,14 +234,25 @@ function spansMeet(x: number[], y: number[]): boolean {
   return false;
 }
 
-/** The union of two footprints: what a run of steps merged into one touched. */
-export function union(x: Footprint, y: Footprint): Footprint {
-  const reads = sortedUnique([...x.reads, ...y.reads]);
-  const writes = sortedUnique([...x.writes, ...y.writes]);
-  const added = [...x.adds, ...y.adds];
-  const adds = sortedUnique(added.filter((i) => !has(reads, i) && !has(writes, i)));
-  const mixed = added.filter((i) => has(reads, i) || has(writes, i));
-  return { reads, writes: mixed.length ? sortedUnique([...writes, ...mixed]) : writes, spans: x.spans.concat(y.spans), adds };
+/** The zero bits of word `w` in x's writes, -1 if x did not write it. */
+function bitsOf(x: Footprint, w: number): number {
+  let lo = 0;
+  let hi = x.writes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x.writes[mid] < w) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < x.writes.length && x.writes[lo] === w ? x.zero[lo] : -1;
+}
+
+/** Some word `x` only tested for zero is one `y` wrote from zero to nonzero or back, added to, or zeroed in bulk. */
+function testBroken(x: Footprint, y: Footprint): boolean {
+  for (let k = 0; k < x.tests.length; k++) {
+    const b = bitsOf(y, x.tests[k]);
+    if (b >= 0 && (b & 1) !== (b >> 1)) return true;
+  }
+  return meet(x.tests, y.adds) || inSpans(x.tests, y.spans);
 }
 
 /**
@@ -220,6 +265,8 @@ export function independent(x: Footprint, y: Footprint): boolean {
   if (y.adds.length && (meet(y.adds, x.reads) || meet(y.adds, x.writes))) return false;
   if (x.adds.length && (inSpans(x.adds, y.spans))) return false;
   if (y.adds.length && (inSpans(y.adds, x.spans))) return false;
+  if (x.tests.length && testBroken(x, y)) return false;
+  if (y.tests.length && testBroken(y, x)) return false;
   if (x.spans.length === 0 && y.spans.length === 0) return true;
   return !inSpans(y.reads, x.spans) && !inSpans(y.writes, x.spans) && !inSpans(x.reads, y.spans) && !inSpans(x.writes, y.spans) && !spansMeet(x.spans, y.spans);
 }

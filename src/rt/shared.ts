@@ -53,6 +53,17 @@ export interface SharedMemory {
    * two of them on one word commute, which dfs's footprints may use. Absent: `add`.
    */
   addUnread?(a: Int32Array, i: number, v: number): void;
+  /**
+   * The caller promises that what this step read from word `i` is used only as "zero or
+   * not" (a count summed and tested against zero): a write that leaves the word as zero or
+   * as nonzero as it was commutes with it, which dfs's footprints may use. Absent: nothing.
+   */
+  zeroTested?(a: Int32Array, i: number): void;
+}
+
+/** This step's reads of word `i` are only tested against zero (see SharedMemory.zeroTested). */
+export function onlyTestedForZero(a: Int32Array, i: number): void {
+  shared.zeroTested?.(a, i);
 }
 
 /** An atomic add whose result the caller does not read (see SharedMemory.addUnread). */

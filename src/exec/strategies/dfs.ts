@@ -30,7 +30,7 @@
  * goes on if it can, else the next in the ring), with no footprints noted. The search
  * is then exhaustive over those first decisions only, and the report says so.
  */
-import { type Footprint, FootprintMemory, independent, union } from '../footprint.js';
+import { type Footprint, FootprintMemory, independent } from '../footprint.js';
 import { stepMerge, takeMergeHint } from '../../rt/step-merge.js';
 import type { SharedMemory } from '../../rt/shared.js';
 import { IDLE, POINT } from '../../rt/op.js';
@@ -117,8 +117,8 @@ export class DfsStrategy implements Strategy {
   private readonly footprints = new FootprintMemory();
   /** The task whose last step ended at a boundary merged with its next step (reduction merge): it goes on, no decision; -1: none. */
   private stay = -1;
-  /** The branch whose first step is being extended by merged steps (its footprint grows to the whole run). */
-  private open: Branch | null = null;
+  /** The node whose branch is a merged run still going on (null: none, or a run no decision began). */
+  private unit: Node | null = null;
 
   constructor(
     readonly preemptions: number,
@@ -168,7 +168,7 @@ export class DfsStrategy implements Strategy {
     this.preempted = 0;
     this.past = false;
     this.stay = -1;
-    this.open = null;
+    this.unit = null;
     stepMerge.task = -1;
     this.dryAtStart = stepMerge.dryFills;
   }
@@ -251,24 +251,25 @@ export class DfsStrategy implements Strategy {
   }
 
   stepped(task: number, result: number): void {
-    const node = this.pending;
+    const node = this.pending ?? this.unit;
     this.pending = null;
-    const goOn = this.stay === task;
     this.cur = task;
     this.curIdle = result === IDLE;
-    // a boundary the model marked (rt/step-merge.ts) after a step that could go on: the next step is this one's continuation
-    this.stay = takeMergeHint(task) && this.reduction === 'merge' && result === POINT ? task : -1;
+    // a boundary the model marked (rt/step-merge.ts) after a step that could go on: the next
+    // step is this one's continuation, and both are one step to the search
+    const merging = takeMergeHint(task) && this.reduction === 'merge' && result === POINT;
+    this.stay = merging ? task : -1;
     if (this.reduction === 'none' || this.past) return;
+    if (merging) {
+      // the footprint goes on accumulating to the end of the merged run: a sibling put to sleep
+      // against this branch is checked against all of it
+      this.unit = node;
+      return;
+    }
+    this.unit = null;
     const fp = this.footprints.take();
-    if (goOn && this.open?.task === task) {
-      // a continuation of a node's branch: that branch's step is the whole merged run, so a
-      // sibling put to sleep against it is checked against all of it
-      this.open.fp = union(this.open.fp, fp);
-      this.open.free = result !== POINT;
-    } else this.open = null;
     if (node) {
       node.taken ??= { task, fp, free: result !== POINT, cost: node.cost[node.at] };
-      this.open = this.stay >= 0 ? node.taken : null;
       const mine = node.cost[node.at];
       // the siblings explored before this one sleep down its path when moving them to the front costs no extra
       // preemption: choosing b costs b.cost, and one more after it if b could go on (the switch to this branch)

@@ -15,6 +15,7 @@ const SIM_ONLY = [
   'api',
   'arm64-memcache',
   'dfs',
+  'dfs-reductions',
   'docs',
   'fault-path',
   'footprint',

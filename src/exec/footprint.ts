@@ -56,6 +56,11 @@ export class FootprintMemory implements SharedMemory {
     this.tests = [];
   }
 
+  /** Accesses noted since the last take(): a step that added none touched no shared word. */
+  size(): number {
+    return this.reads.length + this.writes.length + this.spans.length + this.adds.length + this.tests.length;
+  }
+
   unwatch(): void {
     this.target = null;
   }

@@ -119,6 +119,8 @@ export class DfsStrategy implements Strategy {
   private stay = -1;
   /** The node whose branch is a merged run still going on (null: none, or a run no decision began). */
   private unit: Node | null = null;
+  /** Accesses the footprint had noted when the current step began (FootprintMemory.size). */
+  private noted = 0;
 
   constructor(
     readonly preemptions: number,
@@ -169,6 +171,7 @@ export class DfsStrategy implements Strategy {
     this.past = false;
     this.stay = -1;
     this.unit = null;
+    this.noted = 0;
     stepMerge.task = -1;
     this.dryAtStart = stepMerge.dryFills;
   }
@@ -255,19 +258,24 @@ export class DfsStrategy implements Strategy {
     this.pending = null;
     this.cur = task;
     this.curIdle = result === IDLE;
-    // a boundary the model marked (rt/step-merge.ts) after a step that could go on: the next
-    // step is this one's continuation, and both are one step to the search
-    const merging = takeMergeHint(task) && this.reduction === 'merge' && result === POINT;
+    // a boundary the model marked (rt/step-merge.ts), or one after a step that touched no
+    // shared word at all, where the task could go on: the next step is this one's
+    // continuation, and both are one step to the search
+    const hinted = takeMergeHint(task);
+    const silent = this.footprints.size() === this.noted;
+    const merging = (hinted || silent) && this.reduction === 'merge' && result === POINT && !this.past;
     this.stay = merging ? task : -1;
     if (this.reduction === 'none' || this.past) return;
     if (merging) {
       // the footprint goes on accumulating to the end of the merged run: a sibling put to sleep
       // against this branch is checked against all of it
       this.unit = node;
+      this.noted = this.footprints.size();
       return;
     }
     this.unit = null;
     const fp = this.footprints.take();
+    this.noted = 0;
     if (node) {
       node.taken ??= { task, fp, free: result !== POINT, cost: node.cost[node.at] };
       const mine = node.cost[node.at];

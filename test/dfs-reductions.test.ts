@@ -1,0 +1,134 @@
+/**
+ * dfs's reductions (docs/exploration.md, "dfs reductions"): footprints where unread adds
+ * commute and a zero test commutes with a write that keeps the word zero or nonzero, and
+ * `--reduction merge`, which merges steps no other task can tell apart (a topup's fill
+ * loop on a cache nobody else can change meanwhile, a step that touched no shared word).
+ * Each must keep every verdict the unreduced search reaches; budgets are in schedules.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { FootprintMemory, independent } from '../src/exec/footprint.js';
+import { violationSignature } from '../src/exec/shrink.js';
+import { simExecution } from '../src/exec/sim.js';
+import { run } from '../src/exec/run.js';
+import { SimExecutor } from '../src/exec/sim-runner.js';
+import { type DfsReduction, DfsStrategy } from '../src/exec/strategies/dfs.js';
+import { loadScenario } from '../src/load/scenarios.js';
+import { variantParams } from '../src/scenario.js';
+
+const sc = await loadScenario('shrinker-vs-fault');
+const sim = new SimExecutor();
+afterAll(() => sim.close());
+
+/** Two ops on a fresh arena of 8 words: the footprint of each, run one after the other. */
+function footprints(a: (m: FootprintMemory, i32: Int32Array) => void, b: (m: FootprintMemory, i32: Int32Array) => void, init: number[] = []) {
+  const i32 = new Int32Array(new SharedArrayBuffer(32));
+  init.forEach((v, k) => {
+    i32[k] = v;
+  });
+  const m = new FootprintMemory();
+  m.watch(i32, 0);
+  a(m, i32);
+  const x = m.take();
+  b(m, i32);
+  const y = m.take();
+  m.unwatch();
+  return { x, y };
+}
+
+/** Every outcome of the whole bounded search (it goes on past violations): the tasks' counts and the verdict. */
+function outcomes(variant: string, params: Record<string, number>, preemptions: number, reduction: DfsReduction, statsToo: boolean) {
+  const d = new DfsStrategy(preemptions, reduction);
+  const seen = new Set<string>();
+  for (;;) {
+    const r = simExecution(sc.def, { ...variantParams(sc.def, variant), ...params }, variant, 1, d);
+    d.finished(r.pruned === true);
+    // lock waits are counted in scheduling steps, a clock two equivalent schedules run differently
+    const counted = statsToo ? JSON.stringify(r.stats, (k, v) => (k.includes('wait') ? undefined : v)) : '';
+    if (!r.pruned) seen.add(`${counted} ${r.violation ? violationSignature(r.violation) : 'ok'}`);
+    if (!d.advance()) break;
+  }
+  return { seen: [...seen].sort(), ...d.result() };
+}
+
+describe('dfs footprints', () => {
+  it('two adds whose result is unread commute; an add against a read, or two adds whose result is read, do not', () => {
+    const blind = footprints(
+      (m, a) => m.addUnread(a, 3, 1),
+      (m, a) => m.addUnread(a, 3, 1),
+    );
+    expect(independent(blind.x, blind.y)).toBe(true);
+    const read = footprints(
+      (m, a) => m.addUnread(a, 3, 1),
+      (m, a) => m.load(a, 3),
+    );
+    expect(independent(read.x, read.y)).toBe(false);
+    const used = footprints(
+      (m, a) => m.add(a, 3, 1),
+      (m, a) => m.add(a, 3, 1),
+    );
+    expect(independent(used.x, used.y)).toBe(false);
+  });
+
+  it('a read only tested against zero commutes with a write that keeps the word nonzero, not with one that empties or fills it', () => {
+    const test = (m: FootprintMemory, a: Int32Array) => {
+      m.load(a, 2);
+      m.zeroTested(a, 2);
+    };
+    const keeps = footprints(test, (m, a) => m.store(a, 2, 4), [0, 0, 5]);
+    expect(independent(keeps.x, keeps.y)).toBe(true);
+    const empties = footprints(test, (m, a) => m.store(a, 2, 0), [0, 0, 1]);
+    expect(independent(empties.x, empties.y)).toBe(false);
+    const fills = footprints(test, (m, a) => m.store(a, 2, 40), [0, 0, 0]);
+    expect(independent(fills.x, fills.y)).toBe(false);
+    // the same write against a read of the value itself: a conflict
+    const full = footprints((m, a) => m.load(a, 2), (m, a) => m.store(a, 2, 4), [0, 0, 5]);
+    expect(independent(full.x, full.y)).toBe(false);
+    // several writes in one op: what counts is the word before the op and after it
+    const through = footprints(test, (m, a) => {
+      m.store(a, 2, 0);
+      m.store(a, 2, 7);
+    }, [0, 0, 5]);
+    expect(independent(through.x, through.y)).toBe(true);
+  });
+});
+
+describe('dfs --reduction merge', () => {
+  it('reaches every outcome (counts and verdict) the unreduced search reaches, in fewer schedules than sleep sets alone', () => {
+    for (const variant of ['cache-lock', 'no-cache-lock']) {
+      const small = { vcpus: 1, faults: 2 };
+      const merged = outcomes(variant, small, 1, 'merge', true);
+      const sleep = outcomes(variant, small, 1, 'sleep', true);
+      const full = outcomes(variant, small, 1, 'none', true);
+      expect(merged.seen).toEqual(full.seen);
+      expect(full.seen.length).toBeGreaterThan(5); // many outcomes: not a trivial comparison
+      expect(merged.schedules).toBeLessThan(sleep.schedules);
+      expect(merged.merged).toBeGreaterThan(0);
+      expect(merged.exhausted).toBe(true);
+    }
+  }, 300_000);
+
+  it('two vCPUs: the verdicts of every variant with a shrinker are those of the unreduced search', () => {
+    for (const variant of ['cache-lock', 'no-cache-lock', 'lock-after-topup']) {
+      const scope = { vcpus: 2, faults: 1 };
+      const merged = outcomes(variant, scope, 1, 'merge', false);
+      const full = outcomes(variant, scope, 1, 'none', false);
+      expect(merged.seen).toEqual(full.seen);
+      if (variant !== 'cache-lock') expect(merged.seen.some((o) => o.includes('cache-empty-under-lock'))).toBe(true);
+    }
+  }, 300_000);
+
+  it('finds the no-cache-lock bug at one preemption, two vCPUs and two faults each', async () => {
+    const r = await run({
+      scenario: sc,
+      variant: 'no-cache-lock',
+      params: { ...variantParams(sc.def, 'no-cache-lock'), vcpus: 2, faults: 2 },
+      mode: 'sim',
+      seed: 1,
+      executions: 5000,
+      timeMs: null,
+      sim,
+      strategy: { name: 'dfs', preemptions: 1, reduction: 'merge' },
+    });
+    expect(r.observed).toBe('cache-empty-under-lock');
+  }, 120_000);
+});

@@ -40,9 +40,16 @@ export class FootprintMemory implements SharedMemory {
   private writes: number[] = [];
   private spans: number[] = [];
   private adds: number[] = [];
-  /** The value each write in `writes` found (the first one per word is the op's before). */
-  private olds: number[] = [];
   private tests: number[] = [];
+  /**
+   * Per arena word, the op (`epoch`) that last noted it as read / written, so each word is
+   * listed once per op however often it is touched (a merged topup touches the same words
+   * dozens of times), and the value it had before that op's first write to it.
+   */
+  private readStamp = new Int32Array(0);
+  private writeStamp = new Int32Array(0);
+  private before = new Int32Array(0);
+  private epoch = 1;
 
   /** Start noting the accesses to `i32` at or above `base`. */
   watch(i32: Int32Array, base: number): void {
@@ -52,8 +59,15 @@ export class FootprintMemory implements SharedMemory {
     this.writes = [];
     this.spans = [];
     this.adds = [];
-    this.olds = [];
     this.tests = [];
+    if (this.readStamp.length !== i32.length) {
+      // one arena size per run: these are allocated once (three words of dfs's memory per arena word)
+      this.readStamp = new Int32Array(i32.length);
+      this.writeStamp = new Int32Array(i32.length);
+      this.before = new Int32Array(i32.length);
+      this.epoch = 0;
+    }
+    this.epoch++;
   }
 
   /** Accesses noted since the last take(): a step that added none touched no shared word. */
@@ -67,8 +81,9 @@ export class FootprintMemory implements SharedMemory {
 
   /** The footprint noted since the last call, and a fresh start for the next op. */
   take(): Footprint {
-    let reads = sortedUnique(this.reads);
-    const writes = sortedUnique(this.writes);
+    // each word is listed once per op already (the stamps): sorting is all that is left
+    let reads: Int32Array = Int32Array.from(this.reads).sort();
+    const writes: Int32Array = Int32Array.from(this.writes).sort();
     let tests: Int32Array = NONE;
     if (this.tests.length) {
       tests = sortedUnique(this.tests);
@@ -92,9 +107,8 @@ export class FootprintMemory implements SharedMemory {
       // each word's value before the op (what its first write found) and after it
       for (let k = 0; k < writes.length; k++) {
         const w = writes[k];
-        const first = this.writes.indexOf(w);
         // an add folded in here kept no before: counted as a change from zero to nonzero
-        zero[k] = first < 0 ? 1 : (this.olds[first] === 0 ? 1 : 0) | (Atomics.load(target, w) === 0 ? 2 : 0);
+        zero[k] = this.writeStamp[w] !== this.epoch ? 1 : (this.before[w] === 0 ? 1 : 0) | (Atomics.load(target, w) === 0 ? 2 : 0);
       }
     }
     const fp = { reads, writes, spans: this.spans, adds, zero, tests };
@@ -102,19 +116,24 @@ export class FootprintMemory implements SharedMemory {
     this.writes = [];
     this.spans = [];
     this.adds = [];
-    this.olds = [];
     this.tests = [];
+    this.epoch++;
     return fp;
   }
 
   private read(a: Int32Array, i: number): void {
-    if (a === this.target && i >= this.base) this.reads.push(i);
+    if (a === this.target && i >= this.base && this.readStamp[i] !== this.epoch) {
+      this.readStamp[i] = this.epoch;
+      this.reads.push(i);
+    }
   }
 
   private wrote(a: Int32Array, i: number): void {
     if (a === this.target && i >= this.base) {
+      if (this.writeStamp[i] === this.epoch) return;
+      this.writeStamp[i] = this.epoch;
       this.writes.push(i);
-      this.olds.push(Atomics.load(a, i));
+      this.before[i] = Atomics.load(a, i);
     }
   }
 

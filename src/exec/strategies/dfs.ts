@@ -23,6 +23,14 @@
  * within the same bound (test/dfs.test.ts checks this against `--reduction none` on
  * the final states of every schedule).
  *
+ * Merged steps (`--reduction merge`, the default): after a step the model marked
+ * (rt/step-merge.ts: a topup's fill loop on a cache no other task can change meanwhile)
+ * or one that touched no shared word, the same task goes on with no decision, and the
+ * two are one step to the sleep sets (the branch's footprint runs to the end of the
+ * merged run). Moving such a step later, next to its task's next step, changes no state
+ * and adds no preemption, so no reachable verdict is lost (docs/exploration.md, "dfs
+ * reductions"). The choice is still made through pick(), so a token records it.
+ *
  * Memory: the path is a stack of decisions, each with its options and the footprints of
  * its explored branches, so it grows with an execution's length (a long execution made
  * gigabytes). Only the first DFS_MAX_DECISIONS decisions of an execution are kept and
@@ -94,8 +102,6 @@ export interface DfsSummary {
   merged: number;
   /** Merged topups that met an empty pool: outside what the merge's argument covers (docs/exploration.md). */
   dryFills: number;
-  /** The run's parameters, for the proof line (set by the run, not the strategy). */
-  params?: Record<string, unknown>;
 }
 
 export class DfsStrategy implements Strategy {

@@ -61,6 +61,19 @@ export interface SharedMemory {
   zeroTested?(a: Int32Array, i: number): void;
 }
 
+/**
+ * The checker's own words in the arena (an oracle's history, read only to explain a
+ * report): plain Atomics whatever memory is installed, never noted by dfs's footprints nor
+ * weakened, since a conflict or a stale value there would be the checker's, not the kernel's.
+ */
+export function oracleStore(a: Int32Array, i: number, v: number): void {
+  Atomics.store(a, i, v);
+}
+
+export function oracleLoad(a: Int32Array, i: number): number {
+  return Atomics.load(a, i);
+}
+
 /** This step's reads of word `i` are only tested against zero (see SharedMemory.zeroTested). */
 export function onlyTestedForZero(a: Int32Array, i: number): void {
   shared.zeroTested?.(a, i);

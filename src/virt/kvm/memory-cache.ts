@@ -17,7 +17,7 @@ import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE, type ObjectPool } from '../../shm/poo
 import { isAtomicMode, mightSleep } from '../../sync/lockdep.js';
 import { EIO, ENOMEM, KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from './constants.js';
 import { T_CACHE_ALLOC, T_CACHE_ALLOC_EMPTY, T_CACHE_EMPTY, T_TOPUP, T_TOPUP_FAIL } from './trace-ops.js';
-import { shared } from '../../rt/shared.js';
+import { oracleLoad, oracleStore, shared } from '../../rt/shared.js';
 import { HarnessFailure } from '../../rt/errors.js';
 import { mergeNextBoundary, stepMerge } from '../../rt/step-merge.js';
 
@@ -147,15 +147,15 @@ export class KvmMmuMemoryCache {
 
   /**
    * The oracle's own history words (LAST_*, ALLOCS_SINCE_TOPUP): read only to explain a
-   * violation, never by the modeled kernel, so they bypass `shared` and stay out of dfs's
-   * footprints (a conflict on them would be the checker's, not the kernel's).
+   * violation, never by the modeled kernel, so they bypass the installed memory and stay out
+   * of dfs's footprints (a conflict on them would be the checker's, not the kernel's).
    */
   note(word: number, v: number): void {
-    Atomics.store(this.i32, this.base + word, v);
+    oracleStore(this.i32, this.base + word, v);
   }
 
   noted(word: number): number {
-    return Atomics.load(this.i32, this.base + word);
+    return oracleLoad(this.i32, this.base + word);
   }
 
   /** Task `t` may fill this cache as one step: no other task can change it meanwhile (see CacheSharing). */

@@ -11,7 +11,7 @@ import { violationSignature } from '../src/exec/shrink.js';
 import { simExecution } from '../src/exec/sim.js';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
-import { type DfsReduction, DfsStrategy } from '../src/exec/strategies/dfs.js';
+import { type DfsReduction, DfsStrategy, dfsText } from '../src/exec/strategies/dfs.js';
 import { loadScenario } from '../src/load/scenarios.js';
 import { type ScenarioDef, variantParams } from '../src/scenario.js';
 import type { Arena } from '../src/shm/arena.js';
@@ -144,6 +144,37 @@ describe('dfs --reduction merge', () => {
     // dfs runs the owner first (its first option), so the other task empties a cache the owner filled
     const r = simExecution(def, {}, 'v', 1, new DfsStrategy(0, 'merge'));
     expect(r.scenarioError?.thrown).toMatch(/vcpu0\.c is declared private to vcpu0, but other\S* empties it/);
+  });
+
+  it('a pool that runs dry during a topup voids the proof of a merged search, and says so', () => {
+    type W = { mcs: KvmMmuMemoryCache[] };
+    const def = {
+      name: 'dry-pool',
+      description: '',
+      params: {},
+      paramHelp: {},
+      variants: { v: { expect: 'ok', source: '', summary: '' } },
+      setup: (arena: Arena) => {
+        // two private caches of 40 over a pool of 50: whichever fills second runs dry
+        const pool = new ObjectPool(arena, 'page', 50, 0);
+        const mcs = [0, 1].map((k) => new KvmMmuMemoryCache(arena, `vcpu${k}.c`, 'c', pool, `vcpu${k}`));
+        for (const mc of mcs) mc.sharing = 'private';
+        return { mcs };
+      },
+      roles: {
+        vcpu: { count: () => 2, *run(w: W, t: { index: number }) { yield* kvmMmuTopupMemoryCache(w.mcs[t.index], 1); } },
+      },
+      check: () => null,
+    } as unknown as ScenarioDef<W>;
+    const d = new DfsStrategy(1, 'merge');
+    do d.finished(simExecution(def, {}, 'v', 1, d).pruned === true);
+    while (d.advance());
+    const sum = d.result();
+    expect(sum.exhausted).toBe(true);
+    expect(sum.dryFills).toBeGreaterThan(0);
+    const text = dfsText(sum, 1, false, {}).join('\n');
+    expect(text).not.toContain('bounded space exhausted');
+    expect(text).toContain('NOT a proof');
   });
 
   it('finds the no-cache-lock bug at one preemption, two vCPUs and two faults each', async () => {

@@ -13,7 +13,7 @@
 export const stepMerge = {
   /** The task whose step sets this ends at a boundary that may be merged with its next step; -1: none. */
   task: -1,
-  /** Merged fills that met an empty pool (the reduction assumes free objects are interchangeable and never run out). */
+  /** Topups that met an empty pool (the merged fill assumes free objects are interchangeable and never run out). */
   dryFills: 0,
 };
 

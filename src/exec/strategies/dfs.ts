@@ -100,7 +100,7 @@ export interface DfsSummary {
   beyond: number;
   /** Boundaries passed without a decision because the model said no other task could tell (reduction merge). */
   merged: number;
-  /** Merged topups that met an empty pool: outside what the merge's argument covers (docs/exploration.md). */
+  /** Topups that met an empty pool: outside what the merged fill's argument covers (docs/exploration.md). */
   dryFills: number;
 }
 
@@ -375,7 +375,7 @@ export function dfsText(d: DfsSummary, seed: number, found: boolean, params?: Re
   ];
   if (d.reduction === 'merge') {
     out.push(`  ${n(d.merged)} op boundaries passed without a decision: steps no other task can tell apart merged into one (--reduction merge; docs/exploration.md)`);
-    if (d.dryFills > 0) out.push(`  ${n(d.dryFills)} merged topups met an empty pool, which the merge's argument does not cover: rerun with --reduction sleep for a proof`);
+    if (d.dryFills > 0) out.push(`  ${n(d.dryFills)} topups met an empty pool, which the merged fill's argument does not cover: rerun with --reduction sleep for a proof`);
   }
   if (d.beyond > 0) {
     out.push(
@@ -383,8 +383,10 @@ export function dfsText(d: DfsSummary, seed: number, found: boolean, params?: Re
     );
   }
   if (found) out.push('  the search stopped at the first violation');
-  else if (d.exhausted) {
-    if (d.dryFills === 0) out.push(`bounded space exhausted: ${n(d.schedules)} schedules, preemptions ≤ ${d.preemptions}, seed ${seed}, reduction ${d.reduction}, params ${paramText(params)}`);
+  else if (d.exhausted && d.reduction === 'merge' && d.dryFills > 0) {
+    out.push('  the merged space was exhausted, but a pool ran dry in it: NOT a proof (rerun with --reduction sleep)');
+  } else if (d.exhausted) {
+    out.push(`bounded space exhausted: ${n(d.schedules)} schedules, preemptions ≤ ${d.preemptions}, seed ${seed}, reduction ${d.reduction}, params ${paramText(params)}`);
     out.push(
       `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters (a proof for that bound, not beyond it;`,
       '  a task that yields IDLE, or spin-waits re-reading unchanged words, is not run twice in a row while another task can run, so a role that counts its own IDLEs is covered only as far as that allows)',

@@ -202,11 +202,12 @@ export function* kvmMmuTopupMemoryCache(mc: KvmMmuMemoryCache, min: number): Op<
   // the loop got: the cache's contents change only here, and nobjs, read elsewhere only
   // against zero, is already nonzero (docs/exploration.md, "dfs reductions")
   const alone = mc.fillsAlone(t);
-  let merged = false;
   while (mc.nobjs() < capacity) {
     const obj = yield* mmuMemoryCacheAllocObj(mc);
     if (obj === 0) {
-      if (merged) stepMerge.dryFills++; // the pool ran dry inside a merged fill: the reduction's proof does not cover this run
+      // the pool ran dry: which CPU's topup fails then depends on how the fills interleave,
+      // which merged fills do not explore, so dfs's proof does not cover this run
+      stepMerge.dryFills++;
       const now = mc.nobjs();
       t.trace(T_TOPUP_FAIL, mc.id, now);
       t.count('topup-enomem');
@@ -216,10 +217,7 @@ export function* kvmMmuTopupMemoryCache(mc: KvmMmuMemoryCache, min: number): Op<
     mc.push(obj);
     mc.unlock();
     t.count('topup-objects');
-    if (alone && mc.nobjs() < capacity) {
-      mergeNextBoundary(t.id);
-      merged = true;
-    }
+    if (alone && mc.nobjs() < capacity) mergeNextBoundary(t.id);
   }
   const step = t.trace(T_TOPUP, mc.id, capacity);
   mc.note(LAST_TOPUP_FROM, from);

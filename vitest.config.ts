@@ -18,6 +18,7 @@ const SIM_ONLY = [
   'api',
   'arm64-memcache',
   'dfs',
+  'dfs-reductions',
   'docs',
   'fault-path',
   'footprint',

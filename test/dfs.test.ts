@@ -183,11 +183,13 @@ describe('dfs strategy', () => {
     expect(r.out).toMatch(/^dfs, at most 0 preemptions, the data of seed 1: \d+ schedules explored/m);
     expect(r.out).toContain('the bounded space was exhausted');
     expect(r.out).toContain('a proof for that bound');
+    // the proof line: the count, the bound and every parameter it holds for
+    expect(r.out).toMatch(/^bounded space exhausted: \d+ schedules, preemptions ≤ 0, seed 1, reduction merge, params vms=1 vcpus=2 faults=1 .*shrinkEvery=1$/m);
   });
 
   it('bad input: dfs settings go with dfs, and are bounded', () => {
     expectBadInput(cli(['run', 'shrinker-vs-fault', '--preemptions', '2']), /--preemptions and --reduction go with --strategy dfs/);
     expectBadInput(cli(['run', 'shrinker-vs-fault', '--strategy', 'dfs', '--preemptions', '21']), /--preemptions must be a whole number/);
-    expectBadInput(cli(['run', 'shrinker-vs-fault', '--strategy', 'dfs', '--reduction', 'dpor']), /--reduction must be sleep or none/);
+    expectBadInput(cli(['run', 'shrinker-vs-fault', '--strategy', 'dfs', '--reduction', 'dpor']), /--reduction must be merge, sleep or none/);
   });
 });

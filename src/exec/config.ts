@@ -70,8 +70,8 @@ export interface RunOptions {
   pctSteps?: number | string;
   /** dfs: at most this many preemptions, 0..20 (default 2). */
   preemptions?: number | string;
-  /** dfs: 'sleep' (default under sc) or 'none'. */
-  reduction?: 'sleep' | 'none';
+  /** dfs: 'merge' (default under sc: sleep sets over merged steps), 'sleep' (sleep sets alone) or 'none'. */
+  reduction?: 'merge' | 'sleep' | 'none';
   /** urw: the steps of each task, in task order ('120,40,7'), instead of counting them in a trial execution (a replay gives them). */
   urwEstimates?: string;
   /** sim: 'sc' or 'weak' (default: the variant's, else sc). */

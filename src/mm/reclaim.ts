@@ -10,7 +10,7 @@ import type { Op } from '../rt/op.js';
 import { current } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { LockdepMap, lockMapAcquire, lockMapRelease, WaitQueue, waitEvent, wakeUp } from '../sync/index.js';
-import { shared } from '../rt/shared.js';
+import { addUnread, shared } from '../rt/shared.js';
 import { type RareEvent, rare } from '../rt/rare.js';
 
 /** An allocation finds free pages below the low watermark and wakes kswapd (shrinker-vs-fault's shrinkEvery). */
@@ -102,7 +102,7 @@ export function* mightAlloc(r: Reclaim): Op {
 
 /** wakeup_kswapd(): free memory fell below the low watermark. */
 export function* wakeupKswapd(r: Reclaim): Op {
-  shared.add(r.i32, r.kswapdPending, 1);
+  addUnread(r.i32, r.kswapdPending, 1); // commutes with another allocation's wake-up; kswapd's read and reset do not
   yield* wakeUp(r.kswapdWait);
 }
 

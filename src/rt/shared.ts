@@ -48,30 +48,87 @@ export interface SharedMemory {
   lockAcquired(): void;
   /** Words from..to-1 were written with plain stores (a page zeroed on allocation). */
   wrotePlain(a: Int32Array, from: number, to: number): void;
+  /**
+   * atomic_add()/atomic_inc() whose old value nobody reads (a counter bumped, not tested):
+   * two of them on one word commute, which dfs's footprints may use. Absent: `add`.
+   */
+  addUnread?(a: Int32Array, i: number, v: number): void;
+  /**
+   * The caller promises that what this step read from word `i` is used only as "zero or
+   * not" (a count summed and tested against zero): a write that leaves the word as zero or
+   * as nonzero as it was commutes with it, which dfs's footprints may use. Absent: nothing.
+   */
+  zeroTested?(a: Int32Array, i: number): void;
 }
 
 /**
- * Sequentially consistent memory: every access is the Atomics call of its name, and the
- * marked kinds are too. The accesses are the Atomics functions themselves, held as
- * fields rather than wrapped in methods, so that an optimised caller reaches the
- * machine access directly instead of calling a wrapper its inlining budget may not
- * cover; the extra arguments the marked kinds pass are ignored.
+ * The checker's own words in the arena (an oracle's history, read only to explain a
+ * report): plain Atomics whatever memory is installed, never noted by dfs's footprints nor
+ * weakened, since a conflict or a stale value there would be the checker's, not the kernel's.
  */
+export function oracleStore(a: Int32Array, i: number, v: number): void {
+  Atomics.store(a, i, v);
+}
+
+export function oracleLoad(a: Int32Array, i: number): number {
+  return Atomics.load(a, i);
+}
+
+/** This step's reads of word `i` are only tested against zero (see SharedMemory.zeroTested). */
+export function onlyTestedForZero(a: Int32Array, i: number): void {
+  shared.zeroTested?.(a, i);
+}
+
+/** An atomic add whose result the caller does not read (see SharedMemory.addUnread). */
+export function addUnread(a: Int32Array, i: number, v: number): void {
+  if (shared.addUnread) shared.addUnread(a, i, v);
+  else shared.add(a, i, v);
+}
+
+/** Sequentially consistent memory: every access is the Atomics call of its name, and the marked kinds are too. */
 export class AtomicsMemory implements SharedMemory {
-  readonly load = Atomics.load as SharedMemory['load'];
-  readonly store = Atomics.store as SharedMemory['store'];
-  readonly compareExchange = Atomics.compareExchange as SharedMemory['compareExchange'];
-  readonly exchange = Atomics.exchange as SharedMemory['exchange'];
-  readonly add = Atomics.add as SharedMemory['add'];
-  readonly sub = Atomics.sub as SharedMemory['sub'];
-  readonly and = Atomics.and as SharedMemory['and'];
-  readonly or = Atomics.or as SharedMemory['or'];
-  readonly xor = Atomics.xor as SharedMemory['xor'];
-  readonly loadRelaxed = Atomics.load as SharedMemory['loadRelaxed'];
-  readonly loadAcquire = Atomics.load as SharedMemory['loadAcquire'];
-  readonly storeRelaxed = Atomics.store as SharedMemory['storeRelaxed'];
-  readonly storeRelease = Atomics.store as SharedMemory['storeRelease'];
-  readonly cmpxchg = Atomics.compareExchange as SharedMemory['cmpxchg'];
+  load(a: Int32Array, i: number): number {
+    return Atomics.load(a, i);
+  }
+  store(a: Int32Array, i: number, v: number): number {
+    return Atomics.store(a, i, v);
+  }
+  compareExchange(a: Int32Array, i: number, expected: number, replacement: number): number {
+    return Atomics.compareExchange(a, i, expected, replacement);
+  }
+  exchange(a: Int32Array, i: number, v: number): number {
+    return Atomics.exchange(a, i, v);
+  }
+  add(a: Int32Array, i: number, v: number): number {
+    return Atomics.add(a, i, v);
+  }
+  sub(a: Int32Array, i: number, v: number): number {
+    return Atomics.sub(a, i, v);
+  }
+  and(a: Int32Array, i: number, v: number): number {
+    return Atomics.and(a, i, v);
+  }
+  or(a: Int32Array, i: number, v: number): number {
+    return Atomics.or(a, i, v);
+  }
+  xor(a: Int32Array, i: number, v: number): number {
+    return Atomics.xor(a, i, v);
+  }
+  loadRelaxed(a: Int32Array, i: number, _access: string, _what: WordName): number {
+    return Atomics.load(a, i);
+  }
+  loadAcquire(a: Int32Array, i: number, _what: WordName): number {
+    return Atomics.load(a, i);
+  }
+  storeRelaxed(a: Int32Array, i: number, v: number): void {
+    Atomics.store(a, i, v);
+  }
+  storeRelease(a: Int32Array, i: number, v: number, _step: number): void {
+    Atomics.store(a, i, v);
+  }
+  cmpxchg(a: Int32Array, i: number, old: number, v: number): number {
+    return Atomics.compareExchange(a, i, old, v);
+  }
   fence(_f: Fence): void {}
   lockAcquired(): void {}
   wrotePlain(_a: Int32Array, _from: number, _to: number): void {}

@@ -9,7 +9,7 @@ import { current, MODE_WAIT } from '../rt/task.js';
 import type { Arena } from '../shm/arena.js';
 import { blockOn, LockWord, STATE } from './lock-word.js';
 import { T_LOCK, T_UNLOCK } from './trace-ops.js';
-import { shared } from '../rt/shared.js';
+import { addUnread, shared } from '../rt/shared.js';
 
 export class WaitQueue extends LockWord {
   constructor(arena: Arena, name: string) {
@@ -34,7 +34,7 @@ export function* waitEvent(wq: WaitQueue, cond: () => boolean): Op {
 export function* wakeUp(wq: WaitQueue): Op {
   yield POINT; // the op boundary
   const t = current;
-  shared.add(wq.i32, wq.word + STATE, 1);
+  addUnread(wq.i32, wq.word + STATE, 1); // two wake-ups commute; a sleeper's read of the word does not
   t.trace(T_UNLOCK, wq.id, MODE_WAIT);
   t.hooks.wake(wq.id, wq.word);
 }

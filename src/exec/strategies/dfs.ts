@@ -23,6 +23,14 @@
  * within the same bound (test/dfs.test.ts checks this against `--reduction none` on
  * the final states of every schedule).
  *
+ * Merged steps (`--reduction merge`, the default): after a step the model marked
+ * (rt/step-merge.ts: a topup's fill loop on a cache no other task can change meanwhile)
+ * or one that touched no shared word, the same task goes on with no decision, and the
+ * two are one step to the sleep sets (the branch's footprint runs to the end of the
+ * merged run). Moving such a step later, next to its task's next step, changes no state
+ * and adds no preemption, so no reachable verdict is lost (docs/exploration.md, "dfs
+ * reductions"). The choice is still made through pick(), so a token records it.
+ *
  * Memory: the path is a stack of decisions, each with its options and the footprints of
  * its explored branches, so it grows with an execution's length (a long execution made
  * gigabytes). Only the first DFS_MAX_DECISIONS decisions of an execution are kept and
@@ -31,6 +39,7 @@
  * is then exhaustive over those first decisions only, and the report says so.
  */
 import { type Footprint, FootprintMemory, independent } from '../footprint.js';
+import { stepMerge, takeMergeHint } from '../../rt/step-merge.js';
 import type { SharedMemory } from '../../rt/shared.js';
 import { IDLE, POINT } from '../../rt/op.js';
 import { BadInput } from '../../rt/errors.js';
@@ -67,9 +76,12 @@ interface Node {
   sleep: Branch[];
 }
 
+/** none: every schedule; sleep: sleep sets; merge: sleep sets over steps merged where no other task can tell (the default). */
+export type DfsReduction = 'merge' | 'sleep' | 'none';
+
 export interface DfsSummary {
   preemptions: number;
-  reduction: 'sleep' | 'none';
+  reduction: DfsReduction;
   /** Executions that ran to their end: the schedules explored. */
   schedules: number;
   /** Executions stopped early because every way on was asleep (equivalent to an explored one). */
@@ -86,6 +98,10 @@ export interface DfsSummary {
   depthBound: number;
   /** Executions that went past depthBound: the space searched is exhaustive over their first depthBound decisions only. */
   beyond: number;
+  /** Boundaries passed without a decision because the model said no other task could tell (reduction merge). */
+  merged: number;
+  /** Topups that met an empty pool: outside what the merged fill's argument covers (docs/exploration.md). */
+  dryFills: number;
 }
 
 export class DfsStrategy implements Strategy {
@@ -105,12 +121,31 @@ export class DfsStrategy implements Strategy {
   private readonly counts: DfsSummary;
   /** The memory the model goes through while sleep sets need each step's footprint. */
   private readonly footprints = new FootprintMemory();
+  /** The task whose last step ended at a boundary merged with its next step (reduction merge): it goes on, no decision; -1: none. */
+  private stay = -1;
+  /** The node whose branch is a merged run still going on (null: none, or a run no decision began). */
+  private unit: Node | null = null;
+  /** Accesses the footprint had noted when the current step began (FootprintMemory.size). */
+  private noted = 0;
 
   constructor(
     readonly preemptions: number,
-    readonly reduction: 'sleep' | 'none' = 'sleep',
+    readonly reduction: DfsReduction = 'merge',
   ) {
-    this.counts = { preemptions, reduction, schedules: 0, pruned: 0, slept: 0, cut: 0, exhausted: false, maxPreemptions: 0, depthBound: DFS_MAX_DECISIONS, beyond: 0 };
+    this.counts = {
+      preemptions,
+      reduction,
+      schedules: 0,
+      pruned: 0,
+      slept: 0,
+      cut: 0,
+      exhausted: false,
+      maxPreemptions: 0,
+      depthBound: DFS_MAX_DECISIONS,
+      beyond: 0,
+      merged: 0,
+      dryFills: 0,
+    };
   }
 
   /** Every execution runs the data of the first seed: the search is over its schedules. */
@@ -140,7 +175,14 @@ export class DfsStrategy implements Strategy {
     this.redundant = false;
     this.preempted = 0;
     this.past = false;
+    this.stay = -1;
+    this.unit = null;
+    this.noted = 0;
+    stepMerge.task = -1;
+    this.dryAtStart = stepMerge.dryFills;
   }
+
+  private dryAtStart = 0;
 
   /** Past the decisions kept: stop noting footprints (nothing sleeps or branches from here on). */
   private goPast(): void {
@@ -152,19 +194,29 @@ export class DfsStrategy implements Strategy {
   }
 
   memory(i32: Int32Array, modelBase: number): SharedMemory | undefined {
-    if (this.reduction !== 'sleep') return undefined;
+    if (this.reduction === 'none') return undefined;
     this.footprints.watch(i32, modelBase);
     return this.footprints;
   }
 
   end(): void {
     this.footprints.unwatch();
+    this.counts.dryFills += stepMerge.dryFills - this.dryAtStart;
   }
 
   pick(n: number, runnable: Int32Array): number {
     if (this.redundant) return PRUNE;
     if (!this.past && this.depth >= DFS_MAX_DECISIONS) this.goPast();
     if (this.past) return defaultPick(this.cur, this.curIdle, n, runnable);
+    if (this.stay >= 0) {
+      // the last step ended where no other task can tell a switch from going on: no decision
+      for (let c = 0; c < n; c++) {
+        if (runnable[c] === this.stay) {
+          this.counts.merged++;
+          return c;
+        }
+      }
+    }
     let node: Node;
     if (this.depth < this.stack.length) {
       node = this.stack[this.depth]; // replaying the prefix of the branch being explored
@@ -208,12 +260,28 @@ export class DfsStrategy implements Strategy {
   }
 
   stepped(task: number, result: number): void {
-    const node = this.pending;
+    const node = this.pending ?? this.unit;
     this.pending = null;
     this.cur = task;
     this.curIdle = result === IDLE;
+    // a boundary the model marked (rt/step-merge.ts), or one after a step that touched no
+    // shared word at all, where the task could go on: the next step is this one's
+    // continuation, and both are one step to the search
+    const hinted = takeMergeHint(task);
+    const silent = this.footprints.size() === this.noted;
+    const merging = (hinted || silent) && this.reduction === 'merge' && result === POINT && !this.past;
+    this.stay = merging ? task : -1;
     if (this.reduction === 'none' || this.past) return;
+    if (merging) {
+      // the footprint goes on accumulating to the end of the merged run: a sibling put to sleep
+      // against this branch is checked against all of it
+      this.unit = node;
+      this.noted = this.footprints.size();
+      return;
+    }
+    this.unit = null;
     const fp = this.footprints.take();
+    this.noted = 0;
     if (node) {
       node.taken ??= { task, fp, free: result !== POINT, cost: node.cost[node.at] };
       const mine = node.cost[node.at];
@@ -285,25 +353,40 @@ export class DfsStrategy implements Strategy {
 export interface DfsSpec extends StrategySpec {
   name: 'dfs';
   preemptions: number;
-  reduction: 'sleep' | 'none';
+  reduction: DfsReduction;
+}
+
+/** The parameters a proof is for, as `name=value` (the run's, every one: a small scope like capacity=14 shows). */
+function paramText(params: Record<string, unknown> | undefined): string {
+  if (!params) return '';
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 }
 
 /** What a dfs run covered, in words; a clean exhausted search is a proof for its bound. */
-export function dfsText(d: DfsSummary, seed: number, found: boolean): string[] {
+export function dfsText(d: DfsSummary, seed: number, found: boolean, params?: Record<string, unknown>): string[] {
   const n = (x: number) => x.toLocaleString('en-US');
   const out = [
     `dfs, at most ${d.preemptions} preemption${d.preemptions === 1 ? '' : 's'}, the data of seed ${seed}: ${n(d.schedules)} schedules explored (the most preemptions on one: ${d.maxPreemptions})`,
-    d.reduction === 'sleep'
-      ? `  sleep sets skipped ${n(d.slept)} branches that only reorder independent ops (${n(d.pruned)} executions stopped early); the bound cut ${n(d.cut)}`
-      : `  no reduction (--reduction none); the bound cut ${n(d.cut)} branches`,
+    d.reduction === 'none'
+      ? `  no reduction (--reduction none); the bound cut ${n(d.cut)} branches`
+      : `  sleep sets skipped ${n(d.slept)} branches that only reorder independent ops (${n(d.pruned)} executions stopped early); the bound cut ${n(d.cut)}`,
   ];
+  if (d.reduction === 'merge') {
+    out.push(`  ${n(d.merged)} op boundaries passed without a decision: steps no other task can tell apart merged into one (--reduction merge; docs/exploration.md)`);
+    if (d.dryFills > 0) out.push(`  ${n(d.dryFills)} topups met an empty pool, which the merged fill's argument does not cover: rerun with --reduction sleep for a proof`);
+  }
   if (d.beyond > 0) {
     out.push(
       `  ${n(d.beyond)} execution${d.beyond === 1 ? '' : 's'} went past ${n(d.depthBound)} decisions: past them an execution follows the default schedule, so the search covers only each execution's first ${n(d.depthBound)} decisions (what bounds dfs's memory)`,
     );
   }
   if (found) out.push('  the search stopped at the first violation');
-  else if (d.exhausted) {
+  else if (d.exhausted && d.reduction === 'merge' && d.dryFills > 0) {
+    out.push('  the merged space was exhausted, but a pool ran dry in it: NOT a proof (rerun with --reduction sleep)');
+  } else if (d.exhausted) {
+    out.push(`bounded space exhausted: ${n(d.schedules)} schedules, preemptions ≤ ${d.preemptions}, seed ${seed}, reduction ${d.reduction}, params ${paramText(params)}`);
     out.push(
       `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters (a proof for that bound, not beyond it;`,
       '  a task that yields IDLE, or spin-waits re-reading unchanged words, is not run twice in a row while another task can run, so a role that counts its own IDLEs is covered only as far as that allows)',
@@ -317,14 +400,18 @@ export const dfs: StrategyEntry<DfsSpec, 'dfs'> = {
   help: 'every schedule of the seed up to --preemptions (dfs)',
   flags: {
     preemptions: { value: 'P', help: 'dfs: explore every schedule with at most P preemptions, 0..20 (default 2)' },
-    reduction: { value: 'sleep|none', help: 'dfs: skip schedules that only reorder independent ops (sleep, default) or explore them all (none)' },
+    reduction: {
+      value: 'merge|sleep|none',
+      help: 'dfs: skip schedules that only reorder independent ops, over steps merged where no other task can tell (merge, default), over single steps (sleep), or explore them all (none)',
+    },
   },
   options: (flag, { memory, whole }) => {
     // under weak memory a barrier changes what later loads may return without touching a word a
     // footprint sees, so dfs explores without sleep sets there
-    if (memory === 'weak' && flag('reduction') === 'sleep') throw new BadInput('--reduction sleep does not go with --memory weak (dfs explores every schedule there)');
-    const reduction = flag('reduction') ?? (memory === 'weak' ? 'none' : 'sleep');
-    if (reduction !== 'sleep' && reduction !== 'none') throw new BadInput(`--reduction must be sleep or none, not '${reduction}'`);
+    const asked = flag('reduction');
+    if (memory === 'weak' && (asked === 'sleep' || asked === 'merge')) throw new BadInput(`--reduction ${asked} does not go with --memory weak (dfs explores every schedule there)`);
+    const reduction = asked ?? (memory === 'weak' ? 'none' : 'merge');
+    if (reduction !== 'merge' && reduction !== 'sleep' && reduction !== 'none') throw new BadInput(`--reduction must be merge, sleep or none, not '${reduction}'`);
     return { name: 'dfs', preemptions: whole('preemptions', flag('preemptions') ?? '2', 0, 20), reduction };
   },
   // under weak memory a fence changes what later loads may return without touching a word a
@@ -333,7 +420,7 @@ export const dfs: StrategyEntry<DfsSpec, 'dfs'> = {
   parallel: () => false,
   oneSeed: true,
   section: (_spec, run) => run.summary,
-  lines: (section, run) => dfsText(section as DfsSummary, run.firstSeed, run.violation),
+  lines: (section, run) => dfsText(section as DfsSummary, run.firstSeed, run.violation, run.params),
   // a finding without a token (not replayable alone: a cycle lockdep closed over several
   // schedules) replays by running the same search again, which is deterministic
   replayFlags: (spec) => ['--strategy dfs', `--preemptions ${spec.preemptions}`, `--reduction ${spec.reduction}`],

@@ -17,7 +17,9 @@ import { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE, type ObjectPool } from '../../shm/poo
 import { isAtomicMode, mightSleep } from '../../sync/lockdep.js';
 import { EIO, ENOMEM, KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from './constants.js';
 import { T_CACHE_ALLOC, T_CACHE_ALLOC_EMPTY, T_CACHE_EMPTY, T_TOPUP, T_TOPUP_FAIL } from './trace-ops.js';
-import { shared } from '../../rt/shared.js';
+import { oracleLoad, oracleStore, shared } from '../../rt/shared.js';
+import { HarnessFailure } from '../../rt/errors.js';
+import { mergeNextBoundary, stepMerge } from '../../rt/step-merge.js';
 
 const NOBJS = 0;
 const CAPACITY = 1;
@@ -33,6 +35,18 @@ const ALLOCS_SINCE_TOPUP = 10;
 const OBJECTS = 11;
 const CACHE_WORDS = OBJECTS + KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE;
 
+/**
+ * Who else may touch a cache while its vCPU tops it up, as the model declares it (for
+ * dfs's topup-as-one-step reduction, docs/exploration.md "dfs reductions"):
+ *   shared   nothing is promised: every object of a topup is a step of its own;
+ *   private  no other task touches the cache at all;
+ *   guarded  other tasks read nobjs only to test it against zero, and change the cache
+ *            only holding `guardedBy`: while the filling task holds that mutex, its fill
+ *            loop is one step.
+ * kvmMmuEmptyMemoryCache checks the promise on every emptying (a harness failure if broken).
+ */
+export type CacheSharing = 'shared' | 'private' | 'guarded';
+
 export interface CacheHistory {
   lastTopup: { step: number; from: number; to: number } | null;
   lastEmptied: { step: number; by: number; count: number; heldCacheLock: boolean } | null;
@@ -47,6 +61,10 @@ export class KvmMmuMemoryCache {
   guardedBy = -1;
   /** The page allocator's reclaim (fs_reclaim, shrinkers), when the model has one. */
   reclaim: Reclaim | null = null;
+  /** What other tasks may do to this cache while its vCPU tops it up (default: no promise). */
+  sharing: CacheSharing = 'shared';
+  /** The task that topped it up or allocated from it first (its vCPU), -1 before: what `private` is checked against. */
+  ownerTask = -1;
   /** Objects handed out so far by this thread's view of the cache (only its vCPU allocates from it), for per-fault figures. */
   handedOut = 0;
   /** The statistic of the most objects one fault took: `max-per-fault:<field>` (max*: merged as a maximum). */
@@ -85,7 +103,7 @@ export class KvmMmuMemoryCache {
   }
 
   history(): CacheHistory {
-    const w = (k: number) => shared.load(this.i32, this.base + k);
+    const w = (k: number) => this.noted(k);
     return {
       lastTopup: w(LAST_TOPUP_STEP) ? { step: w(LAST_TOPUP_STEP), from: w(LAST_TOPUP_FROM), to: w(LAST_TOPUP_TO) } : null,
       lastEmptied: w(LAST_EMPTIED_STEP)
@@ -126,6 +144,25 @@ export class KvmMmuMemoryCache {
   get(word: number): number {
     return shared.load(this.i32, this.base + word);
   }
+
+  /**
+   * The oracle's own history words (LAST_*, ALLOCS_SINCE_TOPUP): read only to explain a
+   * violation, never by the modeled kernel, so they bypass the installed memory and stay out
+   * of dfs's footprints (a conflict on them would be the checker's, not the kernel's).
+   */
+  note(word: number, v: number): void {
+    oracleStore(this.i32, this.base + word, v);
+  }
+
+  noted(word: number): number {
+    return oracleLoad(this.i32, this.base + word);
+  }
+
+  /** Task `t` may fill this cache as one step: no other task can change it meanwhile (see CacheSharing). */
+  fillsAlone(t: Task): boolean {
+    if (this.sharing === 'private') return true;
+    return this.sharing === 'guarded' && this.guardedBy >= 0 && t.held.some((h) => h.lock === this.guardedBy);
+  }
 }
 
 /** Free one object to its allocator (free_page / kmem_cache_free); freeing it twice is a violation. */
@@ -158,11 +195,19 @@ export function* kvmMmuTopupMemoryCache(mc: KvmMmuMemoryCache, min: number): Op<
     return -EIO;
   }
   mc.set(CAPACITY, capacity);
+  if (mc.ownerTask < 0) mc.ownerTask = t.id;
   // might_alloc(): once per topup (its allocations all happen with the same locks held), and maybe direct reclaim
   if (mc.reclaim) yield* mightAlloc(mc.reclaim);
+  // the fill as one step (for dfs): after the first object no other task can tell how far
+  // the loop got: the cache's contents change only here, and nobjs, read elsewhere only
+  // against zero, is already nonzero (docs/exploration.md, "dfs reductions")
+  const alone = mc.fillsAlone(t);
   while (mc.nobjs() < capacity) {
     const obj = yield* mmuMemoryCacheAllocObj(mc);
     if (obj === 0) {
+      // the pool ran dry: which CPU's topup fails then depends on how the fills interleave,
+      // which merged fills do not explore, so dfs's proof does not cover this run
+      stepMerge.dryFills++;
       const now = mc.nobjs();
       t.trace(T_TOPUP_FAIL, mc.id, now);
       t.count('topup-enomem');
@@ -172,12 +217,13 @@ export function* kvmMmuTopupMemoryCache(mc: KvmMmuMemoryCache, min: number): Op<
     mc.push(obj);
     mc.unlock();
     t.count('topup-objects');
+    if (alone && mc.nobjs() < capacity) mergeNextBoundary(t.id);
   }
   const step = t.trace(T_TOPUP, mc.id, capacity);
-  mc.set(LAST_TOPUP_FROM, from);
-  mc.set(LAST_TOPUP_TO, mc.nobjs());
-  mc.set(ALLOCS_SINCE_TOPUP, 0);
-  mc.set(LAST_TOPUP_STEP, step);
+  mc.note(LAST_TOPUP_FROM, from);
+  mc.note(LAST_TOPUP_TO, mc.nobjs());
+  mc.note(ALLOCS_SINCE_TOPUP, 0);
+  mc.note(LAST_TOPUP_STEP, step);
   t.count('topups');
   return 0;
 }
@@ -189,13 +235,14 @@ export function* kvmMmuTopupMemoryCache(mc: KvmMmuMemoryCache, min: number): Op<
 export function* kvmMmuMemoryCacheAlloc(mc: KvmMmuMemoryCache, site: string): Op<number> {
   yield POINT;
   const t = current;
+  if (mc.ownerTask < 0) mc.ownerTask = t.id;
   mc.handedOut++;
   mc.lock();
   const obj = mc.pop();
   mc.unlock();
   if (obj !== 0) {
     t.trace(T_CACHE_ALLOC, mc.id, mc.nobjs());
-    mc.set(ALLOCS_SINCE_TOPUP, mc.get(ALLOCS_SINCE_TOPUP) + 1);
+    mc.note(ALLOCS_SINCE_TOPUP, mc.noted(ALLOCS_SINCE_TOPUP) + 1);
     if (!mc.pool.claim(obj)) {
       reportViolation('invariant', `${mc.name} handed out object ${obj} that was not cached (state ${mc.pool.state(obj)})`);
     }
@@ -217,6 +264,7 @@ export function* kvmMmuMemoryCacheAlloc(mc: KvmMmuMemoryCache, site: string): Op
 export function* kvmMmuEmptyMemoryCache(mc: KvmMmuMemoryCache): Op<number> {
   yield POINT;
   const t = current;
+  checkSharing(t, mc);
   let freed = 0;
   mc.lock();
   for (let obj = mc.pop(); obj !== 0; obj = mc.pop()) {
@@ -226,12 +274,21 @@ export function* kvmMmuEmptyMemoryCache(mc: KvmMmuMemoryCache): Op<number> {
   mc.unlock();
   const step = t.trace(T_CACHE_EMPTY, mc.id, freed);
   if (freed > 0) {
-    mc.set(LAST_EMPTIED_BY, t.id + 1);
-    mc.set(LAST_EMPTIED_COUNT, freed);
-    mc.set(LAST_EMPTIED_LOCKED, t.held.some((h) => h.lock === mc.guardedBy) ? 1 : 0);
-    mc.set(LAST_EMPTIED_STEP, step);
+    mc.note(LAST_EMPTIED_BY, t.id + 1);
+    mc.note(LAST_EMPTIED_COUNT, freed);
+    mc.note(LAST_EMPTIED_LOCKED, t.held.some((h) => h.lock === mc.guardedBy) ? 1 : 0);
+    mc.note(LAST_EMPTIED_STEP, step);
   }
   return freed;
+}
+
+/** The cache's declared sharing (CacheSharing) holds for this emptying, or the model that declared it is wrong. */
+function checkSharing(t: Task, mc: KvmMmuMemoryCache): void {
+  if (mc.sharing === 'shared' || mc.ownerTask < 0 || t.id === mc.ownerTask) return;
+  if (mc.sharing === 'private') throw new HarnessFailure(`${mc.name} is declared private to ${mc.owner}, but ${t.name} empties it`);
+  if (!t.held.some((h) => h.lock === mc.guardedBy)) {
+    throw new HarnessFailure(`${mc.name} is declared emptied only under its mutex, but ${t.name} empties it without holding it`);
+  }
 }
 
 /**

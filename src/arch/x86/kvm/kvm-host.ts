@@ -10,7 +10,7 @@ import { Mutex, RwLock, Spinlock } from '../../../sync/index.js';
 import { KVM_ARCH_NR_OBJS_PER_MEMORY_CACHE } from '../../../virt/kvm/constants.js';
 import { KVM_REFILL_PAGES, PTE_PREFETCH_NUM } from './mmu/constants.js';
 import { PTE_LIST_EXT, pteListDescWords } from './mmu/pte-list-desc.js';
-import { KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
+import { type CacheSharing, KvmMmuMemoryCache } from '../../../virt/kvm/memory-cache.js';
 import { Reclaim } from '../../../mm/reclaim.js';
 import { MEMSLOT_UPDATE, OnDemand } from '../../../virt/kvm/on-demand.js';
 import { shared } from '../../../rt/shared.js';
@@ -197,15 +197,21 @@ export class Vcpu {
     const name = vcpuName(world.config.vms, kvm.id, vcpuIdx);
     this.name = name;
     this.mmuMemoryCacheLock = new Mutex(arena, `${name}.mmu_memory_cache_lock`, '&vcpu->arch.mmu_memory_cache_lock');
-    const cache = (field: string, pool: ObjectPool) => {
+    const cache = (field: string, pool: ObjectPool, sharing: CacheSharing) => {
       const c = new KvmMmuMemoryCache(arena, `${name}.${field}`, field, pool, name);
       c.guardedBy = this.mmuMemoryCacheLock.id;
+      c.sharing = sharing;
       return c;
     };
-    this.mmuPteListDescCache = cache('mmu_pte_list_desc_cache', world.pteListDesc);
-    this.mmuShadowPageCache = cache('mmu_shadow_page_cache', world.pages);
-    this.mmuShadowedInfoCache = cache('mmu_shadowed_info_cache', world.pages);
-    this.mmuPageHeaderCache = cache('mmu_page_header_cache', world.spHeaders);
+    // who else touches these caches (for dfs's topup reduction; checked on every emptying):
+    // only the v2 shrinker, which reads the two page caches' nobjs in mmu_shrink_count()
+    // (summed and tested against zero) and empties them under the mutex unless the
+    // protocol skips it; nothing outside the vCPU touches the other two
+    const shrunk: CacheSharing = { none: 'private' as const, trylock: 'guarded' as const, 'mutex-lock': 'guarded' as const, unlocked: 'shared' as const }[world.protocol.shrinker];
+    this.mmuPteListDescCache = cache('mmu_pte_list_desc_cache', world.pteListDesc, 'private');
+    this.mmuShadowPageCache = cache('mmu_shadow_page_cache', world.pages, shrunk);
+    this.mmuShadowedInfoCache = cache('mmu_shadowed_info_cache', world.pages, shrunk);
+    this.mmuPageHeaderCache = cache('mmu_page_header_cache', world.spHeaders, 'private');
   }
 
   readonly name: string;

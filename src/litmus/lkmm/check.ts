@@ -57,6 +57,8 @@ export interface CheckLimits {
 }
 
 const CLOCK_EVERY = 256;
+/** Shapes of path combinations whose Static is kept for reuse (a test with many branches has many). */
+const MAX_STATICS = 512;
 /** Paths of one thread before the test is called too big to enumerate. */
 const MAX_PATHS = 1_000_000;
 
@@ -228,16 +230,41 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
     }
   };
 
+  // One Static (and each location's coherence orders) per shape of the chosen paths: paths
+  // that differ only in the values their reads return share them, their values swapped in.
+  const statics = new Map<string, { st: Static; orders: LocOrders[] }>();
+  const shapes = new WeakMap<ThreadPath, string>();
+  const shapeOf = (p: ThreadPath): string => {
+    let k = shapes.get(p);
+    if (k === undefined) {
+      k = p.events.map((e) => `${e.kind}/${e.instr}/${e.step}/${e.loc}/${e.tags}/${e.atomic}/${e.rmw}/${e.addr}/${e.data}/${e.ctrl}`).join(';');
+      shapes.set(p, k);
+    }
+    return k;
+  };
   const examine = (paths: ThreadPath[]) => {
     // a read whose value no write of these paths (or the initial state) gives cannot happen
     const written = new Map(locations.map((l) => [l, new Set([start.init.get(l) ?? 0])]));
     for (const p of paths) for (const e of p.events) if (e.kind === 'W' && e.loc !== null) written.get(e.loc)?.add(e.value);
     for (const p of paths) for (const e of p.events) if (e.kind === 'R' && e.loc !== null && !written.get(e.loc)?.has(e.value)) return;
-    const st = new Static(locations, start.init, paths);
+    const shape = paths.map((p) => shapeOf(p)).join(',');
+    let cached = statics.get(shape);
+    if (cached) cached.st.setValues(paths);
+    else {
+      if (statics.size >= MAX_STATICS) statics.clear();
+      const st = new Static(locations, start.init, paths);
+      cached = { st, orders: st.staticFailure ? [] : locations.map((l) => locationOrders(st, l, tick)) };
+      statics.set(shape, cached);
+    }
+    const st = cached.st;
     if (st.staticFailure) return;
+    st.sp.scoped(() => choose(paths, st, cached.orders));
+  };
+  // The candidates of one combination of paths: every location's choices, combined.
+  const choose = (paths: ThreadPath[], st: Static, orders: LocOrders[]) => {
     const perLoc: LocChoice[][] = [];
-    for (const l of locations) {
-      const c = locationChoices(st, l, tick);
+    for (const o of orders) {
+      const c = locationChoices(st, o, tick);
       if (c.length === 0) return;
       perLoc.push(c);
     }
@@ -344,11 +371,20 @@ function product<X>(slots: X[][]): X[][] {
   return slots.reduce<X[][]>((acc, opts) => acc.flatMap((a) => opts.map((o) => [...a, o])), [[]]);
 }
 
+/** What a location's choices need that no value changes: its events, and its coherence orders with lock.cat's read-from edges. */
+interface LocOrders {
+  reads: number[];
+  writes: number[];
+  lfOpts: [number, number][][];
+  ruOpts: [number, number][][];
+  orders: { co: Rel; lkrRf: [number, number][] }[];
+}
+
 /**
- * One location's read-from and coherence choices that keep it coherent ([cat] coherence and
- * atomic restricted to the location, [cos] co0 and the ConsCo order, [lock] the lock events).
+ * A location's coherence orders ([cos] co0 and the ConsCo order, [lock] the lock events):
+ * each CPU's own writes in program order, the initial write first, an unmatched lock last.
  */
-function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
+function locationOrders(st: Static, l: string, tick: () => void): LocOrders {
   const sp = st.sp;
   const at = st.ev.flatMap((e, i) => (e.loc === l ? [i] : []));
   const is = (i: number, k: string) => st.ev[i].kind === k;
@@ -363,8 +399,6 @@ function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
   const po = (a: number, b: number) => sp.hasEdge(st.po, a, b);
   const ext = (a: number, b: number) => st.ev[a].init || st.ev[b].init || st.ev[a].thread !== st.ev[b].thread;
 
-  // herd7's rf for ordinary reads: any write of the location with the value the read returns
-  const rfOpts = reads.map((r) => writes.filter((w) => st.ev[w].value === st.ev[r].value).map((w): [number, number] => [w, r]));
   // [lock] rfi-lf: an LF inside a critical section reads its lock; the others read some other CPU's lock write
   const lfOpts = lf.map((r) => {
     const inside = lkw.filter((w) => po(w, r) && !ul.some((u) => po(w, u) && po(u, r)));
@@ -379,8 +413,7 @@ function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
   });
   const unmatched = lkw.filter((w) => sp.row(st.critical, w).length === 0);
   const ordered = [...writes.filter((w) => w !== iw), ...lkw.filter((w) => !unmatched.includes(w))];
-  const out: LocChoice[] = [];
-  const locRel = st.loc;
+  const orders: LocOrders['orders'] = [];
   for (const order of linearExtensions(ordered, po)) {
     tick();
     // [cos] co0: the initial write first; [lock] an unmatched lock write last
@@ -391,7 +424,7 @@ function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
       // [lock] co = (co | critical | (critical^-1 ; co))+ : each unlock right after its lock write
       co = sp.plus(sp.union(co, st.critical, sp.seq(sp.inv(st.critical), co)));
     }
-    co = sp.inter(co, locRel);
+    co = sp.inter(co, st.loc);
     // [lock] a lock's read reads the write just before its lock write in co, if that is the initial state or an unlock
     const lkrRf: [number, number][] = [];
     const step = sp.singlestep(co);
@@ -400,7 +433,24 @@ function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
       if (w === undefined) continue;
       for (const p of at) if (sp.hasEdge(step, p, w) && (p === iw || is(p, 'UL'))) lkrRf.push([p, r]);
     }
-    for (const rfChoice of product([...rfOpts, ...lfOpts, ...ruOpts])) {
+    orders.push({ co, lkrRf });
+  }
+  return { reads, writes, lfOpts, ruOpts, orders };
+}
+
+/**
+ * One location's read-from and coherence choices that keep it coherent ([cat] coherence and
+ * atomic restricted to the location): herd7's rf for an ordinary read is any write of the
+ * location with the value the read returns.
+ */
+function locationChoices(st: Static, o: LocOrders, tick: () => void): LocChoice[] {
+  const sp = st.sp;
+  const { reads, writes } = o;
+  const rfOpts = reads.map((r) => writes.filter((w) => st.ev[w].value === st.ev[r].value).map((w): [number, number] => [w, r]));
+  const out: LocChoice[] = [];
+  const rfChoices = product([...rfOpts, ...o.lfOpts, ...o.ruOpts]);
+  for (const { co, lkrRf } of o.orders) {
+    for (const rfChoice of rfChoices) {
       tick();
       const rf = sp.rel();
       for (const [w, r] of rfChoice) sp.addEdge(rf, w, r);
@@ -413,7 +463,6 @@ function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
   }
   return out;
 }
-
 
 /** A candidate's final state: registers from the paths, memory from each location's co-last write. */
 type FinalState = (thread: number | null, name: string) => number;

@@ -42,7 +42,15 @@ export interface LkmmResult {
   steps: number;
   /** Flags raised by some allowed execution, sorted. */
   flags: string[];
+  /** Every candidate was judged: the counts, outcomes and flags are all there are. */
   complete: boolean;
+  /**
+   * The observation and the flags are exact: the search was complete, or, stopped by its
+   * deadline, a search for one allowed execution that satisfies the condition and one that
+   * does not settled the observation (the counts and outcomes are then those found so far,
+   * lower bounds).
+   */
+  decided: boolean;
   stoppedBy?: 'time' | 'executions';
   some: boolean;
   all: boolean;
@@ -61,6 +69,9 @@ const CLOCK_EVERY = 256;
 const MAX_STATICS = 512;
 /** Paths of one thread before the test is called too big to enumerate. */
 const MAX_PATHS = 1_000_000;
+
+/** A verdict search found what it looked for. */
+class Found extends Error {}
 
 class Stop extends Error {
   constructor(readonly by: 'time' | 'executions') {
@@ -200,9 +211,14 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
   let candidates = 0;
   let steps = 0;
   let stoppedBy: 'time' | 'executions' | undefined;
+  // What the search is after: every candidate (counting), or one allowed execution that
+  // satisfies the condition, or one that does not (the verdict searches, see below).
+  let goal: 'all' | 'positive' | 'negative' = 'all';
+  let until = deadline;
   const tick = () => {
-    if (++steps % CLOCK_EVERY === 0 && now() >= deadline) throw new Stop('time');
+    if (++steps % CLOCK_EVERY === 0 && now() >= until) throw new Stop('time');
   };
+  const regOf = (paths: ThreadPath[], t: number, name: string) => paths[t]?.regs.get(name) ?? start.contexts[t]?.initRegs.get(name) ?? 0;
 
   // What threads k.. can write, any path of theirs: a chosen path's read of a value that
   // neither the initial state, the paths chosen so far nor any later thread writes has no
@@ -226,6 +242,8 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
       const next = [...chosen, p];
       const possible = (e: ThreadPath['events'][number]) => e.kind !== 'R' || e.loc === null || now.has(key(e.loc, e.value)) || later[k + 1].has(key(e.loc, e.value));
       tick();
+      // a verdict search skips the paths under which the condition is already decided against its goal
+      if (goal !== 'all' && holds3(test.cond, (t, name) => (t !== null && t <= k ? regOf(next, t, name) : undefined), start.addresses) === (goal === 'negative')) continue;
       if (next.every((q) => q.events.every(possible))) combine(k + 1, next, now);
     }
   };
@@ -272,6 +290,9 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
     const pick = (k: number, rf0: Rel, rf: Rel, co: Rel) => {
       if (k === perLoc.length) {
         tick();
+        let final = goal === 'all' ? null : finalState(start, st, paths, co);
+        // a verdict search judges only the candidates whose final state it is after
+        if (final && holds(test.cond, final, start.addresses) !== (goal === 'positive')) return;
         if (candidates >= maxCandidates) throw new Stop('executions');
         candidates++;
         const v = judge(st, rf0, rf, co);
@@ -279,10 +300,14 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
         // herd7's values are locations or integers; what it makes of a load from an integer is not modelled here
         const fault = paths.find((p) => p.fault)?.fault;
         if (fault) throw new Unsupported(`an allowed execution in which ${fault.what}`, fault.line);
-        const final = finalState(start, st, paths, co);
+        final ??= finalState(start, st, paths, co);
         if (test.filter && !holds(test.filter.cond, final, start.addresses)) return;
         for (const f of v.flags) flags.add(f);
         const o = outcome(test, shown, start, final);
+        if (goal !== 'all') {
+          if (!seen.has(o.state)) seen.set(o.state, o.satisfies);
+          throw new Found();
+        }
         if (o.satisfies) positive++;
         else negative++;
         if (!seen.has(o.state)) seen.set(o.state, o.satisfies);
@@ -302,11 +327,47 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
     pick(0, sp.rel(), sp.rel(), sp.rel());
   };
 
+  // The verdict searches apply where an allowed execution's flags are those of its paths'
+  // shape alone (no plain access, no SRCU read-side section, no filter) and every thread has
+  // one shape: then finding one allowed execution gives every flag, and the observation needs
+  // only one allowed execution on each side of the condition.
+  const verdictSearch = !test.filter && perThread.every((ps) => ps.length > 0 && ps.every((p) => shapeOf(p) === shapeOf(ps[0]))) && flagsOfShape(locations, start.init, perThread.map((ps) => ps[0]));
+  const t0 = now();
+  // Counting gets the whole budget where no verdict search can follow, half of it otherwise.
+  if (verdictSearch && Number.isFinite(deadline)) until = t0 + (deadline - t0) / 2;
   try {
     combine(0, [], new Set());
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     stoppedBy = e.by;
+  }
+  let some = positive > 0;
+  let all = positive > 0 && negative === 0;
+  let decided = stoppedBy === undefined;
+  if (stoppedBy === 'time' && verdictSearch) {
+    // The count ran out of time: look for one allowed execution on each side of the
+    // condition, pruning paths and candidates on the condition before the model is asked.
+    until = deadline;
+    const find = (g: 'positive' | 'negative'): boolean | undefined => {
+      goal = g;
+      try {
+        combine(0, [], new Set());
+        return false;
+      } catch (e) {
+        if (e instanceof Found) return true;
+        if (e instanceof Stop) return undefined;
+        throw e;
+      }
+    };
+    const pos = positive > 0 || find('positive');
+    const neg = pos === undefined ? undefined : negative > 0 || find('negative');
+    if (pos !== undefined && neg !== undefined) {
+      decided = true;
+      some = pos;
+      all = pos && !neg;
+      positive = Math.max(positive, pos ? 1 : 0);
+      negative = Math.max(negative, neg ? 1 : 0);
+    }
   }
   const outcomes = [...seen].map(([state, satisfies]) => ({ state, satisfies })).sort((a, b) => (a.state < b.state ? -1 : 1));
   return {
@@ -317,10 +378,17 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
     steps,
     flags: [...flags].sort(),
     complete: stoppedBy === undefined,
+    decided,
     ...(stoppedBy ? { stoppedBy } : {}),
-    some: positive > 0,
-    all: positive > 0 && negative === 0,
+    some,
+    all,
   };
+}
+
+/** Whether every allowed execution of these paths raises exactly the flags their shape does (no plain access, no SRCU). */
+function flagsOfShape(locations: string[], init: Map<string, number>, paths: ThreadPath[]): boolean {
+  const st = new Static(locations, init, paths);
+  return !st.hasPlain && st.sp.isEmpty(st.SrcuLock) && st.sp.isEmpty(st.SrcuUnlock);
 }
 
 /**
@@ -493,6 +561,48 @@ function holds(c: Cond, value: FinalState, addresses: Addresses): boolean {
       return holds(c.a, value, addresses) && holds(c.b, value, addresses);
     case 'or':
       return holds(c.a, value, addresses) || holds(c.b, value, addresses);
+  }
+}
+
+/**
+ * A condition over a partial state (`undefined`: not known yet): true or false once the
+ * known values decide it, undefined while they do not.
+ */
+function holds3(c: Cond, value: (thread: number | null, name: string) => number | undefined, addresses: Addresses): boolean | undefined {
+  switch (c.k) {
+    case 'true':
+      return true;
+    case 'atom': {
+      const v = value(c.thread, c.name);
+      return v === undefined ? undefined : v === c.value;
+    }
+    case 'ptr': {
+      const v = value(c.thread, c.name);
+      return v === undefined ? undefined : v === addresses.of(c.loc);
+    }
+    case 'same': {
+      const a = value(c.a.thread, c.a.name);
+      const b = value(c.b.thread, c.b.name);
+      return a === undefined || b === undefined ? undefined : a === b;
+    }
+    case 'not': {
+      const x = holds3(c.c, value, addresses);
+      return x === undefined ? undefined : !x;
+    }
+    case 'and': {
+      const a = holds3(c.a, value, addresses);
+      if (a === false) return false;
+      const b = holds3(c.b, value, addresses);
+      if (b === false) return false;
+      return a && b ? true : undefined;
+    }
+    case 'or': {
+      const a = holds3(c.a, value, addresses);
+      if (a === true) return true;
+      const b = holds3(c.b, value, addresses);
+      if (b === true) return true;
+      return a === false && b === false ? false : undefined;
+    }
   }
 }
 

@@ -252,6 +252,16 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
   // that differ only in the values their reads return share them, their values swapped in.
   const statics = new Map<string, { st: Static; orders: LocOrders[] }>();
   const shapes = new WeakMap<ThreadPath, string>();
+  const shapeIds = new Map<string, number>();
+  const shapeId = (p: ThreadPath): number => {
+    const k = shapeOf(p);
+    let id = shapeIds.get(k);
+    if (id === undefined) {
+      id = shapeIds.size;
+      shapeIds.set(k, id);
+    }
+    return id;
+  };
   const shapeOf = (p: ThreadPath): string => {
     let k = shapes.get(p);
     if (k === undefined) {
@@ -260,12 +270,9 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
     }
     return k;
   };
+  // (combine has already dropped the combinations with a read of a value no chosen path nor the initial state writes)
   const examine = (paths: ThreadPath[]) => {
-    // a read whose value no write of these paths (or the initial state) gives cannot happen
-    const written = new Map(locations.map((l) => [l, new Set([start.init.get(l) ?? 0])]));
-    for (const p of paths) for (const e of p.events) if (e.kind === 'W' && e.loc !== null) written.get(e.loc)?.add(e.value);
-    for (const p of paths) for (const e of p.events) if (e.kind === 'R' && e.loc !== null && !written.get(e.loc)?.has(e.value)) return;
-    const shape = paths.map((p) => shapeOf(p)).join(',');
+    const shape = paths.map((p) => shapeId(p)).join(',');
     let cached = statics.get(shape);
     if (cached) cached.st.setValues(paths);
     else {
@@ -295,7 +302,8 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
         if (final && holds(test.cond, final, start.addresses) !== (goal === 'positive')) return;
         if (candidates >= maxCandidates) throw new Stop('executions');
         candidates++;
-        const v = judge(st, rf0, rf, co);
+        // each location's choices are coherent and atomic already (locationChoices)
+        const v = judge(st, rf0, rf, co, true);
         if (!v.ok) return;
         // herd7's values are locations or integers; what it makes of a load from an integer is not modelled here
         const fault = paths.find((p) => p.fault)?.fault;
@@ -314,8 +322,8 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
         return;
       }
       for (const c of perLoc[k]) {
-        const rf0n = Uint32Array.from(rf0);
-        const rfn = Uint32Array.from(rf);
+        const rf0n = sp.union(rf0);
+        const rfn = sp.union(rf);
         for (const [w, r] of c.rf0) {
           sp.addEdge(rf0n, w, r);
           sp.addEdge(rfn, w, r);
@@ -446,7 +454,12 @@ interface LocOrders {
   lfOpts: [number, number][][];
   ruOpts: [number, number][][];
   orders: { co: Rel; lkrRf: [number, number][] }[];
+  /** The choices already made, by the values of the location's reads and writes (all they depend on). */
+  memo: Map<string, LocChoice[]>;
 }
+
+/** Value signatures of one location whose choices are kept (a test with many values has many). */
+const MAX_LOC_MEMO = 4096;
 
 /**
  * A location's coherence orders ([cos] co0 and the ConsCo order, [lock] the lock events):
@@ -503,7 +516,7 @@ function locationOrders(st: Static, l: string, tick: () => void): LocOrders {
     }
     orders.push({ co, lkrRf });
   }
-  return { reads, writes, lfOpts, ruOpts, orders };
+  return { reads, writes, lfOpts, ruOpts, orders, memo: new Map() };
 }
 
 /**
@@ -512,6 +525,17 @@ function locationOrders(st: Static, l: string, tick: () => void): LocOrders {
  * location with the value the read returns.
  */
 function locationChoices(st: Static, o: LocOrders, tick: () => void): LocChoice[] {
+  const sig = [...o.reads, ...o.writes].map((i) => st.ev[i].value).join(',');
+  let out = o.memo.get(sig);
+  if (!out) {
+    if (o.memo.size >= MAX_LOC_MEMO) o.memo.clear();
+    out = st.sp.lasting(() => coherentChoices(st, o, tick));
+    o.memo.set(sig, out);
+  }
+  return out;
+}
+
+function coherentChoices(st: Static, o: LocOrders, tick: () => void): LocChoice[] {
   const sp = st.sp;
   const { reads, writes } = o;
   const rfOpts = reads.map((r) => writes.filter((w) => st.ev[w].value === st.ev[r].value).map((w): [number, number] => [w, r]));
@@ -539,7 +563,7 @@ function finalState(start: Start, st: Static, paths: ThreadPath[], co: Rel): Fin
   const sp = st.sp;
   const final = new Map<string, number>();
   st.ev.forEach((e, i) => {
-    if ((e.kind === 'W' || e.kind === 'LKW' || e.kind === 'UL') && e.loc !== null && sp.row(co, i).length === 0) final.set(e.loc, e.kind === 'W' ? e.value : e.kind === 'LKW' ? 1 : 0);
+    if ((e.kind === 'W' || e.kind === 'LKW' || e.kind === 'UL') && e.loc !== null && sp.rowEmpty(co, i)) final.set(e.loc, e.kind === 'W' ? e.value : e.kind === 'LKW' ? 1 : 0);
   });
   return (thread, name) => (thread === null ? (final.get(name) ?? start.init.get(name) ?? 0) : (paths[thread]?.regs.get(name) ?? start.contexts[thread]?.initRegs.get(name) ?? 0));
 }

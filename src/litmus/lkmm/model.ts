@@ -269,11 +269,16 @@ export class Static {
  * Whether LKMM allows a candidate: `rf0` is herd7's read-from of the ordinary reads (what
  * the bell sees), `rf` and `co` are lock.cat's final ones (lock events merged in).
  */
-export function judge(st: Static, rf0: Rel, rf: Rel, co: Rel): Verdict {
-  return st.sp.scoped(() => judgeIn(st, rf0, rf, co));
+export function judge(st: Static, rf0: Rel, rf: Rel, co: Rel, coherentPerLocation = false): Verdict {
+  return st.sp.scoped(() => judgeIn(st, rf0, rf, co, coherentPerLocation));
 }
 
-function judgeIn(st: Static, rf0: Rel, rf: Rel, co: Rel): Verdict {
+/**
+ * `coherentPerLocation`: the caller has checked coherence and atomicity location by
+ * location (every edge of po-loc, rf, co, fr and rmw joins two events of one location, so
+ * a cycle or an fre;coe pair lies within one location), and they need not be checked again.
+ */
+function judgeIn(st: Static, rf0: Rel, rf: Rel, co: Rel, coherentPerLocation: boolean): Verdict {
   const sp = st.sp;
   const { po, int, ext, poLoc, Marked, M, W, R } = st;
   const flags = [...st.staticFlags];
@@ -288,8 +293,8 @@ function judgeIn(st: Static, rf0: Rel, rf: Rel, co: Rel): Verdict {
   const fre = sp.inter(fr, ext);
 
   // [cat] coherence: acyclic po-loc | rf | co | fr ; atomic: empty rmw & (fre ; coe)
-  if (!sp.acyclic(u(poLoc, rf, co, fr))) return fail('coherence');
-  if (!sp.isEmpty(sp.inter(st.rmw, sp.seq(fre, coe)))) return fail('atomic');
+  if (!coherentPerLocation && !sp.acyclic(u(poLoc, rf, co, fr))) return fail('coherence');
+  if (!coherentPerLocation && !sp.isEmpty(sp.inter(st.rmw, sp.seq(fre, coe)))) return fail('atomic');
 
   // [bell] dependencies carried through plain accesses: carry-dep = (data ; [~Srcu-unlock] ; rfi)*
   const notSU = I(sp.not(st.SrcuUnlock));

@@ -12,58 +12,82 @@ export type EvSet = Uint32Array;
 export type Rel = Uint32Array;
 
 /**
- * The scratch arena: inside `Space.scoped()`, sets and relations are views into one
- * buffer, given back when the scope ends. Judging a candidate makes a few hundred
- * short-lived relations, and a fresh typed array each (a backing store of its own, then
- * garbage) cost more than the algebra on them. One arena serves every Space: candidates
- * are judged one at a time.
+ * Scratch arrays: inside `Space.scoped()`, sets and relations come from pools of arrays
+ * kept across candidates, one pool per length, taken in stack order and given back when
+ * the scope ends. Judging a candidate makes a few hundred short-lived relations; a fresh
+ * typed array each (then garbage) cost more than the algebra on them. Candidates are
+ * judged one at a time, so one pool per length serves every Space.
  */
-const arena = { buf: null as Uint32Array | null, top: 0, depth: 0 };
-/** Words of the arena (4 MiB); a scope that needs more gets ordinary arrays for the rest. */
-const ARENA_WORDS = 1 << 20;
+interface Pool {
+  arrays: Uint32Array[];
+  top: number;
+}
+const pools = new Map<number, Pool>();
+const scope = { depth: 0 };
+
+function poolOf(len: number): Pool {
+  let p = pools.get(len);
+  if (!p) {
+    p = { arrays: [], top: 0 };
+    pools.set(len, p);
+  }
+  return p;
+}
 
 export class Space {
   /** Words per row. */
   readonly w: number;
   private readonly full: EvSet;
+  private readonly relPool: Pool;
+  private readonly setPool: Pool;
 
   constructor(readonly n: number) {
     this.w = Math.max(1, Math.ceil(n / 32));
     this.full = new Uint32Array(this.w);
     for (let i = 0; i < n; i++) this.full[i >>> 5] |= 1 << (i & 31);
+    this.relPool = poolOf(n * this.w);
+    this.setPool = poolOf(this.w);
   }
 
-  /** Run f with the scratch arena: what it allocates is reused after it returns (nothing it makes may outlive it). */
+  /** Run f with scratch arrays: what it allocates is reused after it returns (nothing it makes may outlive it). */
   scoped<X>(f: () => X): X {
-    arena.buf ??= new Uint32Array(ARENA_WORDS);
-    const mark = arena.top;
-    arena.depth++;
+    const rels = this.relPool.top;
+    const sets = this.setPool.top;
+    scope.depth++;
     try {
       return f();
     } finally {
-      arena.depth--;
-      arena.top = mark;
+      scope.depth--;
+      this.relPool.top = rels;
+      this.setPool.top = sets;
     }
   }
 
-  /** Run f outside the arena: for results kept across candidates (memoized relations, cached orders). */
+  /** Run f outside the scratch pools: for results kept across candidates (memoized relations, cached choices). */
   lasting<X>(f: () => X): X {
-    const d = arena.depth;
-    arena.depth = 0;
+    const d = scope.depth;
+    scope.depth = 0;
     try {
       return f();
     } finally {
-      arena.depth = d;
+      scope.depth = d;
     }
   }
 
   private alloc(len: number): Uint32Array {
-    const a = arena.buf;
-    if (arena.depth > 0 && a && arena.top + len <= a.length) {
-      const out = new Uint32Array(a.buffer, arena.top * 4, len);
-      arena.top += len;
-      out.fill(0);
-      return out;
+    if (scope.depth > 0) {
+      const pool = len === this.w ? this.setPool : len === this.n * this.w ? this.relPool : null;
+      if (pool) {
+        if (pool.top < pool.arrays.length) {
+          const out = pool.arrays[pool.top++];
+          out.fill(0);
+          return out;
+        }
+        const out = new Uint32Array(len);
+        pool.arrays.push(out);
+        pool.top++;
+        return out;
+      }
     }
     return new Uint32Array(len);
   }
@@ -116,6 +140,12 @@ export class Space {
       }
     }
     return out;
+  }
+
+  /** Whether row i of r is empty (i relates to nothing), without listing it. */
+  rowEmpty(r: Rel, i: number): boolean {
+    for (let m = 0; m < this.w; m++) if (r[i * this.w + m] !== 0) return false;
+    return true;
   }
 
   /** The events row i of r relates to. */
@@ -212,7 +242,8 @@ export class Space {
   /** r* */
   star(r: Rel): Rel {
     const out = this.opt(r);
-    this.closeInPlace(out);
+    // the identity (r empty, as rmw and data often are) is closed already
+    if (!this.isEmpty(r)) this.closeInPlace(out);
     return out;
   }
 

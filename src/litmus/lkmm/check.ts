@@ -336,10 +336,11 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
   };
 
   // The verdict searches apply where an allowed execution's flags are those of its paths'
-  // shape alone (no plain access, no SRCU read-side section, no filter) and every thread has
-  // one shape: then finding one allowed execution gives every flag, and the observation needs
-  // only one allowed execution on each side of the condition.
-  const verdictSearch = !test.filter && perThread.every((ps) => ps.length > 0 && ps.every((p) => shapeOf(p) === shapeOf(ps[0]))) && flagsOfShape(locations, start.init, perThread.map((ps) => ps[0]));
+  // shape alone (no plain access, no SRCU read-side section, no filter): with one shape per
+  // thread, finding one allowed execution gives every flag; with several, where no
+  // combination of shapes raises any flag. The observation then needs only one allowed
+  // execution on each side of the condition.
+  const verdictSearch = !test.filter && flagsKnown(locations, start.init, perThread, shapeOf);
   const t0 = now();
   // Counting gets the whole budget where no verdict search can follow, half of it otherwise.
   if (verdictSearch && Number.isFinite(deadline)) until = t0 + (deadline - t0) / 2;
@@ -393,10 +394,26 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
   };
 }
 
-/** Whether every allowed execution of these paths raises exactly the flags their shape does (no plain access, no SRCU). */
-function flagsOfShape(locations: string[], init: Map<string, number>, paths: ThreadPath[]): boolean {
-  const st = new Static(locations, init, paths);
-  return !st.hasPlain && st.sp.isEmpty(st.SrcuLock) && st.sp.isEmpty(st.SrcuUnlock);
+/** Combinations of path shapes looked at to know a test's flags without judging its candidates. */
+const MAX_SHAPE_COMBINATIONS = 256;
+
+/**
+ * Whether the flags of every allowed execution are known without judging them all: no
+ * combination of the threads' path shapes has a plain access or an SRCU read-side section
+ * (the flags judge() adds), and either each thread has one shape (the flags are that
+ * combination's) or no combination raises a flag of its own.
+ */
+function flagsKnown(locations: string[], init: Map<string, number>, perThread: ThreadPath[][], shapeOf: (p: ThreadPath) => string): boolean {
+  const reps = perThread.map((ps) => [...new Map(ps.map((p) => [shapeOf(p), p])).values()]);
+  if (reps.some((r) => r.length === 0)) return false;
+  const single = reps.every((r) => r.length === 1);
+  if (reps.reduce((n, r) => n * r.length, 1) > MAX_SHAPE_COMBINATIONS) return false;
+  for (const paths of product(reps)) {
+    const st = new Static(locations, init, paths);
+    if (st.hasPlain || !st.sp.isEmpty(st.SrcuLock) || !st.sp.isEmpty(st.SrcuUnlock)) return false;
+    if (!single && !st.staticFailure && st.staticFlags.length > 0) return false;
+  }
+  return true;
 }
 
 /**
@@ -535,23 +552,45 @@ function locationChoices(st: Static, o: LocOrders, tick: () => void): LocChoice[
   return out;
 }
 
+/**
+ * The read-from choices of one location that keep it coherent with each of its coherence
+ * orders, read by read: coherence and atomicity only get harder to meet as edges are added
+ * (fr grows with rf), so a partial choice that already breaks them is not extended. An RMW's
+ * read, which must read the write just before its own, leaves one option at its turn, so a
+ * location with many writes (a lock word) is not multiplied out in full.
+ */
 function coherentChoices(st: Static, o: LocOrders, tick: () => void): LocChoice[] {
   const sp = st.sp;
   const { reads, writes } = o;
   const rfOpts = reads.map((r) => writes.filter((w) => st.ev[w].value === st.ev[r].value).map((w): [number, number] => [w, r]));
+  const slots = [...rfOpts, ...o.lfOpts, ...o.ruOpts];
   const out: LocChoice[] = [];
-  const rfChoices = product([...rfOpts, ...o.lfOpts, ...o.ruOpts]);
   for (const { co, lkrRf } of o.orders) {
-    for (const rfChoice of rfChoices) {
+    const rf = sp.rel();
+    for (const [w, r] of lkrRf) sp.addEdge(rf, w, r);
+    const chosen: [number, number][] = [];
+    const coherent = () =>
+      sp.scoped(() => {
+        const fr = sp.seq(sp.inv(rf), co);
+        if (!sp.acyclic(sp.union(st.poLoc, rf, co, fr))) return false;
+        return sp.isEmpty(sp.inter(st.rmw, sp.seq(sp.inter(fr, st.ext), sp.inter(co, st.ext))));
+      });
+    const extend = (k: number): void => {
       tick();
-      const rf = sp.rel();
-      for (const [w, r] of rfChoice) sp.addEdge(rf, w, r);
-      for (const [w, r] of lkrRf) sp.addEdge(rf, w, r);
-      const fr = sp.seq(sp.inv(rf), co);
-      if (!sp.acyclic(sp.union(st.poLoc, rf, co, fr))) continue;
-      if (!sp.isEmpty(sp.inter(st.rmw, sp.seq(sp.inter(fr, st.ext), sp.inter(co, st.ext))))) continue;
-      out.push({ rf0: rfChoice.slice(0, reads.length), rfLock: [...rfChoice.slice(reads.length), ...lkrRf], co });
-    }
+      if (!coherent()) return;
+      if (k === slots.length) {
+        out.push({ rf0: chosen.slice(0, reads.length), rfLock: [...chosen.slice(reads.length), ...lkrRf], co });
+        return;
+      }
+      for (const [w, r] of slots[k]) {
+        sp.addEdge(rf, w, r);
+        chosen.push([w, r]);
+        extend(k + 1);
+        chosen.pop();
+        sp.removeEdge(rf, w, r);
+      }
+    };
+    extend(0);
   }
   return out;
 }

@@ -128,6 +128,10 @@ export class Space {
     r[i * this.w + (j >>> 5)] |= 1 << (j & 31);
   }
 
+  removeEdge(r: Rel, i: number, j: number): void {
+    r[i * this.w + (j >>> 5)] &= ~(1 << (j & 31));
+  }
+
   /** The members of a set, ascending. */
   members(s: EvSet): number[] {
     const out: number[] = [];

@@ -116,7 +116,16 @@ function valueDomains(test: LitmusTest, locations: string[], start: Start): Map<
   const rounds = test.threads.reduce((n, th) => n + countWrites(th.body), 0) + 1;
   for (let round = 0; round <= rounds; round++) {
     let grew = false;
-    const values = (l: string) => [...new Set([...(dom.get(l) ?? [0]), ...seeds])].sort((a, b) => a - b);
+    // each location's values for this round, computed once (every read of every path asks)
+    const roundValues = new Map<string, number[]>();
+    const values = (l: string) => {
+      let v = roundValues.get(l);
+      if (!v) {
+        v = [...new Set([...(dom.get(l) ?? [0]), ...seeds])].sort((a, b) => a - b);
+        roundValues.set(l, v);
+      }
+      return v;
+    };
     for (const th of test.threads) {
       const paths = threadPaths(th, values, MAX_PATHS, start.contexts[th.id]);
       if (!paths) throw new Unsupported(`P${th.id} has more than ${MAX_PATHS} paths`);

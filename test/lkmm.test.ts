@@ -168,7 +168,7 @@ describe('LKMM, exactly as herd7 decides it', () => {
     const big = parseLitmus(readFileSync(join(ROOT, 'test', 'fixtures', 'litmus-mixed', 'big-5x6.litmus'), 'utf8'));
     const byBudget = checkLkmm(big, { maxCandidates: 50 });
     expect(byBudget).toMatchObject({ complete: false, stoppedBy: 'executions', candidates: 50 });
-    // a clock that advances one tick per look: the count gets half the time (ticks 1 to 2),
+    // a clock that advances one tick per look: the count gets a third of the time (it stops at tick 2),
     // the verdict search the rest (to 3); huge-never's condition, on memory alone and never
     // met, leaves the search nothing to prune, so neither finishes
     const huge = parseLitmus(readFileSync(join(ROOT, 'test', 'fixtures', 'litmus-huge', 'huge-never.litmus'), 'utf8'));

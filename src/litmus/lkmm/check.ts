@@ -233,27 +233,59 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
   // neither the initial state, the paths chosen so far nor any later thread writes has no
   // write to read from, so no combination under it is tried (atomic_inc chains make many such).
   const key = (l: string, v: number) => `${l}=${v}`;
+  const initial = new Set(locations.map((l) => key(l, start.init.get(l) ?? 0)));
   const later: Set<string>[] = perThread.map(() => new Set());
   later.push(new Set(locations.map((l) => key(l, start.init.get(l) ?? 0))));
   for (let k = perThread.length - 1; k >= 0; k--) {
     later[k] = new Set(later[k + 1]);
     for (const p of perThread[k]) for (const e of p.events) if (e.kind === 'W' && e.loc !== null) later[k].add(key(e.loc, e.value));
   }
-  const combine = (k: number, chosen: ThreadPath[], written: Set<string>) => {
+  // Each path's writes and reads as keys, computed once.
+  const keysOf = new WeakMap<ThreadPath, { w: string[]; r: string[] }>();
+  const keys = (p: ThreadPath) => {
+    let x = keysOf.get(p);
+    if (!x) {
+      x = { w: [], r: [] };
+      for (const e of p.events) {
+        if (e.loc === null) continue;
+        if (e.kind === 'W') x.w.push(key(e.loc, e.value));
+        else if (e.kind === 'R') x.r.push(key(e.loc, e.value));
+      }
+      keysOf.set(p, x);
+    }
+    return x;
+  };
+  // `pending`: the reads of the chosen paths whose value no chosen path writes yet (nor the
+  // initial state); each must still be written by a later thread, and once written stays so.
+  const combine = (k: number, chosen: ThreadPath[], written: Set<string>, pending: string[]) => {
     if (k === perThread.length) {
       tick();
       examine(chosen);
       return;
     }
     for (const p of perThread[k]) {
-      const now = new Set(written);
-      for (const e of p.events) if (e.kind === 'W' && e.loc !== null) now.add(key(e.loc, e.value));
-      const next = [...chosen, p];
-      const possible = (e: ThreadPath['events'][number]) => e.kind !== 'R' || e.loc === null || now.has(key(e.loc, e.value)) || later[k + 1].has(key(e.loc, e.value));
+      const { w, r } = keys(p);
+      let now = written;
+      if (w.length) {
+        now = new Set(written);
+        for (const x of w) now.add(x);
+      }
+      const pend: string[] = [];
+      let possible = true;
+      for (const x of pending.concat(r)) {
+        if (now.has(x)) continue;
+        if (!later[k + 1].has(x)) {
+          possible = false;
+          break;
+        }
+        pend.push(x);
+      }
       tick();
+      if (!possible) continue;
+      const next = [...chosen, p];
       // a verdict search skips the paths under which the condition is already decided against its goal
       if (goal !== 'all' && holds3(test.cond, (t, name) => (t !== null && t <= k ? regOf(next, t, name) : undefined), start.addresses) === (goal === 'negative')) continue;
-      if (next.every((q) => q.events.every(possible))) combine(k + 1, next, now);
+      combine(k + 1, next, now, pend);
     }
   };
 
@@ -365,7 +397,7 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
   // one side of the condition (a Never) needs the time.
   if (verdictSearch && Number.isFinite(deadline)) until = t0 + (deadline - t0) / 3;
   try {
-    combine(0, [], new Set());
+    combine(0, [], initial, []);
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     stoppedBy = e.by;
@@ -380,7 +412,7 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
     const find = (g: 'positive' | 'negative'): boolean | undefined => {
       goal = g;
       try {
-        combine(0, [], new Set());
+        combine(0, [], initial, []);
         return false;
       } catch (e) {
         if (e instanceof Found) return true;

@@ -59,7 +59,7 @@ for (const d of dirs) {
         if ((flag('--show') && status === 'disagree') || flag('--all')) console.log(`${status}\t${f}\t${detail}`);
         continue;
       }
-      if (!r.complete) status = 'incomplete';
+      if (!r.decided) status = 'incomplete';
       else if (!test.expected) status = 'no Result';
       else {
         const same = obs === test.expected || (test.expected === 'Sometimes' && obs === 'Always');

@@ -61,7 +61,13 @@ interface FileVerdict {
   negative?: number;
   /** Flags some allowed execution raises (herd7's `Flag data-race` lines). */
   flags?: string[];
-  /** An incomplete file: what stopped it, and the steps (instructions) run until then. */
+  /**
+   * A decided file whose count was cut by --time (false): its observation and flags are
+   * exact (a search for one allowed execution on each side of the condition settled them),
+   * its positive and negative counts and outcomes are those found, lower bounds.
+   */
+  counted?: false;
+  /** An incomplete file (or an uncounted one): what stopped it, and the steps run until then. */
   stoppedBy?: 'time' | 'executions';
   steps?: number;
   outcomes?: { state: string; satisfies: boolean }[];
@@ -125,13 +131,16 @@ export function litmusFile(file: string, limits: LitmusLimits = { timeMs: LITMUS
     const expectedDataRace = /Result:\s*(Never|Sometimes|Always)\s+DATARACE/.test(text);
     const raceAgrees = expectedDataRace === e.flags.includes('data-race');
     const agrees = (test.expected === 'Never' ? !e.some : test.expected === 'Always' ? e.all : e.some) && raceAgrees;
-    const status: LitmusStatus = !e.complete ? 'incomplete' : test.expected === null ? 'no Result: line' : agrees ? 'agrees' : 'DISAGREES';
+    const status: LitmusStatus = !e.decided ? 'incomplete' : test.expected === null ? 'no Result: line' : agrees ? 'agrees' : 'DISAGREES';
     return {
       file,
       name: test.name,
       status,
-      // an incomplete file has no observation: the executions not yet judged could change it
-      ...(e.complete ? { observation } : { stoppedBy: e.stoppedBy, steps: e.steps }),
+      // an incomplete file has no observation: the executions not yet judged could change it;
+      // a decided one whose count was cut says so (its counts and outcomes are lower bounds)
+      ...(e.decided ? { observation } : {}),
+      ...(e.complete ? {} : { stoppedBy: e.stoppedBy, steps: e.steps }),
+      ...(e.decided && !e.complete ? { counted: false } : {}),
       expected: test.expected,
       expectedDataRace,
       quantifier: test.quantifier,
@@ -200,10 +209,17 @@ export function litmusCommand(argv: string[]): CommandOutput {
     } else {
       lines.push(`${v.name.padEnd(width)}  ${(v.observation ?? '').padEnd(9)}  ${said.padEnd(17)}  ${v.status}`);
       // herd7's own lines: the witnesses, the flags, the observation with its counts
-      lines.push(`${' '.repeat(width)}  Positive: ${v.positive} Negative: ${v.negative}`);
+      // an uncounted file's counts are lower bounds, but for the side the verdict says is empty
+      const pos = `${v.counted === false && v.observation !== 'Never' ? '>=' : ''}${v.positive}`;
+      const neg = `${v.counted === false && v.observation !== 'Always' ? '>=' : ''}${v.negative}`;
+      lines.push(`${' '.repeat(width)}  Positive: ${pos} Negative: ${neg}`);
       for (const f of v.flags ?? []) lines.push(`${' '.repeat(width)}  Flag ${f}`);
-      lines.push(`${' '.repeat(width)}  Observation ${v.name} ${v.observation} ${v.positive} ${v.negative}`);
-      lines.push(`${' '.repeat(width)}  ${v.outcomes?.length} states of ${v.executions} candidate executions (* satisfies the ${v.quantifier} clause):`);
+      lines.push(`${' '.repeat(width)}  Observation ${v.name} ${v.observation} ${pos} ${neg}`);
+      if (v.counted === false)
+        lines.push(
+          `${' '.repeat(width)}  counting stopped by --time ${timeText} after ${v.executions} executions; the verdict and flags are exact (one allowed execution found on each side of the condition, or none exists on one side); ${v.outcomes?.length} states found (* satisfies the ${v.quantifier} clause):`,
+        );
+      else lines.push(`${' '.repeat(width)}  ${v.outcomes?.length} states of ${v.executions} candidate executions (* satisfies the ${v.quantifier} clause):`);
     }
     for (const o of shown) lines.push(`${' '.repeat(width)}    ${o}`);
   }

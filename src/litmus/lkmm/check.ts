@@ -42,7 +42,15 @@ export interface LkmmResult {
   steps: number;
   /** Flags raised by some allowed execution, sorted. */
   flags: string[];
+  /** Every candidate was judged: the counts, outcomes and flags are all there are. */
   complete: boolean;
+  /**
+   * The observation and the flags are exact: the search was complete, or, stopped by its
+   * deadline, a search for one allowed execution that satisfies the condition and one that
+   * does not settled the observation (the counts and outcomes are then those found so far,
+   * lower bounds).
+   */
+  decided: boolean;
   stoppedBy?: 'time' | 'executions';
   some: boolean;
   all: boolean;
@@ -57,8 +65,13 @@ export interface CheckLimits {
 }
 
 const CLOCK_EVERY = 256;
+/** Shapes of path combinations whose Static is kept for reuse (a test with many branches has many). */
+const MAX_STATICS = 512;
 /** Paths of one thread before the test is called too big to enumerate. */
 const MAX_PATHS = 1_000_000;
+
+/** A verdict search found what it looked for. */
+class Found extends Error {}
 
 class Stop extends Error {
   constructor(readonly by: 'time' | 'executions') {
@@ -103,7 +116,16 @@ function valueDomains(test: LitmusTest, locations: string[], start: Start): Map<
   const rounds = test.threads.reduce((n, th) => n + countWrites(th.body), 0) + 1;
   for (let round = 0; round <= rounds; round++) {
     let grew = false;
-    const values = (l: string) => [...new Set([...(dom.get(l) ?? [0]), ...seeds])].sort((a, b) => a - b);
+    // each location's values for this round, computed once (every read of every path asks)
+    const roundValues = new Map<string, number[]>();
+    const values = (l: string) => {
+      let v = roundValues.get(l);
+      if (!v) {
+        v = [...new Set([...(dom.get(l) ?? [0]), ...seeds])].sort((a, b) => a - b);
+        roundValues.set(l, v);
+      }
+      return v;
+    };
     for (const th of test.threads) {
       const paths = threadPaths(th, values, MAX_PATHS, start.contexts[th.id]);
       if (!paths) throw new Unsupported(`P${th.id} has more than ${MAX_PATHS} paths`);
@@ -198,46 +220,117 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
   let candidates = 0;
   let steps = 0;
   let stoppedBy: 'time' | 'executions' | undefined;
+  // What the search is after: every candidate (counting), or one allowed execution that
+  // satisfies the condition, or one that does not (the verdict searches, see below).
+  let goal: 'all' | 'positive' | 'negative' = 'all';
+  let until = deadline;
   const tick = () => {
-    if (++steps % CLOCK_EVERY === 0 && now() >= deadline) throw new Stop('time');
+    if (++steps % CLOCK_EVERY === 0 && now() >= until) throw new Stop('time');
   };
+  const regOf = (paths: ThreadPath[], t: number, name: string) => paths[t]?.regs.get(name) ?? start.contexts[t]?.initRegs.get(name) ?? 0;
 
   // What threads k.. can write, any path of theirs: a chosen path's read of a value that
   // neither the initial state, the paths chosen so far nor any later thread writes has no
   // write to read from, so no combination under it is tried (atomic_inc chains make many such).
   const key = (l: string, v: number) => `${l}=${v}`;
+  const initial = new Set(locations.map((l) => key(l, start.init.get(l) ?? 0)));
   const later: Set<string>[] = perThread.map(() => new Set());
   later.push(new Set(locations.map((l) => key(l, start.init.get(l) ?? 0))));
   for (let k = perThread.length - 1; k >= 0; k--) {
     later[k] = new Set(later[k + 1]);
     for (const p of perThread[k]) for (const e of p.events) if (e.kind === 'W' && e.loc !== null) later[k].add(key(e.loc, e.value));
   }
-  const combine = (k: number, chosen: ThreadPath[], written: Set<string>) => {
+  // Each path's writes and reads as keys, computed once.
+  const keysOf = new WeakMap<ThreadPath, { w: string[]; r: string[] }>();
+  const keys = (p: ThreadPath) => {
+    let x = keysOf.get(p);
+    if (!x) {
+      x = { w: [], r: [] };
+      for (const e of p.events) {
+        if (e.loc === null) continue;
+        if (e.kind === 'W') x.w.push(key(e.loc, e.value));
+        else if (e.kind === 'R') x.r.push(key(e.loc, e.value));
+      }
+      keysOf.set(p, x);
+    }
+    return x;
+  };
+  // `pending`: the reads of the chosen paths whose value no chosen path writes yet (nor the
+  // initial state); each must still be written by a later thread, and once written stays so.
+  const combine = (k: number, chosen: ThreadPath[], written: Set<string>, pending: string[]) => {
     if (k === perThread.length) {
       tick();
       examine(chosen);
       return;
     }
     for (const p of perThread[k]) {
-      const now = new Set(written);
-      for (const e of p.events) if (e.kind === 'W' && e.loc !== null) now.add(key(e.loc, e.value));
-      const next = [...chosen, p];
-      const possible = (e: ThreadPath['events'][number]) => e.kind !== 'R' || e.loc === null || now.has(key(e.loc, e.value)) || later[k + 1].has(key(e.loc, e.value));
+      const { w, r } = keys(p);
+      let now = written;
+      if (w.length) {
+        now = new Set(written);
+        for (const x of w) now.add(x);
+      }
+      const pend: string[] = [];
+      let possible = true;
+      for (const x of pending.concat(r)) {
+        if (now.has(x)) continue;
+        if (!later[k + 1].has(x)) {
+          possible = false;
+          break;
+        }
+        pend.push(x);
+      }
       tick();
-      if (next.every((q) => q.events.every(possible))) combine(k + 1, next, now);
+      if (!possible) continue;
+      const next = [...chosen, p];
+      // a verdict search skips the paths under which the condition is already decided against its goal
+      if (goal !== 'all' && holds3(test.cond, (t, name) => (t !== null && t <= k ? regOf(next, t, name) : undefined), start.addresses) === (goal === 'negative')) continue;
+      combine(k + 1, next, now, pend);
     }
   };
 
+  // One Static (and each location's coherence orders) per shape of the chosen paths: paths
+  // that differ only in the values their reads return share them, their values swapped in.
+  const statics = new Map<string, { st: Static; orders: LocOrders[] }>();
+  const shapes = new WeakMap<ThreadPath, string>();
+  const shapeIds = new Map<string, number>();
+  const shapeId = (p: ThreadPath): number => {
+    const k = shapeOf(p);
+    let id = shapeIds.get(k);
+    if (id === undefined) {
+      id = shapeIds.size;
+      shapeIds.set(k, id);
+    }
+    return id;
+  };
+  const shapeOf = (p: ThreadPath): string => {
+    let k = shapes.get(p);
+    if (k === undefined) {
+      k = p.events.map((e) => `${e.kind}/${e.instr}/${e.step}/${e.loc}/${e.tags}/${e.atomic}/${e.rmw}/${e.addr}/${e.data}/${e.ctrl}`).join(';');
+      shapes.set(p, k);
+    }
+    return k;
+  };
+  // (combine has already dropped the combinations with a read of a value no chosen path nor the initial state writes)
   const examine = (paths: ThreadPath[]) => {
-    // a read whose value no write of these paths (or the initial state) gives cannot happen
-    const written = new Map(locations.map((l) => [l, new Set([start.init.get(l) ?? 0])]));
-    for (const p of paths) for (const e of p.events) if (e.kind === 'W' && e.loc !== null) written.get(e.loc)?.add(e.value);
-    for (const p of paths) for (const e of p.events) if (e.kind === 'R' && e.loc !== null && !written.get(e.loc)?.has(e.value)) return;
-    const st = new Static(locations, start.init, paths);
+    const shape = paths.map((p) => shapeId(p)).join(',');
+    let cached = statics.get(shape);
+    if (cached) cached.st.setValues(paths);
+    else {
+      if (statics.size >= MAX_STATICS) statics.clear();
+      const st = new Static(locations, start.init, paths);
+      cached = { st, orders: st.staticFailure ? [] : locations.map((l) => locationOrders(st, l, tick)) };
+      statics.set(shape, cached);
+    }
+    const st = cached.st;
     if (st.staticFailure) return;
+    st.sp.scoped(() => choose(paths, st, cached.orders));
+  };
+  // The candidates of one combination of paths: every location's choices, combined.
+  const choose = (paths: ThreadPath[], st: Static, orders: LocOrders[]) => {
     const perLoc: LocChoice[][] = [];
-    for (const l of locations) {
-      const c = locationChoices(st, l, tick);
+    for (const o of orders) {
+      const c = locationChoices(st, o, tick);
       if (c.length === 0) return;
       perLoc.push(c);
     }
@@ -245,41 +338,97 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
     const pick = (k: number, rf0: Rel, rf: Rel, co: Rel) => {
       if (k === perLoc.length) {
         tick();
+        let final = goal === 'all' ? null : finalState(start, st, paths, co);
+        // a verdict search judges only the candidates whose final state it is after
+        if (final && holds(test.cond, final, start.addresses) !== (goal === 'positive')) return;
         if (candidates >= maxCandidates) throw new Stop('executions');
         candidates++;
-        const v = judge(st, rf0, rf, co);
+        // each location's choices are coherent and atomic already (locationChoices)
+        const v = judge(st, rf0, rf, co, true);
         if (!v.ok) return;
         // herd7's values are locations or integers; what it makes of a load from an integer is not modelled here
         const fault = paths.find((p) => p.fault)?.fault;
         if (fault) throw new Unsupported(`an allowed execution in which ${fault.what}`, fault.line);
-        const final = finalState(start, st, paths, co);
+        final ??= finalState(start, st, paths, co);
         if (test.filter && !holds(test.filter.cond, final, start.addresses)) return;
         for (const f of v.flags) flags.add(f);
         const o = outcome(test, shown, start, final);
+        if (goal !== 'all') {
+          if (!seen.has(o.state)) seen.set(o.state, o.satisfies);
+          throw new Found();
+        }
         if (o.satisfies) positive++;
         else negative++;
         if (!seen.has(o.state)) seen.set(o.state, o.satisfies);
         return;
       }
       for (const c of perLoc[k]) {
-        const rf0n = Uint32Array.from(rf0);
-        const rfn = Uint32Array.from(rf);
+        const rf0n = sp.union(rf0);
+        const rfn = sp.union(rf);
         for (const [w, r] of c.rf0) {
           sp.addEdge(rf0n, w, r);
           sp.addEdge(rfn, w, r);
         }
         for (const [w, r] of c.rfLock) sp.addEdge(rfn, w, r);
-        pick(k + 1, rf0n, rfn, sp.union(co, c.co));
+        const con = sp.union(co, c.co);
+        // Every axiom of the model only gets harder to meet as rf and co gain edges (each is
+        // acyclic / irreflexive / empty of relations built monotonically from them), so a
+        // verdict search drops a partial choice of locations the model already forbids.
+        // (Counting judges whole candidates only, so its candidate counts stay herd7's.)
+        if (goal !== 'all' && k + 1 < perLoc.length) {
+          tick();
+          if (!judge(st, rf0n, rfn, con, true).ok) continue;
+        }
+        pick(k + 1, rf0n, rfn, con);
       }
     };
     pick(0, sp.rel(), sp.rel(), sp.rel());
   };
 
+  // The verdict searches apply where an allowed execution's flags are those of its paths'
+  // shape alone (no plain access, no SRCU read-side section, no filter): with one shape per
+  // thread, finding one allowed execution gives every flag; with several, where no
+  // combination of shapes raises any flag. The observation then needs only one allowed
+  // execution on each side of the condition.
+  const verdictSearch = !test.filter && flagsKnown(locations, start.init, perThread, shapeOf);
+  const t0 = now();
+  // Counting gets the whole budget where no verdict search can follow, a third of it
+  // otherwise: the verdict matters more than exact counts, and a search that must exhaust
+  // one side of the condition (a Never) needs the time.
+  if (verdictSearch && Number.isFinite(deadline)) until = t0 + (deadline - t0) / 3;
   try {
-    combine(0, [], new Set());
+    combine(0, [], initial, []);
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
     stoppedBy = e.by;
+  }
+  let some = positive > 0;
+  let all = positive > 0 && negative === 0;
+  let decided = stoppedBy === undefined;
+  if (stoppedBy === 'time' && verdictSearch) {
+    // The count ran out of time: look for one allowed execution on each side of the
+    // condition, pruning paths and candidates on the condition before the model is asked.
+    until = deadline;
+    const find = (g: 'positive' | 'negative'): boolean | undefined => {
+      goal = g;
+      try {
+        combine(0, [], initial, []);
+        return false;
+      } catch (e) {
+        if (e instanceof Found) return true;
+        if (e instanceof Stop) return undefined;
+        throw e;
+      }
+    };
+    const pos = positive > 0 || find('positive');
+    const neg = pos === undefined ? undefined : negative > 0 || find('negative');
+    if (pos !== undefined && neg !== undefined) {
+      decided = true;
+      some = pos;
+      all = pos && !neg;
+      positive = Math.max(positive, pos ? 1 : 0);
+      negative = Math.max(negative, neg ? 1 : 0);
+    }
   }
   const outcomes = [...seen].map(([state, satisfies]) => ({ state, satisfies })).sort((a, b) => (a.state < b.state ? -1 : 1));
   return {
@@ -290,10 +439,33 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
     steps,
     flags: [...flags].sort(),
     complete: stoppedBy === undefined,
+    decided,
     ...(stoppedBy ? { stoppedBy } : {}),
-    some: positive > 0,
-    all: positive > 0 && negative === 0,
+    some,
+    all,
   };
+}
+
+/** Combinations of path shapes looked at to know a test's flags without judging its candidates. */
+const MAX_SHAPE_COMBINATIONS = 256;
+
+/**
+ * Whether the flags of every allowed execution are known without judging them all: no
+ * combination of the threads' path shapes has a plain access or an SRCU read-side section
+ * (the flags judge() adds), and either each thread has one shape (the flags are that
+ * combination's) or no combination raises a flag of its own.
+ */
+function flagsKnown(locations: string[], init: Map<string, number>, perThread: ThreadPath[][], shapeOf: (p: ThreadPath) => string): boolean {
+  const reps = perThread.map((ps) => [...new Map(ps.map((p) => [shapeOf(p), p])).values()]);
+  if (reps.some((r) => r.length === 0)) return false;
+  const single = reps.every((r) => r.length === 1);
+  if (reps.reduce((n, r) => n * r.length, 1) > MAX_SHAPE_COMBINATIONS) return false;
+  for (const paths of product(reps)) {
+    const st = new Static(locations, init, paths);
+    if (st.hasPlain || !st.sp.isEmpty(st.SrcuLock) || !st.sp.isEmpty(st.SrcuUnlock)) return false;
+    if (!single && !st.staticFailure && st.staticFlags.length > 0) return false;
+  }
+  return true;
 }
 
 /**
@@ -344,11 +516,25 @@ function product<X>(slots: X[][]): X[][] {
   return slots.reduce<X[][]>((acc, opts) => acc.flatMap((a) => opts.map((o) => [...a, o])), [[]]);
 }
 
+/** What a location's choices need that no value changes: its events, and its coherence orders with lock.cat's read-from edges. */
+interface LocOrders {
+  reads: number[];
+  writes: number[];
+  lfOpts: [number, number][][];
+  ruOpts: [number, number][][];
+  orders: { co: Rel; lkrRf: [number, number][] }[];
+  /** The choices already made, by the values of the location's reads and writes (all they depend on). */
+  memo: Map<string, LocChoice[]>;
+}
+
+/** Value signatures of one location whose choices are kept (a test with many values has many). */
+const MAX_LOC_MEMO = 4096;
+
 /**
- * One location's read-from and coherence choices that keep it coherent ([cat] coherence and
- * atomic restricted to the location, [cos] co0 and the ConsCo order, [lock] the lock events).
+ * A location's coherence orders ([cos] co0 and the ConsCo order, [lock] the lock events):
+ * each CPU's own writes in program order, the initial write first, an unmatched lock last.
  */
-function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
+function locationOrders(st: Static, l: string, tick: () => void): LocOrders {
   const sp = st.sp;
   const at = st.ev.flatMap((e, i) => (e.loc === l ? [i] : []));
   const is = (i: number, k: string) => st.ev[i].kind === k;
@@ -363,8 +549,6 @@ function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
   const po = (a: number, b: number) => sp.hasEdge(st.po, a, b);
   const ext = (a: number, b: number) => st.ev[a].init || st.ev[b].init || st.ev[a].thread !== st.ev[b].thread;
 
-  // herd7's rf for ordinary reads: any write of the location with the value the read returns
-  const rfOpts = reads.map((r) => writes.filter((w) => st.ev[w].value === st.ev[r].value).map((w): [number, number] => [w, r]));
   // [lock] rfi-lf: an LF inside a critical section reads its lock; the others read some other CPU's lock write
   const lfOpts = lf.map((r) => {
     const inside = lkw.filter((w) => po(w, r) && !ul.some((u) => po(w, u) && po(u, r)));
@@ -379,8 +563,7 @@ function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
   });
   const unmatched = lkw.filter((w) => sp.row(st.critical, w).length === 0);
   const ordered = [...writes.filter((w) => w !== iw), ...lkw.filter((w) => !unmatched.includes(w))];
-  const out: LocChoice[] = [];
-  const locRel = st.loc;
+  const orders: LocOrders['orders'] = [];
   for (const order of linearExtensions(ordered, po)) {
     tick();
     // [cos] co0: the initial write first; [lock] an unmatched lock write last
@@ -391,7 +574,7 @@ function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
       // [lock] co = (co | critical | (critical^-1 ; co))+ : each unlock right after its lock write
       co = sp.plus(sp.union(co, st.critical, sp.seq(sp.inv(st.critical), co)));
     }
-    co = sp.inter(co, locRel);
+    co = sp.inter(co, st.loc);
     // [lock] a lock's read reads the write just before its lock write in co, if that is the initial state or an unlock
     const lkrRf: [number, number][] = [];
     const step = sp.singlestep(co);
@@ -400,20 +583,69 @@ function locationChoices(st: Static, l: string, tick: () => void): LocChoice[] {
       if (w === undefined) continue;
       for (const p of at) if (sp.hasEdge(step, p, w) && (p === iw || is(p, 'UL'))) lkrRf.push([p, r]);
     }
-    for (const rfChoice of product([...rfOpts, ...lfOpts, ...ruOpts])) {
-      tick();
-      const rf = sp.rel();
-      for (const [w, r] of rfChoice) sp.addEdge(rf, w, r);
-      for (const [w, r] of lkrRf) sp.addEdge(rf, w, r);
-      const fr = sp.seq(sp.inv(rf), co);
-      if (!sp.acyclic(sp.union(st.poLoc, rf, co, fr))) continue;
-      if (!sp.isEmpty(sp.inter(st.rmw, sp.seq(sp.inter(fr, st.ext), sp.inter(co, st.ext))))) continue;
-      out.push({ rf0: rfChoice.slice(0, reads.length), rfLock: [...rfChoice.slice(reads.length), ...lkrRf], co });
-    }
+    orders.push({ co, lkrRf });
+  }
+  return { reads, writes, lfOpts, ruOpts, orders, memo: new Map() };
+}
+
+/**
+ * One location's read-from and coherence choices that keep it coherent ([cat] coherence and
+ * atomic restricted to the location): herd7's rf for an ordinary read is any write of the
+ * location with the value the read returns.
+ */
+function locationChoices(st: Static, o: LocOrders, tick: () => void): LocChoice[] {
+  const sig = [...o.reads, ...o.writes].map((i) => st.ev[i].value).join(',');
+  let out = o.memo.get(sig);
+  if (!out) {
+    if (o.memo.size >= MAX_LOC_MEMO) o.memo.clear();
+    out = st.sp.lasting(() => coherentChoices(st, o, tick));
+    o.memo.set(sig, out);
   }
   return out;
 }
 
+/**
+ * The read-from choices of one location that keep it coherent with each of its coherence
+ * orders, read by read: coherence and atomicity only get harder to meet as edges are added
+ * (fr grows with rf), so a partial choice that already breaks them is not extended. An RMW's
+ * read, which must read the write just before its own, leaves one option at its turn, so a
+ * location with many writes (a lock word) is not multiplied out in full.
+ */
+function coherentChoices(st: Static, o: LocOrders, tick: () => void): LocChoice[] {
+  const sp = st.sp;
+  const { reads, writes } = o;
+  const rfOpts = reads.map((r) => writes.filter((w) => st.ev[w].value === st.ev[r].value).map((w): [number, number] => [w, r]));
+  const slots = [...rfOpts, ...o.lfOpts, ...o.ruOpts];
+  const out: LocChoice[] = [];
+  for (const { co, lkrRf } of o.orders) {
+    const rf = sp.rel();
+    for (const [w, r] of lkrRf) sp.addEdge(rf, w, r);
+    const chosen: [number, number][] = [];
+    const coherent = () =>
+      sp.scoped(() => {
+        const fr = sp.seq(sp.inv(rf), co);
+        if (!sp.acyclic(sp.union(st.poLoc, rf, co, fr))) return false;
+        return sp.isEmpty(sp.inter(st.rmw, sp.seq(sp.inter(fr, st.ext), sp.inter(co, st.ext))));
+      });
+    const extend = (k: number): void => {
+      tick();
+      if (!coherent()) return;
+      if (k === slots.length) {
+        out.push({ rf0: chosen.slice(0, reads.length), rfLock: [...chosen.slice(reads.length), ...lkrRf], co });
+        return;
+      }
+      for (const [w, r] of slots[k]) {
+        sp.addEdge(rf, w, r);
+        chosen.push([w, r]);
+        extend(k + 1);
+        chosen.pop();
+        sp.removeEdge(rf, w, r);
+      }
+    };
+    extend(0);
+  }
+  return out;
+}
 
 /** A candidate's final state: registers from the paths, memory from each location's co-last write. */
 type FinalState = (thread: number | null, name: string) => number;
@@ -422,7 +654,7 @@ function finalState(start: Start, st: Static, paths: ThreadPath[], co: Rel): Fin
   const sp = st.sp;
   const final = new Map<string, number>();
   st.ev.forEach((e, i) => {
-    if ((e.kind === 'W' || e.kind === 'LKW' || e.kind === 'UL') && e.loc !== null && sp.row(co, i).length === 0) final.set(e.loc, e.kind === 'W' ? e.value : e.kind === 'LKW' ? 1 : 0);
+    if ((e.kind === 'W' || e.kind === 'LKW' || e.kind === 'UL') && e.loc !== null && sp.rowEmpty(co, i)) final.set(e.loc, e.kind === 'W' ? e.value : e.kind === 'LKW' ? 1 : 0);
   });
   return (thread, name) => (thread === null ? (final.get(name) ?? start.init.get(name) ?? 0) : (paths[thread]?.regs.get(name) ?? start.contexts[thread]?.initRegs.get(name) ?? 0));
 }
@@ -444,6 +676,48 @@ function holds(c: Cond, value: FinalState, addresses: Addresses): boolean {
       return holds(c.a, value, addresses) && holds(c.b, value, addresses);
     case 'or':
       return holds(c.a, value, addresses) || holds(c.b, value, addresses);
+  }
+}
+
+/**
+ * A condition over a partial state (`undefined`: not known yet): true or false once the
+ * known values decide it, undefined while they do not.
+ */
+function holds3(c: Cond, value: (thread: number | null, name: string) => number | undefined, addresses: Addresses): boolean | undefined {
+  switch (c.k) {
+    case 'true':
+      return true;
+    case 'atom': {
+      const v = value(c.thread, c.name);
+      return v === undefined ? undefined : v === c.value;
+    }
+    case 'ptr': {
+      const v = value(c.thread, c.name);
+      return v === undefined ? undefined : v === addresses.of(c.loc);
+    }
+    case 'same': {
+      const a = value(c.a.thread, c.a.name);
+      const b = value(c.b.thread, c.b.name);
+      return a === undefined || b === undefined ? undefined : a === b;
+    }
+    case 'not': {
+      const x = holds3(c.c, value, addresses);
+      return x === undefined ? undefined : !x;
+    }
+    case 'and': {
+      const a = holds3(c.a, value, addresses);
+      if (a === false) return false;
+      const b = holds3(c.b, value, addresses);
+      if (b === false) return false;
+      return a && b ? true : undefined;
+    }
+    case 'or': {
+      const a = holds3(c.a, value, addresses);
+      if (a === true) return true;
+      const b = holds3(c.b, value, addresses);
+      if (b === true) return true;
+      return a === false && b === false ? false : undefined;
+    }
   }
 }
 

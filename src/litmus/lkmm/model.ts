@@ -93,7 +93,7 @@ export class Static {
   constructor(
     locations: string[],
     init: Map<string, number>,
-    readonly paths: ThreadPath[],
+    paths: ThreadPath[],
   ) {
     const ev: Ev[] = locations.map((l) => ({ thread: -1, kind: 'W', loc: l, value: init.get(l) ?? 0, tags: 0, atomic: false, init: true }));
     const local: ThreadEvent[] = [];
@@ -233,11 +233,23 @@ export class Static {
 
   private readonly cache = new Map<string, Uint32Array>();
 
+  /**
+   * Take the values of other paths of the same shape (the same events, locations, tags and
+   * dependencies; only what the reads returned and the writes wrote differs): nothing this
+   * class derives depends on a value, so one Static serves every such combination of paths.
+   */
+  setValues(paths: ThreadPath[]): void {
+    paths.forEach((p, t) => {
+      const g = this.index[t];
+      for (let k = 0; k < g.length; k++) this.ev[g[k]].value = p.events[k].value;
+    });
+  }
+
   /** A relation or set that depends on the paths alone, computed once for all their candidates. */
   memo(key: string, make: () => Uint32Array): Uint32Array {
     let x = this.cache.get(key);
     if (!x) {
-      x = make();
+      x = this.sp.lasting(make);
       this.cache.set(key, x);
     }
     return x;
@@ -257,7 +269,16 @@ export class Static {
  * Whether LKMM allows a candidate: `rf0` is herd7's read-from of the ordinary reads (what
  * the bell sees), `rf` and `co` are lock.cat's final ones (lock events merged in).
  */
-export function judge(st: Static, rf0: Rel, rf: Rel, co: Rel): Verdict {
+export function judge(st: Static, rf0: Rel, rf: Rel, co: Rel, coherentPerLocation = false): Verdict {
+  return st.sp.scoped(() => judgeIn(st, rf0, rf, co, coherentPerLocation));
+}
+
+/**
+ * `coherentPerLocation`: the caller has checked coherence and atomicity location by
+ * location (every edge of po-loc, rf, co, fr and rmw joins two events of one location, so
+ * a cycle or an fre;coe pair lies within one location), and they need not be checked again.
+ */
+function judgeIn(st: Static, rf0: Rel, rf: Rel, co: Rel, coherentPerLocation: boolean): Verdict {
   const sp = st.sp;
   const { po, int, ext, poLoc, Marked, M, W, R } = st;
   const flags = [...st.staticFlags];
@@ -272,8 +293,8 @@ export function judge(st: Static, rf0: Rel, rf: Rel, co: Rel): Verdict {
   const fre = sp.inter(fr, ext);
 
   // [cat] coherence: acyclic po-loc | rf | co | fr ; atomic: empty rmw & (fre ; coe)
-  if (!sp.acyclic(u(poLoc, rf, co, fr))) return fail('coherence');
-  if (!sp.isEmpty(sp.inter(st.rmw, sp.seq(fre, coe)))) return fail('atomic');
+  if (!coherentPerLocation && !sp.acyclic(u(poLoc, rf, co, fr))) return fail('coherence');
+  if (!coherentPerLocation && !sp.isEmpty(sp.inter(st.rmw, sp.seq(fre, coe)))) return fail('atomic');
 
   // [bell] dependencies carried through plain accesses: carry-dep = (data ; [~Srcu-unlock] ; rfi)*
   const notSU = I(sp.not(st.SrcuUnlock));

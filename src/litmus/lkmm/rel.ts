@@ -11,20 +11,99 @@
 export type EvSet = Uint32Array;
 export type Rel = Uint32Array;
 
+/**
+ * Scratch arrays: inside `Space.scoped()`, sets and relations come from pools of arrays
+ * kept across candidates, one pool per length, taken in stack order and given back when
+ * the scope ends. Judging a candidate makes a few hundred short-lived relations; a fresh
+ * typed array each (then garbage) cost more than the algebra on them. Candidates are
+ * judged one at a time, so one pool per length serves every Space.
+ */
+interface Pool {
+  arrays: Uint32Array[];
+  top: number;
+}
+const pools = new Map<number, Pool>();
+const scope = { depth: 0 };
+
+function poolOf(len: number): Pool {
+  let p = pools.get(len);
+  if (!p) {
+    p = { arrays: [], top: 0 };
+    pools.set(len, p);
+  }
+  return p;
+}
+
 export class Space {
   /** Words per row. */
   readonly w: number;
+  private readonly full: EvSet;
+  private readonly relPool: Pool;
+  private readonly setPool: Pool;
 
   constructor(readonly n: number) {
     this.w = Math.max(1, Math.ceil(n / 32));
+    this.full = new Uint32Array(this.w);
+    for (let i = 0; i < n; i++) this.full[i >>> 5] |= 1 << (i & 31);
+    this.relPool = poolOf(n * this.w);
+    this.setPool = poolOf(this.w);
+  }
+
+  /** Run f with scratch arrays: what it allocates is reused after it returns (nothing it makes may outlive it). */
+  scoped<X>(f: () => X): X {
+    const rels = this.relPool.top;
+    const sets = this.setPool.top;
+    scope.depth++;
+    try {
+      return f();
+    } finally {
+      scope.depth--;
+      this.relPool.top = rels;
+      this.setPool.top = sets;
+    }
+  }
+
+  /** Run f outside the scratch pools: for results kept across candidates (memoized relations, cached choices). */
+  lasting<X>(f: () => X): X {
+    const d = scope.depth;
+    scope.depth = 0;
+    try {
+      return f();
+    } finally {
+      scope.depth = d;
+    }
+  }
+
+  private alloc(len: number): Uint32Array {
+    if (scope.depth > 0) {
+      const pool = len === this.w ? this.setPool : len === this.n * this.w ? this.relPool : null;
+      if (pool) {
+        if (pool.top < pool.arrays.length) {
+          const out = pool.arrays[pool.top++];
+          out.fill(0);
+          return out;
+        }
+        const out = new Uint32Array(len);
+        pool.arrays.push(out);
+        pool.top++;
+        return out;
+      }
+    }
+    return new Uint32Array(len);
+  }
+
+  private copy(x: Uint32Array): Uint32Array {
+    const out = this.alloc(x.length);
+    out.set(x);
+    return out;
   }
 
   set(): EvSet {
-    return new Uint32Array(this.w);
+    return this.alloc(this.w);
   }
 
   rel(): Rel {
-    return new Uint32Array(this.n * this.w);
+    return this.alloc(this.n * this.w);
   }
 
   setOf(members: Iterable<number>): EvSet {
@@ -34,7 +113,7 @@ export class Space {
   }
 
   all(): EvSet {
-    return this.setOf(Array.from({ length: this.n }, (_, i) => i));
+    return this.copy(this.full);
   }
 
   has(s: EvSet, i: number): boolean {
@@ -47,6 +126,10 @@ export class Space {
 
   addEdge(r: Rel, i: number, j: number): void {
     r[i * this.w + (j >>> 5)] |= 1 << (j & 31);
+  }
+
+  removeEdge(r: Rel, i: number, j: number): void {
+    r[i * this.w + (j >>> 5)] &= ~(1 << (j & 31));
   }
 
   /** The members of a set, ascending. */
@@ -63,32 +146,44 @@ export class Space {
     return out;
   }
 
+  /** Whether row i of r is empty (i relates to nothing), without listing it. */
+  rowEmpty(r: Rel, i: number): boolean {
+    for (let m = 0; m < this.w; m++) if (r[i * this.w + m] !== 0) return false;
+    return true;
+  }
+
   /** The events row i of r relates to. */
   row(r: Rel, i: number): number[] {
     return this.members(r.subarray(i * this.w, (i + 1) * this.w));
   }
 
   union(...xs: Uint32Array[]): Uint32Array {
-    const out = new Uint32Array(xs[0].length);
-    for (const x of xs) for (let k = 0; k < out.length; k++) out[k] |= x[k];
+    const out = this.copy(xs[0]);
+    for (let j = 1; j < xs.length; j++) {
+      const x = xs[j];
+      for (let k = 0; k < out.length; k++) out[k] |= x[k];
+    }
     return out;
   }
 
   inter(...xs: Uint32Array[]): Uint32Array {
-    const out = Uint32Array.from(xs[0]);
-    for (const x of xs.slice(1)) for (let k = 0; k < out.length; k++) out[k] &= x[k];
+    const out = this.copy(xs[0]);
+    for (let j = 1; j < xs.length; j++) {
+      const x = xs[j];
+      for (let k = 0; k < out.length; k++) out[k] &= x[k];
+    }
     return out;
   }
 
   diff(a: Uint32Array, b: Uint32Array): Uint32Array {
-    const out = new Uint32Array(a.length);
+    const out = this.alloc(a.length);
     for (let k = 0; k < a.length; k++) out[k] = a[k] & ~b[k];
     return out;
   }
 
   /** The complement of a set. */
   not(s: EvSet): EvSet {
-    return this.diff(this.all(), s);
+    return this.diff(this.full, s);
   }
 
   isEmpty(x: Uint32Array): boolean {
@@ -117,13 +212,20 @@ export class Space {
 
   /** a1 ; a2 ; ... */
   seqs(...xs: Rel[]): Rel {
-    return xs.reduce((a, b) => this.seq(a, b));
+    let out = xs[0];
+    for (let j = 1; j < xs.length; j++) out = this.seq(out, xs[j]);
+    return out;
   }
 
   /** r+ (Warshall's algorithm over rows). */
   plus(r: Rel): Rel {
+    const out = this.copy(r);
+    this.closeInPlace(out);
+    return out;
+  }
+
+  private closeInPlace(out: Rel): void {
     const { n, w } = this;
-    const out = Uint32Array.from(r);
     for (let k = 0; k < n; k++) {
       const ok = k * w;
       const bit = 1 << (k & 31);
@@ -133,7 +235,6 @@ export class Space {
         if (out[oi + word] & bit) for (let m = 0; m < w; m++) out[oi + m] |= out[ok + m];
       }
     }
-    return out;
   }
 
   id(): Rel {
@@ -144,32 +245,47 @@ export class Space {
 
   /** r* */
   star(r: Rel): Rel {
-    return this.union(this.plus(r), this.id());
+    const out = this.opt(r);
+    // the identity (r empty, as rmw and data often are) is closed already
+    if (!this.isEmpty(r)) this.closeInPlace(out);
+    return out;
   }
 
   /** r? */
   opt(r: Rel): Rel {
-    return this.union(r, this.id());
+    const out = this.copy(r);
+    for (let i = 0; i < this.n; i++) this.addEdge(out, i, i);
+    return out;
   }
 
   /** r^-1 */
   inv(r: Rel): Rel {
+    const { n, w } = this;
     const out = this.rel();
-    for (let i = 0; i < this.n; i++) for (const j of this.row(r, i)) this.addEdge(out, j, i);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < w; k++) {
+        let x = r[i * w + k];
+        while (x !== 0) {
+          const j = k * 32 + (31 - Math.clz32(x & -x));
+          x &= x - 1;
+          out[j * w + (i >>> 5)] |= 1 << (i & 31);
+        }
+      }
+    }
     return out;
   }
 
   /** [S] */
   ident(s: EvSet): Rel {
     const out = this.rel();
-    for (const i of this.members(s)) this.addEdge(out, i, i);
+    for (let i = 0; i < this.n; i++) if (s[i >>> 5] & (1 << (i & 31))) this.addEdge(out, i, i);
     return out;
   }
 
   /** S * T */
   cart(s: EvSet, t: EvSet): Rel {
     const out = this.rel();
-    for (const i of this.members(s)) out.set(t, i * this.w);
+    for (let i = 0; i < this.n; i++) if (s[i >>> 5] & (1 << (i & 31))) out.set(t, i * this.w);
     return out;
   }
 
@@ -185,8 +301,16 @@ export class Space {
   }
 
   domain(r: Rel): EvSet {
+    const { n, w } = this;
     const out = this.set();
-    for (let i = 0; i < this.n; i++) if (!this.isEmpty(r.subarray(i * this.w, (i + 1) * this.w))) out[i >>> 5] |= 1 << (i & 31);
+    for (let i = 0; i < n; i++) {
+      for (let m = 0; m < w; m++) {
+        if (r[i * w + m] !== 0) {
+          out[i >>> 5] |= 1 << (i & 31);
+          break;
+        }
+      }
+    }
     return out;
   }
 
@@ -201,8 +325,35 @@ export class Space {
     return true;
   }
 
+  /** No cycle: Kahn's algorithm (repeatedly drop the events no remaining edge leads to), no closure needed. */
   acyclic(r: Rel): boolean {
-    return this.irreflexive(this.plus(r));
+    const { n, w } = this;
+    const indeg = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < w; k++) {
+        let x = r[i * w + k];
+        while (x !== 0) {
+          indeg[k * 32 + (31 - Math.clz32(x & -x))]++;
+          x &= x - 1;
+        }
+      }
+    }
+    const stack: number[] = [];
+    for (let i = 0; i < n; i++) if (indeg[i] === 0) stack.push(i);
+    let seen = 0;
+    while (stack.length) {
+      const i = stack.pop() as number;
+      seen++;
+      for (let k = 0; k < w; k++) {
+        let x = r[i * w + k];
+        while (x !== 0) {
+          const j = k * 32 + (31 - Math.clz32(x & -x));
+          x &= x - 1;
+          if (--indeg[j] === 0) stack.push(j);
+        }
+      }
+    }
+    return seen === n;
   }
 
   /** r \ (r ; r): the immediate steps of an order. */

@@ -109,7 +109,8 @@ export function hostRateLine(h: HostRate): string {
     h.method === 'forced'
       ? `importance-weighted over ${h.executions} forced-placement executions, ${h.hits} of which hit it; interval ${h.interval}`
       : `${h.hits} of ${h.executions} executions at the host rates hit it; interval ${h.interval}`;
-  if (h.oneIn === null) return `host rate: with ${rates}, no execution of ${h.executions} hit this ${h.kind} (${how})`;
+  // no hit: the estimate is 0 with no spread, which says only that the bug is rarer than this many executions can show
+  if (h.oneIn === null) return `host rate: with ${rates}, none of ${h.executions} executions hit this ${h.kind}: too rare to estimate from ${h.executions} (raise --host-rate; ${how})`;
   const range = h.oneInHigh === null ? `up to 1 in ${h.oneInLow === null ? '?' : inN(h.oneInLow)}, down to 0` : `1 in ${h.oneInLow === null ? '?' : inN(h.oneInLow)} to 1 in ${inN(h.oneInHigh)}`;
   return `host rate: with ${rates}, about 1 execution in ${inN(h.oneIn)} hits this ${h.kind} (95% interval ${range}; ${how})`;
 }

@@ -131,7 +131,7 @@ function rareText(s: RareSummary): string[] {
     s.mode === 'forced'
       ? [`rare events: forced placement, each placed 1, 2, 4, ... up to ${s.placements ?? 'its horizon'} times per execution (the count drawn per execution) over its opportunities (horizons ${horizonsText(s.horizons ?? {})}): ${rates}`]
       : [`rare events: sampled at the host rates: ${rates}`];
-  if (s.findingPlaced) out.push(`  in the finding's execution: ${s.findingPlaced.length ? s.findingPlaced.map(([e, j]) => `${e} at opportunity ${j}`).join(', ') : 'none happened'}`);
+  if (s.findingPlaced) out.push(`  in the finding's execution: ${placedList(s.findingPlaced)}`);
   if (s.hostRate) out.push(hostRateLine(s.hostRate));
   return out;
 }
@@ -194,4 +194,12 @@ export function shrinkText(s: ShrinkResult): string {
     `shrunk from ${n(s.from.preemptions)} to ${p(s.to.preemptions)}, ${n(s.from.steps)} to ${n(s.to.steps)} steps ` +
     `(${n(s.attempts)} executions tried${s.capped ? `, stopped early by ${s.stopped ?? 'the budget'}; its bounds: ${s.bounds}` : ''}); the trace below is the shrunk schedule's`
   );
+}
+
+/** The rare events of a finding's execution, the first few of them (its replay token lists every one). */
+function placedList(placed: [string, number][]): string {
+  if (placed.length === 0) return 'none happened';
+  const SHOWN = 8;
+  const first = placed.slice(0, SHOWN).map(([e, j]) => `${e} at opportunity ${j}`).join(', ');
+  return placed.length > SHOWN ? `${first}, and ${placed.length - SHOWN} more (the replay token lists them all)` : first;
 }

@@ -28,7 +28,7 @@
 import { type Fence, type SharedMemory, type WordName, wordName } from '../rt/shared.js';
 import { current } from '../rt/task.js';
 import { T_BARRIER, T_MARKED_STORE, T_STALE_LOAD } from '../sync/trace-ops.js';
-import { type Knowledge, type LoadKind, type StoreKind, WeakMemory, type WeakStore } from '../memory/weak.js';
+import { type LoadKind, type Message, type StoreKind, WeakMemory, type WeakStore } from '../memory/weak.js';
 
 /** How many stores of a word stay readable. */
 export const WEAK_DEPTH = 4;
@@ -53,7 +53,7 @@ export interface StaleRead {
 export class SimWeak implements SharedMemory {
   readonly mem: WeakMemory;
   /** Unmarked words: what the last store to each carried. */
-  private readonly msgs = new Map<number, { msg: Knowledge; glob: Knowledge | null; task: number }>();
+  private readonly msgs = new Map<number, Message>();
   /** Stale reads, oldest first (at most STALE_KEPT). */
   readonly stale: StaleRead[] = [];
   /** Stale reads no longer in `stale`. */
@@ -160,7 +160,7 @@ export class SimWeak implements SharedMemory {
       this.mem.store(t, i, value, 'release', -1);
       return;
     }
-    this.msgs.set(i, { ...this.mem.releaseMessage(t), task: t });
+    this.msgs.set(i, this.mem.releaseMessage(t));
   }
 
   /** The word changed outside the model (a plain write): the new value is the only one left. */
@@ -221,8 +221,14 @@ export class SimWeak implements SharedMemory {
   private markedStore(i: number, v: number, kind: Exclude<StoreKind, 'init'>, step: number): void {
     const t = this.task();
     if (!this.mem.tracks(i)) this.promote(i);
-    this.under.store(this.i32, i, v);
-    this.mem.store(t, i, v, kind, step);
+    this.sync(i, atomicsLoad(this.i32, i));
+    // where the store goes in the word's coherence order is a choice (0: last, as sc);
+    // the word holds the value of the last store in that order, so one placed before it
+    // leaves the value as it is
+    const places = this.mem.placements(t, i, kind);
+    const k = places.length > 1 ? Math.min(this.choose(places.length), places.length - 1) : 0;
+    this.under.store(this.i32, i, k === 0 ? v : this.mem.latest(i).value);
+    this.mem.store(t, i, v, kind, step, null, places[k]);
   }
 
   /** cmpxchg(): a full barrier that reads the newest store. */

@@ -83,3 +83,33 @@ describe('2+2W under the weak model and under LKMM', () => {
     expect(c.reached).toContain(WEAK);
   });
 });
+
+/** S: P0 orders its stores with smp_wmb(); P1 reads y, then `fence`, then writes x. The weak outcome puts P1's store first in x's coherence order. */
+function sShape(fence: string): string {
+  return `C S+fencewmbonceonce+${fence}
+{}
+P0(int *x, int *y) { WRITE_ONCE(*x, 2); smp_wmb(); WRITE_ONCE(*y, 1); }
+P1(int *x, int *y) { int r0; r0 = READ_ONCE(*y); ${fence}(); WRITE_ONCE(*x, 1); }
+exists (1:r0=1 /\\ x=2)
+`;
+}
+
+describe('smp_rmb() and smp_wmb() order only loads and only stores, as in LKMM', () => {
+  // smp_rmb() and smp_wmb() were release/acquire fences in the model: a load before either
+  // was ordered before a store after it, so this outcome was out of reach
+  for (const fence of ['smp_rmb', 'smp_wmb']) {
+    it(`S with ${fence}() between the load and the store: LKMM allows the weak outcome and the model reaches it`, () => {
+      const { lkmm, c } = both(sShape(fence));
+      expect(lkmm.some).toBe(true);
+      expect(c.reached.some((s) => s.includes('1:r0=1;') && s.includes('x=2;'))).toBe(true);
+      expect(c.extra).toEqual([]);
+    });
+  }
+
+  it('S with smp_mb(): LKMM forbids it and the model does not reach it', () => {
+    const { lkmm, c } = both(sShape('smp_mb'));
+    expect(lkmm.some).toBe(false);
+    expect(c.reached.some((s) => s.includes('1:r0=1;') && s.includes('x=2;'))).toBe(false);
+    expect(c.extra).toEqual([]);
+  });
+});

@@ -48,8 +48,8 @@
 /** What a task knows: a vector clock over tasks and a per-word floor in coherence order. Never mutated once built. */
 export interface Knowledge {
   vc: Int32Array;
-  /** word -> the co position of the oldest store the task may still read. */
-  floors: ReadonlyMap<number, number>;
+  /** Per word, the co position of the oldest store the task may still read. */
+  floors: Floors;
 }
 
 export interface WeakStore {
@@ -89,7 +89,20 @@ export interface Message {
   ver: number;
 }
 
-const EMPTY_FLOORS: ReadonlyMap<number, number> = new Map();
+/** word, co position pairs, words ascending: few words per task, so a flat array beats a Map (no iterator or entry allocations). */
+export type Floors = readonly number[];
+
+const EMPTY_FLOORS: Floors = [];
+
+/** The floor of `word` in `f` (-Infinity: none). */
+function floorOf(f: Floors, word: number): number {
+  for (let k = 0; k < f.length; k += 2) {
+    const w = f[k];
+    if (w === word) return f[k + 1];
+    if (w > word) break;
+  }
+  return Number.NEGATIVE_INFINITY;
+}
 
 interface TaskState {
   id: number;
@@ -117,34 +130,74 @@ interface TaskState {
   absorbed: Int32Array;
 }
 
-function joinFloors(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): ReadonlyMap<number, number> {
-  if (b.size === 0 || a === b) return a;
-  if (a.size === 0) return b;
-  let out: Map<number, number> | null = null;
-  for (const [w, i] of b) {
-    if ((a.get(w) ?? Number.NEGATIVE_INFINITY) < i) {
-      out ??= new Map(a);
-      out.set(w, i);
+/** Which of a and b has a floor the other lacks or has lower: bit 1 a, bit 2 b. */
+function floorsDiffer(a: Floors, b: Floors): number {
+  let out = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length && out !== 3) {
+    if (a[i] === b[j]) {
+      if (a[i + 1] > b[j + 1]) out |= 1;
+      else if (a[i + 1] < b[j + 1]) out |= 2;
+      i += 2;
+      j += 2;
+    } else if (a[i] < b[j]) {
+      out |= 1;
+      i += 2;
+    } else {
+      out |= 2;
+      j += 2;
     }
   }
-  return out ?? a;
+  if (i < a.length) out |= 1;
+  if (j < b.length) out |= 2;
+  return out;
 }
 
-/** a joined with b: `a` itself when b adds nothing (knowledge is shared, never mutated). */
+function mergeFloors(a: Floors, b: Floors): Floors {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) {
+      out.push(a[i], a[i + 1]);
+      i += 2;
+    } else if (i >= a.length || b[j] < a[i]) {
+      out.push(b[j], b[j + 1]);
+      j += 2;
+    } else {
+      out.push(a[i], Math.max(a[i + 1], b[j + 1]));
+      i += 2;
+      j += 2;
+    }
+  }
+  return out;
+}
+
+/**
+ * a joined with b: `a` itself when b adds nothing, `b` when a adds nothing (knowledge is
+ * shared, never mutated, so equal views stay one object and the next join is a compare).
+ */
 function join(a: Knowledge, b: Knowledge | null): Knowledge {
   if (b === null || a === b) return a;
   const av = a.vc;
   const bv = b.vc;
-  let vc: Int32Array | null = null;
+  let aMore = false;
+  let bMore = false;
   for (let k = 0; k < av.length; k++) {
-    if (bv[k] > av[k]) {
-      vc ??= av.slice();
-      vc[k] = bv[k];
-    }
+    if (av[k] > bv[k]) aMore = true;
+    else if (bv[k] > av[k]) bMore = true;
   }
-  const floors = joinFloors(a.floors, b.floors);
-  if (vc === null && floors === a.floors) return a;
-  return { vc: vc ?? av, floors };
+  const fd = a.floors === b.floors ? 0 : floorsDiffer(a.floors, b.floors);
+  if (!bMore && (fd & 2) === 0) return a;
+  if (!aMore && (fd & 1) === 0) return b;
+  let vc = av;
+  if (bMore) {
+    vc = av.slice();
+    for (let k = 0; k < vc.length; k++) if (bv[k] > vc[k]) vc[k] = bv[k];
+  }
+  const floors = fd & 2 ? (fd & 1 ? mergeFloors(a.floors, b.floors) : b.floors) : a.floors;
+  return { vc, floors };
 }
 
 function joinOrNull(a: Knowledge | null, b: Knowledge | null): Knowledge | null {
@@ -152,10 +205,8 @@ function joinOrNull(a: Knowledge | null, b: Knowledge | null): Knowledge | null 
 }
 
 function withFloor(k: Knowledge, word: number, ts: number): Knowledge {
-  if ((k.floors.get(word) ?? Number.NEGATIVE_INFINITY) >= ts) return k;
-  const f = new Map(k.floors);
-  f.set(word, ts);
-  return { vc: k.vc, floors: f };
+  if (floorOf(k.floors, word) >= ts) return k;
+  return { vc: k.vc, floors: mergeFloors(k.floors, [word, ts]) };
 }
 
 /** k with task `task`'s own stores up to `epoch` in its clock (what others learn of them). */
@@ -231,7 +282,7 @@ export class WeakMemory {
   candidates(task: number, word: number): WeakStore[] {
     const t = this.tasks[task];
     const h = this.history(word);
-    const floor = t.rv.floors.get(word) ?? Number.NEGATIVE_INFINITY;
+    const floor = floorOf(t.rv.floors, word);
     const out: WeakStore[] = [];
     for (let k = h.length - 1; k >= 0; k--) {
       const s = h[k];
@@ -252,7 +303,7 @@ export class WeakMemory {
     const t = this.tasks[task];
     const h = this.history(word);
     const v = kind === 'release' ? this.full(t) : t.wv;
-    const floor = v.floors.get(word) ?? Number.NEGATIVE_INFINITY;
+    const floor = floorOf(v.floors, word);
     const out: number[] = [h.length];
     for (let k = h.length - 1; k >= 0; k--) {
       const s = h[k];
@@ -271,11 +322,15 @@ export class WeakMemory {
   load(task: number, word: number, s: WeakStore, kind: LoadKind): void {
     const t = this.tasks[task];
     // coherence: neither a later load nor a later store of t may be older than s
-    if (!this.knows(s, t, t.rv)) t.rv = withFloor(t.rv, word, s.ts);
-    if (!this.knows(s, t, t.wv)) t.wv = withFloor(t.wv, word, s.ts);
     if (kind === 'acquire') {
+      // first: a release's message covers its own store, and then no floor is needed
       this.acquire(t, s.msg, s.glob);
-    } else {
+    }
+    const same = t.rv === t.wv;
+    if (!this.knows(s, t, t.rv)) t.rv = withFloor(t.rv, word, s.ts);
+    if (same) t.wv = t.rv;
+    else if (!this.knows(s, t, t.wv)) t.wv = withFloor(t.wv, word, s.ts);
+    if (kind !== 'acquire') {
       if (s.msg || s.glob) t.pending = joinOrNull(joinOrNull(t.pending, s.msg), s.glob);
       if (s.glob) t.pendingGlob = joinOrNull(t.pendingGlob, s.glob);
     }

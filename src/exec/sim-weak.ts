@@ -5,11 +5,14 @@
  * The accesses the kernel code marks go through the model: READ_ONCE / WRITE_ONCE and
  * plain C accesses the model names as such (relaxed), smp_load_acquire /
  * smp_store_release, smp_mb / smp_wmb / smp_rmb, cmpxchg (a full barrier). A relaxed
- * or acquire load may return an older store; which one is a scheduling choice
- * (Strategy.choose), so it is recorded, replayed and explored like any other.
+ * or acquire load may return an older store, and a marked store may go before newer
+ * ones in its word's coherence order (the word keeps the value of the last); which
+ * store and which place are scheduling choices (Strategy.choose), so they are
+ * recorded, replayed and explored like any other.
  *
  * Every other access the model makes through rt/shared.ts (locks, page tables under
- * mmu_lock, bookkeeping) is unmarked: it reads and writes the newest value, an
+ * mmu_lock, bookkeeping) is unmarked: it reads and writes the newest value (its store
+ * goes last in coherence order), an
  * unmarked store is a release and an unmarked load an acquire of its own word, and an
  * unmarked read-modify-write (a lock's cmpxchg, atomic_inc) is both. That is at least
  * as strong as what the kernel does there (lock acquire and release are acquire and

@@ -321,6 +321,7 @@ export class WeakMemory {
   /** Task `task` read store `s` of `word`. */
   load(task: number, word: number, s: WeakStore, kind: LoadKind): void {
     const t = this.tasks[task];
+    const { rv, wv, pending } = t;
     // coherence: neither a later load nor a later store of t may be older than s
     if (kind === 'acquire') {
       // first: a release's message covers its own store, and then no floor is needed
@@ -334,15 +335,20 @@ export class WeakMemory {
       if (s.msg || s.glob) t.pending = joinOrNull(joinOrNull(t.pending, s.msg), s.glob);
       if (s.glob) t.pendingGlob = joinOrNull(t.pendingGlob, s.glob);
     }
-    t.snap = null;
+    if (t.rv !== rv || t.wv !== wv || t.pending !== pending) t.snap = null;
   }
 
   /** An acquire took in `msg`: everything after it in t is ordered after what it read and what was ordered before it. */
   private acquire(t: TaskState, msg: Knowledge | null, glob: Knowledge | null): void {
-    t.rv = join(join(t.rv, msg), glob);
-    if (glob) t.glob = joinOrNull(t.glob, glob);
-    t.wv = join(t.wv, t.rv);
-    t.snap = null;
+    const { rv, wv } = t;
+    t.rv = join(join(rv, msg), glob);
+    if (glob) {
+      const g = t.glob;
+      t.glob = joinOrNull(g, glob);
+      if (t.glob !== g) t.snap = null;
+    }
+    t.wv = join(wv, t.rv);
+    if (t.rv !== rv || t.wv !== wv) t.snap = null;
   }
 
   /**
@@ -455,7 +461,12 @@ export class WeakMemory {
   /** Task `task` acquires a message (an unmarked load of a word outside the histories). */
   acquireMessage(task: number, m: Message): void {
     const t = this.tasks[task];
-    if (m.ver <= t.absorbed[m.task]) return; // its knowledge only grew since: nothing new
+    if (m.ver <= t.absorbed[m.task]) {
+      // its knowledge only grew since: nothing new in the message, but what the task's
+      // loads were ordered after (smp_rmb()) is now ordered before its later stores
+      this.acquire(t, null, null);
+      return;
+    }
     t.absorbed[m.task] = m.ver;
     this.acquire(t, m.msg, m.glob);
   }

@@ -16,6 +16,7 @@ import { DfsStrategy } from '../src/exec/strategies/dfs.js';
 import { RandomStrategy } from '../src/exec/strategies/random.js';
 import { ReplayStrategy } from '../src/exec/strategies/replay.js';
 import type { ScenarioDef } from '../src/scenario.js';
+import { WeakMemory } from '../src/memory/weak.js';
 import { readOnce, smpBarrier, smpStoreRelease, writeOnce } from '../src/sync/index.js';
 
 type Mem = { i32: Int32Array; x: number; y: number };
@@ -156,5 +157,47 @@ describe('S in sim', () => {
     const mb = dfsAll(sShape('mb'));
     expect(mb).not.toContain('r=1 x=2');
     expect(mb).toEqual(['r=0 x=1', 'r=0 x=2', 'r=1 x=1']);
+  });
+});
+
+describe('coherence order in the model', () => {
+  it('a store goes after what its task has seen; a load never reads before what its task has seen', () => {
+    const m = new WeakMemory(3, 8, () => 0);
+    const x = 7;
+    m.store(0, x, 1, 'relaxed', 1); // P0: x = 1 (last)
+    m.load(1, x, m.candidates(1, x)[0], 'relaxed'); // P1 reads x = 1
+    // P2 has seen nothing of x but its initial value: its store may go last or before x = 1
+    const places = m.placements(2, x, 'relaxed');
+    expect(places).toHaveLength(2);
+    m.store(2, x, 2, 'relaxed', 2, null, places[1]); // before x = 1 in co
+    expect(m.latest(x).value).toBe(1); // the word's value: the last in co
+    expect(m.candidates(1, x).map((s) => s.value)).toEqual([1]); // P1 saw x = 1: never the older x = 2
+    expect(m.candidates(2, x).map((s) => s.value)).toEqual([1, 2]); // P2 knows its own store
+    expect(m.placements(1, x, 'relaxed')).toHaveLength(1); // P1's next store goes after x = 1
+    expect(m.placements(2, x, 'relaxed')).toHaveLength(2); // P2's after its own, before or after x = 1
+  });
+
+  it('nothing goes between an atomic read-modify-write and the store it read', () => {
+    const m = new WeakMemory(2, 8, () => 0);
+    const y = 3;
+    const read = m.rmwBegin(0, y);
+    m.rmwEnd(0, y, 1, 1, read);
+    // P1 knows nothing of P0's store, but the only place before it is inside the atomic
+    expect(m.placements(1, y, 'relaxed')).toHaveLength(1);
+  });
+
+  it('a release goes after everything its task knows; a relaxed store only after what stores must follow', () => {
+    // P0: x = 1; y = 1 (release).  P1: reads y = 1 (relaxed), then stores x
+    const m = new WeakMemory(2, 8, () => 0);
+    const [x, y] = [1, 2];
+    m.store(0, x, 1, 'relaxed', 1);
+    m.store(0, y, 1, 'release', 2);
+    m.load(1, y, m.candidates(1, y)[0], 'relaxed');
+    expect(m.placements(1, x, 'relaxed')).toHaveLength(2); // nothing orders the load before it (S)
+    expect(m.placements(1, x, 'release')).toHaveLength(1); // po-rel: after x = 1
+    m.fence(1, 'rmb');
+    expect(m.placements(1, x, 'relaxed')).toHaveLength(2); // smp_rmb() orders loads only
+    m.fence(1, 'mb');
+    expect(m.placements(1, x, 'relaxed')).toHaveLength(1);
   });
 });

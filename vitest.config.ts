@@ -44,6 +44,7 @@ const SIM_ONLY = [
   'topup-minimums',
   'urw',
   'variants-sim',
+  'weak-coherence',
   'weak-memory',
   'weak-vs-lkmm',
   'zap-oldest',

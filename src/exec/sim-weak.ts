@@ -5,11 +5,14 @@
  * The accesses the kernel code marks go through the model: READ_ONCE / WRITE_ONCE and
  * plain C accesses the model names as such (relaxed), smp_load_acquire /
  * smp_store_release, smp_mb / smp_wmb / smp_rmb, cmpxchg (a full barrier). A relaxed
- * or acquire load may return an older store; which one is a scheduling choice
- * (Strategy.choose), so it is recorded, replayed and explored like any other.
+ * or acquire load may return an older store, and a marked store may go before newer
+ * ones in its word's coherence order (the word keeps the value of the last); which
+ * store and which place are scheduling choices (Strategy.choose), so they are
+ * recorded, replayed and explored like any other.
  *
  * Every other access the model makes through rt/shared.ts (locks, page tables under
- * mmu_lock, bookkeeping) is unmarked: it reads and writes the newest value, an
+ * mmu_lock, bookkeeping) is unmarked: it reads and writes the newest value (its store
+ * goes last in coherence order), an
  * unmarked store is a release and an unmarked load an acquire of its own word, and an
  * unmarked read-modify-write (a lock's cmpxchg, atomic_inc) is both. That is at least
  * as strong as what the kernel does there (lock acquire and release are acquire and
@@ -28,7 +31,7 @@
 import { type Fence, type SharedMemory, type WordName, wordName } from '../rt/shared.js';
 import { current } from '../rt/task.js';
 import { T_BARRIER, T_MARKED_STORE, T_STALE_LOAD } from '../sync/trace-ops.js';
-import { type Knowledge, type LoadKind, type StoreKind, WeakMemory, type WeakStore } from '../memory/weak.js';
+import { type LoadKind, type Message, type StoreKind, WeakMemory, type WeakStore } from '../memory/weak.js';
 
 /** How many stores of a word stay readable. */
 export const WEAK_DEPTH = 4;
@@ -50,10 +53,17 @@ export interface StaleRead {
   newest: WeakStore;
 }
 
+/** SimWeak.state of a word: an unmarked store left its message in `msgs`. */
+const MESSAGE = 1;
+/** SimWeak.state of a word: the model keeps its history (a marked access touched it). */
+const TRACKED = 2;
+
 export class SimWeak implements SharedMemory {
   readonly mem: WeakMemory;
   /** Unmarked words: what the last store to each carried. */
-  private readonly msgs = new Map<number, { msg: Knowledge; glob: Knowledge | null; task: number }>();
+  private readonly msgs = new Map<number, Message>();
+  /** Per arena word: 0 (nothing known of it yet), MESSAGE or TRACKED; one look per access instead of two map lookups. */
+  private readonly state: Uint8Array;
   /** Stale reads, oldest first (at most STALE_KEPT). */
   readonly stale: StaleRead[] = [];
   /** Stale reads no longer in `stale`. */
@@ -73,6 +83,7 @@ export class SimWeak implements SharedMemory {
     private readonly under: SharedMemory,
   ) {
     this.mem = new WeakMemory(tasks, WEAK_DEPTH, (w) => atomicsLoad(i32, w));
+    this.state = new Uint8Array(i32.length);
   }
 
   /** The task whose unmarked access of a[i] the model sees, or -1 (another array, a harness word, between steps, naming a word). */
@@ -145,22 +156,24 @@ export class SimWeak implements SharedMemory {
 
   /** An unmarked load (or the read of an unmarked RMW) of word i: it takes in what the newest store carried. */
   private acquireUnmarked(t: number, i: number, value: number): void {
-    if (this.mem.tracks(i)) {
+    const st = this.state[i];
+    if (st === TRACKED) {
       this.sync(i, value);
       this.mem.load(t, i, this.mem.latest(i), 'acquire');
-      return;
+    } else if (st === MESSAGE) {
+      const m = this.msgs.get(i) as Message;
+      if (m.task !== t) this.mem.acquireMessage(t, m);
     }
-    const m = this.msgs.get(i);
-    if (m && m.task !== t) this.mem.acquireMessage(t, m);
   }
 
   /** An unmarked store (or the write of an unmarked RMW) to word i: a release. */
   private releaseUnmarked(t: number, i: number, value: number): void {
-    if (this.mem.tracks(i)) {
+    if (this.state[i] === TRACKED) {
       this.mem.store(t, i, value, 'release', -1);
       return;
     }
-    this.msgs.set(i, { ...this.mem.releaseMessage(t), task: t });
+    this.msgs.set(i, this.mem.releaseMessage(t));
+    this.state[i] = MESSAGE;
   }
 
   /** The word changed outside the model (a plain write): the new value is the only one left. */
@@ -182,7 +195,7 @@ export class SimWeak implements SharedMemory {
   private markedLoad(i: number, kind: LoadKind, what: WordName, access: string): number {
     const t = this.task();
     const actual = this.under.load(this.i32, i);
-    if (!this.mem.tracks(i)) this.promote(i);
+    if (this.state[i] !== TRACKED) this.promote(i);
     this.sync(i, actual);
     const c = this.mem.candidates(t, i);
     const k = c.length > 1 ? Math.min(this.choose(c.length), c.length - 1) : 0;
@@ -220,16 +233,22 @@ export class SimWeak implements SharedMemory {
   /** A marked store: relaxed (WRITE_ONCE, a plain C store) or release. */
   private markedStore(i: number, v: number, kind: Exclude<StoreKind, 'init'>, step: number): void {
     const t = this.task();
-    if (!this.mem.tracks(i)) this.promote(i);
-    this.under.store(this.i32, i, v);
-    this.mem.store(t, i, v, kind, step);
+    if (this.state[i] !== TRACKED) this.promote(i);
+    this.sync(i, atomicsLoad(this.i32, i));
+    // where the store goes in the word's coherence order is a choice (0: last, as sc);
+    // the word holds the value of the last store in that order, so one placed before it
+    // leaves the value as it is
+    const places = this.mem.placements(t, i, kind);
+    const k = places.length > 1 ? Math.min(this.choose(places.length), places.length - 1) : 0;
+    this.under.store(this.i32, i, k === 0 ? v : this.mem.latest(i).value);
+    this.mem.store(t, i, v, kind, step, null, places[k]);
   }
 
   /** cmpxchg(): a full barrier that reads the newest store. */
   cmpxchg(a: Int32Array, i: number, old: number, v: number): number {
     if (a !== this.i32) return this.under.cmpxchg(a, i, old, v);
     const t = this.task();
-    if (!this.mem.tracks(i)) this.promote(i);
+    if (this.state[i] !== TRACKED) this.promote(i);
     const was = this.under.compareExchange(this.i32, i, old, v);
     this.sync(i, was);
     const read = this.mem.rmwBegin(t, i);
@@ -257,6 +276,7 @@ export class SimWeak implements SharedMemory {
   private promote(i: number): void {
     this.mem.adopt(i, this.msgs.get(i) ?? null);
     this.msgs.delete(i);
+    this.state[i] = TRACKED;
   }
 }
 

@@ -10,8 +10,9 @@
  * they touch the same location; j uses a register i sets (or either sets one the
  * other uses); i is an acquire (smp_load_acquire, spin_lock, an _acquire or full
  * atomic); j is a release (smp_store_release, spin_unlock, a _release or full
- * atomic); or either is a fence. Fences hold everything in place, which is stronger
- * than LKMM for smp_wmb() and smp_rmb() (they order only stores, only loads).
+ * atomic); either is smp_mb(); or one is smp_wmb() and the other a store (smp_rmb() and
+ * a load), as LKMM's fences order. A store's place in its location's coherence order is
+ * a choice as well (WeakMemory.placements).
  * Dependencies order nothing here; a test whose outcome rests on one (a stored value
  * or a store's `if` computed from a load) is refused (`dependencies()`).
  *
@@ -76,7 +77,8 @@ function flatten(body: Stmt[], guard: Instr['guard'], out: Instr[]): Instr[] {
         release = s.order === 'release';
         break;
       case 'fence':
-        acquire = release = true;
+        // smp_mb() holds everything in place; smp_wmb() and smp_rmb() only stores, only loads (ordered())
+        acquire = release = s.f === 'mb';
         break;
       case 'lock':
         loc = s.loc;
@@ -105,8 +107,20 @@ function flatten(body: Stmt[], guard: Instr['guard'], out: Instr[]): Instr[] {
   return out;
 }
 
+/** Does it write (a store, a lock or unlock, an atomic)? Does it read (a load, a lock, an atomic)? */
+const writes = (x: Instr) => x.s.k === 'store' || x.s.k === 'lock' || x.s.k === 'unlock' || x.s.k === 'xchg' || x.s.k === 'cmpxchg';
+const reads = (x: Instr) => x.s.k === 'load' || x.s.k === 'lock' || x.s.k === 'xchg' || x.s.k === 'cmpxchg';
+
+/** What a fence keeps on its side of program order: smp_wmb() stores, smp_rmb() loads (smp_mb() everything, as acquire and release). */
+function fenceHolds(f: Instr, x: Instr): boolean {
+  if (f.s.k !== 'fence') return false;
+  if (x.s.k === 'fence') return true;
+  return f.s.f === 'wmb' ? writes(x) : f.s.f === 'rmb' && reads(x);
+}
+
 function ordered(i: Instr, j: Instr): boolean {
   if (i.acquire || j.release) return true;
+  if (fenceHolds(i, j) || fenceHolds(j, i)) return true;
   // two critical sections on one CPU run in order, even of different locks (po-unlock-lock-po)
   if (i.s.k === 'unlock' && j.s.k === 'lock') return true;
   if (i.loc !== null && i.loc === j.loc) return true;
@@ -325,9 +339,13 @@ function run(
       regs.set(s.reg, st.value);
       return;
     }
-    case 'store':
-      mem.store(t, w, evalExpr(s.value, regs), s.order === 'release' ? 'release' : 'relaxed', 0);
+    case 'store': {
+      // where it goes in the location's coherence order is a branch too
+      const kind = s.order === 'release' ? 'release' : 'relaxed';
+      const places = mem.placements(t, w, kind);
+      mem.store(t, w, evalExpr(s.value, regs), kind, 0, null, places[places.length > 1 ? choose(places.length) : 0]);
       return;
+    }
     case 'fence':
       // checkSupported() lets only the model's own fences through
       mem.fence(t, s.f as 'mb' | 'wmb' | 'rmb');

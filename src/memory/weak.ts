@@ -1,51 +1,65 @@
 /**
  * A weak memory model after the Linux-kernel memory model (LKMM,
- * tools/memory-model/), for sim `--memory weak` and the litmus runner.
+ * tools/memory-model/linux-kernel.cat), for sim `--memory weak` and the litmus runner.
  *
- * Every store to a word joins that word's history (its coherence order is the order
- * stores ran in). A load may return any store of the history that its task is not
- * already past:
- *   - not older than the newest store of that word the task has seen (coherence:
- *     `floors`, raised by every load and store of the task);
- *   - not older than a store that happens before the load (a store whose task's epoch
- *     is covered by the loading task's vector clock).
- * Which of the allowed stores a load returns is a choice the caller makes (a
- * scheduling choice in sim, a branch in the litmus runner).
+ * Each word keeps its stores in coherence order (co), each with a position `ts`. A store
+ * need not go last: it may take any place in co after every store its task must see
+ * as older (LKMM does not put co in happens-before; only coherence, atomicity and the
+ * propagation rule's strong fences constrain it). Which place is a choice the caller
+ * makes, as is which store a load returns (a scheduling choice in sim, a branch in the
+ * litmus runner); the first option (0) is always the sequentially consistent one: the
+ * newest store, the last place.
  *
- * Happens-before travels with messages. A release store (smp_store_release, unlock,
- * and every access the model does not mark, see sim-weak.ts) carries its task's whole
- * knowledge: the vector clock and the floors; an acquire load (smp_load_acquire, lock)
- * that reads it takes that knowledge in. A relaxed store (WRITE_ONCE) carries what its
- * task knew at its last smp_wmb()/smp_mb(), and a relaxed load (READ_ONCE) that reads
- * it takes that in only at the task's next smp_rmb()/smp_mb(). smp_mb() also meets a
- * global knowledge that every smp_mb() adds to and takes from, which orders a store
- * before it against a load after it (store buffering) and makes it cumulative.
+ * What a task must respect is its knowledge: a vector clock over tasks (a store of task
+ * u with epoch e is known once vc[u] >= e; a task always knows its own stores) and a
+ * per-word floor in co (the position of the newest store of that word the task read).
+ * A task has two such views, because LKMM orders loads and stores differently:
+ *   - the read view bounds its loads: a load may return a store of co position >= the
+ *     floor and not older than the newest store the view knows;
+ *   - the write view bounds its stores: a store goes after every store the view knows
+ *     and after the floor (coherence: co agrees with po-loc and with what was read).
+ * Both take in what an acquire load reads (acquire -> po orders everything after it)
+ * and what smp_mb() learns. smp_rmb() orders loads before it against loads after it:
+ * what earlier relaxed loads saw reaches the read view only. smp_wmb() orders stores
+ * before it against stores after it: what this task's earlier release stores were
+ * ordered after reaches the write view, and its later relaxed stores carry its earlier
+ * stores (and what those carried) to whoever reads them.
  *
- * Against LKMM this is stronger in a few places (never weaker for what it supports):
- * smp_wmb() and smp_rmb() act as release and acquire fences (they also order loads
- * before stores and loads after stores), and stores join coherence order in the order
- * they run. Address, data and control dependencies give no ordering here: the litmus
- * runner refuses files that rely on them, and model code reads through pointers with
- * unmarked accesses, which are strong. Load buffering needs a task's ops to run out of
- * program order: the litmus runner does that (litmus/explore.ts); sim runs each task's
- * ops in order, so it never shows it.
+ * What a store carries (its `msg`) is what LKMM's cumul-fence makes propagate before it:
+ * a release carries everything its task knows, what its relaxed loads saw included
+ * (A-cumulative); a relaxed store carries what its task's stores before its last smp_wmb()
+ * carried, and everything at its last smp_mb(). smp_mb() also meets a global knowledge
+ * (`sc`) that every smp_mb() adds to and takes from, and every later store of the task
+ * carries what it knew there (`glob`, LKMM's pb: what a strong fence orders has
+ * propagated to every CPU).
+ *
+ * Stronger than LKMM, never weaker, in what it supports: smp_mb()s meet in the order they
+ * run (a total order LKMM does not have), a relaxed store carries what its task knew at
+ * its last smp_wmb() as a whole vector clock (its task's earlier acquires included, which
+ * LKMM's non-A-cumulative smp_wmb() does not carry), atomic read-modify-writes read the
+ * newest store and go last, and what a read's store had propagated everywhere (`glob`)
+ * is taken in at the next smp_rmb() too. Address, data and control dependencies give no
+ * ordering here: the litmus runner refuses files that rely on them, and model code reads
+ * through pointers with unmarked accesses, which are strong. Load buffering needs a
+ * task's ops to run out of program order: the litmus runner does that
+ * (litmus/explore.ts); sim runs each task's ops in order, so it never shows it.
  */
 
-/** What a task knows: a vector clock over tasks and a per-word floor of the coherence order. */
+/** What a task knows: a vector clock over tasks and a per-word floor in coherence order. Never mutated once built. */
 export interface Knowledge {
   vc: Int32Array;
-  /** word -> the oldest history index the task may still read; shared, never mutated (copy on write). */
-  floors: ReadonlyMap<number, number>;
+  /** Per word, the co position of the oldest store the task may still read. */
+  floors: Floors;
 }
 
 export interface WeakStore {
   value: number;
   /** The storing task, -1 for the initial value (or a write the model made outside any task). */
   task: number;
-  /** The storing task's epoch for this store: it happens before a task whose clock covers it. */
+  /** The storing task's epoch for this store: it is known to a task whose clock covers it. */
   epoch: number;
-  /** Its index in the word's coherence order (0: the initial value). */
-  index: number;
+  /** Its position in the word's coherence order (larger: newer). */
+  ts: number;
   /** What an acquire (or a later fence) that reads it learns; null: nothing beyond the store. */
   msg: Knowledge | null;
   /**
@@ -57,66 +71,162 @@ export interface WeakStore {
   /** Caller's stamp: the sim step of the store. */
   step: number;
   kind: StoreKind;
+  /** Written by an atomic read-modify-write: nothing may come between it and the store before it in co. */
+  rmw: boolean;
 }
 
 export type StoreKind = 'relaxed' | 'release' | 'init';
 export type LoadKind = 'relaxed' | 'acquire';
+/** smp_mb(), smp_wmb(), smp_rmb(). */
 export type Fence = 'mb' | 'wmb' | 'rmb';
 
-const EMPTY: ReadonlyMap<number, number> = new Map();
+/** What a release by a task carries (sim's unmarked stores to words outside the histories), stamped so a reader can skip one it already took in. */
+export interface Message {
+  msg: Knowledge;
+  glob: Knowledge | null;
+  task: number;
+  /** The task's message counter: its knowledge only grows, so a reader that took in version v has every version <= v. */
+  ver: number;
+}
+
+/** word, co position pairs, words ascending: few words per task, so a flat array beats a Map (no iterator or entry allocations). */
+export type Floors = readonly number[];
+
+const EMPTY_FLOORS: Floors = [];
+
+/** The floor of `word` in `f` (-Infinity: none). */
+function floorOf(f: Floors, word: number): number {
+  for (let k = 0; k < f.length; k += 2) {
+    const w = f[k];
+    if (w === word) return f[k + 1];
+    if (w > word) break;
+  }
+  return Number.NEGATIVE_INFINITY;
+}
 
 interface TaskState {
-  vc: Int32Array;
-  floors: ReadonlyMap<number, number>;
-  /** What relaxed loads read since the last acquire fence: taken in at smp_rmb()/smp_mb(). */
+  id: number;
+  /** Stores this task has made: its own clock entry (views leave vc[id] alone: a task knows its own stores). */
+  epoch: number;
+  /** Bounds loads. */
+  rv: Knowledge;
+  /** Bounds where stores go in co. */
+  wv: Knowledge;
+  /** What relaxed loads read since the last smp_rmb()/smp_mb(): taken in there, carried by a release. */
   pending: Knowledge | null;
   /** The part of `pending` that had propagated to every CPU (the `glob` of the stores read). */
   pendingGlob: Knowledge | null;
   /** What this task knows to have propagated to every CPU: carried by all its stores. */
   glob: Knowledge | null;
-  /** What the task knew at its last smp_wmb()/smp_mb(): carried by its relaxed stores. */
+  /** What its relaxed stores carry: set at smp_wmb()/smp_mb(). */
   released: Knowledge | null;
+  /** What its last release carried (everything it knew then). */
+  lastRelease: Knowledge | null;
+  /** The release message of the knowledge now, until the knowledge changes (sim makes many in a row). */
+  snap: Message | null;
+  /** Message counter (Message.ver). */
+  ver: number;
+  /** Per task: the newest Message.ver of that task taken in by an acquire. */
+  absorbed: Int32Array;
 }
 
-interface History {
-  stores: WeakStore[];
-  /** Coherence index of stores[0] (older stores were dropped). */
-  base: number;
-}
-
-function joinFloors(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): ReadonlyMap<number, number> {
-  if (b.size === 0 || a === b) return a;
-  if (a.size === 0) return b;
-  let out: Map<number, number> | null = null;
-  for (const [w, i] of b) {
-    if ((a.get(w) ?? -1) < i) {
-      out ??= new Map(a);
-      out.set(w, i);
+/** Which of a and b has a floor the other lacks or has lower: bit 1 a, bit 2 b. */
+function floorsDiffer(a: Floors, b: Floors): number {
+  let out = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length && out !== 3) {
+    if (a[i] === b[j]) {
+      if (a[i + 1] > b[j + 1]) out |= 1;
+      else if (a[i + 1] < b[j + 1]) out |= 2;
+      i += 2;
+      j += 2;
+    } else if (a[i] < b[j]) {
+      out |= 1;
+      i += 2;
+    } else {
+      out |= 2;
+      j += 2;
     }
   }
-  return out ?? a;
+  if (i < a.length) out |= 1;
+  if (j < b.length) out |= 2;
+  return out;
 }
 
-function joinVc(into: Int32Array, from: Int32Array): void {
-  for (let k = 0; k < into.length; k++) if (from[k] > into[k]) into[k] = from[k];
+function mergeFloors(a: Floors, b: Floors): Floors {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) {
+      out.push(a[i], a[i + 1]);
+      i += 2;
+    } else if (i >= a.length || b[j] < a[i]) {
+      out.push(b[j], b[j + 1]);
+      j += 2;
+    } else {
+      out.push(a[i], Math.max(a[i + 1], b[j + 1]));
+      i += 2;
+      j += 2;
+    }
+  }
+  return out;
 }
 
-function joinKnowledge(a: Knowledge | null, b: Knowledge | null): Knowledge | null {
-  if (!b) return a;
-  if (!a) return { vc: b.vc.slice(), floors: b.floors };
-  const vc = a.vc.slice();
-  joinVc(vc, b.vc);
-  return { vc, floors: joinFloors(a.floors, b.floors) };
+/**
+ * a joined with b: `a` itself when b adds nothing, `b` when a adds nothing (knowledge is
+ * shared, never mutated, so equal views stay one object and the next join is a compare).
+ */
+function join(a: Knowledge, b: Knowledge | null): Knowledge {
+  if (b === null || a === b) return a;
+  const av = a.vc;
+  const bv = b.vc;
+  let aMore = false;
+  let bMore = false;
+  for (let k = 0; k < av.length; k++) {
+    if (av[k] > bv[k]) aMore = true;
+    else if (bv[k] > av[k]) bMore = true;
+  }
+  const fd = a.floors === b.floors ? 0 : floorsDiffer(a.floors, b.floors);
+  if (!bMore && (fd & 2) === 0) return a;
+  if (!aMore && (fd & 1) === 0) return b;
+  let vc = av;
+  if (bMore) {
+    vc = av.slice();
+    for (let k = 0; k < vc.length; k++) if (bv[k] > vc[k]) vc[k] = bv[k];
+  }
+  const floors = fd & 2 ? (fd & 1 ? mergeFloors(a.floors, b.floors) : b.floors) : a.floors;
+  return { vc, floors };
+}
+
+function joinOrNull(a: Knowledge | null, b: Knowledge | null): Knowledge | null {
+  return a === null ? b : join(a, b);
+}
+
+function withFloor(k: Knowledge, word: number, ts: number): Knowledge {
+  if (floorOf(k.floors, word) >= ts) return k;
+  return { vc: k.vc, floors: mergeFloors(k.floors, [word, ts]) };
+}
+
+/** k with task `task`'s own stores up to `epoch` in its clock (what others learn of them). */
+function withOwn(k: Knowledge, task: number, epoch: number): Knowledge {
+  if (k.vc[task] >= epoch) return k;
+  const vc = k.vc.slice();
+  vc[task] = epoch;
+  return { vc, floors: k.floors };
 }
 
 export class WeakMemory {
   private readonly tasks: TaskState[];
-  private readonly histories = new Map<number, History>();
+  private readonly histories = new Map<number, WeakStore[]>();
   private sc: Knowledge;
+  /** Nothing known. */
+  private readonly none: Knowledge;
 
   /**
    * @param nTasks the tasks that load and store
-   * @param depth how many stores of a word stay readable (older ones are dropped: fewer choices, never more)
+   * @param depth how many stores of a word stay readable (the oldest in co are dropped: fewer choices, never more)
    * @param initial a word's value before any store the model saw
    */
   constructor(
@@ -124,23 +234,38 @@ export class WeakMemory {
     readonly depth: number,
     private readonly initial: (word: number) => number,
   ) {
-    this.tasks = Array.from({ length: nTasks }, () => ({ vc: new Int32Array(nTasks), floors: EMPTY, pending: null, pendingGlob: null, glob: null, released: null }));
-    this.sc = { vc: new Int32Array(nTasks), floors: EMPTY };
+    const none: Knowledge = { vc: new Int32Array(nTasks), floors: EMPTY_FLOORS };
+    this.tasks = Array.from({ length: nTasks }, (_, id) => ({
+      id,
+      epoch: 0,
+      rv: none,
+      wv: none,
+      pending: null,
+      pendingGlob: null,
+      glob: null,
+      released: null,
+      lastRelease: null,
+      snap: null,
+      ver: 0,
+      absorbed: new Int32Array(nTasks),
+    }));
+    this.sc = none;
+    this.none = none;
   }
 
-  private history(word: number): History {
+  private history(word: number): WeakStore[] {
     let h = this.histories.get(word);
     if (!h) {
-      h = { stores: [{ value: this.initial(word), task: -1, epoch: 0, index: 0, msg: null, glob: null, step: -1, kind: 'init' }], base: 0 };
+      h = [initStore(this.initial(word), 0)];
       this.histories.set(word, h);
     }
     return h;
   }
 
-  /** The newest store of `word` (what a sequentially consistent machine would read). */
+  /** The newest store of `word` in co (what a sequentially consistent machine would read, and the word's value). */
   latest(word: number): WeakStore {
     const h = this.history(word);
-    return h.stores[h.stores.length - 1];
+    return h[h.length - 1];
   }
 
   /** True once the model has seen a store to `word` or a load of it. */
@@ -148,22 +273,47 @@ export class WeakMemory {
     return this.histories.has(word);
   }
 
-  /** Does store `s` happen before task `t`'s next op? */
-  private happensBefore(s: WeakStore, t: TaskState): boolean {
-    return s.task < 0 || t.vc[s.task] >= s.epoch;
+  /** Does view `v` of task `t` know store `s` (so that nothing older in co is left to it)? */
+  private knows(s: WeakStore, t: TaskState, v: Knowledge): boolean {
+    return s.task < 0 || s.task === t.id || v.vc[s.task] >= s.epoch;
   }
 
-  /** The stores task `t` may read from `word`, newest first (never empty: the newest is always allowed). */
+  /** The stores task `task` may read from `word`, newest first (never empty: the newest is always allowed). */
   candidates(task: number, word: number): WeakStore[] {
     const t = this.tasks[task];
     const h = this.history(word);
-    const floor = t.floors.get(word) ?? 0;
+    const floor = floorOf(t.rv.floors, word);
     const out: WeakStore[] = [];
-    for (let k = h.stores.length - 1; k >= 0; k--) {
-      const s = h.stores[k];
-      if (s.index < floor) break;
+    for (let k = h.length - 1; k >= 0; k--) {
+      const s = h[k];
+      if (s.ts < floor) break;
       out.push(s);
-      if (this.happensBefore(s, t)) break; // anything older is overwritten by a store t knows of
+      if (this.knows(s, t, t.rv)) break; // anything older is overwritten by a store t knows of
+    }
+    return out;
+  }
+
+  /**
+   * Where in `word`'s coherence order a store of task `task` may go: indexes into the
+   * history, the last place first. After every store its write view knows (a release:
+   * everything its task knows) and after the newest it read; never between an atomic
+   * read-modify-write and the store it read; never where positions ran out of precision.
+   */
+  placements(task: number, word: number, kind: 'relaxed' | 'release'): number[] {
+    const t = this.tasks[task];
+    const h = this.history(word);
+    const v = kind === 'release' ? this.full(t) : t.wv;
+    const floor = floorOf(v.floors, word);
+    const out: number[] = [h.length];
+    for (let k = h.length - 1; k >= 0; k--) {
+      const s = h[k];
+      if (s.ts < floor) break;
+      if (k < h.length - 1) {
+        const next = h[k + 1];
+        const mid = (s.ts + next.ts) / 2;
+        if (!next.rmw && mid > s.ts && mid < next.ts) out.push(k + 1);
+      }
+      if (this.knows(s, t, v)) break;
     }
     return out;
   }
@@ -171,44 +321,62 @@ export class WeakMemory {
   /** Task `task` read store `s` of `word`. */
   load(task: number, word: number, s: WeakStore, kind: LoadKind): void {
     const t = this.tasks[task];
+    const { rv, wv, pending } = t;
+    // coherence: neither a later load nor a later store of t may be older than s
     if (kind === 'acquire') {
-      if (s.msg) this.learnInto(t, s.msg);
-      if (s.glob) {
-        this.learnInto(t, s.glob);
-        t.glob = joinKnowledge(t.glob, s.glob);
-      }
-    } else {
-      t.pending = joinKnowledge(joinKnowledge(t.pending, s.msg), s.glob);
-      t.pendingGlob = joinKnowledge(t.pendingGlob, s.glob);
+      // first: a release's message covers its own store, and then no floor is needed
+      this.acquire(t, s.msg, s.glob);
     }
-    // coherence: t may not read older than s from now on; a store that happens before t
-    // already says so (the candidates stop there), so only the others need a floor
-    if (!this.happensBefore(s, t)) this.raiseFloor(t, word, s.index);
+    const same = t.rv === t.wv;
+    if (!this.knows(s, t, t.rv)) t.rv = withFloor(t.rv, word, s.ts);
+    if (same) t.wv = t.rv;
+    else if (!this.knows(s, t, t.wv)) t.wv = withFloor(t.wv, word, s.ts);
+    if (kind !== 'acquire') {
+      if (s.msg || s.glob) t.pending = joinOrNull(joinOrNull(t.pending, s.msg), s.glob);
+      if (s.glob) t.pendingGlob = joinOrNull(t.pendingGlob, s.glob);
+    }
+    if (t.rv !== rv || t.wv !== wv || t.pending !== pending) t.snap = null;
+  }
+
+  /** An acquire took in `msg`: everything after it in t is ordered after what it read and what was ordered before it. */
+  private acquire(t: TaskState, msg: Knowledge | null, glob: Knowledge | null): void {
+    const { rv, wv } = t;
+    t.rv = join(join(rv, msg), glob);
+    if (glob) {
+      const g = t.glob;
+      t.glob = joinOrNull(g, glob);
+      if (t.glob !== g) t.snap = null;
+    }
+    t.wv = join(wv, t.rv);
+    if (t.rv !== rv || t.wv !== wv) t.snap = null;
   }
 
   /**
-   * Task `task` stores `value` to `word`; returns the store. `after`: the store an atomic
-   * read-modify-write just read, whose release it continues (a release sequence).
+   * Task `task` stores `value` to `word` at history index `at` (one of placements();
+   * default: last); returns the store. `after`: the store an atomic read-modify-write just
+   * read, whose release it continues (a release sequence), and right after which it goes.
    */
-  store(task: number, word: number, value: number, kind: 'relaxed' | 'release', step: number, after: WeakStore | null = null): WeakStore {
+  store(task: number, word: number, value: number, kind: 'relaxed' | 'release', step: number, after: WeakStore | null = null, at = -1): WeakStore {
     const t = this.tasks[task];
     const h = this.history(word);
-    const epoch = ++t.vc[task];
-    const index = h.base + h.stores.length;
-    // no floor needed: t's own store happens before t's later loads. A release is
-    // A-cumulative: it carries what t's relaxed loads saw too (LKMM's rfe; po-rel)
-    let msg = kind === 'release' ? this.releaseView(t) : t.released;
+    const epoch = ++t.epoch;
+    let msg: Knowledge | null;
+    if (kind === 'release') {
+      // A-cumulative: what t's relaxed loads saw too (LKMM's rfe; po-rel)
+      msg = withOwn(this.full(t), t.id, epoch);
+      t.lastRelease = msg;
+    } else msg = t.released;
     let glob = t.glob;
     if (after) {
-      msg = joinKnowledge(msg, after.msg);
-      glob = joinKnowledge(glob, after.glob);
+      msg = joinOrNull(msg, after.msg);
+      glob = joinOrNull(glob, after.glob);
     }
-    const s: WeakStore = { value, task, epoch, index, msg, glob, step, kind };
-    h.stores.push(s);
-    if (h.stores.length > this.depth) {
-      h.stores.shift();
-      h.base++;
-    }
+    const p = at < 0 ? h.length : at;
+    const ts = p === h.length ? h[h.length - 1].ts + 1 : (h[p - 1].ts + h[p].ts) / 2;
+    const s: WeakStore = { value, task, epoch, ts, msg, glob, step, kind, rmw: after !== null };
+    h.splice(p, 0, s);
+    if (h.length > this.depth) h.shift();
+    t.snap = null;
     return s;
   }
 
@@ -232,83 +400,94 @@ export class WeakMemory {
   fence(task: number, f: Fence): void {
     const t = this.tasks[task];
     if (f !== 'wmb') {
-      if (t.pending) this.learnInto(t, t.pending);
-      t.glob = joinKnowledge(t.glob, t.pendingGlob);
+      // loads after it are ordered after what loads before it read
+      t.rv = join(t.rv, t.pending);
+      t.glob = joinOrNull(t.glob, t.pendingGlob);
       t.pending = null;
       t.pendingGlob = null;
     }
-    if (f === 'mb') {
-      this.learnInto(t, this.sc);
-      this.sc = joinKnowledge(this.sc, { vc: t.vc, floors: t.floors }) as Knowledge;
+    if (f === 'wmb') {
+      // stores after it: placed after what t's release stores before it were ordered
+      // after, and carrying t's stores before it and what they carried
+      t.wv = join(t.wv, t.lastRelease);
+      t.released = withOwn(join(join(this.none, t.lastRelease), t.released), t.id, t.epoch);
+    } else if (f === 'mb') {
+      t.rv = join(t.rv, this.sc);
+      t.wv = join(t.wv, t.rv);
+      t.wv = join(t.wv, t.lastRelease);
+      const all = withOwn(this.full(t), t.id, t.epoch);
+      this.sc = join(this.sc, all);
       // a strong fence: everything t knows has reached every CPU before any later store of t
-      // reaches one (LKMM's pb), so all of t's later stores carry it
-      t.glob = { vc: t.vc.slice(), floors: t.floors };
+      // reaches one (LKMM's pb), so all of t's later stores carry it (A-cumulative)
+      t.glob = all;
+      t.released = all;
     }
-    // a release fence (stronger than smp_wmb(), which orders stores only): t's later relaxed
-    // stores carry what t knows, and what its relaxed loads saw
-    if (f !== 'rmb') t.released = this.releaseView(t);
-  }
-
-  /** A write the model made outside the tracked accesses (plain, under a guard): it is the only value left. */
-  overwrite(word: number, value: number): void {
-    const h = this.history(word);
-    const index = h.base + h.stores.length;
-    h.stores = [{ value, task: -1, epoch: 0, index, msg: null, glob: null, step: -1, kind: 'init' }];
-    h.base = index;
-  }
-
-  private learnInto(t: TaskState, k: Knowledge): void {
-    joinVc(t.vc, k.vc);
-    t.floors = joinFloors(t.floors, k.floors);
-  }
-
-  /** What a release by task `task` carries now: what it knows, what its relaxed loads saw, and its propagated part. */
-  releaseMessage(task: number): { msg: Knowledge; glob: Knowledge | null } {
-    const t = this.tasks[task];
-    return { msg: this.releaseView(t), glob: t.glob };
-  }
-
-  /** Task `task` acquires a message (an unmarked load of a word outside the histories). */
-  acquireMessage(task: number, m: { msg: Knowledge; glob: Knowledge | null }): void {
-    const t = this.tasks[task];
-    this.learnInto(t, m.msg);
-    if (m.glob) {
-      this.learnInto(t, m.glob);
-      t.glob = joinKnowledge(t.glob, m.glob);
-    }
+    t.snap = null;
   }
 
   /**
    * Task `task` acquires a lock (sim: after the lock word's own acquire). Two critical
    * sections on one CPU are ordered even for different locks (LKMM's po-unlock-lock-po):
-   * the lock is taken as an smp_rmb() and an smp_wmb() (stronger: also without an unlock before).
+   * everything before the lock is ordered before everything after it and propagates
+   * first (stronger: also without an unlock before).
    */
   lockAcquired(task: number): void {
+    const t = this.tasks[task];
     this.fence(task, 'rmb');
-    this.fence(task, 'wmb');
+    t.wv = join(join(t.wv, t.rv), t.lastRelease);
+    t.released = withOwn(this.full(t), t.id, t.epoch);
+    t.snap = null;
+  }
+
+  /** A write the model made outside the tracked accesses (plain, under a guard): it is the only value left. */
+  overwrite(word: number, value: number): void {
+    const h = this.history(word);
+    const ts = h[h.length - 1].ts + 1;
+    h.length = 0;
+    h.push(initStore(value, ts));
+  }
+
+  /** What a release by task `task` carries now (cached until its knowledge changes). */
+  releaseMessage(task: number): Message {
+    const t = this.tasks[task];
+    if (t.snap === null) {
+      const msg = withOwn(this.full(t), t.id, t.epoch);
+      t.lastRelease = msg;
+      t.snap = { msg, glob: t.glob, task, ver: ++t.ver };
+    }
+    return t.snap;
+  }
+
+  /** Task `task` acquires a message (an unmarked load of a word outside the histories). */
+  acquireMessage(task: number, m: Message): void {
+    const t = this.tasks[task];
+    if (m.ver <= t.absorbed[m.task]) {
+      // its knowledge only grew since: nothing new in the message, but what the task's
+      // loads were ordered after (smp_rmb()) is now ordered before its later stores
+      this.acquire(t, null, null);
+      return;
+    }
+    t.absorbed[m.task] = m.ver;
+    this.acquire(t, m.msg, m.glob);
   }
 
   /**
    * Start the history of a word that only unmarked (strong) accesses touched so far: its
    * value now is its one store, visible to all, carrying what the last unmarked store carried.
    */
-  adopt(word: number, last: { msg: Knowledge; glob: Knowledge | null } | null): void {
-    const h = this.history(word);
-    const s = h.stores[h.stores.length - 1];
+  adopt(word: number, last: Message | null): void {
+    const s = this.latest(word);
     s.msg = last?.msg ?? null;
     s.glob = last?.glob ?? null;
     s.task = -1;
   }
 
-  /** What a release by `t` carries: what it knows, and what its relaxed loads saw since its last acquire fence. */
-  private releaseView(t: TaskState): Knowledge {
-    return joinKnowledge({ vc: t.vc.slice(), floors: t.floors }, t.pending) as Knowledge;
+  /** Everything t knows: both views and what its relaxed loads saw since its last smp_rmb(). */
+  private full(t: TaskState): Knowledge {
+    return join(join(t.rv, t.wv), t.pending);
   }
+}
 
-  private raiseFloor(t: TaskState, word: number, index: number): void {
-    if ((t.floors.get(word) ?? -1) >= index) return;
-    const f = new Map(t.floors);
-    f.set(word, index);
-    t.floors = f;
-  }
+function initStore(value: number, ts: number): WeakStore {
+  return { value, task: -1, epoch: 0, ts, msg: null, glob: null, step: -1, kind: 'init', rmw: false };
 }

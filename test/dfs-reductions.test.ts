@@ -6,6 +6,7 @@
  * Each must keep every verdict the unreduced search reaches; budgets are in schedules.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { missedStates, type Step } from './random-programs.js';
 import { FootprintMemory, independent } from '../src/exec/footprint.js';
 import { violationSignature } from '../src/exec/shrink.js';
 import { simExecution } from '../src/exec/sim.js';
@@ -13,8 +14,6 @@ import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { type DfsReduction, DfsStrategy, dfsText } from '../src/exec/strategies/dfs.js';
 import { loadScenario } from '../src/load/scenarios.js';
-import { IDLE, POINT } from '../src/rt/op.js';
-import { addUnread, onlyTestedForZero, shared } from '../src/rt/shared.js';
 import { type ScenarioDef, variantParams } from '../src/scenario.js';
 import type { Arena } from '../src/shm/arena.js';
 import { ObjectPool } from '../src/shm/pool.js';
@@ -99,77 +98,14 @@ describe('dfs footprints', () => {
 
 describe('dfs --reduction merge on random programs', () => {
   it('on 400 random three-task programs of loads, zero tests, stores, unread adds, local steps and IDLEs, merge reaches every final state the full search reaches, at bounds 0, 1 and 2', () => {
-    let state = 7;
-    const draw = (k: number) => {
-      state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
-      return state % k;
-    };
-    type Step = 'idle' | 'local' | { load: number } | { test: number } | { store: number } | { add: number };
-    type Mem = { i32: Int32Array; vars: number; log: number };
-    let missed = 0;
-    for (let trial = 0; trial < 400; trial++) {
-      const programs: Step[][] = [0, 1, 2].map(() =>
-        Array.from({ length: 1 + draw(4) }, (): Step => {
-          const r = draw(9);
-          const v = draw(2);
-          return r === 0 ? 'idle' : r === 1 ? 'local' : r < 4 ? { load: v } : r < 5 ? { test: v } : r < 7 ? { store: v } : r < 8 ? { add: v } : { store: v };
-        }),
-      );
-      let finals: string[] = [];
-      const roles = Object.fromEntries(
-        programs.map((prog, t) => [
-          `r${t}`,
-          {
-            count: () => 1,
-            *run(m: Mem) {
-              let mine = 0; // task-local: a local step changes only this
-              for (let i = 0; i < prog.length; i++) {
-                const step = prog[i];
-                if (step === 'idle') {
-                  yield IDLE;
-                  continue;
-                }
-                if (step === 'local') mine++;
-                else if ('load' in step) shared.store(m.i32, m.log + t * 4 + i, 10 + shared.load(m.i32, m.vars + step.load));
-                else if ('test' in step) {
-                  const v = shared.load(m.i32, m.vars + step.test);
-                  onlyTestedForZero(m.i32, m.vars + step.test);
-                  shared.store(m.i32, m.log + t * 4 + i, v === 0 ? 1 : 2);
-                } else if ('add' in step) addUnread(m.i32, m.vars + step.add, 1);
-                // a store of 0 or a nonzero value: some stores empty a word a zero test looks at
-                else shared.store(m.i32, m.vars + step.store, (t + i + mine) % 3);
-                if (i < prog.length - 1) yield POINT;
-              }
-            },
-          },
-        ]),
-      );
-      const def = {
-        name: 'random-program',
-        description: '',
-        params: {},
-        paramHelp: {},
-        variants: { v: { expect: 'ok', source: '', summary: '' } },
-        setup: (arena: Arena) => ({ i32: arena.i32, vars: arena.region('vars', 2), log: arena.region('log', 12) }),
-        roles,
-        check(m: Mem) {
-          finals.push(Array.from(m.i32.subarray(m.vars, m.log + 12)).join(','));
-          return null;
-        },
-      } as unknown as ScenarioDef<Mem>;
-      for (const bound of [0, 1, 2]) {
-        const reached: Record<string, string[]> = {};
-        for (const red of ['none', 'merge'] as const) {
-          finals = [];
-          const d = new DfsStrategy(bound, red);
-          do d.finished(simExecution(def, {}, 'v', 1, d).pruned === true);
-          while (d.advance());
-          reached[red] = [...new Set(finals)].sort();
-        }
-        if (reached.merge.join(' ') !== reached.none.join(' ')) missed++;
-      }
-    }
-    expect(missed).toBe(0);
+    const program = (draw: (k: number) => number): Step[] =>
+      Array.from({ length: 1 + draw(4) }, (): Step => {
+        const r = draw(9);
+        const v = draw(2);
+        return r === 0 ? 'idle' : r === 1 ? 'local' : r < 4 ? { load: v } : r < 5 ? { test: v } : r < 7 ? { store: v } : r < 8 ? { add: v } : { store: v };
+      });
+    // a store of 0 or a nonzero value: some stores empty a word a zero test looks at
+    expect(missedStates(400, 7, program, (t, i, local) => (t + i + local) % 3, 'merge')).toBe(0);
   }, 300_000);
 });
 

@@ -8,12 +8,13 @@ import { simExecution } from '../src/exec/sim.js';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { DfsStrategy } from '../src/exec/strategies/dfs.js';
-import { IDLE, POINT } from '../src/rt/op.js';
+import { IDLE } from '../src/rt/op.js';
 import { shared } from '../src/rt/shared.js';
 import type { Arena } from '../src/shm/arena.js';
 import { type ScenarioDef, variantParams } from '../src/scenario.js';
 import { loadScenario } from '../src/load/scenarios.js';
 import { cli, expectBadInput } from './cli-helpers.js';
+import { missedStates, type Step } from './random-programs.js';
 
 const sc = await loadScenario('shrinker-vs-fault');
 const sim = new SimExecutor();
@@ -88,70 +89,12 @@ describe('dfs strategy', () => {
 
   it('on 600 random three-task programs of loads, stores and IDLEs, sleep sets reach every final state the full search reaches, at bounds 0, 1 and 2', () => {
     // (a reviewer's check, kept: it found that a task run after an IDLE must leave the sleep set)
-    let state = 1;
-    const draw = (k: number) => {
-      state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
-      return state % k;
-    };
-    type Step = 'idle' | { load: number } | { store: number };
-    type Mem = { i32: Int32Array; vars: number; log: number };
-    let missed = 0;
-    for (let trial = 0; trial < 600; trial++) {
-      const programs: Step[][] = [0, 1, 2].map(() =>
-        Array.from({ length: 1 + draw(3) }, (): Step => {
-          const r = draw(5);
-          return r === 0 ? 'idle' : r < 3 ? { load: draw(2) } : { store: draw(2) };
-        }),
-      );
-      let finals: string[] = [];
-      const roles = Object.fromEntries(
-        programs.map((prog, t) => [
-          `r${t}`,
-          {
-            count: () => 1,
-            *run(m: Mem) {
-              for (let i = 0; i < prog.length; i++) {
-                const step = prog[i];
-                if (step === 'idle') {
-                  yield IDLE;
-                  continue;
-                }
-                if ('load' in step) shared.store(m.i32, m.log + t * 4 + i, 10 + shared.load(m.i32, m.vars + step.load));
-                else shared.store(m.i32, m.vars + step.store, 100 * t + i + 1);
-                if (i < prog.length - 1) yield POINT;
-              }
-            },
-          },
-        ]),
-      );
-      const def = {
-        name: 'random-program',
-        description: '',
-        params: {},
-        paramHelp: {},
-        variants: { v: { expect: 'ok', source: '', summary: '' } },
-        setup: (arena: Arena) => ({ i32: arena.i32, vars: arena.region('vars', 2), log: arena.region('log', 12) }),
-        roles,
-        check(m: Mem) {
-          finals.push(Array.from(m.i32.subarray(m.vars, m.log + 12)).join(','));
-          return null;
-        },
-      } as unknown as ScenarioDef<Mem>;
-      for (const bound of [0, 1, 2]) {
-        const reached: Record<string, string[]> = {};
-        for (const red of ['none', 'sleep'] as const) {
-          finals = [];
-          const d = new DfsStrategy(bound, red);
-          do {
-            const r = simExecution(def, {}, 'v', 1, d);
-            d.finished(r.pruned === true);
-          } while (d.advance());
-          reached[red] = [...new Set(finals)].sort();
-        }
-        if (reached.sleep.join(' ') !== reached.none.join(' ')) missed++;
-      }
-    }
-    expect(missed).toBe(0);
+    const program = (draw: (k: number) => number): Step[] =>
+      Array.from({ length: 1 + draw(3) }, (): Step => {
+        const r = draw(5);
+        return r === 0 ? 'idle' : r < 3 ? { load: draw(2) } : { store: draw(2) };
+      });
+    expect(missedStates(600, 1, program, (t, i) => 100 * t + i + 1, 'sleep')).toBe(0);
   });
 
   it('a clean variant exhausts its bounded space and says it is a proof for that bound', async () => {

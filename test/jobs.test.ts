@@ -24,7 +24,8 @@ const same = (doc: Record<string, unknown>) => {
 
 describe('run --jobs', () => {
   it('a finding: the lowest failing seed, its report and the run statistics are those of --jobs 1', () => {
-    const args = ['run', 'shrinker-vs-fault', '--variant', 'lock-after-topup', '--param', 'shrinkEvery=1000', '--executions', '2000', '--no-shrink', '--json'];
+    // the host-rate coins (--rare sampled), so that the finding comes after other seeds ran on both workers
+    const args = ['run', 'shrinker-vs-fault', '--variant', 'lock-after-topup', '--param', 'shrinkEvery=1000', '--rare', 'sampled', '--executions', '2000', '--no-shrink', '--json'];
     const one = JSON.parse(cli([...args, '--jobs', '1']).out);
     const two = JSON.parse(cli([...args, '--jobs', '2']).out);
     expect(one.observed).toBe('cache-empty-under-lock');

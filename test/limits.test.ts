@@ -43,6 +43,18 @@ describe('the time budget bounds the whole run', () => {
     expect(doc.incomplete.note).toMatch(/scheduling steps and \d+ progress marks in/);
   });
 
+  it('sim: the same bound holds where rare events are placed, on every worker (the horizons are counted in an execution under the run limits)', () => {
+    // shrinkEvery=1000 makes kswapd's wake-up a rare event: its horizon is counted in seed 1,
+    // which the second worker runs as a trial before its own seeds
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'removed', '--param', 'faults=5000000', '--param', 'shrinkEvery=1000', '--jobs', '2', '--time', '2s', '--json']);
+    expect(r.ms).toBeLessThan(15_000);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.out);
+    expect(doc).toMatchObject({ exitCode: 3, observed: 'incomplete', executions: 0, violations: [] });
+    expect(doc.incomplete).toMatchObject({ limit: 'time', raise: '--time' });
+    expect(doc.incomplete.note).toMatch(/scheduling steps and \d+ progress marks in/);
+  });
+
   it('threads: the same bound holds', () => {
     const r = cli(['run', 'shrinker-vs-fault', '--variant', 'removed', '--mode', 'threads', '--param', 'faults=5000000', '--time', '2s']);
     expect(r.ms).toBeLessThan(15_000);

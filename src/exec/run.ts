@@ -182,7 +182,8 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
       if (r.strategyNote !== undefined) notes.push({ note: r.strategyNote, violation: r.violation !== null });
       for (const [role, st] of Object.entries(r.stats)) mergeStats(stats, st, `${role}.`);
       if (r.rare) {
-        rareNotes.how ??= r.rare.how;
+        // the run's first execution may count the horizons at the host rates: the others say how the run placed them
+        if (rareNotes.how === undefined || (r.rare.how === 'forced' && rareNotes.how !== 'forced')) rareNotes.how = r.rare.how;
         rareNotes.horizons ??= r.rare.horizons;
         for (const [k, e] of Object.entries(r.rare.events)) if (!rareNotes.events.has(k)) rareNotes.events.set(k, e);
       }

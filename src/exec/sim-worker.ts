@@ -93,7 +93,23 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
   const windowSteps = c.windowSteps ?? undefined;
   // lockdep's graph spans the run's executions, unless the parent merges them (--jobs)
   let lockGraph = newLockGraph(def, first, 'report', c.lockdep, c.variant);
-  const rare = rareOf(def, c);
+  // the rare events' horizons may need a trial of the run's first seed (a worker that does
+  // not run it itself): under the run's limits, watched by the parent as an execution is
+  const rare = rareOf(c, () => {
+    Atomics.store(control, SIM_CURRENT, -1);
+    storeSeed(control, c.seed);
+    const started = performance.now();
+    return trialHorizons(def, c, {
+      poll: () => {
+        Atomics.add(control, SIM_HEARTBEAT, 1);
+        const stop = Atomics.load(control, SIM_STOP);
+        if (stop !== 0) return stop;
+        if (pastUntil(req)) return STOP_DEADLINE;
+        return performance.now() - started > c.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
+      },
+      monitor: control,
+    });
+  });
   const estimating = c.rare.estimating === true;
   for (let k = 0; executions === null || k < executions; k++) {
     Atomics.add(control, SIM_HEARTBEAT, 1);
@@ -181,24 +197,37 @@ function shrinkFinding(def: ScenarioDef<unknown>, req: SimRequest, r: ExecutionR
 
 /**
  * The answer to the rare-event seam for each execution of a run: forced placement over the
- * horizons (given, or counted in a trial execution of the run's first seed, which every
- * worker runs alike, so that --jobs does not change an execution), a token's placements,
- * or none (the tasks' own coins).
+ * horizons, a token's placements, or none (the tasks' own coins). The horizons are given,
+ * or counted in the run's first seed at the host rates: by the execution of that seed
+ * itself when this worker runs it first (an execution like any other, its verdict counted),
+ * or else by `trial`, so that every worker places over the same horizons and --jobs does
+ * not change an execution.
  */
-function rareOf(def: ScenarioDef<unknown>, c: RunConfig): (seed: number) => ForcedRare | ListedRare | CountedRare | undefined {
+function rareOf(c: RunConfig, trial: () => Record<string, number>): (seed: number) => ForcedRare | ListedRare | CountedRare | undefined {
   const guide = c.strategy.name === 'guided' ? (c.strategy.guide as Guide) : null;
   if (guide) {
     const listed = guide.rare;
     return listed ? () => new ListedRare(listed) : () => undefined;
   }
   if (c.rare.mode !== 'forced' || entryOf(c.strategy).oneSeed === true) return () => new CountedRare(); // the tasks' own coins, counted
-  const horizons = c.rare.horizons ?? trialHorizons(def, c);
-  if (Object.keys(horizons).length === 0) return () => new CountedRare(); // no rare event in this scenario at these settings
-  return (seed) => new ForcedRare(seed, horizons, c.rare.placements, c.rare.estimating === true);
+  let horizons = c.rare.horizons;
+  let firstSeed: CountedRare | null = null;
+  return (seed) => {
+    if (horizons === null) {
+      if (firstSeed === null && seed === c.seed) return (firstSeed = new CountedRare());
+      horizons = firstSeed ? horizonsOf(firstSeed) : trial();
+    }
+    if (Object.keys(horizons).length === 0) return new CountedRare(); // no rare event in this scenario at these settings
+    return new ForcedRare(seed, horizons, c.rare.placements, c.rare.estimating === true);
+  };
+}
+
+function horizonsOf(counted: CountedRare): Record<string, number> {
+  return Object.fromEntries(Object.entries(counted.horizons()).map(([k, v]) => [k, Math.max(1, v)]));
 }
 
 /** Each rare event's opportunities in the run's first seed, run at the host rates under a fresh strategy (a trial: its verdict does not count). */
-function trialHorizons(def: ScenarioDef<unknown>, c: RunConfig): Record<string, number> {
+function trialHorizons(def: ScenarioDef<unknown>, c: RunConfig, limits: { poll: () => number; monitor: Int32Array }): Record<string, number> {
   const taskNames = instancesOf(def, c.params, c.variant).map((i) => i.name);
   const counted = new CountedRare();
   try {
@@ -207,11 +236,12 @@ function trialHorizons(def: ScenarioDef<unknown>, c: RunConfig): Record<string, 
       windowSteps: c.windowSteps ?? undefined,
       memory: c.memory,
       rare: counted,
+      ...limits,
     });
   } catch (e) {
     if (!(e instanceof ScenarioThrow)) throw e; // the run's own first execution will say so
   }
-  return Object.fromEntries(Object.entries(counted.horizons()).map(([k, v]) => [k, Math.max(1, v)]));
+  return horizonsOf(counted);
 }
 
 /** bound = min(bound, seed), against the other workers' stores. */

@@ -15,6 +15,10 @@ export const stepMerge = {
   task: -1,
   /** Topups that met an empty pool (the merged fill assumes free objects are interchangeable and never run out). */
   dryFills: 0,
+  /** Emptyings of a cache by a task its declared sharing rules out (a model's declaration, or a user's shrinker, that the merged fill's argument does not cover). */
+  brokenSharing: 0,
+  /** What the last of them was. */
+  brokenSharingNote: '',
 };
 
 /** The running task (`id`) ends this step at a boundary a reducing search may skip. */

@@ -102,6 +102,10 @@ export interface DfsSummary {
   merged: number;
   /** Topups that met an empty pool: outside what the merged fill's argument covers (docs/exploration.md). */
   dryFills: number;
+  /** Emptyings of a cache by a task its declared sharing rules out: outside that argument too. */
+  brokenSharing: number;
+  /** The last of them, in words. */
+  brokenSharingNote?: string;
 }
 
 export class DfsStrategy implements Strategy {
@@ -145,6 +149,7 @@ export class DfsStrategy implements Strategy {
       beyond: 0,
       merged: 0,
       dryFills: 0,
+      brokenSharing: 0,
     };
   }
 
@@ -180,9 +185,11 @@ export class DfsStrategy implements Strategy {
     this.noted = 0;
     stepMerge.task = -1;
     this.dryAtStart = stepMerge.dryFills;
+    this.brokenAtStart = stepMerge.brokenSharing;
   }
 
   private dryAtStart = 0;
+  private brokenAtStart = 0;
 
   /** Past the decisions kept: stop noting footprints (nothing sleeps or branches from here on). */
   private goPast(): void {
@@ -202,6 +209,10 @@ export class DfsStrategy implements Strategy {
   end(): void {
     this.footprints.unwatch();
     this.counts.dryFills += stepMerge.dryFills - this.dryAtStart;
+    if (stepMerge.brokenSharing > this.brokenAtStart) {
+      this.counts.brokenSharing += stepMerge.brokenSharing - this.brokenAtStart;
+      this.counts.brokenSharingNote = stepMerge.brokenSharingNote;
+    }
   }
 
   pick(n: number, runnable: Int32Array): number {
@@ -376,6 +387,9 @@ export function dfsText(d: DfsSummary, seed: number, found: boolean, params?: Re
   if (d.reduction === 'merge') {
     out.push(`  ${n(d.merged)} op boundaries passed without a decision: steps no other task can tell apart merged into one (--reduction merge; docs/exploration.md)`);
     if (d.dryFills > 0) out.push(`  ${n(d.dryFills)} topups met an empty pool, which the merged fill's argument does not cover: rerun with --reduction sleep for a proof`);
+    if (d.brokenSharing > 0) {
+      out.push(`  ${n(d.brokenSharing)} emptyings broke a cache's declared sharing (${d.brokenSharingNote}), which the merged fill's argument relies on: rerun with --reduction sleep for a proof`);
+    }
   }
   if (d.beyond > 0) {
     out.push(
@@ -383,8 +397,8 @@ export function dfsText(d: DfsSummary, seed: number, found: boolean, params?: Re
     );
   }
   if (found) out.push('  the search stopped at the first violation');
-  else if (d.exhausted && d.reduction === 'merge' && d.dryFills > 0) {
-    out.push('  the merged space was exhausted, but a pool ran dry in it: NOT a proof (rerun with --reduction sleep)');
+  else if (d.exhausted && d.reduction === 'merge' && (d.dryFills > 0 || d.brokenSharing > 0)) {
+    out.push(`  the merged space was exhausted, but ${d.dryFills > 0 ? 'a pool ran dry in it' : "a cache's declared sharing was broken in it"}: NOT a proof (rerun with --reduction sleep)`);
   } else if (d.exhausted) {
     out.push(`bounded space exhausted: ${n(d.schedules)} schedules, preemptions ≤ ${d.preemptions}, seed ${seed}, reduction ${d.reduction}, params ${paramText(params)}`);
     out.push(

@@ -163,6 +163,22 @@ function pruneCache(dir: string): void {
       }
     }
   }
+  // a manifest whose bundle is gone names nothing to reuse (every scenario file run leaves one)
+  const kept = new Set(bundles.slice(0, CACHE_KEEP).map((b) => b.f));
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.manifest.json'))) {
+    let bundle: unknown;
+    try {
+      bundle = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as Partial<Manifest>).bundle;
+    } catch {
+      bundle = undefined; // unreadable: of no use either
+    }
+    if (typeof bundle === 'string' && kept.has(bundle)) continue;
+    try {
+      unlinkSync(join(dir, f));
+    } catch {
+      // another process pruned it first
+    }
+  }
 }
 
 const built = new Map<string, Promise<string>>();

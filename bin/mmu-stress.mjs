@@ -9,9 +9,17 @@ import { distIsFresh } from './fresh.mjs';
 const root = new URL('..', import.meta.url);
 const flavor = distIsFresh(root) ? 'dist' : 'src';
 const args = process.argv.slice(2);
-if (flavor === 'src' || args.some((a) => /\.[cm]?ts$/.test(a))) (await import('tsx/esm/api')).register();
-register('./module-hooks.mjs', import.meta.url, { data: { root: root.href, flavor } });
+const registerHooks = async () => {
+  if (flavor === 'src' || args.some((a) => /\.[cm]?ts$/.test(a))) (await import('tsx/esm/api')).register();
+  register('./module-hooks.mjs', import.meta.url, { data: { root: root.href, flavor } });
+};
+// From dist/ the command's own modules load before the hooks are registered: they need
+// none, and every import made once hooks exist is a round trip to the hooks' thread
+// (about half of a short command's start-up). A scenario file imported later still goes
+// through them, and its imports of the package resolve to these same modules.
+if (flavor === 'src') await registerHooks();
 const { main } = await import(flavor === 'dist' ? '../dist/src/cli.js' : '../src/cli.ts');
+if (flavor === 'dist') await registerHooks();
 const code = await main(args);
 process.exitCode = code;
 // Every pool is destroyed by now; should anything still hold the loop open, leave anyway.

@@ -114,10 +114,12 @@ export class SimExecutor implements Executor {
         void w.terminate();
       };
       const onMessage = (m: SimMessage) => {
-        if (m.type === 'execution') {
-          if (m.result.harnessError) m.result.harnessError = sourceStack(m.result.harnessError);
-          if (m.result.scenarioError) m.result.scenarioError = locateScenarioError(m.result.scenarioError, sc.file);
-          onExecution(m.result);
+        if (m.type === 'executions') {
+          for (const r of m.results) {
+            if (r.harnessError) r.harnessError = sourceStack(r.harnessError);
+            if (r.scenarioError) r.scenarioError = locateScenarioError(r.scenarioError, sc.file);
+            onExecution(r);
+          }
         } else if (m.type === 'done') {
           onDone?.({ deps: m.deps, summary: m.summary, exhausted: m.exhausted });
           end(null);

@@ -73,13 +73,48 @@ export function workerSeeds(config: RunConfig, share?: WorkerShare): { first: nu
 }
 
 /** done: the lock orders, the strategy's summary (Strategy.summary) and whether it ran out of executions (its space exhausted). */
-export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done'; deps: Dep[]; summary?: unknown; exhausted: boolean } | { type: 'error'; error: string };
+export type SimMessage = { type: 'executions'; results: ExecutionResult[] } | { type: 'done'; deps: Dep[]; summary?: unknown; exhausted: boolean } | { type: 'error'; error: string };
 
 /** Now as an epoch instant, the same in every thread of the process. */
 const nowEpoch = (): number => performance.timeOrigin + performance.now();
 const pastUntil = (req: SimRequest): boolean => req.untilEpochMs != null && nowEpoch() >= req.untilEpochMs;
 
-export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
+/**
+ * Executions are posted to the parent in batches: at most BATCH_MS after the first of a
+ * batch ended, or BATCH_MAX of them, and at once with any that ends the run (a finding,
+ * an error, a limit). A message per execution cost the worker and the parent together a
+ * fifth of a short execution's time. What the parent has not heard of when it stops an
+ * unresponsive worker is at most BATCH_MS of clean executions (before, messages already
+ * queued were dropped alike).
+ */
+const BATCH_MS = 20;
+const BATCH_MAX = 512;
+
+export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, postMessage: (m: SimMessage) => void): void {
+  let batch: ExecutionResult[] = [];
+  let batchSince = 0;
+  const flush = () => {
+    if (batch.length === 0) return;
+    postMessage({ type: 'executions', results: batch });
+    batch = [];
+  };
+  const post = (m: SimMessage) => {
+    flush();
+    postMessage(m);
+  };
+  const send = (r: ExecutionResult) => {
+    if (batch.length === 0) batchSince = performance.now();
+    batch.push(r);
+    if (endsRun(r) || batch.length >= BATCH_MAX || performance.now() - batchSince >= BATCH_MS) flush();
+  };
+  try {
+    runExecutions(def, req, send, post);
+  } finally {
+    flush();
+  }
+}
+
+function runExecutions(def: ScenarioDef<unknown>, req: SimRequest, send: (r: ExecutionResult) => void, post: (m: SimMessage) => void): void {
   const control = new Int32Array(req.control);
   const c = req.config;
   const taskNames = instancesOf(def, c.params, c.variant).map((i) => i.name);
@@ -120,7 +155,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     storeSeed(control, seedOf(k));
     if (pastUntil(req)) {
       // the run's time ended between executions: this seed has no verdict, and says so
-      post({ type: 'execution', result: { seed: seedOf(k), violation: null, stats: {}, steps: 0, incomplete: { limit: 'time', note: 'the run was stopped before this execution could start' } } });
+      send({ seed: seedOf(k), violation: null, stats: {}, steps: 0, incomplete: { limit: 'time', note: 'the run was stopped before this execution could start' } });
       break;
     }
     const started = performance.now();
@@ -135,7 +170,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     let r: ExecutionResult;
     try {
       const answer = rare(seedOf(k));
-      r = simExecution(def, c.params, c.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps, lockGraph, keepSchedule: !estimating, memory: c.memory, rare: answer });
+      r = simExecution(def, c.params, c.variant, seedOf(k), strategy, { poll, monitor: control, windowSteps, lockGraph, keepSchedule: estimating ? false : 'finding', memory: c.memory, rare: answer });
       const note = answer?.note();
       if (note && Object.keys(note.events).length > 0) r.rare = note;
     } catch (e) {
@@ -150,7 +185,7 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
     if (perExecutionLockdep) r.deps = lockGraph.all();
     if (bound && endsRun(r)) lowerBound(bound, r.seed - c.seed);
     if (estimating && r.violation) r.violation = { ...r.violation, trace: [], details: [] }; // only its kind counts
-    post({ type: 'execution', result: r });
+    send(r);
     if (endsRun(r) && !(estimating && r.violation)) break;
     if (strategy.another && !strategy.another()) {
       exhausted = true; // the strategy's space is exhausted (dfs's bounded search)

@@ -36,8 +36,8 @@ export interface SimOptions {
   tracePerTask?: number;
   /** Return the whole trace still in the rings, violation or not (for tests). */
   keepTrace?: boolean;
-  /** Record the choices, one byte each, so the execution can be replayed by ReplayStrategy. */
-  keepSchedule?: boolean;
+  /** Record the choices, one byte each, so the execution can be replayed by ReplayStrategy ('finding': return them only with a violation). */
+  keepSchedule?: boolean | 'finding';
   /** The window, in scheduling steps, of the livelock and starvation verdicts. */
   windowSteps?: number;
   /** Asked every POLL_STEPS steps: a STOP_* harness limit to stop at now, or 0. */
@@ -73,6 +73,8 @@ const POLL_STEPS = 1024;
  * ops of a small one. Nothing of an execution's result refers to its arena.
  */
 let spareBuffer: SharedArrayBuffer | undefined;
+/** The choice log of the last execution that kept one, reused (its choices are copied out). */
+let spareLog: ChoiceLog | undefined;
 /** The marked stores of the execution in flight (one log, reused: sim runs one execution at a time). */
 const stores = new StoreLog();
 
@@ -99,13 +101,19 @@ export function simExecution<W>(
   const resumes = new Float64Array(n);
   const resumesAtProgress = new Float64Array(n);
   let violation: Violation | null = null;
+  /** The runnable list must be made again: a task blocked, was woken or finished since it was made (most steps change none). */
+  let stale = true;
   let steps = 0;
   let lastProgress = 0;
   const hooks: ExecHooks = {
     clockUnit: 'steps',
     clock: () => steps,
     wake(lock) {
-      for (let k = 0; k < n; k++) if (blockedOn[k] === lock) blockedOn[k] = RUNNABLE;
+      for (let k = 0; k < n; k++)
+        if (blockedOn[k] === lock) {
+          blockedOn[k] = RUNNABLE;
+          stale = true;
+        }
     },
     report(v) {
       violation ??= v;
@@ -125,7 +133,9 @@ export function simExecution<W>(
   // the memory the model goes through in this execution: plain Atomics, noted by dfs,
   // under the weak model, or both (the weak model over dfs's notes)
   const under = strategy.memory?.(frame.arena.i32, frame.modelBase) ?? ATOMICS;
-  const log = opts.keepSchedule ? new ChoiceLog() : null;
+  const log = opts.keepSchedule ? (spareLog ?? new ChoiceLog()) : null;
+  spareLog = undefined; // as spareBuffer: an execution nested in this one would get its own
+  log?.reset();
   /** The task whose step is running (-1 between steps): whose access the weak model sees. */
   let running = -1;
   const weak =
@@ -145,6 +155,8 @@ export function simExecution<W>(
       : null;
   setShared(weak ?? under);
   const runnable = new Int32Array(n);
+  /** How many tasks `runnable` lists, in task order: the same list every step while `stale` is false. */
+  let m = 0;
   const spin = SpinWatch.for(n, Math.min(window, SPIN_LIVELOCK_STEPS));
   const spinSince = spin.since;
   const afterIdle = spin.afterIdle;
@@ -174,8 +186,11 @@ export function simExecution<W>(
           break;
         }
       }
-      let m = 0;
-      for (let k = 0; k < n; k++) if (blockedOn[k] === RUNNABLE) runnable[m++] = k;
+      if (stale) {
+        m = 0;
+        for (let k = 0; k < n; k++) if (blockedOn[k] === RUNNABLE) runnable[m++] = k;
+        stale = false;
+      }
       if (m === 0) {
         violation = deadlockViolation(waitGraph(frame.arena.i32, names, blockedOn, 'sim'), names, seq(), 'sim: no task is runnable, every live task waits for a lock');
         violation.details.push(...knownCycleLines(graph));
@@ -228,12 +243,14 @@ export function simExecution<W>(
       strategy.stepped?.(k, res);
       if (r.done) {
         blockedOn[k] = FINISHED_TASK;
+        stale = true;
         live--;
         blockedSince[k] = -1;
         violation ??= heldAtExit(tasks[k]);
         tasks[k].progress(); // a role that ends has made progress
       } else if (r.value >= 0) {
         blockedOn[k] = r.value;
+        stale = true;
         waitedOn[k] = r.value;
         if (blockedSince[k] < 0) blockedSince[k] = steps;
       } else {
@@ -290,7 +307,9 @@ export function simExecution<W>(
     result.violation = closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask);
     if (result.violation && weak?.stale.length) result.violation.details.push(...explainStaleReads(weak, result.violation.task, taskLabel));
   }
-  if (log) result.schedule = { seed, strategy: strategy.name, choices: log.choices(), ...(log.truncated ? { truncated: true } : {}) };
+  if (log && (opts.keepSchedule !== 'finding' || result.violation))
+    result.schedule = { seed, strategy: strategy.name, choices: log.choices(), ...(log.truncated ? { truncated: true } : {}) };
+  if (log) spareLog = log;
   if (opts.keepTrace) result.trace = mergeTraces(frame.rings, names, seq(), RING_ENTRIES);
   spareBuffer = frame.arena.buffer as SharedArrayBuffer;
   return result;

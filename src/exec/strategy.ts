@@ -14,7 +14,7 @@ export interface Strategy {
   readonly name: string;
   /** A new execution begins with this seed and this many tasks. */
   start(seed: number, tasks?: number): void;
-  /** Pick one of `n` (>= 2) runnable tasks: an index 0..n-1 into `runnable`. */
+  /** Pick one of `n` (>= 2) runnable tasks: an index 0..n-1 into `runnable` (the executor's list, kept from step to step: read it, never write it). */
   pick(n: number, runnable: Int32Array): number;
   /**
    * Under --memory weak: a load may return any of `n` (>= 2) stores, 0 the newest, the
@@ -100,6 +100,12 @@ export class ChoiceLog {
 
   choices(): Uint8Array {
     return this.buf.slice(0, this.n);
+  }
+
+  /** Empty again, for the next execution (its buffer kept: a new one per execution was a large share of sim's garbage). */
+  reset(): void {
+    this.n = 0;
+    this.truncated = false;
   }
 }
 

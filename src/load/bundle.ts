@@ -10,9 +10,12 @@
  * other scenario, or any scenario when running from the sources, is bundled here with
  * esbuild once per process (about 60 ms) and written under node_modules/.cache/mmu-stress/,
  * named by its content, so that concurrent runs share the file and never see half of it.
+ * Beside it a manifest names the files it was built from and a hash of each: while every
+ * one still hashes the same, a later command loads the bundle without starting esbuild
+ * (its service is a child process: the largest part of a short command's start-up).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,6 +51,15 @@ const toSources: Plugin = {
   },
 };
 
+let esbuildRuns = 0;
+/** How many times this process has started esbuild for a worker bundle (the tests' witness of the cache). */
+export function bundlesBuilt(): number {
+  return esbuildRuns;
+}
+
+/** The name esbuild gives the entry module (it has no file). */
+const ENTRY_NAME = 'mmu-stress-worker-entry.ts';
+
 /** The module a worker bundle starts from: the scenario plus the worker side of the executors. */
 function entrySource(scenarioFile: string): string {
   const api = join(PACKAGE_ROOT, 'src', 'exec', 'worker-api.ts');
@@ -58,13 +70,14 @@ function entrySource(scenarioFile: string): string {
  * Bundle the worker code for `scenarioFile`: the JavaScript and its source map, whose
  * sources are relative to the package root (`sourceRoot`). The caller links the map.
  */
-export async function buildWorkerBundle(scenarioFile: string): Promise<{ code: string; map: string }> {
+export async function buildWorkerBundle(scenarioFile: string): Promise<{ code: string; map: string; inputs: string[] }> {
+  esbuildRuns++;
   const esbuild = await import('esbuild');
   const file = sourceOf(scenarioFile);
   let out: Awaited<ReturnType<typeof esbuild.build>>;
   try {
     out = await esbuild.build({
-      stdin: { contents: entrySource(file), resolveDir: dirname(file), sourcefile: 'mmu-stress-worker-entry.ts', loader: 'ts' },
+      stdin: { contents: entrySource(file), resolveDir: dirname(file), sourcefile: ENTRY_NAME, loader: 'ts' },
       plugins: [toSources],
       bundle: true,
       platform: 'node',
@@ -77,6 +90,7 @@ export async function buildWorkerBundle(scenarioFile: string): Promise<{ code: s
       // A CommonJS dependency that calls require() for a Node built-in needs a real require in ESM.
       banner: { js: "import { createRequire as __mmuCreateRequire } from 'node:module'; const require = __mmuCreateRequire(import.meta.url);" },
       logLevel: 'silent',
+      metafile: true,
     });
   } catch (e) {
     // The file loaded (tsx ran it), yet esbuild cannot bundle what it imports: bad input, named.
@@ -91,7 +105,13 @@ export async function buildWorkerBundle(scenarioFile: string): Promise<{ code: s
   }
   const code = out.outputFiles?.find((f) => f.path.endsWith('.mjs'))?.text ?? '';
   const map = out.outputFiles?.find((f) => f.path.endsWith('.map'))?.text ?? '';
-  return { code, map };
+  // every file esbuild read (named relative to the working directory), but the entry it was
+  // given on stdin (named as if in the scenario's folder), made from scenarioFile alone
+  const entry = join(dirname(file), ENTRY_NAME);
+  const inputs = Object.keys(out.metafile?.inputs ?? {})
+    .map((f) => resolve(f))
+    .filter((f) => f !== entry);
+  return { code, map, inputs };
 }
 
 /** The bundle's last line: where its source map is, for the stack translation in the main thread. */
@@ -143,6 +163,22 @@ function pruneCache(dir: string): void {
       }
     }
   }
+  // a manifest whose bundle is gone names nothing to reuse (every scenario file run leaves one)
+  const kept = new Set(bundles.slice(0, CACHE_KEEP).map((b) => b.f));
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.manifest.json'))) {
+    let bundle: unknown;
+    try {
+      bundle = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as Partial<Manifest>).bundle;
+    } catch {
+      bundle = undefined; // unreadable: of no use either
+    }
+    if (typeof bundle === 'string' && kept.has(bundle)) continue;
+    try {
+      unlinkSync(join(dir, f));
+    } catch {
+      // another process pruned it first
+    }
+  }
 }
 
 const built = new Map<string, Promise<string>>();
@@ -158,20 +194,91 @@ export function workerBundle(scenarioFile: string): Promise<string> {
   return b;
 }
 
-async function locate(scenarioFile: string): Promise<string> {
+/**
+ * Bumped whenever buildWorkerBundle's options or entry change, which no input file
+ * shows: a manifest of another format is never trusted.
+ */
+const MANIFEST_FORMAT = 1;
+
+interface Manifest {
+  format: number;
+  /** The bundle's file name in the cache folder. */
+  bundle: string;
+  /** Each file the bundle was built from, and the sha256 of its content then. */
+  inputs: Record<string, string>;
+}
+
+function fileHash(path: string): string | null {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+/** The manifest's name: which scenario file, bundled with which harness sources (a copy of the package elsewhere has its own). */
+function manifestFile(dir: string, source: string): string {
+  const key = createHash('sha256').update(`${MANIFEST_FORMAT}\0${PACKAGE_ROOT}\0${source}`).digest('hex').slice(0, 20);
+  return join(dir, `${key}.manifest.json`);
+}
+
+/** The cached bundle a manifest names, if every file it was built from is unchanged; else null. */
+function freshBundle(dir: string, source: string): string | null {
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(manifestFile(dir, source), 'utf8')) as Manifest;
+  } catch {
+    return null;
+  }
+  if (m.format !== MANIFEST_FORMAT || typeof m.bundle !== 'string' || !m.inputs || Object.keys(m.inputs).length === 0) return null;
+  const file = join(dir, basename(m.bundle));
+  if (!existsSync(file)) return null;
+  for (const [path, hash] of Object.entries(m.inputs)) if (fileHash(path) !== hash) return null;
+  return file;
+}
+
+/**
+ * Record what `bundle` was built from; not when an input changed since the build began
+ * (`started`), as the hash taken now might not be the content esbuild read.
+ */
+function writeManifest(dir: string, source: string, bundle: string, inputs: string[], started: number): void {
+  const m: Manifest = { format: MANIFEST_FORMAT, bundle: basename(bundle), inputs: {} };
+  for (const f of inputs) {
+    const h = fileHash(f);
+    let changed = true;
+    try {
+      changed = statSync(f).mtimeMs >= started - 1000; // a second's slack for filesystems that keep coarse times
+    } catch {
+      // gone: changed
+    }
+    if (h === null || changed) return; // no manifest: the next command bundles again
+    m.inputs[f] = h;
+  }
+  const target = manifestFile(dir, source);
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(m));
+    renameSync(tmp, target);
+  } catch {
+    // a cache that cannot be written only costs the next command its bundling
+  }
+}
+
+/** The file URL of the worker bundle for `scenarioFile`: prebuilt, cached and still fresh, or built now. */
+export async function locate(scenarioFile: string): Promise<string> {
   const source = sourceOf(scenarioFile);
   if (RUNNING_FROM_DIST && dirname(source) === join(PACKAGE_ROOT, 'scenarios')) {
     const prebuilt = join(PREBUILT_DIR, `${basename(source, '.ts')}.mjs`);
     if (existsSync(prebuilt)) return pathToFileURL(prebuilt).href;
   }
   const dir = bundleCacheDir();
-  const { code, map } = await buildWorkerBundle(scenarioFile);
+  const cached = freshBundle(dir, source);
+  if (cached && touch(cached)) return pathToFileURL(cached).href;
+  const started = Date.now();
+  const { code, map, inputs } = await buildWorkerBundle(scenarioFile);
   const hash = createHash('sha256').update(code).update(map).digest('hex').slice(0, 20);
   const file = join(dir, `${hash}.mjs`);
-  if (existsSync(file)) {
-    const now = new Date();
-    utimesSync(file, now, now);
-  } else {
+  if (!existsSync(file) || !touch(file)) {
     // Write then rename, so a concurrent run never loads half a file.
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(`${file}.map`, map);
@@ -179,5 +286,17 @@ async function locate(scenarioFile: string): Promise<string> {
     renameSync(tmp, file);
     pruneCache(dir);
   }
+  writeManifest(dir, source, file, inputs, started);
   return pathToFileURL(file).href;
+}
+
+/** Mark a bundle used, so that pruning keeps it; false if it is gone (another process pruned it). */
+function touch(file: string): boolean {
+  const now = new Date();
+  try {
+    utimesSync(file, now, now);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,21 +1,21 @@
 /** `random`: a seeded uniform choice among the runnable tasks at every op. */
-import seedrandom from 'seedrandom';
+import { Alea } from '../../rt/alea.js';
 import type { Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
 
 export class RandomStrategy implements Strategy {
   readonly name = 'random';
-  private rng: seedrandom.PRNG = seedrandom.alea('0');
+  private rng = new Alea('0');
 
   start(seed: number): void {
-    this.rng = seedrandom.alea(`${seed}:schedule`);
+    this.rng = new Alea(`${seed}:schedule`);
   }
 
   pick(n: number): number {
-    return Math.floor(this.rng() * n);
+    return Math.floor(this.rng.next() * n);
   }
 
   choose(n: number): number {
-    return Math.floor(this.rng() * n);
+    return Math.floor(this.rng.next() * n);
   }
 }
 

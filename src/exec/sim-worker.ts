@@ -80,38 +80,12 @@ const nowEpoch = (): number => performance.timeOrigin + performance.now();
 const pastUntil = (req: SimRequest): boolean => req.untilEpochMs != null && nowEpoch() >= req.untilEpochMs;
 
 /**
- * Executions are posted to the parent in batches: at most BATCH_MS after the first of a
- * batch ended, or BATCH_MAX of them, and at once with any that ends the run (a finding,
- * an error, a limit). A message per execution cost the worker and the parent together a
- * fifth of a short execution's time. What the parent has not heard of when it stops an
- * unresponsive worker is at most BATCH_MS of clean executions (before, messages already
- * queued were dropped alike).
+ * Each execution is posted to the parent as soon as it ends, never held back in a batch:
+ * a worker the parent has to stop (a role that never reaches an op boundary) can post
+ * nothing more, and what it had finished must not be lost with it.
  */
-const BATCH_MS = 20;
-const BATCH_MAX = 512;
-
-export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, postMessage: (m: SimMessage) => void): void {
-  let batch: ExecutionResult[] = [];
-  let batchSince = 0;
-  const flush = () => {
-    if (batch.length === 0) return;
-    postMessage({ type: 'executions', results: batch });
-    batch = [];
-  };
-  const post = (m: SimMessage) => {
-    flush();
-    postMessage(m);
-  };
-  const send = (r: ExecutionResult) => {
-    if (batch.length === 0) batchSince = performance.now();
-    batch.push(r);
-    if (endsRun(r) || batch.length >= BATCH_MAX || performance.now() - batchSince >= BATCH_MS) flush();
-  };
-  try {
-    runExecutions(def, req, send, post);
-  } finally {
-    flush();
-  }
+export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
+  runExecutions(def, req, (r) => post({ type: 'executions', results: [r] }), post);
 }
 
 function runExecutions(def: ScenarioDef<unknown>, req: SimRequest, send: (r: ExecutionResult) => void, post: (m: SimMessage) => void): void {

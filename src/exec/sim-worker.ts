@@ -223,7 +223,10 @@ function rareOf(c: RunConfig, trial: () => Record<string, number>): (seed: numbe
   let firstSeed: CountedRare | null = null;
   return (seed) => {
     if (horizons === null) {
-      if (firstSeed === null && seed === c.seed) return (firstSeed = new CountedRare());
+      if (firstSeed === null && seed === c.seed) {
+        firstSeed = new CountedRare();
+        return firstSeed;
+      }
       horizons = firstSeed ? horizonsOf(firstSeed) : trial();
     }
     if (Object.keys(horizons).length === 0) return new CountedRare(); // no rare event in this scenario at these settings

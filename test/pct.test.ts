@@ -49,12 +49,16 @@ describe('pct strategy', () => {
   it('finds lock-after-topup at a rare kswapd (one topup in 1000 wakes it), states its bound, and replays from the k the execution used', async () => {
     const params = { ...sc.def.params, shrinkEvery: 1000 };
     const strategy = { name: 'pct' as const, depth: 3 };
-    const r = await run({ scenario: sc, variant: 'lock-after-topup', params, mode: 'sim', seed: 1, executions: 2000, timeMs: null, sim, strategy });
+    // kswapd's wake-ups placed (the default), with no host-rate estimate after the finding
+    const rare = { mode: 'forced' as const, placements: null, horizons: null, hostRate: 0 };
+    const r = await run({ scenario: sc, variant: 'lock-after-topup', params, mode: 'sim', seed: 1, executions: 2000, timeMs: null, sim, strategy, rare });
     expect(r.violation?.kind).toBe('cache-empty-under-lock');
     expect(r.pct).toMatchObject({ depth: 3, tasks: 3 });
     expect(r.pct?.violationK).toBeGreaterThan(0);
     const seed = r.violation?.seed ?? 0;
-    const again = await run({ scenario: sc, variant: 'lock-after-topup', params, mode: 'sim', seed, executions: 1, timeMs: null, sim, strategy: { ...strategy, steps: r.pct?.violationK ?? 0 } });
+    // the seed alone, as a replay line gives it: the k it used and the horizons the run placed over
+    const horizons = r.rare?.horizons ?? null;
+    const again = await run({ scenario: sc, variant: 'lock-after-topup', params, mode: 'sim', seed, executions: 1, timeMs: null, sim, strategy: { ...strategy, steps: r.pct?.violationK ?? 0 }, rare: { ...rare, horizons } });
     expect(again.violation?.step).toBe(r.violation?.step);
     expect(again.violation?.trace).toEqual(r.violation?.trace);
   });

@@ -349,9 +349,6 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
       if (c.length === 0) return;
       perLoc.push(c);
     }
-    // Locations with fewer choices first: a verdict search judges each partial choice, so the
-    // locations that pin most (a lock word's few orders) prune the others before they multiply.
-    if (goal !== 'all') perLoc.sort((a, b) => a.length - b.length);
     const sp = st.sp;
     const pick = (k: number, rf0: Rel, rf: Rel, co: Rel) => {
       if (k === perLoc.length) {

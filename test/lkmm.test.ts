@@ -182,6 +182,21 @@ describe('LKMM, exactly as herd7 decides it', () => {
     const decided = checkLkmm(big, { deadline: 3, now: () => ++ticks });
     expect(decided).toMatchObject({ complete: false, decided: true, stoppedBy: 'time', some: true, all: false, flags: [] });
     expect(ticks).toBeLessThanOrEqual(3);
+    // A filter leaves the verdict search to the executions it keeps. C-seqlock (filter on
+    // P0's r1 and r4, exists on r2 and r3, Result: Never): with a clock that stops its count
+    // after a third of 1,000 looks (about 85,000 steps), the search for a satisfying execution
+    // (only P0's paths with r1 = r4, r1 not 1 or 3 and r2 != r3) runs dry before tick 1,000:
+    // Never, exactly. Given 2,000 looks, the whole count finishes inside its third.
+    const seqlock = parseLitmus(readFileSync(join(DIR, 'manual', 'C-seqlock.litmus'), 'utf8'));
+    ticks = 0;
+    const never = checkLkmm(seqlock, { deadline: 1000, now: () => ++ticks });
+    expect(never).toMatchObject({ complete: false, decided: true, stoppedBy: 'time', some: false, all: false, positive: 0, flags: [] });
+    expect(never.negative).toBeGreaterThan(0);
+    expect(ticks).toBeLessThan(1000);
+    ticks = 0;
+    const counted = checkLkmm(seqlock, { deadline: 2000, now: () => ++ticks });
+    expect(counted).toMatchObject({ complete: true, decided: true, some: false, positive: 0, negative: 6, flags: [] });
+    expect(counted.outcomes.map((o) => o.state)).toEqual(['0:r2=0; 0:r3=0;', '0:r2=1; 0:r3=1;', '0:r2=2; 0:r3=2;']);
     const mp = parseLitmus(readFileSync(join(ROOT, 'test', 'litmus', 'project', 'MP+once+once.litmus'), 'utf8'));
     const all = checkLkmm(mp);
     expect(checkLkmm(mp, { maxCandidates: all.candidates })).toMatchObject({ complete: true, positive: all.positive, negative: all.negative });

@@ -234,12 +234,20 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
   // write to read from, so no combination under it is tried (atomic_inc chains make many such).
   const key = (l: string, v: number) => `${l}=${v}`;
   const initial = new Set(locations.map((l) => key(l, start.init.get(l) ?? 0)));
+  // The threads are combined writers first, the threads that write nothing last: a reader's
+  // read is then checked against the writes actually chosen, not against every value some
+  // later thread might write (a reader with 900 paths combined first multiplies every
+  // writer's paths by 900 before anything can be dropped). Each count is the same in any order.
+  const writes = (t: number) => perThread[t].some((p) => p.events.some((e) => e.kind === 'W' && e.loc !== null));
+  const order = [...perThread.keys()].sort((a, b) => Number(writes(b)) - Number(writes(a)) || a - b);
   const later: Set<string>[] = perThread.map(() => new Set());
   later.push(new Set(locations.map((l) => key(l, start.init.get(l) ?? 0))));
   for (let k = perThread.length - 1; k >= 0; k--) {
     later[k] = new Set(later[k + 1]);
-    for (const p of perThread[k]) for (const e of p.events) if (e.kind === 'W' && e.loc !== null) later[k].add(key(e.loc, e.value));
+    for (const p of perThread[order[k]]) for (const e of p.events) if (e.kind === 'W' && e.loc !== null) later[k].add(key(e.loc, e.value));
   }
+  // whether thread t is among the first k+1 combined
+  const rank = new Map(order.map((t, k) => [t, k]));
   // Each path's writes and reads as keys, computed once.
   const keysOf = new WeakMap<ThreadPath, { w: string[]; r: string[] }>();
   const keys = (p: ThreadPath) => {
@@ -257,13 +265,14 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
   };
   // `pending`: the reads of the chosen paths whose value no chosen path writes yet (nor the
   // initial state); each must still be written by a later thread, and once written stays so.
+  // `chosen` is indexed by thread, filled in `order`.
   const combine = (k: number, chosen: ThreadPath[], written: Set<string>, pending: string[]) => {
     if (k === perThread.length) {
       tick();
       examine(chosen);
       return;
     }
-    for (const p of perThread[k]) {
+    for (const p of perThread[order[k]]) {
       const { w, r } = keys(p);
       let now = written;
       if (w.length) {
@@ -282,9 +291,15 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
       }
       tick();
       if (!possible) continue;
-      const next = [...chosen, p];
-      // a verdict search skips the paths under which the condition is already decided against its goal
-      if (goal !== 'all' && holds3(test.cond, (t, name) => (t !== null && t <= k ? regOf(next, t, name) : undefined), start.addresses) === (goal === 'negative')) continue;
+      const next = [...chosen];
+      next[order[k]] = p;
+      // a verdict search skips the paths under which the condition is already decided against
+      // its goal, or the filter already fails (herd7 counts no execution the filter drops)
+      if (goal !== 'all') {
+        const known = (t: number | null, name: string) => (t !== null && (rank.get(t) ?? Number.POSITIVE_INFINITY) <= k ? regOf(next, t, name) : undefined);
+        if (test.filter && holds3(test.filter.cond, known, start.addresses) === false) continue;
+        if (holds3(test.cond, known, start.addresses) === (goal === 'negative')) continue;
+      }
       combine(k + 1, next, now, pend);
     }
   };
@@ -339,7 +354,9 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
       if (k === perLoc.length) {
         tick();
         let final = goal === 'all' ? null : finalState(start, st, paths, co);
-        // a verdict search judges only the candidates whose final state it is after
+        // a verdict search judges only the candidates whose final state it is after: one the
+        // filter keeps, on the goal's side of the condition
+        if (final && test.filter && !holds(test.filter.cond, final, start.addresses)) return;
         if (final && holds(test.cond, final, start.addresses) !== (goal === 'positive')) return;
         if (candidates >= maxCandidates) throw new Stop('executions');
         candidates++;
@@ -386,11 +403,13 @@ export function checkLkmm(test: LitmusTest, limits: CheckLimits = {}): LkmmResul
   };
 
   // The verdict searches apply where an allowed execution's flags are those of its paths'
-  // shape alone (no plain access, no SRCU read-side section, no filter): with one shape per
-  // thread, finding one allowed execution gives every flag; with several, where no
-  // combination of shapes raises any flag. The observation then needs only one allowed
-  // execution on each side of the condition.
-  const verdictSearch = !test.filter && flagsKnown(locations, start.init, perThread, shapeOf);
+  // shape alone (no plain access, no SRCU read-side section): with one shape per thread,
+  // finding one allowed execution gives every flag; with several, where no combination of
+  // shapes raises any flag. The observation then needs only one allowed execution on each
+  // side of the condition. With a `filter`, both sides look only at the executions it keeps
+  // (herd7 neither counts nor flags the others): if neither side finds one, no execution
+  // passes the filter, herd7's Never with no flag.
+  const verdictSearch = flagsKnown(locations, start.init, perThread, shapeOf);
   const t0 = now();
   // Counting gets the whole budget where no verdict search can follow, a third of it
   // otherwise: the verdict matters more than exact counts, and a search that must exhaust

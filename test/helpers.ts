@@ -44,3 +44,6 @@ export function runOp<T>(g: Op<T>): T {
     if (r.value >= 0) throw new Error(`op blocked on lock ${r.value}`);
   }
 }
+
+/** The rare-event settings of a campaign's row: placed by the sim, and no host-rate estimate after a finding (for tests whose subject is the finding, not its rate). */
+export const NO_HOST_RATE = { mode: 'forced', placements: null, horizons: null, hostRate: 0 } as const;

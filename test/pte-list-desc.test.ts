@@ -16,7 +16,7 @@ import { run } from '../src/exec/run.js';
 import { loadScenario } from '../src/load/scenarios.js';
 import { OBJ_FREE } from '../src/shm/pool.js';
 import { kvmMmuTopupMemoryCache } from '../src/virt/kvm/memory-cache.js';
-import { runOp, solo } from './helpers.js';
+import { NO_HOST_RATE, runOp, solo } from './helpers.js';
 
 const CONFIG: KvmConfig = { vms: 1, vcpus: 1, levels: 4, guestMemMiB: 64, tdpEnabled: 1, tdpMmu: 1, vendor: 0, nestedPercent: 50, nMaxMmuPages: 64, faults: 100 };
 
@@ -120,7 +120,7 @@ describe('the end-of-execution check on a real world (checkKvm)', () => {
 
 describe('pte-list-desc', async () => {
   const sc = await loadScenario('pte-list-desc');
-  const simRun = (variant: string, params = sc.def.params, executions = 100) => run({ scenario: sc, variant, params, mode: 'sim', seed: 1, executions, timeMs: null });
+  const simRun = (variant: string, params = sc.def.params, executions = 100) => run({ scenario: sc, variant, params, mode: 'sim', seed: 1, executions, timeMs: null, rare: NO_HOST_RATE });
 
   it('declares exactly ext14, ext2-tdp and ext1', () => {
     expect(Object.fromEntries(Object.entries(sc.def.variants).map(([k, v]) => [k, v.expect]))).toEqual({ ext14: 'ok', 'ext2-tdp': 'ok', ext1: 'rmap-inconsistent' });

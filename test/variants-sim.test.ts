@@ -8,6 +8,7 @@ import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { campaignExecutions, variantParams } from '../src/scenario.js';
 import { builtinNames, loadScenario } from '../src/load/scenarios.js';
+import { NO_HOST_RATE } from './helpers.js';
 
 const sc = await loadScenario('shrinker-vs-fault');
 const sim = new SimExecutor();
@@ -25,7 +26,7 @@ for (const name of builtinNames()) {
         // a clean variant's 300 seeds on two workers (--jobs 2 gives --jobs 1's result, test/jobs.test.ts);
         // a bug variant's campaign budget from the campaign's seed, 1: the campaign's sim row finds it so
         const budget = campaignExecutions(scenario.def, variant);
-        const r = await run({ scenario, variant, params: variantParams(scenario.def, variant), mode: 'sim', seed: 1, executions: v.expect === 'ok' ? 300 : budget, timeMs: null, sim, jobs: v.expect === 'ok' ? 2 : 1 });
+        const r = await run({ scenario, variant, params: variantParams(scenario.def, variant), mode: 'sim', seed: 1, executions: v.expect === 'ok' ? 300 : budget, timeMs: null, sim, jobs: v.expect === 'ok' ? 2 : 1, rare: NO_HOST_RATE });
         expect(r.harnessError).toBeNull();
         expect(r.observed).toBe(v.expect);
         if (v.expect === 'ok') expect(r.executions).toBe(300);

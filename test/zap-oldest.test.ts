@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { loadScenario } from '../src/load/scenarios.js';
+import { NO_HOST_RATE } from './helpers.js';
 
 const sc = await loadScenario('zap-oldest');
 const variants = Object.entries(sc.def.variants);
@@ -13,7 +14,7 @@ const sim = new SimExecutor();
 afterAll(() => sim.close());
 
 const simRun = (variant: string, params = sc.def.params, executions = 300) =>
-  run({ scenario: sc, variant, params, mode: 'sim', seed: 1, executions, timeMs: null, sim });
+  run({ scenario: sc, variant, params, mode: 'sim', seed: 1, executions, timeMs: null, sim, rare: NO_HOST_RATE });
 
 describe('zap-oldest in sim', () => {
   it('declares exactly reverse, forward and tdp-read-lock-zap', () => {

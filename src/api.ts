@@ -85,6 +85,8 @@ function failure(e: unknown): { exitCode: number; error: { kind: 'bad-input' | '
 
 export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioResult> {
   try {
+    if (typeof o !== 'object' || o === null) throw new BadInput('runScenario: give it an options object, e.g. { scenario: \'shrinker-vs-fault\' }');
+    if (typeof o.scenario !== 'string' || o.scenario === '') throw new BadInput('runScenario: scenario is required: a built-in name or the path of a scenario file');
     const odd = unknownOption('runScenario', o, RUN_OPTION_NAMES);
     if (odd) throw new BadInput(odd);
     const { signal, onProgress, ...options } = o;

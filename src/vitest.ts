@@ -41,8 +41,8 @@ interface MmuStressMatchers<R = unknown> {
   toFind(kind: ViolationKind): R;
 }
 
+// vitest 3.2 and later type custom matchers through `Matchers`, which its `Assertion` extends
 declare module 'vitest' {
   // biome-ignore lint/suspicious/noExplicitAny: the default must match vitest's own declaration to merge with it
-  interface Assertion<T = any> extends MmuStressMatchers<T> {}
-  interface AsymmetricMatchersContaining extends MmuStressMatchers {}
+  interface Matchers<T = any> extends MmuStressMatchers<T> {}
 }

@@ -110,6 +110,13 @@ describe('runScenario', () => {
     expect(events.some((e) => e.kind === 'execution')).toBe(true);
   }, 120_000);
 
+  it('progress over --jobs 2 counts each execution once, going up (workers report as they finish, the run takes them in seed order)', async () => {
+    const seen: number[] = [];
+    const r = await runScenario({ scenario: 'shrinker-vs-fault', variant: 'cache-lock', executions: 20, jobs: 2, onProgress: (p) => seen.push(p.executions) });
+    expect(r.exitCode).toBe(0);
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, k) => k + 1));
+  }, 60_000);
+
   it('bad options give exit 2 and one line, from runScenario and runCampaign alike', async () => {
     const cases = [
       [await runScenario({ scenario: 'shrinker-vs-fault', strategy: 'dfs', mode: 'threads' }), /^--strategy chooses the sim scheduler/],
@@ -118,6 +125,7 @@ describe('runScenario', () => {
       [await runScenario({ scenario: 'shrinker-vs-fault', schedule: 'g2.1.37-2', seed: 4 }), /^--schedule replays one sim execution/],
       [await runScenario({ scenario: 'shrinker-vs-fault', seed: 1.5 }), /^--seed must be a whole number from 0 to \d+, not '1\.5'$/],
       [await runScenario({ scenario: 'shrinker-vs-fault', params: { levels: 3 } }), /levels must be 4 or 5/],
+      [await runScenario({} as unknown as Parameters<typeof runScenario>[0]), /^runScenario: scenario is required/],
       [await runCampaign({ timePerVariant: '10' }), /^--time-per-variant must be a duration with a unit.*did you mean 10s/],
       [await runCampaign({ scenarios: ['nope'] }), /^scenarios: no built-in scenario 'nope'; valid: /],
       [await runCampaign({ variants: ['nope'] }), /^variants: no built-in scenario has a variant 'nope'$/],

@@ -144,12 +144,12 @@ function userModelRun(): Record<string, Record<string, unknown>> {
 }
 
 describe('the KVM model from the installed package', () => {
-  it("a user's TypeScript over the root and every model subpath type-checks under strict, with node16, bundler and node10 resolution", () => {
+  it("a user's TypeScript over the root, every model subpath and the vitest matchers (expect(...).toBeClean()) type-checks under strict, with node16, bundler and node10 resolution", () => {
     // this repository's typescript and @types/node stand in for the user's own
     const configs = { node16: { module: 'node16' }, bundler: { module: 'preserve' }, node10: { module: 'esnext', esModuleInterop: true } };
     for (const [resolution, options] of Object.entries(configs)) {
       const compilerOptions = { strict: true, target: 'es2022', moduleResolution: resolution, ...options, noEmit: true, skipLibCheck: true, typeRoots: [join(ROOT, 'node_modules', '@types')], types: ['node'] };
-      writeFileSync(join(project, `tsconfig.${resolution}.json`), JSON.stringify({ compilerOptions, files: ['use-model.ts', 'my-shrinker.ts'] }));
+      writeFileSync(join(project, `tsconfig.${resolution}.json`), JSON.stringify({ compilerOptions, files: ['use-model.ts', 'my-shrinker.ts', 'my-driver.test.ts'] }));
     }
     const r = run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...Object.keys(configs).map((c) => `tsconfig.${c}.json`)], 120_000);
     expect(r.stdout).toBe('');

@@ -11,7 +11,8 @@ import { ForcedRare, placementLevels } from '../src/exec/rare.js';
 import { configOf, run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { parseGuideToken } from '../src/exec/strategies/guided.js';
-import type { RareEvent } from '../src/rt/rare.js';
+import { type RareEvent, rare } from '../src/rt/rare.js';
+import type { Task } from '../src/rt/task.js';
 import { type LoadedScenario, loadScenario } from '../src/load/scenarios.js';
 import { type Params, variantParams } from '../src/scenario.js';
 
@@ -136,5 +137,17 @@ describe('the host-rate estimate', () => {
     expect(h.low).toBeGreaterThan(0.05);
     expect(h.high).toBeLessThan(0.18);
     expect(h.oneIn).toBeCloseTo(10);
+  });
+});
+
+describe('the rare-event seam checks what a scenario gives it', () => {
+  it("a name a replay token cannot carry, or a rate that is not one in a whole number, is the scenario's mistake (thrown in its role)", () => {
+    const task = { hooks: {}, rng: () => 0.5 } as unknown as Task;
+    const event = (name: string): RareEvent => ({ name, what: 'a flush', per: 'writes', param: 'flushEvery' });
+    expect(() => rare(task, event('Stats Flush!'), 10)).toThrow(/the event name 'Stats Flush!' must be lower case letters, digits and '-'/);
+    expect(() => rare(task, event('stats-flush'), 0.5)).toThrow(/the rate of 'stats-flush' is one in 0\.5: give a whole number/);
+    expect(() => rare(task, event('stats-flush'), 0)).toThrow(/whole number/);
+    expect(rare(task, event('stats-flush'), 1)).toBe(true);
+    expect(rare(task, event('stats-flush'), 10)).toBe(false); // the task's coin: 0.5 * 10 is not below 1
   });
 });

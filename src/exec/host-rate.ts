@@ -67,7 +67,7 @@ export function hostRate(samples: HostSample[], kind: string, method: HostRate['
     const variance = n > 1 ? x.reduce((a, b) => a + (b - probability) ** 2, 0) / (n - 1) : 0;
     const se = Math.sqrt(variance / Math.max(1, n));
     low = Math.max(0, probability - Z * se);
-    high = probability + Z * se;
+    high = Math.min(1, probability + Z * se);
     interval = 'normal, from the weighted sample variance';
   } else {
     // Wilson's score interval of a binomial proportion

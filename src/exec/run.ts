@@ -166,6 +166,13 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
   const rareNotes: { how?: RareNote['how']; horizons?: Record<string, number>; events: Map<string, RareEventSeen> } = { events: new Map() };
   let findingPlaced: [string, number][] | undefined;
   let hostRateFound: HostRate | undefined;
+  /** Progress only goes up: a --jobs run reports executions as its workers finish them, then takes them in seed order. */
+  let reported = 0;
+  const progress = (n: number) => {
+    if (n <= reported) return;
+    reported = n;
+    ctx.onExecution?.(n);
+  };
   const take = (r: ExecutionResult) => {
     if (r.pruned) {
       pruned++; // dfs: equivalent to a schedule already explored (counted in the dfs summary)
@@ -178,7 +185,7 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
     else {
       executions++;
       steps += r.scheduled ?? r.steps;
-      ctx.onExecution?.(executions);
+      progress(executions);
       if (r.strategyNote !== undefined) notes.push({ note: r.strategyNote, violation: r.violation !== null });
       for (const [role, st] of Object.entries(r.stats)) mergeStats(stats, st, `${role}.`);
       if (r.rare) {
@@ -210,7 +217,7 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
       !ctx.abort?.aborted &&
       !(limits.until !== null && executions > 0 && performance.now() >= limits.until) &&
       !softEnd(),
-    progress: ctx.onExecution,
+    progress,
     threadsOptions: ctx.threadsOptions,
   };
   const executor = ctx.executor ?? executorFor(req.mode);

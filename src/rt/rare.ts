@@ -29,8 +29,23 @@ export interface RareAnswer {
   happens(ev: RareEvent, every: number, t: Task): boolean;
 }
 
+/** Events already checked (a scenario's events are a few constants: each is checked once). */
+const checked = new WeakSet<RareEvent>();
+
+/**
+ * A scenario's own mistake, thrown in its role (and so reported as the scenario's error, at
+ * its line): a name a replay token cannot carry, or a rate that is not one in a whole number.
+ */
+function check(ev: RareEvent, every: number): void {
+  if (!Number.isInteger(every) || every < 1) throw new RangeError(`rare(): the rate of '${ev.name}' is one in ${every}: give a whole number of opportunities, 1 or more`);
+  if (checked.has(ev)) return;
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(ev.name)) throw new RangeError(`rare(): the event name '${ev.name}' must be lower case letters, digits and '-' (it is written into replay tokens)`);
+  checked.add(ev);
+}
+
 /** Does `ev`, one in `every` opportunities at the host rate, happen at this one (in task `self`)? */
 export function rare(self: Task, ev: RareEvent, every: number): boolean {
+  check(ev, every);
   if (every === 1) return true;
   const answer = self.hooks.rare;
   if (answer !== undefined) return answer.happens(ev, every, self);

@@ -104,20 +104,18 @@ function runExecutions(def: ScenarioDef<unknown>, req: SimRequest, send: (r: Exe
   let lockGraph = newLockGraph(def, first, 'report', c.lockdep, c.variant);
   // the rare events' horizons may need a trial of the run's first seed (a worker that does
   // not run it itself): under the run's limits, watched by the parent as an execution is
+  /** The harness limits of an execution that started at `started`: a stop the parent asked, the run's end, the execution limit. */
+  const pollFrom = (started: number) => () => {
+    Atomics.add(control, SIM_HEARTBEAT, 1);
+    const stop = Atomics.load(control, SIM_STOP);
+    if (stop !== 0) return stop;
+    if (pastUntil(req)) return STOP_DEADLINE;
+    return performance.now() - started > c.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
+  };
   const rare = rareOf(c, () => {
     Atomics.store(control, SIM_CURRENT, -1);
     storeSeed(control, c.seed);
-    const started = performance.now();
-    return trialHorizons(def, c, {
-      poll: () => {
-        Atomics.add(control, SIM_HEARTBEAT, 1);
-        const stop = Atomics.load(control, SIM_STOP);
-        if (stop !== 0) return stop;
-        if (pastUntil(req)) return STOP_DEADLINE;
-        return performance.now() - started > c.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
-      },
-      monitor: control,
-    });
+    return trialHorizons(def, c, { poll: pollFrom(performance.now()), monitor: control });
   });
   const estimating = c.rare.estimating === true;
   for (let k = 0; executions === null || k < executions; k++) {
@@ -132,14 +130,7 @@ function runExecutions(def: ScenarioDef<unknown>, req: SimRequest, send: (r: Exe
       send({ seed: seedOf(k), violation: null, stats: {}, steps: 0, incomplete: { limit: 'time', note: 'the run was stopped before this execution could start' } });
       break;
     }
-    const started = performance.now();
-    const poll = () => {
-      Atomics.add(control, SIM_HEARTBEAT, 1);
-      const stop = Atomics.load(control, SIM_STOP);
-      if (stop !== 0) return stop;
-      if (pastUntil(req)) return STOP_DEADLINE;
-      return performance.now() - started > c.executionLimitMs ? STOP_EXECUTION_LIMIT : 0;
-    };
+    const poll = pollFrom(performance.now());
     if (perExecutionLockdep) lockGraph = newLockGraph(def, seedOf(k), 'report', c.lockdep, c.variant);
     let r: ExecutionResult;
     try {

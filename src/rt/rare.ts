@@ -9,7 +9,6 @@
  * (exec/rare.ts) answers instead: it places a bounded number of each event at chosen
  * opportunities, or replays the placements a schedule token lists.
  */
-import type { Task } from './task.js';
 
 /** A rare event, as a report names it: "with <what> once in <every> <per> (<param>=<every>)". */
 export interface RareEvent {
@@ -23,10 +22,16 @@ export interface RareEvent {
   readonly param: string;
 }
 
+/** What the seam needs of the asking task (rt/task.ts's Task is one): its executor's answer, if any, and its own random numbers. */
+export interface RareTask {
+  readonly hooks: { readonly rare?: RareAnswer };
+  rng(): number;
+}
+
 /** How an executor answers the seam for an execution (sim: exec/rare.ts). */
 export interface RareAnswer {
   /** One opportunity of `ev` (host rate 1/every, every >= 2) in task `t`: does it happen? */
-  happens(ev: RareEvent, every: number, t: Task): boolean;
+  happens(ev: RareEvent, every: number, t: RareTask): boolean;
 }
 
 /** Events already checked (a scenario's events are a few constants: each is checked once). */
@@ -44,7 +49,7 @@ function check(ev: RareEvent, every: number): void {
 }
 
 /** Does `ev`, one in `every` opportunities at the host rate, happen at this one (in task `self`)? */
-export function rare(self: Task, ev: RareEvent, every: number): boolean {
+export function rare(self: RareTask, ev: RareEvent, every: number): boolean {
   check(ev, every);
   if (every === 1) return true;
   const answer = self.hooks.rare;

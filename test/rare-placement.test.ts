@@ -72,6 +72,11 @@ describe('forced placement', () => {
     const bare = token.slice(0, token.indexOf('.r'));
     const without = await runScenario({ scenario: 'lazy-rmaps', variant: 'flag-before-alloc', params: REALISTIC, schedule: bare });
     expect(`${without.violations?.[0]?.message}@${without.violations?.[0]?.step}`).not.toBe(`${a?.message}@${a?.step}`);
+    // placements of an event the scenario does not have: the token does not fit (exit 2, naming it), not a clean run
+    const alien = bare + token.slice(token.indexOf('.r')).replace(/(dirty-log-sync|memslot-update)\+/g, 'nosuch-event+');
+    const departed = await runScenario({ scenario: 'lazy-rmaps', variant: 'flag-before-alloc', params: REALISTIC, schedule: alien });
+    expect(departed.exitCode).toBe(2);
+    expect(departed.error?.message).toContain("the token places rare event 'nosuch-event', which this execution did not meet");
   });
 });
 

@@ -51,11 +51,26 @@ export class CheckedGuide implements Strategy {
   ended(r: ExecutionResult): undefined {
     if (r.incomplete || r.harnessError || r.scenarioError) return;
     const how = r.violation ? `in ${r.violation.kind}` : r.pruned ? 'stopped' : 'without a violation';
-    const departure = this.finish(how);
+    const departed = this.finish(how);
+    // a rare event the token places and the execution did not meet is likely why it departed
+    const unmet = departed === null && r.violation ? null : this.unmetRareEvent(r);
+    const departure = departed === null ? unmet : unmet ? `${departed}; ${unmet}` : departed;
     if (departure === null) return;
     r.departure = departure;
     r.violation = null;
     delete r.pruned;
+  }
+
+  /**
+   * A rare event the token places that the execution did not meet at all: a name the
+   * scenario does not have (a token edited, or made for another scenario). Not asked of an
+   * execution that reached the token's end in a violation: it may end before a listed event's turn.
+   */
+  private unmetRareEvent(r: ExecutionResult): string | null {
+    const met = Object.keys(r.rare?.events ?? {});
+    const unmet = (this.guide.rare ?? []).find(([name]) => !met.includes(name));
+    if (!unmet) return null;
+    return `the token places rare event '${unmet[0]}', which this execution did not meet (its rare events: ${met.length ? met.join(', ') : 'none'})`;
   }
 
   start(): void {

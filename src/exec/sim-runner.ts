@@ -114,12 +114,11 @@ export class SimExecutor implements Executor {
         void w.terminate();
       };
       const onMessage = (m: SimMessage) => {
-        if (m.type === 'executions') {
-          for (const r of m.results) {
-            if (r.harnessError) r.harnessError = sourceStack(r.harnessError);
-            if (r.scenarioError) r.scenarioError = locateScenarioError(r.scenarioError, sc.file);
-            onExecution(r);
-          }
+        if (m.type === 'execution') {
+          const r = m.result;
+          if (r.harnessError) r.harnessError = sourceStack(r.harnessError);
+          if (r.scenarioError) r.scenarioError = locateScenarioError(r.scenarioError, sc.file);
+          onExecution(r);
         } else if (m.type === 'done') {
           onDone?.({ deps: m.deps, summary: m.summary, exhausted: m.exhausted });
           end(null);

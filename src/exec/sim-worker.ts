@@ -73,7 +73,7 @@ export function workerSeeds(config: RunConfig, share?: WorkerShare): { first: nu
 }
 
 /** done: the lock orders, the strategy's summary (Strategy.summary) and whether it ran out of executions (its space exhausted). */
-export type SimMessage = { type: 'executions'; results: ExecutionResult[] } | { type: 'done'; deps: Dep[]; summary?: unknown; exhausted: boolean } | { type: 'error'; error: string };
+export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done'; deps: Dep[]; summary?: unknown; exhausted: boolean } | { type: 'error'; error: string };
 
 /** Now as an epoch instant, the same in every thread of the process. */
 const nowEpoch = (): number => performance.timeOrigin + performance.now();
@@ -85,10 +85,7 @@ const pastUntil = (req: SimRequest): boolean => req.untilEpochMs != null && nowE
  * nothing more, and what it had finished must not be lost with it.
  */
 export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: (m: SimMessage) => void): void {
-  runExecutions(def, req, (r) => post({ type: 'executions', results: [r] }), post);
-}
-
-function runExecutions(def: ScenarioDef<unknown>, req: SimRequest, send: (r: ExecutionResult) => void, post: (m: SimMessage) => void): void {
+  const send = (result: ExecutionResult) => post({ type: 'execution', result });
   const control = new Int32Array(req.control);
   const c = req.config;
   const taskNames = instancesOf(def, c.params, c.variant).map((i) => i.name);

@@ -30,6 +30,7 @@ const SIM_ONLY = [
   'order-replay',
   'sync-record',
   'pct',
+  'plain-bundle',
   'pool',
   'pos',
   'pte-list-desc',

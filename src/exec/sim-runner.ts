@@ -63,7 +63,7 @@ export class SimExecutor implements Executor {
     onExecution: (r: ExecutionResult) => void,
     onDone?: (d: WorkerDone) => void,
   ): Promise<string | null> {
-    const bundle = await workerBundle(sc.file);
+    const bundle = await workerBundle(sc.file, plainMemoryRun(config) ? 'plain' : 'seam');
     const names = instancesOf(sc.def, config.params, config.variant).map((i) => i.name);
     const control = new SharedArrayBuffer(SIM_CONTROL_WORDS * 4);
     const c = new Int32Array(control);
@@ -241,4 +241,13 @@ export function parallelJobs(config: Pick<RunConfig, 'jobs' | 'mode' | 'strategy
   if (config.jobs <= 1 || config.mode !== 'sim') return 1;
   if (!entryOf(config.strategy).parallel(config.strategy)) return 1;
   return config.executions === null ? config.jobs : Math.max(1, Math.min(config.jobs, config.executions));
+}
+
+/**
+ * The run's model needs nothing but plain Atomics (sc memory, a strategy that watches no
+ * access): its workers load the bundle compiled for that (load/bundle.ts, BundleMemory),
+ * whose model calls Atomics directly. Every other run loads the one with the memory seam.
+ */
+export function plainMemoryRun(config: Pick<RunConfig, 'memory' | 'strategy'>): boolean {
+  return config.memory === 'sc' && entryOf(config.strategy).watchesMemory?.(config.strategy) !== true;
 }

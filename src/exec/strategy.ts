@@ -172,6 +172,8 @@ export interface StrategyEntry<S extends StrategySpec = StrategySpec, N extends 
   parallel(spec: S): boolean;
   /** Its executions explore one seed (seedOf): they count no seeds, and the run goes on until the strategy stops it. */
   readonly oneSeed?: boolean;
+  /** Its Strategy.memory() watches the model's accesses under these settings (dfs's footprints): its workers need a bundle with the memory seam. Absent: it watches none. */
+  watchesMemory?(spec: S): boolean;
   /** Its section of the run's result (keyed by its name in the result and in --json; undefined: none). */
   section?(spec: S, run: RunNotes): unknown;
   /** Its section in the text report: lines, after the statistics. */

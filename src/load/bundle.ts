@@ -57,6 +57,54 @@ export function bundlesBuilt(): number {
   return esbuildRuns;
 }
 
+/**
+ * Which memory a bundle's model may be given. `seam`: any (rt/shared.ts's `shared`, set by
+ * the executor per execution: the weak-memory view, dfs's footprints, threads recording).
+ * `plain`: only plain Atomics, and the package's own model and primitives call them
+ * directly: each `shared.load(...)` of its sources is compiled as `Atomics.load(...)`.
+ * The call through `shared` is a method call on an object the executor may swap, which the
+ * JIT does not inline into the model's large generator functions; in the run that needs
+ * nothing else (sim, sc memory, a strategy that watches no access) it cost a few percent of
+ * every step. A plain bundle refuses any other memory (rt/shared.ts, setShared).
+ */
+export type BundleMemory = 'plain' | 'seam';
+
+/** The Atomics call a `shared.<name>(` of the package's sources becomes in a plain bundle (the arguments stay as written: Atomics ignores the extra ones, and each is still evaluated). */
+const PLAIN_CALLS: Record<string, string> = {
+  load: 'load',
+  store: 'store',
+  compareExchange: 'compareExchange',
+  exchange: 'exchange',
+  add: 'add',
+  sub: 'sub',
+  and: 'and',
+  or: 'or',
+  xor: 'xor',
+  loadRelaxed: 'load',
+  loadAcquire: 'load',
+  storeRelaxed: 'store',
+  storeRelease: 'store',
+  cmpxchg: 'compareExchange',
+};
+
+/** `shared.<name>(` of the package's own sources, in a plain bundle, as the Atomics call of PLAIN_CALLS. */
+export function plainCalls(source: string): string {
+  return source.replace(/(?<![\w$.])shared\.(\w+)\(/g, (call, name: string) => (PLAIN_CALLS[name] ? `Atomics.${PLAIN_CALLS[name]}(` : call));
+}
+
+/** esbuild plugin of a plain bundle: the package's sources (src/, scenarios/) with plainCalls; a user's files are left as written (their `shared` calls reach the plain memory all the same). */
+const plainMemory: Plugin = {
+  name: 'mmu-stress-plain-memory',
+  setup(build) {
+    const ours = [join(PACKAGE_ROOT, 'src') + sep, join(PACKAGE_ROOT, 'scenarios') + sep];
+    const seam = join(PACKAGE_ROOT, 'src', 'rt', 'shared.ts');
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path === seam || !ours.some((d) => args.path.startsWith(d))) return undefined;
+      return { contents: plainCalls(readFileSync(args.path, 'utf8')), loader: 'ts' };
+    });
+  },
+};
+
 /** The name esbuild gives the entry module (it has no file). */
 const ENTRY_NAME = 'mmu-stress-worker-entry.ts';
 
@@ -70,7 +118,7 @@ function entrySource(scenarioFile: string): string {
  * Bundle the worker code for `scenarioFile`: the JavaScript and its source map, whose
  * sources are relative to the package root (`sourceRoot`). The caller links the map.
  */
-export async function buildWorkerBundle(scenarioFile: string): Promise<{ code: string; map: string; inputs: string[] }> {
+export async function buildWorkerBundle(scenarioFile: string, memory: BundleMemory = 'seam'): Promise<{ code: string; map: string; inputs: string[] }> {
   esbuildRuns++;
   const esbuild = await import('esbuild');
   const file = sourceOf(scenarioFile);
@@ -78,7 +126,8 @@ export async function buildWorkerBundle(scenarioFile: string): Promise<{ code: s
   try {
     out = await esbuild.build({
       stdin: { contents: entrySource(file), resolveDir: dirname(file), sourcefile: ENTRY_NAME, loader: 'ts' },
-      plugins: [toSources],
+      plugins: memory === 'plain' ? [toSources, plainMemory] : [toSources],
+      define: { MMU_STRESS_PLAIN_BUNDLE: memory === 'plain' ? 'true' : 'false' },
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -183,13 +232,14 @@ function pruneCache(dir: string): void {
 
 const built = new Map<string, Promise<string>>();
 
-/** The file URL of the worker bundle for `scenarioFile`, built once per process. */
-export function workerBundle(scenarioFile: string): Promise<string> {
-  let b = built.get(scenarioFile);
+/** The file URL of the worker bundle for `scenarioFile` and `memory`, built once per process. */
+export function workerBundle(scenarioFile: string, memory: BundleMemory = 'seam'): Promise<string> {
+  const key = `${memory}\0${scenarioFile}`;
+  let b = built.get(key);
   if (!b) {
-    b = locate(scenarioFile);
-    built.set(scenarioFile, b);
-    b.catch(() => built.delete(scenarioFile));
+    b = locate(scenarioFile, memory);
+    built.set(key, b);
+    b.catch(() => built.delete(key));
   }
   return b;
 }
@@ -198,7 +248,7 @@ export function workerBundle(scenarioFile: string): Promise<string> {
  * Bumped whenever buildWorkerBundle's options or entry change, which no input file
  * shows: a manifest of another format is never trusted.
  */
-const MANIFEST_FORMAT = 1;
+const MANIFEST_FORMAT = 2;
 
 interface Manifest {
   format: number;
@@ -216,17 +266,17 @@ function fileHash(path: string): string | null {
   }
 }
 
-/** The manifest's name: which scenario file, bundled with which harness sources (a copy of the package elsewhere has its own). */
-function manifestFile(dir: string, source: string): string {
-  const key = createHash('sha256').update(`${MANIFEST_FORMAT}\0${PACKAGE_ROOT}\0${source}`).digest('hex').slice(0, 20);
+/** The manifest's name: which scenario file, bundled for which memory with which harness sources (a copy of the package elsewhere has its own). */
+function manifestFile(dir: string, source: string, memory: BundleMemory): string {
+  const key = createHash('sha256').update(`${MANIFEST_FORMAT}\0${PACKAGE_ROOT}\0${source}\0${memory}`).digest('hex').slice(0, 20);
   return join(dir, `${key}.manifest.json`);
 }
 
 /** The cached bundle a manifest names, if every file it was built from is unchanged; else null. */
-function freshBundle(dir: string, source: string): string | null {
+function freshBundle(dir: string, source: string, memory: BundleMemory): string | null {
   let m: Manifest;
   try {
-    m = JSON.parse(readFileSync(manifestFile(dir, source), 'utf8')) as Manifest;
+    m = JSON.parse(readFileSync(manifestFile(dir, source, memory), 'utf8')) as Manifest;
   } catch {
     return null;
   }
@@ -241,7 +291,7 @@ function freshBundle(dir: string, source: string): string | null {
  * Record what `bundle` was built from; not when an input changed since the build began
  * (`started`), as the hash taken now might not be the content esbuild read.
  */
-function writeManifest(dir: string, source: string, bundle: string, inputs: string[], started: number): void {
+function writeManifest(dir: string, source: string, memory: BundleMemory, bundle: string, inputs: string[], started: number): void {
   const m: Manifest = { format: MANIFEST_FORMAT, bundle: basename(bundle), inputs: {} };
   for (const f of inputs) {
     const h = fileHash(f);
@@ -254,7 +304,7 @@ function writeManifest(dir: string, source: string, bundle: string, inputs: stri
     if (h === null || changed) return; // no manifest: the next command bundles again
     m.inputs[f] = h;
   }
-  const target = manifestFile(dir, source);
+  const target = manifestFile(dir, source, memory);
   const tmp = `${target}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, JSON.stringify(m));
@@ -264,18 +314,23 @@ function writeManifest(dir: string, source: string, bundle: string, inputs: stri
   }
 }
 
-/** The file URL of the worker bundle for `scenarioFile`: prebuilt, cached and still fresh, or built now. */
-export async function locate(scenarioFile: string): Promise<string> {
+/** A built-in scenario's prebuilt bundle in dist/bundles/ (name.mjs, name.plain.mjs for plain memory). */
+export function prebuiltName(name: string, memory: BundleMemory): string {
+  return memory === 'plain' ? `${name}.plain.mjs` : `${name}.mjs`;
+}
+
+/** The file URL of the worker bundle for `scenarioFile` and `memory`: prebuilt, cached and still fresh, or built now. */
+export async function locate(scenarioFile: string, memory: BundleMemory = 'seam'): Promise<string> {
   const source = sourceOf(scenarioFile);
   if (RUNNING_FROM_DIST && dirname(source) === join(PACKAGE_ROOT, 'scenarios')) {
-    const prebuilt = join(PREBUILT_DIR, `${basename(source, '.ts')}.mjs`);
+    const prebuilt = join(PREBUILT_DIR, prebuiltName(basename(source, '.ts'), memory));
     if (existsSync(prebuilt)) return pathToFileURL(prebuilt).href;
   }
   const dir = bundleCacheDir();
-  const cached = freshBundle(dir, source);
+  const cached = freshBundle(dir, source, memory);
   if (cached && touch(cached)) return pathToFileURL(cached).href;
   const started = Date.now();
-  const { code, map, inputs } = await buildWorkerBundle(scenarioFile);
+  const { code, map, inputs } = await buildWorkerBundle(scenarioFile, memory);
   const hash = createHash('sha256').update(code).update(map).digest('hex').slice(0, 20);
   const file = join(dir, `${hash}.mjs`);
   if (!existsSync(file) || !touch(file)) {
@@ -286,7 +341,7 @@ export async function locate(scenarioFile: string): Promise<string> {
     renameSync(tmp, file);
     pruneCache(dir);
   }
-  writeManifest(dir, source, file, inputs, started);
+  writeManifest(dir, source, memory, file, inputs, started);
   return pathToFileURL(file).href;
 }
 

@@ -140,8 +140,16 @@ export const ATOMICS: SharedMemory = new AtomicsMemory();
 /** The memory of the execution running now (plain Atomics outside one). */
 export let shared: SharedMemory = ATOMICS;
 
+/**
+ * True in a worker bundle built for plain memory (load/bundle.ts: esbuild defines it), whose
+ * model calls Atomics directly: any other memory would go unused there, so it is refused.
+ */
+declare const MMU_STRESS_PLAIN_BUNDLE: boolean | undefined;
+const PLAIN_BUNDLE = typeof MMU_STRESS_PLAIN_BUNDLE === 'boolean' && MMU_STRESS_PLAIN_BUNDLE;
+
 /** An executor installs the memory of the execution it starts; null puts the plain one back. */
 export function setShared(m: SharedMemory | null): void {
+  if (PLAIN_BUNDLE && m !== null && m !== ATOMICS) throw new Error('harness: a worker bundle built for plain Atomics was given another memory (load/bundle.ts, BundleMemory)');
   shared = m ?? ATOMICS;
 }
 

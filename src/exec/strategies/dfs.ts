@@ -433,6 +433,7 @@ export const dfs: StrategyEntry<DfsSpec, 'dfs'> = {
   create: (spec, { memory }) => new DfsStrategy(spec.preemptions, memory === 'weak' ? 'none' : spec.reduction),
   parallel: () => false,
   oneSeed: true,
+  watchesMemory: (spec) => spec.reduction !== 'none',
   section: (_spec, run) => run.summary,
   lines: (section, run) => dfsText(section as DfsSummary, run.firstSeed, run.violation, run.params),
   // a finding without a token (not replayable alone: a cycle lockdep closed over several

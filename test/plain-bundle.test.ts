@@ -1,0 +1,82 @@
+/**
+ * A run that needs nothing but plain Atomics (sim, sc memory, a strategy that watches no
+ * access) loads a worker bundle whose model calls Atomics directly (src/load/bundle.ts,
+ * BundleMemory). It must run exactly as the bundle with the memory seam does, and refuse
+ * any other memory rather than ignore it.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BundleMemory, buildWorkerBundle, plainCalls } from '../src/load/bundle.js';
+import { resolveRunConfig, type RunOptions } from '../src/exec/config.js';
+import type { SimMessage, SimRequest } from '../src/exec/sim-worker.js';
+import { SIM_CONTROL_WORDS } from '../src/exec/sim-worker.js';
+import { plainMemoryRun } from '../src/exec/sim-runner.js';
+import type { WorkerApi } from '../src/exec/worker-api.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'mmu-stress-plain-bundle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const bundles = {} as Record<BundleMemory, WorkerApi>;
+beforeAll(async () => {
+  for (const memory of ['seam', 'plain'] as const) {
+    const { code } = await buildWorkerBundle(join(ROOT, 'scenarios', 'shrinker-vs-fault.ts'), memory);
+    const file = join(dir, `${memory}.mjs`);
+    writeFileSync(file, code);
+    bundles[memory] = (await import(pathToFileURL(file).href)).default as WorkerApi;
+  }
+}, 120_000);
+
+/** The run's messages from one bundle, in-process (what a sim worker would post). */
+async function run(memory: BundleMemory, o: Partial<RunOptions>): Promise<SimMessage[]> {
+  const { config } = await resolveRunConfig({ scenario: 'shrinker-vs-fault', mode: 'sim', ...o });
+  const req: SimRequest = { bundle: '', config, control: new SharedArrayBuffer(SIM_CONTROL_WORDS * 4) };
+  const out: SimMessage[] = [];
+  bundles[memory].runSim(req, (m) => out.push(m));
+  return out;
+}
+
+describe('the worker bundle for plain memory', () => {
+  it('compiles the package sources\' shared.* calls as the Atomics calls they make, and leaves every other call as written', () => {
+    expect(plainCalls('shared.load(i32, i) + shared.compareExchange(a, i, 0, 1)')).toBe('Atomics.load(i32, i) + Atomics.compareExchange(a, i, 0, 1)');
+    // the marked kinds: the same access, their extra arguments still evaluated (a trace step)
+    expect(plainCalls("shared.loadRelaxed(a, i, 'READ_ONCE', w); shared.storeRelease(a, i, v, t.trace(1, i, v))")).toBe(
+      "Atomics.load(a, i, 'READ_ONCE', w); Atomics.store(a, i, v, t.trace(1, i, v))",
+    );
+    // what is not an access of its own (a fence, a note for dfs), and what is not the seam
+    for (const kept of ['shared.fence(f)', 'shared.lockAcquired()', 'shared.zeroTested?.(a, i)', 'myshared.load(a, i)', 'this.shared.store(a, i, v)', '$shared.add(a, i, 1)'])
+      expect(plainCalls(kept)).toBe(kept);
+  });
+
+  it('is chosen only where nothing but plain Atomics is asked: sc memory, and no dfs footprints', () => {
+    const random = { name: 'random' } as const;
+    expect(plainMemoryRun({ memory: 'sc', strategy: random })).toBe(true);
+    expect(plainMemoryRun({ memory: 'weak', strategy: random })).toBe(false);
+    expect(plainMemoryRun({ memory: 'sc', strategy: { name: 'dfs', preemptions: 1, reduction: 'merge' } })).toBe(false);
+    expect(plainMemoryRun({ memory: 'sc', strategy: { name: 'dfs', preemptions: 1, reduction: 'none' } })).toBe(true);
+  });
+
+  it('runs every execution as the bundle with the seam does: the same steps, verdicts, traces and shrunk findings', { timeout: 120_000 }, async () => {
+    for (const o of [
+      { variant: 'cache-lock', executions: 30 },
+      { variant: 'no-cache-lock', executions: 30 },
+      { variant: 'cache-lock', executions: 10, strategy: 'pct' },
+    ] as Partial<RunOptions>[]) {
+      const seam = await run('seam', o);
+      const plain = await run('plain', o);
+      expect(seam.length).toBeGreaterThan(1);
+      expect(plain.length).toBe(seam.length);
+      // message by message, so that a difference shows as the first message that differs
+      for (let k = 0; k < seam.length; k++) expect(JSON.stringify(plain[k]), `${o.variant} ${o.strategy ?? 'random'}, message ${k}`).toBe(JSON.stringify(seam[k]));
+    }
+  });
+
+  it('refuses another memory rather than run the model past it', { timeout: 60_000 }, async () => {
+    await expect(run('plain', { variant: 'cache-lock', executions: 2, memory: 'weak' })).rejects.toThrow(/plain Atomics was given another memory/);
+    await expect(run('plain', { variant: 'cache-lock', executions: 2, strategy: 'dfs', preemptions: '0' })).rejects.toThrow(/plain Atomics was given another memory/);
+    expect((await run('seam', { variant: 'cache-lock', executions: 2, memory: 'weak' })).at(-1)?.type).toBe('done');
+  });
+});

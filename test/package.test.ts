@@ -3,7 +3,8 @@
  * installed from the tarball into an empty project of its own with that
  * project's own vitest; then the user's TypeScript scenario, which imports
  * defineScenario from 'mmu-stress', runs by path through `npx mmu-stress`, through
- * runScenario() in a plain Node script, and from a vitest file with the matchers. The
+ * runScenario() in a plain Node script (in this project, and in a CommonJS one), and from a
+ * vitest file with the matchers. The
  * user's TypeScript over the KVM model's subpaths ('mmu-stress/kvm', '/kvm/x86',
  * '/kvm/x86/lazy-rmaps', '/kvm/arm64', '/kernel') type-checks under strict with node16,
  * bundler and node10 resolution, and runs: a shrinker of the user's own over the x86
@@ -23,6 +24,8 @@ const FIXTURES = join(import.meta.dirname, 'fixtures', 'external');
 const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 let work = '';
 let project = '';
+/** The same user's CommonJS project (package.json without "type": npm's default). */
+let cjsProject = '';
 let tarball = '';
 let listing: string[] = [];
 
@@ -61,6 +64,11 @@ beforeAll(() => {
   const vitest = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'vitest', 'package.json'), 'utf8')).version;
   execFileSync('npm', ['install', ...NPM_FLAGS, tarball, `vitest@${vitest}`], { cwd: project, env, stdio: 'ignore' });
   for (const f of ['my-driver.ts', 'my-driver.test.ts', 'run-my-driver.mjs', 'use-model.ts', 'my-shrinker.ts']) copyFileSync(join(FIXTURES, f), join(project, f));
+  cjsProject = join(work, 'my-cjs-project');
+  mkdirSync(cjsProject);
+  writeFileSync(join(cjsProject, 'package.json'), '{ "name": "my-cjs-project", "private": true }\n');
+  execFileSync('npm', ['install', ...NPM_FLAGS, tarball], { cwd: cjsProject, env, stdio: 'ignore' });
+  for (const f of ['my-driver.ts', 'run-my-driver.mjs', 'run-my-driver.cjs']) copyFileSync(join(FIXTURES, f), join(cjsProject, f));
 }, 150_000);
 
 afterAll(() => {
@@ -78,6 +86,7 @@ describe('npm pack', () => {
       expect(files).toContain(`scenarios/${name}.ts`);
       expect(files).toContain(`dist/scenarios/${name}.js`);
       expect(files).toContain(`dist/bundles/${name}.mjs`);
+      expect(files).toContain(`dist/bundles/${name}.plain.mjs`);
     }
     expect([...files].filter((f) => /^(test|bench|scripts|artifacts|node_modules|\.ci)\//.test(f))).toEqual([]);
     const installed = join(project, 'node_modules', 'mmu-stress');
@@ -122,6 +131,14 @@ describe('installed from the tarball into an empty project', () => {
     expect(JSON.parse(abba.stdout)).toMatchObject({ exitCode: 1, observed: 'lock-order-cycle', asExpected: true });
     const fixed = run(process.execPath, ['run-my-driver.mjs', 'fixed']);
     expect(JSON.parse(fixed.stdout)).toMatchObject({ exitCode: 0, observed: 'ok', executions: 50 });
+  });
+
+  it('runScenario() of a TypeScript scenario from a CommonJS project: from a require() script and from an ES module script', () => {
+    const required = spawnSync(process.execPath, ['run-my-driver.cjs', 'abba'], { cwd: cjsProject, encoding: 'utf8', timeout: 60_000, env: userEnv() });
+    expect(ownLines(required.stderr)).toEqual([]);
+    expect(JSON.parse(required.stdout)).toMatchObject({ exitCode: 1, observed: 'lock-order-cycle', asExpected: true });
+    const imported = spawnSync(process.execPath, ['run-my-driver.mjs', 'fixed'], { cwd: cjsProject, encoding: 'utf8', timeout: 60_000, env: userEnv() });
+    expect(JSON.parse(imported.stdout)).toMatchObject({ exitCode: 0, observed: 'ok', executions: 50 });
   });
 
   it("the project's own vitest runs its test file with 'mmu-stress/vitest': toBeClean and toFind('lock-order-cycle') pass", () => {

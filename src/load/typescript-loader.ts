@@ -8,10 +8,17 @@
  * registered. Its hooks apply to the whole process from then on, so the scenario and the
  * package it imports stay one module graph (one `current`). The probe, not the scenario,
  * is what may fail: Node remembers a module that failed to load.
+ *
+ * With tsx goes the command's own resolve hook (bin/module-hooks.mjs): a .ts file outside
+ * node_modules loads as an ES module whatever its package.json says. Without it, a
+ * scenario in a CommonJS project (no "type": "module", the npm default) was compiled by tsx
+ * as CommonJS, and its import of this ES-module package failed (require() of an ES module
+ * in a cycle).
  */
+import { register } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PACKAGE_ROOT } from '../paths.js';
+import { PACKAGE_ROOT, RUNNING_FROM_DIST } from '../paths.js';
 
 const PROBE = pathToFileURL(join(PACKAGE_ROOT, 'src', 'typescript-probe.mts')).href;
 
@@ -23,6 +30,8 @@ function typescriptLoader(): Promise<void> {
     () => undefined,
     async () => {
       (await import('tsx/esm/api')).register();
+      const root = pathToFileURL(join(PACKAGE_ROOT, '/')).href;
+      register(pathToFileURL(join(PACKAGE_ROOT, 'bin', 'module-hooks.mjs')), { data: { root, flavor: RUNNING_FROM_DIST ? 'dist' : 'src' } });
     },
   );
   return ready;

@@ -78,6 +78,16 @@ describe('forced placement', () => {
     expect(departed.exitCode).toBe(2);
     expect(departed.error?.message).toContain("the token places rare event 'nosuch-event', which this execution did not meet");
   });
+
+  it('--rare-horizons with a name no execution asked about is bad input (exit 2, naming it and the events met); the right name runs', { timeout: 120_000 }, async () => {
+    const base = { scenario: 'shrinker-vs-fault', variant: 'no-cache-lock', params: { shrinkEvery: 1000 }, executions: 20, shrink: false, hostRate: 0 };
+    const typo = await runScenario({ ...base, rareHorizons: 'kswap-wake=16' });
+    expect(typo.exitCode).toBe(2);
+    expect(typo.error?.kind).toBe('bad-input');
+    expect(typo.error?.message).toBe("--rare-horizons names 'kswap-wake', which no execution of this run asked about (shrinker-vs-fault / no-cache-lock asked about kswapd-wake)");
+    const right = await runScenario({ ...base, rareHorizons: 'kswapd-wake=16' });
+    expect(right).toMatchObject({ exitCode: 1, observed: 'cache-empty-under-lock' });
+  });
 });
 
 describe('the host-rate estimate', () => {

@@ -36,6 +36,15 @@ export function runOutcome(r: RunResult, c: RunConfig, sc: LoadedScenario, inter
   const s = sc.def;
   // the token does not fit this scenario, variant and parameters: bad input, never a verdict
   if (r.departure) throw new BadInput(`--schedule: the replay departs from its token: ${r.departure}; the token does not fit ${s.name} / ${c.variant} with these parameters (was it recorded with another --variant, --param or version of the scenario?)`);
+  // a horizon for an event the scenario never asked about is a name mistyped (the events are known only once it runs)
+  if (c.mode === 'sim' && c.rare.horizons !== null && r.executions > 0) {
+    const met = (r.rare?.events ?? []).map((e) => e.name);
+    const unknown = Object.keys(c.rare.horizons).filter((name) => !met.includes(name));
+    if (unknown.length > 0)
+      throw new BadInput(
+        `--rare-horizons names ${unknown.map((n) => `'${n}'`).join(', ')}, which no execution of this run asked about (${s.name} / ${c.variant} asked about ${met.length ? met.join(', ') : 'no rare event'})`,
+      );
+  }
   const limitFlags: LimitFlags = {
     time: c.timeMs === null ? '--time' : `--time ${c.given.time ?? `${c.timeMs / 1000}s`}`,
     'execution-limit': `--execution-limit ${c.given['execution-limit'] ?? `${c.executionLimitMs / 60_000}m`}`,

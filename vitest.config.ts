@@ -38,6 +38,7 @@ const SIM_ONLY = [
   'rare-events',
   'rare-placement',
   'round-robin',
+  'run-notes',
   'shared-memory',
   'shrink',
   'sim-determinism',

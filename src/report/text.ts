@@ -129,7 +129,9 @@ function rareText(s: RareSummary): string[] {
   const rates = s.events.map((e) => `${e.name} (${e.param}=${e.every}: ${e.what} once in ${e.every} ${e.per})`).join(', ');
   const out =
     s.mode === 'forced'
-      ? [`rare events: forced placement, each placed 1, 2, 4, ... up to ${s.placements ?? 'its horizon'} times per execution (the count drawn per execution) over its opportunities (horizons ${horizonsText(s.horizons ?? {})}): ${rates}`]
+      ? [
+          `rare events: forced placement, each placed ${s.placements === 1 ? 'once' : `1, 2, 4, ... up to ${s.placements ?? 'its horizon'} times`} per execution${s.placements === 1 ? '' : ' (the count drawn per execution)'} over its opportunities (horizons ${horizonsText(s.horizons ?? {})}): ${rates}`,
+        ]
       : [`rare events: sampled at the host rates: ${rates}`];
   if (s.findingPlaced) out.push(`  in the finding's execution: ${placedList(s.findingPlaced)}`);
   if (s.hostRate) out.push(hostRateLine(s.hostRate));

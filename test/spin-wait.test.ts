@@ -55,8 +55,10 @@ describe('a spin-wait on READ_ONCE in sim', () => {
       const v = doc.violations[0];
       expect(v.task).toBe('irq0');
       expect(v.message).toContain('livelock: every task that can run spin-waits on words nobody writes (irq0 re-reads ready)');
-      expect(v.details).toContain('  ready = 0 (last stored by probe0, after step 12)');
+      expect(v.details).toContain('  ready = 0 (last stored by probe0, after step 15)');
       expect(v.details).toContain('probe0 has finished');
+      // READ_ONCE and WRITE_ONCE are in the trace (sc memory), the word named by its region
+      expect(v.trace.map((e: { op: string }) => e.op)).toContain('READ_ONCE(ready) = 0');
       expect(doc.executions).toBe(1);
       // found at once: the spin bound and a poll interval or two, not a progress window of a million steps
       expect(doc.shrink.from.steps).toBeLessThanOrEqual(SPIN_LIVELOCK_STEPS + 3 * 1024);

@@ -59,6 +59,8 @@ const MESSAGE = 1;
 const TRACKED = 2;
 
 export class SimWeak implements SharedMemory {
+  /** Its relaxed stores and stale loads are in the trace already (T_MARKED_STORE, T_STALE_LOAD). */
+  readonly tracesMarked = true;
   readonly mem: WeakMemory;
   /** Unmarked words: what the last store to each carried. */
   private readonly msgs = new Map<number, Message>();

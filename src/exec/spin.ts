@@ -15,7 +15,7 @@
 import { type Spinner, spinLivelockViolation } from '../check/livelock.js';
 import { heldLocks } from '../rt/names.js';
 import type { Violation } from '../rt/violation.js';
-import type { Arena } from '../shm/arena.js';
+import { type Arena, nameOfWord } from '../shm/arena.js';
 import { STORE_LOG, type StoreLog, type Task } from '../rt/task.js';
 
 /** How many steps every runnable task must have spun before it is a livelock (the progress window, if smaller). */
@@ -25,12 +25,7 @@ export const SPIN_LIVELOCK_MS = 2000;
 
 /** The name of word `idx`: the model's own name for it, else its region and index ("ready", "flags[3]"). */
 export function wordName(arena: Arena, idx: number): string {
-  const named = arena.names.words?.[idx];
-  if (named) return named;
-  for (const r of arena.layout().regions) {
-    if (idx >= r.offset && idx < r.offset + r.words) return r.words === 1 ? r.name : `${r.name}[${idx - r.offset}]`;
-  }
-  return `word ${idx}`;
+  return nameOfWord(arena.names, idx);
 }
 
 let last: SpinWatch | null = null;

@@ -19,6 +19,12 @@ export type Fence = 'mb' | 'wmb' | 'rmb';
 export type WordName = string | (() => string) | undefined;
 
 export interface SharedMemory {
+  /**
+   * The memory traces the marked accesses itself (the weak model: a relaxed store, a load
+   * that returned an older store); absent or false: READ_ONCE and WRITE_ONCE trace
+   * themselves (sync/barrier.ts).
+   */
+  readonly tracesMarked?: boolean;
   // Unmarked accesses: strong (under weak memory, a store is a release and a load an
   // acquire of their own word), what the kernel's locks and atomics and code under a
   // lock are. Same arguments and results as Atomics'.

@@ -27,6 +27,26 @@ export interface NameTable {
   tasks: string[];
   /** Kernel names of single words that ordered accesses touch ("kvm->arch.shadow_root_allocated"), by offset. */
   words?: Record<number, string>;
+  /** The regions laid out so far (the arena's own list): a word no name covers is named by its region. */
+  regions?: readonly RegionInfo[];
+}
+
+/** What a trace or report calls word `w`: its name, else its region's (`name`, or `name[k]` in a region of several words), else `word w`. */
+export function nameOfWord(n: NameTable, w: number): string {
+  const named = n.words?.[w];
+  if (named !== undefined) return named;
+  const regions = n.regions ?? [];
+  // regions are laid out in order: the last one starting at or before w holds it
+  let lo = 0;
+  let hi = regions.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (regions[mid].offset <= w) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  const r = regions[hi];
+  if (r === undefined || w >= r.offset + r.words) return `word ${w}`;
+  return r.words === 1 ? r.name : `${r.name}[${w - r.offset}]`;
 }
 
 export class LayoutMismatch extends Error {}
@@ -44,6 +64,7 @@ export class Arena {
     private readonly expected: Layout | null,
   ) {
     this.i32 = new Int32Array(buffer);
+    this.names.regions = this.recorded;
   }
 
   /** A throwaway arena used once to learn the size a layout needs. */

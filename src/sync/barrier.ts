@@ -11,7 +11,7 @@
 import { AT_POINT, DONE_STATE, FINISHED, OpMachine, POINT, type Op } from '../rt/op.js';
 import { type Fence, shared } from '../rt/shared.js';
 import { current, storeLog } from '../rt/task.js';
-import { T_LOAD_ACQUIRE, T_STORE_RELEASE } from './trace-ops.js';
+import { T_LOAD_ACQUIRE, T_READ_ONCE, T_STORE_RELEASE, T_WRITE_ONCE } from './trace-ops.js';
 
 /** READ_ONCE(): `what` names the word in a weak-memory report (built only then). */
 export function readOnce(i32: Int32Array, idx: number, what?: string): Op<number> {
@@ -38,7 +38,10 @@ class ReadOnce extends OpMachine<number> {
     this.s = DONE_STATE;
     const idx = this.idx;
     const v = shared.loadRelaxed(this.i32, idx, 'READ_ONCE', this.what);
-    current.noteRead(idx, v); // a re-read of an unchanged word is a spin-wait (CHESS)
+    const t = current;
+    // in the trace, so that a report shows the access a finding turns on (the weak model traces its own)
+    if (shared.tracesMarked !== true) t.trace(T_READ_ONCE, idx, v);
+    t.noteRead(idx, v); // a re-read of an unchanged word is a spin-wait (CHESS)
     return { value: v, done: true };
   }
 }
@@ -66,6 +69,7 @@ class WriteOnce extends OpMachine {
     if (this.s === DONE_STATE) return FINISHED;
     this.s = DONE_STATE;
     const idx = this.idx;
+    if (shared.tracesMarked !== true) current.trace(T_WRITE_ONCE, idx, this.v);
     shared.storeRelaxed(this.i32, idx, this.v);
     storeLog?.note(idx, current);
     return FINISHED;

@@ -1,6 +1,6 @@
 /** Trace op codes of the sync layer (1..31); the model uses 32 and up. */
 import { registerOps } from '../rt/trace.js';
-import type { NameTable } from '../shm/arena.js';
+import { type NameTable, nameOfWord } from '../shm/arena.js';
 
 export const T_LOCK = 1;
 export const T_UNLOCK = 2;
@@ -19,9 +19,13 @@ export const T_STALE_LOAD = 10;
 export const T_MARKED_STORE = 11;
 /** Under --memory weak: smp_mb() / smp_wmb() / smp_rmb(). */
 export const T_BARRIER = 12;
+/** READ_ONCE() and the value it returned (where the memory does not trace its marked accesses itself: sc, threads). */
+export const T_READ_ONCE = 13;
+/** WRITE_ONCE() and the value it stored (likewise). */
+export const T_WRITE_ONCE = 14;
 
 const lockName = (n: NameTable, id: number) => n.locks[id]?.name ?? `lock#${id}`;
-const wordName = (n: NameTable, w: number) => n.words?.[w] ?? `word ${w}`;
+const wordName = nameOfWord;
 const ACQUIRE = ['spin_lock', 'read_lock', 'write_lock', 'mutex_lock', 'srcu_read_lock', 'synchronize_srcu', 'percpu_down_read', 'percpu_down_write', 'lock_map_acquire', 'wait_event'];
 const RELEASE = ['spin_unlock', 'read_unlock', 'write_unlock', 'mutex_unlock', 'srcu_read_unlock', 'synchronize_srcu returns', 'percpu_up_read', 'percpu_up_write', 'lock_map_release', 'wake_up'];
 
@@ -36,6 +40,8 @@ registerOps({
   [T_STALE_LOAD]: (a, b, n) => `load of ${wordName(n, a)} = ${b}: an older store than the newest (weak memory, see below)`,
   [T_MARKED_STORE]: (a, b, n) => `store ${wordName(n, a)} = ${b} (relaxed)`,
   [T_BARRIER]: (a) => `smp_${['mb', 'wmb', 'rmb'][a]}()`,
+  [T_READ_ONCE]: (a, b, n) => `READ_ONCE(${wordName(n, a)}) = ${b}`,
+  [T_WRITE_ONCE]: (a, b, n) => `WRITE_ONCE(${wordName(n, a)}, ${b})`,
   [T_SRCU_FLIP]: (a, b, n) => `synchronize_srcu(${lockName(n, a)}): flips to index ${b}, waits for the readers of index ${1 - b}`,
 });
 

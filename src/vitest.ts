@@ -15,10 +15,21 @@ function describeRun(r: RunScenarioResult): string {
   if (r.error) return `exit ${r.exitCode}: ${r.error.kind}: ${r.error.message}`;
   const v = r.violations?.[0];
   if (v) return `${v.kind}: ${v.message}\n  ${v.details.join('\n  ')}\n  replay: ${v.replay ?? '-'}`;
-  // a scenario's own throw: its line names the file, the line and what was thrown
-  const thrown = r.scenarioError as { line?: string; thrown?: string } | null | undefined;
-  if (thrown) return `observed ${r.observed} (exit ${r.exitCode}): ${thrown.line ?? thrown.thrown}`;
-  return `observed ${r.observed} (exit ${r.exitCode})`;
+  const why = reasonOf(r);
+  return `observed ${r.observed} (exit ${r.exitCode})${why ? `: ${why}` : ''}`;
+}
+
+/**
+ * Why a run without a violation has no verdict, in one line: the scenario's error (its line
+ * names the file, the line and what was thrown, or the role that looped without an op), the
+ * harness's error, or the limit that cut an execution short.
+ */
+function reasonOf(r: RunScenarioResult): string | null {
+  const scenario = r.scenarioError as { line?: string; thrown?: string } | null | undefined;
+  if (scenario) return scenario.line ?? scenario.thrown ?? null;
+  if (typeof r.harnessError === 'string') return `harness error: ${r.harnessError.split('\n').join('; ')}`;
+  const cut = r.incomplete as { limit?: string; note?: string } | null | undefined;
+  return cut ? `stopped by the ${cut.limit} limit${cut.note ? `: ${cut.note}` : ''}` : null;
 }
 
 export const mmuStressMatchers = {

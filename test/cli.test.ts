@@ -181,15 +181,21 @@ describe('mmu-stress CLI', () => {
     writeFileSync(join(dir, 'notes.txt'), 'hello\n');
     expectBadInput(cli(['run', join(dir, 'empty.ts')]), /empty\.ts: does not export default defineScenario/);
     expectBadInput(cli(['run', join(dir, 'broken.ts')]), /broken\.ts:3:\d+: syntax error: /);
-    expectBadInput(cli(['run', join(dir, 'throws.ts')]), /throws\.ts: loading it threw Error: top-level boom/);
     expectBadInput(cli(['run', join(dir, 'missing.ts')]), /missing\.ts: cannot load it: .*nowhere/);
     expectBadInput(cli(['run', join(dir, 'novariants.ts')]), /scenario 'shrinker-vs-fault' declares no variants/);
     expectBadInput(cli(['run', dir]), /is a directory; give the scenario file itself \(it holds /);
     expectBadInput(cli(['run', join(dir, 'notes.txt')]), /is not a scenario file: expected \.ts/);
-    // MMU_STRESS_DEBUG set: the stack of what failed comes too, still with exit 2.
-    const debug = cli(['run', join(dir, 'throws.ts')], { env: { MMU_STRESS_DEBUG: '1' } });
+    // its code that throws as it loads is the scenario's error (exit 3) with the line, not bad input
+    const threw = cli(['run', join(dir, 'throws.ts')]);
+    expect([threw.code, threw.err.trim().split('\n').length]).toEqual([3, 1]);
+    expect(threw.err).toMatch(/^mmu-stress: scenario error: loading .*throws\.ts threw at .*throws\.ts:1:7: Error: top-level boom$/m);
+    // MMU_STRESS_DEBUG set: the stack of what failed comes too, with the same exit code.
+    const debug = cli(['run', join(dir, 'missing.ts')], { env: { MMU_STRESS_DEBUG: '1' } });
     expect(debug.code).toBe(2);
-    expect(debug.err).toMatch(/Error: top-level boom\n\s+at .*throws\.ts/);
+    expect(debug.err).toMatch(/Cannot find module .*nowhere\.js.*\n\s+at /);
+    const debugThrew = cli(['run', join(dir, 'throws.ts')], { env: { MMU_STRESS_DEBUG: '1' } });
+    expect(debugThrew.code).toBe(3);
+    expect(debugThrew.err).toMatch(/Error: top-level boom\n\s+at .*throws\.ts/);
   });
 
   it('a file esbuild cannot bundle for the worker threads is bad input that names where', async () => {

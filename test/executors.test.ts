@@ -173,10 +173,10 @@ describe('harness failures are reported, never lost', () => {
     expect(r.scenarioError?.line).toMatch(/^scenario error: role 'ab' \(ab0\) threw at test\/fixtures\/abba\.ts:\d+:\d+: Error: role failed on purpose$/);
   });
 
-  it('sim: a role that never yields is named once the watchdog period passes, and the executor is usable after', async () => {
+  it("sim: a role that never yields is named once the watchdog period passes (the scenario's error), and the executor is usable after", async () => {
     const r = await run({ ...base, scenario: abba, variant: 'hog', mode: 'sim', executions: 1, watchdogMs: 1000 });
-    expect(r.observed).toBe('harness-error');
-    expect(r.harnessError).toMatch(/^ab0 reached no op boundary for \d+ ms: a role that loops without an op never does/);
+    expect([r.observed, r.harnessError, exitCodeOf(r)]).toEqual(['scenario-error', null, 3]);
+    expect(r.scenarioError?.line).toMatch(/^scenario error: role 'ab' \(ab0\) of test\/fixtures\/abba\.ts reached no op boundary for \d+ ms: its code loops without an op/);
     const again = await run({ ...base, scenario: abba, variant: 'abba', mode: 'sim', executions: 5, lockdep: false });
     expect(again.violation?.kind).toBe('deadlock');
   });
@@ -192,7 +192,7 @@ describe('harness failures are reported, never lost', () => {
 
   it('threads: the same role is named, and its worker torn down', async () => {
     const r = await run({ ...base, scenario: abba, variant: 'hog', mode: 'threads', executions: 1, watchdogMs: 1000 });
-    expect(r.observed).toBe('harness-error');
-    expect(r.harnessError).toMatch(/^ab0 reached no op boundary for \d+ ms: a role that loops without an op never does/);
+    expect([r.observed, r.harnessError, exitCodeOf(r)]).toEqual(['scenario-error', null, 3]);
+    expect(r.scenarioError?.line).toMatch(/^scenario error: role 'ab' \(ab0\) of test\/fixtures\/abba\.ts reached no op boundary for \d+ ms: its code loops without an op/);
   });
 });

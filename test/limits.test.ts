@@ -128,14 +128,17 @@ describe('a harness limit is no verdict', () => {
   });
 
   for (const mode of ['sim', 'threads']) {
-    it(`${mode}: a role that never yields is named, within the budget (a harness error, exit 3)`, () => {
+    it(`${mode}: a role that never yields is named, within the budget (the scenario's error, exit 3)`, () => {
       const r = cli(['run', ABBA, '--variant', 'hog', '--mode', mode, '--time', '2s', '--json']);
       expect(r.ms).toBeLessThan(20_000);
       expect(r.code).toBe(3);
       const doc = JSON.parse(r.out);
-      expect(doc.observed).toBe('harness-error');
-      expect(doc.harnessError).toMatch(/ab0 reached no op boundary for \d+ ms: a role that loops without an op never does/);
-      expect(doc.harnessError).not.toMatch(/ba0 reached no op boundary/); // ba0 ends or stops at its op boundaries: not blamed
+      expect([doc.observed, doc.harnessError]).toEqual(['scenario-error', null]);
+      // ba0 ends or stops at its op boundaries: not blamed
+      expect(doc.scenarioError).toMatchObject({ where: 'role', how: 'no-op-boundary', role: 'ab', task: 'ab0' });
+      expect(doc.scenarioError.line).toMatch(
+        /^scenario error: role 'ab' \(ab0\) of test\/fixtures\/abba\.ts reached no op boundary for \d+ ms \(the time budget ended and it did not stop within 1000 ms\): its code loops without an op/,
+      );
     });
   }
 });

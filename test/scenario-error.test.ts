@@ -1,30 +1,36 @@
 /**
- * A scenario's own code that throws (a role, setup(), check()) is reported as the
- * scenario's error in both executors: observed scenario-error, exit 3 (no verdict), the
- * role and instance, the file:line in the scenario's source and the thrown message;
- * never a finding in the model, never "the harness itself failed".
+ * A scenario's own code that throws (a role, setup(), check(), its file's top level as it
+ * loads) or a role that loops without an op boundary is reported as the scenario's error in
+ * both executors: observed scenario-error (or, while loading, error kind 'scenario'), exit 3
+ * (no verdict), the role and instance, the file:line in the scenario's source and the thrown
+ * message; never a finding in the model, never "the harness itself failed", never bad input.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type RunScenarioResult, runScenario } from '../src/api.js';
 import { exitCodeOf, run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
 import { loadScenario } from '../src/load/scenarios.js';
-import { cli } from './cli-helpers.js';
+import { ScenarioFailure } from '../src/rt/errors.js';
+import { mmuStressMatchers } from '../src/vitest.js';
+import { cli, tempDirs } from './cli-helpers.js';
 
 const FILE = join(import.meta.dirname, 'fixtures', 'throws.ts');
 const throws = await loadScenario(FILE);
 const threads = new ThreadsExecutor();
 const sim = new SimExecutor();
+const temp = tempDirs();
 afterAll(async () => {
   await threads.close();
   await sim.close();
+  temp.cleanup();
 });
 
 /** The line of the fixture's `// THROWS <what>` marker. */
-function lineOf(what: string): number {
-  return readFileSync(FILE, 'utf8').split('\n').findIndex((l) => l.endsWith(`// THROWS ${what}`)) + 1;
+function lineOf(what: string, file = FILE): number {
+  return readFileSync(file, 'utf8').split('\n').findIndex((l) => l.endsWith(`// THROWS ${what}`)) + 1;
 }
 
 const expected: Record<string, (line: number) => RegExp> = {
@@ -70,5 +76,94 @@ describe('the command says so', () => {
       exitCode: 3,
       error: { kind: 'scenario', message: expect.stringMatching(new RegExp(`^scenario error: setup\\(\\) threw at test/fixtures/throws\\.ts:${lineOf('setup')}:\\d+: RangeError: no slots for this guest`)) },
     });
+  });
+});
+
+/** A role whose code loops without an op: vcpu0 of test/fixtures/loops.ts. */
+const LOOPS = join(import.meta.dirname, 'fixtures', 'loops.ts');
+const loops = await loadScenario(LOOPS);
+const LOOP_LINE = /^scenario error: role 'vcpu' \(vcpu0\) of test\/fixtures\/loops\.ts reached no op boundary for \d+ ms: its code loops without an op \(every step that touches shared state must be an op\)$/;
+
+describe("a role that never reaches an op boundary is the scenario's error, in both executors", () => {
+  for (const mode of ['sim', 'threads'] as const) {
+    it(`${mode}: found by the watchdog, named with its role, instance and file; no harness error`, async () => {
+      // the watchdog's period is the subject: 1 s, and the run waits for it however slow the machine
+      const r = await run({ scenario: loops, variant: 'loop', params: {}, mode, seed: 1, executions: 1, timeMs: null, watchdogMs: 1000, threads, sim });
+      expect([r.observed, r.harnessError, r.violation, r.executions, exitCodeOf(r)]).toEqual(['scenario-error', null, null, 0, 3]);
+      expect(r.scenarioError).toMatchObject({ where: 'role', how: 'no-op-boundary', role: 'vcpu', task: 'vcpu0', file: LOOPS });
+      expect(r.scenarioError?.line).toMatch(LOOP_LINE);
+      expect(r.scenarioError?.at).toBeUndefined(); // nothing threw: no line to point at
+      // the looping worker was torn down: the executor runs the next scenario
+      const next = await run({ scenario: throws, variant: 'check', params: {}, mode, seed: 1, executions: 1, timeMs: null, threads, sim });
+      expect(next.scenarioError?.where).toBe('check');
+    }, 90_000);
+  }
+
+  it('the command says SCENARIO ERROR, not HARNESS ERROR', () => {
+    const r = cli(['run', 'test/fixtures/loops.ts', '--mode', 'threads', '--watchdog', '1s', '--time', '60s']);
+    expect(r.code).toBe(3);
+    expect(r.out).toContain('observed scenario-error');
+    expect(r.out).toMatch(/^SCENARIO ERROR \(exit 3\): the scenario's own code never reached an op boundary, so there is no verdict/m);
+    expect(r.out.split('\n').map((l) => l.trim())).toContainEqual(expect.stringMatching(LOOP_LINE));
+    expect(r.out).not.toContain('HARNESS ERROR');
+  });
+});
+
+describe("a throw at a scenario file's top level while it loads is the scenario's error", () => {
+  const ON_LOAD = join(import.meta.dirname, 'fixtures', 'throws-on-load.ts');
+  const line = lineOf('load', ON_LOAD);
+  const message = new RegExp(
+    `^scenario error: loading test/fixtures/throws-on-load\\.ts threw at test/fixtures/throws-on-load\\.ts:${line}:\\d+: TypeError: Cannot read properties of undefined \\(reading 'faults'\\)$`,
+  );
+
+  it('loadScenario: a ScenarioFailure with the file:line:col of the throw', async () => {
+    const e = await loadScenario(ON_LOAD).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ScenarioFailure);
+    expect((e as Error).message).toMatch(message);
+  });
+
+  it("runScenario: exit 3, kind 'scenario'; a missing import or a file that is not a scenario stays bad input", async () => {
+    expect(await runScenario({ scenario: 'test/fixtures/throws-on-load.ts' })).toEqual({ exitCode: 3, error: { kind: 'scenario', message: expect.stringMatching(message) } });
+    const dir = temp.make();
+    writeFileSync(join(dir, 'missing.ts'), "import x from './nowhere.js';\nexport default x;\n");
+    writeFileSync(join(dir, 'empty.ts'), 'export const x = 1;\n');
+    expect(await runScenario({ scenario: join(dir, 'missing.ts') })).toEqual({ exitCode: 2, error: { kind: 'bad-input', message: expect.stringMatching(/missing\.ts: cannot load it: .*nowhere\.js/) } });
+    expect(await runScenario({ scenario: join(dir, 'empty.ts') })).toEqual({ exitCode: 2, error: { kind: 'bad-input', message: expect.stringMatching(/empty\.ts: does not export default defineScenario/) } });
+  });
+
+  it('the command: one line, exit 3 (--json: error kind scenario); a syntax error stays exit 2', () => {
+    const r = cli(['run', 'test/fixtures/throws-on-load.ts']);
+    expect(r.code).toBe(3);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err.trim()).toMatch(new RegExp(`^mmu-stress: ${message.source.slice(1)}`));
+    const json = cli(['run', 'test/fixtures/throws-on-load.ts', '--json']);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.out)).toEqual({ exitCode: 3, error: { kind: 'scenario', message: expect.stringMatching(message) } });
+    const dir = temp.make();
+    writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
+    writeFileSync(join(dir, 'broken.ts'), 'const a = ;\nexport default a;\n');
+    const broken = cli(['run', join(dir, 'broken.ts')]);
+    expect(broken.code).toBe(2);
+    expect(broken.err).toMatch(/^mmu-stress: .*broken\.ts:1:\d+: syntax error: /);
+  });
+});
+
+describe('a failing matcher says why the run has no verdict, in one line', () => {
+  it("toFind: the looping role's scenario error", async () => {
+    const r = await runScenario({ scenario: 'test/fixtures/loops.ts', watchdog: '1s', executions: 1 });
+    expect(r).toMatchObject({ exitCode: 3, observed: 'scenario-error' });
+    const m = mmuStressMatchers.toFind(r, 'invariant');
+    expect(m.pass).toBe(false);
+    expect(m.message()).toMatch(/^expected invariant, got observed scenario-error \(exit 3\): scenario error: role 'vcpu' \(vcpu0\) of test\/fixtures\/loops\.ts reached no op boundary for \d+ ms: its code loops without an op/);
+    expect(m.message()).not.toContain('\n');
+  }, 90_000);
+
+  it("toBeClean and toFind: a harness error's message, its lines joined", () => {
+    // as run --json gives a harness error: a worker that failed for the harness's own reason
+    const r = { exitCode: 3, observed: 'harness-error', violations: [], harnessError: 'vcpu1: worker failed: Error: out of memory\nthe workers were terminated', scenarioError: null, incomplete: null } as RunScenarioResult;
+    for (const m of [mmuStressMatchers.toBeClean(r), mmuStressMatchers.toFind(r, 'deadlock')]) {
+      expect(m.pass).toBe(false);
+      expect(m.message()).toMatch(/got observed harness-error \(exit 3\): harness error: vcpu1: worker failed: Error: out of memory; the workers were terminated$/);
+    }
   });
 });

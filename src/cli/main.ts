@@ -92,10 +92,10 @@ async function dispatch(argv: string[], interrupt: Interrupt): Promise<CommandOu
 /** Exit code, kind and one line for an error that ended the command (MMU_STRESS_DEBUG: and its stack on stderr). */
 export function classify(e: unknown): { code: number; kind: ErrorKind; message: string } {
   if (process.env.MMU_STRESS_DEBUG) {
-    // a scenario file that failed to load: the stack of what made it fail; anything unexpected: its own
-    if (e instanceof BadInput) {
+    // a scenario file that failed to load (refused, or its code threw): the stack of what made it fail; anything unexpected: its own
+    if (e instanceof BadInput || e instanceof ScenarioFailure) {
       if (e.cause) note(String((e.cause as Error)?.stack ?? e.cause));
-    } else if (!(e instanceof ScenarioFailure) && !(e instanceof HarnessFailure)) note(String((e as Error)?.stack ?? e));
+    } else if (!(e instanceof HarnessFailure)) note(String((e as Error)?.stack ?? e));
   }
   return classifyError(e);
 }

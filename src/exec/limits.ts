@@ -1,4 +1,5 @@
 /** The harness's own limits on an execution, as stop reasons and as outcomes. */
+import type { ScenarioError } from '../rt/errors.js';
 import { STOP_DEADLINE, STOP_EXECUTION_LIMIT, STOP_SIGNAL } from './frame.js';
 
 /**
@@ -48,10 +49,22 @@ export function stopReason(stop: number): string {
   return 'the execution had to stop';
 }
 
+/** What a role that loops without an op does, and why that is the role's bug. */
+const LOOPS = 'its code loops without an op (every step that touches shared state must be an op)';
+
 /**
- * A role that reached no op boundary for `forMs`, in both executors: what was seen, then
- * what causes it in a role (a harness error either way, never a verdict about the model).
+ * A role instance that reached no op boundary for `forMs`, in either executor: the
+ * scenario's error (its role's code loops where no scheduler can preempt it, only the
+ * watchdog or a limit stops it), never the harness's and never a verdict about the model.
+ * Nothing threw, so it has no stack and no line; `after` says what stopped it when that was
+ * a limit the role then ignored.
  */
+export function noOpBoundaryError(task: { role: string; name: string }, forMs: number, after?: string): ScenarioError {
+  const thrown = `reached no op boundary for ${Math.round(forMs)} ms${after ? ` (${after})` : ''}: ${LOOPS}`;
+  return { where: 'role', how: 'no-op-boundary', role: task.role, task: task.name, thrown, stack: '' };
+}
+
+/** The same, as one line of a harness error that has another cause first (a worker that failed). */
 export function noOpBoundary(who: string, forMs: number): string {
-  return `${who} reached no op boundary for ${Math.round(forMs)} ms: a role that loops without an op never does (every step that touches shared state must be an op)`;
+  return `${who} reached no op boundary for ${Math.round(forMs)} ms: ${LOOPS}`;
 }

@@ -4,7 +4,8 @@
  * stopped: at its time budget, on a signal, or when a role loops without ever reaching
  * an op boundary (which no scheduler can preempt). Every finished execution is posted
  * back as it ends; a stopped one comes back as incomplete; a worker that does not
- * answer a stop is terminated and the role it was running is named.
+ * answer a stop is terminated, and a role it was running then (one that loops without an
+ * op) is named as the scenario's error.
  *
  * With --jobs (where the strategy allows), the seeds are dealt over that many workers and
  * judged in seed order, so the result is the one a single worker gives.
@@ -16,7 +17,7 @@ import type { LoadedScenario } from '../load/scenarios.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { workerBundle } from '../load/bundle.js';
 import { instancesOf, STOP_DEADLINE, STOP_SIGNAL } from './frame.js';
-import { isLimit, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
+import { isLimit, limitOf, noOpBoundaryError, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { endsRun, type ExecutionResult } from './result.js';
 import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type SimMessage, type SimRequest, storeSeed, type WorkerShare, workerSeeds } from './sim-worker.js';
 import type { RunConfig } from './config.js';
@@ -64,7 +65,7 @@ export class SimExecutor implements Executor {
     onDone?: (d: WorkerDone) => void,
   ): Promise<string | null> {
     const bundle = await workerBundle(sc.file, plainMemoryRun(config) ? 'plain' : 'seam');
-    const names = instancesOf(sc.def, config.params, config.variant).map((i) => i.name);
+    const instances = instancesOf(sc.def, config.params, config.variant);
     const control = new SharedArrayBuffer(SIM_CONTROL_WORDS * 4);
     const c = new Int32Array(control);
     // Until the worker has loaded the bundle and begun, no role runs and no seed is in flight
@@ -145,9 +146,15 @@ export class SimExecutor implements Executor {
         const current = Atomics.load(c, SIM_CURRENT);
         const unresponsive = asked !== 0 && now - askedAt > STOP_GRACE_MS && quiet > STOP_GRACE_MS;
         if (!unresponsive && quiet <= limits.watchdogMs) return;
-        if (current >= 0) {
-          const never = noOpBoundary(names[current] ?? `task ${current}`, quiet);
-          kill(unresponsive ? `${stopReason(asked)} and the sim did not stop within ${STOP_GRACE_MS} ms: ${never}` : never);
+        if (current >= 0 && instances[current]) {
+          // a role resumed and never came back: its code loops without an op (the scenario's bug), and only
+          // terminating the worker stops it; that execution is the run's last, with the scenario's error
+          const after = unresponsive ? `${stopReason(asked)} and it did not stop within ${STOP_GRACE_MS} ms` : undefined;
+          const scenarioError = locateScenarioError(noOpBoundaryError(instances[current], quiet, after), sc.file);
+          onExecution({ seed: loadSeed(c), violation: null, stats: {}, steps: 0, scenarioError });
+          kill(null);
+        } else if (current >= 0) {
+          kill(`the sim worker named task ${current}, which this execution does not have`);
         } else if (hb === 0) {
           // The worker has not begun (still loading the bundle): nothing of the scenario ran.
           if (unresponsive && isLimit(asked)) {

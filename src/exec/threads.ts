@@ -19,11 +19,11 @@ import { THREADS_DEFAULTS, type ThreadsOptions } from './drive.js';
 import { syncVersions } from './sync-record.js';
 import { closeExecution, lastStep } from './finish.js';
 import { CTL_ARRIVED, CTL_STOP, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
-import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
+import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, noOpBoundaryError, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
 import { locateScenarioError, sourceStack } from '../load/stack.js';
-import { Watchdog } from './watchdog.js';
+import { Watchdog, type WatchdogFinding } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
 import type { RunConfig } from './config.js';
 import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
@@ -169,6 +169,8 @@ export class ThreadsExecutor implements Executor {
     }
     let watchdogFinding: Violation | null = null;
     let watchdogNote: string | null = null;
+    /** The task the watchdog found reaching no op boundary (its role's code loops without an op). */
+    let looping: WatchdogFinding['looping'];
     const watchdog = new Watchdog(frame, { watchdogMs: limits.watchdogMs, maxExecutionMs: limits.executionLimitMs }, s.progress);
     const onAbort = () => {
       if (stop(STOP_SIGNAL)) watchdogNote = watchdog.describe(performance.now());
@@ -185,6 +187,7 @@ export class ThreadsExecutor implements Executor {
       if (found && stop(found.stop)) {
         watchdogFinding = found.violation;
         watchdogNote = found.note;
+        looping = found.looping;
       }
     }, WATCHDOG_TICK_MS);
 
@@ -216,8 +219,18 @@ export class ThreadsExecutor implements Executor {
         }
         const errors = settled.flatMap((x, k) => (x?.error ? [`${frame.instances[k].name}: ${sourceStack(x.error)}`] : []));
         // before the pool goes: tearing it down settles every job
-        const ignoring = starting ? [] : frame.instances.flatMap((inst, k) => (finished[k] ? [] : [noOpBoundary(inst.name, watchdog.quietFor(k, now))]));
+        const running = starting ? [] : frame.instances.flatMap((inst, k) => (finished[k] ? [] : [{ inst, k, quiet: watchdog.quietFor(k, now) }]));
+        const ignoring = running.map((r) => noOpBoundary(r.inst.name, r.quiet));
         await this.close();
+        // With no worker failing, a role that ran on without an op is the scenario's bug: the one the
+        // watchdog found, else the one longest without an op of those that ignored a limit's stop
+        // (a role reaches an op boundary often, and at each one it sees the stop: a blocked one too,
+        // its futex waits are bounded).
+        const looped = errors.length > 0 ? undefined : (running.find((r) => r.k === looping?.task) ?? running.filter((r) => r.quiet > STOP_GRACE_MS).sort((a, b) => b.quiet - a.quiet)[0]);
+        if (looped) {
+          const after = asked === STOP_WATCHDOG ? undefined : `${stopReason(asked)} and it did not stop within ${STOP_GRACE_MS} ms`;
+          return { seed, violation: null, stats: {}, steps: seq(), scenarioError: noOpBoundaryError(looped.inst, looped.quiet, after) };
+        }
         if (starting && errors.length === 0 && isLimit(asked)) {
           return { seed, violation: null, stats: {}, steps: seq(), incomplete: { limit: limitOf(asked), note: `the worker threads were still starting (${arrived} of ${n} ready)` } };
         }
@@ -284,7 +297,11 @@ export class ThreadsExecutor implements Executor {
     if (violation === null && cut && isLimit(stopped)) {
       return { seed, violation: null, stats, steps: seq(), incomplete: { limit: limitOf(stopped), note: watchdogNote ?? watchdog.describe(performance.now()) } };
     }
-    if (violation === null && stopped === STOP_WATCHDOG) return { seed, violation: null, stats, steps: seq(), harnessError: watchdogNote ?? 'the watchdog stopped the execution' };
+    if (violation === null && stopped === STOP_WATCHDOG) {
+      // the role the watchdog found did stop at last (a long loop, not an endless one): still its role's bug
+      if (looping) return { seed, violation: null, stats, steps: seq(), scenarioError: noOpBoundaryError(frame.instances[looping.task], looping.forMs) };
+      return { seed, violation: null, stats, steps: seq(), harnessError: watchdogNote ?? 'the watchdog stopped the execution' };
+    }
     const closed = closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask);
     const order = closed && tickets.every((t) => t !== undefined) ? stepOrder(tickets as Int32Array[]) : undefined;
     // the word events only when every task kept its own: a word's versions are only whole so

@@ -10,8 +10,8 @@
  *     or waits for a lock, each for `watchdogMs`: a livelock on the words spun on (the
  *     store they wait for can never come);
  *   - a task neither finished nor blocked that makes no op for `watchdogMs`, and is
- *     not spin-waiting (its spin slot's steps go on while it spins): the harness
- *     cannot explain it (a loop in the role without an op boundary);
+ *     not spin-waiting (its spin slot's steps go on while it spins): its role loops
+ *     without an op boundary (the scenario's error, not a verdict and not the harness's);
  *   - tasks that keep taking ops without a progress mark for `watchdogMs` (scenarios
  *     that say what progress is): a livelock;
  *   - an execution still running after `maxExecutionMs`: not a verdict, a harness
@@ -34,8 +34,10 @@ export interface WatchdogFinding {
   /** The STOP_* reason to stop the execution with. */
   stop: number;
   violation: Violation | null;
-  /** A harness error (STOP_WATCHDOG), or what was seen when a limit stopped it (STOP_EXECUTION_LIMIT). */
+  /** What was seen: of a role that loops (STOP_WATCHDOG), or when a limit stopped it (STOP_EXECUTION_LIMIT). */
   note: string | null;
+  /** STOP_WATCHDOG: the task that reached no op boundary for `watchdogMs`, and for how long (the scenario's error). */
+  looping?: { task: number; forMs: number };
 }
 
 export interface WatchdogLimits {
@@ -229,7 +231,7 @@ export class Watchdog<W> {
         const how = `threads: ${names.tasks[k]} has been blocked on ${names.locks[this.waitsFor[k]].name} for more than ${ms(limits.watchdogMs)}`;
         return { stop: STOP_VIOLATION, violation: deadlockViolation(g, names, 0, how), note: null };
       }
-      return { stop: STOP_WATCHDOG, violation: null, note: noOpBoundary(names.tasks[k], now - this.opsAt[k]) };
+      return { stop: STOP_WATCHDOG, violation: null, note: noOpBoundary(names.tasks[k], now - this.opsAt[k]), looping: { task: k, forMs: now - this.opsAt[k] } };
     }
     if (this.progress && now - this.marksAt > limits.watchdogMs) {
       const since = frame.instances.map((inst, k) => ({ task: inst.name, count: this.ops[k] - this.opsAtMark[k] }));

@@ -1,14 +1,17 @@
 /**
  * Finding scenarios: the built-in ones by name, or any scenario file by path. A file
  * that cannot be a scenario is bad input with one line naming the file and the cause:
- * where a syntax error is, what it failed to import, what its default export lacks.
+ * where a syntax error is, what it failed to import, what its default export lacks. A file
+ * whose own code throws while it loads (its top level, or a module of the user's it
+ * imports) is the scenario's error instead (exit 3), named with the line that threw.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BadInput } from '../rt/errors.js';
+import { BadInput, ScenarioFailure, thrownBy } from '../rt/errors.js';
 import { VIOLATION_KINDS } from '../rt/violation.js';
 import type { ScenarioDef } from '../scenario.js';
+import { locateScenarioError, thrownByModuleCode } from './stack.js';
 import { importModule } from './typescript-loader.js';
 import '../sync/trace-ops.js';
 import '../virt/kvm/trace-ops.js';
@@ -42,20 +45,43 @@ export function builtinNames(): string[] {
 
 const one = (s: string) => s.split('\n')[0].trim();
 
-/** One line for why importing `shown` failed: a syntax error with its place, a missing import, or what it threw. */
-function loadFailure(shown: string, file: string, e: unknown): string {
+/**
+ * Why importing `shown` failed: bad input in one line (a syntax error with its place, a
+ * missing import, a file no loader takes), or the scenario's error when its code threw.
+ */
+function loadFailure(shown: string, file: string, e: unknown): BadInput | ScenarioFailure {
   const err = e as Error & { code?: string };
   const msg = String(err?.message ?? e);
   // esbuild (through tsx): "<file>:<line>:<col>: ERROR: <text>"
   const esb = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(msg);
-  if (esb) return `${shown}:${esb[2]}:${esb[3]}: syntax error: ${esb[4]}`;
+  if (esb) return new BadInput(`${shown}:${esb[2]}:${esb[3]}: syntax error: ${esb[4]}`, { cause: e });
+  // the file's own code ran and threw (JSON.parse's SyntaxError too): the scenario's bug, with its line; a
+  // module it imports that is not there is bad input however the loader reports it (vitest's from the import's line)
+  if (!RESOLUTION_CODES.has(String(err?.code)) && thrownByModuleCode(e)) return new ScenarioFailure(locateScenarioError(thrownBy(e, 'load'), file).line as string, { cause: e });
+  return new BadInput(refusal(shown, file, err, msg), { cause: e });
+}
+
+/** The codes of a module the loader could not find or resolve, as node and vitest's module runner give them. */
+const RESOLUTION_CODES = new Set([
+  'ERR_MODULE_NOT_FOUND',
+  'MODULE_NOT_FOUND',
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'ERR_UNSUPPORTED_DIR_IMPORT',
+  'ERR_PACKAGE_PATH_NOT_EXPORTED',
+  'ERR_PACKAGE_IMPORT_NOT_DEFINED',
+  'ERR_INVALID_MODULE_SPECIFIER',
+  'ERR_UNSUPPORTED_ESM_URL_SCHEME',
+]);
+
+/** One line for a file the loader refused: where its syntax error is, what it failed to import. */
+function refusal(shown: string, file: string, err: Error & { code?: string }, msg: string): string {
   if (err?.name === 'SyntaxError') {
     const at = new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(String(err.stack ?? ''));
     return `${shown}${at ? `:${at[1]}` : ''}: syntax error: ${one(msg)}`;
   }
   if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') return `${shown}: cannot load it: ${one(msg)}`;
   if (err?.code === 'ERR_UNKNOWN_FILE_EXTENSION') return `${shown}: cannot load it: ${one(msg)} (is it a TypeScript file outside the command's own loader?)`;
-  return `${shown}: loading it threw ${err?.name ?? 'an error'}: ${one(msg)}`;
+  return `${shown}: cannot load it: ${err?.name ?? 'Error'}: ${one(msg)}`;
 }
 
 /** What is wrong with a module's default export as a scenario, or null. */
@@ -99,7 +125,7 @@ async function importScenario(file: string, shown: string): Promise<ScenarioDef<
   try {
     mod = await importModule(pathToFileURL(file).href);
   } catch (e) {
-    throw new BadInput(loadFailure(shown, file, e), { cause: e });
+    throw loadFailure(shown, file, e);
   }
   const problem = scenarioProblem(mod.default);
   if (problem) throw new BadInput(`${shown}: ${problem}`);

@@ -59,14 +59,49 @@ const HARNESS_PATH = new RegExp(HARNESS);
  */
 export function locateScenarioError(se: ScenarioError, scenarioFile: string): ScenarioError {
   if (se.line) return se; // located already
+  if (se.how === 'no-op-boundary') {
+    // nothing threw: no stack to look in, so the role and its file say where
+    return { ...se, file: scenarioFile, line: `scenario error: role '${se.role}' (${se.task}) of ${shownPath(scenarioFile)} ${se.thrown}` };
+  }
   const stack = sourceStack(se.stack);
-  const frames = [...stack.matchAll(/^\s+at (?:.*? \()?([^\s()]+?):(\d+):(\d+)\)?$/gm)]
-    .filter((m) => !m[1].startsWith('node:'))
-    .map((m) => ({ path: m[1].startsWith('file:') ? fileURLToPath(m[1]) : resolve(m[1]), line: m[2], col: m[3] }));
-  const own = frames.find((f) => f.path === scenarioFile) ?? frames.find((f) => !HARNESS_PATH.test(f.path) && !f.path.endsWith('.mjs'));
+  const all = stackFrames(stack).filter((f) => !f.path.startsWith('node:'));
+  // while loading, the frames past the harness's loader are its callers (the command, a test), never the scenario's
+  const loader = all.findIndex((f) => LOADER_PATH.test(f.path));
+  const frames = se.where === 'load' && loader >= 0 ? all.slice(0, loader) : all;
+  const own = all.find((f) => f.path === scenarioFile) ?? frames.find((f) => !HARNESS_PATH.test(f.path) && !f.path.endsWith('.mjs'));
   const at = own ? `${shownPath(own.path)}:${own.line}:${own.col}` : undefined;
-  const what = se.where === 'role' ? `role '${se.role}' (${se.task})` : `${se.where}()`;
-  const of = own?.path === scenarioFile ? '' : ` of ${shownPath(scenarioFile)}`;
+  const what = se.where === 'role' ? `role '${se.role}' (${se.task})` : se.where === 'load' ? `loading ${shownPath(scenarioFile)}` : `${se.where}()`;
+  const of = own?.path === scenarioFile || se.where === 'load' ? '' : ` of ${shownPath(scenarioFile)}`;
   const line = `scenario error: ${what}${of} threw${at ? ` at ${at}` : ''}: ${se.thrown}`;
   return { ...se, stack, file: scenarioFile, ...(at ? { at } : {}), line };
 }
+
+/** The harness's own executors, runtime and loader: the first of them in a stack is where the scenario's code was called from. */
+const LOADER_PATH = /\bsrc\/(?:exec|rt|load)\//;
+
+/** The frames of a stack that name a place (path, line, column), innermost first; a file: URL as its path. */
+function stackFrames(stack: string): { path: string; line: string; col: string }[] {
+  return [...stack.matchAll(/^\s+at (?:.*? \()?([^\s()]+?):(\d+):(\d+)\)?$/gm)].map((m) => ({
+    path: m[1].startsWith('node:') ? m[1] : m[1].startsWith('file:') ? fileURLToPath(m[1]) : resolve(m[1]),
+    line: m[2],
+    col: m[3],
+  }));
+}
+
+/**
+ * Did code run and throw this while a module was being imported (its top level, or a module
+ * it imports), rather than the loader refusing the file (a module not found, an export it
+ * lacks, a file it cannot parse)? The loader's errors come out of node's internals, a
+ * loader in node_modules (tsx, vitest) and then the harness's own import; code's throw has a
+ * frame of that code first. A value that is not an Error is only ever thrown by code.
+ */
+export function thrownByModuleCode(e: unknown): boolean {
+  if (!(e instanceof Error)) return true;
+  const lines = String(e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+  // the innermost frame of something other than node, a dependency, or a native function
+  const first = lines.find((l) => !/\(?node:|node_modules|<anonymous>\)?$|\(native\)/.test(l));
+  return first !== undefined && !IMPORTER_PATH.test(first);
+}
+
+/** The harness's side of an import: its loader and whatever called it, and the command's module hooks (bin/). */
+const IMPORTER_PATH = /\bsrc\/(?:exec|rt|load|cli)\/|\bsrc\/(?:api|cli)\.[jt]s|\/bin\/[\w-]+\.mjs/;

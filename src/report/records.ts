@@ -84,7 +84,8 @@ export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: s
     elapsedMs: Math.round(r.elapsedMs),
     violation: r.violation ? { ...r.violation, replay } : null,
     harnessError: r.harnessError,
-    scenarioError: r.scenarioError ? `${r.scenarioError.line}\n${r.scenarioError.stack}` : null,
+    // a looping role threw nothing: its line alone
+    scenarioError: r.scenarioError ? [r.scenarioError.line, r.scenarioError.stack].filter(Boolean).join('\n') : null,
     incomplete: r.incomplete,
     lockdep: r.lockdep,
     finishedAt: new Date().toISOString(),

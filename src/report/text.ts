@@ -67,14 +67,15 @@ export function incompleteText(
   return [`(${lines[0]}; it has no verdict and is not counted)`];
 }
 
-/** The scenario's own code threw: its line first, then its stack in the sources without the harness's frames (no verdict, exit 3). */
+/** The scenario's own code threw (or looped without an op): its line first, then its stack in the sources without the harness's frames (no verdict, exit 3). */
 export function scenarioErrorText(e: ScenarioError): string[] {
+  const did = e.how === 'no-op-boundary' ? 'never reached an op boundary' : 'threw';
   return [
-    "SCENARIO ERROR (exit 3): the scenario's own code threw, so there is no verdict (a bug in the scenario, not a finding in the model, not a failure of the harness):",
+    `SCENARIO ERROR (exit 3): the scenario's own code ${did}, so there is no verdict (a bug in the scenario, not a finding in the model, not a failure of the harness):`,
     `  ${e.line ?? e.thrown}`,
     ...e.stack
       .split('\n')
-      .filter((l) => !HARNESS_FRAME.test(l))
+      .filter((l) => l !== '' && !HARNESS_FRAME.test(l))
       .map((l) => `  ${l}`),
   ];
 }

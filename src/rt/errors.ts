@@ -2,11 +2,13 @@
  * The errors that cross rooms, in one place: bad input (exit 2), the harness's own failure
  * and the scenario's failure (exit 3), and a scenario's own throw.
  *
- * A scenario's own code that throws: a role's run(), its setup() or its check(). That is
- * a bug of the scenario, not a finding in the model (no verdict) and not a failure of the
- * harness: it is reported as the scenario's, naming what threw, where in the scenario's
- * source, and the thrown message. Made where the scenario's code is called (in a worker
- * too, so it is plain data); load/stack.ts finds the source line in the parent.
+ * A scenario's own code that throws: its file's top level while it loads, a role's run(),
+ * its setup() or its check(); or a role whose code loops without ever reaching an op
+ * boundary (nothing threw: the harness's watchdog or time budget found it). That is a bug
+ * of the scenario, not a finding in the model (no verdict) and not a failure of the
+ * harness: it is reported as the scenario's, naming what threw (or looped), where in the
+ * scenario's source, and the thrown message. Made where the scenario's code is called (in a
+ * worker too, so it is plain data); load/stack.ts finds the source line in the parent.
  */
 
 /** Bad input (exit 2): the message is one line saying what is wrong and what is valid. */
@@ -19,8 +21,10 @@ export class HarnessFailure extends Error {}
 export class ScenarioFailure extends Error {}
 
 export interface ScenarioError {
-  /** Which of the scenario's functions threw. */
-  where: 'role' | 'setup' | 'check';
+  /** Which of the scenario's functions threw ('load': the file's top level, or a module it imports, while it loaded). */
+  where: 'load' | 'role' | 'setup' | 'check';
+  /** 'no-op-boundary': the role threw nothing but looped without an op until the harness stopped it (`thrown` says for how long; no stack, no line). */
+  how?: 'no-op-boundary';
   /** The role and its instance (`vcpu`, `vcpu1`), for a role that threw. */
   role?: string;
   task?: string;

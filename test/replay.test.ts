@@ -123,7 +123,37 @@ describe('--schedule: a token that does not fit is bad input (exit 2), in one li
     }
     const g = { seed: MAX_SEED, entries: [[0, 2], [37, 1]] as [number, number][], loads: [[0, 1], [4, 3]] as [number, number][] };
     expect(parseGuideToken(guideToken(g))).toEqual(g);
+    // the check of what a token was recorded on: h and 5 base-36 digits after the seed, kept through a round trip
+    const checked = { ...g, fit: '0z9ab' };
+    expect(guideToken(checked)).toMatch(/^g2\.2gosa7pa2gv\.h0z9ab\.0-2\./);
+    expect(parseGuideToken(guideToken(checked))).toEqual(checked);
+    expect(parseGuideToken('g2.1.habc.1-0')).toMatch(/'habc' after the seed is not a check \(h and 5 base-36 digits\)/);
   });
+
+  it('a token printed with a check replays on its own scenario, variant and tasks, and is refused on any other', async () => {
+    const found = await runDoc(['shrinker-vs-fault', '--variant', 'no-cache-lock', '--json']);
+    const token: string = found.doc.shrink.token;
+    expect(token).toMatch(/^g2\.1\.h[0-9a-z]{5}\./);
+    expect(found.doc.violations[0].replay).toContain(`--schedule ${token}`);
+    await expectReplays(found.doc.violations[0].replay, found.doc.violations[0]);
+    // cache-lock has the same three tasks, and this schedule ran there to "ok" (exit 0) before the check
+    const other = await runDoc(['shrinker-vs-fault', '--variant', 'cache-lock', '--schedule', token, '--json']);
+    expect(other.doc).toEqual({
+      exitCode: 2,
+      error: {
+        kind: 'bad-input',
+        message: expect.stringMatching(/^--schedule: the token was recorded on another scenario, variant or set of tasks: its check h[0-9a-z]{5} is not h[0-9a-z]{5}, the check of shrinker-vs-fault \/ cache-lock with tasks vcpu0, vcpu1, shrinker0/),
+      },
+    });
+    // another task set (a fourth vCPU) is another check
+    const more = await runDoc(['shrinker-vs-fault', '--variant', 'no-cache-lock', '--vcpus', '3', '--schedule', token, '--json']);
+    expect(more.doc.error?.message).toMatch(/the check of shrinker-vs-fault \/ no-cache-lock with tasks vcpu0, vcpu1, vcpu2, shrinker0/);
+    // a token of an earlier mmu-stress, without a check, is still read and replayed
+    const unchecked = token.replace(/\.h[0-9a-z]{5}/, '');
+    const old = await runDoc(['shrinker-vs-fault', '--variant', 'no-cache-lock', '--schedule', unchecked, '--json']);
+    expect([old.code, old.doc.violations[0].kind, old.doc.violations[0].step]).toEqual([1, found.doc.violations[0].kind, found.doc.violations[0].step]);
+    expect(old.doc.violations[0].replay).toContain(`--schedule ${token}`);
+  }, 120_000);
 
   it('what needs the scenario: a task it does not have, weak loads under sc memory', () => {
     expect(guideFits({ seed: 1, entries: [[115, 9]] }, ['vcpu0', 'vcpu1', 'shrinker0'], 'sc')).toMatch(
@@ -131,6 +161,10 @@ describe('--schedule: a token that does not fit is bad input (exit 2), in one li
     );
     expect(guideFits({ seed: 1, entries: [], loads: [[0, 1]] }, ['a'], 'sc')).toMatch(/recorded under --memory weak; give --memory weak/);
     expect(guideFits({ seed: 1, entries: [[3, 1]], loads: [[0, 1]] }, ['a', 'b'], 'weak')).toBeNull();
+    const here = { check: 'aaaaa', scenario: 's', variant: 'v' };
+    expect(guideFits({ seed: 1, entries: [], fit: 'bbbbb' }, ['a'], 'sc', here)).toMatch(/its check hbbbbb is not haaaaa, the check of s \/ v with tasks a/);
+    expect(guideFits({ seed: 1, entries: [], fit: 'aaaaa' }, ['a'], 'sc', here)).toBeNull();
+    expect(guideFits({ seed: 1, entries: [] }, ['a'], 'sc', here)).toBeNull();
   });
 
   it('the command: a task index that does not exist, a step the execution never reaches, exit 2 and no verdict', async () => {

@@ -6,7 +6,7 @@
  */
 import type { GivenFlag, RunConfig } from '../exec/config.js';
 import { exitCodeOf, type RunResult, seedsLeft, strategySection } from '../exec/run.js';
-import { guideToken } from '../exec/strategies/guided.js';
+import { guideToken, scheduleFit } from '../exec/strategies/guided.js';
 import { strategyEntry } from '../exec/strategies/index.js';
 import type { Guide } from '../exec/strategy.js';
 import type { LoadedScenario } from '../load/scenarios.js';
@@ -63,7 +63,8 @@ export function runOutcome(r: RunResult, c: RunConfig, sc: LoadedScenario, inter
     // dfs: the same search again, deterministic)
     const finding = findingReplay(r);
     const guide = c.strategy.name === 'guided' ? (c.strategy.guide as Guide) : null;
-    const scheduleToken = finding.token ?? (guide ? guideToken(guide) : undefined);
+    // a token given without its check (printed before there was one) is printed with it
+    const scheduleToken = finding.token ?? (guide ? guideToken({ ...guide, fit: guide.fit ?? scheduleFit(s, r.params, c.variant) }) : undefined);
     extra.push(...finding.extra);
     if (!scheduleToken) extra.push(...(strategyEntry(c.strategy.name)?.replayFlags?.(c.strategy, strategySection(r)) ?? []));
     // forced placement without a token: the same placements need the same horizons

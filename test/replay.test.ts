@@ -81,23 +81,43 @@ describe('every printed replay line runs and gives the same violation at the sam
     expect(v.replay).toContain(`--seed ${v.seed} --executions 1`);
   }, 120_000);
 
-  it('threads: the replay line runs, and the sim line replays the interleaving the sim saw', async () => {
+  it("threads: the last line is the sim's exact replay (or says there is none), the threads re-run is labelled as one", async () => {
     // --time is only a cap: real threads find it in well under a second when the machine is idle
     const args = ['shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'threads', '--time', '90s'];
     const r = await runDoc([...args]);
     expect(r.code).toBe(1);
-    const replay = /^replay: (.*)$/m.exec(r.text)?.[1] as string;
-    expect(replay).toMatch(/--mode threads --seed \d+ --executions 1$/);
-    const threadsAgain = await runDoc([...argsOf(replay), '--json']);
+    // the re-run on threads says what it is (it once was the last, "replay:" line, and a user's copy of it said ok)
+    const rerun = /^ {2}re-run on threads \(the cores choose the interleaving; it need not meet the bug again\): (.*)$/m.exec(r.text)?.[1] as string;
+    expect(rerun).toMatch(/--mode threads --seed \d+ --executions 1$/);
+    const threadsAgain = await runDoc([...argsOf(rerun), '--json']);
     expect(threadsAgain.doc.error).toBeUndefined();
     expect([0, 1]).toContain(threadsAgain.code); // real cores pick the interleaving: it runs, whatever it meets
-    const inSim = /this interleaving in sim, step by step: (.*)$/m.exec(r.text)?.[1];
-    if (inSim) {
-      // run twice: the same violation at the same step each time
-      const first = await runDoc([...argsOf(inSim), '--json']);
+    const last = r.text.trim().split('\n').at(-1) as string;
+    const met = /^reproduced in sim: /m.test(r.text);
+    if (met) {
+      // the last line replays the finding in sim: the same violation at the same step, twice
+      expect(last).toMatch(/^replay: .* --mode sim --schedule g2\.\S+/);
+      const replay = last.slice('replay: '.length);
+      const first = await runDoc([...argsOf(replay), '--json']);
       expect(first.code).toBe(1);
-      await expectReplays(inSim, first.doc.violations[0]);
+      await expectReplays(replay, first.doc.violations[0]);
+    } else {
+      expect(last).toMatch(/^no exact replay: the sim did not meet this violation/);
     }
+    expect(r.text).not.toMatch(/^replay: .*--mode threads/m);
+  }, 180_000);
+
+  it('threads, --no-reproduce: no line claims to replay the finding; --json keeps the re-run apart from the replay', async () => {
+    const args = ['shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'threads', '--executions', '2000', '--no-reproduce'];
+    const r = await runDoc(args);
+    expect(r.code).toBe(1);
+    expect(r.text.trim().split('\n').at(-1)).toBe(
+      'no exact replay: with --no-reproduce nothing of the interleaving was recorded for the sim to replay; the re-run on threads above may meet it again',
+    );
+    const j = await runDoc([...args, '--json']);
+    const v = j.doc.violations[0];
+    expect(v.replay).toBeNull();
+    expect(v.rerun).toMatch(/ --mode threads --seed \d+ --executions 1$/);
   }, 180_000);
 });
 

@@ -113,7 +113,10 @@ describe('mmu-stress CLI', () => {
       [['run', 'nope'], /unknown scenario 'nope'.*shrinker-vs-fault/],
       [['run', 'shrinker-vs-fault', '--variant', 'nope'], /unknown variant 'nope'.*cache-lock/],
       [['run', 'shrinker-vs-fault', '--mode', 'fast'], /--mode must be sim or threads/],
-      [['run', 'shrinker-vs-fault', '--seed', '-3'], /--seed needs a value/],
+      // a negative number is the flag's value, refused by its range check (it once asked for --seed=VALUE)
+      [['run', 'shrinker-vs-fault', '--seed', '-3'], /--seed must be a whole number from 0 to \d+, not '-3'/],
+      [['run', 'shrinker-vs-fault', '--executions', '-1'], /--executions must be a whole number from 1 to \d+, not '-1'/],
+      [['run', 'shrinker-vs-fault', '--time', '-2s'], /--time must be a duration/],
       [['run', 'shrinker-vs-fault', '--seed=-3'], /--seed must be a whole number/],
       [['run', 'shrinker-vs-fault', '--executions', '1e3'], /--executions must be a whole number/],
       [['run', 'shrinker-vs-fault', '--time', 'soon'], /--time must be a duration/],

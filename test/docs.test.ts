@@ -6,6 +6,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RUN_OPTION_NAMES } from '../src/exec/config.js';
+import { cliStrategies } from '../src/exec/strategies/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SKIP = new Set(['node_modules', 'dist', '.git', 'artifacts']);
@@ -57,5 +59,16 @@ describe('docs', () => {
       });
     }
     expect(cites).toEqual([]);
+  });
+
+  it("docs/library.md's runScenario table lists every run option and every strategy", () => {
+    const text = readFileSync(join(ROOT, 'docs', 'library.md'), 'utf8');
+    const section = text.slice(text.indexOf('## runScenario'), text.indexOf('## ', text.indexOf('## runScenario') + 3));
+    // the option column of each row: `a`, `b`
+    const rows = section.split('\n').filter((l) => l.startsWith('| `'));
+    const listed = new Set(rows.flatMap((l) => [...l.split('|')[1].matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1])));
+    expect(RUN_OPTION_NAMES.filter((o) => !listed.has(o))).toEqual([]);
+    const strategyRow = rows.find((l) => l.startsWith('| `strategy` |')) ?? '';
+    expect(cliStrategies().map((e) => e.name).filter((n) => !strategyRow.includes(`'${n}'`))).toEqual([]);
   });
 });

@@ -81,23 +81,43 @@ describe('every printed replay line runs and gives the same violation at the sam
     expect(v.replay).toContain(`--seed ${v.seed} --executions 1`);
   }, 120_000);
 
-  it('threads: the replay line runs, and the sim line replays the interleaving the sim saw', async () => {
+  it("threads: the last line is the sim's exact replay (or says there is none), the threads re-run is labelled as one", async () => {
     // --time is only a cap: real threads find it in well under a second when the machine is idle
     const args = ['shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'threads', '--time', '90s'];
     const r = await runDoc([...args]);
     expect(r.code).toBe(1);
-    const replay = /^replay: (.*)$/m.exec(r.text)?.[1] as string;
-    expect(replay).toMatch(/--mode threads --seed \d+ --executions 1$/);
-    const threadsAgain = await runDoc([...argsOf(replay), '--json']);
+    // the re-run on threads says what it is (it once was the last, "replay:" line, and a user's copy of it said ok)
+    const rerun = /^ {2}re-run on threads \(the cores choose the interleaving; it need not meet the bug again\): (.*)$/m.exec(r.text)?.[1] as string;
+    expect(rerun).toMatch(/--mode threads --seed \d+ --executions 1$/);
+    const threadsAgain = await runDoc([...argsOf(rerun), '--json']);
     expect(threadsAgain.doc.error).toBeUndefined();
     expect([0, 1]).toContain(threadsAgain.code); // real cores pick the interleaving: it runs, whatever it meets
-    const inSim = /this interleaving in sim, step by step: (.*)$/m.exec(r.text)?.[1];
-    if (inSim) {
-      // run twice: the same violation at the same step each time
-      const first = await runDoc([...argsOf(inSim), '--json']);
+    const last = r.text.trim().split('\n').at(-1) as string;
+    const met = /^reproduced in sim: /m.test(r.text);
+    if (met) {
+      // the last line replays the finding in sim: the same violation at the same step, twice
+      expect(last).toMatch(/^replay: .* --mode sim --schedule g2\.\S+/);
+      const replay = last.slice('replay: '.length);
+      const first = await runDoc([...argsOf(replay), '--json']);
       expect(first.code).toBe(1);
-      await expectReplays(inSim, first.doc.violations[0]);
+      await expectReplays(replay, first.doc.violations[0]);
+    } else {
+      expect(last).toMatch(/^no exact replay: the sim did not meet this violation/);
     }
+    expect(r.text).not.toMatch(/^replay: .*--mode threads/m);
+  }, 180_000);
+
+  it('threads, --no-reproduce: no line claims to replay the finding; --json keeps the re-run apart from the replay', async () => {
+    const args = ['shrinker-vs-fault', '--variant', 'no-cache-lock', '--mode', 'threads', '--executions', '2000', '--no-reproduce'];
+    const r = await runDoc(args);
+    expect(r.code).toBe(1);
+    expect(r.text.trim().split('\n').at(-1)).toBe(
+      'no exact replay: with --no-reproduce nothing of the interleaving was recorded for the sim to replay; the re-run on threads above may meet it again',
+    );
+    const j = await runDoc([...args, '--json']);
+    const v = j.doc.violations[0];
+    expect(v.replay).toBeNull();
+    expect(v.rerun).toMatch(/ --mode threads --seed \d+ --executions 1$/);
   }, 180_000);
 });
 
@@ -123,7 +143,37 @@ describe('--schedule: a token that does not fit is bad input (exit 2), in one li
     }
     const g = { seed: MAX_SEED, entries: [[0, 2], [37, 1]] as [number, number][], loads: [[0, 1], [4, 3]] as [number, number][] };
     expect(parseGuideToken(guideToken(g))).toEqual(g);
+    // the check of what a token was recorded on: h and 5 base-36 digits after the seed, kept through a round trip
+    const checked = { ...g, fit: '0z9ab' };
+    expect(guideToken(checked)).toMatch(/^g2\.2gosa7pa2gv\.h0z9ab\.0-2\./);
+    expect(parseGuideToken(guideToken(checked))).toEqual(checked);
+    expect(parseGuideToken('g2.1.habc.1-0')).toMatch(/'habc' after the seed is not a check \(h and 5 base-36 digits\)/);
   });
+
+  it('a token printed with a check replays on its own scenario, variant and tasks, and is refused on any other', async () => {
+    const found = await runDoc(['shrinker-vs-fault', '--variant', 'no-cache-lock', '--json']);
+    const token: string = found.doc.shrink.token;
+    expect(token).toMatch(/^g2\.1\.h[0-9a-z]{5}\./);
+    expect(found.doc.violations[0].replay).toContain(`--schedule ${token}`);
+    await expectReplays(found.doc.violations[0].replay, found.doc.violations[0]);
+    // cache-lock has the same three tasks, and this schedule ran there to "ok" (exit 0) before the check
+    const other = await runDoc(['shrinker-vs-fault', '--variant', 'cache-lock', '--schedule', token, '--json']);
+    expect(other.doc).toEqual({
+      exitCode: 2,
+      error: {
+        kind: 'bad-input',
+        message: expect.stringMatching(/^--schedule: the token was recorded on another scenario, variant or set of tasks: its check h[0-9a-z]{5} is not h[0-9a-z]{5}, the check of shrinker-vs-fault \/ cache-lock with tasks vcpu0, vcpu1, shrinker0/),
+      },
+    });
+    // another task set (a fourth vCPU) is another check
+    const more = await runDoc(['shrinker-vs-fault', '--variant', 'no-cache-lock', '--vcpus', '3', '--schedule', token, '--json']);
+    expect(more.doc.error?.message).toMatch(/the check of shrinker-vs-fault \/ no-cache-lock with tasks vcpu0, vcpu1, vcpu2, shrinker0/);
+    // a token of an earlier mmu-stress, without a check, is still read and replayed
+    const unchecked = token.replace(/\.h[0-9a-z]{5}/, '');
+    const old = await runDoc(['shrinker-vs-fault', '--variant', 'no-cache-lock', '--schedule', unchecked, '--json']);
+    expect([old.code, old.doc.violations[0].kind, old.doc.violations[0].step]).toEqual([1, found.doc.violations[0].kind, found.doc.violations[0].step]);
+    expect(old.doc.violations[0].replay).toContain(`--schedule ${token}`);
+  }, 120_000);
 
   it('what needs the scenario: a task it does not have, weak loads under sc memory', () => {
     expect(guideFits({ seed: 1, entries: [[115, 9]] }, ['vcpu0', 'vcpu1', 'shrinker0'], 'sc')).toMatch(
@@ -131,6 +181,10 @@ describe('--schedule: a token that does not fit is bad input (exit 2), in one li
     );
     expect(guideFits({ seed: 1, entries: [], loads: [[0, 1]] }, ['a'], 'sc')).toMatch(/recorded under --memory weak; give --memory weak/);
     expect(guideFits({ seed: 1, entries: [[3, 1]], loads: [[0, 1]] }, ['a', 'b'], 'weak')).toBeNull();
+    const here = { check: 'aaaaa', scenario: 's', variant: 'v' };
+    expect(guideFits({ seed: 1, entries: [], fit: 'bbbbb' }, ['a'], 'sc', here)).toMatch(/its check hbbbbb is not haaaaa, the check of s \/ v with tasks a/);
+    expect(guideFits({ seed: 1, entries: [], fit: 'aaaaa' }, ['a'], 'sc', here)).toBeNull();
+    expect(guideFits({ seed: 1, entries: [] }, ['a'], 'sc', here)).toBeNull();
   });
 
   it('the command: a task index that does not exist, a step the execution never reaches, exit 2 and no verdict', async () => {

@@ -189,4 +189,26 @@ describe('campaign --out keeps what a campaign finished', () => {
     expect(readFileSync(join(d, 'r.html'), 'utf8')).toContain('id="mmu-stress-data"');
     expect(readdirSync(d).sort()).toEqual(['r.html', 'r.jsonl']);
   }, 60_000);
+
+  it('an output file that cannot be written is bad input before anything runs, with or without a violation to come', async () => {
+    const d = temp.make();
+    const missing = join(d, 'no-such-folder', 'x.json');
+    const cases: [string[], RegExp][] = [
+      // a clean variant: once, the path was not looked at (nothing to write) and the run said ok
+      [['run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--executions', '5', '--trace-out', missing], /--trace-out .*x\.json: cannot write it \(ENOENT\)/],
+      // a bug variant: once, its violation was found and then lost to the failed write
+      [['run', 'shrinker-vs-fault', '--variant', 'no-cache-lock', '--executions', '50', '--trace-out', missing], /--trace-out .*x\.json: cannot write it \(ENOENT\)/],
+      [['run', 'shrinker-vs-fault', '--variant', 'cache-lock', '--executions', '5', '--html', d], /--html .*: cannot write it \(EISDIR\)/],
+      [[...CHEAP, '--junit', missing], /--junit .*x\.json: cannot write it \(ENOENT\)/],
+      [['report', join(d, 'none.jsonl'), '-o', missing], /--out .*x\.json: cannot write it \(ENOENT\)/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => start(args).done));
+    for (const [k, [args, re]] of cases.entries()) {
+      expectBadInput(results[k], re);
+      // nothing ran: no report on stdout
+      expect(results[k].out, args.join(' ')).toBe('');
+    }
+    // the check leaves nothing behind
+    expect(readdirSync(d)).toEqual([]);
+  }, 60_000);
 });

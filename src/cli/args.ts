@@ -45,7 +45,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
   for (const [name, f] of Object.entries(spec.flags)) options[name] = { type: f.value ? 'string' : 'boolean', multiple: f.multiple === true, ...(f.short ? { short: f.short } : {}) };
   let parsed: ReturnType<typeof nodeParseArgs>;
   try {
-    parsed = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
+    parsed = nodeParseArgs({ args: negativeValuesJoined(spec, argv), options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     throw new BadInput(parseError(spec, e as Error & { code?: string }));
   }
@@ -64,6 +64,27 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
   }
   if (got.length < want) throw new BadInput(`'${spec.name}' needs <${spec.positionals[got.length].name}> (mmu-stress ${spec.name} --help)`);
   return { positional: got, values: parsed.values };
+}
+
+/**
+ * `--executions -1`: parseArgs takes a value starting with '-' for a flag and asks for
+ * `--executions=-1`. A negative number is no flag, so it goes with its flag here as
+ * `--flag=VALUE`, and the flag's own range check refuses it by name ("must be a whole
+ * number from 1 to ...") instead of a parsing error that hides what was wrong.
+ */
+function negativeValuesJoined(spec: CommandSpec, argv: string[]): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    if (a === '--') return [...out, ...argv.slice(k)];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name !== undefined && spec.flags[name]?.value && k + 1 < argv.length && /^-\d/.test(argv[k + 1])) {
+      out.push(`${a}=${argv[++k]}`);
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }
 
 /** node:util's errors, reworded as one line that names the command and what is valid. */

@@ -107,14 +107,14 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   } finally {
     progress?.stop();
   }
-  const { code, replay, explore, inSim, limitFlags } = runOutcome(r, config, sc, interrupt.exitCode);
+  const { code, replay, rerun, noReplay, explore, inSim, limitFlags } = runOutcome(r, config, sc, interrupt.exitCode);
   const html = str(a, 'html');
   if (html) writeFileFor('html', html, htmlReport([toRecord(r, config.seed, config.timeMs ?? 0, replay)], { title: `mmu-stress run ${s.name} / ${config.variant}` }));
   const traceOut = str(a, 'trace-out');
   if (traceOut && r.violation) writeFileFor('trace-out', traceOut, `${JSON.stringify(chromeTrace({ ...r.violation, replay: replay ?? undefined }, `${s.name} / ${config.variant}, seed ${r.violation.seed}`))}\n`);
   else if (traceOut && !has(a, 'json')) note(`--trace-out ${traceOut}: no violation, so no interleaving to write`);
   if (has(a, 'json')) return { code, stdout: JSON.stringify(runJson(r, replay, code, interrupt.received, limitFlags), null, 2) };
-  return { code, stdout: runText(r, { replay, explore, inSim, limitFlags, signal: interrupt.received }) };
+  return { code, stdout: runText(r, { replay, rerun, noReplay, explore, inSim, limitFlags, signal: interrupt.received }) };
 }
 
 /** The flags as RunOptions: each as written (the validator reads and checks them), --param pairs as a record. */

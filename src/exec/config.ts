@@ -21,7 +21,7 @@ import { LIMIT_DEFAULTS } from './limits.js';
 import { checkArenaSize, resolveParams } from './params.js';
 import { MAX_SEED, seedsLeft } from './seeds.js';
 import { cliStrategies, type StrategyName } from './strategies/index.js';
-import { guideFits, parseGuideToken } from './strategies/guided.js';
+import { guideFits, parseGuideToken, scheduleFit } from './strategies/guided.js';
 import type { Guide, StrategySpec } from './strategy.js';
 import { duration, fraction, wholeNumber } from './values.js';
 import { DEFAULT_HOST_RATE_EXECUTIONS, MAX_PLACEMENTS, type RareConfig } from './rare.js';
@@ -248,7 +248,8 @@ export async function resolveRunConfig(o: RunOptions, basis: JobsBasis = machine
   if (memory !== undefined && memory !== 'sc' && memory !== 'weak') throw new BadInput(`--memory must be sc or weak, not '${memory}'`);
   if (memory === 'weak' && mode !== 'sim') throw new BadInput('--memory weak needs --mode sim: threads run on real cores, whose Atomics are sequentially consistent');
   if (memory !== undefined && mode === 'sim') c.memory = memory;
-  const misfit = guide ? guideFits(guide, instancesOf(s, c.params, variant).map((i) => i.name), c.memory) : null;
+  const fit = { check: scheduleFit(s, c.params, variant), scenario: s.name, variant };
+  const misfit = guide ? guideFits(guide, instancesOf(s, c.params, variant).map((i) => i.name), c.memory, fit) : null;
   if (misfit) throw new BadInput(`--schedule: ${misfit}`);
   // the strategy's own settings, read and checked by its entry
   c.strategy = guide ? { name: 'guided', guide } : (entry.options?.(flag, { memory: c.memory, whole: wholeNumber }) ?? { name: entry.name });

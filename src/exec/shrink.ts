@@ -20,7 +20,7 @@ import type { Violation } from '../rt/violation.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import type { ExecutionResult, ShrinkResult } from './result.js';
 import { simExecution } from './sim.js';
-import { GuidedStrategy, GuideRecorder, guideToken } from './strategies/guided.js';
+import { GuidedStrategy, GuideRecorder, guideToken, scheduleFit } from './strategies/guided.js';
 import type { Guide, Strategy } from './strategy.js';
 import { STOP_DEADLINE } from './frame.js';
 import { ListedRare } from './rare.js';
@@ -192,7 +192,8 @@ export function shrinkExecution<W>(
       ...(stopped && most > 0 ? { stopped } : {}),
       bounds,
       ...(most === 0 ? { asFound: '--no-shrink' } : rec.ran.departures.length === 0 ? { asFound: 'nothing to drop' } : {}),
-      token: guideToken(best),
+      // the token carries the check of what it was recorded on: --schedule refuses it elsewhere
+      token: guideToken({ ...best, fit: scheduleFit(def, params, variant) }),
     },
     result: r,
   };

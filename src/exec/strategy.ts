@@ -121,6 +121,8 @@ export interface Guide {
   loads?: [number, number][];
   /** The rare events that happened, as [event, opportunity] (exec/rare.ts); absent: each is the host-rate coin of its task. */
   rare?: [string, number][];
+  /** The check of the scenario, variant and tasks it was recorded on (scheduleFit); absent in a token printed before it. */
+  fit?: string;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { GivenFlag, RunConfig } from '../exec/config.js';
 import { exitCodeOf, type RunResult, seedsLeft, strategySection } from '../exec/run.js';
-import { guideToken } from '../exec/strategies/guided.js';
+import { guideToken, scheduleFit } from '../exec/strategies/guided.js';
 import { strategyEntry } from '../exec/strategies/index.js';
 import type { Guide } from '../exec/strategy.js';
 import type { LoadedScenario } from '../load/scenarios.js';
@@ -20,11 +20,18 @@ export interface RunOutcome {
   result: RunResult;
   /** 0, 1, 3, or the signal's code (130, 143) when one interrupted the run. */
   code: number;
-  /** The command that replays the finding (also set on the violation). */
+  /**
+   * The command that replays the finding exactly (also set on the violation). threads: the
+   * sim's replay of its interleaving when the sim met the same violation, else null (`noReplay` says why).
+   */
   replay: string | null;
+  /** threads: the command that runs the finding's seed on threads again (also set on the violation as `rerun`). */
+  rerun: string | null;
+  /** threads, a finding with no exact replay: why not, in a few words. */
+  noReplay: string | null;
   /** threads: the sim command that explores the finding's seeds. */
   explore: string | null;
-  /** threads: the command that replays the finding as the sim replayed it. */
+  /** threads: the command that replays the interleaving the sim replayed (the finding's own when the sim met it). */
   inSim: string | null;
   limitFlags: LimitFlags;
 }
@@ -50,6 +57,8 @@ export function runOutcome(r: RunResult, c: RunConfig, sc: LoadedScenario, inter
     'execution-limit': `--execution-limit ${c.given['execution-limit'] ?? `${c.executionLimitMs / 60_000}m`}`,
   };
   let replay: string | null = null;
+  let rerun: string | null = null;
+  let noReplay: string | null = null;
   let explore: string | null = null;
   let inSim: string | null = null;
   if (r.violation) {
@@ -63,7 +72,8 @@ export function runOutcome(r: RunResult, c: RunConfig, sc: LoadedScenario, inter
     // dfs: the same search again, deterministic)
     const finding = findingReplay(r);
     const guide = c.strategy.name === 'guided' ? (c.strategy.guide as Guide) : null;
-    const scheduleToken = finding.token ?? (guide ? guideToken(guide) : undefined);
+    // a token given without its check (printed before there was one) is printed with it
+    const scheduleToken = finding.token ?? (guide ? guideToken({ ...guide, fit: guide.fit ?? scheduleFit(s, r.params, c.variant) }) : undefined);
     extra.push(...finding.extra);
     if (!scheduleToken) extra.push(...(strategyEntry(c.strategy.name)?.replayFlags?.(c.strategy, strategySection(r)) ?? []));
     // forced placement without a token: the same placements need the same horizons
@@ -76,7 +86,21 @@ export function runOutcome(r: RunResult, c: RunConfig, sc: LoadedScenario, inter
     // the sim replayed the threads order under sc memory: so must its line, whatever the variant's
     const inSimExtra = [...extra.filter((f) => f.startsWith('--lockdep')), ...(variantMemory === 'weak' ? ['--memory sc'] : [])];
     if (r.reproduced?.token) inSim = replayCommand(prefix, sc, r, vseed, inSimExtra, 'sim', r.reproduced.token);
-    r.violation.replay = replay;
+    if (c.mode === 'threads') {
+      // a threads seed does not fix the interleaving: the exact replay is the sim's, and only
+      // when the sim met the same violation (a divergence's token replays what the sim met instead)
+      rerun = replay;
+      const met = r.reproduced?.verdict === 'same' || r.reproduced?.verdict === 'other-op';
+      replay = met ? inSim : null;
+      if (!replay)
+        noReplay = r.reproduced
+          ? 'the sim did not meet this violation in its replay of the interleaving'
+          : c.reproduce
+            ? 'the interleaving was not replayed in sim'
+            : 'with --no-reproduce nothing of the interleaving was recorded for the sim to replay';
+      r.violation.rerun = rerun;
+    }
+    r.violation.replay = replay ?? undefined;
   }
-  return { result: r, code: interruptCode ?? exitCodeOf(r), replay, explore, inSim, limitFlags };
+  return { result: r, code: interruptCode ?? exitCodeOf(r), replay, rerun, noReplay, explore, inSim, limitFlags };
 }

@@ -82,6 +82,10 @@ export function scenarioErrorText(e: ScenarioError): string[] {
 
 export interface RunTextOptions {
   replay: string | null;
+  /** threads: the command that runs the finding's seed on threads again. */
+  rerun?: string | null;
+  /** threads: why the finding has no exact replay line. */
+  noReplay?: string | null;
   /** threads: the sim command that explores the same seeds deterministically. */
   explore?: string | null;
   /** threads: the sim command that replays the finding's own interleaving (its schedule token). */
@@ -115,13 +119,17 @@ export function runText(r: RunResult, o: RunTextOptions): string {
     if (r.shrink) out.push('', shrinkText(r.shrink));
     out.push('', ...violationText(r.violation));
     if (r.mode === 'threads') {
-      out.push('', '  threads mode: the replay reruns the same seed on real threads; the hardware picks the interleaving.');
+      out.push('', '  threads mode: the cores chose this interleaving; a threads run of the same seed need not meet it again.');
       if (o.explore) out.push(`  to explore deterministically: ${o.explore}`);
       if (r.reproduced) out.push('', r.reproduced.line);
-      if (o.inSim) out.push(`  this interleaving in sim, step by step: ${o.inSim}`);
+      // the sim's own interleaving where it went elsewhere; where it met the violation, that line is the replay below
+      if (o.inSim && o.inSim !== o.replay) out.push(`  the interleaving the sim replayed, step by step: ${o.inSim}`);
+      if (o.rerun) out.push(`  re-run on threads (the cores choose the interleaving; it need not meet the bug again): ${o.rerun}`);
     }
   }
+  // the last line replays the finding exactly, or says that nothing does
   if (o.replay) out.push('', `replay: ${o.replay}`);
+  else if (r.violation && o.noReplay) out.push('', `no exact replay: ${o.noReplay}; the re-run on threads above may meet it again`);
   return out.join('\n');
 }
 

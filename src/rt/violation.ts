@@ -46,7 +46,10 @@ export interface Violation {
   /** The last `tracePerTask` ops of each task up to `step`, in step order. */
   trace?: TraceLine[];
   tracePerTask?: number;
+  /** The command that replays it exactly (threads: the sim's replay of its interleaving, when the sim met it). */
   replay?: string;
+  /** threads: the command that runs its seed on threads again (the cores choose the interleaving: it need not meet it). */
+  rerun?: string;
 }
 
 /** Trace op code of a violation: the step that marks it in the trace. */

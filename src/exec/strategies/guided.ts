@@ -11,7 +11,8 @@
  *
  * A preemption is a switch away from a task that could have gone on.
  */
-import { MAX_TASKS } from '../frame.js';
+import { instancesOf, MAX_TASKS } from '../frame.js';
+import type { Params, ScenarioDef } from '../../scenario.js';
 import { IDLE } from '../../rt/op.js';
 import type { SharedMemory } from '../../rt/shared.js';
 import { MAX_SEED } from '../seeds.js';
@@ -180,16 +181,35 @@ export class GuideRecorder implements Strategy {
  */
 const TOKEN_VERSION = 'g2';
 
+/** The digits of a token's check: 36^5, some 60 million values, so another run's check matches by chance once in that many. */
+const FIT_DIGITS = 5;
+const FIT = new RegExp(`^h([0-9a-z]{${FIT_DIGITS}})$`);
+
 /**
- * A guide as one shell-safe word: `g2.<seed>.<step>-<task>.<step>-<task>...`, each step
- * counted from the previous entry's, in base 36; weak loads that returned an older
+ * The check a token carries of what it was recorded on: a hash (FNV-1a, 32 bits) of the
+ * scenario's name, the variant and the tasks' names in id order (the parameters that
+ * make tasks are in their names and count). A schedule names tasks by index and steps by
+ * number, so it can run on another scenario whose task count is as large and say "ok":
+ * the check tells it apart before anything runs.
+ */
+export function scheduleFit(def: Pick<ScenarioDef<unknown>, 'name' | 'roles'>, params: Params, variant: string): string {
+  const text = [def.name, variant, instancesOf(def as ScenarioDef<unknown>, params, variant).map((i) => i.name).join(',')].join('\n');
+  let h = 0x811c9dc5;
+  for (const ch of text) h = Math.imul(h ^ (ch.codePointAt(0) ?? 0), 0x01000193) >>> 0;
+  return (h % 36 ** FIT_DIGITS).toString(36).padStart(FIT_DIGITS, '0');
+}
+
+/**
+ * A guide as one shell-safe word: `g2.<seed>.h<check>.<step>-<task>.<step>-<task>...`,
+ * the check (scheduleFit; a token printed before it has none) then each step counted
+ * from the previous entry's, in base 36; weak loads that returned an older
  * store follow as `<load>_<store>`, each load counted from the previous one's. A guide
  * that lists its rare events (exec/rare.ts) ends in `.r` and one `<event>+<opportunity>`
  * for each that happened (none: `.r` alone, every opportunity passed).
  */
 export function guideToken(g: Guide): string {
   let prev = 0;
-  const parts = [TOKEN_VERSION, g.seed.toString(36)];
+  const parts = [TOKEN_VERSION, g.seed.toString(36), ...(g.fit ? [`h${g.fit}`] : [])];
   for (const [step, task] of g.entries) {
     parts.push(`${(step - prev).toString(36)}-${task.toString(36)}`);
     prev = step;
@@ -236,7 +256,11 @@ export function parseGuideToken(token: string): Guide | string {
   let step = 0;
   let load = 0;
   let rare: [string, number][] | null = null;
-  for (const [k, p] of parts.slice(2).entries()) {
+  // the check, right after the seed, when the token carries one
+  const fit = parts.length > 2 ? FIT.exec(parts[2])?.[1] : undefined;
+  if (fit === undefined && parts.length > 2 && /^h[0-9a-z]*$/.test(parts[2])) return `schedule token: '${parts[2]}' after the seed is not a check (h and ${FIT_DIGITS} base-36 digits)`;
+  const first = fit === undefined ? 2 : 3;
+  for (const [k, p] of parts.slice(first).entries()) {
     const at = `schedule token: entry ${k + 1} '${p.length > 20 ? `${p.slice(0, 17)}...` : p}'`;
     if (p === 'r' && rare === null) {
       rare = [];
@@ -270,15 +294,20 @@ export function parseGuideToken(token: string): Guide | string {
       loads.push([load, value]);
     }
   }
-  return { seed, entries, ...(loads.length ? { loads } : {}), ...(rare ? { rare } : {}) };
+  return { seed, ...(fit !== undefined ? { fit } : {}), entries, ...(loads.length ? { loads } : {}), ...(rare ? { rare } : {}) };
 }
 
 /**
- * Does a guide fit the execution it is to replay: every task it names exists there, and
- * its weak loads have a weak memory to choose in. A one-line reason when it does not.
+ * Does a guide fit the execution it is to replay: its check, when it carries one, is the
+ * run's own (`fit`: scheduleFit of this scenario, variant and parameters), every task it
+ * names exists there, and its weak loads have a weak memory to choose in. A one-line
+ * reason when it does not.
  */
-export function guideFits(g: Guide, taskNames: string[], memory: 'sc' | 'weak'): string | null {
+export function guideFits(g: Guide, taskNames: string[], memory: 'sc' | 'weak', fit?: { check: string; scenario: string; variant: string }): string | null {
   const n = taskNames.length;
+  if (g.fit !== undefined && fit !== undefined && g.fit !== fit.check) {
+    return `the token was recorded on another scenario, variant or set of tasks: its check h${g.fit} is not h${fit.check}, the check of ${fit.scenario} / ${fit.variant} with tasks ${taskNames.join(', ')} (replay it with the --variant and --param of the line that printed it)`;
+  }
   const bad = g.entries.findIndex(([, task]) => task >= n);
   if (bad >= 0) {
     const [step, task] = g.entries[bad];

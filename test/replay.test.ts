@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCampaign } from '../src/api.js';
 import { classify } from '../src/cli/main.js';
 import { cli, expectBadInput } from './cli-helpers.js';
 import { runCommand } from '../src/cli/run.js';
@@ -13,6 +14,7 @@ import { MAX_SEED } from '../src/exec/seeds.js';
 import { PRUNE } from '../src/exec/strategy.js';
 import { CheckedGuide } from '../src/exec/strategies/checked-guide.js';
 import { guideFits, guideToken, parseGuideToken } from '../src/exec/strategies/guided.js';
+import { replayLines } from '../src/report/campaign.js';
 
 const ABBA = join(import.meta.dirname, 'fixtures', 'abba.ts');
 
@@ -237,4 +239,19 @@ describe('the seed range: 0 to 2^53 - 1, the same in every parser', () => {
   it('campaign --seed refuses a seed from which a row would run past the top, instead of a shorter budget', () => {
     expectBadInput(cli(['campaign', '--seed', String(MAX_SEED), '--shard', '1/31']), /--seed 9007199254740991: a row runs up to \d+ executions, one seed each, and only 1 seed is left up to 9007199254740991, the highest; give at most --seed \d+/);
   }, 60_000);
+});
+
+describe('a campaign row\'s replay line', () => {
+  it('a threads row\'s finding has no replay line, only its labelled re-run on threads; the sim row\'s replays', { timeout: 120_000 }, async () => {
+    const r = await runCampaign({ scenarios: ['kvm-lock-order'], variants: ['abba-arch-vs-mmu'], threadsTime: '2s', jobs: 1 });
+    if (r.error) throw new Error(r.error.message);
+    const threads = r.records.find((x) => x.mode === 'threads');
+    const sim = r.records.find((x) => x.mode === 'sim');
+    expect(threads?.violation?.kind).toBe('lock-order-cycle');
+    expect(threads?.violation?.replay).toBeNull();
+    expect(threads?.violation?.rerun).toMatch(/^npx mmu-stress run kvm-lock-order --variant abba-arch-vs-mmu --mode threads --seed \d+ --executions 1$/);
+    expect(sim?.violation?.replay).toMatch(/^npx mmu-stress run kvm-lock-order --variant abba-arch-vs-mmu --mode sim /);
+    expect(replayLines({ replay: null, rerun: 'x' })).toEqual(['  re-run on threads (the cores choose the interleaving; it need not meet the bug again): x']);
+    expect(replayLines({ replay: 'y', rerun: 'x' })).toEqual(['  replay: y']);
+  });
 });

@@ -141,7 +141,10 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
     }
     // a sim row's finding is as found (not shrunk): its line replays that very execution
     const finding = findingReplay(r);
-    const replay = r.violation ? replayCommand(prefix, p.sc, r, r.violation.seed ?? c.seed, finding.extra, r.mode, finding.token) : null;
+    const command = r.violation ? replayCommand(prefix, p.sc, r, r.violation.seed ?? c.seed, finding.extra, r.mode, finding.token) : null;
+    // a threads row's seed runs on the cores again, which choose the interleaving: a re-run, not a replay (rows do not reproduce in sim)
+    const replay = r.mode === 'threads' ? null : command;
+    if (r.violation && r.mode === 'threads' && command) r.violation.rerun = command;
     const rec = toRecord(r, c.seed, c.budgetMs, replay);
     done.set(p.key, rec);
     if (writer && !writeError) {

@@ -8,6 +8,7 @@ import type { Violation } from '../rt/violation.js';
 import type { RowRecord } from './records.js';
 import { campaignTable, type CampaignRow, incompleteText, type LimitFlags, violationText } from './text.js';
 import { campaignExit, ROW_STATUSES, type RowStatus, secsShort, statusWords } from './verdict.js';
+import { RERUN_LABEL } from './replay.js';
 
 /** What the summary needs beyond the rows: how many were planned, what ended the campaign, how long it took. */
 export interface CampaignSummaryOptions {
@@ -74,7 +75,7 @@ export function campaignOutput(records: RowRecord[], o: CampaignSummaryOptions &
   const out = [campaignTable(rows), ''];
   for (const r of records.filter((x) => !x.asExpected)) {
     out.push(`${r.key}: ${statusWords(r.status, r.budget.threadsMs)}: expected ${r.expect}, observed ${r.observed}${r.status === 'not-reproduced' ? ` in ${r.executions} execution${r.executions === 1 ? '' : 's'} on real threads (no evidence either way; sim finds it)` : ''}`);
-    if (r.violation) out.push(...violationText(r.violation as Violation).slice(0, 8), ...(r.violation.replay ? [`  replay: ${r.violation.replay}`] : []));
+    if (r.violation) out.push(...violationText(r.violation as Violation).slice(0, 8), ...replayLines(r.violation));
     if (r.harnessError) out.push(r.harnessError);
     if (r.scenarioError) out.push(r.scenarioError);
     out.push(...incompleteText(r, o.limitFlags), '');
@@ -135,3 +136,8 @@ export function campaignLockdep(
   return { classes: classes.size, dependencies, cycle };
 }
 
+/** A row's replay line, or a threads row's re-run (the cores choose the interleaving: it need not meet the bug again). */
+export function replayLines(v: { replay: string | null; rerun?: string }): string[] {
+  if (v.replay) return [`  replay: ${v.replay}`];
+  return v.rerun ? [`  ${RERUN_LABEL}: ${v.rerun}`] : [];
+}

@@ -6,6 +6,9 @@ import { shellQuote } from './invocation.js';
 import { paramText } from '../scenario.js';
 import { variantParams } from '../scenario.js';
 
+/** How a threads finding's seed run again on the cores is labelled: not a replay (the cores choose the interleaving). */
+export const RERUN_LABEL = 're-run on threads (the cores choose the interleaving; it need not meet the bug again)';
+
 /**
  * How a sim finding replays as it was reported: by the token of its schedule where the seed
  * alone would not give that schedule (it was shrunk, or its shrinking stopped short at the

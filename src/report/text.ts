@@ -10,6 +10,7 @@ import { hostRateLine, type RareSummary } from '../exec/host-rate.js';
 import { horizonsText } from '../exec/rare.js';
 import { strategyEntry } from '../exec/strategies/index.js';
 import { type Evidence, evidenceOf, evidenceText, type RowStatus, secsShort, statusWords } from './verdict.js';
+import { RERUN_LABEL } from './replay.js';
 
 const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
@@ -124,7 +125,7 @@ export function runText(r: RunResult, o: RunTextOptions): string {
       if (r.reproduced) out.push('', r.reproduced.line);
       // the sim's own interleaving where it went elsewhere; where it met the violation, that line is the replay below
       if (o.inSim && o.inSim !== o.replay) out.push(`  the interleaving the sim replayed, step by step: ${o.inSim}`);
-      if (o.rerun) out.push(`  re-run on threads (the cores choose the interleaving; it need not meet the bug again): ${o.rerun}`);
+      if (o.rerun) out.push(`  ${RERUN_LABEL}: ${o.rerun}`);
     }
   }
   // the last line replays the finding exactly, or says that nothing does

@@ -5,6 +5,7 @@
  * not know is bad input rather than a run with the defaults, and a failing matcher names a
  * scenario's own throw by its line.
  */
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { type CampaignProgress, runCampaign, runScenario } from '../src/api.js';
 import { mmuStressMatchers } from '../src/vitest.js';
@@ -84,6 +85,23 @@ describe('runScenario', () => {
     expect(cliLoaded).toEqual([]);
   }, 60_000);
 
+  it("runCampaign runs a user's own scenario file's variants against their expectations, with a built-in beside it; the command takes them as arguments", async () => {
+    const file = join(import.meta.dirname, 'fixtures', 'spin-abba.ts');
+    const r = await runCampaign({ scenarios: [file, 'zap-oldest'], variants: ['set', 'clean', 'forward'], modes: ['sim'], jobs: 1 });
+    if (r.error) throw new Error(r.error.message);
+    expect(r.exitCode).toBe(0);
+    expect(r.rows.map((x) => [x.scenario, x.variant, x.observed, x.status])).toEqual([
+      ['spin-abba', 'set', 'lock-order-cycle', 'as-expected'],
+      ['spin-abba', 'clean', 'ok', 'as-expected'],
+      ['zap-oldest', 'forward', expect.any(String), 'as-expected'],
+    ]);
+    // the replay line names the file as given
+    expect(r.records[0].violation?.replay).toContain(`run ${file} --variant set --mode sim`);
+    // a file named twice would write one scenario's rows twice
+    const twice = await runCampaign({ scenarios: [file, file] });
+    expect(twice.error?.message).toBe(`${file} and ${file} are both scenario 'spin-abba': a campaign names its rows by scenario, so give each scenario once`);
+  }, 120_000);
+
   it('runCampaign runs the rows a filter leaves, with their statuses, and tells its progress', async () => {
     const events: CampaignProgress[] = [];
     const r = await runCampaign({
@@ -127,8 +145,8 @@ describe('runScenario', () => {
       [await runScenario({ scenario: 'shrinker-vs-fault', params: { levels: 3 } }), /levels must be 4 or 5/],
       [await runScenario({} as unknown as Parameters<typeof runScenario>[0]), /^runScenario: scenario is required/],
       [await runCampaign({ timePerVariant: '10' }), /^--time-per-variant must be a duration with a unit.*did you mean 10s/],
-      [await runCampaign({ scenarios: ['nope'] }), /^scenarios: no built-in scenario 'nope'; valid: /],
-      [await runCampaign({ variants: ['nope'] }), /^variants: no built-in scenario has a variant 'nope'$/],
+      [await runCampaign({ scenarios: ['nope'] }), /^unknown scenario 'nope'; known scenarios: /],
+      [await runCampaign({ variants: ['nope'] }), /^variants: no scenario of this campaign has a variant 'nope'$/],
       [await runCampaign({ resume: true }), /^--resume goes with --out FILE/],
       [await runCampaign({ timePerVariant: '1s', bogus: 1 } as unknown as Parameters<typeof runCampaign>[0]), /^runCampaign: unknown option 'bogus'; valid: timePerVariant, /],
     ] as const;

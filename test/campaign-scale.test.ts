@@ -28,6 +28,9 @@ describe('campaign at scale', () => {
     expectBadInput(cli(['campaign', '--shard', '0/2']), /--shard 0\/2: i must be 1\.\.2 \(shards are counted from 1\)/);
     expectBadInput(cli(['campaign', '--shard', 'two']), /--shard must be i\/n/);
     expectBadInput(cli(['campaign', '--resume']), /--resume goes with --out FILE/);
+    // the scenarios to run are arguments: a file that is not there, a name that is no built-in
+    expectBadInput(cli(['campaign', './no-such-scenario.ts', '--quiet']), /no scenario file at \.\/no-such-scenario\.ts/);
+    expectBadInput(cli(['campaign', 'nope', '--quiet']), /unknown scenario 'nope'; known scenarios: /);
   });
 
   it('--resume after a kill mid-line: the cut line is dropped and the file stays one row per line', () => {

@@ -5,6 +5,7 @@
  * time).
  */
 import type { Mode } from '../exec/config.js';
+import { BadInput } from '../rt/errors.js';
 import { builtinNames, type LoadedScenario, loadScenario } from '../load/scenarios.js';
 import { type RowRecord, rowKey } from '../report/records.js';
 import { campaignExecutions } from '../scenario.js';
@@ -19,9 +20,21 @@ export interface PlannedRow {
   key: string;
 }
 
-/** Every row of a campaign, in a fixed order: scenarios as `list` has them, their variants, sim then threads. */
-export async function campaignPlan(): Promise<PlannedRow[]> {
-  const scenarios = await Promise.all(builtinNames().map(loadScenario));
+/**
+ * Every row of a campaign, in a fixed order: the scenarios given (built-in names or paths
+ * to scenario files) in that order, else the built-in ones as `list` has them; their
+ * variants; sim then threads.
+ */
+export async function campaignPlan(given: readonly string[] | null = null): Promise<PlannedRow[]> {
+  const scenarios: LoadedScenario[] = [];
+  for (const name of given ?? builtinNames()) scenarios.push(await loadScenario(name));
+  // a row is named by its scenario's name: two files of one name would write each other's rows
+  const seen = new Map<string, string>();
+  for (const sc of scenarios) {
+    const other = seen.get(sc.def.name);
+    if (other !== undefined) throw new BadInput(`${other} and ${sc.arg} are both scenario '${sc.def.name}': a campaign names its rows by scenario, so give each scenario once`);
+    seen.set(sc.def.name, sc.arg);
+  }
   const out: PlannedRow[] = [];
   for (const sc of scenarios) {
     for (const [variant, v] of Object.entries(sc.def.variants)) {

@@ -72,10 +72,10 @@ export function rowConfig(c: CampaignConfig, p: PlannedRow): RunConfig {
 
 /** The rows this campaign plans: its shard's, within its filters. */
 async function plannedRows(c: CampaignConfig): Promise<PlannedRow[]> {
-  const all = (await campaignPlan()).filter((p) => inShard(p.index, c.shard));
+  const all = (await campaignPlan(c.scenarios)).filter((p) => inShard(p.index, c.shard));
   const odd = (c.variants ?? []).find((v) => !all.some((p) => p.variant === v));
-  if (odd !== undefined) throw new BadInput(`variants: no built-in scenario has a variant '${odd}'`);
-  return all.filter((p) => (c.scenarios?.includes(p.sc.def.name) ?? true) && (c.variants?.includes(p.variant) ?? true) && (c.modes?.includes(p.mode) ?? true));
+  if (odd !== undefined) throw new BadInput(`variants: no scenario of this campaign has a variant '${odd}'`);
+  return all.filter((p) => (c.variants?.includes(p.variant) ?? true) && (c.modes?.includes(p.mode) ?? true));
 }
 
 export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = {}): Promise<CampaignRun> {

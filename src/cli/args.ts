@@ -26,6 +26,8 @@ export interface CommandSpec {
   positionals: { name: string; help: string }[];
   /** The last positional takes one or more values. */
   variadic?: boolean;
+  /** After the required positionals, any number of these (none too): `[<name>...]`. */
+  optional?: { name: string; help: string };
   flags: Record<string, FlagSpec>;
 }
 
@@ -59,7 +61,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedArgs {
   if (parsed.values.help) return { positional: parsed.positionals, values: parsed.values };
   const want = spec.positionals.length;
   const got = parsed.positionals;
-  if (got.length > want && !spec.variadic) {
+  if (got.length > want && !spec.variadic && !spec.optional) {
     throw new BadInput(`unexpected argument '${got[want]}' for '${spec.name}'${want ? `, which takes ${spec.positionals.map((p) => `<${p.name}>`).join(' ')}` : ', which takes none'}`);
   }
   if (got.length < want) throw new BadInput(`'${spec.name}' needs <${spec.positionals[got.length].name}> (mmu-stress ${spec.name} --help)`);
@@ -120,10 +122,10 @@ export function has(a: ParsedArgs, name: string): boolean {
 
 /** `mmu-stress <command> --help`. */
 export function commandHelp(spec: CommandSpec): string {
-  const args = spec.positionals.map((p) => `<${p.name}>`).join(' ') + (spec.variadic ? '...' : '');
+  const args = [spec.positionals.map((p) => `<${p.name}>`).join(' ') + (spec.variadic ? '...' : ''), spec.optional ? `[<${spec.optional.name}>...]` : ''].filter((x) => x !== '').join(' ');
   const out = [`usage: mmu-stress ${spec.name}${args ? ` ${args}` : ''} [flags]`, '', spec.summary, ''];
-  for (const p of spec.positionals) out.push(`  <${p.name}>`.padEnd(28) + p.help);
-  if (spec.positionals.length) out.push('');
+  for (const p of [...spec.positionals, ...(spec.optional ? [spec.optional] : [])]) out.push(`  <${p.name}>`.padEnd(28) + p.help);
+  if (spec.positionals.length || spec.optional) out.push('');
   out.push('flags:');
   for (const [name, f] of Object.entries(spec.flags)) {
     const left = `  ${f.short ? `-${f.short}, ` : ''}--${name}${f.value ? ` ${f.value}` : ''}`;

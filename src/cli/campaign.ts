@@ -26,8 +26,9 @@ export { MAX_JOBS } from '../exec/jobs.js';
 export const CAMPAIGN_SPEC: CommandSpec = {
   name: 'campaign',
   summary:
-    "Run every variant of every built-in scenario in sim (the variant's number of executions: the same verdict on any machine) and in threads (a short time), and compare what each row produced with what it expects. Exit 0: every row as expected or not reproduced on threads; 1: a mismatch (a finding or a regression); 3: a row without a verdict.",
+    "Run every variant of every built-in scenario (or of the scenarios given) in sim (the variant's number of executions: the same verdict on any machine) and in threads (a short time), and compare what each row produced with what it expects. Exit 0: every row as expected or not reproduced on threads; 1: a mismatch (a finding or a regression); 3: a row without a verdict.",
   positionals: [],
+  optional: { name: 'scenario', help: 'only these scenarios: built-in names, or paths to your own scenario files (default: every built-in scenario)' },
   flags: {
     'time-per-variant': {
       value: 'DURATION',
@@ -56,6 +57,7 @@ export const CAMPAIGN_SPEC: CommandSpec = {
 /** The flags as CampaignOptions, each as written (the validator reads and checks them). */
 function campaignOptionsOf(a: ParsedArgs): CampaignOptions {
   return {
+    ...(a.positional.length > 0 ? { scenarios: a.positional } : {}),
     timePerVariant: str(a, 'time-per-variant'),
     threadsTime: str(a, 'threads-time'),
     seed: str(a, 'seed'),

@@ -41,6 +41,13 @@ describe('mmu-stress CLI', () => {
     expect(long.code).toBe(0);
     expect(long.out).toContain('params (--param k=v):');
     expect(long.out).toMatch(/^ {4}shrinker-mutex-lock +expect lock-order-cycle/m);
+    // a user's own scenario file, by path: its variants and what each must produce
+    const own = cli(['list', 'test/fixtures/spin-abba.ts', '--long']);
+    expect(own.code).toBe(0);
+    expect(own.out).toMatch(/^spin-abba\n/);
+    expect(own.out).toMatch(/^ {4}never +expect invariant/m);
+    expect(own.out).toMatch(/^ {4}rounds=3 +how many times/m);
+    expect(own.out).not.toContain('shrinker-vs-fault');
   });
 
   it('run --json exits 1 with the violation, and its replay command gives the same violation at the same step', () => {

@@ -1,5 +1,6 @@
 /**
- * `mmu-stress list`: one line per built-in scenario; `--long` adds what each models, its
+ * `mmu-stress list [SCENARIO...]`: one line per built-in scenario (or per scenario given, a
+ * name or a file's path); `--long` adds what each models, its
  * variants with what they must produce, and its parameters; `--json` gives all of it.
  */
 import { campaignExecutions, type Params, type ScenarioDef } from '../scenario.js';
@@ -10,8 +11,9 @@ import { paramText } from '../scenario.js';
 
 export const LIST_SPEC: CommandSpec = {
   name: 'list',
-  summary: 'List the built-in scenarios, one line each (name, variants, what it models); --long for the variants, what they must produce, and the parameters.',
+  summary: 'List the built-in scenarios (or the scenarios given), one line each (name, variants, what it models); --long for the variants, what they must produce, and the parameters.',
   positionals: [],
+  optional: { name: 'scenario', help: 'only these scenarios: built-in names, or paths to your own scenario files (default: every built-in scenario)' },
   flags: {
     long: { help: 'print each scenario in full: its description, variants and parameters' },
     json: { help: 'print one JSON document on stdout and nothing else there' },
@@ -48,7 +50,8 @@ export function describeScenario(sc: LoadedScenario): Record<string, unknown> {
 export async function listCommand(argv: string[]): Promise<CommandOutput> {
   const a = parseCommand(LIST_SPEC, argv);
   if (has(a, 'help')) return { code: 0, stdout: commandHelp(LIST_SPEC), help: true };
-  const all = await Promise.all(builtinNames().map(loadScenario));
+  const all: LoadedScenario[] = [];
+  for (const name of a.positional.length > 0 ? a.positional : builtinNames()) all.push(await loadScenario(name));
   if (has(a, 'json')) return { code: 0, stdout: JSON.stringify({ exitCode: 0, scenarios: all.map(describeScenario) }, null, 2) };
   if (!has(a, 'long')) return { code: 0, stdout: shortList(all.map((sc) => sc.def)) };
   const out: string[] = [];
@@ -60,7 +63,8 @@ export async function listCommand(argv: string[]): Promise<CommandOutput> {
       const runsWith = v.params ? ` (runs with ${Object.entries(v.params).map(([k, x]) => `${k}=${paramText(s, k, x)}`).join(' ')})` : '';
       out.push(`    ${name.padEnd(w)}  expect ${v.expect.padEnd(we)}  ${v.summary}${runsWith}; campaign: ${campaignExecutions(s, name)} executions in sim  [${v.source}]`);
     }
-    out.push('  params (--param k=v):');
+    if (Object.keys(s.params).length === 0) out.push('  params: none');
+    else out.push('  params (--param k=v):');
     for (const [k, v] of Object.entries(s.params)) out.push(`    ${`${k}=${paramText(s, k, v)}`.padEnd(20)} ${s.paramHelp[k] ?? ''}`);
     out.push('');
   }

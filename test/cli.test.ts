@@ -134,7 +134,7 @@ describe('mmu-stress CLI', () => {
       [['run', 'shrinker-vs-fault', 'extra'], /unexpected argument 'extra' for 'run'/],
       [['campaign', 'extra'], /unknown scenario 'extra'; known scenarios: /],
       [['footprint', 'extra'], /unexpected argument 'extra' for 'footprint', which takes none/],
-      [['list', 'x'], /unexpected argument 'x' for 'list'/],
+      [['list', 'x'], /unknown scenario 'x'; known scenarios: /],
       [['run', 'shrinker-vs-fault', '--param', 'levels=3'], /levels must be 4 or 5/],
       [['run', 'shrinker-vs-fault', '--param', 'bogus=1'], /no parameter 'bogus'/],
       [['run', 'shrinker-vs-fault', '--param', 'faults=0x10'], /must be a decimal number/],

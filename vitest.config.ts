@@ -2,18 +2,16 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two groups, one after the other:
+ * Three groups, one after another:
  * - first, two at a time, the files with no clock in any assertion: those that only run
  *   sim (one busy thread, a sim worker or two at most, fixed seeds and execution counts),
  *   and the files that drive the command line (and --jobs' sim workers) through runs of
- *   sim and bad input whose outcomes no speed decides (NO_CLOCK_PROCESSES); beside them,
- *   one at a time, the files that install the package and may rebuild dist/ when it is
- *   older than the sources (REBUILDS_DIST): a rebuild writes dist/build-info.json last,
- *   so a command another file starts meanwhile runs the sources (bin/fresh.mjs), and no
- *   load changes a sim verdict;
+ *   sim and bad input whose outcomes no speed decides (NO_CLOCK_PROCESSES);
  * - then, two at a time, everything else: real worker threads, watchdogs, signals, time
  *   budgets, chromium. Each of these files holds on a machine carrying other load (the
- *   suite is run beside two CPU-bound processes), which is all a neighbour file is.
+ *   suite is run beside two CPU-bound processes), which is all a neighbour file is;
+ * - last, one at a time, the files that may rebuild dist/ (REBUILDS_DIST) when it is older
+ *   than the sources, which would pull it from under any command another file runs.
  */
 const NO_CLOCK_PROCESSES = ['cli', 'jobs'];
 const SIM_ONLY = [
@@ -93,7 +91,7 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
-      { extends: true, test: { name: 'dist', include: REBUILDS_DIST, fileParallelism: false, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'dist', include: REBUILDS_DIST, fileParallelism: false, sequence: { groupOrder: 2 } } },
     ],
   },
 });

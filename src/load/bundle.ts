@@ -188,8 +188,8 @@ function bundleCacheDir(): string {
   return cacheDir;
 }
 
-/** How many bundles the cache keeps: the most recently used ones (a bundle is touched when used). */
-const CACHE_KEEP = 32;
+/** How many bundles the cache keeps: the most recently used ones (a bundle is touched when used); a scenario has two (seam and plain). */
+const CACHE_KEEP = 64;
 
 /** Keep the CACHE_KEEP most recently used bundles, remove the rest with their maps. */
 function pruneCache(dir: string): void {

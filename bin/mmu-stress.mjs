@@ -17,6 +17,15 @@ const registerHooks = async () => {
 // none, and every import made once hooks exist is a round trip to the hooks' thread
 // (about half of a short command's start-up). A scenario file imported later still goes
 // through them, and its imports of the package resolve to these same modules.
+// An exception nothing catches (Node can report a module's top-level throw twice: to the
+// import that loads it, which the command reports, and once more uncaught) must not end
+// the command with exit code 1, which means a violation: one line, and no verdict (3).
+process.on('uncaughtException', (e) => {
+  const first = String(e?.message ?? e).split('\n')[0];
+  process.stderr.write(`mmu-stress: uncaught ${e?.name ?? 'Error'}: ${first} (no verdict from this command)\n`);
+  if (process.env.MMU_STRESS_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+  process.exit(process.exitCode ? Number(process.exitCode) : 3);
+});
 if (flavor === 'src') await registerHooks();
 const { main } = await import(flavor === 'dist' ? '../dist/src/cli.js' : '../src/cli.ts');
 if (flavor === 'dist') await registerHooks();

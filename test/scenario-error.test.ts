@@ -146,6 +146,19 @@ describe("a throw at a scenario file's top level while it loads is the scenario'
     expect(broken.code).toBe(2);
     expect(broken.err).toMatch(/^mmu-stress: .*broken\.ts:1:\d+: syntax error: /);
   });
+
+  it('a TypeScript helper that throws at its top level in a CommonJS project: exit 3, no stack dump (Node reports that throw twice, once uncaught)', () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'package.json'), '{ "name": "mine", "private": true }\n');
+    writeFileSync(join(dir, 'helper.ts'), 'const cfg: { faults: number } | undefined = undefined;\nexport const N = (cfg as unknown as { faults: number }).faults;\n');
+    const base = JSON.stringify(join(import.meta.dirname, '..', 'scenarios', 'shrinker-vs-fault.ts'));
+    writeFileSync(join(dir, 'mine.ts'), `import base from ${base};\nimport { N } from './helper.ts';\nexport default { ...base, name: 'mine', params: { ...base.params, faults: N } };\n`);
+    const r = cli(['run', './mine.ts', '--executions', '1'], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/^mmu-stress: scenario error: loading mine\.ts threw.*TypeError: Cannot read properties of undefined \(reading 'faults'\)/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.err.trim().split('\n').length).toBeLessThanOrEqual(2);
+  });
 });
 
 describe('a failing matcher says why the run has no verdict, in one line', () => {

@@ -152,7 +152,7 @@ describe('--schedule: a token that does not fit is bad input (exit 2), in one li
     expect(parseGuideToken('g2.1.habc.1-0')).toMatch(/'habc' after the seed is not a check \(h and 5 base-36 digits\)/);
   });
 
-  it('a token printed with a check replays on its own scenario, variant and tasks, and is refused on any other', async () => {
+  it('a token printed with a check replays on its own scenario, variant, tasks and parameters, and is refused on any other', async () => {
     const found = await runDoc(['shrinker-vs-fault', '--variant', 'no-cache-lock', '--json']);
     const token: string = found.doc.shrink.token;
     expect(token).toMatch(/^g2\.1\.h[0-9a-z]{5}\./);
@@ -164,12 +164,15 @@ describe('--schedule: a token that does not fit is bad input (exit 2), in one li
       exitCode: 2,
       error: {
         kind: 'bad-input',
-        message: expect.stringMatching(/^--schedule: the token was recorded on another scenario, variant or set of tasks: its check h[0-9a-z]{5} is not h[0-9a-z]{5}, the check of shrinker-vs-fault \/ cache-lock with tasks vcpu0, vcpu1, shrinker0/),
+        message: expect.stringMatching(/^--schedule: the token was recorded on another scenario, variant, set of tasks or parameters: its check h[0-9a-z]{5} is not h[0-9a-z]{5}, the check of shrinker-vs-fault \/ cache-lock with tasks vcpu0, vcpu1, shrinker0 and these parameters/),
       },
     });
     // another task set (a fourth vCPU) is another check
     const more = await runDoc(['shrinker-vs-fault', '--variant', 'no-cache-lock', '--vcpus', '3', '--schedule', token, '--json']);
     expect(more.doc.error?.message).toMatch(/the check of shrinker-vs-fault \/ no-cache-lock with tasks vcpu0, vcpu1, vcpu2, shrinker0/);
+    // the same tasks on other parameters (fewer faults) is another execution: refused, not run to "ok"
+    const fewer = await runDoc(['shrinker-vs-fault', '--variant', 'no-cache-lock', '--param', 'faults=3', '--schedule', token, '--json']);
+    expect(fewer.doc.error?.message).toMatch(/^--schedule: the token was recorded on another scenario, variant, set of tasks or parameters/);
     // a token of an earlier mmu-stress, without a check, is still read and replayed
     const unchecked = token.replace(/\.h[0-9a-z]{5}/, '');
     const old = await runDoc(['shrinker-vs-fault', '--variant', 'no-cache-lock', '--schedule', unchecked, '--json']);

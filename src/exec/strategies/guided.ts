@@ -187,13 +187,17 @@ const FIT = new RegExp(`^h([0-9a-z]{${FIT_DIGITS}})$`);
 
 /**
  * The check a token carries of what it was recorded on: a hash (FNV-1a, 32 bits) of the
- * scenario's name, the variant and the tasks' names in id order (the parameters that
- * make tasks are in their names and count). A schedule names tasks by index and steps by
- * number, so it can run on another scenario whose task count is as large and say "ok":
- * the check tells it apart before anything runs.
+ * scenario's name, the variant, the tasks' names in id order and every parameter's value.
+ * A schedule names tasks by index and steps by number, so it can run on another scenario
+ * whose task count is as large, or on other parameters (fewer items, another rate), and
+ * say "ok": the check tells it apart before anything runs.
  */
 export function scheduleFit(def: Pick<ScenarioDef<unknown>, 'name' | 'roles'>, params: Params, variant: string): string {
-  const text = [def.name, variant, instancesOf(def as ScenarioDef<unknown>, params, variant).map((i) => i.name).join(',')].join('\n');
+  const values = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(params[k])}`)
+    .join(',');
+  const text = [def.name, variant, instancesOf(def as ScenarioDef<unknown>, params, variant).map((i) => i.name).join(','), values].join('\n');
   let h = 0x811c9dc5;
   for (const ch of text) h = Math.imul(h ^ (ch.codePointAt(0) ?? 0), 0x01000193) >>> 0;
   return (h % 36 ** FIT_DIGITS).toString(36).padStart(FIT_DIGITS, '0');
@@ -306,7 +310,7 @@ export function parseGuideToken(token: string): Guide | string {
 export function guideFits(g: Guide, taskNames: string[], memory: 'sc' | 'weak', fit?: { check: string; scenario: string; variant: string }): string | null {
   const n = taskNames.length;
   if (g.fit !== undefined && fit !== undefined && g.fit !== fit.check) {
-    return `the token was recorded on another scenario, variant or set of tasks: its check h${g.fit} is not h${fit.check}, the check of ${fit.scenario} / ${fit.variant} with tasks ${taskNames.join(', ')} (replay it with the --variant and --param of the line that printed it)`;
+    return `the token was recorded on another scenario, variant, set of tasks or parameters: its check h${g.fit} is not h${fit.check}, the check of ${fit.scenario} / ${fit.variant} with tasks ${taskNames.join(', ')} and these parameters (replay it with the --variant and --param of the line that printed it)`;
   }
   const bad = g.entries.findIndex(([, task]) => task >= n);
   if (bad >= 0) {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { violationSignature } from '../src/exec/shrink.js';
 import { defaultPick, guideToken, parseGuideToken } from '../src/exec/strategies/guided.js';
+import { shrinkText } from '../src/report/text.js';
 import { cli, expectBadInput } from './cli-helpers.js';
 
 const replayArgs = (line: string) => line.replace(/^npx mmu-stress /, '').split(' ');
@@ -52,5 +53,17 @@ describe('schedule shrinking', () => {
     expectBadInput(cli(['run', 'shrinker-vs-fault', '--schedule', 'g2.1.zz']), /--schedule: schedule token: entry 1 'zz' is not <step>-<task> or <load>_<store>/);
     expectBadInput(cli(['run', 'shrinker-vs-fault', '--schedule', 'g2.1', '--seed', '2']), /--schedule replays one sim execution/);
     expectBadInput(cli(['run', 'shrinker-vs-fault', '--schedule', '@/nonexistent/file']), /cannot read it \(ENOENT\)/);
+  });
+});
+
+describe('the shrink line', () => {
+  it('says when fewer preemptions took a longer schedule, and nothing more when the schedule got shorter', () => {
+    const base = { attempts: 12, capped: false, bounds: '', token: 'g2.1.0-1' };
+    expect(shrinkText({ ...base, from: { preemptions: 17, steps: 30 }, to: { preemptions: 2, steps: 77 } })).toBe(
+      'shrunk from 17 to 2 preemptions, 30 to 77 steps (fewer preemptions, a longer schedule) (12 executions tried); the trace below is the shrunk schedule\'s',
+    );
+    expect(shrinkText({ ...base, from: { preemptions: 5, steps: 90 }, to: { preemptions: 1, steps: 40 } })).toBe(
+      "shrunk from 5 to 1 preemption, 90 to 40 steps (12 executions tried); the trace below is the shrunk schedule's",
+    );
   });
 });

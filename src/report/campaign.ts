@@ -74,7 +74,7 @@ export function campaignOutput(records: RowRecord[], o: CampaignSummaryOptions &
   if (o.json) return { code, stdout: JSON.stringify(result, null, 2) };
   const out = [campaignTable(rows), ''];
   for (const r of records.filter((x) => !x.asExpected)) {
-    out.push(`${r.key}: ${statusWords(r.status, r.budget.threadsMs)}: expected ${r.expect}, observed ${r.observed}${r.status === 'not-reproduced' ? ` in ${r.executions} execution${r.executions === 1 ? '' : 's'} on real threads (no evidence either way; sim finds it)` : ''}`);
+    out.push(`${r.key}: ${statusWords(r.status, r.budget.threadsMs)}: expected ${r.expect}, observed ${r.observed}${r.status === 'not-reproduced' ? ` in ${r.executions} execution${r.executions === 1 ? '' : 's'} on real threads (no evidence either way; the sim row is the verdict)` : ''}`);
     if (r.violation) out.push(...violationText(r.violation as Violation).slice(0, 8), ...replayLines(r.violation));
     if (r.harnessError) out.push(r.harnessError);
     if (r.scenarioError) out.push(r.scenarioError);

@@ -94,7 +94,9 @@ export function runOutcome(r: RunResult, c: RunConfig, sc: LoadedScenario, inter
       replay = met ? inSim : null;
       if (!replay)
         noReplay = r.reproduced
-          ? 'the sim did not meet this violation in its replay of the interleaving'
+          ? r.reproduced.token === null
+            ? 'the interleaving could not be replayed in sim (the line above says why)'
+            : 'the sim did not meet this violation in its replay of the interleaving'
           : c.reproduce
             ? 'the interleaving was not replayed in sim'
             : 'with --no-reproduce nothing of the interleaving was recorded for the sim to replay';

@@ -204,6 +204,8 @@ export function shrinkText(s: ShrinkResult): string {
   if (s.attempts <= 1) return `schedule: ${p(s.to.preemptions)}, ${n(s.to.steps)} steps (not shrunk: ${s.asFound ?? 'the budget ended first'})`;
   return (
     `shrunk from ${n(s.from.preemptions)} to ${p(s.to.preemptions)}, ${n(s.from.steps)} to ${n(s.to.steps)} steps ` +
+    // shrinking removes preemptions: the schedule that keeps the violation with fewer may run longer
+    (s.to.steps > s.from.steps ? '(fewer preemptions, a longer schedule) ' : '') +
     `(${n(s.attempts)} executions tried${s.capped ? `, stopped early by ${s.stopped ?? 'the budget'}; its bounds: ${s.bounds}` : ''}); the trace below is the shrunk schedule's`
   );
 }

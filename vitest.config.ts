@@ -37,6 +37,7 @@ const SIM_ONLY = [
   'public-api',
   'rare-events',
   'rare-placement',
+  'read-from',
   'round-robin',
   'run-notes',
   'shared-memory',

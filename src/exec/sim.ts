@@ -20,6 +20,7 @@ import { explainStaleReads, SimWeak } from './sim-weak.js';
 import { ATOMICS, setShared } from '../rt/shared.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { closeExecution, heldAtExit, lastStep } from './finish.js';
+import { storesReadFrom } from './read-from.js';
 import { frameTask, newFrame, progressMarks } from './frame.js';
 import { limitOf } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
@@ -305,7 +306,11 @@ export function simExecution<W>(
     };
   } else {
     result.violation = closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask);
-    if (result.violation && weak?.stale.length) result.violation.details.push(...explainStaleReads(weak, result.violation.task, taskLabel));
+    const v = result.violation;
+    if (v && weak?.stale.length) v.details.push(...explainStaleReads(weak, v.task, taskLabel));
+    // sc: the stores its last READ_ONCEs read, where the trace's window no longer shows them
+    const k = v && !weak ? frame.instances.findIndex((i) => i.name === v.task) : -1;
+    if (v?.trace && k >= 0) v.details.push(...storesReadFrom(frame.rings, names, k, v.trace, v.step, v.tracePerTask ?? 0));
   }
   if (log && (opts.keepSchedule !== 'finding' || result.violation))
     result.schedule = { seed, strategy: strategy.name, choices: log.choices(), ...(log.truncated ? { truncated: true } : {}) };

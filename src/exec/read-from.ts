@@ -35,7 +35,10 @@ export function storesReadFrom(rings: readonly TraceRing[], names: NameTable, ta
   const mine = rings[task]?.entries().filter((e) => e.seq <= upTo) ?? [];
   const loads = mine.slice(Math.max(0, mine.length - perTask)).filter((e) => e.op === T_READ_ONCE);
   if (loads.length === 0) return [];
-  const every = rings.map((r) => r.entries().filter((e) => STORES.has(e.op)));
+  const all = rings.map((r) => r.entries());
+  const every = all.map((entries) => entries.filter((e) => STORES.has(e.op)));
+  // a ring that wrapped has lost its ops before its oldest kept one: a newer store may be among them
+  const keptFrom = all.map((entries, k) => (rings[k].count() > entries.length ? (entries[0]?.seq ?? 0) : 0));
   const out: string[] = [];
   const done = new Set<number>();
   for (const load of loads.reverse()) {
@@ -49,6 +52,8 @@ export function storesReadFrom(rings: readonly TraceRing[], names: NameTable, ta
     const store = from as { seq: number; op: number; a: number; b: number; task: number } | null;
     // its own store, one the trace shows, or another value than the load returned (an untraced store came between): nothing to add
     if (store === null || store.task === task || shown.has(store.seq) || store.b !== load.b) continue;
+    // another task's ring that lost ops after that store may have lost a newer one (the violating task's own: the value tells)
+    if (keptFrom.some((from, k) => k !== task && from > store.seq)) continue;
     const who = names.tasks[store.task] ?? `task${store.task}`;
     out.push(`${formatOp(load.op, load.a, load.b, names)} at step ${load.seq} read what ${who} stored at step ${store.seq}: ${formatOp(store.op, store.a, store.b, names)} (before the trace above)`);
   }

@@ -45,11 +45,10 @@ export function storesReadFrom(rings: readonly TraceRing[], names: NameTable, ta
     const word = load.a;
     if (done.has(word) || out.length >= MOST) continue;
     done.add(word);
-    let from: { seq: number; op: number; a: number; b: number; task: number } | null = null;
-    every.forEach((stores, k) => {
-      for (const e of stores) if (e.a === word && e.seq < load.seq && (from === null || e.seq > from.seq)) from = { ...e, task: k };
-    });
-    const store = from as { seq: number; op: number; a: number; b: number; task: number } | null;
+    let store: { seq: number; op: number; a: number; b: number; task: number } | null = null;
+    for (let k = 0; k < every.length; k++) {
+      for (const e of every[k]) if (e.a === word && e.seq < load.seq && (store === null || e.seq > store.seq)) store = { ...e, task: k };
+    }
     // its own store, one the trace shows, or another value than the load returned (an untraced store came between): nothing to add
     if (store === null || store.task === task || shown.has(store.seq) || store.b !== load.b) continue;
     // another task's ring that lost ops after that store may have lost a newer one (the violating task's own: the value tells)

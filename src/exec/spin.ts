@@ -23,11 +23,6 @@ export const SPIN_LIVELOCK_STEPS = 10_000;
 /** Threads: how long every running task must have spun or stayed blocked before it is a livelock (--watchdog, if shorter). */
 export const SPIN_LIVELOCK_MS = 2000;
 
-/** The name of word `idx`: the model's own name for it, else its region and index ("ready", "flags[3]"). */
-export function wordName(arena: Arena, idx: number): string {
-  return nameOfWord(arena.names, idx);
-}
-
 let last: SpinWatch | null = null;
 
 export class SpinWatch {
@@ -118,7 +113,7 @@ export class SpinWatch {
             : stores.n <= STORE_LOG
               ? 'no WRITE_ONCE, smp_store_release or cmpxchg stored to it in this execution'
               : `not stored to by WRITE_ONCE, smp_store_release or cmpxchg in the last ${STORE_LOG} such stores`;
-        words.push(`${wordName(arena, idx)} = ${t.spinValues[j]} (${who})`);
+        words.push(`${nameOfWord(arena.names, idx)} = ${t.spinValues[j]} (${who})`);
       }
       spinners.push({ task: t.name, role: t.role, words, spinning: `${steps - this.since[k]} scheduling steps`, locksHeld: heldLocks(t) });
     }

@@ -26,9 +26,10 @@ import type { Violation } from '../rt/violation.js';
 import { lastStep } from './finish.js';
 import { noOpBoundary } from './limits.js';
 import { CTL_ARRIVED, type Frame, progressMarks, SPIN_SET, SPIN_SLOT, SPIN_STATE, SPIN_STEPS, STOP_EXECUTION_LIMIT, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
-import { SPIN_LIVELOCK_MS, wordName } from './spin.js';
+import { SPIN_LIVELOCK_MS } from './spin.js';
 import { SPIN_WORDS } from '../rt/task.js';
 import { OWNER, STATE } from '../sync/lock-word.js';
+import { nameOfWord } from '../shm/arena.js';
 
 export interface WatchdogFinding {
   /** The STOP_* reason to stop the execution with. */
@@ -135,7 +136,7 @@ export class Watchdog<W> {
         const words: string[] = [];
         for (let j = 0; j < SPIN_WORDS; j++) {
           const idx = Atomics.load(i32, slot + SPIN_SET + j) - 1;
-          if (idx >= 0) words.push(`${wordName(frame.arena, idx)} = ${Atomics.load(i32, slot + SPIN_SET + SPIN_WORDS + j)} (now ${Atomics.load(i32, idx)})`);
+          if (idx >= 0) words.push(`${nameOfWord(frame.arena.names, idx)} = ${Atomics.load(i32, slot + SPIN_SET + SPIN_WORDS + j)} (now ${Atomics.load(i32, idx)})`);
         }
         spinners.push({ task: name, role: frame.instances[k].role, words, spinning: `${ms(now - this.spinSince[k])} (${this.spinSteps[k]} re-reads)`, locksHeld: [] });
       }

@@ -137,7 +137,7 @@ export function campaignLockdep(
 }
 
 /** A row's replay line, or a threads row's re-run (the cores choose the interleaving: it need not meet the bug again). */
-export function replayLines(v: { replay: string | null; rerun?: string }): string[] {
-  if (v.replay) return [`  replay: ${v.replay}`];
-  return v.rerun ? [`  ${RERUN_LABEL}: ${v.rerun}`] : [];
+export function replayLines(v: { replay: string | null; rerun?: string }, indent = '  '): string[] {
+  if (v.replay) return [`${indent}replay: ${v.replay}`];
+  return v.rerun ? [`${indent}${RERUN_LABEL}: ${v.rerun}`] : [];
 }

@@ -13,7 +13,7 @@ import type { Violation } from '../rt/violation.js';
 import type { RowRecord } from './records.js';
 import { violationText } from './text.js';
 import { evidenceText, statusWords } from './verdict.js';
-import { RERUN_LABEL } from './replay.js';
+import { replayLines } from './campaign.js';
 
 /** XML 1.0 text: the five entities escaped, characters XML cannot carry dropped. */
 export function xmlEscape(s: string): string {
@@ -28,8 +28,8 @@ export function xmlEscape(s: string): string {
 
 function report(v: NonNullable<RowRecord['violation']>): string {
   const lines = violationText(v as Violation);
-  if (v.replay) lines.push('', `replay: ${v.replay}`);
-  else if (v.rerun) lines.push('', `${RERUN_LABEL}: ${v.rerun}`);
+  const replay = replayLines(v, '');
+  if (replay.length) lines.push('', ...replay);
   return lines.join('\n');
 }
 

@@ -25,7 +25,6 @@ export const T_READ_ONCE = 13;
 export const T_WRITE_ONCE = 14;
 
 const lockName = (n: NameTable, id: number) => n.locks[id]?.name ?? `lock#${id}`;
-const wordName = nameOfWord;
 const ACQUIRE = ['spin_lock', 'read_lock', 'write_lock', 'mutex_lock', 'srcu_read_lock', 'synchronize_srcu', 'percpu_down_read', 'percpu_down_write', 'lock_map_acquire', 'wait_event'];
 const RELEASE = ['spin_unlock', 'read_unlock', 'write_unlock', 'mutex_unlock', 'srcu_read_unlock', 'synchronize_srcu returns', 'percpu_up_read', 'percpu_up_write', 'lock_map_release', 'wake_up'];
 
@@ -35,13 +34,13 @@ registerOps({
   [T_TRYLOCK]: (a, b, n) => `mutex_trylock(${lockName(n, a)}) = ${b}`,
   [T_BLOCK]: (a, b, n) => `blocks in ${ACQUIRE[b]}(${lockName(n, a)})`,
   [T_ACQUIRE]: (a, b, n) => `${ACQUIRE[b]}(${lockName(n, a)}) in atomic context`,
-  [T_LOAD_ACQUIRE]: (a, b, n) => `smp_load_acquire(&${wordName(n, a)}) = ${b}`,
-  [T_STORE_RELEASE]: (a, b, n) => `smp_store_release(&${wordName(n, a)}, ${b})`,
-  [T_STALE_LOAD]: (a, b, n) => `load of ${wordName(n, a)} = ${b}: an older store than the newest (weak memory, see below)`,
-  [T_MARKED_STORE]: (a, b, n) => `store ${wordName(n, a)} = ${b} (relaxed)`,
+  [T_LOAD_ACQUIRE]: (a, b, n) => `smp_load_acquire(&${nameOfWord(n, a)}) = ${b}`,
+  [T_STORE_RELEASE]: (a, b, n) => `smp_store_release(&${nameOfWord(n, a)}, ${b})`,
+  [T_STALE_LOAD]: (a, b, n) => `load of ${nameOfWord(n, a)} = ${b}: an older store than the newest (weak memory, see below)`,
+  [T_MARKED_STORE]: (a, b, n) => `store ${nameOfWord(n, a)} = ${b} (relaxed)`,
   [T_BARRIER]: (a) => `smp_${['mb', 'wmb', 'rmb'][a]}()`,
-  [T_READ_ONCE]: (a, b, n) => `READ_ONCE(${wordName(n, a)}) = ${b}`,
-  [T_WRITE_ONCE]: (a, b, n) => `WRITE_ONCE(${wordName(n, a)}, ${b})`,
+  [T_READ_ONCE]: (a, b, n) => `READ_ONCE(${nameOfWord(n, a)}) = ${b}`,
+  [T_WRITE_ONCE]: (a, b, n) => `WRITE_ONCE(${nameOfWord(n, a)}, ${b})`,
   [T_SRCU_FLIP]: (a, b, n) => `synchronize_srcu(${lockName(n, a)}): flips to index ${b}, waits for the readers of index ${1 - b}`,
 });
 

@@ -3,7 +3,7 @@
  * installs it from a local path, writes a scenario against the documented API only (two
  * of its own mutexes taken in opposite orders by two roles, the second starting after
  * the first has finished), and runs it with `npx mmu-stress` and from a vitest file with
- * the helpers. dist/ must be the compiled sources: it is built first if it is not.
+ * the helpers. dist/ must be the compiled sources (test/global-setup.ts builds it first).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,8 @@ const FIXTURES = join(import.meta.dirname, 'fixtures', 'external');
 let dir = '';
 
 beforeAll(() => {
-  if (!distIsFresh(new URL(`file://${ROOT}/`))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  // test/global-setup.ts built it before any file ran; a source edited since is not what this run tests
+  if (!distIsFresh(new URL(`file://${ROOT}/`))) throw new Error('dist/ is older than the sources: a source changed during the test run');
   dir = mkdtempSync(join(tmpdir(), 'mmu-stress-user-'));
   writeFileSync(join(dir, 'package.json'), '{ "name": "my-kvm-tests", "private": true, "type": "module" }\n');
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ROOT], { cwd: dir, stdio: 'ignore' });

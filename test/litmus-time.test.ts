@@ -1,5 +1,5 @@
 /**
- * `litmus --time`: the subject here is time, so this file runs outside SIM_ONLY, alone.
+ * `litmus --time`: the subject here is time.
  * A test far too big to finish is stopped near its per-file deadline and reported as
  * incomplete, and the next file still runs. The bound asserted is a generous multiple
  * of --time (the clock is looked at every 1024 instructions, each well under 1 ms),

@@ -51,10 +51,11 @@ function ownLines(stderr: string): string[] {
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'mmu-stress-pack-'));
   const env = userEnv();
-  // `npm pack` builds dist/ (`prepare`); when dist/ is already the build of these sources
-  // (`npm ci` built it), packing it as it is gives the same tarball without a second build.
-  const scripts = distIsFresh(new URL(`file://${ROOT}/`)) ? ['--ignore-scripts'] : [];
-  const packed = execFileSync('npm', ['pack', '--json', ...scripts, '--pack-destination', work, ...NPM_FLAGS], { cwd: ROOT, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] });
+  // `npm pack` would build dist/ again (`prepare`), from under the commands of the files
+  // running beside this one; test/global-setup.ts built it before any file ran, and packing
+  // it as it is gives the same tarball.
+  if (!distIsFresh(new URL(`file://${ROOT}/`))) throw new Error('dist/ is older than the sources: a source changed during the test run');
+  const packed = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work, ...NPM_FLAGS], { cwd: ROOT, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] });
   tarball = join(work, JSON.parse(packed.slice(packed.indexOf('[')))[0].filename);
   listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
   project = join(work, 'my-kvm-tests');

@@ -14,6 +14,7 @@ import { resolveRunConfig, type RunOptions } from '../src/exec/config.js';
 import type { SimMessage, SimRequest } from '../src/exec/sim-worker.js';
 import { SIM_CONTROL_WORDS } from '../src/exec/sim-worker.js';
 import { plainMemoryRun } from '../src/exec/sim-runner.js';
+import * as oneThread from '../src/rt/one-thread.js';
 import type { WorkerApi } from '../src/exec/worker-api.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -40,15 +41,51 @@ async function run(memory: BundleMemory, o: Partial<RunOptions>): Promise<SimMes
 }
 
 describe('the worker bundle for plain memory', () => {
-  it('compiles the package sources\' shared.* calls as the Atomics calls they make, and leaves every other call as written', () => {
-    expect(plainCalls('shared.load(i32, i) + shared.compareExchange(a, i, 0, 1)')).toBe('Atomics.load(i32, i) + Atomics.compareExchange(a, i, 0, 1)');
+  it('compiles the package sources\' shared.* calls as the one-thread accesses of their names, and leaves every other call as written', () => {
+    const head = (names: string) => `import { ${names} } from "/one-thread.ts";\n`;
+    expect(plainCalls('shared.load(i32, i) + shared.compareExchange(a, i, 0, 1)', '/one-thread.ts')).toBe(
+      `${head('loadOne as __mmu_loadOne, compareExchangeOne as __mmu_compareExchangeOne')}__mmu_loadOne(i32, i) + __mmu_compareExchangeOne(a, i, 0, 1)`,
+    );
     // the marked kinds: the same access, their extra arguments still evaluated (a trace step)
-    expect(plainCalls("shared.loadRelaxed(a, i, 'READ_ONCE', w); shared.storeRelease(a, i, v, t.trace(1, i, v))")).toBe(
-      "Atomics.load(a, i, 'READ_ONCE', w); Atomics.store(a, i, v, t.trace(1, i, v))",
+    expect(plainCalls("shared.loadRelaxed(a, i, 'READ_ONCE', w); shared.storeRelease(a, i, v, t.trace(1, i, v))", '/one-thread.ts')).toBe(
+      `${head('loadOne as __mmu_loadOne, storeOne as __mmu_storeOne')}__mmu_loadOne(a, i, 'READ_ONCE', w); __mmu_storeOne(a, i, v, t.trace(1, i, v))`,
     );
     // what is not an access of its own (a fence, a note for dfs), and what is not the seam
     for (const kept of ['shared.fence(f)', 'shared.lockAcquired()', 'shared.zeroTested?.(a, i)', 'myshared.load(a, i)', 'this.shared.store(a, i, v)', '$shared.add(a, i, 1)'])
       expect(plainCalls(kept)).toBe(kept);
+  });
+
+  it('a one-thread access reads, writes and returns what the Atomics call of its name does, and throws where it throws', () => {
+    const words = [0, 1, -1, 7, 2 ** 31 - 1, -(2 ** 31)];
+    const values = [...words, 2 ** 31, 2 ** 32 + 3, -(2 ** 31) - 1];
+    const pairs: [keyof typeof Atomics & string, (a: Int32Array, i: number, ...v: number[]) => number][] = [
+      ['load', oneThread.loadOne],
+      ['store', oneThread.storeOne],
+      ['exchange', oneThread.exchangeOne],
+      ['add', oneThread.addOne],
+      ['sub', oneThread.subOne],
+      ['and', oneThread.andOne],
+      ['or', oneThread.orOne],
+      ['xor', oneThread.xorOne],
+      ['compareExchange', oneThread.compareExchangeOne],
+    ];
+    for (const [name, one] of pairs) {
+      const atomic = (Atomics as unknown as Record<string, (a: Int32Array, i: number, ...v: number[]) => number>)[name];
+      for (const w of words) {
+        for (const v of values) {
+          const args = name === 'compareExchange' ? [w === 0 ? v : w, v + 1] : [v];
+          const a = new Int32Array(new SharedArrayBuffer(8));
+          const b = new Int32Array(new SharedArrayBuffer(8));
+          a[1] = w;
+          b[1] = w;
+          const got = one(a, 1, ...args);
+          const want = atomic(b, 1, ...args);
+          // Atomics.store returns the value given as an integer, where the word holds it wrapped
+          expect([got, [...a]], `${name}(${w}, ${args})`).toEqual([want, [...b]]);
+        }
+      }
+      for (const i of [-1, 2, Number.NaN]) expect(() => one(new Int32Array(2), i, 1, 1)).toThrow(RangeError);
+    }
   });
 
   it('is chosen only where nothing but plain Atomics is asked: sc memory, and no dfs footprints', () => {

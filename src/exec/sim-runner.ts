@@ -253,7 +253,8 @@ export function parallelJobs(config: Pick<RunConfig, 'jobs' | 'mode' | 'strategy
 /**
  * The run's model needs nothing but plain Atomics (sc memory, a strategy that watches no
  * access): its workers load the bundle compiled for that (load/bundle.ts, BundleMemory),
- * whose model calls Atomics directly. Every other run loads the one with the memory seam.
+ * whose model makes its accesses as plain ones in one thread (rt/one-thread.ts). Every
+ * other run loads the one with the memory seam.
  */
 export function plainMemoryRun(config: Pick<RunConfig, 'memory' | 'strategy'>): boolean {
   return config.memory === 'sc' && entryOf(config.strategy).watchesMemory?.(config.strategy) !== true;

@@ -60,37 +60,57 @@ export function bundlesBuilt(): number {
 /**
  * Which memory a bundle's model may be given. `seam`: any (rt/shared.ts's `shared`, set by
  * the executor per execution: the weak-memory view, dfs's footprints, threads recording).
- * `plain`: only plain Atomics, and the package's own model and primitives call them
- * directly: each `shared.load(...)` of its sources is compiled as `Atomics.load(...)`.
- * The call through `shared` is a method call on an object the executor may swap, which the
- * JIT does not inline into the model's large generator functions; in the run that needs
- * nothing else (sim, sc memory, a strategy that watches no access) it cost a few percent of
- * every step. A plain bundle refuses any other memory (rt/shared.ts, setShared).
+ * `plain`: only plain memory in one thread (sim, sc memory, a strategy that watches no
+ * access), and the package's own model and primitives make their accesses directly: each
+ * `shared.load(...)` of its sources is compiled as a plain typed-array access
+ * (rt/one-thread.ts). The call through `shared` is a method call on an object the
+ * executor may swap, which the JIT does not inline into the model's large generator
+ * functions, and behind it an Atomics call, a builtin V8 does not inline either: together
+ * a large share of every scheduling step. A plain bundle refuses any other memory
+ * (rt/shared.ts, setShared).
  */
 export type BundleMemory = 'plain' | 'seam';
 
-/** The Atomics call a `shared.<name>(` of the package's sources becomes in a plain bundle (the arguments stay as written: Atomics ignores the extra ones, and each is still evaluated). */
+/** The one-thread access (rt/one-thread.ts) a `shared.<name>(` of the package's sources becomes in a plain bundle. */
 const PLAIN_CALLS: Record<string, string> = {
-  load: 'load',
-  store: 'store',
-  compareExchange: 'compareExchange',
-  exchange: 'exchange',
-  add: 'add',
-  sub: 'sub',
-  and: 'and',
-  or: 'or',
-  xor: 'xor',
-  loadRelaxed: 'load',
-  loadAcquire: 'load',
-  storeRelaxed: 'store',
-  storeRelease: 'store',
-  cmpxchg: 'compareExchange',
+  load: 'loadOne',
+  store: 'storeOne',
+  compareExchange: 'compareExchangeOne',
+  exchange: 'exchangeOne',
+  add: 'addOne',
+  sub: 'subOne',
+  and: 'andOne',
+  or: 'orOne',
+  xor: 'xorOne',
+  loadRelaxed: 'loadOne',
+  loadAcquire: 'loadOne',
+  storeRelaxed: 'storeOne',
+  storeRelease: 'storeOne',
+  cmpxchg: 'compareExchangeOne',
 };
 
-/** `shared.<name>(` of the package's own sources, in a plain bundle, as the Atomics call of PLAIN_CALLS. */
-export function plainCalls(source: string): string {
-  return source.replace(/(?<![\w$.])shared\.(\w+)\(/g, (call, name: string) => (PLAIN_CALLS[name] ? `Atomics.${PLAIN_CALLS[name]}(` : call));
+/** The name a rewritten call uses for a one-thread access (imported under it, so that it cannot meet a name of the file). */
+const local = (fn: string) => `__mmu_${fn}`;
+
+/**
+ * `shared.<name>(` of the package's own sources, in a plain bundle, as a call of the
+ * one-thread access of PLAIN_CALLS (the arguments stay as written: the extra ones of the
+ * marked kinds are still evaluated, and ignored), with the import of those it uses.
+ */
+export function plainCalls(source: string, oneThreadModule = ONE_THREAD): string {
+  const used = new Set<string>();
+  const code = source.replace(/(?<![\w$.])shared\.(\w+)\(/g, (call, name: string) => {
+    const fn = PLAIN_CALLS[name];
+    if (!fn) return call;
+    used.add(fn);
+    return `${local(fn)}(`;
+  });
+  if (used.size === 0) return source;
+  const names = [...used].map((fn) => `${fn} as ${local(fn)}`).join(', ');
+  return `import { ${names} } from ${JSON.stringify(oneThreadModule)};\n${code}`;
 }
+
+const ONE_THREAD = join(PACKAGE_ROOT, 'src', 'rt', 'one-thread.ts');
 
 /** esbuild plugin of a plain bundle: the package's sources (src/, scenarios/) with plainCalls; a user's files are left as written (their `shared` calls reach the plain memory all the same). */
 const plainMemory: Plugin = {
@@ -99,7 +119,7 @@ const plainMemory: Plugin = {
     const ours = [join(PACKAGE_ROOT, 'src') + sep, join(PACKAGE_ROOT, 'scenarios') + sep];
     const seam = join(PACKAGE_ROOT, 'src', 'rt', 'shared.ts');
     build.onLoad({ filter: /\.ts$/ }, (args) => {
-      if (args.path === seam || !ours.some((d) => args.path.startsWith(d))) return undefined;
+      if (args.path === seam || args.path === ONE_THREAD || !ours.some((d) => args.path.startsWith(d))) return undefined;
       return { contents: plainCalls(readFileSync(args.path, 'utf8')), loader: 'ts' };
     });
   },
@@ -248,7 +268,7 @@ export function workerBundle(scenarioFile: string, memory: BundleMemory = 'seam'
  * Bumped whenever buildWorkerBundle's options or entry change, which no input file
  * shows: a manifest of another format is never trusted.
  */
-const MANIFEST_FORMAT = 2;
+const MANIFEST_FORMAT = 3;
 
 interface Manifest {
   format: number;

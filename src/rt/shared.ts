@@ -148,7 +148,8 @@ export let shared: SharedMemory = ATOMICS;
 
 /**
  * True in a worker bundle built for plain memory (load/bundle.ts: esbuild defines it), whose
- * model calls Atomics directly: any other memory would go unused there, so it is refused.
+ * model makes its accesses directly (rt/one-thread.ts): any other memory would go unused
+ * there, so it is refused.
  */
 declare const MMU_STRESS_PLAIN_BUNDLE: boolean | undefined;
 const PLAIN_BUNDLE = typeof MMU_STRESS_PLAIN_BUNDLE === 'boolean' && MMU_STRESS_PLAIN_BUNDLE;

@@ -16,7 +16,7 @@ import { checkOutputs, writeReports } from '../report/files.js';
 
 export const MERGE_SPEC: CommandSpec = {
   name: 'merge',
-  summary: "Combine the results files (--out) of a campaign's shards into one table and one exit code, as the campaign gives it: 0 only if every planned row is there and as expected or not reproduced on threads.",
+  summary: "Combine the results files (--out) of a campaign's shards into one table and one exit code, as the campaign gives it: 0 only if every planned row is there and as expected or not reproduced on threads. The rows planned are those of the scenarios the campaign was given (recorded in the files); a scenario file's path is resolved against the working directory.",
   positionals: [{ name: 'file', help: 'a results file (JSON lines) written by campaign --out' }],
   variadic: true,
   flags: {

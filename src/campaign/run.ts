@@ -15,7 +15,7 @@ import { executorFor, type RunResult, runConfigured, seedsLeft } from '../exec/r
 import type { Executor } from '../exec/executor.js';
 import { MAX_SEED } from '../exec/seeds.js';
 import { writeReports } from '../report/files.js';
-import { RECORD_VERSION, RecordWriter, readRecords, type RowRecord, toRecord } from '../report/records.js';
+import { RECORD_VERSION, RecordWriter, readRecords, type RowRecord, type ScenarioList, toRecord } from '../report/records.js';
 import { findingReplay, replayCommand } from '../report/replay.js';
 import { commandPrefix } from '../report/invocation.js';
 import { STATUS_EXIT, statusWords } from '../report/verdict.js';
@@ -23,6 +23,7 @@ import { BadInput } from '../rt/errors.js';
 import type { CampaignConfig } from './config.js';
 import { budgetWords, campaignPlan, type PlannedRow, rowBudget } from './plan.js';
 import { openResults } from './results-file.js';
+import { sameScenarios, scenarioList, scenarioWords } from './scenario-list.js';
 import { inShard } from './shard.js';
 
 /** What a campaign tells as it goes: the plan, each execution of a row in flight, each row that ends. */
@@ -70,16 +71,18 @@ export function rowConfig(c: CampaignConfig, p: PlannedRow): RunConfig {
   };
 }
 
-/** The rows this campaign plans: its shard's, within its filters. */
-async function plannedRows(c: CampaignConfig): Promise<PlannedRow[]> {
-  const all = (await campaignPlan(c.scenarios)).filter((p) => inShard(p.index, c.shard));
+/** The rows this campaign plans: its shard's, within its filters; and the scenarios its rows record (merge plans from them). */
+async function plannedRows(c: CampaignConfig): Promise<{ planned: PlannedRow[]; scenarios: ScenarioList }> {
+  const plan = await campaignPlan(c.scenarios);
+  const all = plan.filter((p) => inShard(p.index, c.shard));
   const odd = (c.variants ?? []).find((v) => !all.some((p) => p.variant === v));
   if (odd !== undefined) throw new BadInput(`variants: no scenario of this campaign has a variant '${odd}'`);
-  return all.filter((p) => (c.variants?.includes(p.variant) ?? true) && (c.modes?.includes(p.mode) ?? true));
+  const planned = all.filter((p) => (c.variants?.includes(p.variant) ?? true) && (c.modes?.includes(p.mode) ?? true));
+  return { planned, scenarios: scenarioList(c.scenarios, plan) };
 }
 
 export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = {}): Promise<CampaignRun> {
-  const planned = await plannedRows(c);
+  const { planned, scenarios } = await plannedRows(c);
   // every sim row runs its whole budget from the seed: none may run past the highest seed
   const most = Math.max(1, ...planned.map((p) => rowBudget(p, c.threadsMs).executions ?? 1));
   if (most > seedsLeft(c.seed)) {
@@ -90,6 +93,11 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
   const kept = new Map<string, RowRecord>();
   if (c.resume && c.out) {
     for (const rec of readRecords(c.out, { missingOk: true })) {
+      // one file, one campaign: rows planned from other scenarios would not merge with these
+      const theirs = rec.campaignScenarios ?? null;
+      if (!sameScenarios(theirs, scenarios)) {
+        throw new BadInput(`--resume: ${c.out} holds rows of a campaign over ${scenarioWords(theirs)}; this one is over ${scenarioWords(scenarios)}: give the same scenarios, or another --out`);
+      }
       if (!planned.some((p) => p.key === rec.key)) continue; // another shard's row
       if (rec.v !== RECORD_VERSION) {
         throw new BadInput(`--resume: ${c.out} was written by an older mmu-stress (results version ${rec.v}, whose sim rows had time budgets); give a new --out file, or delete this one to start over`);
@@ -145,7 +153,7 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
     // a threads row's seed runs on the cores again, which choose the interleaving: a re-run, not a replay (rows do not reproduce in sim)
     const replay = r.mode === 'threads' ? null : command;
     if (r.violation && r.mode === 'threads' && command) r.violation.rerun = command;
-    const rec = toRecord(r, c.seed, c.budgetMs, replay);
+    const rec = toRecord(r, c.seed, c.budgetMs, replay, scenarios);
     done.set(p.key, rec);
     if (writer && !writeError) {
       try {

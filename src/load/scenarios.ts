@@ -132,10 +132,14 @@ async function importScenario(file: string, shown: string): Promise<ScenarioDef<
   return mod.default as ScenarioDef<unknown>;
 }
 
+/** Whether a scenario argument is a path to a file (a separator or an extension), not a built-in name. */
+export function isScenarioPath(nameOrPath: string): boolean {
+  return /[\\/]/.test(nameOrPath) || extname(nameOrPath) !== '';
+}
+
 /** A built-in scenario name, or a path to a scenario file (an ES module: .ts/.mts/.js/.mjs). */
 export async function loadScenario(nameOrPath: string): Promise<LoadedScenario> {
-  const looksLikePath = /[\\/]/.test(nameOrPath) || extname(nameOrPath) !== '';
-  if (!looksLikePath) {
+  if (!isScenarioPath(nameOrPath)) {
     const file = builtinFiles().get(nameOrPath);
     if (!file) {
       throw new BadInput(`unknown scenario '${nameOrPath}'; known scenarios: ${builtinNames().join(', ')} (or give a path to a scenario .ts file)`);

@@ -11,6 +11,11 @@
  * steps it ran; `budgetMs` became the cap on a row's time. Version 1 lines still read
  * (merge, report), their status worked out from expect and observed; `--resume` does not
  * continue a version 1 file, whose sim rows had time budgets rather than counts.
+ *
+ * `campaignScenarios` (added within version 2: a reader that ignores it loses nothing
+ * it knew) is the list of scenarios the campaign was given, the same on every row; merge
+ * plans the rows from it (campaign/scenario-list.ts). A line without it, or with null,
+ * is a row of the built-in campaign, as every line written before it was.
  */
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Dep } from '../sync/lockdep-graph.js';
@@ -56,13 +61,28 @@ export interface RowRecord {
   lockdep: Dep[];
   /** When the row finished (ISO 8601), for a person reading the file. */
   finishedAt: string;
+  /** The scenarios the row's campaign was given (absent in rows written before it existed: the built-in campaign). */
+  campaignScenarios?: ScenarioList;
 }
+
+/** One scenario a campaign was given, as its rows record it (campaign/scenario-list.ts builds and compares these). */
+export interface GivenScenario {
+  /** As given: a built-in name, or the path as typed. */
+  given: string;
+  /** A file's path relative to the campaign's working directory ('/'-separated; absolute for a file outside it), which merge resolves against its own; null for a built-in name. */
+  path: string | null;
+  /** The scenario's name: its rows' scenario column. */
+  name: string;
+}
+
+/** A campaign's scenarios in the order given; null: no scenarios given, every built-in one. */
+export type ScenarioList = GivenScenario[] | null;
 
 export function rowKey(scenario: string, variant: string, mode: string): string {
   return `${scenario} / ${variant} / ${mode}`;
 }
 
-export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: string | null): RowRecord {
+export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: string | null, campaignScenarios: ScenarioList = null): RowRecord {
   return {
     v: RECORD_VERSION,
     key: rowKey(r.scenario, r.variant, r.mode),
@@ -89,6 +109,7 @@ export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: s
     incomplete: r.incomplete,
     lockdep: r.lockdep,
     finishedAt: new Date().toISOString(),
+    campaignScenarios,
   };
 }
 
@@ -137,12 +158,21 @@ export function readRecords(file: string, opts: { missingOk?: boolean } = {}): R
       if (typeof rec[f] !== type) throw new BadInput(`${file}:${k + 1}: results line without '${f}' (${type})`);
     }
     if (!Array.isArray(rec.lockdep)) rec.lockdep = [];
+    rec.campaignScenarios = scenarioListOf(rec.campaignScenarios, `${file}:${k + 1}`);
     fillIn(rec);
     const again = out.findIndex((r) => r.key === rec.key);
     if (again >= 0) out.splice(again, 1);
     out.push(rec);
   });
   return out;
+}
+
+/** A line's scenario list: absent or null is the built-in campaign; anything else must be a list of {given, path, name}. */
+function scenarioListOf(x: unknown, where: string): ScenarioList {
+  if (x === undefined || x === null) return null;
+  const ok = Array.isArray(x) && x.length > 0 && x.every((e) => typeof e?.given === 'string' && typeof e?.name === 'string' && (e.path === null || typeof e.path === 'string'));
+  if (!ok) throw new BadInput(`${where}: results line whose 'campaignScenarios' is not a list of {given, path, name}`);
+  return x as GivenScenario[];
 }
 
 /** What a version 1 line lacks, worked out (its status) or left unknown (its budget, its steps). */

@@ -3,7 +3,9 @@
  * installs it from a local path, writes a scenario against the documented API only (two
  * of its own mutexes taken in opposite orders by two roles, the second starting after
  * the first has finished), and runs it with `npx mmu-stress` and from a vitest file with
- * the helpers. dist/ must be the compiled sources: it is built first if it is not.
+ * the helpers; a vitest file of its own is told the file, line and column of a scenario's
+ * syntax error and of a throw while a scenario loads. dist/ must be the compiled sources:
+ * it is built first if it is not.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

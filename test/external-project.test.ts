@@ -3,7 +3,9 @@
  * installs it from a local path, writes a scenario against the documented API only (two
  * of its own mutexes taken in opposite orders by two roles, the second starting after
  * the first has finished), and runs it with `npx mmu-stress` and from a vitest file with
- * the helpers. dist/ must be the compiled sources (test/global-setup.ts builds it first).
+ * the helpers; a vitest file of its own is told the file, line and column of a scenario's
+ * syntax error and of a throw while a scenario loads. dist/ must be the compiled sources
+ * (test/global-setup.ts builds it first).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distIsFresh } from '../bin/fresh.mjs';
+import { loadErrorMessages } from './fixtures/external/load-errors.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'external');
@@ -25,7 +28,9 @@ beforeAll(() => {
   // the user's own vitest; here this repository's, so that the test needs no network
   symlinkSync(join(ROOT, 'node_modules', 'vitest'), join(dir, 'node_modules', 'vitest'));
   copyFileSync(join(FIXTURES, 'my-driver.ts'), join(dir, 'my-driver.ts'));
-  copyFileSync(join(FIXTURES, 'my-driver.test.ts'), join(dir, 'my-driver.test.ts'));
+  for (const f of ['my-driver.test.ts', 'load-errors.test.ts', 'throws-on-load.ts']) copyFileSync(join(FIXTURES, f), join(dir, f));
+  // not TypeScript on purpose, so kept under another name in this repository
+  copyFileSync(join(FIXTURES, 'broken-driver.ts.txt'), join(dir, 'broken-driver.ts'));
 }, 120_000);
 
 afterAll(() => {
@@ -43,9 +48,20 @@ describe('a scenario in a user\'s own project', () => {
   });
 
   it('its vitest file passes with the helpers, for the clean variant and for the cycle', () => {
-    const r = spawnSync(process.execPath, [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=json'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'my-driver.test.ts', '--reporter=json'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
     const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
     expect(report.numFailedTests).toBe(0);
     expect(report.numPassedTests).toBe(3);
+  });
+
+  // The package is linked here (npm install <folder>), so vitest's module runner loads it and
+  // the scenario with its own transformer, whose syntax error said only "Transform failed with 1 error:".
+  it('its vitest file is told where a scenario\'s syntax error is (file:line:column), and the line of a throw while the scenario loads', () => {
+    const r = spawnSync(process.execPath, [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'load-errors.test.ts', '--reporter=json'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const told = loadErrorMessages(r.stdout);
+    expect(told['a scenario with a syntax error']).toContain('expected a clean run, got exit 2: bad-input: ./broken-driver.ts:3:38: syntax error: Expected "]" but found ";"');
+    expect(told['a scenario that throws while it loads']).toContain(
+      "expected a clean run, got exit 3: scenario: scenario error: loading throws-on-load.ts threw at throws-on-load.ts:5:24: TypeError: Cannot read properties of undefined (reading 'faults')",
+    );
   });
 });

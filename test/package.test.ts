@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distIsFresh } from '../bin/fresh.mjs';
+import { loadErrorMessages } from './fixtures/external/load-errors.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'external');
@@ -64,7 +65,9 @@ beforeAll(() => {
   // the same vitest as this repository's, so that npm finds it in its cache
   const vitest = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'vitest', 'package.json'), 'utf8')).version;
   execFileSync('npm', ['install', ...NPM_FLAGS, tarball, `vitest@${vitest}`], { cwd: project, env, stdio: 'ignore' });
-  for (const f of ['my-driver.ts', 'my-driver.test.ts', 'run-my-driver.mjs', 'use-model.ts', 'my-shrinker.ts']) copyFileSync(join(FIXTURES, f), join(project, f));
+  for (const f of ['my-driver.ts', 'my-driver.test.ts', 'run-my-driver.mjs', 'use-model.ts', 'my-shrinker.ts', 'load-errors.test.ts', 'throws-on-load.ts']) copyFileSync(join(FIXTURES, f), join(project, f));
+  // not TypeScript on purpose, so kept under another name in this repository
+  copyFileSync(join(FIXTURES, 'broken-driver.ts.txt'), join(project, 'broken-driver.ts'));
   cjsProject = join(work, 'my-cjs-project');
   mkdirSync(cjsProject);
   writeFileSync(join(cjsProject, 'package.json'), '{ "name": "my-cjs-project", "private": true }\n');
@@ -144,12 +147,23 @@ describe('installed from the tarball into an empty project', () => {
   });
 
   it("the project's own vitest runs its test file with 'mmu-stress/vitest': toBeClean and toFind('lock-order-cycle') pass", () => {
-    const r = run(process.execPath, [join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=json'], 120_000);
+    const r = run(process.execPath, [join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'my-driver.test.ts', '--reporter=json'], 120_000);
     const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
     const failures = report.testResults.flatMap((f: { assertionResults: { failureMessages: string[] }[] }) => f.assertionResults.flatMap((a) => a.failureMessages));
     expect(failures).toEqual([]);
     expect(report.numPassedTests).toBe(3);
     expect(r.status).toBe(0);
+  }, 150_000);
+
+  // Installed from the tarball, the package runs outside vitest's module runner and tsx loads the
+  // scenario; vitest still formats the stacks, and a throw on line 5 read "throws-on-load.ts:1:...".
+  it("the project's own vitest is told where a scenario's syntax error is (file:line:column), and the line of a throw while it loads", () => {
+    const r = run(process.execPath, [join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'load-errors.test.ts', '--reporter=json'], 120_000);
+    const told = loadErrorMessages(r.stdout);
+    expect(told['a scenario with a syntax error']).toContain('expected a clean run, got exit 2: bad-input: ./broken-driver.ts:3:38: syntax error: Expected "]" but found ";"');
+    expect(told['a scenario that throws while it loads']).toContain(
+      "expected a clean run, got exit 3: scenario: scenario error: loading throws-on-load.ts threw at throws-on-load.ts:5:24: TypeError: Cannot read properties of undefined (reading 'faults')",
+    );
   }, 150_000);
 });
 

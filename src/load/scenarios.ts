@@ -11,7 +11,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BadInput, ScenarioFailure, thrownBy } from '../rt/errors.js';
 import { VIOLATION_KINDS } from '../rt/violation.js';
 import type { ScenarioDef } from '../scenario.js';
-import { locateScenarioError, thrownByModuleCode } from './stack.js';
+import { locateScenarioError, shownPath, thrownByModuleCode } from './stack.js';
+import { syntaxProblem } from './syntax.js';
 import { importModule } from './typescript-loader.js';
 import '../sync/trace-ops.js';
 import '../virt/kvm/trace-ops.js';
@@ -49,16 +50,41 @@ const one = (s: string) => s.split('\n')[0].trim();
  * Why importing `shown` failed: bad input in one line (a syntax error with its place, a
  * missing import, a file no loader takes), or the scenario's error when its code threw.
  */
-function loadFailure(shown: string, file: string, e: unknown): BadInput | ScenarioFailure {
+async function loadFailure(shown: string, file: string, e: unknown): Promise<BadInput | ScenarioFailure> {
   const err = e as Error & { code?: string };
   const msg = String(err?.message ?? e);
   // esbuild (through tsx): "<file>:<line>:<col>: ERROR: <text>"
   const esb = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(msg);
-  if (esb) return new BadInput(`${shown}:${esb[2]}:${esb[3]}: syntax error: ${esb[4]}`, { cause: e });
   // the file's own code ran and threw (JSON.parse's SyntaxError too): the scenario's bug, with its line; a
   // module it imports that is not there is bad input however the loader reports it (vitest's from the import's line)
-  if (!RESOLUTION_CODES.has(String(err?.code)) && thrownByModuleCode(e)) return new ScenarioFailure(locateScenarioError(thrownBy(e, 'load'), file).line as string, { cause: e });
+  const codeThrew = !esb && !RESOLUTION_CODES.has(String(err?.code)) && thrownByModuleCode(e);
+  if (!codeThrew) {
+    // the loader refused a file: if one of the user's does not parse, say where, whichever loader's words these are
+    const syntax = await syntaxLine(shown, file, esb?.[1], e);
+    if (syntax) return new BadInput(syntax, { cause: e });
+  }
+  if (esb) return new BadInput(`${shown}:${esb[2]}:${Number(esb[3]) + 1}: syntax error: ${esb[4]}`, { cause: e });
+  if (codeThrew) return new ScenarioFailure(locateScenarioError(thrownBy(e, 'load'), file).line as string, { cause: e });
   return new BadInput(refusal(shown, file, err, msg), { cause: e });
+}
+
+/**
+ * "<file>:<line>:<col>: syntax error: <text>" for the first file that does not parse among
+ * those the loader named (tsx's message, vitest's transform error's module id) and the
+ * scenario file itself; a module of the user's that the scenario imports is named with it.
+ */
+async function syntaxLine(shown: string, file: string, named: string | undefined, e: unknown): Promise<string | null> {
+  const id = (e as { __vitest_rollup_error__?: { id?: unknown } })?.__vitest_rollup_error__?.id;
+  const candidates = [named, typeof id === 'string' ? id.replace(/[?#].*$/, '') : undefined]
+    .filter((f): f is string => !!f && isAbsolute(f) && existsSync(f) && !f.includes('/node_modules/'))
+    .concat(file);
+  for (const f of new Set(candidates)) {
+    const p = await syntaxProblem(f);
+    if (!p) continue;
+    const at = `${p.line}:${p.column}: syntax error: ${p.text}`;
+    return f === file ? `${shown}:${at}` : `${shownPath(f)}:${at} (a module ${shown} imports)`;
+  }
+  return null;
 }
 
 /** The codes of a module the loader could not find or resolve, as node and vitest's module runner give them. */
@@ -125,7 +151,7 @@ async function importScenario(file: string, shown: string): Promise<ScenarioDef<
   try {
     mod = await importModule(pathToFileURL(file).href);
   } catch (e) {
-    throw loadFailure(shown, file, e);
+    throw await loadFailure(shown, file, e);
   }
   const problem = scenarioProblem(mod.default);
   if (problem) throw new BadInput(`${shown}: ${problem}`);

@@ -4,9 +4,9 @@
  * when an error is reported, so that workers start without loading any source map.
  */
 import { readFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
+import { findSourceMap, SourceMap } from 'node:module';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { ScenarioError } from '../rt/errors.js';
 
@@ -35,8 +35,36 @@ export function sourceStack(stack: string): string {
   });
 }
 
+/**
+ * A stack of this process with its TypeScript frames mapped through the source maps Node
+ * keeps for the modules it loaded: for when another formatter, not Node, wrote the stack.
+ * In a user's vitest run with the package installed from its tarball, tsx compiles the
+ * scenario (Node records the inline map), but vitest's Error.prepareStackTrace formats
+ * every stack and knows only the modules its own runner loaded: a throw on line 4 of the
+ * scenario read "throws.ts:1:179", a position in tsx's output. When Node formats stacks
+ * (the command), it has applied the maps already, and they must not apply twice; a module
+ * vitest's runner loaded has no map in Node, and its frames are left as vitest wrote them.
+ */
+/** Node's own formatter is in place: none, or Node's default, which it exposes as Error.prepareStackTrace from Node 20 on (under this name). */
+function nodeFormatsStacks(): boolean {
+  const f = Error.prepareStackTrace;
+  return f === undefined || f.name === 'ErrorPrepareStackTrace';
+}
+
+function loaderMappedStack(stack: string): string {
+  if (nodeFormatsStacks()) return stack;
+  return stack.replace(/((?:file:\/\/)?\/[^\s()]+\.[cm]?ts):(\d+):(\d+)/g, (all, path: string, line: string, col: string) => {
+    const e = findSourceMap(path.startsWith('file:') ? path : pathToFileURL(path).href)?.findEntry(Number(line) - 1, Number(col) - 1) as
+      | { originalSource?: string; originalLine?: number; originalColumn?: number }
+      | undefined;
+    if (!e?.originalSource || e.originalLine === undefined || e.originalColumn === undefined) return all;
+    const src = !e.originalSource.startsWith('file:') ? path : path.startsWith('file:') ? e.originalSource : fileURLToPath(e.originalSource);
+    return `${src}:${e.originalLine + 1}:${e.originalColumn + 1}`;
+  });
+}
+
 /** A path as a report shows it: relative to the working directory when it is under it. */
-function shownPath(path: string): string {
+export function shownPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
@@ -63,7 +91,7 @@ export function locateScenarioError(se: ScenarioError, scenarioFile: string): Sc
     // nothing threw: no stack to look in, so the role and its file say where
     return { ...se, file: scenarioFile, line: `scenario error: role '${se.role}' (${se.task}) of ${shownPath(scenarioFile)} ${se.thrown}` };
   }
-  const stack = sourceStack(se.stack);
+  const stack = sourceStack(loaderMappedStack(se.stack));
   const all = stackFrames(stack).filter((f) => !f.path.startsWith('node:'));
   // while loading, the frames past the harness's loader are its callers (the command, a test), never the scenario's
   const loader = all.findIndex((f) => LOADER_PATH.test(f.path));

@@ -24,7 +24,9 @@ beforeAll(() => {
   if (!distIsFresh(new URL(`file://${ROOT}/`))) throw new Error('dist/ is older than the sources: a source changed during the test run');
   dir = mkdtempSync(join(tmpdir(), 'mmu-stress-user-'));
   writeFileSync(join(dir, 'package.json'), '{ "name": "my-kvm-tests", "private": true, "type": "module" }\n');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ROOT], { cwd: dir, stdio: 'ignore' });
+  // npm runs a folder's `prepare` when it installs it (here: rm -rf dist && build), which
+  // would pull dist/ from under every command the files beside this one are running
+  execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', ROOT], { cwd: dir, stdio: 'ignore' });
   // the user's own vitest; here this repository's, so that the test needs no network
   symlinkSync(join(ROOT, 'node_modules', 'vitest'), join(dir, 'node_modules', 'vitest'));
   copyFileSync(join(FIXTURES, 'my-driver.ts'), join(dir, 'my-driver.ts'));

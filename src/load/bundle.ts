@@ -66,7 +66,7 @@ export function bundlesBuilt(): number {
  * (rt/one-thread.ts). The call through `shared` is a method call on an object the
  * executor may swap, which the JIT does not inline into the model's large generator
  * functions, and behind it an Atomics call, a builtin V8 does not inline either: together
- * a large share of every scheduling step. A plain bundle refuses any other memory
+ * about a tenth of a scheduling step of a small race. A plain bundle refuses any other memory
  * (rt/shared.ts, setShared).
  */
 export type BundleMemory = 'plain' | 'seam';
@@ -112,7 +112,7 @@ export function plainCalls(source: string, oneThreadModule = ONE_THREAD): string
 
 const ONE_THREAD = join(PACKAGE_ROOT, 'src', 'rt', 'one-thread.ts');
 
-/** esbuild plugin of a plain bundle: the package's sources (src/, scenarios/) with plainCalls; a user's files are left as written (their `shared` calls reach the plain memory all the same). */
+/** esbuild plugin of a plain bundle: the package's sources (src/, scenarios/) with plainCalls; a user's files are left as written (their `shared` calls reach Atomics, as in every bundle). */
 const plainMemory: Plugin = {
   name: 'mmu-stress-plain-memory',
   setup(build) {

@@ -77,6 +77,11 @@ export function shownPath(path: string): string {
  */
 const HARNESS = String.raw`\bsrc\/(?:exec|rt|load)\/|\/workers\/[\w-]+\.mjs|node_modules|<anonymous>|\(?node:`;
 export const HARNESS_FRAME = new RegExp(String.raw`^\s+at .*(?:${HARNESS})`);
+
+/** A scenario error's stack as a report prints it: the thrown line and the scenario's own frames, without the harness's. */
+export function withoutHarnessFrames(stack: string): string[] {
+  return stack.split('\n').filter((l) => l !== '' && !HARNESS_FRAME.test(l));
+}
 const HARNESS_PATH = new RegExp(HARNESS);
 
 /**

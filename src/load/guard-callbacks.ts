@@ -26,11 +26,11 @@ export function guardCallbacks(def: ScenarioDef<unknown>, file: string): Scenari
     };
   const roles: Record<string, RoleDef<unknown>> = {};
   for (const [name, r] of Object.entries(def.roles)) {
-    roles[name] = {
-      ...r,
-      count: guard(r.count.bind(r), 'count', name),
-      ...(r.name ? { name: guard(r.name.bind(r), 'name', name) } : {}),
-    };
+    // over the role itself (its prototype too: run() may be a class method), count() and name() guarded
+    const guarded: RoleDef<unknown> = Object.create(r);
+    guarded.count = guard(r.count.bind(r), 'count', name);
+    if (r.name) guarded.name = guard(r.name.bind(r), 'name', name);
+    roles[name] = guarded;
   }
   return {
     ...def,

@@ -17,6 +17,7 @@ import { classifyError, errorJson, runJson } from './report/json.js';
 import type { RowRecord } from './report/records.js';
 import { runOutcome } from './report/run-outcome.js';
 import { BadInput } from './rt/errors.js';
+import type { Violation } from './rt/violation.js';
 
 export type { CampaignConfig, CampaignOptions } from './campaign/config.js';
 export type { CampaignProgress } from './campaign/run.js';
@@ -50,11 +51,15 @@ export interface RunScenarioResult {
   interrupted?: string | null;
   firstSeed?: number;
   executions?: number;
-  violations?: { kind: string; message: string; details: string[]; task: string; step: number; seed?: number; replay?: string | null }[];
+  /** What the run found, as the violation record has it (its trace too: the ops that led to it), with the replay command. */
+  violations?: RunViolation[];
   /** Bad input (exit 2), the scenario's or the harness's failure (exit 3): what ended the run without a result. */
   error?: { kind: 'bad-input' | 'scenario' | 'harness'; message: string };
   [key: string]: unknown;
 }
+
+/** One finding of a run, as `run --json` prints it: every field of the violation record, and the command that replays it. */
+export type RunViolation = Omit<Violation, 'kind' | 'replay'> & { kind: string; replay?: string | null };
 
 export interface RunCampaignOptions extends CampaignOptions {
   /** Stops the campaign as SIGINT would: the rows that finished are returned, exit code 130. */

@@ -21,6 +21,7 @@ export {
   runScenario,
   type RunScenarioOptions,
   type RunScenarioResult,
+  type RunViolation,
 } from './api.js';
 export type { KnownOrder } from './sync/lockdep-graph.js';
 export type { Params, RoleDef, ScenarioDef, VariantDef } from './scenario.js';
@@ -35,7 +36,7 @@ export { mainViolation, VIOLATION_KINDS, type Violation, type ViolationKind } fr
 export { reportViolation } from './rt/oracle.js';
 export { checkConservation, type PoolAccount } from './check/conservation.js';
 // what a check of one's own needs to name things in its reports and trace lines
-export { registerOps, type OpFormat } from './rt/trace.js';
+export { registerOps, type OpFormat, type TraceLine } from './rt/trace.js';
 export { lockLabel, taskLabel } from './rt/names.js';
 export type { NameTable } from './shm/arena.js';
 export { OBJ_CACHED, OBJ_FREE, OBJ_IN_USE } from './shm/pool.js';

@@ -42,7 +42,11 @@ export interface ExecutionResult {
   sync?: Int32Array[];
   /** A finding's schedule as a guide: shrunk (unless --no-shrink), with the token that replays it. */
   shrink?: ShrinkResult;
-  /** dfs: stopped early because every way on only reorders independent ops of a schedule already explored. */
+  /**
+   * dfs: stopped early because every way on only reorders independent ops of a schedule
+   * already explored; or, under --memory weak, stopped as unfair: every task that could run
+   * kept re-reading a store older than the newest (exec/spin.ts readsOlderStore), no verdict.
+   */
   pruned?: boolean;
   /** `--schedule`: where the execution departed from its token (or that it ended with the token unused); it then has no verdict. */
   departure?: string;

@@ -30,7 +30,7 @@
  */
 import { type Fence, type SharedMemory, type WordName, wordName } from '../rt/shared.js';
 import { current } from '../rt/task.js';
-import { T_BARRIER, T_MARKED_STORE, T_STALE_LOAD } from '../sync/trace-ops.js';
+import { T_BARRIER, T_MARKED_STORE, T_READ_ONCE, T_STALE_LOAD } from '../sync/trace-ops.js';
 import { type LoadKind, type Message, type StoreKind, WeakMemory, type WeakStore } from '../memory/weak.js';
 
 /** How many stores of a word stay readable. */
@@ -193,7 +193,13 @@ export class SimWeak implements SharedMemory {
     return this.markedLoad(i, 'acquire', what, 'smp_load_acquire');
   }
 
-  /** A marked load: a relaxed or acquire load that may return an older store (traced when it does). */
+  /**
+   * A marked load: a relaxed or acquire load that may return an older store (traced as
+   * such when it does). A READ_ONCE() that returns the newest store is traced too, as under
+   * sc: a finding often turns on it (the reader saw the new flag, then an old datum), and a
+   * trace without it shows only half of what the task read. (smp_load_acquire() traces
+   * itself in sync/barrier.ts; a plain C load is inside another op, untraced under sc too.)
+   */
   private markedLoad(i: number, kind: LoadKind, what: WordName, access: string): number {
     const t = this.task();
     const actual = this.under.load(this.i32, i);
@@ -218,7 +224,7 @@ export class SimWeak implements SharedMemory {
         this.stale.shift();
         this.staleDropped++;
       }
-    }
+    } else if (access === 'READ_ONCE') current.trace(T_READ_ONCE, i, s.value);
     return s.value;
   }
 

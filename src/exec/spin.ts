@@ -93,6 +93,23 @@ export class SpinWatch {
     return true;
   }
 
+  /**
+   * Under --memory weak: whether a spinner keeps re-reading a value older than its word's
+   * newest store (the word in shared memory holds the newest store's value). Then the
+   * store it waits for has come and only the weak model's choice keeps it invisible, step
+   * after step: an unfair execution, not a livelock, since a store reaches every CPU in
+   * the end (LKMM's model is of finite executions; the kernel's spin-waits rely on it).
+   * A stale store that has the newest one's value is not told apart (an ABA).
+   */
+  readsOlderStore(tasks: Task[], blockedOn: Int32Array, runnable: number, i32: Int32Array): boolean {
+    for (let k = 0; k < tasks.length; k++) {
+      if (blockedOn[k] !== runnable) continue;
+      const t = tasks[k];
+      for (let j = 0; j < t.spinN; j++) if (i32[t.spinWords[j]] !== t.spinValues[j]) return true;
+    }
+    return false;
+  }
+
   /** The livelock report: the words each spinner re-reads, their values and who last stored to them; what the others do. */
   violation(tasks: Task[], blockedOn: Int32Array, runnable: number, arena: Arena, stores: StoreLog, steps: number, step: number, others: (k: number) => string): Violation {
     const spinners: Spinner[] = [];

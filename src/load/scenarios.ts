@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BadInput, ScenarioFailure, thrownBy } from '../rt/errors.js';
 import { VIOLATION_KINDS } from '../rt/violation.js';
 import type { ScenarioDef } from '../scenario.js';
+import { guardCallbacks } from './guard-callbacks.js';
 import { locateScenarioError, shownPath, thrownByModuleCode } from './stack.js';
 import { syntaxProblem } from './syntax.js';
 import { importModule } from './typescript-loader.js';
@@ -155,7 +156,7 @@ async function importScenario(file: string, shown: string): Promise<ScenarioDef<
   }
   const problem = scenarioProblem(mod.default);
   if (problem) throw new BadInput(`${shown}: ${problem}`);
-  return mod.default as ScenarioDef<unknown>;
+  return guardCallbacks(mod.default as ScenarioDef<unknown>, file);
 }
 
 /** Whether a scenario argument is a path to a file (a separator or an extension), not a built-in name. */

@@ -77,6 +77,11 @@ export function shownPath(path: string): string {
  */
 const HARNESS = String.raw`\bsrc\/(?:exec|rt|load)\/|\/workers\/[\w-]+\.mjs|node_modules|<anonymous>|\(?node:`;
 export const HARNESS_FRAME = new RegExp(String.raw`^\s+at .*(?:${HARNESS})`);
+
+/** A scenario error's stack as a report prints it: the thrown line and the scenario's own frames, without the harness's. */
+export function withoutHarnessFrames(stack: string): string[] {
+  return stack.split('\n').filter((l) => l !== '' && !HARNESS_FRAME.test(l));
+}
 const HARNESS_PATH = new RegExp(HARNESS);
 
 /**
@@ -98,7 +103,8 @@ export function locateScenarioError(se: ScenarioError, scenarioFile: string): Sc
   const frames = se.where === 'load' && loader >= 0 ? all.slice(0, loader) : all;
   const own = all.find((f) => f.path === scenarioFile) ?? frames.find((f) => !HARNESS_PATH.test(f.path) && !f.path.endsWith('.mjs'));
   const at = own ? `${shownPath(own.path)}:${own.line}:${own.col}` : undefined;
-  const what = se.where === 'role' ? `role '${se.role}' (${se.task})` : se.where === 'load' ? `loading ${shownPath(scenarioFile)}` : `${se.where}()`;
+  const what =
+    se.where === 'role' ? `role '${se.role}' (${se.task})` : se.where === 'load' ? `loading ${shownPath(scenarioFile)}` : se.role ? `role '${se.role}' ${se.where}()` : `${se.where}()`;
   const of = own?.path === scenarioFile || se.where === 'load' ? '' : ` of ${shownPath(scenarioFile)}`;
   const line = `scenario error: ${what}${of} threw${at ? ` at ${at}` : ''}: ${se.thrown}`;
   return { ...se, stack, file: scenarioFile, ...(at ? { at } : {}), line };

@@ -22,6 +22,7 @@ import type { Dep } from '../sync/lockdep-graph.js';
 import type { Violation } from '../rt/violation.js';
 import type { RunResult } from '../exec/run.js';
 import { BadInput } from '../rt/errors.js';
+import { withoutHarnessFrames } from '../load/stack.js';
 import { type Evidence, evidenceOf, type RowStatus, rowStatus } from './verdict.js';
 
 export const RECORD_VERSION = 2;
@@ -104,8 +105,8 @@ export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: s
     elapsedMs: Math.round(r.elapsedMs),
     violation: r.violation ? { ...r.violation, replay } : null,
     harnessError: r.harnessError,
-    // a looping role threw nothing: its line alone
-    scenarioError: r.scenarioError ? [r.scenarioError.line, r.scenarioError.stack].filter(Boolean).join('\n') : null,
+    // a looping role threw nothing: its line alone; the stack as `run` prints it, without the harness's frames
+    scenarioError: r.scenarioError ? [r.scenarioError.line, ...withoutHarnessFrames(r.scenarioError.stack)].filter(Boolean).join('\n') : null,
     incomplete: r.incomplete,
     lockdep: r.lockdep,
     finishedAt: new Date().toISOString(),

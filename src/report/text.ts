@@ -3,7 +3,7 @@ import type { ShrinkResult } from '../exec/result.js';
 import type { Violation } from '../rt/violation.js';
 import type { Incomplete } from '../exec/result.js';
 import type { StopLimit } from '../exec/limits.js';
-import { HARNESS_FRAME } from '../load/stack.js';
+import { withoutHarnessFrames } from '../load/stack.js';
 import type { ScenarioError } from '../rt/errors.js';
 import { type RunResult, strategySection } from '../exec/run.js';
 import { hostRateLine, type RareSummary } from '../exec/host-rate.js';
@@ -74,10 +74,7 @@ export function scenarioErrorText(e: ScenarioError): string[] {
   return [
     `SCENARIO ERROR (exit 3): the scenario's own code ${did}, so there is no verdict (a bug in the scenario, not a finding in the model, not a failure of the harness):`,
     `  ${e.line ?? e.thrown}`,
-    ...e.stack
-      .split('\n')
-      .filter((l) => l !== '' && !HARNESS_FRAME.test(l))
-      .map((l) => `  ${l}`),
+    ...withoutHarnessFrames(e.stack).map((l) => `  ${l}`),
   ];
 }
 

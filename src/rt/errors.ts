@@ -21,11 +21,15 @@ export class HarnessFailure extends Error {}
 export class ScenarioFailure extends Error {}
 
 export interface ScenarioError {
-  /** Which of the scenario's functions threw ('load': the file's top level, or a module it imports, while it loaded). */
-  where: 'load' | 'role' | 'setup' | 'check';
+  /**
+   * Which of the scenario's functions threw ('load': the file's top level, or a module it
+   * imports, while it loaded; 'validate', 'count', 'name', 'summarize': the callbacks the
+   * command calls outside an execution, load/guard-callbacks.ts).
+   */
+  where: 'load' | 'role' | 'setup' | 'check' | 'validate' | 'count' | 'name' | 'summarize';
   /** 'no-op-boundary': the role threw nothing but looped without an op until the harness stopped it (`thrown` says for how long; no stack, no line). */
   how?: 'no-op-boundary';
-  /** The role and its instance (`vcpu`, `vcpu1`), for a role that threw. */
+  /** The role and its instance (`vcpu`, `vcpu1`), for a role that threw (the role alone for its count() or name()). */
   role?: string;
   task?: string;
   /** The thrown value in one line: "TypeError: x is undefined". */

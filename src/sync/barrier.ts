@@ -39,7 +39,7 @@ class ReadOnce extends OpMachine<number> {
     const idx = this.idx;
     const v = shared.loadRelaxed(this.i32, idx, 'READ_ONCE', this.what);
     const t = current;
-    // in the trace, so that a report shows the access a finding turns on (the weak model traces its own)
+    // in the trace, so that a report shows the access a finding turns on (the weak model traces its own, newest or older)
     if (shared.tracesMarked !== true) t.trace(T_READ_ONCE, idx, v);
     t.noteRead(idx, v); // a re-read of an unchanged word is a spin-wait (CHESS)
     return { value: v, done: true };

@@ -10,13 +10,14 @@ const root = new URL('..', import.meta.url);
 const flavor = distIsFresh(root) ? 'dist' : 'src';
 const args = process.argv.slice(2);
 const registerHooks = async () => {
-  if (flavor === 'src' || args.some((a) => /\.[cm]?ts$/.test(a))) (await import('tsx/esm/api')).register();
+  (await import('tsx/esm/api')).register();
   register('./module-hooks.mjs', import.meta.url, { data: { root: root.href, flavor } });
 };
-// From dist/ the command's own modules load before the hooks are registered: they need
-// none, and every import made once hooks exist is a round trip to the hooks' thread
-// (about half of a short command's start-up). A scenario file imported later still goes
-// through them, and its imports of the package resolve to these same modules.
+// From dist/ the hooks are registered only before the first scenario file (or other user
+// module) the command imports: the command's own modules and the built-in scenarios need
+// none, and every import made once hooks exist is a round trip to the hooks' thread. A
+// scenario file goes through them, and its imports of the package resolve to the modules
+// the command already loaded.
 // An exception nothing catches (Node can report a module's top-level throw twice: to the
 // import that loads it, which the command reports, and once more uncaught) must not end
 // the command with exit code 1, which means a violation: one line, and no verdict (3).
@@ -27,8 +28,8 @@ process.on('uncaughtException', (e) => {
   process.exit(process.exitCode ? Number(process.exitCode) : 3);
 });
 if (flavor === 'src') await registerHooks();
-const { main } = await import(flavor === 'dist' ? '../dist/src/cli.js' : '../src/cli.ts');
-if (flavor === 'dist') await registerHooks();
+const { main, registerBeforeUserModules } = await import(flavor === 'dist' ? '../dist/src/cli.js' : '../src/cli.ts');
+if (flavor === 'dist') registerBeforeUserModules(registerHooks);
 const code = await main(args);
 process.exitCode = code;
 // Every pool is destroyed by now; should anything still hold the loop open, leave anyway.

@@ -147,10 +147,11 @@ function campaignBudgetProblem(c: unknown): string | null {
   return typeof e === 'number' && Number.isInteger(e) && e >= 1 ? null : `campaign.executions must be a whole number of executions, at least 1, not ${JSON.stringify(e)}`;
 }
 
-async function importScenario(file: string, shown: string): Promise<ScenarioDef<unknown>> {
+/** `builtin`: one of the package's own scenarios (no user module: the command's hooks are not needed for it). */
+async function importScenario(file: string, shown: string, builtin = false): Promise<ScenarioDef<unknown>> {
   let mod: { default?: unknown };
   try {
-    mod = await importModule(pathToFileURL(file).href);
+    mod = await importModule(pathToFileURL(file).href, builtin);
   } catch (e) {
     throw await loadFailure(shown, file, e);
   }
@@ -171,7 +172,7 @@ export async function loadScenario(nameOrPath: string): Promise<LoadedScenario> 
     if (!file) {
       throw new BadInput(`unknown scenario '${nameOrPath}'; known scenarios: ${builtinNames().join(', ')} (or give a path to a scenario .ts file)`);
     }
-    return { def: await importScenario(file, nameOrPath), file, arg: nameOrPath };
+    return { def: await importScenario(file, nameOrPath, true), file, arg: nameOrPath };
   }
   const file = isAbsolute(nameOrPath) ? nameOrPath : resolve(nameOrPath);
   if (!existsSync(file)) throw new BadInput(`no scenario file at ${nameOrPath}`);

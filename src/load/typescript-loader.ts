@@ -37,8 +37,29 @@ function typescriptLoader(): Promise<void> {
   return ready;
 }
 
-/** import() of a module by file URL, with a TypeScript loader in place first when it is a TypeScript file. */
-export async function importModule(url: string): Promise<{ default?: unknown }> {
+/**
+ * What the command (bin/mmu-stress.mjs) registers before the first user module it imports:
+ * tsx and its resolve hook. A run of a built-in scenario imports none and needs no hooks,
+ * and while hooks exist every import of the process is a round trip to their thread (a
+ * short command's start-up took a fifth longer with them). null: not the command.
+ */
+let commandHooks: (() => Promise<void>) | null = null;
+let commandHooksReady: Promise<void> | null = null;
+
+export function registerBeforeUserModules(install: () => Promise<void>): void {
+  commandHooks = install;
+}
+
+/**
+ * import() of a module by file URL, with a TypeScript loader in place first when it is a
+ * TypeScript file, and the command's hooks before a user's module (`own`: one of the
+ * package's built-in scenarios, which needs none).
+ */
+export async function importModule(url: string, own = false): Promise<{ default?: unknown }> {
+  if (commandHooks && !own) {
+    commandHooksReady ??= commandHooks();
+    await commandHooksReady;
+  }
   if (/\.[cm]?ts$/.test(url)) await typescriptLoader();
   return import(url);
 }

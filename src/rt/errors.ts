@@ -11,6 +11,8 @@
  * worker too, so it is plain data); load/stack.ts finds the source line in the parent.
  */
 
+import { current, setCurrent } from './task.js';
+
 /** Bad input (exit 2): the message is one line saying what is wrong and what is valid. */
 export class BadInput extends Error {}
 
@@ -56,12 +58,21 @@ export function thrownBy(e: unknown, where: ScenarioError['where'], task?: { rol
   return { where, ...(task ? { role: task.role, task: task.name } : {}), thrown: thrown.split('\n')[0], stack: (e instanceof Error && err?.stack) || thrown };
 }
 
-/** Call the scenario's `fn`; what it throws comes out as a ScenarioThrow. */
+/**
+ * Call the scenario's `fn`; what it throws comes out as a ScenarioThrow. No task runs
+ * setup() or check(): `current` is unset while they run, so a model op or
+ * reportViolation() called from them fails in sim as it does in threads (where the main
+ * thread never had a task), instead of acting as the task that happened to step last.
+ */
 export function scenarioCall<T>(where: 'setup' | 'check', fn: () => T): T {
+  const running = current;
+  setCurrent(undefined);
   try {
     return fn();
   } catch (e) {
     if (e instanceof ScenarioThrow) throw e;
     throw new ScenarioThrow(thrownBy(e, where));
+  } finally {
+    if (running !== undefined) setCurrent(running);
   }
 }

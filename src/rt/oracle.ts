@@ -10,6 +10,10 @@ import { T_VIOLATION, VIOLATION_KINDS, type Violation, type ViolationKind } from
 /** Raise a violation in the running task; it is traced, so its step marks it in the trace. */
 export function reportViolation(kind: ViolationKind, message: string, details: string[] = [], extra: Partial<Violation> = {}): void {
   const t = current;
+  if (t === undefined) {
+    // setup() and check() run in no task: a violation there has no step, trace or locks held
+    throw new Error(`reportViolation('${kind}') outside a role's op: check() returns mainViolation(kind, message, details, step) instead`);
+  }
   const op = t.ring.count(); // before the violation's own mark
   t.hooks.report({
     kind,

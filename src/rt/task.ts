@@ -204,6 +204,7 @@ export class Task {
 /** The task whose generator is running now. */
 export let current: Task = undefined as unknown as Task;
 
-export function setCurrent(t: Task): void {
-  current = t;
+/** `undefined`: no task runs (the scenario's setup() and check()). */
+export function setCurrent(t: Task | undefined): void {
+  current = t as Task;
 }

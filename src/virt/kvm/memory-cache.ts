@@ -316,8 +316,9 @@ export function checkCacheEmptyUnderLock(t: Task, mc: KvmMmuMemoryCache, site: s
   const emptiedSince = h.lastEmptied && (!h.lastTopup || h.lastEmptied.step > h.lastTopup.step) ? h.lastEmptied : null;
   const details = [
     `WARN_ON(!mc->nobjs) in kvm_mmu_memory_cache_alloc(), called from ${site}(): falls back to GFP_ATOMIC`,
+    // the function that filled it, whoever called it (x86's mmu_topup_memory_caches(), arm64's user_mem_abort(), a scenario's own path)
     h.lastTopup
-      ? `last topup of ${mc.field}: step ${h.lastTopup.step}, ${h.lastTopup.from} -> ${h.lastTopup.to} objects (mmu_topup_memory_caches)`
+      ? `last topup of ${mc.field}: step ${h.lastTopup.step}, ${h.lastTopup.from} -> ${h.lastTopup.to} objects (kvm_mmu_topup_memory_cache())`
       : `${mc.field} was never topped up in this execution`,
     emptiedSince
       ? `emptied at step ${emptiedSince.step} by ${taskLabel(emptiedSince.by)}: freed ${emptiedSince.count} objects` +

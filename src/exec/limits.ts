@@ -64,6 +64,21 @@ export function noOpBoundaryError(task: { role: string; name: string }, forMs: n
   return { where: 'role', how: 'no-op-boundary', role: task.role, task: task.name, thrown, stack: '' };
 }
 
+/**
+ * A role instance that ended having made lock, READ_ONCE/WRITE_ONCE or barrier ops it did
+ * not run, or having run one twice: an op does its work only under its own `yield*`
+ * (`yield* mutexLock(m)`), and a call without it does nothing, silently, which would leave
+ * the execution checking another program than the one written. The scenario's error.
+ */
+export function unrunOpsError(task: { role: string; name: string; opsMade: number; opsRun: number }): ScenarioError {
+  const { opsMade: made, opsRun: ran } = task;
+  const what =
+    ran < made
+      ? `ended having made ${made - ran} op${made - ran === 1 ? '' : 's'} it never ran (a lock, READ_ONCE/WRITE_ONCE or barrier op called without yield* does nothing: write yield* mutexLock(m), yield* readOnce(a, i))`
+      : `ran ${ran - made} op${ran - made === 1 ? '' : 's'} a second time (an op runs once, under its own yield*; the second yield* of the same op does nothing: call the op function again)`;
+  return { where: 'role', how: 'op-not-run', role: task.role, task: task.name, thrown: what, stack: '' };
+}
+
 /** The same, as one line of a harness error that has another cause first (a worker that failed). */
 export function noOpBoundary(who: string, forMs: number): string {
   return `${who} reached no op boundary for ${Math.round(forMs)} ms: ${LOOPS}`;

@@ -22,7 +22,7 @@ import type { Params, ScenarioDef } from '../scenario.js';
 import { closeExecution, heldAtExit, lastStep } from './finish.js';
 import { storesReadFrom } from './read-from.js';
 import { frameTask, newFrame, progressMarks } from './frame.js';
-import { limitOf } from './limits.js';
+import { limitOf, unrunOpsError } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
 import { thrownBy } from '../rt/errors.js';
 import { DONE, IDLE, POINT } from '../rt/op.js';
@@ -245,6 +245,11 @@ export function simExecution<W>(
       }
       strategy.stepped?.(k, res);
       if (r.done) {
+        if (t.opsMade !== t.opsRun) {
+          // an op called without yield* did nothing: the execution ran another program than the one written
+          setLockGraph(null);
+          return { seed, violation: null, stats: {}, steps: seq(), scenarioError: unrunOpsError(t) };
+        }
         blockedOn[k] = FINISHED_TASK;
         stale = true;
         live--;

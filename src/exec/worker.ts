@@ -14,7 +14,7 @@ import { NOTIFIES, STATE, WAITERS } from '../sync/lock-word.js';
 import { type DriveOptions, drive, StepTickets } from './drive.js';
 import { RecordingMemory, type SyncEvents } from './sync-record.js';
 import { heldAtExit } from './finish.js';
-import { isLimit } from './limits.js';
+import { isLimit, unrunOpsError } from './limits.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
 import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, SPIN_SLOT, STOP_ERROR, STOP_VIOLATION } from './frame.js';
 import { type ExecHooks, setCurrent, taskRng } from '../rt/task.js';
@@ -120,6 +120,8 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
     const gen = def.roles[inst.role].run(frame.world, task, job.params, job.variant);
     const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`), tickets, frame.spin + inst.id * SPIN_SLOT, recording ? stepEnded : undefined);
     if (end === 'done') {
+      // an op called without yield* did nothing: the execution ran another program than the one written
+      if (task.opsMade !== task.opsRun) throw new ScenarioThrow(unrunOpsError(task));
       const v = heldAtExit(task);
       if (v) hooks.report(v);
       task.progress(); // a role that ends has made progress

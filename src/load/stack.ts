@@ -92,7 +92,7 @@ const HARNESS_PATH = new RegExp(HARNESS);
  */
 export function locateScenarioError(se: ScenarioError, scenarioFile: string): ScenarioError {
   if (se.line) return se; // located already
-  if (se.how === 'no-op-boundary') {
+  if (se.how === 'no-op-boundary' || se.how === 'op-not-run') {
     // nothing threw: no stack to look in, so the role and its file say where
     return { ...se, file: scenarioFile, line: `scenario error: role '${se.role}' (${se.task}) of ${shownPath(scenarioFile)} ${se.thrown}` };
   }

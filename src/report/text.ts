@@ -70,7 +70,7 @@ export function incompleteText(
 
 /** The scenario's own code threw (or looped without an op): its line first, then its stack in the sources without the harness's frames (no verdict, exit 3). */
 export function scenarioErrorText(e: ScenarioError): string[] {
-  const did = e.how === 'no-op-boundary' ? 'never reached an op boundary' : 'threw';
+  const did = e.how === 'no-op-boundary' ? 'never reached an op boundary' : e.how === 'op-not-run' ? 'did not run an op as written' : 'threw';
   return [
     `SCENARIO ERROR (exit 3): the scenario's own code ${did}, so there is no verdict (a bug in the scenario, not a finding in the model, not a failure of the harness):`,
     `  ${e.line ?? e.thrown}`,

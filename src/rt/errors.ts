@@ -29,8 +29,12 @@ export interface ScenarioError {
    * command calls outside an execution, load/guard-callbacks.ts).
    */
   where: 'load' | 'role' | 'setup' | 'check' | 'validate' | 'count' | 'name' | 'summarize';
-  /** 'no-op-boundary': the role threw nothing but looped without an op until the harness stopped it (`thrown` says for how long; no stack, no line). */
-  how?: 'no-op-boundary';
+  /**
+   * 'no-op-boundary': the role threw nothing but looped without an op until the harness
+   * stopped it (`thrown` says for how long); 'op-not-run': the role ended having made an op
+   * it never ran (a call without `yield*`). Neither has a stack or a line.
+   */
+  how?: 'no-op-boundary' | 'op-not-run';
   /** The role and its instance (`vcpu`, `vcpu1`), for a role that threw (the role alone for its count() or name()). */
   role?: string;
   task?: string;

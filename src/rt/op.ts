@@ -16,6 +16,8 @@ export const DONE = -3;
 
 export type Op<T = void> = Generator<number, T, void>;
 
+import { current } from './task.js';
+
 /**
  * Set just before a lock yields its id: the lock's first word (its state word) and
  * the value seen there, and the mode wanted. Executors read it right away (one thread each).
@@ -62,7 +64,18 @@ export abstract class OpMachine<T = void> implements Generator<number, T, void> 
     this.s = DONE_STATE;
     throw e;
   }
+  /**
+   * An op runs when `yield*` takes it, which asks for its iterator once: the running task
+   * counts the ops it made and the ones it ran, so that a role that ends having made an op
+   * it never ran (a call without `yield*`, which does nothing) is told so (unrunOpsError).
+   */
+  constructor() {
+    const t = current;
+    if (t !== undefined) t.opsMade++;
+  }
   [Symbol.iterator](): this {
+    const t = current;
+    if (t !== undefined) t.opsRun++;
     return this;
   }
 }

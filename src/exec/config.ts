@@ -262,7 +262,7 @@ export async function resolveRunConfig(o: RunOptions, basis: JobsBasis = machine
   c.reproduce = o.reproduce !== false;
   const given: [GivenFlag, string | undefined][] = [['time', o.time], ['execution-limit', o.executionLimit], ['jitter', text(o.jitter)], ['watchdog', o.watchdog], ['lockdep', lockdep]];
   c.given = Object.fromEntries(given.filter(([, v]) => v !== undefined));
-  const notes = jobs.note ? [jobs.note] : [];
+  const notes = [...(sc.notes ?? []), ...(jobs.note ? [jobs.note] : [])];
   // a variant whose bug is a weak-memory outcome runs clean on threads: say so before the run, not after a puzzling verdict
   if (mode === 'threads' && s.variants[variant].memory === 'weak')
     notes.push(`${variant} runs under weak memory in sim (its bug is a reordering the kernel's memory model allows); threads mode runs on the cores' Atomics, which are sequentially consistent, and cannot show it: run it with --mode sim`);

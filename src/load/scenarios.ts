@@ -15,6 +15,7 @@ import { guardCallbacks } from './guard-callbacks.js';
 import { locateScenarioError, shownPath, thrownByModuleCode } from './stack.js';
 import { syntaxProblem } from './syntax.js';
 import { importModule } from './typescript-loader.js';
+import { unrunGeneratorNotes } from './unrun-calls.js';
 import '../sync/trace-ops.js';
 import '../virt/kvm/trace-ops.js';
 import '../arch/x86/kvm/mmu/trace-ops.js';
@@ -27,6 +28,8 @@ export interface LoadedScenario {
   file: string;
   /** How the user named it: a built-in name, or the path as typed (for the replay command). */
   arg: string;
+  /** Lines to tell before a run of a scenario file of a user's: generators its text calls without yield* (load/unrun-calls.ts). */
+  notes?: string[];
 }
 
 const SCENARIO_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
@@ -183,5 +186,7 @@ export async function loadScenario(nameOrPath: string): Promise<LoadedScenario> 
   if (!SCENARIO_EXTENSIONS.includes(extname(file))) {
     throw new BadInput(`${nameOrPath} is not a scenario file: expected ${SCENARIO_EXTENSIONS.join(', ')}`);
   }
-  return { def: await importScenario(file, nameOrPath), file, arg: nameOrPath };
+  const def = await importScenario(file, nameOrPath);
+  const notes = await unrunGeneratorNotes(file, nameOrPath);
+  return { def, file, arg: nameOrPath, ...(notes.length > 0 ? { notes } : {}) };
 }

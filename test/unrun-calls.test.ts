@@ -1,0 +1,64 @@
+/**
+ * A generator called without yield* never starts, and makes no op the run could count: the
+ * scenario file's text is read for such calls, and each is a note with its line before
+ * the run (load/unrun-calls.ts).
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { unrunGeneratorCalls } from '../src/load/unrun-calls.js';
+import { cli } from './cli-helpers.js';
+
+const PKG = new Set(['kvmMmuEmptyMemoryCache', 'kvmMmuTopupMemoryCache', 'smpBarrier']);
+const notes = (src: string) => unrunGeneratorCalls(src, 'my.ts', PKG);
+
+describe('generators called without yield*, read from the scenario text', () => {
+  it('names a call of the package\'s generators or the file\'s own function* that is not under yield*, with its line and column', () => {
+    const src = [
+      "import { kvmMmuEmptyMemoryCache as empty, kvmMmuTopupMemoryCache } from 'mmu-stress/kvm';",
+      "import * as kvm from 'mmu-stress/kvm';",
+      'function* fault(w) {',
+      '  yield* kvmMmuTopupMemoryCache(w.mc, 4);',
+      '  empty(w.mc);',
+      '  kvm.kvmMmuEmptyMemoryCache(w.mc);',
+      '}',
+      'function* role(w) { fault(w); }',
+    ].join('\n');
+    expect(notes(src)).toEqual([
+      'my.ts:5:3: empty() is a generator called without yield*: it does nothing unless run as yield* empty(...)',
+      'my.ts:6:3: kvm.kvmMmuEmptyMemoryCache() is a generator called without yield*: it does nothing unless run as yield* kvm.kvmMmuEmptyMemoryCache(...)',
+      'my.ts:8:21: fault() is a generator called without yield*: it does nothing unless run as yield* fault(...)',
+    ]);
+  });
+
+  it('leaves alone what runs or hands on the generator, declarations, comments, other modules and names not imported', () => {
+    const src = [
+      "import { kvmMmuEmptyMemoryCache, smpBarrier } from 'mmu-stress/kvm';",
+      "import { kvmMmuTopupMemoryCache } from './my-helpers.js';",
+      'function* fault(w, a) {',
+      '  yield* kvmMmuEmptyMemoryCache(w.mc);',
+      '  yield* (a ? fault(w, 0) : kvmMmuEmptyMemoryCache(w.mc));',
+      '  yield * smpBarrier(w.i32, "mb");',
+      '  // kvmMmuEmptyMemoryCache(w.mc) in a comment',
+      '  /* smpBarrier(w.i32, "mb") */',
+      '  kvmMmuTopupMemoryCache(w.mc, 4);',
+      '}',
+      'function later(w) { return fault(w, 1); }',
+      'const lazy = (w) => fault(w, 2);',
+    ].join('\n');
+    expect(notes(src)).toEqual([]);
+  });
+
+  it('says how many more past the first five', () => {
+    const src = ['function* f() {}', ...Array.from({ length: 7 }, () => 'f();')].join('\n');
+    const n = notes(src);
+    expect(n).toHaveLength(6);
+    expect(n[5]).toBe('(and 2 more such calls in my.ts)');
+  });
+
+  it('the command prints each as a note before the run, which keeps its verdict', () => {
+    const r = cli(['run', join(import.meta.dirname, 'fixtures', 'forgot-yield-generator.ts'), '--executions', '3']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/forgot-yield-generator\.ts:\d+:\d+: fill\(\) is a generator called without yield\*/);
+    expect(r.err).toMatch(/forgot-yield-generator\.ts:\d+:\d+: smpBarrier\(\) is a generator called without yield\*/);
+  }, 60_000);
+});

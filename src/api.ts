@@ -55,6 +55,8 @@ export interface RunScenarioResult {
   violations?: RunViolation[];
   /** Bad input (exit 2), the scenario's or the harness's failure (exit 3): what ended the run without a result. */
   error?: { kind: 'bad-input' | 'scenario' | 'harness'; message: string };
+  /** What `run` tells before the run, when there is something (a generator called without yield*, a --jobs above the cores, ...): absent otherwise. */
+  notes?: string[];
   [key: string]: unknown;
 }
 
@@ -95,12 +97,12 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
     const odd = unknownOption('runScenario', o, RUN_OPTION_NAMES);
     if (odd) throw new BadInput(odd);
     const { signal, onProgress, ...options } = o;
-    const { config, scenario } = await resolveRunConfig(options);
+    const { config, scenario, notes } = await resolveRunConfig(options);
     const t0 = performance.now();
     const r = await runConfigured(config, scenario, { abort: signal, onExecution: onProgress && ((n) => onProgress({ executions: n, elapsedMs: performance.now() - t0 })) });
     const it = interruptOf(signal);
     const { code, replay, limitFlags } = runOutcome(r, config, scenario, it.code);
-    return runJson(r, replay, code, it.received, limitFlags) as RunScenarioResult;
+    return runJson(r, replay, code, it.received, limitFlags, notes) as RunScenarioResult;
   } catch (e) {
     return failure(e);
   }

@@ -12,6 +12,10 @@ import type { RunScenarioResult } from './api.js';
 import type { ViolationKind } from './rt/violation.js';
 
 function describeRun(r: RunScenarioResult): string {
+  return describeOutcome(r) + (r.notes?.length ? `\n  notes before the run:\n  ${r.notes.join('\n  ')}` : '');
+}
+
+function describeOutcome(r: RunScenarioResult): string {
   if (r.error) return `exit ${r.exitCode}: ${r.error.kind}: ${r.error.message}`;
   const v = r.violations?.[0];
   if (v) return `${v.kind}: ${v.message}\n  ${v.details.join('\n  ')}\n  replay: ${v.replay ?? '-'}`;

@@ -5,7 +5,9 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runScenario } from '../src/api.js';
 import { unrunGeneratorCalls } from '../src/load/unrun-calls.js';
+import '../src/vitest.js';
 import { cli } from './cli-helpers.js';
 
 const PKG = new Set(['kvmMmuEmptyMemoryCache', 'kvmMmuTopupMemoryCache', 'smpBarrier']);
@@ -54,6 +56,23 @@ describe('generators called without yield*, read from the scenario text', () => 
     expect(n).toHaveLength(6);
     expect(n[5]).toBe('(and 2 more such calls in my.ts)');
   });
+
+  it('runScenario and run --json keep the notes, and a failing matcher prints them', async () => {
+    const file = join(import.meta.dirname, 'fixtures', 'forgot-yield-generator.ts');
+    const r = await runScenario({ scenario: file, executions: 3 });
+    expect(r.exitCode).toBe(0);
+    expect(r.notes).toEqual([expect.stringMatching(/forgot-yield-generator\.ts:\d+:\d+: fill\(\) is a generator/), expect.stringMatching(/smpBarrier\(\) is a generator/)]);
+    const doc = JSON.parse(cli(['run', file, '--executions', '3', '--json']).out);
+    expect(doc.notes).toEqual(r.notes);
+    let said = '';
+    try {
+      expect(r).toFind('invariant');
+    } catch (e) {
+      said = (e as Error).message;
+    }
+    expect(said).toContain('notes before the run:');
+    expect(said).toMatch(/fill\(\) is a generator called without yield\*/);
+  }, 60_000);
 
   it('the command prints each as a note before the run, which keeps its verdict', () => {
     const r = cli(['run', join(import.meta.dirname, 'fixtures', 'forgot-yield-generator.ts'), '--executions', '3']);

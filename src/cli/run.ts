@@ -113,7 +113,7 @@ export async function runCommand(argv: string[], interrupt: InterruptView): Prom
   const traceOut = str(a, 'trace-out');
   if (traceOut && r.violation) writeFileFor('trace-out', traceOut, `${JSON.stringify(chromeTrace({ ...r.violation, replay: replay ?? undefined }, `${s.name} / ${config.variant}, seed ${r.violation.seed}`))}\n`);
   else if (traceOut && !has(a, 'json')) note(`--trace-out ${traceOut}: no violation, so no interleaving to write`);
-  if (has(a, 'json')) return { code, stdout: JSON.stringify(runJson(r, replay, code, interrupt.received, limitFlags), null, 2) };
+  if (has(a, 'json')) return { code, stdout: JSON.stringify(runJson(r, replay, code, interrupt.received, limitFlags, notes), null, 2) };
   return { code, stdout: runText(r, { replay, rerun, noReplay, explore, inSim, limitFlags, signal: interrupt.received }) };
 }
 

@@ -4,7 +4,8 @@ import { type LimitFlags, raiseFlag } from './text.js';
 import { evidenceOf } from './verdict.js';
 import { BadInput, HarnessFailure, ScenarioFailure } from '../rt/errors.js';
 
-export function runJson(r: RunResult, replay: string | null, exitCode: number, signal: string | null, flags: LimitFlags): Record<string, unknown> {
+/** `notes`: what the command tells before the run (on stderr), kept in the document too. */
+export function runJson(r: RunResult, replay: string | null, exitCode: number, signal: string | null, flags: LimitFlags, notes: string[] = []): Record<string, unknown> {
   const section = strategySection(r);
   return {
     exitCode,
@@ -38,6 +39,7 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     ...(r.reproduced ? { reproduced: r.reproduced } : {}),
     // sim with rare events: how they happened (forced placement or the host-rate coins) and, after a finding, its host rate
     ...(r.rare ? { rare: r.rare } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 

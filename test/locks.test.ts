@@ -75,6 +75,12 @@ describe('locks in sim', () => {
     expect(runOp(mutexTrylock(m))).toBe(true);
   });
 
+  it('mutex_trylock names the function taking it, as mutex_lock does: a report of the lock held says where it was taken', () => {
+    const { world: m, task } = solo((a) => new Mutex(a, 'm'));
+    expect(runOp(mutexTrylock(m, 'my_shrink_scan'))).toBe(true);
+    expect(task.held.at(-1)).toMatchObject({ site: 'my_shrink_scan', trylock: true });
+  });
+
   it('a waiting writer makes new readers queue behind it (no writer starvation)', () => {
     const { world: l } = solo((a) => new RwLock(a, 'rw'));
     runOp(readLock(l));

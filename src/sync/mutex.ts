@@ -21,9 +21,9 @@ export function mutexLock(m: Mutex, site?: string): Op {
   return new ExclusiveAcquire(m, MODE_MUTEX, m.sleeper, site);
 }
 
-/** Returns true when the mutex was taken. */
-export function mutexTrylock(m: Mutex): Op<boolean> {
-  return new MutexTrylock(m);
+/** Returns true when the mutex was taken; `site` names the model function taking it, as mutexLock's does (a trylock adds no lockdep edge into it, but is held from there). */
+export function mutexTrylock(m: Mutex, site?: string): Op<boolean> {
+  return new MutexTrylock(m, site);
 }
 
 const TAKEN: IteratorResult<number, boolean> = { value: true, done: true };
@@ -31,10 +31,12 @@ const NOT_TAKEN: IteratorResult<number, boolean> = { value: false, done: true };
 
 class MutexTrylock extends OpMachine<boolean> {
   private declare readonly m: Mutex;
-  constructor(m: Mutex) {
+  private declare readonly site: string | undefined;
+  constructor(m: Mutex, site: string | undefined) {
     super();
     this.s = 0;
     this.m = m;
+    this.site = site;
   }
   next(): IteratorResult<number, boolean> {
     if (this.s === 0) {
@@ -49,7 +51,7 @@ class MutexTrylock extends OpMachine<boolean> {
     const step = t.trace(T_TRYLOCK, m.id, ok ? 1 : 0);
     if (!ok) return NOT_TAKEN;
     shared.store(m.i32, m.word + OWNER, t.id + 1);
-    lockAcquired(t, m.id, MODE_MUTEX, step, undefined, true);
+    lockAcquired(t, m.id, MODE_MUTEX, step, this.site, true);
     return TAKEN;
   }
 }

@@ -23,7 +23,8 @@ import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type
 import type { RunConfig } from './config.js';
 import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
 import { entryOf } from './strategies/index.js';
-import { locateScenarioError, sourceStack } from '../load/stack.js';
+import { locateScenarioError, sourceStack, withViolationSite } from '../load/stack.js';
+import { isScenarioPath } from '../load/scenario-path.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
 const TICK_MS = 50;
@@ -119,6 +120,7 @@ export class SimExecutor implements Executor {
           const r = m.result;
           if (r.harnessError) r.harnessError = sourceStack(r.harnessError);
           if (r.scenarioError) r.scenarioError = locateScenarioError(r.scenarioError, sc.file);
+          if (r.violation) r.violation = withViolationSite(r.violation, sc.file, isScenarioPath(sc.arg));
           onExecution(r);
         } else if (m.type === 'done') {
           onDone?.({ deps: m.deps, summary: m.summary, exhausted: m.exhausted });

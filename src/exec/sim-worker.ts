@@ -19,6 +19,8 @@ import { SHRINK_ATTEMPTS, SHRINK_SHARE, shrinkExecution } from './shrink.js';
 import type { RunConfig } from './config.js';
 import { CountedRare, ForcedRare, ListedRare } from './rare.js';
 import type { Guide } from './strategy.js';
+import { keepViolationStacks } from '../rt/oracle.js';
+import { isScenarioPath } from '../load/scenario-path.js';
 
 /** Words of the control block (an Int32Array over a SharedArrayBuffer). */
 export const SIM_CURRENT = MONITOR_TASK; // task being resumed, -1 outside the roles (written by the sim)
@@ -88,6 +90,8 @@ export function runSimRequest(def: ScenarioDef<unknown>, req: SimRequest, post: 
   const send = (result: ExecutionResult) => post({ type: 'execution', result });
   const control = new Int32Array(req.control);
   const c = req.config;
+  // a user's scenario file: each violation keeps its stack, for the parent to name the file's own line
+  keepViolationStacks(isScenarioPath(c.scenario));
   const taskNames = instancesOf(def, c.params, c.variant).map((i) => i.name);
   const strategy = entryOf(c.strategy).create(c.strategy, { taskNames, memory: c.memory });
   const { first, stride, executions } = workerSeeds(c, req.share);

@@ -16,6 +16,9 @@ import { locateScenarioError, shownPath, thrownByModuleCode } from './stack.js';
 import { syntaxProblem } from './syntax.js';
 import { importModule } from './typescript-loader.js';
 import { unrunGeneratorNotes } from './unrun-calls.js';
+import { isScenarioPath } from './scenario-path.js';
+
+export { isScenarioPath };
 import '../sync/trace-ops.js';
 import '../virt/kvm/trace-ops.js';
 import '../arch/x86/kvm/mmu/trace-ops.js';
@@ -163,10 +166,6 @@ async function importScenario(file: string, shown: string, builtin = false): Pro
   return guardCallbacks(mod.default as ScenarioDef<unknown>, file);
 }
 
-/** Whether a scenario argument is a path to a file (a separator or an extension), not a built-in name. */
-export function isScenarioPath(nameOrPath: string): boolean {
-  return /[\\/]/.test(nameOrPath) || extname(nameOrPath) !== '';
-}
 
 /** A built-in scenario name, or a path to a scenario file (an ES module: .ts/.mts/.js/.mjs). */
 export async function loadScenario(nameOrPath: string): Promise<LoadedScenario> {

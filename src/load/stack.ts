@@ -110,6 +110,25 @@ export function locateScenarioError(se: ScenarioError, scenarioFile: string): Sc
   return { ...se, stack, file: scenarioFile, ...(at ? { at } : {}), line };
 }
 
+/**
+ * A violation a role raised, with the lines of the scenario file's own code it was raised
+ * under as a last detail (the innermost frame in that file, the call into the model or the
+ * lock that found it, and up to two of its callers in the file), for a scenario file of a
+ * user's; its raw stack dropped either way.
+ */
+export function withViolationSite<V extends { details: string[]; stack?: string }>(v: V, scenarioFile: string, userFile: boolean): V {
+  if (v.stack === undefined) return v;
+  const { stack, ...rest } = v;
+  if (!userFile) return rest as V;
+  // the file's own frames, innermost first: the call that found it, then its callers in the file
+  const own = stackFrames(sourceStack(stack))
+    .filter((f) => f.path === scenarioFile)
+    .map((f) => `${shownPath(f.path)}:${f.line}:${f.col}`);
+  if (own.length === 0) return rest as V;
+  const callers = own.slice(1, 3);
+  return { ...rest, details: [...rest.details, `raised under ${own[0]}${callers.length ? `, called from ${callers.join(', from ')}` : ''} (the scenario's own code)`] } as V;
+}
+
 /** The harness's own executors, runtime and loader: the first of them in a stack is where the scenario's code was called from. */
 const LOADER_PATH = /\bsrc\/(?:exec|rt|load)\//;
 

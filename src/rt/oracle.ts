@@ -7,6 +7,26 @@ import { heldLocks } from './names.js';
 import { current } from './task.js';
 import { T_VIOLATION, VIOLATION_KINDS, type Violation, type ViolationKind } from './violation.js';
 
+let keepStacks = false;
+
+/** A sim worker running a user's scenario file keeps each violation's stack, for the parent to name the scenario's line (load/stack.ts, withViolationSite). */
+export function keepViolationStacks(on: boolean): void {
+  keepStacks = on;
+}
+
+/**
+ * The stack here, deep enough to reach the role's own frames under the model's (a
+ * violation is rare: its cost does not matter). The report names the scenario's own line
+ * from it, as the kernel's WARN names the caller.
+ */
+function callStack(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return stack;
+}
+
 /** Raise a violation in the running task; it is traced, so its step marks it in the trace. */
 export function reportViolation(kind: ViolationKind, message: string, details: string[] = [], extra: Partial<Violation> = {}): void {
   const t = current;
@@ -16,6 +36,7 @@ export function reportViolation(kind: ViolationKind, message: string, details: s
   }
   const op = t.ring.count(); // before the violation's own mark
   t.hooks.report({
+    ...(keepStacks ? { stack: callStack() } : {}),
     kind,
     message,
     details,

@@ -50,6 +50,11 @@ export interface Violation {
   replay?: string;
   /** threads: the command that runs its seed on threads again (the cores choose the interleaving: it need not meet it). */
   rerun?: string;
+  /**
+   * Where a role raised it, as the worker's stack had it (bundle positions): read once by
+   * the parent for the scenario's own line (load/stack.ts, violationSite), then dropped.
+   */
+  stack?: string;
 }
 
 /** Trace op code of a violation: the step that marks it in the trace. */

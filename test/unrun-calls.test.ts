@@ -14,7 +14,7 @@ const PKG = new Set(['kvmMmuEmptyMemoryCache', 'kvmMmuTopupMemoryCache', 'smpBar
 const notes = (src: string) => unrunGeneratorCalls(src, 'my.ts', PKG);
 
 describe('generators called without yield*, read from the scenario text', () => {
-  it('names a call of the package\'s generators or the file\'s own function* that is not under yield*, with its line and column', () => {
+  it('names a call of the package\'s generators or the file\'s own function* that stands as a statement, with its line and column', () => {
     const src = [
       "import { kvmMmuEmptyMemoryCache as empty, kvmMmuTopupMemoryCache } from 'mmu-stress/kvm';",
       "import * as kvm from 'mmu-stress/kvm';",
@@ -22,17 +22,20 @@ describe('generators called without yield*, read from the scenario text', () => 
       '  yield* kvmMmuTopupMemoryCache(w.mc, 4);',
       '  empty(w.mc);',
       '  kvm.kvmMmuEmptyMemoryCache(w.mc);',
+      '  if (w.x) fault(w); else fault(w);',
       '}',
       'function* role(w) { fault(w); }',
     ].join('\n');
     expect(notes(src)).toEqual([
       'my.ts:5:3: empty() is a generator called without yield*: it does nothing unless run as yield* empty(...)',
       'my.ts:6:3: kvm.kvmMmuEmptyMemoryCache() is a generator called without yield*: it does nothing unless run as yield* kvm.kvmMmuEmptyMemoryCache(...)',
-      'my.ts:8:21: fault() is a generator called without yield*: it does nothing unless run as yield* fault(...)',
+      'my.ts:7:12: fault() is a generator called without yield*: it does nothing unless run as yield* fault(...)',
+      'my.ts:7:27: fault() is a generator called without yield*: it does nothing unless run as yield* fault(...)',
+      'my.ts:9:21: fault() is a generator called without yield*: it does nothing unless run as yield* fault(...)',
     ]);
   });
 
-  it('leaves alone what runs or hands on the generator, declarations, comments, other modules and names not imported', () => {
+  it('leaves alone what runs, hands on or keeps the generator, definitions, methods of the same name, comments, other modules and names not imported', () => {
     const src = [
       "import { kvmMmuEmptyMemoryCache, smpBarrier } from 'mmu-stress/kvm';",
       "import { kvmMmuTopupMemoryCache } from './my-helpers.js';",
@@ -46,6 +49,12 @@ describe('generators called without yield*, read from the scenario text', () => 
       '}',
       'function later(w) { return fault(w, 1); }',
       'const lazy = (w) => fault(w, 2);',
+      // a method of the same name, its definition, and values used otherwise
+      'new Int32Array(4).fill(-1); w.arr?.fault(2);',
+      'class C { fault(x) { return x; } *fill() {} }',
+      'function* fill() {}',
+      'for (const i of fill()) {}',
+      'const all = [...fill()]; other(fault(w, 3)); const kept = fault(w, 4);',
     ].join('\n');
     expect(notes(src)).toEqual([]);
   });

@@ -5,10 +5,10 @@
  * lock and READ_ONCE/WRITE_ONCE ops are caught at run time (rt/op.ts counts the ops a role
  * made and ran); a generator that never started leaves no trace there, so the scenario
  * file's source is read for it instead: every call of one of the package's exported
- * generator functions, or of a `function*` the file declares, that is not under `yield*`
- * (nor returned, for a caller to run) is named with its line. It is a reading of the
- * text, not of the program, so it is a note before the run, never a verdict: a generator
- * kept in a variable and run later (`const g = f(); yield* g;`) is named too.
+ * generator functions, or of a `function*` the file declares, that stands as a statement
+ * of its own (its value thrown away) is named with its line. It is a reading of the text,
+ * not of the program, so it is a note before the run, never a verdict; a generator kept
+ * in a variable and never run (`const g = f();`) is not seen.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -42,14 +42,32 @@ function importedGenerators(code: string, packageGenerators: ReadonlySet<string>
   return { names, namespaces };
 }
 
+/** The index of the bracket that closes (step 1) or opens (step -1) the one at `at`, or -1; strings are not told apart (a reading of the text). */
+function matching(code: string, at: number, step: 1 | -1): number {
+  const [open, close] = step === 1 ? ['(', ')'] : [')', '('];
+  let depth = 0;
+  for (let k = at; k >= 0 && k < code.length; k += step) {
+    if (code[k] === open) depth++;
+    else if (code[k] === close && --depth === 0) return k;
+  }
+  return -1;
+}
+
 /**
- * Whether the statement a call stands in runs (or hands on) the generator it makes: it has
- * a `yield*`, a `return` or an arrow before the call (`yield* (a ? f() : g())` runs both
- * ways). A reading of the text: a call inside another's arguments counts as run.
+ * Whether a call at `at` (its `(` at `paren`) is a statement of its own, its value thrown
+ * away: what stands before it ends a statement or opens a block (`;`, `{`, `}`, `else`, the
+ * head of an `if`/`for`/`while`), and no block follows it (a method being defined). A
+ * generator made so never runs; one whose value is used (`yield* f()`, `return f()`,
+ * `g(f())`, `for (const x of f())`, `const it = f()`) is left alone, run or not.
  */
-function runBefore(before: string): boolean {
-  const start = Math.max(before.lastIndexOf(';'), before.lastIndexOf('{'), before.lastIndexOf('}'));
-  return /\byield\s*\*|\breturn\b|=>/.test(before.slice(start + 1));
+function discarded(code: string, at: number, paren: number): boolean {
+  const close = matching(code, paren, 1);
+  if (close < 0 || /^\s*\{/.test(code.slice(close + 1, close + 40))) return false;
+  const before = code.slice(0, at).trimEnd();
+  if (before === '' || /[;{}]$/.test(before) || /\belse$/.test(before)) return true;
+  if (!before.endsWith(')')) return false;
+  const open = matching(code, before.length - 1, -1);
+  return open >= 0 && /\b(?:if|for|while)\s*$/.test(code.slice(0, open));
 }
 
 /**
@@ -63,14 +81,13 @@ export function unrunGeneratorCalls(source: string, shown: string, packageGenera
   for (const m of code.matchAll(new RegExp(`\\bfunction\\s*\\*\\s*(${IDENT})`, 'g'))) names.set(m[1], m[1]);
   if (names.size === 0 && namespaces.size === 0) return [];
   const found: { at: number; name: string }[] = [];
-  const call = new RegExp(`(?<![\\w$])(?:(${IDENT})\\s*\\.\\s*)?(${IDENT})\\s*\\(`, 'g');
+  // a name (or namespace.name) not itself a property of something else, then its call's `(`
+  const call = new RegExp(`(?<![\\w$.])(?:(${IDENT})\\s*\\.\\s*)?(${IDENT})\\s*\\(`, 'g');
   for (const m of code.matchAll(call)) {
-    const [, ns, name] = m;
+    const [text, ns, name] = m;
     const at = m.index ?? 0;
     if (ns !== undefined ? !namespaces.has(ns) || !packageGenerators.has(name) : !names.has(name)) continue;
-    const before = code.slice(Math.max(0, at - 200), at);
-    if (/\bfunction\s*\*?\s*$/.test(before) || runBefore(before)) continue;
-    found.push({ at, name: ns !== undefined ? `${ns}.${name}` : name });
+    if (discarded(code, at, at + text.length - 1)) found.push({ at, name: ns !== undefined ? `${ns}.${name}` : name });
   }
   const lines = found.slice(0, limit).map(({ at, name }) => {
     const upTo = source.slice(0, at).split('\n');

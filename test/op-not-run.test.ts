@@ -1,5 +1,5 @@
 /**
- * A lock or READ_ONCE/WRITE_ONCE op does its work only under its own `yield*`. A role
+ * A lock, unlock or READ_ONCE/WRITE_ONCE op does its work only under its own `yield*`. A role
  * that calls one without it (or runs one op object twice) ran another program than the
  * one written, so the run must not pass or fail on it: it is the scenario's error, named
  * with the role, in both executors. Ops made first and run later are fine.
@@ -20,13 +20,14 @@ afterAll(async () => {
 });
 
 const said: Record<string, RegExp> = {
-  'no-yield': /^scenario error: role 'writer' \(writer0\) of \S*forgot-yield\.ts ended having made 2 ops it never ran \(a lock, READ_ONCE\/WRITE_ONCE or barrier op called without yield\* does nothing/,
+  'no-yield': /^scenario error: role 'writer' \(writer0\) of \S*forgot-yield\.ts ended having made 2 ops it never ran \(a lock, unlock or READ_ONCE\/WRITE_ONCE op called without yield\* does nothing/,
   twice: /^scenario error: role 'writer' \(writer0\) of \S*forgot-yield\.ts ran 1 op a second time \(an op runs once, under its own yield\*/,
+  swap: /^scenario error: role 'writer' \(writer0\) of \S*forgot-yield\.ts ran 1 op a second time/,
 };
 
 describe('an op the role made but did not run under its own yield*', () => {
   for (const mode of ['sim', 'threads'] as const) {
-    for (const variant of ['no-yield', 'twice']) {
+    for (const variant of ['no-yield', 'twice', 'swap']) {
       it(`${mode}: ${variant} is the scenario's error, never a verdict`, async () => {
         const r = await run({ scenario, variant, params: {}, mode, seed: 1, executions: 20, timeMs: null, threads, sim });
         expect([r.observed, r.harnessError, r.violation, exitCodeOf(r)]).toEqual(['scenario-error', null, null, 3]);
@@ -34,7 +35,7 @@ describe('an op the role made but did not run under its own yield*', () => {
         expect(r.scenarioError?.line).toMatch(said[variant]);
       }, 60_000);
     }
-    for (const variant of ['right', 'held-later']) {
+    for (const variant of ['right', 'held-later', 'from-setup', 'op-role']) {
       it(`${mode}: ${variant} is clean`, async () => {
         const r = await run({ scenario, variant, params: {}, mode, seed: 1, executions: 20, timeMs: null, threads, sim });
         expect([r.observed, r.scenarioError ?? null, exitCodeOf(r)]).toEqual(['ok', null, 0]);

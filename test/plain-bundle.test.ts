@@ -42,7 +42,8 @@ async function run(memory: BundleMemory, o: Partial<RunOptions>): Promise<SimMes
 
 describe('the worker bundle for plain memory', () => {
   it('compiles the package sources\' shared.* calls as the one-thread accesses of their names, and leaves every other call as written', () => {
-    const head = (names: string) => `import { ${names} } from "/one-thread.ts";\n`;
+    // the import goes on the first line, so that every line of the file keeps its number in stacks
+    const head = (names: string) => `import { ${names} } from "/one-thread.ts"; `;
     expect(plainCalls('shared.load(i32, i) + shared.compareExchange(a, i, 0, 1)', '/one-thread.ts')).toBe(
       `${head('loadOne as __mmu_loadOne, compareExchangeOne as __mmu_compareExchangeOne')}__mmu_loadOne(i32, i) + __mmu_compareExchangeOne(a, i, 0, 1)`,
     );
@@ -50,6 +51,8 @@ describe('the worker bundle for plain memory', () => {
     expect(plainCalls("shared.loadRelaxed(a, i, 'READ_ONCE', w); shared.storeRelease(a, i, v, t.trace(1, i, v))", '/one-thread.ts')).toBe(
       `${head('loadOne as __mmu_loadOne, storeOne as __mmu_storeOne')}__mmu_loadOne(a, i, 'READ_ONCE', w); __mmu_storeOne(a, i, v, t.trace(1, i, v))`,
     );
+    // every line keeps its number: a stack through a plain bundle names the source's lines
+    expect(plainCalls('const a = 1;\nx = shared.load(i32, i);\n', '/one-thread.ts').split('\n')[1]).toBe('x = __mmu_loadOne(i32, i);');
     // what is not an access of its own (a fence, a note for dfs), and what is not the seam
     for (const kept of ['shared.fence(f)', 'shared.lockAcquired()', 'shared.zeroTested?.(a, i)', 'myshared.load(a, i)', 'this.shared.store(a, i, v)', '$shared.add(a, i, 1)'])
       expect(plainCalls(kept)).toBe(kept);
@@ -84,7 +87,7 @@ describe('the worker bundle for plain memory', () => {
           expect([got, [...a]], `${name}(${w}, ${args})`).toEqual([want, [...b]]);
         }
       }
-      for (const i of [-1, 2, Number.NaN]) expect(() => one(new Int32Array(2), i, 1, 1)).toThrow(RangeError);
+      for (const i of [-1, 2, Number.NaN, 0.5, undefined as unknown as number]) expect(() => one(new Int32Array(2), i, 1, 1)).toThrow(RangeError);
     }
   });
 

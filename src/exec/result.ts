@@ -48,6 +48,8 @@ export interface ExecutionResult {
    * kept re-reading a store older than the newest (exec/spin.ts readsOlderStore), no verdict.
    */
   pruned?: boolean;
+  /** Pruned as unfair (under --memory weak, see `pruned`): the run counts these apart and says so. */
+  unfair?: boolean;
   /** `--schedule`: where the execution departed from its token (or that it ended with the token unused); it then has no verdict. */
   departure?: string;
   /** sim with maxSteps (a shrink attempt): stopped at that many scheduling steps, without a verdict. */

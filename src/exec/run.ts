@@ -70,6 +70,8 @@ export interface RunResult {
   firstSeed: number;
   /** Executions that finished (an incomplete one is not counted). */
   executions: number;
+  /** sim, --memory weak: executions ended as unfair (a spinner the weak model kept on a store older than its word's newest), with no verdict and not counted in `executions`. */
+  unfair?: number;
   /**
    * The evidence of a verdict: scheduling steps (sim: every resume of a task) or op steps
    * (threads: every op boundary recorded) summed over the finished executions.
@@ -151,6 +153,7 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
   let steps = 0;
   /** dfs: executions stopped early as equivalent to one explored (they count toward --executions). */
   let pruned = 0;
+  let unfair = 0;
   let violation: Violation | null = null;
   let harnessError: string | null = null;
   let departure: string | null = null;
@@ -176,6 +179,7 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
   const take = (r: ExecutionResult) => {
     if (r.pruned) {
       pruned++; // dfs: equivalent to a schedule already explored (counted in the dfs summary)
+      if (r.unfair) unfair++; // weak memory: a spinner kept on an old store, no verdict
       return;
     }
     if (r.departure) departure = r.departure;
@@ -301,6 +305,7 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
     asExpected: observed === expect,
     firstSeed: req.seed,
     executions,
+    ...(unfair > 0 ? { unfair } : {}),
     steps,
     budget: { executions: given.executions, timeMs: req.timeMs, startBeforeMs: req.mode === 'threads' ? req.startBeforeMs : null },
     elapsedMs,

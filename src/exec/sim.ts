@@ -129,7 +129,13 @@ export function simExecution<W>(
   graph.seed = seed;
   setLockGraph(graph);
   const tasks = frame.instances.map((i) => frameTask(frame, i, seed, hooks));
-  const gens = frame.instances.map((i) => s.roles[i.role].run(frame.world, tasks[i.id], p, variant));
+  // each role's run() called as its own task, and started as yield* would start it: a run()
+  // that returns an op (not a generator of its own) makes and runs it as that task's
+  const gens = frame.instances.map((i) => {
+    setCurrent(tasks[i.id]);
+    return s.roles[i.role].run(frame.world, tasks[i.id], p, variant)[Symbol.iterator]();
+  });
+  setCurrent(undefined);
   strategy.start(seed, n);
   // the memory the model goes through in this execution: plain Atomics, noted by dfs,
   // under the weak model, or both (the weak model over dfs's notes)
@@ -169,6 +175,8 @@ export function simExecution<W>(
   let live = n;
   let stopped = 0;
   let pruned = false;
+  /** Pruned as unfair: a spinner kept on a store older than its word's newest (weak memory), not as a schedule already explored. */
+  let unfair = false;
   const seq = () => lastStep(frame);
 
   try {
@@ -180,7 +188,10 @@ export function simExecution<W>(
         if (violation) break;
         if (spin.stuck(steps, blockedOn, RUNNABLE, frame.arena.i32, frame.modelBase)) {
           // a weak spin that only the model's stale choices keep going is unfair, not a livelock: no verdict
-          if (weak && spin.readsOlderStore(tasks, blockedOn, RUNNABLE, frame.arena.i32)) pruned = true;
+          if (weak && spin.readsOlderStore(tasks, blockedOn, RUNNABLE, frame.arena.i32)) {
+            pruned = true;
+            unfair = true;
+          }
           else violation = spin.violation(tasks, blockedOn, RUNNABLE, frame.arena, stores, steps, seq(), other);
           break;
         }
@@ -245,7 +256,7 @@ export function simExecution<W>(
       }
       strategy.stepped?.(k, res);
       if (r.done) {
-        if (t.opsMade !== t.opsRun) {
+        if (t.opsRun < t.opsMade || t.opsRerun > 0) {
           // an op called without yield* did nothing: the execution ran another program than the one written
           setLockGraph(null);
           return { seed, violation: null, stats: {}, steps: seq(), scenarioError: unrunOpsError(t) };
@@ -303,7 +314,8 @@ export function simExecution<W>(
   for (const t of tasks) addStats(stats, t.role, t.stats);
   const result: ExecutionResult = { seed, violation: null, stats, steps: seq(), scheduled: steps };
   if (pruned) {
-    result.pruned = true; // equivalent to a schedule already explored: no verdict of its own
+    result.pruned = true; // equivalent to a schedule already explored, or unfair: no verdict of its own
+    if (unfair) result.unfair = true;
   } else if (overran) {
     result.overran = maxSteps; // stopped at the caller's step bound: no verdict
   } else if (stopped) {

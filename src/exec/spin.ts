@@ -94,7 +94,7 @@ export class SpinWatch {
   }
 
   /**
-   * Under --memory weak: whether a spinner keeps re-reading a value older than its word's
+   * Under --memory weak: whether every spinner keeps re-reading a value older than its word's
    * newest store (the word in shared memory holds the newest store's value). Then the
    * store it waits for has come and only the weak model's choice keeps it invisible, step
    * after step: an unfair execution, not a livelock, since a store reaches every CPU in
@@ -102,12 +102,18 @@ export class SpinWatch {
    * A stale store that has the newest one's value is not told apart (an ABA).
    */
   readsOlderStore(tasks: Task[], blockedOn: Int32Array, runnable: number, i32: Int32Array): boolean {
+    // every spinner must be kept so: one that has seen the newest value of every word it
+    // re-reads and still spins is a livelock whatever the others read
+    let stale = false;
     for (let k = 0; k < tasks.length; k++) {
       if (blockedOn[k] !== runnable) continue;
       const t = tasks[k];
-      for (let j = 0; j < t.spinN; j++) if (i32[t.spinWords[j]] !== t.spinValues[j]) return true;
+      let old = false;
+      for (let j = 0; j < t.spinN; j++) if (i32[t.spinWords[j]] !== t.spinValues[j]) old = true;
+      if (!old) return false;
+      stale = true;
     }
-    return false;
+    return stale;
   }
 
   /** The livelock report: the words each spinner re-reads, their values and who last stored to them; what the others do. */

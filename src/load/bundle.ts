@@ -107,7 +107,8 @@ export function plainCalls(source: string, oneThreadModule = ONE_THREAD): string
   });
   if (used.size === 0) return source;
   const names = [...used].map((fn) => `${fn} as ${local(fn)}`).join(', ');
-  return `import { ${names} } from ${JSON.stringify(oneThreadModule)};\n${code}`;
+  // on the file's first line, before its own code: every other line keeps its number (esbuild is given no map for this rewrite)
+  return `import { ${names} } from ${JSON.stringify(oneThreadModule)}; ${code}`;
 }
 
 const ONE_THREAD = join(PACKAGE_ROOT, 'src', 'rt', 'one-thread.ts');

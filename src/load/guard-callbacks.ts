@@ -32,10 +32,10 @@ export function guardCallbacks(def: ScenarioDef<unknown>, file: string): Scenari
     if (r.name) guarded.name = guard(r.name.bind(r), 'name', name);
     roles[name] = guarded;
   }
-  return {
-    ...def,
-    roles,
-    ...(def.validate ? { validate: guard(def.validate.bind(def), 'validate') } : {}),
-    ...(def.summarize ? { summarize: guard(def.summarize.bind(def), 'summarize') } : {}),
-  };
+  // over the definition itself too (a class instance keeps setup() and check() on its prototype)
+  const guarded: ScenarioDef<unknown> = Object.create(def);
+  guarded.roles = roles;
+  if (def.validate) guarded.validate = guard(def.validate.bind(def), 'validate');
+  if (def.summarize) guarded.summarize = guard(def.summarize.bind(def), 'summarize');
+  return guarded;
 }

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BadInput, ScenarioFailure, thrownBy } from '../rt/errors.js';
+import { BadInput, HarnessFailure, ScenarioFailure, thrownBy } from '../rt/errors.js';
 import { VIOLATION_KINDS } from '../rt/violation.js';
 import type { ScenarioDef } from '../scenario.js';
 import { guardCallbacks } from './guard-callbacks.js';
@@ -159,6 +159,7 @@ async function importScenario(file: string, shown: string, builtin = false): Pro
   try {
     mod = await importModule(pathToFileURL(file).href, builtin);
   } catch (e) {
+    if (e instanceof HarnessFailure) throw e; // the command's own loader, not the user's file
     throw await loadFailure(shown, file, e);
   }
   const problem = scenarioProblem(mod.default);

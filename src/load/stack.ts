@@ -35,6 +35,12 @@ export function sourceStack(stack: string): string {
   });
 }
 
+/** Node's own formatter is in place: none, or Node's default, which it exposes as Error.prepareStackTrace from Node 20 on (under this name). */
+function nodeFormatsStacks(): boolean {
+  const f = Error.prepareStackTrace;
+  return f === undefined || f.name === 'ErrorPrepareStackTrace';
+}
+
 /**
  * A stack of this process with its TypeScript frames mapped through the source maps Node
  * keeps for the modules it loaded: for when another formatter, not Node, wrote the stack.
@@ -45,12 +51,6 @@ export function sourceStack(stack: string): string {
  * (the command), it has applied the maps already, and they must not apply twice; a module
  * vitest's runner loaded has no map in Node, and its frames are left as vitest wrote them.
  */
-/** Node's own formatter is in place: none, or Node's default, which it exposes as Error.prepareStackTrace from Node 20 on (under this name). */
-function nodeFormatsStacks(): boolean {
-  const f = Error.prepareStackTrace;
-  return f === undefined || f.name === 'ErrorPrepareStackTrace';
-}
-
 function loaderMappedStack(stack: string): string {
   if (nodeFormatsStacks()) return stack;
   return stack.replace(/((?:file:\/\/)?\/[^\s()]+\.[cm]?ts):(\d+):(\d+)/g, (all, path: string, line: string, col: string) => {

@@ -19,6 +19,7 @@ import { register } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PACKAGE_ROOT, RUNNING_FROM_DIST } from '../paths.js';
+import { HarnessFailure } from '../rt/errors.js';
 
 const PROBE = pathToFileURL(join(PACKAGE_ROOT, 'src', 'typescript-probe.mts')).href;
 
@@ -57,7 +58,10 @@ export function registerBeforeUserModules(install: () => Promise<void>): void {
  */
 export async function importModule(url: string, own = false): Promise<{ default?: unknown }> {
   if (commandHooks && !own) {
-    commandHooksReady ??= commandHooks();
+    commandHooksReady ??= commandHooks().catch((e: unknown) => {
+      // the command's own loader failed, not the user's file
+      throw new HarnessFailure(`could not register the command's module hooks (tsx, bin/module-hooks.mjs): ${(e as Error)?.message ?? e}`, { cause: e });
+    });
     await commandHooksReady;
   }
   if (/\.[cm]?ts$/.test(url)) await typescriptLoader();

@@ -20,6 +20,7 @@ export function runJson(r: RunResult, replay: string | null, exitCode: number, s
     interrupted: signal,
     firstSeed: r.firstSeed,
     executions: r.executions,
+    ...(r.unfair ? { unfair: r.unfair } : {}),
     // the evidence of a clean verdict: executions, steps and (pct) the bound they bought; null otherwise
     steps: r.steps,
     evidence: evidenceOf(r),

@@ -106,6 +106,7 @@ export function runText(r: RunResult, o: RunTextOptions): string {
   if (r.harnessError) out.push('', 'HARNESS ERROR (exit 3): the harness itself failed, not the model:', ...r.harnessError.split('\n').map((l) => `  ${l}`));
   const evidence = evidenceOf(r);
   if (evidence) out.push(`evidence: ${evidenceText(evidence)}`);
+  if (r.unfair) out.push(`(${r.unfair} more execution${r.unfair === 1 ? '' : 's'} ended unfair, with no verdict and not counted: a spinner the weak model kept on a store older than its word's newest; docs/spin-wait.md)`);
   if (r.summary.length && r.executions > 0) out.push('', 'statistics:', ...r.summary.map((l) => `  ${l}`));
   // the strategy's section, in its own words (pct: the bound bought; dfs: what the search covered)
   const section = strategySection(r);

@@ -5,12 +5,15 @@
  * exactly what the Atomics call of the same name does (the same value read, the same word
  * written, the same wrap-around of an add), and costs a fraction of it: V8 runs each
  * Atomics call as a builtin it does not inline, where a plain access is one machine load
- * or store. An index out of range throws the RangeError Atomics throws, so a model's bad
- * index fails as it does in every other bundle instead of reading `undefined`.
+ * or store. They agree exactly for the whole-number indexes and values the model uses; an
+ * index that is not a whole number in range (out of range, `undefined`, 1.5: Atomics
+ * would convert the last two) throws the RangeError Atomics throws for a bad index, so a
+ * model's bad index fails loudly instead of reading `undefined`; store returns the value
+ * as given.
  */
 
 function checked(a: Int32Array, i: number): void {
-  if (!(i >= 0 && i < a.length)) throw new RangeError('Invalid atomic access index');
+  if (i >>> 0 !== i || i >= a.length) throw new RangeError('Invalid atomic access index');
 }
 
 export function loadOne(a: Int32Array, i: number): number {

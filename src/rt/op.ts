@@ -66,8 +66,9 @@ export abstract class OpMachine<T = void> implements Generator<number, T, void> 
   }
   /**
    * An op runs when `yield*` takes it, which asks for its iterator once: the running task
-   * counts the ops it made and the ones it ran, so that a role that ends having made an op
-   * it never ran (a call without `yield*`, which does nothing) is told so (unrunOpsError).
+   * counts the ops it made, the ones it ran and the ones it ran again, so that a role that
+   * ends having made an op it never ran (a call without `yield*`, which does nothing), or
+   * having run one twice (the second time does nothing), is told so (unrunOpsError).
    */
   constructor() {
     const t = current;
@@ -75,7 +76,11 @@ export abstract class OpMachine<T = void> implements Generator<number, T, void> 
   }
   [Symbol.iterator](): this {
     const t = current;
-    if (t !== undefined) t.opsRun++;
+    // an op not yet begun is in state 0 (its subclass sets it); any other: it ran before
+    if (t !== undefined) {
+      if (this.s === 0) t.opsRun++;
+      else t.opsRerun++;
+    }
     return this;
   }
 }

@@ -130,9 +130,10 @@ export class Task {
   readonly spinWords: number[] = [0, 0, 0, 0];
   readonly spinValues: number[] = [0, 0, 0, 0];
   readKind = 0;
-  /** The lock, READ_ONCE/WRITE_ONCE and barrier ops (rt/op.ts, OpMachine) this task made, and those it ran under `yield*`. */
+  /** The lock, unlock and READ_ONCE/WRITE_ONCE ops (rt/op.ts, OpMachine) this task made, those it ran under `yield*`, and those it ran again. */
   opsMade = 0;
   opsRun = 0;
+  opsRerun = 0;
   private rngMade: Rng | undefined = undefined;
 
   constructor(

@@ -23,11 +23,12 @@ const said: Record<string, RegExp> = {
   'no-yield': /^scenario error: role 'writer' \(writer0\) of \S*forgot-yield\.ts ended having made 2 ops it never ran \(a lock, unlock or READ_ONCE\/WRITE_ONCE op called without yield\* does nothing/,
   twice: /^scenario error: role 'writer' \(writer0\) of \S*forgot-yield\.ts ran 1 op a second time \(an op runs once, under its own yield\*/,
   swap: /^scenario error: role 'writer' \(writer0\) of \S*forgot-yield\.ts ran 1 op a second time/,
+  'no-star': /^scenario error: role 'plain' \(plain0\) of \S*forgot-yield\.ts threw: TypeError: run\(\) returned undefined, not a generator: write it as \*run\(/,
 };
 
 describe('an op the role made but did not run under its own yield*', () => {
   for (const mode of ['sim', 'threads'] as const) {
-    for (const variant of ['no-yield', 'twice', 'swap']) {
+    for (const variant of ['no-yield', 'twice', 'swap', 'no-star']) {
       it(`${mode}: ${variant} is the scenario's error, never a verdict`, async () => {
         const r = await run({ scenario, variant, params: {}, mode, seed: 1, executions: 20, timeMs: null, threads, sim });
         expect([r.observed, r.harnessError, r.violation, exitCodeOf(r)]).toEqual(['scenario-error', null, null, 3]);

@@ -3,9 +3,10 @@
  * words and trace rings, then the scenario's own model. Built identically in the
  * main thread and in every worker.
  */
+import type { Op } from '../rt/op.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { Arena, type Layout } from '../shm/arena.js';
-import { scenarioCall } from '../rt/errors.js';
+import { ScenarioThrow, scenarioCall, thrownBy } from '../rt/errors.js';
 import { type ExecHooks, SPIN_WORDS, Task, taskRng } from '../rt/task.js';
 import { TraceRing } from '../rt/trace.js';
 
@@ -123,4 +124,19 @@ export function newFrame<W>(s: ScenarioDef<W>, p: Params, variant: string, spare
   const arena = spare?.byteLength === layout.words * 4 ? Arena.reuse(spare) : Arena.create(layout.words);
   const frame = buildFrame(arena, s, p, variant);
   return { frame, layout };
+}
+
+/**
+ * A role instance's code, started as `yield*` would start it (its iterator asked for once:
+ * a run() that returns an op rather than a generator of its own runs that op, counted as
+ * run). A run() that returns no iterator at all (written without its `*`) is the
+ * scenario's error, said plainly, in both executors.
+ */
+export function startRole(made: unknown, task: Task): Op {
+  const iterator = (made as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator];
+  if (typeof iterator !== 'function') {
+    const what = made === null ? 'null' : typeof made;
+    throw new ScenarioThrow(thrownBy(new TypeError(`run() returned ${what}, not a generator: write it as *run(world, self, params, variant) { ... }`), 'role', task));
+  }
+  return iterator.call(made) as Op;
 }

@@ -21,11 +21,11 @@ import { ATOMICS, setShared } from '../rt/shared.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { closeExecution, heldAtExit, lastStep } from './finish.js';
 import { storesReadFrom } from './read-from.js';
-import { frameTask, newFrame, progressMarks } from './frame.js';
+import { frameTask, newFrame, progressMarks, startRole } from './frame.js';
 import { limitOf, unrunOpsError } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
-import { thrownBy } from '../rt/errors.js';
-import { DONE, IDLE, POINT } from '../rt/op.js';
+import { ScenarioThrow, thrownBy } from '../rt/errors.js';
+import { DONE, IDLE, type Op, POINT } from '../rt/op.js';
 import { SPIN_LIVELOCK_STEPS, SpinWatch } from './spin.js';
 import { ChoiceLog, PRUNE, type Strategy } from './strategy.js';
 import { type ExecHooks, READ_AGAIN, setCurrent, setStoreLog, StoreLog } from '../rt/task.js';
@@ -131,10 +131,19 @@ export function simExecution<W>(
   const tasks = frame.instances.map((i) => frameTask(frame, i, seed, hooks));
   // each role's run() called as its own task, and started as yield* would start it: a run()
   // that returns an op (not a generator of its own) makes and runs it as that task's
-  const gens = frame.instances.map((i) => {
-    setCurrent(tasks[i.id]);
-    return s.roles[i.role].run(frame.world, tasks[i.id], p, variant)[Symbol.iterator]();
-  });
+  const gens: Op[] = [];
+  try {
+    for (const i of frame.instances) {
+      setCurrent(tasks[i.id]);
+      gens.push(startRole(s.roles[i.role].run(frame.world, tasks[i.id], p, variant), tasks[i.id]));
+    }
+  } catch (e) {
+    // a run() that throws before it returns, or returns no generator: the scenario's error
+    setCurrent(undefined);
+    setLockGraph(null);
+    const error = e instanceof ScenarioThrow ? e.error : thrownBy(e, 'role', tasks[gens.length]);
+    return { seed, violation: null, stats: {}, steps: 0, scenarioError: error };
+  }
   setCurrent(undefined);
   strategy.start(seed, n);
   // the memory the model goes through in this execution: plain Atomics, noted by dfs,

@@ -16,7 +16,7 @@ import { RecordingMemory, type SyncEvents } from './sync-record.js';
 import { heldAtExit } from './finish.js';
 import { isLimit, unrunOpsError } from './limits.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
-import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, SPIN_SLOT, STOP_ERROR, STOP_VIOLATION } from './frame.js';
+import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, SPIN_SLOT, STOP_ERROR, STOP_VIOLATION, startRole } from './frame.js';
 import { type ExecHooks, setCurrent, taskRng } from '../rt/task.js';
 import { ATOMICS, setShared } from '../rt/shared.js';
 
@@ -118,7 +118,7 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
       throw new Error(`not every role instance started within ${job.startTimeoutMs} ms (is the pool smaller than ${frame.instances.length} threads?)`);
     }
     // run as yield* would: a role whose run() returns an op (not a generator of its own) runs it once, counted
-    const gen = def.roles[inst.role].run(frame.world, task, job.params, job.variant)[Symbol.iterator]();
+    const gen = startRole(def.roles[inst.role].run(frame.world, task, job.params, job.variant), task);
     const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`), tickets, frame.spin + inst.id * SPIN_SLOT, recording ? stepEnded : undefined);
     if (end === 'done') {
       // an op called without yield* did nothing: the execution ran another program than the one written

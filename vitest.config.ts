@@ -15,7 +15,7 @@ import { defineConfig } from 'vitest/config';
  * alone at its end (a fresh clone has no timings for vitest to order by). Their order
  * changes only when each starts, never what they assert.
  */
-const LONGEST_FIRST = ['variants-sim', 'cli', 'zap-oldest', 'rare-events', 'dfs', 'weak-memory', 'litmus', 'lkmm', 'limits', 'variants-threads', 'executors', 'campaign-scale'];
+const LONGEST_FIRST = ['variants-sim', 'limits', 'cli', 'dfs-reductions', 'variants-threads', 'campaign-scale', 'executors', 'package', 'zap-oldest', 'rare-events', 'scenario-error', 'dfs', 'spin-wait-user', 'locks', 'lkmm', 'weak-memory', 'litmus'];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

@@ -83,6 +83,12 @@ describe('generators called without yield*, read from the scenario text', () => 
     expect(said).toMatch(/fill\(\) is a generator called without yield\*/);
   }, 60_000);
 
+  it('a campaign over the file prints them once, before its rows', () => {
+    const r = cli(['campaign', join(import.meta.dirname, 'fixtures', 'forgot-yield-generator.ts'), '--threads-time', '200ms']);
+    expect(r.code).toBe(0);
+    expect(r.err.match(/fill\(\) is a generator called without yield\*/g)).toHaveLength(1);
+  }, 60_000);
+
   it('the command prints each as a note before the run, which keeps its verdict', () => {
     const r = cli(['run', join(import.meta.dirname, 'fixtures', 'forgot-yield-generator.ts'), '--executions', '3']);
     expect(r.code).toBe(0);

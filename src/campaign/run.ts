@@ -38,7 +38,7 @@ export interface CampaignHooks {
   /** Stops the campaign: the rows in flight end, none starts, and what finished is returned. */
   signal?: AbortSignal;
   onProgress?: (e: CampaignProgress) => void;
-  /** Lines about the results file (a lock watched or taken over): the command prints them on stderr. */
+  /** Lines about the results file (a lock watched or taken over), and the notes of a user's scenario file: the command prints them on stderr. */
   say?: (line: string) => void;
 }
 
@@ -88,6 +88,8 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
   if (most > seedsLeft(c.seed)) {
     throw new BadInput(`--seed ${c.seed}: a row runs up to ${most} executions, one seed each, and only ${seedsLeft(c.seed)} seed${seedsLeft(c.seed) === 1 ? ' is' : 's are'} left up to ${MAX_SEED}, the highest; give at most --seed ${MAX_SEED - most + 1}`);
   }
+  // what `run` tells before a run of a user's scenario file (a generator called without yield*), once per file
+  for (const sc of new Set(planned.map((p) => p.sc))) for (const line of sc.notes ?? []) hooks.say?.(line);
   // the results file is this campaign's alone until it ends, and rows it already holds are kept (results-file.ts)
   using _lock = c.out ? await openResults(c.out, c.resume, { say: hooks.say }) : null;
   const kept = new Map<string, RowRecord>();

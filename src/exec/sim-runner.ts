@@ -67,6 +67,8 @@ export class SimExecutor implements Executor {
   ): Promise<string | null> {
     const bundle = await workerBundle(sc.file, plainMemoryRun(config) ? 'plain' : 'seam');
     const instances = instancesOf(sc.def, config.params, config.variant);
+    /** A user's scenario file: its violations name the file's own lines (load/stack.ts). */
+    const userFile = isScenarioPath(sc.arg);
     const control = new SharedArrayBuffer(SIM_CONTROL_WORDS * 4);
     const c = new Int32Array(control);
     // Until the worker has loaded the bundle and begun, no role runs and no seed is in flight
@@ -120,7 +122,7 @@ export class SimExecutor implements Executor {
           const r = m.result;
           if (r.harnessError) r.harnessError = sourceStack(r.harnessError);
           if (r.scenarioError) r.scenarioError = locateScenarioError(r.scenarioError, sc.file);
-          if (r.violation) r.violation = withViolationSite(r.violation, sc.file, isScenarioPath(sc.arg));
+          if (r.violation) r.violation = withViolationSite(r.violation, sc.file, userFile);
           onExecution(r);
         } else if (m.type === 'done') {
           onDone?.({ deps: m.deps, summary: m.summary, exhausted: m.exhausted });

@@ -200,8 +200,7 @@ export function simExecution<W>(
           if (weak && spin.readsOlderStore(tasks, blockedOn, RUNNABLE, frame.arena.i32)) {
             pruned = true;
             unfair = true;
-          }
-          else violation = spin.violation(tasks, blockedOn, RUNNABLE, frame.arena, stores, steps, seq(), other);
+          } else violation = spin.violation(tasks, blockedOn, RUNNABLE, frame.arena, stores, steps, seq(), other);
           break;
         }
         if (steps >= maxSteps) {

@@ -17,11 +17,11 @@ import { syntaxProblem } from './syntax.js';
 import { importModule } from './typescript-loader.js';
 import { unrunGeneratorNotes } from './unrun-calls.js';
 import { isScenarioPath } from './scenario-path.js';
-
-export { isScenarioPath };
 import '../sync/trace-ops.js';
 import '../virt/kvm/trace-ops.js';
 import '../arch/x86/kvm/mmu/trace-ops.js';
+
+export { isScenarioPath };
 
 export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');
 
@@ -166,7 +166,6 @@ async function importScenario(file: string, shown: string, builtin = false): Pro
   if (problem) throw new BadInput(`${shown}: ${problem}`);
   return guardCallbacks(mod.default as ScenarioDef<unknown>, file);
 }
-
 
 /** A built-in scenario name, or a path to a scenario file (an ES module: .ts/.mts/.js/.mjs). */
 export async function loadScenario(nameOrPath: string): Promise<LoadedScenario> {

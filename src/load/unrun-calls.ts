@@ -20,11 +20,16 @@ function withoutComments(source: string): string {
 
 const IDENT = '[A-Za-z_$][\\w$]*';
 
+/** An import of the package's sources or compiled form by path (relative or absolute), as the scenarios of a checkout import it. */
+const byPath = (spec: string) => /^(\.|\/|file:)/.test(spec) && /(^|\/)(src|dist\/src)\//.test(spec);
+
+/** An import of the package: by its name (a subpath too) or by path. */
+const fromPackage = (spec: string) => spec === 'mmu-stress' || spec.startsWith('mmu-stress/') || byPath(spec);
+
 /** The file's local names for the generator functions it imports from the package (`packageGenerators`), and its namespace imports of the package. */
 function importedGenerators(code: string, packageGenerators: ReadonlySet<string>): { names: Map<string, string>; namespaces: Set<string> } {
   const names = new Map<string, string>();
   const namespaces = new Set<string>();
-  const fromPackage = (spec: string) => spec === 'mmu-stress' || spec.startsWith('mmu-stress/') || /(^|\/)(src|dist\/src)\//.test(spec);
   for (const m of code.matchAll(/\bimport\s+(?!type\b)([^'";]*?)\s+from\s*['"]([^'"]+)['"]/g)) {
     if (!fromPackage(m[2])) continue;
     const clause = m[1];
@@ -123,9 +128,7 @@ export async function unrunGeneratorNotes(file: string, shown: string): Promise<
   const generators = new Set<string>();
   for (const m of withoutComments(source).matchAll(/\bfrom\s*['"]([^'"]+)['"]/g)) {
     const spec = m[1];
-    // the package by name, or its sources or compiled form by path (relative or absolute), as the scenarios of a checkout import it
-    const byPath = /^(\.|\/|file:)/.test(spec) && /(^|\/)(src|dist\/src)\//.test(spec);
-    const url = PUBLIC[spec] ? new URL(PUBLIC[spec], import.meta.url).href : byPath ? new URL(spec, pathToFileURL(file)).href : null;
+    const url = PUBLIC[spec] ? new URL(PUBLIC[spec], import.meta.url).href : byPath(spec) ? new URL(spec, pathToFileURL(file)).href : null;
     if (url === null) continue;
     try {
       for (const [name, value] of Object.entries(await import(url))) if (typeof value === 'function' && value.constructor?.name === 'GeneratorFunction') generators.add(name);

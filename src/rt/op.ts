@@ -9,14 +9,13 @@
  *               which value were seen, so a threads driver can futex-wait on exactly that.
  * What blocking means is the executor's business, never the model's.
  */
+import { current } from './task.js';
 export const POINT = -1;
 export const IDLE = -2;
 /** Not a yield: what a strategy is told (Strategy.stepped) when a task's generator returned. */
 export const DONE = -3;
 
 export type Op<T = void> = Generator<number, T, void>;
-
-import { current } from './task.js';
 
 /**
  * Set just before a lock yields its id: the lock's first word (its state word) and

@@ -18,11 +18,12 @@ import { writeReports } from '../report/files.js';
 import { RECORD_VERSION, RecordWriter, readRecords, type RowRecord, type ScenarioList, toRecord } from '../report/records.js';
 import { findingReplay, replayCommand } from '../report/replay.js';
 import { commandPrefix } from '../report/invocation.js';
-import { STATUS_EXIT, statusWords } from '../report/verdict.js';
-import { BadInput } from '../rt/errors.js';
+import { resumeRunsAgain, statusWords } from '../report/verdict.js';
+import { BadInput, ScenarioFailure } from '../rt/errors.js';
 import type { CampaignConfig } from './config.js';
 import { budgetWords, campaignPlan, type PlannedRow, rowBudget } from './plan.js';
 import { openResults } from './results-file.js';
+import { scenarioFailureResult } from './row-error.js';
 import { sameScenarios, scenarioList, scenarioWords } from './scenario-list.js';
 import { inShard } from './shard.js';
 
@@ -113,8 +114,9 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
         const was = budgetWords(rec.budget);
         throw new BadInput(`--resume: ${c.out} holds '${rec.key}' run with ${was}; this campaign gives it ${budgetWords(own)} (another --threads-time, or another version's budgets)`);
       }
-      // a row with no verdict (a harness error, an execution a limit stopped) runs again: a retry may get one
-      if (STATUS_EXIT[rec.status] === 3) continue;
+      // a row the harness left without a verdict (its error, an execution a limit stopped) runs again: a retry may get one;
+      // a scenario's error is kept, as a verdict is (verdict.ts resumeRunsAgain)
+      if (resumeRunsAgain(rec.status)) continue;
       kept.set(rec.key, rec);
     }
   }
@@ -132,18 +134,23 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
   const sims: Executor[] = [];
   const freeSims: Executor[] = [];
   let writeError: Error | null = null;
-  /** A row that failed as a whole (not a verdict: the harness): no row starts after it, and it is thrown once the rows in flight end. */
+  /** A row that failed as a whole (the harness's failure: a scenario's throw is its row's result): no row starts after it, and it is thrown once the rows in flight end. */
   let rowFailure: unknown = null;
 
   const runRow = async (p: PlannedRow, executor: Executor): Promise<void> => {
     const config = rowConfig(c, p);
     hooks.onProgress?.({ kind: 'row-started', key: p.key, executions: config.executions });
     let r: RunResult;
+    const rowStarted = performance.now();
     try {
       r = await runConfigured(config, p.sc, { executor, abort: signal, onExecution: (n) => hooks.onProgress?.({ kind: 'execution', key: p.key, executions: n }) });
     } catch (e) {
-      hooks.onProgress?.({ kind: 'row-ended', key: p.key, record: null, line: null });
-      throw e;
+      // the scenario's own code threw outside an execution (a role's count()): this row's error, not the campaign's end
+      if (e instanceof ScenarioFailure) r = scenarioFailureResult(config, p.sc, e, performance.now() - rowStarted);
+      else {
+        hooks.onProgress?.({ kind: 'row-ended', key: p.key, record: null, line: null });
+        throw e;
+      }
     }
     if (r.interrupted) {
       hooks.onProgress?.({ kind: 'row-ended', key: p.key, record: null, line: null });

@@ -44,7 +44,8 @@ export function checkArenaSize(s: ScenarioDef<unknown>, p: Params, variant: stri
     words = layoutFor(s, p, variant).words;
   } catch (e) {
     if (!(e instanceof ScenarioThrow)) throw e;
-    throw new ScenarioFailure(`${locateScenarioError(e.error, file).line} (scenario '${s.name}', laying out its memory)`);
+    const located = locateScenarioError(e.error, file);
+    throw new ScenarioFailure(`${located.line} (scenario '${s.name}', laying out its memory)`, { error: located });
   }
   const mib = (words * 4) / 2 ** 20;
   if (mib > MAX_ARENA_MIB) {

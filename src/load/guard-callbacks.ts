@@ -21,7 +21,8 @@ export function guardCallbacks(def: ScenarioDef<unknown>, file: string): Scenari
       } catch (e) {
         if (e instanceof ScenarioFailure) throw e;
         const se: ScenarioError = { ...thrownBy(e, where), ...(role === undefined ? {} : { role }) };
-        throw new ScenarioFailure(locateScenarioError(se, file).line ?? se.thrown);
+        const located = locateScenarioError(se, file);
+        throw new ScenarioFailure(located.line ?? se.thrown, { error: located });
       }
     };
   const roles: Record<string, RoleDef<unknown>> = {};

@@ -71,7 +71,10 @@ async function loadFailure(shown: string, file: string, e: unknown): Promise<Bad
     if (syntax) return new BadInput(syntax, { cause: e });
   }
   if (esb) return new BadInput(`${shown}:${esb[2]}:${Number(esb[3]) + 1}: syntax error: ${esb[4]}`, { cause: e });
-  if (codeThrew) return new ScenarioFailure(locateScenarioError(thrownBy(e, 'load'), file).line as string, { cause: e });
+  if (codeThrew) {
+    const located = locateScenarioError(thrownBy(e, 'load'), file);
+    return new ScenarioFailure(located.line as string, { cause: e, error: located });
+  }
   return new BadInput(refusal(shown, file, err, msg), { cause: e });
 }
 

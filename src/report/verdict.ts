@@ -25,6 +25,16 @@ export const ROW_STATUSES: readonly RowStatus[] = ['as-expected', 'mismatch', 'n
 /** The exit code each status asks for on its own; a campaign exits with the most serious (statusExit). */
 export const STATUS_EXIT: Record<RowStatus, number> = { 'as-expected': 0, 'not-reproduced': 0, mismatch: 1, incomplete: 3, 'scenario-error': 3, 'harness-error': 3 };
 
+/**
+ * Whether `--resume` runs a row of this status again rather than keep it. A harness limit
+ * or failure (incomplete, harness-error) may give a verdict on a retry. A scenario's error
+ * is its own code's doing, as a verdict is the model's: running it again would throw
+ * again (in sim, the same execution from the same seed), so it is kept like a verdict.
+ */
+export function resumeRunsAgain(s: RowStatus): boolean {
+  return s === 'incomplete' || s === 'harness-error';
+}
+
 /** The status of a row from what it expected and what it observed. */
 export function rowStatus(r: { mode: string; expect: string; observed: string }): RowStatus {
   if (r.observed === 'harness-error') return 'harness-error';

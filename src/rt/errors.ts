@@ -19,8 +19,18 @@ export class BadInput extends Error {}
 /** The harness could not do its job (exit 3). */
 export class HarnessFailure extends Error {}
 
-/** The scenario's own code threw where the command called it (exit 3: no verdict; the scenario's bug, not the harness's). */
-export class ScenarioFailure extends Error {}
+/**
+ * The scenario's own code threw where the command called it (exit 3: no verdict; the
+ * scenario's bug, not the harness's). `error` is the throw, located: its stack is what a
+ * campaign records on the row it ends (campaign/row-error.ts).
+ */
+export class ScenarioFailure extends Error {
+  readonly error: ScenarioError;
+  constructor(message: string, options: ErrorOptions & { error: ScenarioError }) {
+    super(message, options);
+    this.error = options.error;
+  }
+}
 
 export interface ScenarioError {
   /**

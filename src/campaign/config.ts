@@ -36,7 +36,7 @@ export interface CampaignOptions {
   jobs?: number | string;
   /** A JSON-lines results file, each row written as it finishes (new or empty, unless `resume`). */
   out?: string;
-  /** With `out`: keep the rows it holds that have a verdict or the scenario's error, and run the rest. */
+  /** With `out`: keep the rows it holds that have a verdict, and run the rest. */
   resume?: boolean;
   /** 'i/n': run only shard i of n. */
   shard?: string;

@@ -114,8 +114,7 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
         const was = budgetWords(rec.budget);
         throw new BadInput(`--resume: ${c.out} holds '${rec.key}' run with ${was}; this campaign gives it ${budgetWords(own)} (another --threads-time, or another version's budgets)`);
       }
-      // a row the harness left without a verdict (its error, an execution a limit stopped) runs again: a retry may get one;
-      // a scenario's error is kept, as a verdict is (verdict.ts resumeRunsAgain)
+      // a row with no verdict (a harness error, an execution a limit stopped, the scenario's error) runs again: a retry may get one
       if (resumeRunsAgain(rec.status)) continue;
       kept.set(rec.key, rec);
     }

@@ -26,13 +26,13 @@ export const ROW_STATUSES: readonly RowStatus[] = ['as-expected', 'mismatch', 'n
 export const STATUS_EXIT: Record<RowStatus, number> = { 'as-expected': 0, 'not-reproduced': 0, mismatch: 1, incomplete: 3, 'scenario-error': 3, 'harness-error': 3 };
 
 /**
- * Whether `--resume` runs a row of this status again rather than keep it. A harness limit
- * or failure (incomplete, harness-error) may give a verdict on a retry. A scenario's error
- * is its own code's doing, as a verdict is the model's: running it again would throw
- * again (in sim, the same execution from the same seed), so it is kept like a verdict.
+ * Whether `--resume` runs a row of this status again rather than keep it: every row
+ * without a verdict. A harness limit or failure (incomplete, harness-error) may give one
+ * on a retry, and a scenario's error may have been fixed since (a user resumes after
+ * mending the variant that threw).
  */
 export function resumeRunsAgain(s: RowStatus): boolean {
-  return s === 'incomplete' || s === 'harness-error';
+  return STATUS_EXIT[s] === 3;
 }
 
 /** The status of a row from what it expected and what it observed. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { findSourceMap, SourceMap } from 'node:module';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { ScenarioError } from '../rt/errors.js';
@@ -26,13 +26,22 @@ function mapFor(bundleUrl: string): SourceMap | null {
 }
 
 export function sourceStack(stack: string): string {
-  return stack.replace(/(file:\/\/[^\s()]+\.mjs):(\d+):(\d+)/g, (all, url: string, line: string, col: string) => {
+  // a bundle's URL is percent-encoded, so it holds no space; it may hold parentheses
+  return stack.replace(/(file:\/\/\S+?\.mjs):(\d+):(\d+)/g, (all, url: string, line: string, col: string) => {
     const e = mapFor(url)?.findEntry(Number(line) - 1, Number(col) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
     if (!e?.originalSource || e.originalLine === undefined || e.originalColumn === undefined) return all;
-    // the bundle's sources are relative to the package root (its sourceRoot, which SourceMap leaves to us)
-    const src = e.originalSource.startsWith('file:') ? fileURLToPath(e.originalSource) : resolve(PACKAGE_ROOT, e.originalSource);
-    return `${shownPath(src)}:${e.originalLine + 1}:${e.originalColumn + 1}`;
+    return `${shownPath(mapSourcePath(e.originalSource))}:${e.originalLine + 1}:${e.originalColumn + 1}`;
   });
+}
+
+/**
+ * The file a bundle's map names as a source. Its sources are URLs relative to the package
+ * root (its sourceRoot, which SourceMap leaves to us), and esbuild percent-encodes them
+ * (ü as %C3%BC, % as %25, # as %23) but leaves a space as it is: resolved as a URL and
+ * decoded, never joined as a path, or a scenario under "ünïcødé/" would read "%C3%BCn%C3%AFc%C3%B8d%C3%A9/".
+ */
+function mapSourcePath(source: string): string {
+  return fileURLToPath(new URL(source, pathToFileURL(join(PACKAGE_ROOT, sep))));
 }
 
 /** Node's own formatter is in place: none, or Node's default, which it exposes as Error.prepareStackTrace from Node 20 on (under this name). */
@@ -53,14 +62,40 @@ function nodeFormatsStacks(): boolean {
  */
 function loaderMappedStack(stack: string): string {
   if (nodeFormatsStacks()) return stack;
-  return stack.replace(/((?:file:\/\/)?\/[^\s()]+\.[cm]?ts):(\d+):(\d+)/g, (all, path: string, line: string, col: string) => {
-    const e = findSourceMap(path.startsWith('file:') ? path : pathToFileURL(path).href)?.findEntry(Number(line) - 1, Number(col) - 1) as
+  return mapFramePlaces(stack, (place, line, col) => {
+    if (!/\.[cm]?ts$/.test(place) || !(place.startsWith('file:') || isAbsolute(place))) return null;
+    const e = findSourceMap(place.startsWith('file:') ? place : pathToFileURL(place).href)?.findEntry(Number(line) - 1, Number(col) - 1) as
       | { originalSource?: string; originalLine?: number; originalColumn?: number }
       | undefined;
-    if (!e?.originalSource || e.originalLine === undefined || e.originalColumn === undefined) return all;
-    const src = !e.originalSource.startsWith('file:') ? path : path.startsWith('file:') ? e.originalSource : fileURLToPath(e.originalSource);
+    if (!e?.originalSource || e.originalLine === undefined || e.originalColumn === undefined) return null;
+    const src = !e.originalSource.startsWith('file:') ? place : place.startsWith('file:') ? e.originalSource : fileURLToPath(e.originalSource);
     return `${src}:${e.originalLine + 1}:${e.originalColumn + 1}`;
   });
+}
+
+/**
+ * A stack frame's place, as Node and vitest write it: "    at fn (place:line:col)" or
+ * "    at place:line:col" ("at async place:line:col" too), the place a path (which may
+ * hold spaces and parentheses) or a URL. A frame with a function name ends in ")", one
+ * without never does: that tells the two apart, not the characters the path holds.
+ */
+const NAMED_FRAME = /^(\s+at .*? \()(.+):(\d+):(\d+)(\))$/;
+const BARE_FRAME = /^(\s+at (?:async )?)(.+):(\d+):(\d+)()$/;
+
+function frameParts(l: string): RegExpExecArray | null {
+  return NAMED_FRAME.exec(l) ?? BARE_FRAME.exec(l);
+}
+
+/** The stack with each frame's place:line:col replaced by what `f` makes of it (null: left as it is). */
+function mapFramePlaces(stack: string, f: (place: string, line: string, col: string) => string | null): string {
+  return stack
+    .split('\n')
+    .map((l) => {
+      const m = frameParts(l);
+      const to = m && f(m[2], m[3], m[4]);
+      return m && to !== null ? `${m[1]}${to}${m[5]}` : l;
+    })
+    .join('\n');
 }
 
 /** A path as a report shows it: relative to the working directory when it is under it. */
@@ -134,11 +169,12 @@ const LOADER_PATH = /\bsrc\/(?:exec|rt|load)\//;
 
 /** The frames of a stack that name a place (path, line, column), innermost first; a file: URL as its path. */
 function stackFrames(stack: string): { path: string; line: string; col: string }[] {
-  return [...stack.matchAll(/^\s+at (?:.*? \()?([^\s()]+?):(\d+):(\d+)\)?$/gm)].map((m) => ({
-    path: m[1].startsWith('node:') ? m[1] : m[1].startsWith('file:') ? fileURLToPath(m[1]) : resolve(m[1]),
-    line: m[2],
-    col: m[3],
-  }));
+  return stack.split('\n').flatMap((l) => {
+    const m = frameParts(l);
+    if (!m) return [];
+    const place = m[2];
+    return [{ path: place.startsWith('node:') ? place : place.startsWith('file:') ? fileURLToPath(place) : resolve(place), line: m[3], col: m[4] }];
+  });
 }
 
 /**

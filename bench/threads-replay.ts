@@ -6,7 +6,8 @@
  * "same violation at the same op", "same violation at another op", "diverged" (and of
  * those, how many diverged into a starvation verdict), and runs that found nothing.
  *   npx tsx bench/threads-replay.ts [findings] [budget-seconds] [scenario[/variant],...] [--log FILE]
- * --log FILE: one JSON line per finding (variant, seed, verdict, line), to classify divergences.
+ * --log FILE: one JSON line per finding (variant, seed, verdict, line; for a replay that was not exact, the sim token
+ * and the threads violation with its trace), to classify divergences.
  */
 import { appendFileSync } from 'node:fs';
 import { run } from '../src/exec/run.js';
@@ -44,7 +45,7 @@ try {
         // the artefact of issue 21: a replay that invents a starvation verdict
         if (rep.verdict === 'diverged' && / for more than [\d,]+ scheduling steps/.test(rep.line)) count.starved++;
         if (rep.verdict !== 'same' && examples.length < 2) examples.push(rep.line);
-        if (log) appendFileSync(log, `${JSON.stringify({ scenario: name, variant, seed: k * 1000, executions: r.executions, verdict: rep.verdict, line: rep.line, recorded: rep.recorded })}\n`);
+        if (log) appendFileSync(log, `${JSON.stringify({ scenario: name, variant, seed: k * 1000, executions: r.executions, verdict: rep.verdict, line: rep.line, recorded: rep.recorded, ...(rep.verdict === 'same' ? {} : { token: rep.token, threads: { kind: r.violation.kind, task: r.violation.task, op: r.violation.op, message: r.violation.message, trace: r.violation.trace } }) })}\n`);
       }
       total.found += found;
       total.same += count.same;

@@ -10,6 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCampaign, runScenario } from '../src/api.js';
+import { instancesOf } from '../src/exec/frame.js';
+import { ScenarioFailure } from '../src/rt/errors.js';
+import type { ScenarioDef } from '../src/scenario.js';
 import { mmuStressMatchers } from '../src/vitest.js';
 import { cli } from './cli-helpers.js';
 
@@ -64,6 +67,15 @@ describe("a role's count() that is not a whole number >= 0 is the scenario's err
       expect(m.message()).toContain(at(COUNT, 'READ typo'));
     }
   }, 60_000);
+
+  it('a definition that did not come through the loader is checked where the counts are read', async () => {
+    const raw = (await import('./fixtures/bad-count.js')).default as ScenarioDef<unknown>;
+    const p = { consumers: 2 };
+    expect(() => instancesOf(raw, p, 'negative')).toThrow(ScenarioFailure);
+    expect(() => instancesOf(raw, p, 'negative')).toThrow("role 'consumer' count() of scenario 'bad-count' returned -1");
+    expect(() => instancesOf(raw, p, 'none')).toThrow('no role instance to run');
+    expect(instancesOf(raw, p, 'off').map((i) => i.name)).toEqual(['producer0']);
+  });
 
   it('the command: one line, exit 3, no "internal error", no verdict', () => {
     const r = cli(['run', COUNT.shown, '--variant', 'typo', '--executions', '1']);

@@ -80,7 +80,7 @@ export function instancesOf(s: ScenarioDef<unknown>, p: Params, variant: string)
   for (const [role, def] of Object.entries(s.roles)) {
     const n = def.count(p, variant);
     const bad = roleCountProblem(n);
-    if (bad) throw scenarioValueFailure({ where: 'count', how: 'bad-value', role, thrown: bad, stack: '' }, `scenario '${s.name}': role '${role}' count() ${bad}`);
+    if (bad) throw scenarioValueFailure({ where: 'count', how: 'bad-value', role, thrown: bad, stack: '' }, `scenario error: role '${role}' count() of scenario '${s.name}' ${bad}`);
     counts.push(`${role}: ${n}`);
     for (let index = 0; index < n; index++) out.push({ id: out.length, role, index, name: def.name?.(index, p) ?? `${role}${index}` });
   }

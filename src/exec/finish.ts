@@ -5,6 +5,7 @@ import { MODE_NAMES } from '../rt/task.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { CTL_SEQ, type Frame } from './frame.js';
 import { scenarioCall } from '../rt/errors.js';
+import { checkResult } from '../rt/scenario-values.js';
 import type { Task } from '../rt/task.js';
 import { mergeTraces, traceTailFor } from '../rt/trace.js';
 
@@ -41,7 +42,8 @@ export function closeExecution<W>(
   perTask?: number,
 ): Violation | null {
   const end = lastStep(frame);
-  const v = found ?? (s.check ? scenarioCall('check', () => s.check?.(frame.world, p, variant, end)) : null) ?? null;
+  // what check() returned must be a violation or nothing (a string there is the scenario's error, not a crash of ours)
+  const v = found ?? (s.check ? checkResult(scenarioCall('check', () => s.check?.(frame.world, p, variant, end)), end) : null);
   if (v) {
     v.seed = seed;
     if (v.step === 0) v.step = end; // found from outside the tasks: as of the end

@@ -6,7 +6,8 @@
 import type { Op } from '../rt/op.js';
 import type { Params, ScenarioDef } from '../scenario.js';
 import { Arena, type Layout } from '../shm/arena.js';
-import { ScenarioThrow, scenarioCall, thrownBy } from '../rt/errors.js';
+import { ScenarioThrow, scenarioCall, scenarioValueFailure, thrownBy } from '../rt/errors.js';
+import { roleCountProblem } from '../rt/scenario-values.js';
 import { type ExecHooks, SPIN_WORDS, Task, taskRng } from '../rt/task.js';
 import { TraceRing } from '../rt/trace.js';
 
@@ -66,11 +67,27 @@ export interface Frame<W> {
   modelBase: number;
 }
 
+/**
+ * The role instances of an execution. Every count is read here, and a count that is not a
+ * whole number >= 0, or no instance at all, is the scenario's error: a loop over undefined,
+ * NaN or -1 instances would run no task, and an execution with no task is "clean". A
+ * loaded scenario's count() says so first, with its line (load/guard-callbacks.ts); this is
+ * the check for a definition that did not come through the loader.
+ */
 export function instancesOf(s: ScenarioDef<unknown>, p: Params, variant: string): Instance[] {
   const out: Instance[] = [];
+  const counts: string[] = [];
   for (const [role, def] of Object.entries(s.roles)) {
     const n = def.count(p, variant);
+    const bad = roleCountProblem(n);
+    if (bad) throw scenarioValueFailure({ where: 'count', how: 'bad-value', role, thrown: bad, stack: '' }, `scenario error: role '${role}' count() of scenario '${s.name}' ${bad}`);
+    counts.push(`${role}: ${n}`);
     for (let index = 0; index < n; index++) out.push({ id: out.length, role, index, name: def.name?.(index, p) ?? `${role}${index}` });
+  }
+  if (out.length === 0) {
+    // one role a parameter turns off is fine; all of them leaves nothing to run
+    const thrown = `no role instance to run: every role's count() returned 0 (${counts.join(', ')}) for variant '${variant}' with params ${JSON.stringify(p)}`;
+    throw scenarioValueFailure({ where: 'count', how: 'bad-value', thrown, stack: '' }, `scenario error: scenario '${s.name}' has ${thrown}`);
   }
   return out;
 }

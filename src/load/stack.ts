@@ -9,6 +9,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { ScenarioError } from '../rt/errors.js';
+import { callbackSite } from './callback-site.js';
 
 const maps = new Map<string, SourceMap | null>();
 
@@ -106,11 +107,12 @@ export function shownPath(path: string): string {
 
 /**
  * The harness's own frames, as a stack shows them (absolute or relative, sources or
- * dist/): its runtime, executors and loading (src/rt, src/exec, src/load), its workers,
+ * dist/): its runtime, executors and loading (src/rt, src/exec, src/load), the arena that
+ * refuses a bad region size (src/shm/arena.ts), its workers,
  * a dependency, node's internals. A frame there is never the scenario's line, and a
  * scenario error's stack is printed without them.
  */
-const HARNESS = String.raw`\bsrc\/(?:exec|rt|load)\/|\/workers\/[\w-]+\.mjs|node_modules|<anonymous>|\(?node:`;
+const HARNESS = String.raw`\bsrc\/(?:exec|rt|load)\/|\bsrc\/shm\/arena\.[jt]s|\/workers\/[\w-]+\.mjs|node_modules|<anonymous>|\(?node:`;
 export const HARNESS_FRAME = new RegExp(String.raw`^\s+at .*(?:${HARNESS})`);
 
 /** A scenario error's stack as a report prints it: the thrown line and the scenario's own frames, without the harness's. */
@@ -133,6 +135,7 @@ export function locateScenarioError(se: ScenarioError, scenarioFile: string): Sc
   }
   const stack = sourceStack(loaderMappedStack(se.stack));
   const all = stackFrames(stack).filter((f) => !f.path.startsWith('node:'));
+  if (se.how === 'bad-value') return locateBadValue(se, stack, all, scenarioFile);
   // while loading, the frames past the harness's loader are its callers (the command, a test), never the scenario's
   const loader = all.findIndex((f) => LOADER_PATH.test(f.path));
   const frames = se.where === 'load' && loader >= 0 ? all.slice(0, loader) : all;
@@ -142,6 +145,21 @@ export function locateScenarioError(se: ScenarioError, scenarioFile: string): Sc
     se.where === 'role' ? `role '${se.role}' (${se.task})` : se.where === 'load' ? `loading ${shownPath(scenarioFile)}` : se.role ? `role '${se.role}' ${se.where}()` : `${se.where}()`;
   const of = own?.path === scenarioFile || se.where === 'load' ? '' : ` of ${shownPath(scenarioFile)}`;
   const line = `scenario error: ${what}${of} threw${at ? ` at ${at}` : ''}: ${se.thrown}`;
+  return { ...se, stack, file: scenarioFile, ...(at ? { at } : {}), line };
+}
+
+/**
+ * A callback that returned a value the harness cannot use: nothing threw, so its place is
+ * the frame in the scenario file of a stack taken while it ran (a count() reading a
+ * parameter), else its definition read from the file's text, else the file alone:
+ * "scenario error: role 'vcpu' count() at my-scenario.ts:40:7 returned undefined: ...".
+ */
+function locateBadValue(se: ScenarioError, stack: string, all: { path: string; line: string; col: string }[], scenarioFile: string): ScenarioError {
+  const own = all.find((f) => f.path === scenarioFile);
+  const site = own ? `${own.line}:${own.col}` : callbackSite(scenarioFile, se.where, se.role);
+  const at = site ? `${shownPath(scenarioFile)}:${site}` : undefined;
+  const what = se.role ? `role '${se.role}' ${se.where}()` : `${se.where}()`;
+  const line = `scenario error: ${what} ${at ? `at ${at}` : `of ${shownPath(scenarioFile)}`} ${se.thrown}`;
   return { ...se, stack, file: scenarioFile, ...(at ? { at } : {}), line };
 }
 

@@ -68,9 +68,16 @@ export function incompleteText(
   return [`(${lines[0]}; it has no verdict and is not counted)`];
 }
 
-/** The scenario's own code threw (or looped without an op): its line first, then its stack in the sources without the harness's frames (no verdict, exit 3). */
+/** The scenario's own code threw (or looped without an op, or returned a value that cannot be used): its line first, then its stack in the sources without the harness's frames (no verdict, exit 3). */
 export function scenarioErrorText(e: ScenarioError): string[] {
-  const did = e.how === 'no-op-boundary' ? 'never reached an op boundary' : e.how === 'op-not-run' ? 'did not run an op as written' : 'threw';
+  const did =
+    e.how === 'no-op-boundary'
+      ? 'never reached an op boundary'
+      : e.how === 'op-not-run'
+        ? 'did not run an op as written'
+        : e.how === 'bad-value'
+          ? 'returned a value the harness cannot use'
+          : 'threw';
   return [
     `SCENARIO ERROR (exit 3): the scenario's own code ${did}, so there is no verdict (a bug in the scenario, not a finding in the model, not a failure of the harness):`,
     `  ${e.line ?? e.thrown}`,

@@ -32,6 +32,11 @@ export class ScenarioFailure extends Error {
   }
 }
 
+/** The scenario's error for a value one of its callbacks returned (nothing threw), with the report's `line`. */
+export function scenarioValueFailure(se: ScenarioError, line: string): ScenarioFailure {
+  return new ScenarioFailure(line, { error: { ...se, line } });
+}
+
 export interface ScenarioError {
   /**
    * Which of the scenario's functions threw ('load': the file's top level, or a module it
@@ -42,9 +47,12 @@ export interface ScenarioError {
   /**
    * 'no-op-boundary': the role threw nothing but looped without an op until the harness
    * stopped it (`thrown` says for how long); 'op-not-run': the role ended having made an op
-   * it never ran (a call without `yield*`). Neither has a stack or a line.
+   * it never ran (a call without `yield*`). Neither has a stack or a line. 'bad-value':
+   * nothing threw, but the callback returned a value the harness cannot use (a role's
+   * count() that is not a whole number >= 0, a check() result that is not a violation);
+   * `thrown` says what it returned and what it must return (rt/scenario-values.ts).
    */
-  how?: 'no-op-boundary' | 'op-not-run';
+  how?: 'no-op-boundary' | 'op-not-run' | 'bad-value';
   /** The role and its instance (`vcpu`, `vcpu1`), for a role that threw (the role alone for its count() or name()). */
   role?: string;
   task?: string;

@@ -8,6 +8,7 @@
  * views from the plain-JSON `layout` (`Arena.attach`), and every region it asks for is
  * checked against that layout so a worker can never silently read the wrong words.
  */
+import { regionSizeProblem } from '../rt/scenario-values.js';
 
 export interface RegionInfo {
   name: string;
@@ -92,6 +93,9 @@ export class Arena {
 
   /** Reserve `words` Int32 words; returns their offset in `i32`. */
   region(name: string, words: number): number {
+    // a fraction or a negative size would lay out a buffer no Int32Array fits (a RangeError far from its cause)
+    const bad = regionSizeProblem(name, words);
+    if (bad) throw new RangeError(bad);
     const offset = this.next;
     if (this.expected) {
       const want = this.expected.regions[this.recorded.length];

@@ -20,7 +20,16 @@ function describeOutcome(r: RunScenarioResult): string {
   const v = r.violations?.[0];
   if (v) return `${v.kind}: ${v.message}\n  ${v.details.join('\n  ')}\n  replay: ${v.replay ?? '-'}`;
   const why = reasonOf(r);
-  return `observed ${r.observed} (exit ${r.exitCode})${why ? `: ${why}` : ''}`;
+  return `observed ${r.observed} (exit ${r.exitCode})${why ? `: ${why}` : evidenceOf(r)}`;
+}
+
+/** What a clean run rests on, so that a toFind() that failed says whether the budget could have been too small. */
+function evidenceOf(r: RunScenarioResult): string {
+  const e = r.evidence as { executions?: number; steps?: number; stepUnit?: string } | null | undefined;
+  if (!e || typeof e.executions !== 'number') return '';
+  const of = (n: number) => n.toLocaleString('en-US');
+  const steps = typeof e.steps === 'number' ? `, ${of(e.steps)} ${e.stepUnit ?? 'steps'}` : '';
+  return ` after ${of(e.executions)} ${r.mode ?? ''} execution${e.executions === 1 ? '' : 's'}${steps}, from seed ${r.firstSeed}`.replace('  ', ' ');
 }
 
 /**

@@ -57,6 +57,14 @@ describe('runScenario', () => {
     expect(m.message()).toMatch(/expected a clean run, got observed scenario-error \(exit 3\): scenario error: role .* threw at test\/fixtures\/throws\.ts:\d+:\d+: /);
   }, 60_000);
 
+  it("toFind's failure on a clean run says what the run rested on: its executions, steps and first seed", async () => {
+    const r = await runScenario({ scenario: 'shrinker-vs-fault', variant: 'cache-lock', executions: 3, seed: 7 });
+    expect(r.observed).toBe('ok');
+    const m = mmuStressMatchers.toFind(r, 'cache-empty-under-lock');
+    expect(m.pass).toBe(false);
+    expect(m.message()).toMatch(/^expected cache-empty-under-lock, got observed ok \(exit 0\) after 3 sim executions, [\d,]+ scheduling steps, from seed 7$/);
+  }, 60_000);
+
   it('pct at depth 3 under weak memory finds a built-in bug, reports progress, and returns the typed result with its replay line', async () => {
     const seen: number[] = [];
     const r = await runScenario({

@@ -17,6 +17,7 @@ import { classifyError, errorJson, runJson } from './report/json.js';
 import type { RowRecord } from './report/records.js';
 import { runOutcome } from './report/run-outcome.js';
 import { BadInput } from './rt/errors.js';
+import { fileURLToPath } from 'node:url';
 import type { Violation } from './rt/violation.js';
 
 export type { CampaignConfig, CampaignOptions } from './campaign/config.js';
@@ -31,7 +32,9 @@ export interface RunProgress {
   elapsedMs: number;
 }
 
-export interface RunScenarioOptions extends RunOptions {
+export interface RunScenarioOptions extends Omit<RunOptions, 'scenario'> {
+  /** A built-in scenario's name, the path of a scenario file (relative to the working directory), or its file: URL (`new URL('./my.ts', import.meta.url)`). */
+  scenario: string | URL;
   /** Stops the run as SIGINT would: what finished is returned, with `interrupted: 'SIGINT'` and exit code 130. */
   signal?: AbortSignal;
   /** Called after each finished execution. */
@@ -93,10 +96,13 @@ function failure(e: unknown): { exitCode: number; error: { kind: 'bad-input' | '
 export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioResult> {
   try {
     if (typeof o !== 'object' || o === null) throw new BadInput('runScenario: give it an options object, e.g. { scenario: \'shrinker-vs-fault\' }');
-    if (typeof o.scenario !== 'string' || o.scenario === '') throw new BadInput('runScenario: scenario is required: a built-in name or the path of a scenario file');
+    if (o.scenario instanceof URL && o.scenario.protocol !== 'file:') throw new BadInput(`runScenario: scenario must be a built-in name, a file's path or a file: URL, not ${o.scenario.protocol} URL '${o.scenario.href}'`);
+    if (!(o.scenario instanceof URL) && (typeof o.scenario !== 'string' || o.scenario === '')) throw new BadInput('runScenario: scenario is required: a built-in name, the path of a scenario file or its file: URL');
     const odd = unknownOption('runScenario', o, RUN_OPTION_NAMES);
     if (odd) throw new BadInput(odd);
-    const { signal, onProgress, ...options } = o;
+    const { signal, onProgress, ...given } = o;
+    // a file: URL (new URL('./my.ts', import.meta.url)) names its file, as its path would
+    const options = { ...given, scenario: given.scenario instanceof URL ? fileURLToPath(given.scenario) : given.scenario };
     const { config, scenario, notes } = await resolveRunConfig(options);
     const t0 = performance.now();
     const r = await runConfigured(config, scenario, { abort: signal, onExecution: onProgress && ((n) => onProgress({ executions: n, elapsedMs: performance.now() - t0 })) });

@@ -65,6 +65,12 @@ describe('runScenario', () => {
     expect(m.message()).toMatch(/^expected cache-empty-under-lock, got observed ok \(exit 0\) after 3 sim executions, [\d,]+ scheduling steps, from seed 7$/);
   }, 60_000);
 
+  it('a scenario given as its file: URL (new URL(path, import.meta.url)) runs as its path would', async () => {
+    const r = await runScenario({ scenario: new URL('./fixtures/throws.ts', import.meta.url), variant: 'role', executions: 1 });
+    expect(r.observed).toBe('scenario-error');
+    expect((r.scenarioError as { line?: string }).line).toMatch(/threw at test\/fixtures\/throws\.ts:\d+:\d+: /);
+  }, 60_000);
+
   it('pct at depth 3 under weak memory finds a built-in bug, reports progress, and returns the typed result with its replay line', async () => {
     const seen: number[] = [];
     const r = await runScenario({
@@ -152,6 +158,9 @@ describe('runScenario', () => {
       [await runScenario({ scenario: 'shrinker-vs-fault', seed: 1.5 }), /^--seed must be a whole number from 0 to \d+, not '1\.5'$/],
       [await runScenario({ scenario: 'shrinker-vs-fault', params: { levels: 3 } }), /levels must be 4 or 5/],
       [await runScenario({} as unknown as Parameters<typeof runScenario>[0]), /^runScenario: scenario is required/],
+      [await runScenario({ scenario: 'shrinker-vs-fault', jitter: 0.5 }), /^--jitter perturbs threads mode's timing/],
+      [await runScenario({ scenario: new URL('https://example.com/my.ts') }), /^runScenario: scenario must be a built-in name, a file's path or a file: URL, not https: URL/],
+      [await runScenario({ scenario: 'test/fixtures/misuse.ts', variant: 'clean', params: { vcpus: 31 } }), /^[\w-]+ \/ clean: 31 role instances \(vcpu 31\) with these parameters; at most 30$/],
       [await runCampaign({ timePerVariant: '10' }), /^--time-per-variant must be a duration with a unit.*did you mean 10s/],
       [await runCampaign({ scenarios: ['nope'] }), /^unknown scenario 'nope'; known scenarios: /],
       [await runCampaign({ variants: ['nope'] }), /^variants: no scenario of this campaign has a variant 'nope'$/],

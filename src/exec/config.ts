@@ -228,9 +228,13 @@ export async function resolveRunConfig(o: RunOptions, basis: JobsBasis = machine
   }
   const pairs = Object.entries(o.params ?? {}).map(([k, v]) => `${k}=${v}`);
   c.params = resolveParams(s, variant, pairs, text(o.vcpus));
-  const tasks = instancesOf(s, c.params, variant).length;
-  if (tasks > MAX_TASKS) throw new BadInput(`${tasks} role instances; at most ${MAX_TASKS}`);
+  const instances = instancesOf(s, c.params, variant);
+  if (instances.length > MAX_TASKS) {
+    const per = Object.keys(s.roles).map((role) => `${role} ${instances.filter((i) => i.role === role).length}`);
+    throw new BadInput(`${s.name} / ${variant}: ${instances.length} role instances (${per.join(', ')}) with these parameters; at most ${MAX_TASKS}`);
+  }
   checkArenaSize(s, c.params, variant, sc.file);
+  if (o.jitter !== undefined && mode === 'sim') throw new BadInput("--jitter perturbs threads mode's timing; a sim schedule comes from --strategy and the seed");
   if (o.jitter !== undefined) c.jitter = fraction('jitter', text(o.jitter) as string);
   if (o.watchdog !== undefined) c.watchdogMs = duration('watchdog', o.watchdog);
   if (c.watchdogMs < 1000) throw new BadInput(`--watchdog must be at least 1s (it is how long a task may stay blocked), not '${o.watchdog}'`);

@@ -17,7 +17,10 @@ export function rowMemory(config: Pick<RunConfig, 'mode' | 'memory' | 'strategy'
   return config.mode === 'sim' && plainMemoryRun(config) ? 'plain' : 'seam';
 }
 
-const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
+/** `one` or `many`, by the count. */
+const of = (n: number, one: string, many: string) => (n === 1 ? one : many);
+/** "N rows of FILE were run ... running them again", in the number of `n`. */
+const ranElsewhere = (n: number, rowsOf: string, what: string) => `${n} ${of(n, 'row', 'rows')} of ${rowsOf} ${of(n, 'was', 'were')} run on another version of ${what}: running ${of(n, 'it', 'them')} again`;
 
 /**
  * The rows of `file` to keep: those run on the current code, and those that record no
@@ -56,12 +59,15 @@ export async function keptOnCurrentCode(
   }
   // one line per scenario file (the built-in scenarios change only with mmu-stress: one line for them all)
   const builtin = [...stale].filter(([sc]) => !isScenarioPath(sc.arg)).reduce((t, [, s]) => t + s.n, 0);
-  if (builtin > 0) say(`${rows(builtin)} of ${file} were run on another version of mmu-stress's built-in scenarios: running them again`);
+  if (builtin > 0) say(ranElsewhere(builtin, file, "mmu-stress's built-in scenarios"));
   for (const [sc, s] of stale) {
     if (!isScenarioPath(sc.arg)) continue;
-    say(s.fileChanged ? `${rows(s.n)} of ${file} were run on another version of ${sc.arg}: running them again` : `${rows(s.n)} of ${file} (${sc.arg}) were run on another version of mmu-stress: running them again`);
+    say(s.fileChanged ? ranElsewhere(s.n, file, sc.arg) : ranElsewhere(s.n, `${file} (${sc.arg})`, 'mmu-stress'));
   }
-  if (unknown > 0) say(`${rows(unknown)} of ${file} record no fingerprint of the code they ran (an older mmu-stress wrote them): kept, as before; remove the file to run every row on this code`);
+  if (unknown > 0) {
+    const [row, records, they, them] = unknown === 1 ? ['row', 'records', 'it', 'it'] : ['rows', 'record', 'they', 'them'];
+    say(`${unknown} ${row} of ${file} ${records} no fingerprint of the code ${they} ran (an older mmu-stress wrote ${them}): kept, as before; remove the file to run every row on this code`);
+  }
   return keep;
 }
 

@@ -326,29 +326,32 @@ function freshBundle(dir: string, source: string, memory: BundleMemory): { file:
 export const CHANGED_WHILE_BUNDLED = 'changed-while-bundled';
 
 /**
- * The sha256 of each file a bundle was built from, CHANGED_WHILE_BUNDLED for one that
- * changed since the build began (`started`): the hash taken now might not be of the
- * content esbuild read.
+ * The sha256 of each file a bundle was built from, CHANGED_WHILE_BUNDLED for one changed
+ * since the build began (`started`): the hash taken now might not be of the content esbuild
+ * read. `settled`: no input changed in the second before either, so a filesystem that keeps
+ * coarse times cannot have hidden a change during the build (else no manifest is written).
  */
-function inputHashes(inputs: string[], started: number): Record<string, string> {
-  const out: Record<string, string> = {};
+function inputHashes(inputs: string[], started: number): { hashes: Record<string, string>; settled: boolean } {
+  const hashes: Record<string, string> = {};
+  let settled = true;
   for (const f of inputs) {
     const h = fileHash(f);
-    let changed = true;
+    let mtime = Number.POSITIVE_INFINITY;
     try {
-      changed = statSync(f).mtimeMs >= started - 1000; // a second's slack for filesystems that keep coarse times
+      mtime = statSync(f).mtimeMs;
     } catch {
       // gone: changed
     }
-    out[f] = h === null || changed ? CHANGED_WHILE_BUNDLED : h;
+    hashes[f] = h === null || mtime >= started ? CHANGED_WHILE_BUNDLED : h;
+    if (hashes[f] === CHANGED_WHILE_BUNDLED || mtime >= started - 1000) settled = false;
   }
-  return out;
+  return { hashes, settled };
 }
 
-/** Record what `bundle` was built from; not when an input changed while it was built (inputHashes). */
-function writeManifest(dir: string, source: string, memory: BundleMemory, bundle: string, inputs: Record<string, string>): void {
-  if (Object.values(inputs).includes(CHANGED_WHILE_BUNDLED)) return; // no manifest: the next command bundles again
-  const m: Manifest = { format: MANIFEST_FORMAT, bundle: basename(bundle), inputs };
+/** Record what `bundle` was built from, only if its inputs had settled (inputHashes). */
+function writeManifest(dir: string, source: string, memory: BundleMemory, bundle: string, inputs: { hashes: Record<string, string>; settled: boolean }): void {
+  if (!inputs.settled) return; // no manifest: the next command bundles again
+  const m: Manifest = { format: MANIFEST_FORMAT, bundle: basename(bundle), inputs: inputs.hashes };
   const target = manifestFile(dir, source, memory);
   const tmp = `${target}.${process.pid}.tmp`;
   try {
@@ -391,9 +394,9 @@ async function locateWithInputs(scenarioFile: string, memory: BundleMemory): Pro
     renameSync(tmp, file);
     pruneCache(dir);
   }
-  const hashes = inputHashes(inputs, started);
-  writeManifest(dir, source, memory, file, hashes);
-  return { url: pathToFileURL(file).href, inputs: hashes };
+  const hashed = inputHashes(inputs, started);
+  writeManifest(dir, source, memory, file, hashed);
+  return { url: pathToFileURL(file).href, inputs: hashed.hashes };
 }
 
 /** Mark a bundle used, so that pruning keeps it; false if it is gone (another process pruned it). */

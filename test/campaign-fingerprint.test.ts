@@ -147,6 +147,21 @@ describe('--resume keeps only rows run on the code as it is now', () => {
     expect(kept.code).toBe(0);
     expect(lines(old)).toHaveLength(2);
   }, 120_000);
+
+  it("a built-in scenario's row records mmu-stress's fingerprint; one of another mmu-stress runs again", () => {
+    const dir = temp.make();
+    const out = join(dir, 'z.jsonl');
+    // the first of zap-oldest's six rows: one sim row
+    const args = ['campaign', 'zap-oldest', '--shard', '1/6', '--out', 'z.jsonl', ...BUDGET];
+    expect(cli(args, { cwd: dir }).code).toBe(0);
+    const [row] = lines(out);
+    expect(row.fingerprint).toMatch(/^mmu-stress:\d+\.\d+\.\d+\S*\+[0-9a-f]{16}$/);
+    rewrite(out, (r) => ({ ...r, fingerprint: 'mmu-stress:0.0.9+0123456789abcdef' }));
+    const again = cli([...args, '--resume'], { cwd: dir });
+    expect(again.err).toContain("1 row of z.jsonl was run on another version of mmu-stress's built-in scenarios: running it again");
+    expect(again.code).toBe(0);
+    expect(lines(out).map((r) => r.fingerprint)).toEqual(['mmu-stress:0.0.9+0123456789abcdef', row.fingerprint]);
+  }, 120_000);
 });
 
 describe('merge refuses one scenario run on two versions of its code', () => {

@@ -18,13 +18,26 @@ function walk(dir, out) {
   return out;
 }
 
+/** Each root's hash as last taken (the command takes it as it starts). */
+const taken = new Map();
+
+/**
+ * The sources' hash as this process last took it, else taken now: what a campaign's rows
+ * record as the package's code (src/load/fingerprint.ts), without hashing it again.
+ */
+export function sourcesHashTaken(rootUrl) {
+  return taken.get(fileURLToPath(rootUrl)) ?? sourcesHash(rootUrl);
+}
+
 /** sha256 over the path and content of every TypeScript file dist/ is built from. */
 export function sourcesHash(rootUrl) {
   const root = fileURLToPath(rootUrl);
   const h = createHash('sha256');
   const files = COMPILED.flatMap((d) => walk(join(root, d), [])).sort();
   for (const f of files) h.update(relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
-  return h.digest('hex');
+  const hash = h.digest('hex');
+  taken.set(root, hash);
+  return hash;
 }
 
 export function distIsFresh(rootUrl) {

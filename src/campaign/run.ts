@@ -8,7 +8,8 @@
  * At scale: sim rows run `jobs` at a time (a threads row waits for the machine to be its
  * own); `out` gets each finished row as one JSON line as it finishes (a new or empty
  * file, locked for the campaign's life: results-file.ts), and `resume` keeps the rows
- * already there and appends the others; `shard` runs one deterministic share of the rows.
+ * already there (those run on the code as it is now: fingerprints.ts) and appends the
+ * others; `shard` runs one deterministic share of the rows.
  */
 import { baseConfig, type RunConfig } from '../exec/config.js';
 import { executorFor, type RunResult, runConfigured, seedsLeft } from '../exec/run.js';
@@ -26,6 +27,9 @@ import { openResults } from './results-file.js';
 import { scenarioFailureResult } from './row-error.js';
 import { sameScenarios, scenarioList, scenarioWords } from './scenario-list.js';
 import { inShard } from './shard.js';
+import { keptOnCurrentCode, rowMemory } from './fingerprints.js';
+import type { BundleMemory } from '../load/bundle.js';
+import { scenarioFingerprint } from '../load/fingerprint.js';
 
 /** What a campaign tells as it goes: the plan, each execution of a row in flight, each row that ends. */
 export type CampaignProgress =
@@ -82,6 +86,12 @@ async function plannedRows(c: CampaignConfig): Promise<{ planned: PlannedRow[]; 
   return { planned, scenarios: scenarioList(c.scenarios, plan) };
 }
 
+/** The bundle the first row of `sc` to run loads (sim rows run first): where its current fingerprint is taken from. */
+function firstMemory(c: CampaignConfig, planned: PlannedRow[], sc: PlannedRow['sc']): BundleMemory {
+  const first = planned.find((p) => p.sc === sc && p.mode === 'sim') ?? planned.find((p) => p.sc === sc);
+  return first ? rowMemory(rowConfig(c, first)) : 'seam';
+}
+
 export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = {}): Promise<CampaignRun> {
   const { planned, scenarios } = await plannedRows(c);
   // every sim row runs its whole budget from the seed: none may run past the highest seed
@@ -95,6 +105,7 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
   using _lock = c.out ? await openResults(c.out, c.resume, { say: hooks.say }) : null;
   const kept = new Map<string, RowRecord>();
   if (c.resume && c.out) {
+    const candidates: { rec: RowRecord; sc: PlannedRow['sc'] }[] = [];
     for (const rec of readRecords(c.out, { missingOk: true })) {
       // one file, one campaign: rows planned from other scenarios would not merge with these
       const theirs = rec.campaignScenarios ?? null;
@@ -116,8 +127,10 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
       }
       // a row with no verdict (a harness error, an execution a limit stopped, the scenario's error) runs again: a retry may get one
       if (resumeRunsAgain(rec.status)) continue;
-      kept.set(rec.key, rec);
+      candidates.push({ rec, sc: p.sc });
     }
+    // a row run on other code (the scenario file, what it imports, or mmu-stress changed since) is no verdict on this code: it runs again
+    for (const rec of await keptOnCurrentCode(c.out, candidates, (sc) => firstMemory(c, planned, sc), hooks.say)) kept.set(rec.key, rec);
   }
   // sim rows first, `jobs` at a time, then the threads rows, each alone (the plan alternates
   // sim and threads: in plan order a threads row would wait for the machine after every sim row)
@@ -161,7 +174,14 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
     // a threads row's seed runs on the cores again, which choose the interleaving: a re-run, not a replay (rows do not reproduce in sim)
     const replay = r.mode === 'threads' ? null : command;
     if (r.violation && r.mode === 'threads' && command) r.violation.rerun = command;
-    const rec = toRecord(r, c.seed, c.budgetMs, replay, scenarios);
+    let fingerprint: string;
+    try {
+      fingerprint = await scenarioFingerprint(p.sc, rowMemory(config)); // of the bundle the row ran: built, or fresh in the cache
+    } catch (e) {
+      hooks.onProgress?.({ kind: 'row-ended', key: p.key, record: null, line: null });
+      throw e;
+    }
+    const rec = toRecord(r, c.seed, c.budgetMs, replay, scenarios, fingerprint);
     done.set(p.key, rec);
     if (writer && !writeError) {
       try {

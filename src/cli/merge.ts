@@ -4,6 +4,7 @@
  * the unsharded campaign would print them. A row found in two files is bad input; a
  * planned row found in none makes the merge fail (a shard that did not finish). The plan
  * is the one the shards ran: the scenarios their rows record (campaign/scenario-list.ts).
+ * Rows of one scenario run on two versions of its code (their fingerprints) are bad input.
  */
 import { readRecords, type RowRecord, type ScenarioList } from '../report/records.js';
 import { BadInput } from '../rt/errors.js';
@@ -35,6 +36,7 @@ export const MERGE_SPEC: CommandSpec = {
 export async function mergeRecords(files: string[]): Promise<{ rows: RowRecord[]; planned: number; plannedKeys: string[] }> {
   const from = new Map<string, { rec: RowRecord; file: string }>();
   let first: { list: ScenarioList; file: string } | null = null;
+  const code = new CodeOfScenarios();
   for (const file of files) {
     for (const rec of readRecords(file)) {
       const seen = from.get(rec.key);
@@ -45,6 +47,7 @@ export async function mergeRecords(files: string[]): Promise<{ rows: RowRecord[]
       if (!sameScenarios(list, first.list)) {
         throw new BadInput(`${first.file} and ${file} come from campaigns over different scenarios (${scenarioWords(first.list)}; ${scenarioWords(list)}): merge the shards of one campaign`);
       }
+      code.check(rec, file);
     }
   }
   const list = first?.list ?? null;
@@ -59,6 +62,30 @@ export async function mergeRecords(files: string[]): Promise<{ rows: RowRecord[]
   const seeds = new Set(rows.map((r) => `--seed ${r.seed} --time-per-variant ${r.budgetMs}ms (results version ${r.v})`));
   if (seeds.size > 1) throw new BadInput(`the files come from different campaigns (${[...seeds].join(' and ')}): merge the shards of one`);
   return { rows, planned: plan.length, plannedKeys: plan.map((p) => p.key) };
+}
+
+/**
+ * One scenario's rows were all run on one version of its code (the rows' fingerprints,
+ * load/fingerprint.ts): a merged verdict over two versions would be a verdict on neither.
+ * A row without a fingerprint (an older mmu-stress wrote it) goes with any, as before.
+ */
+class CodeOfScenarios {
+  private readonly seen = new Map<string, { fingerprint: string; file: string }>();
+
+  check(rec: RowRecord, file: string): void {
+    const fingerprint = rec.fingerprint;
+    if (typeof fingerprint !== 'string') return;
+    const first = this.seen.get(rec.scenario);
+    if (!first) {
+      this.seen.set(rec.scenario, { fingerprint, file });
+      return;
+    }
+    if (first.fingerprint === fingerprint) return;
+    if (first.file === file) {
+      throw new BadInput(`${file} holds rows of scenario '${rec.scenario}' run on two versions of its code (${first.fingerprint}; ${fingerprint}): a campaign --resume on the new code was cut short; run it again to finish the file`);
+    }
+    throw new BadInput(`scenario '${rec.scenario}' was run on two versions of its code: ${first.file} on ${first.fingerprint}, ${file} on ${fingerprint}: merge shards run on one version (run the other shard again with campaign --resume)`);
+  }
 }
 
 /** The plan of the campaign the rows come from: its scenarios loaded again from here, each the scenario it was. */

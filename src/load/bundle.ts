@@ -251,18 +251,32 @@ function pruneCache(dir: string): void {
   }
 }
 
-const built = new Map<string, Promise<string>>();
+/**
+ * A worker bundle and what it was built from: each file esbuild read and the sha256 of its
+ * content (null for a prebuilt bundle of a built-in scenario: the package's own sources).
+ */
+export interface LocatedBundle {
+  url: string;
+  inputs: Record<string, string> | null;
+}
 
-/** The file URL of the worker bundle for `scenarioFile` and `memory`, built once per process. */
-export function workerBundle(scenarioFile: string, memory: BundleMemory = 'seam'): Promise<string> {
+const built = new Map<string, Promise<LocatedBundle>>();
+
+/** The worker bundle for `scenarioFile` and `memory` with its inputs, built once per process. */
+export function bundleOnce(scenarioFile: string, memory: BundleMemory = 'seam'): Promise<LocatedBundle> {
   const key = `${memory}\0${scenarioFile}`;
   let b = built.get(key);
   if (!b) {
-    b = locate(scenarioFile, memory);
+    b = locateWithInputs(scenarioFile, memory);
     built.set(key, b);
     b.catch(() => built.delete(key));
   }
   return b;
+}
+
+/** The file URL of the worker bundle for `scenarioFile` and `memory`, built once per process. */
+export async function workerBundle(scenarioFile: string, memory: BundleMemory = 'seam'): Promise<string> {
+  return (await bundleOnce(scenarioFile, memory)).url;
 }
 
 /**
@@ -293,8 +307,8 @@ function manifestFile(dir: string, source: string, memory: BundleMemory): string
   return join(dir, `${key}.manifest.json`);
 }
 
-/** The cached bundle a manifest names, if every file it was built from is unchanged; else null. */
-function freshBundle(dir: string, source: string, memory: BundleMemory): string | null {
+/** The cached bundle a manifest names, with the manifest's inputs, if every file it was built from is unchanged; else null. */
+function freshBundle(dir: string, source: string, memory: BundleMemory): { file: string; inputs: Record<string, string> } | null {
   let m: Manifest;
   try {
     m = JSON.parse(readFileSync(manifestFile(dir, source, memory), 'utf8')) as Manifest;
@@ -305,26 +319,39 @@ function freshBundle(dir: string, source: string, memory: BundleMemory): string 
   const file = join(dir, basename(m.bundle));
   if (!existsSync(file)) return null;
   for (const [path, hash] of Object.entries(m.inputs)) if (fileHash(path) !== hash) return null;
-  return file;
+  return { file, inputs: m.inputs };
 }
 
+/** What an input hashes as when it changed (or went) while esbuild read it: no later content hashes the same. */
+export const CHANGED_WHILE_BUNDLED = 'changed-while-bundled';
+
 /**
- * Record what `bundle` was built from; not when an input changed since the build began
- * (`started`), as the hash taken now might not be the content esbuild read.
+ * The sha256 of each file a bundle was built from, CHANGED_WHILE_BUNDLED for one changed
+ * since the build began (`started`): the hash taken now might not be of the content esbuild
+ * read. `settled`: no input changed in the second before either, so a filesystem that keeps
+ * coarse times cannot have hidden a change during the build (else no manifest is written).
  */
-function writeManifest(dir: string, source: string, memory: BundleMemory, bundle: string, inputs: string[], started: number): void {
-  const m: Manifest = { format: MANIFEST_FORMAT, bundle: basename(bundle), inputs: {} };
+function inputHashes(inputs: string[], started: number): { hashes: Record<string, string>; settled: boolean } {
+  const hashes: Record<string, string> = {};
+  let settled = true;
   for (const f of inputs) {
     const h = fileHash(f);
-    let changed = true;
+    let mtime = Number.POSITIVE_INFINITY;
     try {
-      changed = statSync(f).mtimeMs >= started - 1000; // a second's slack for filesystems that keep coarse times
+      mtime = statSync(f).mtimeMs;
     } catch {
       // gone: changed
     }
-    if (h === null || changed) return; // no manifest: the next command bundles again
-    m.inputs[f] = h;
+    hashes[f] = h === null || mtime >= started ? CHANGED_WHILE_BUNDLED : h;
+    if (hashes[f] === CHANGED_WHILE_BUNDLED || mtime >= started - 1000) settled = false;
   }
+  return { hashes, settled };
+}
+
+/** Record what `bundle` was built from, only if its inputs had settled (inputHashes). */
+function writeManifest(dir: string, source: string, memory: BundleMemory, bundle: string, inputs: { hashes: Record<string, string>; settled: boolean }): void {
+  if (!inputs.settled) return; // no manifest: the next command bundles again
+  const m: Manifest = { format: MANIFEST_FORMAT, bundle: basename(bundle), inputs: inputs.hashes };
   const target = manifestFile(dir, source, memory);
   const tmp = `${target}.${process.pid}.tmp`;
   try {
@@ -342,14 +369,19 @@ export function prebuiltName(name: string, memory: BundleMemory): string {
 
 /** The file URL of the worker bundle for `scenarioFile` and `memory`: prebuilt, cached and still fresh, or built now. */
 export async function locate(scenarioFile: string, memory: BundleMemory = 'seam'): Promise<string> {
+  return (await locateWithInputs(scenarioFile, memory)).url;
+}
+
+/** locate, with the files the bundle was built from and their hashes (the manifest's, or taken as it is built). */
+async function locateWithInputs(scenarioFile: string, memory: BundleMemory): Promise<LocatedBundle> {
   const source = sourceOf(scenarioFile);
   if (RUNNING_FROM_DIST && dirname(source) === join(PACKAGE_ROOT, 'scenarios')) {
     const prebuilt = join(PREBUILT_DIR, prebuiltName(basename(source, '.ts'), memory));
-    if (existsSync(prebuilt)) return pathToFileURL(prebuilt).href;
+    if (existsSync(prebuilt)) return { url: pathToFileURL(prebuilt).href, inputs: null };
   }
   const dir = bundleCacheDir();
   const cached = freshBundle(dir, source, memory);
-  if (cached && touch(cached)) return pathToFileURL(cached).href;
+  if (cached && touch(cached.file)) return { url: pathToFileURL(cached.file).href, inputs: cached.inputs };
   const started = Date.now();
   const { code, map, inputs } = await buildWorkerBundle(scenarioFile, memory);
   const hash = createHash('sha256').update(code).update(map).digest('hex').slice(0, 20);
@@ -362,8 +394,9 @@ export async function locate(scenarioFile: string, memory: BundleMemory = 'seam'
     renameSync(tmp, file);
     pruneCache(dir);
   }
-  writeManifest(dir, source, memory, file, inputs, started);
-  return pathToFileURL(file).href;
+  const hashed = inputHashes(inputs, started);
+  writeManifest(dir, source, memory, file, hashed);
+  return { url: pathToFileURL(file).href, inputs: hashed.hashes };
 }
 
 /** Mark a bundle used, so that pruning keeps it; false if it is gone (another process pruned it). */

@@ -16,6 +16,12 @@
  * it knew) is the list of scenarios the campaign was given, the same on every row; merge
  * plans the rows from it (campaign/scenario-list.ts). A line without it, or with null,
  * is a row of the built-in campaign, as every line written before it was.
+ *
+ * `fingerprint` (added within version 2 too) names the code the row ran
+ * (load/fingerprint.ts): `--resume` runs a row of other code again, `merge` refuses two
+ * for one scenario. A line without it (an older mmu-stress wrote it) is kept and merged as
+ * before: nothing says what it ran, and a results version bump would refuse every such
+ * file where resume went on with it until now.
  */
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Dep } from '../sync/lockdep-graph.js';
@@ -64,6 +70,8 @@ export interface RowRecord {
   finishedAt: string;
   /** The scenarios the row's campaign was given (absent in rows written before it existed: the built-in campaign). */
   campaignScenarios?: ScenarioList;
+  /** The code the row ran: `mmu-stress:<version>+<hash>`, after `file:<hash> ` for a scenario file (absent in rows written before it existed, null for a row of `run --html`). */
+  fingerprint?: string | null;
 }
 
 /** One scenario a campaign was given, as its rows record it (campaign/scenario-list.ts builds and compares these). */
@@ -83,7 +91,7 @@ export function rowKey(scenario: string, variant: string, mode: string): string 
   return `${scenario} / ${variant} / ${mode}`;
 }
 
-export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: string | null, campaignScenarios: ScenarioList = null): RowRecord {
+export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: string | null, campaignScenarios: ScenarioList = null, fingerprint: string | null = null): RowRecord {
   return {
     v: RECORD_VERSION,
     key: rowKey(r.scenario, r.variant, r.mode),
@@ -111,6 +119,7 @@ export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: s
     lockdep: r.lockdep,
     finishedAt: new Date().toISOString(),
     campaignScenarios,
+    fingerprint,
   };
 }
 
@@ -160,6 +169,8 @@ export function readRecords(file: string, opts: { missingOk?: boolean } = {}): R
     }
     if (!Array.isArray(rec.lockdep)) rec.lockdep = [];
     rec.campaignScenarios = scenarioListOf(rec.campaignScenarios, `${file}:${k + 1}`);
+    if (rec.fingerprint !== undefined && rec.fingerprint !== null && typeof rec.fingerprint !== 'string') throw new BadInput(`${file}:${k + 1}: results line whose 'fingerprint' is not a string`);
+    rec.fingerprint ??= null;
     fillIn(rec);
     const again = out.findIndex((r) => r.key === rec.key);
     if (again >= 0) out.splice(again, 1);

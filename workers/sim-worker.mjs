@@ -5,6 +5,12 @@ import { parentPort } from 'node:worker_threads';
 import { loadBundle } from './load-bundle.mjs';
 
 parentPort.on('message', async (req) => {
+  // the parent is done with this worker (src/exec/end-worker.ts): with its port closed the
+  // event loop empties, and the thread ends by itself rather than being terminated
+  if (req?.type === 'leave') {
+    parentPort.close();
+    return;
+  }
   try {
     (await loadBundle(req.bundle)).runSim(req, (m) => parentPort.postMessage(m));
   } catch (e) {

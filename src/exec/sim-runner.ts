@@ -19,6 +19,7 @@ import { workerBundle } from '../load/bundle.js';
 import { instancesOf, STOP_DEADLINE, STOP_SIGNAL } from './frame.js';
 import { isLimit, limitOf, noOpBoundaryError, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { endsRun, type ExecutionResult } from './result.js';
+import { endWorker } from './end-worker.js';
 import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type SimMessage, type SimRequest, storeSeed, type WorkerShare, workerSeeds } from './sim-worker.js';
 import type { RunConfig } from './config.js';
 import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
@@ -36,10 +37,16 @@ export class SimExecutor implements Executor {
   readonly mode = 'sim';
   private worker: Worker | null = null;
 
+  /**
+   * Ends the worker: asked to leave, it exits by itself once idle (every run has ended by
+   * now, each execution posted as it ended, so nothing finished is lost); one that has not
+   * left within STOP_GRACE_MS is terminated (end-worker.ts says why terminating an idle
+   * worker is avoided). A worker found stuck during a run was terminated then (`kill`).
+   */
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = null;
-    await w?.terminate();
+    if (w) await endWorker(w, STOP_GRACE_MS);
   }
 
   async run(config: RunConfig, sc: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd> {

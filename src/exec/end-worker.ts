@@ -1,0 +1,40 @@
+/**
+ * How the sim executor ends a worker it no longer needs: it asks the worker to leave, and
+ * terminates it only if it has not left within a bound (a worker still inside a run, or a
+ * role that loops without an op, never reads the request).
+ *
+ * Why not terminate() at once: Node 20 tears a terminated worker's isolate down while
+ * V8 may still be compiling that isolate's code on a background thread (its concurrent
+ * optimizing compiler). It unregisters the isolate from its platform before disposing it
+ * (node's src/node_worker.cc, WorkerThreadData's destructor), and a background job that
+ * asks the platform for the isolate's task runner in that window aborts the whole process
+ * (`NodePlatform::ForIsolate ... Assertion failed: (data.first) != nullptr`). A worker
+ * whose event loop empties leaves through the end of its loop, where Node first waits for
+ * the platform's background tasks to drain (NodePlatform::DrainTasks), so no compile job
+ * of its isolate is left running when the isolate goes.
+ */
+import type { Worker } from 'node:worker_threads';
+
+/** The message a worker takes as "leave now": it closes its port and its event loop empties. */
+export const LEAVE = { type: 'leave' } as const;
+
+/** How a worker ended: by itself (its exit code, 0 for a clean exit) or terminated after `graceMs`. */
+export interface WorkerEnd {
+  how: 'left' | 'terminated';
+  code: number;
+}
+
+/** Ends `w`: asks it to leave, waits up to `graceMs` for its exit, then terminates it (null: it had already exited). */
+export async function endWorker(w: Worker, graceMs: number): Promise<WorkerEnd | null> {
+  if (w.threadId === -1) return null; // gone already: no 'exit' is coming
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<number>((resolve) => w.once('exit', resolve));
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), graceMs);
+  });
+  w.postMessage(LEAVE);
+  const code = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (code !== null) return { how: 'left', code };
+  return { how: 'terminated', code: await w.terminate() };
+}

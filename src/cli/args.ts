@@ -36,6 +36,33 @@ export interface ParsedArgs {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
 }
 
+/** The command's flag a mistyped one most likely meant: at most two edits away (a letter left out, doubled, swapped or wrong), else none. */
+function nearestFlag(spec: CommandSpec, typed: string): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const name of Object.keys(spec.flags)) {
+    const d = editDistance(typed, name);
+    if (d < bestDistance) {
+      best = name;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance with adjacent swaps counted as one edit (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
 function listFlags(spec: CommandSpec): string {
   return Object.keys(spec.flags)
     .map((f) => `--${f}`)
@@ -93,8 +120,10 @@ function negativeValuesJoined(spec: CommandSpec, argv: string[]): string[] {
 function parseError(spec: CommandSpec, e: Error & { code?: string }): string {
   const flag = /'(-{1,2}[^\s']+)/.exec(e.message)?.[1];
   switch (e.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown flag ${flag ?? ''} for '${spec.name}'; valid: ${listFlags(spec)}`;
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const near = flag?.startsWith('--') ? nearestFlag(spec, flag.slice(2).split('=')[0]) : null;
+      return `unknown flag ${flag ?? ''} for '${spec.name}'${near ? ` (did you mean --${near}?)` : ''}; valid: ${listFlags(spec)}`;
+    }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       // a missing value, a value that looks like a flag, or a value given to a switch
       const name = flag?.replace(/^-+/, '') ?? '';

@@ -15,15 +15,17 @@ export function wholeNumber(name: string, v: string, min: number, max = Number.M
 /** The longest duration any flag takes: a day. */
 const MAX_DURATION_MS = 24 * 3600 * 1000;
 
-/** "500ms", "10s", "1.5s", "2m", "1h": a unit is required (a bare "10" is ambiguous). */
+/** "500ms", "10s", "1.5s", "2m", "1h", "1h30m": a unit is required (a bare "10" is ambiguous). */
 export function duration(name: string, v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
-  if (!m) {
+  // one number and unit, or several from the largest unit down, each once: 1h30m, 2m30s, 1s500ms
+  const NUM = '(\\d+(?:\\.\\d+)?)';
+  const m = new RegExp(`^(?:${NUM}h)?(?:${NUM}m)?(?:${NUM}s)?(?:${NUM}ms)?$`).exec(v);
+  if (!m || v === '') {
     const bare = /^\d+(\.\d+)?$/.test(v);
-    throw new BadInput(`--${name} must be a duration with a unit, such as 500ms, 10s, 2m or 1h, not '${v}'${bare ? ` (did you mean ${v}s?)` : ''}`);
+    throw new BadInput(`--${name} must be a duration with a unit, such as 500ms, 10s, 2m, 1h or 1h30m, not '${v}'${bare ? ` (did you mean ${v}s?)` : ''}`);
   }
-  const n = Number(m[1]);
-  const ms = m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+  const part = (k: number, unitMs: number) => (m[k] === undefined ? 0 : Number(m[k]) * unitMs);
+  const ms = part(1, 3_600_000) + part(2, 60_000) + part(3, 1000) + part(4, 1);
   if (ms <= 0 || ms > MAX_DURATION_MS) throw new BadInput(`--${name} must be more than 0 and at most 24h, not '${v}'`);
   return ms;
 }

@@ -21,9 +21,14 @@ const registerHooks = async () => {
 // An exception nothing catches (Node can report a module's top-level throw twice: to the
 // import that loads it, which the command reports, and once more uncaught) must not end
 // the command with exit code 1, which means a violation: one line, and no verdict (3).
+// One thrown from a scenario's worker bundle came from a timer or promise the scenario's
+// code started: it ran outside the model's schedule (after the executions), and it is the
+// scenario's error, not the harness's.
 process.on('uncaughtException', (e) => {
   const first = String(e?.message ?? e).split('\n')[0];
-  process.stderr.write(`mmu-stress: uncaught ${e?.name ?? 'Error'}: ${first} (no verdict from this command)\n`);
+  const scenarios = /[/\\](\.cache[/\\]mmu-stress|mmu-stress-bundles-[^/\\]+)[/\\][0-9a-f]+\.mjs:/.test(String(e?.stack ?? ''));
+  const what = scenarios ? `scenario error: the scenario's code threw from a timer or promise it started, which runs outside the model's schedule: ${e?.name ?? 'Error'}` : `uncaught ${e?.name ?? 'Error'}`;
+  process.stderr.write(`mmu-stress: ${what}: ${first} (no verdict from this command)\n`);
   if (process.env.MMU_STRESS_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
   process.exit(process.exitCode ? Number(process.exitCode) : 3);
 });

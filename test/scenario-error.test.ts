@@ -54,6 +54,13 @@ describe("a scenario's own throw is the scenario's error, in both executors", ()
 });
 
 describe('the command says so', () => {
+  it("a throw from a timer a role started (outside the model's schedule) is named the scenario's error, exit 3, not an uncaught harness error", () => {
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--executions', '2']);
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toMatch(/scenario error: the scenario's code threw from a timer or promise it started, which runs outside the model's schedule: Error: thrown from a timer the role started \(no verdict from this command\)/);
+    expect(r.err).not.toMatch(/uncaught/);
+  }, 60_000);
+
   it('text: SCENARIO ERROR with the line and the stack in the scenario, exit 3, not HARNESS ERROR', () => {
     const r = cli(['run', 'test/fixtures/throws.ts', '--variant', 'role', '--executions', '1']);
     expect(r.code).toBe(3);

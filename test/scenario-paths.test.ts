@@ -111,3 +111,16 @@ describe('a scenario under a path with spaces and non-ASCII letters', () => {
 function literal(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe("a scenario under a path with '?'", () => {
+  it("is refused as a path the TypeScript loader misreads (exit 2), never as a syntax error the file does not have", () => {
+    const q = join(temp.make(), 'q?x');
+    mkdirSync(q, { recursive: true });
+    const file = join(q, 'throws.ts');
+    writeFileSync(file, readFileSync(throws, 'utf8'));
+    const r = cli(['run', file, '--executions', '1']);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(/cannot load it: the TypeScript loader reported .* but the file parses; its path holds '\?', which the TypeScript loader takes for the start of a URL query: rename the folder or file/);
+    expect(r.err).not.toMatch(/syntax error/);
+  }, 60_000);
+});

@@ -13,7 +13,7 @@ import { VIOLATION_KINDS } from '../rt/violation.js';
 import type { ScenarioDef } from '../scenario.js';
 import { guardCallbacks } from './guard-callbacks.js';
 import { locateScenarioError, shownPath, thrownByModuleCode } from './stack.js';
-import { syntaxProblem } from './syntax.js';
+import { parsesWhole, syntaxProblem } from './syntax.js';
 import { importModule } from './typescript-loader.js';
 import { unrunGeneratorNotes } from './unrun-calls.js';
 import { isScenarioPath } from './scenario-path.js';
@@ -69,6 +69,12 @@ async function loadFailure(shown: string, file: string, e: unknown): Promise<Bad
     // the loader refused a file: if one of the user's does not parse, say where, whichever loader's words these are
     const syntax = await syntaxLine(shown, file, esb?.[1], e);
     if (syntax) return new BadInput(syntax, { cause: e });
+  }
+  if (esb && (await parsesWhole(file))) {
+    // the loader reports a syntax error the file does not have: it read another text than the file's (tsx takes a '?' in a path for a URL query)
+    const odd = /[?#]/.exec(file)?.[0];
+    const hint = odd ? `; its path holds '${odd}', which the TypeScript loader takes for the start of a URL ${odd === '?' ? 'query' : 'fragment'}: rename the folder or file` : '';
+    return new BadInput(`${shown}: cannot load it: the TypeScript loader reported "${esb[4]}" at ${esb[2]}:${Number(esb[3]) + 1}, but the file parses${hint}`, { cause: e });
   }
   if (esb) return new BadInput(`${shown}:${esb[2]}:${Number(esb[3]) + 1}: syntax error: ${esb[4]}`, { cause: e });
   if (codeThrew) {

@@ -7,7 +7,7 @@
  * error. Parsing the file with esbuild (a dependency already: it bundles the workers)
  * gives one answer, with line and column, whichever loader was active.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Loader, Message } from 'esbuild';
 
@@ -19,6 +19,12 @@ export interface SyntaxProblem {
 }
 
 const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx' };
+
+/** Whether `file` is a source esbuild reads by its extension and it parses without an error. */
+export async function parsesWhole(file: string): Promise<boolean> {
+  if (!LOADERS[extname(file)] || !existsSync(file)) return false;
+  return (await syntaxProblem(file)) === null;
+}
 
 /** The first syntax error in `file`, or null when it parses (or is not a file esbuild can read). */
 export async function syntaxProblem(file: string): Promise<SyntaxProblem | null> {

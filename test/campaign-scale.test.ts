@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { campaignPlan } from '../src/cli/campaign.js';
-import { inShard } from '../src/campaign/shard.js';
+import { shardRows } from '../src/campaign/shard.js';
 import { junitXml } from '../src/report/junit.js';
 import type { RowRecord } from '../src/report/records.js';
 import { BIN, cli, expectBadInput, start, tempDirs } from './cli-helpers.js';
@@ -22,8 +22,14 @@ const keyed = (rows: { scenario: string; variant: string; mode: string; expect: 
 describe('campaign at scale', () => {
   it('shards deal every planned row to exactly one shard', () => {
     for (const n of [1, 2, 3, 7, plan.length + 5]) {
-      const owners = plan.map((p) => Array.from({ length: n }, (_, i) => i + 1).filter((i) => inShard(p.index, { index: i, count: n })));
-      expect(owners.every((o) => o.length === 1)).toBe(true);
+      const shards = Array.from({ length: n }, (_, i) => shardRows(plan, { index: i + 1, count: n }));
+      const owners = plan.map((p) => shards.filter((rows) => rows.includes(p)).length);
+      expect(owners.every((o) => o === 1)).toBe(true);
+      // each shard its share of both kinds: sim rows take seconds, threads rows their --threads-time each
+      for (const mode of ['sim', 'threads']) {
+        const counts = shards.map((rows) => rows.filter((p) => p.mode === mode).length);
+        expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+      }
     }
     expectBadInput(cli(['campaign', '--shard', '0/2']), /--shard 0\/2: i must be 1\.\.2 \(shards are counted from 1\)/);
     expectBadInput(cli(['campaign', '--shard', 'two']), /--shard must be i\/n/);
@@ -52,7 +58,7 @@ describe('campaign at scale', () => {
     const d = temp.make();
     const out = join(d, 'r.jsonl');
     const args = ['campaign', '--shard', '1/16', '--threads-time', '700ms', '--jobs', '1', '--out', out];
-    const total = plan.filter((p) => inShard(p.index, { index: 1, count: 16 })).length;
+    const total = shardRows(plan, { index: 1, count: 16 }).length;
     const first = start(args);
     // stop it once the first row is on disk
     await new Promise<void>((resolve, reject) => {
@@ -91,8 +97,8 @@ describe('campaign at scale', () => {
     const d = temp.make();
     const budget = ['--threads-time', '500ms'];
     // rows k = 1 (mod 16) are rows k = 1 or 17 (mod 32): the two shards are shard 2/16 split in two
-    const half = (k: number) => plan.filter((p) => inShard(p.index, { index: k, count: 32 })).map((p) => p.key);
-    expect([...half(2), ...half(18)].sort()).toEqual(plan.filter((p) => inShard(p.index, { index: 2, count: 16 })).map((p) => p.key).sort());
+    const half = (k: number) => shardRows(plan, { index: k, count: 32 }).map((p) => p.key);
+    expect([...half(2), ...half(18)].sort()).toEqual(shardRows(plan, { index: 2, count: 16 }).map((p) => p.key).sort());
     // the two shards at once, as two machines would run them
     const [ra, rb] = await Promise.all([start(['campaign', '--shard', '2/32', ...budget, '--out', join(d, 'a.jsonl'), '--json']).done, start(['campaign', '--shard', '18/32', ...budget, '--out', join(d, 'b.jsonl'), '--json']).done]);
     const a = JSON.parse(ra.out);
@@ -104,7 +110,7 @@ describe('campaign at scale', () => {
     const key = (r: { scenario: string; variant: string; mode: string }) => `${r.scenario} / ${r.variant} / ${r.mode}`;
     const union = [...a.rows, ...b.rows].sort((x, y) => (order.get(key(x)) as number) - (order.get(key(y)) as number));
     expect(m.rows).toEqual(union);
-    expect(keyed(m.rows)).toEqual(keyed(plan.filter((p) => inShard(p.index, { index: 2, count: 16 })).map((p) => ({ scenario: p.sc.def.name, variant: p.variant, mode: p.mode, expect: p.sc.def.variants[p.variant].expect }))));
+    expect(keyed(m.rows)).toEqual(keyed(shardRows(plan, { index: 2, count: 16 }).map((p) => ({ scenario: p.sc.def.name, variant: p.variant, mode: p.mode, expect: p.sc.def.variants[p.variant].expect }))));
     expect(m.rowsPlanned).toBe(plan.length);
     expect(merged.code).toBe(1); // the other shards' rows are missing
     expect(merged.code === 1 && /missing/.test(cli(['merge', join(d, 'a.jsonl'), join(d, 'b.jsonl')]).out)).toBe(true);

@@ -98,7 +98,7 @@ describe('merge of a campaign over the scenarios given', () => {
   it('built-in scenarios given by name plan only their rows; a file without the list (an older one) is the built-in campaign, as before', () => {
     const d = temp.make();
     const out = join(d, 'z1.jsonl');
-    // shard 1/2 of zap-oldest's six rows: its three sim rows
+    // shard 1/2 of zap-oldest's six rows: three of them (two sim rows and a threads row, dealt sim rows first)
     expect(cli(['campaign', 'zap-oldest', '--shard', '1/2', '--out', out, ...BUDGET]).code).toBe(0);
     const given = cli(['merge', out, '--json']);
     expect(JSON.parse(given.out).rowsPlanned).toBe(6);

@@ -26,7 +26,7 @@ import { budgetWords, campaignPlan, type PlannedRow, rowBudget } from './plan.js
 import { openResults } from './results-file.js';
 import { scenarioFailureResult } from './row-error.js';
 import { sameScenarios, scenarioList, scenarioWords } from './scenario-list.js';
-import { inShard } from './shard.js';
+import { shardRows } from './shard.js';
 import { keptOnCurrentCode, rowMemory } from './fingerprints.js';
 import type { BundleMemory } from '../load/bundle.js';
 import { scenarioFingerprint } from '../load/fingerprint.js';
@@ -79,7 +79,7 @@ export function rowConfig(c: CampaignConfig, p: PlannedRow): RunConfig {
 /** The rows this campaign plans: its shard's, within its filters; and the scenarios its rows record (merge plans from them). */
 async function plannedRows(c: CampaignConfig): Promise<{ planned: PlannedRow[]; scenarios: ScenarioList }> {
   const plan = await campaignPlan(c.scenarios);
-  const all = plan.filter((p) => inShard(p.index, c.shard));
+  const all = shardRows(plan, c.shard);
   const odd = (c.variants ?? []).find((v) => !all.some((p) => p.variant === v));
   if (odd !== undefined) throw new BadInput(`variants: no scenario of this campaign has a variant '${odd}'`);
   const planned = all.filter((p) => (c.variants?.includes(p.variant) ?? true) && (c.modes?.includes(p.mode) ?? true));

@@ -1,8 +1,12 @@
 /**
  * `--shard i/n`: the rows of a campaign split over n machines, deterministically: the
- * planned rows (scenario x variant x mode, in `list` order) are dealt round-robin, and
- * shard i (1..n) takes rows i, i+n, i+2n, ... A Kubernetes Indexed Job passes
- * `--shard $((JOB_COMPLETION_INDEX + 1))/N`; a GitHub Actions matrix `--shard ${{ matrix.shard }}/N`.
+ * planned rows (scenario x variant x mode, in `list` order) are dealt round-robin, the sim
+ * rows first and then the threads rows, and shard i (1..n) takes the i-th, (i+n)-th,
+ * (i+2n)-th ... of that deal. Every shard so gets its share of both kinds: dealt in plan
+ * order, where each variant's sim row is followed by its threads row, two shards split
+ * into one of sim rows (seconds) and one of threads rows (each its --threads-time).
+ * A Kubernetes Indexed Job passes `--shard $((JOB_COMPLETION_INDEX + 1))/N`; a GitHub
+ * Actions matrix `--shard ${{ matrix.shard }}/N`.
  */
 import { BadInput } from '../rt/errors.js';
 
@@ -21,7 +25,15 @@ export function parseShard(v: string): Shard {
   return { index, count };
 }
 
-/** Does row number `k` (0-based, in plan order) belong to the shard? */
+/** Does the row dealt k-th (0-based) belong to the shard? */
 export function inShard(k: number, shard: Shard | null): boolean {
   return shard === null || k % shard.count === shard.index - 1;
+}
+
+/** The shard's rows of a plan, in plan order: its sim rows dealt first, then its threads rows. */
+export function shardRows<R extends { mode: string }>(plan: readonly R[], shard: Shard | null): R[] {
+  if (shard === null) return [...plan];
+  const dealt = [...plan.filter((p) => p.mode === 'sim'), ...plan.filter((p) => p.mode !== 'sim')];
+  const mine = new Set(dealt.filter((_, k) => inShard(k, shard)));
+  return plan.filter((p) => mine.has(p));
 }

@@ -45,7 +45,7 @@ export const CAMPAIGN_SPEC: CommandSpec = {
       help: 'write each finished row to FILE as one JSON line, flushed as it finishes; FILE must be new or empty unless --resume is given (a file with rows is refused, exit 2: remove it or give another FILE to start over), and FILE.lock keeps other campaigns out of it while this one runs (docs/results-files.md)',
     },
     resume: { help: 'with --out: keep the rows FILE already holds that have a verdict and were run on this code (their fingerprint: the scenario file, what it imports, mmu-stress), append the others to it, and run only those (rows without a verdict, or of other code, again)' },
-    shard: { value: 'i/n', help: 'run only shard i of n (1..n): rows i, i+n, i+2n, ... of the plan; merge the shards with mmu-stress merge' },
+    shard: { value: 'i/n', help: 'run only shard i of n (1..n): the plan\'s sim rows then its threads rows, dealt round-robin (the i-th, (i+n)-th, ...), so every shard gets its share of both; merge the shards with mmu-stress merge' },
     junit: { value: 'FILE', help: 'write the rows as JUnit XML (one test case per row) to FILE' },
     html: { value: 'FILE', help: 'write a self-contained HTML report (the table, and each violation as a timeline) to FILE' },
     quiet: { help: 'no progress line and no per-row lines on stderr' },

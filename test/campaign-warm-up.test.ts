@@ -79,6 +79,7 @@ describe("a campaign's threads rows over a scenario slow to load", () => {
     // the start-up is the warm-up's, reported apart and inside the row's elapsed time
     expect(first.warmupMs).toBeGreaterThanOrEqual(LOAD_MS);
     expect(first.elapsedMs).toBeGreaterThanOrEqual(first.warmupMs ?? 0);
+    expect(c.rows.find((r) => r.variant === 'first')?.warmupMs, 'campaign --json rows carry it too').toBe(first.warmupMs);
     // the row's time was its executions': a second one started (on the old code the import, longer than the row's time, left one)
     expect(first.executions).toBeGreaterThan(1);
     expect(runs).toHaveLength(2 * first.executions);

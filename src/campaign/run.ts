@@ -36,6 +36,8 @@ export type CampaignProgress =
   | { kind: 'planned'; planned: number; kept: RowRecord[] }
   | { kind: 'row-started'; key: string; executions: number | null }
   | { kind: 'execution'; key: string; executions: number }
+  /** A threads row's warm-up ended (the pool up, every worker holding the scenario), after `warmupMs`: its own time starts now. */
+  | { kind: 'row-warmed'; key: string; warmupMs: number }
   /** `record` is null for a row a signal cut short (not reported); `line` says how the row ended. */
   | { kind: 'row-ended'; key: string; record: RowRecord | null; line: string | null };
 
@@ -155,7 +157,12 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
     let r: RunResult;
     const rowStarted = performance.now();
     try {
-      r = await runConfigured(config, p.sc, { executor, abort: signal, onExecution: (n) => hooks.onProgress?.({ kind: 'execution', key: p.key, executions: n }) });
+      r = await runConfigured(config, p.sc, {
+        executor,
+        abort: signal,
+        onExecution: (n) => hooks.onProgress?.({ kind: 'execution', key: p.key, executions: n }),
+        onClockStart: (warmupMs) => hooks.onProgress?.({ kind: 'row-warmed', key: p.key, warmupMs }),
+      });
     } catch (e) {
       // the scenario's own code threw outside an execution (a role's count()): this row's error, not the campaign's end
       if (e instanceof ScenarioFailure) r = scenarioFailureResult(config, p.sc, e, performance.now() - rowStarted);

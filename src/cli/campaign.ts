@@ -113,7 +113,7 @@ export async function campaignCommand(argv: string[], interrupt: Interrupt): Pro
         else if (e.kind === 'execution') {
           const s = running.get(e.key);
           if (s) s.executions = e.executions;
-        } else {
+        } else if (e.kind === 'row-ended') {
           running.delete(e.key);
           if (e.record) done.push(e.record);
           if (e.line) say(e.line);

@@ -44,6 +44,14 @@ export interface ExecutorEnd {
 export interface Executor {
   readonly mode: RunConfig['mode'];
   run(config: RunConfig, scenario: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd>;
+  /**
+   * threads: makes the workers ready for this configuration's executions (the pool up, every
+   * worker holding the scenario's bundle), for a run whose own clock should start only then
+   * (a campaign's threads row). null when ready, or when the signal stopped it (the run sees
+   * the signal); else the result that ends the run without a verdict (a worker failed
+   * loading the bundle, the deadline came first).
+   */
+  warm?(config: RunConfig, scenario: LoadedScenario, limits: RunLimits): Promise<ExecutionResult | null>;
   /** Ends its workers; it may be used again after (they start anew). */
   close(): Promise<void>;
 }

@@ -39,6 +39,8 @@ export interface RunContext {
   onExecution?: (executions: number) => void;
   /** threads: the driver's own settings beyond the configuration's jitter (tests tune the lock waits). */
   threadsOptions?: ThreadsOptions;
+  /** A campaign's threads row: told when its own clock starts, after the warm-up (its time in ms). */
+  onClockStart?: (warmupMs: number) => void;
 }
 
 /**
@@ -80,8 +82,14 @@ export interface RunResult {
   /** What the run was asked for: a count of executions and/or a time (cap), as given. */
   budget: { executions: number | null; timeMs: number | null; startBeforeMs: number | null };
   elapsedMs: number;
-  /** Time from the start of the run to the end of the execution that found the violation. */
+  /** Time from the start of the run (after the warm-up, if any) to the end of the execution that found the violation. */
   firstViolationMs: number | null;
+  /**
+   * A campaign's threads row: the time its warm-up took (the pool started, every worker
+   * holding the scenario's bundle) before its own clock (`startBeforeMs`) started; part of
+   * `elapsedMs`. Absent where there is none (sim, `run`).
+   */
+  warmupMs?: number;
   violation: Violation | null;
   harnessError: string | null;
   /** The scenario's own code threw (a role, setup() or check()), located in its source: no verdict (exit 3), and the scenario's bug, not the harness's. */
@@ -141,7 +149,11 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
   const capped = !oneSeed && (given.executions ?? Number.POSITIVE_INFINITY) > seedsLeft(given.seed);
   const req = capped ? { ...given, executions: seedsLeft(given.seed) } : given;
   const s = sc.def;
+  // the run's start: its time budget (a campaign row's cap) counts from here, the warm-up included
   const started = performance.now();
+  /** Where the run's own time starts: after the warm-up, if it has one. */
+  let clockStart = started;
+  let warmupMs: number | undefined;
   const limits: RunLimits = {
     until: req.timeMs === null ? null : started + req.timeMs,
     abort: ctx.abort,
@@ -202,16 +214,16 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
         violation = r.violation;
         shrink = r.shrink;
         findingPlaced = r.rare?.placed;
-        firstViolationMs = performance.now() - started;
+        firstViolationMs = performance.now() - clockStart;
       }
     }
   };
 
   /** The lock orders the run's executions took (lockdep's edges), for a campaign to merge. */
   const lockdep: Dep[] = [];
-  /** threads with startBeforeMs: the row's own time is up (no execution starts after it). */
+  /** threads with startBeforeMs: the row's own time is up (no execution starts after it); it counts from the end of the warm-up. */
   const startBefore = req.mode === 'threads' ? req.startBeforeMs : null;
-  const softEnd = () => startBefore !== null && executions > 0 && performance.now() - started >= startBefore;
+  const softEnd = () => startBefore !== null && executions > 0 && performance.now() - clockStart >= startBefore;
   const hooks: ExecutorHooks = {
     limits,
     take,
@@ -228,6 +240,16 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
   if (executor.mode !== req.mode) throw new Error(`a ${req.mode} run was given the ${executor.mode} executor`);
   let end: ExecutorEnd;
   try {
+    // A campaign's threads row starts its own time once the pool is up and every worker holds
+    // the scenario: the start-up is not spent from it, so its evidence does not shrink with a
+    // slow machine. (`run --time` bounds the whole command, as documented: no warm-up there.)
+    if (startBefore !== null && executor.warm) {
+      const failed = await executor.warm(req, sc, limits);
+      if (failed) take(failed);
+      clockStart = performance.now();
+      warmupMs = clockStart - started;
+      ctx.onClockStart?.(warmupMs);
+    }
     end = await executor.run(req, sc, hooks);
     // a finding among executions with rare events: how often it comes at the host rates
     const found = violation as Violation | null;
@@ -310,6 +332,7 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
     budget: { executions: given.executions, timeMs: req.timeMs, startBeforeMs: req.mode === 'threads' ? req.startBeforeMs : null },
     elapsedMs,
     firstViolationMs,
+    ...(warmupMs !== undefined ? { warmupMs } : {}),
     violation: v,
     harnessError,
     scenarioError,

@@ -18,7 +18,7 @@ import { workerBundle } from '../load/bundle.js';
 import { THREADS_DEFAULTS, type ThreadsOptions } from './drive.js';
 import { syncVersions } from './sync-record.js';
 import { closeExecution, lastStep } from './finish.js';
-import { CTL_ARRIVED, CTL_STOP, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
+import { CTL_ARRIVED, CTL_STOP, instancesOf, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
 import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, noOpBoundaryError, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
@@ -28,6 +28,7 @@ import type { RoleResult, RoleTask } from './worker.js';
 import type { RunConfig } from './config.js';
 import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
 import { type Reproduction, reproduceInSim, unrecorded } from './reproduce.js';
+import { warmPool } from './warm-up.js';
 
 const WORKER = join(PACKAGE_ROOT, 'workers', 'role-worker.mjs');
 
@@ -69,6 +70,39 @@ export class ThreadsExecutor implements Executor {
     this.pool = null;
     this.threads = 0;
     await p?.destroy();
+  }
+
+  /**
+   * The pool ready for `config`'s executions before they are timed: as many threads as an
+   * execution's role instances (or the pool's own size, if larger), each one holding the
+   * scenario's bundle. A warm-up that does not end ready tears the pool down (nothing of it
+   * runs on) and gives what ends the run: a worker that failed loading the bundle is the
+   * harness's error, as in an execution; the deadline is an incomplete run.
+   */
+  async warm(config: RunConfig, sc: LoadedScenario, limits: RunLimits): Promise<ExecutionResult | null> {
+    let n: number;
+    try {
+      n = instancesOf(sc.def, config.params, config.variant).length;
+    } catch {
+      return null; // the scenario's count() is wrong: the first execution reports it, as without a warm-up
+    }
+    const bundle = await workerBundle(sc.file);
+    const pool = await this.poolFor(n);
+    const size = this.threads;
+    const w = await warmPool(pool, size, bundle, limits, START_TIMEOUT_MS);
+    if (w.end === 'ready') return null;
+    if (w.unsettled || w.end === 'failed') await this.close();
+    const seed = config.seed;
+    switch (w.end) {
+      case 'interrupted':
+        return null;
+      case 'failed':
+        return { seed, violation: null, stats: {}, steps: 0, harnessError: w.errors.join('\n') };
+      case 'deadline':
+        return { seed, violation: null, stats: {}, steps: 0, incomplete: { limit: 'time', note: `the worker threads were still starting (${w.loaded} of ${size} ready)` } };
+      case 'timed-out':
+        return { seed, violation: null, stats: {}, steps: 0, harnessError: `not every worker thread loaded the scenario within ${w.timeoutMs} ms (${w.loaded} of ${size} ready): they were terminated` };
+    }
   }
 
   /**

@@ -60,6 +60,8 @@ export interface RowRecord {
   evidence: Evidence | null;
   firstViolationMs: number | null;
   elapsedMs: number;
+  /** A threads row: its warm-up (the pool started, every worker holding the scenario) before its own time started; part of elapsedMs (absent in rows written before it existed). */
+  warmupMs?: number;
   violation: (Omit<Violation, 'replay'> & { replay: string | null }) | null;
   harnessError: string | null;
   /** The scenario's own code threw: its report line and source stack (absent in rows written before it existed). */
@@ -111,6 +113,7 @@ export function toRecord(r: RunResult, seed: number, budgetMs: number, replay: s
     evidence: evidenceOf(r),
     firstViolationMs: r.firstViolationMs === null ? null : Math.round(r.firstViolationMs),
     elapsedMs: Math.round(r.elapsedMs),
+    ...(r.warmupMs !== undefined ? { warmupMs: Math.round(r.warmupMs) } : {}),
     violation: r.violation ? { ...r.violation, replay } : null,
     harnessError: r.harnessError,
     // a looping role threw nothing: its line alone; the stack as `run` prints it, without the harness's frames

@@ -168,6 +168,8 @@ export interface CampaignRow {
   evidence: Evidence | null;
   firstViolationMs: number | null;
   elapsedMs: number;
+  /** A threads row: its warm-up before its own time started, part of elapsedMs (absent elsewhere). */
+  warmupMs?: number;
   asExpected: boolean;
   status: RowStatus;
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { campaignPlan } from '../src/cli/campaign.js';
 import { ResultsLock, SAME_HOST_STALE_MS } from '../src/campaign/results-file.js';
+import { dealOrder } from '../src/campaign/shard.js';
 import type { RowRecord } from '../src/report/records.js';
 import { BadInput } from '../src/rt/errors.js';
 import { cli, expectBadInput, start, tempDirs } from './cli-helpers.js';
@@ -17,6 +18,9 @@ import { cli, expectBadInput, start, tempDirs } from './cli-helpers.js';
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
 const plan = await campaignPlan();
+
+/** The plan index of a row of shard 31/31 (dealt 30th: --shard deals the sim rows, then the threads rows). */
+const shard31 = plan.indexOf(dealOrder(plan)[30]);
 
 /** The cheap campaign other tests use: the last shard of 31 (two rows), 300 ms a row. */
 const CHEAP = ['campaign', '--shard', '31/31', '--time-per-variant', '300ms'];
@@ -28,7 +32,8 @@ const CHEAP = ['campaign', '--shard', '31/31', '--time-per-variant', '300ms'];
 function longCampaign(out: string) {
   const row = plan.find((p) => p.mode === 'threads' && p.sc.def.variants[p.variant].expect === 'ok');
   if (!row) throw new Error('the plan has no clean threads row');
-  return start(['campaign', '--shard', `${row.index + 1}/${plan.length}`, '--time-per-variant', '1h', '--threads-time', '1h', '--out', out, '--quiet']);
+  // this row's place in the order --shard deals the rows in
+  return start(['campaign', '--shard', `${dealOrder(plan).indexOf(row) + 1}/${plan.length}`, '--time-per-variant', '1h', '--threads-time', '1h', '--out', out, '--quiet']);
 }
 
 /** Resolves once `file` exists. */
@@ -88,7 +93,7 @@ describe('campaign --out keeps what a campaign finished', () => {
     expectBadInput(cli([...CHEAP, '--out', out]), /already holds 9 bytes: add --resume/);
     expect(readFileSync(out, 'utf8')).toBe('my notes\n');
     // bad input after the lock was taken (a --resume of another campaign's rows) leaves no lock
-    writeFileSync(out, fakeRows(1, 30, { seed: 7 })); // a row of shard 31/31
+    writeFileSync(out, fakeRows(1, shard31, { seed: 7 })); // a row of shard 31/31
     expectBadInput(cli([...CHEAP, '--out', out, '--resume']), /--resume: .* holds '.*' from a campaign with --seed 7/);
     expect(readdirSync(d)).toEqual(['r.jsonl']);
   }, 60_000);

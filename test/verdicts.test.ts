@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { campaignOutput, campaignPlan } from '../src/cli/campaign.js';
 import { readRecords, type RowRecord } from '../src/report/records.js';
 import { campaignExit, rowStatus } from '../src/report/verdict.js';
-import { shardRows as plannedShard } from '../src/campaign/shard.js';
+import { dealOrder, shardRows as plannedShard } from '../src/campaign/shard.js';
 import { cli, expectBadInput, start, tempDirs } from './cli-helpers.js';
 
 const temp = tempDirs();
@@ -25,7 +25,7 @@ const plan = await campaignPlan();
  * then the threads rows (campaign/shard.ts), so rows dealt a-th and b-th are in shard
  * a % n + 1 of n = b - a, with the rows dealt n apart from them (a few threads rows too).
  */
-const dealt = [...plan.filter((p) => p.mode === 'sim'), ...plan.filter((p) => p.mode !== 'sim')];
+const dealt = dealOrder(plan);
 const at = (key: string) => dealt.findIndex((p) => p.key === key);
 const a = at('lazy-rmaps / plain-flag / sim');
 const b = at('topup-minimums / no-prefetch-headroom / sim');

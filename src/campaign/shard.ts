@@ -30,10 +30,14 @@ export function inShard(k: number, shard: Shard | null): boolean {
   return shard === null || k % shard.count === shard.index - 1;
 }
 
-/** The shard's rows of a plan, in plan order: its sim rows dealt first, then its threads rows. */
+/** The order --shard deals a plan's rows in: its sim rows, then its threads rows, each in plan order. */
+export function dealOrder<R extends { mode: string }>(plan: readonly R[]): R[] {
+  return [...plan.filter((p) => p.mode === 'sim'), ...plan.filter((p) => p.mode !== 'sim')];
+}
+
+/** The shard's rows of a plan, in plan order. */
 export function shardRows<R extends { mode: string }>(plan: readonly R[], shard: Shard | null): R[] {
   if (shard === null) return [...plan];
-  const dealt = [...plan.filter((p) => p.mode === 'sim'), ...plan.filter((p) => p.mode !== 'sim')];
-  const mine = new Set(dealt.filter((_, k) => inShard(k, shard)));
+  const mine = new Set(dealOrder(plan).filter((_, k) => inShard(k, shard)));
   return plan.filter((p) => mine.has(p));
 }

@@ -29,7 +29,8 @@ function evidenceOf(r: RunScenarioResult): string {
   if (!e || typeof e.executions !== 'number') return '';
   const of = (n: number) => n.toLocaleString('en-US');
   const steps = typeof e.steps === 'number' ? `, ${of(e.steps)} ${e.stepUnit ?? 'steps'}` : '';
-  return ` after ${of(e.executions)} ${r.mode ?? ''} execution${e.executions === 1 ? '' : 's'}${steps}, from seed ${r.firstSeed}`.replace('  ', ' ');
+  const executions = [of(e.executions), r.mode, `execution${e.executions === 1 ? '' : 's'}`].filter(Boolean).join(' ');
+  return ` after ${executions}${steps}, from seed ${r.firstSeed}`;
 }
 
 /**

@@ -23,12 +23,6 @@ export function roleCountProblem(n: unknown): string | null {
   return `returned ${shownValue(n)}: a role's count() must return a whole number of instances >= 0`;
 }
 
-/** Why a region's size is refused, or null: the arena counts whole Int32 words. */
-export function regionSizeProblem(name: string, words: unknown): string | null {
-  if (typeof words === 'number' && Number.isInteger(words) && words >= 0) return null;
-  return `arena.region('${name}', ${shownValue(words)}): a region's size must be a whole number of words >= 0, got ${shownValue(words)}`;
-}
-
 const CHECK_MUST = 'check() must return null or undefined (no violation) or a violation (mainViolation(kind, message, details, step))';
 
 /**

@@ -8,7 +8,17 @@
  * views from the plain-JSON `layout` (`Arena.attach`), and every region it asks for is
  * checked against that layout so a worker can never silently read the wrong words.
  */
-import { regionSizeProblem } from '../rt/scenario-values.js';
+
+/**
+ * Why a region's size is refused, or null: the arena counts whole Int32 words, and a
+ * fraction or a negative size would lay out a buffer no Int32Array fits (a RangeError far
+ * from its cause). Here, not in rt/: the arena stands below the runtime and imports none of it.
+ */
+export function regionSizeProblem(name: string, words: unknown): string | null {
+  if (typeof words === 'number' && Number.isInteger(words) && words >= 0) return null;
+  const shown = typeof words === 'string' ? `'${words}' (a string)` : typeof words === 'object' && words !== null ? 'an object' : String(words);
+  return `arena.region('${name}', ${shown}): a region's size must be a whole number of words >= 0, got ${shown}`;
+}
 
 export interface RegionInfo {
   name: string;
@@ -93,7 +103,6 @@ export class Arena {
 
   /** Reserve `words` Int32 words; returns their offset in `i32`. */
   region(name: string, words: number): number {
-    // a fraction or a negative size would lay out a buffer no Int32Array fits (a RangeError far from its cause)
     const bad = regionSizeProblem(name, words);
     if (bad) throw new RangeError(bad);
     const offset = this.next;

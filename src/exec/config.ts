@@ -253,7 +253,7 @@ export async function resolveRunConfig(o: RunOptions, basis: JobsBasis = machine
   if (memory === 'weak' && mode !== 'sim') throw new BadInput('--memory weak needs --mode sim: threads run on real cores, whose Atomics are sequentially consistent');
   if (memory !== undefined && mode === 'sim') c.memory = memory;
   const fit = { check: scheduleFit(s, c.params, variant), scenario: s.name, variant };
-  const misfit = guide ? guideFits(guide, instancesOf(s, c.params, variant).map((i) => i.name), c.memory, fit) : null;
+  const misfit = guide ? guideFits(guide, instances.map((i) => i.name), c.memory, fit) : null;
   if (misfit) throw new BadInput(`--schedule: ${misfit}`);
   // the strategy's own settings, read and checked by its entry
   c.strategy = guide ? { name: 'guided', guide } : (entry.options?.(flag, { memory: c.memory, whole: wholeNumber }) ?? { name: entry.name });

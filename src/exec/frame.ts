@@ -76,16 +76,15 @@ export interface Frame<W> {
  */
 export function instancesOf(s: ScenarioDef<unknown>, p: Params, variant: string): Instance[] {
   const out: Instance[] = [];
-  const counts: string[] = [];
   for (const [role, def] of Object.entries(s.roles)) {
     const n = def.count(p, variant);
     const bad = roleCountProblem(n);
     if (bad) throw scenarioValueFailure({ where: 'count', how: 'bad-value', role, thrown: bad, stack: '' }, `scenario error: role '${role}' count() of scenario '${s.name}' ${bad}`);
-    counts.push(`${role}: ${n}`);
     for (let index = 0; index < n; index++) out.push({ id: out.length, role, index, name: def.name?.(index, p) ?? `${role}${index}` });
   }
   if (out.length === 0) {
     // one role a parameter turns off is fine; all of them leaves nothing to run
+    const counts = Object.keys(s.roles).map((role) => `${role}: 0`);
     const thrown = `no role instance to run: every role's count() returned 0 (${counts.join(', ')}) for variant '${variant}' with params ${JSON.stringify(p)}`;
     throw scenarioValueFailure({ where: 'count', how: 'bad-value', thrown, stack: '' }, `scenario error: scenario '${s.name}' has ${thrown}`);
   }

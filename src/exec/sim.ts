@@ -264,10 +264,11 @@ export function simExecution<W>(
       }
       strategy.stepped?.(k, res);
       if (r.done) {
-        if (t.opsRun < t.opsMade || t.opsRerun > 0) {
-          // an op called without yield* did nothing: the execution ran another program than the one written
+        // an op called without yield* did nothing: the execution ran another program than the one written
+        const unrun = unrunOpsError(t);
+        if (unrun) {
           setLockGraph(null);
-          return { seed, violation: null, stats: {}, steps: seq(), scenarioError: unrunOpsError(t) };
+          return { seed, violation: null, stats: {}, steps: seq(), scenarioError: unrun };
         }
         blockedOn[k] = FINISHED_TASK;
         stale = true;

@@ -122,7 +122,8 @@ export function runRole(def: ScenarioDef<unknown>, job: RoleTask): RoleResult {
     const end = drive(gen, task, i32, ctl, frame.blocked + inst.id, job.drive, taskRng(job.seed, `${inst.name}:jitter`), tickets, frame.spin + inst.id * SPIN_SLOT, recording ? stepEnded : undefined);
     if (end === 'done') {
       // an op called without yield* did nothing: the execution ran another program than the one written
-      if (task.opsRun < task.opsMade || task.opsRerun > 0) throw new ScenarioThrow(unrunOpsError(task));
+      const unrun = unrunOpsError(task);
+      if (unrun) throw new ScenarioThrow(unrun);
       const v = heldAtExit(task);
       if (v) hooks.report(v);
       task.progress(); // a role that ends has made progress

@@ -72,6 +72,6 @@ export async function keptOnCurrentCode(
 }
 
 /** A fingerprint's scenario-file part (`file:<hash>`), or '' for a built-in scenario's. */
-export function filePartOf(fingerprint: string): string {
+function filePartOf(fingerprint: string): string {
   return fingerprint.startsWith('file:') ? fingerprint.split(' ')[0] : '';
 }

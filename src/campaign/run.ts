@@ -26,7 +26,7 @@ import { budgetWords, campaignPlan, type PlannedRow, rowBudget } from './plan.js
 import { openResults } from './results-file.js';
 import { scenarioFailureResult } from './row-error.js';
 import { sameScenarios, scenarioList, scenarioWords } from './scenario-list.js';
-import { shardRows } from './shard.js';
+import { dealOrder, shardRows } from './shard.js';
 import { keptOnCurrentCode, rowMemory } from './fingerprints.js';
 import type { BundleMemory } from '../load/bundle.js';
 import { scenarioFingerprint } from '../load/fingerprint.js';
@@ -90,7 +90,7 @@ async function plannedRows(c: CampaignConfig): Promise<{ planned: PlannedRow[]; 
 
 /** The bundle the first row of `sc` to run loads (sim rows run first): where its current fingerprint is taken from. */
 function firstMemory(c: CampaignConfig, planned: PlannedRow[], sc: PlannedRow['sc']): BundleMemory {
-  const first = planned.find((p) => p.sc === sc && p.mode === 'sim') ?? planned.find((p) => p.sc === sc);
+  const first = dealOrder(planned).find((p) => p.sc === sc);
   return first ? rowMemory(rowConfig(c, first)) : 'seam';
 }
 
@@ -136,7 +136,7 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
   }
   // sim rows first, `jobs` at a time, then the threads rows, each alone (the plan alternates
   // sim and threads: in plan order a threads row would wait for the machine after every sim row)
-  const todo = [...planned.filter((p) => !kept.has(p.key) && p.mode === 'sim'), ...planned.filter((p) => !kept.has(p.key) && p.mode !== 'sim')];
+  const todo = dealOrder(planned.filter((p) => !kept.has(p.key)));
   const writer = c.out ? new RecordWriter(c.out, c.resume) : null;
   const done = new Map<string, RowRecord>(kept);
   const prefix = commandPrefix();

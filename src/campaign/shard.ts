@@ -30,7 +30,7 @@ export function inShard(k: number, shard: Shard | null): boolean {
   return shard === null || k % shard.count === shard.index - 1;
 }
 
-/** The order --shard deals a plan's rows in: its sim rows, then its threads rows, each in plan order. */
+/** A plan's rows with its sim rows first, then its threads rows, each in plan order: the order --shard deals them in and a campaign runs them in. */
 export function dealOrder<R extends { mode: string }>(plan: readonly R[]): R[] {
   return [...plan.filter((p) => p.mode === 'sim'), ...plan.filter((p) => p.mode !== 'sim')];
 }

@@ -16,17 +16,11 @@
 import type { Worker } from 'node:worker_threads';
 
 /** The message a worker takes as "leave now": it closes its port and its event loop empties. */
-export const LEAVE = { type: 'leave' } as const;
+const LEAVE = { type: 'leave' } as const;
 
-/** How a worker ended: by itself (its exit code, 0 for a clean exit) or terminated after `graceMs`. */
-export interface WorkerEnd {
-  how: 'left' | 'terminated';
-  code: number;
-}
-
-/** Ends `w`: asks it to leave, waits up to `graceMs` for its exit, then terminates it (null: it had already exited). */
-export async function endWorker(w: Worker, graceMs: number): Promise<WorkerEnd | null> {
-  if (w.threadId === -1) return null; // gone already: no 'exit' is coming
+/** Ends `w`: asks it to leave, waits up to `graceMs` for its exit, then terminates it. */
+export async function endWorker(w: Worker, graceMs: number): Promise<void> {
+  if (w.threadId === -1) return; // gone already: no 'exit' is coming
   let timer: NodeJS.Timeout | undefined;
   const exited = new Promise<number>((resolve) => w.once('exit', resolve));
   const late = new Promise<null>((resolve) => {
@@ -35,6 +29,5 @@ export async function endWorker(w: Worker, graceMs: number): Promise<WorkerEnd |
   w.postMessage(LEAVE);
   const code = await Promise.race([exited, late]);
   clearTimeout(timer);
-  if (code !== null) return { how: 'left', code };
-  return { how: 'terminated', code: await w.terminate() };
+  if (code === null) await w.terminate();
 }

@@ -25,7 +25,6 @@ import type { RunConfig } from './config.js';
 import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
 import { entryOf } from './strategies/index.js';
 import { locateScenarioError, sourceStack, withViolationSite } from '../load/stack.js';
-import { isScenarioPath } from '../load/scenario-path.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
 const TICK_MS = 50;
@@ -74,8 +73,6 @@ export class SimExecutor implements Executor {
   ): Promise<string | null> {
     const bundle = await workerBundle(sc.file, plainMemoryRun(config) ? 'plain' : 'seam');
     const instances = instancesOf(sc.def, config.params, config.variant);
-    /** A user's scenario file: its violations name the file's own lines (load/stack.ts). */
-    const userFile = isScenarioPath(sc.arg);
     const control = new SharedArrayBuffer(SIM_CONTROL_WORDS * 4);
     const c = new Int32Array(control);
     // Until the worker has loaded the bundle and begun, no role runs and no seed is in flight
@@ -129,7 +126,7 @@ export class SimExecutor implements Executor {
           const r = m.result;
           if (r.harnessError) r.harnessError = sourceStack(r.harnessError);
           if (r.scenarioError) r.scenarioError = locateScenarioError(r.scenarioError, sc.file);
-          if (r.violation) r.violation = withViolationSite(r.violation, sc.file, userFile);
+          if (r.violation) r.violation = withViolationSite(r.violation, sc.file);
           onExecution(r);
         } else if (m.type === 'done') {
           onDone?.({ deps: m.deps, summary: m.summary, exhausted: m.exhausted });

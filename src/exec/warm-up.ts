@@ -11,8 +11,8 @@ import { sourceStack } from '../load/stack.js';
 import { type RunLimits, STOP_GRACE_MS } from './limits.js';
 
 /** The barrier's words (workers/warm-up.mjs): workers that hold the bundle, and the parent's stop. */
-export const WARM_LOADED = 0;
-export const WARM_STOP = 1;
+const WARM_LOADED = 0;
+const WARM_STOP = 1;
 
 /** What a warm-up task is sent. */
 export interface WarmTask {

@@ -323,7 +323,7 @@ function freshBundle(dir: string, source: string, memory: BundleMemory): { file:
 }
 
 /** What an input hashes as when it changed (or went) while esbuild read it: no later content hashes the same. */
-export const CHANGED_WHILE_BUNDLED = 'changed-while-bundled';
+const CHANGED_WHILE_BUNDLED = 'changed-while-bundled';
 
 /**
  * The sha256 of each file a bundle was built from, CHANGED_WHILE_BUNDLED for one changed

@@ -13,7 +13,7 @@ import { VIOLATION_KINDS } from '../rt/violation.js';
 import type { ScenarioDef } from '../scenario.js';
 import { guardCallbacks } from './guard-callbacks.js';
 import { locateScenarioError, shownPath, thrownByModuleCode } from './stack.js';
-import { parsesWhole, syntaxProblem } from './syntax.js';
+import { checksSyntaxOf, syntaxProblem } from './syntax.js';
 import { importModule } from './typescript-loader.js';
 import { unrunGeneratorNotes } from './unrun-calls.js';
 import { isScenarioPath } from './scenario-path.js';
@@ -70,8 +70,8 @@ async function loadFailure(shown: string, file: string, e: unknown): Promise<Bad
     const syntax = await syntaxLine(shown, file, esb?.[1], e);
     if (syntax) return new BadInput(syntax, { cause: e });
   }
-  if (esb && (await parsesWhole(file))) {
-    // the loader reports a syntax error the file does not have: it read another text than the file's (tsx takes a '?' in a path for a URL query)
+  if (esb && checksSyntaxOf(file)) {
+    // syntaxLine found none in the file: the loader reports a syntax error the file does not have: it read another text than the file's (tsx takes a '?' in a path for a URL query)
     const odd = /[?#]/.exec(file)?.[0];
     const hint = odd ? `; its path holds '${odd}', which the TypeScript loader takes for the start of a URL ${odd === '?' ? 'query' : 'fragment'}: rename the folder or file` : '';
     return new BadInput(`${shown}: cannot load it: the TypeScript loader reported "${esb[4]}" at ${esb[2]}:${Number(esb[3]) + 1}, but the file parses${hint}`, { cause: e });

@@ -166,13 +166,13 @@ function locateBadValue(se: ScenarioError, stack: string, all: { path: string; l
 /**
  * A violation a role raised, with the lines of the scenario file's own code it was raised
  * under as a last detail (the innermost frame in that file, the call into the model or the
- * lock that found it, and up to two of its callers in the file), for a scenario file of a
- * user's; its raw stack dropped either way.
+ * lock that found it, and up to two of its callers in the file); its raw stack dropped. Only
+ * a user's scenario file has one: the sim worker keeps stacks for nothing else
+ * (rt/oracle.ts keepViolationStacks).
  */
-export function withViolationSite<V extends { details: string[]; stack?: string }>(v: V, scenarioFile: string, userFile: boolean): V {
+export function withViolationSite<V extends { details: string[]; stack?: string }>(v: V, scenarioFile: string): V {
   if (v.stack === undefined) return v;
   const { stack, ...rest } = v;
-  if (!userFile) return rest as V;
   // the file's own frames, innermost first: the call that found it, then its callers in the file
   const own = stackFrames(sourceStack(stack))
     .filter((f) => f.path === scenarioFile)

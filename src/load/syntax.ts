@@ -20,10 +20,9 @@ export interface SyntaxProblem {
 
 const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx' };
 
-/** Whether `file` is a source esbuild reads by its extension and it parses without an error. */
-export async function parsesWhole(file: string): Promise<boolean> {
-  if (!LOADERS[extname(file)] || !existsSync(file)) return false;
-  return (await syntaxProblem(file)) === null;
+/** Whether syntaxProblem() reads `file` (an extension esbuild parses, and the file is there): its null then means the file parses. */
+export function checksSyntaxOf(file: string): boolean {
+  return LOADERS[extname(file)] !== undefined && existsSync(file);
 }
 
 /** The first syntax error in `file`, or null when it parses (or is not a file esbuild can read). */

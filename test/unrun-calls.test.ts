@@ -35,6 +35,18 @@ describe('generators called without yield*, read from the scenario text', () => 
     ]);
   });
 
+  it('reads no call inside a string or a template: text that looks like a statement is text', () => {
+    const src = [
+      "import { kvmMmuEmptyMemoryCache } from 'mmu-stress/kvm';",
+      'function* g(w) { yield* kvmMmuEmptyMemoryCache(w.mc); }',
+      "const a = 'x; g(w);';",
+      'const b = "{ kvmMmuEmptyMemoryCache(mc); }";',
+      'const c = `; g(w);`;',
+      'function* role(w) { yield* g(w); }',
+    ].join('\n');
+    expect(notes(src)).toEqual([]);
+  });
+
   it('leaves alone what runs, hands on or keeps the generator, definitions, methods of the same name, comments, other modules and names not imported', () => {
     const src = [
       "import { kvmMmuEmptyMemoryCache, smpBarrier } from 'mmu-stress/kvm';",

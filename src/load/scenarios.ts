@@ -15,6 +15,7 @@ import { guardCallbacks } from './guard-callbacks.js';
 import { locateScenarioError, shownPath, thrownByModuleCode } from './stack.js';
 import { checksSyntaxOf, syntaxProblem } from './syntax.js';
 import { importModule } from './typescript-loader.js';
+import { escapeRegExp } from './source-text.js';
 import { unrunGeneratorNotes } from './unrun-calls.js';
 import { isScenarioPath } from './scenario-path.js';
 import '../sync/trace-ops.js';
@@ -118,7 +119,7 @@ const RESOLUTION_CODES = new Set([
 /** One line for a file the loader refused: where its syntax error is, what it failed to import. */
 function refusal(shown: string, file: string, err: Error & { code?: string }, msg: string): string {
   if (err?.name === 'SyntaxError') {
-    const at = new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(String(err.stack ?? ''));
+    const at = new RegExp(`${escapeRegExp(file)}:(\\d+)`).exec(String(err.stack ?? ''));
     return `${shown}${at ? `:${at[1]}` : ''}: syntax error: ${one(msg)}`;
   }
   if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') return `${shown}: cannot load it: ${one(msg)}`;

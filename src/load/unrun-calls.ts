@@ -12,11 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-
-/** The source with its comments blanked (same length, newlines kept), so positions still count lines. */
-function withoutComments(source: string): string {
-  return source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' '));
-}
+import { codeOnly, lineCol, matchingBracket, withoutComments } from './source-text.js';
 
 const IDENT = '[A-Za-z_$][\\w$]*';
 
@@ -47,17 +43,6 @@ function importedGenerators(code: string, packageGenerators: ReadonlySet<string>
   return { names, namespaces };
 }
 
-/** The index of the bracket that closes (step 1) or opens (step -1) the one at `at`, or -1; strings are not told apart (a reading of the text). */
-function matching(code: string, at: number, step: 1 | -1): number {
-  const [open, close] = step === 1 ? ['(', ')'] : [')', '('];
-  let depth = 0;
-  for (let k = at; k >= 0 && k < code.length; k += step) {
-    if (code[k] === open) depth++;
-    else if (code[k] === close && --depth === 0) return k;
-  }
-  return -1;
-}
-
 /**
  * Whether a call at `at` (its `(` at `paren`) is a statement of its own, its value thrown
  * away: what stands before it ends a statement or opens a block (`;`, `{`, `}`, `else`, the
@@ -66,12 +51,12 @@ function matching(code: string, at: number, step: 1 | -1): number {
  * `g(f())`, `for (const x of f())`, `const it = f()`) is left alone, run or not.
  */
 function discarded(code: string, at: number, paren: number): boolean {
-  const close = matching(code, paren, 1);
+  const close = matchingBracket(code, paren, 1);
   if (close < 0 || /^\s*\{/.test(code.slice(close + 1, close + 40))) return false;
   const before = code.slice(0, at).trimEnd();
   if (before === '' || /[;{}]$/.test(before) || /\belse$/.test(before)) return true;
   if (!before.endsWith(')')) return false;
-  const open = matching(code, before.length - 1, -1);
+  const open = matchingBracket(code, before.length - 1, -1);
   return open >= 0 && /\b(?:if|for|while)\s*$/.test(code.slice(0, open));
 }
 
@@ -81,8 +66,9 @@ function discarded(code: string, at: number, paren: number): boolean {
  * and the file's own `function*` declarations. At most `limit` lines, then how many more.
  */
 export function unrunGeneratorCalls(source: string, shown: string, packageGenerators: ReadonlySet<string>, limit = 5): string[] {
-  const code = withoutComments(source);
-  const { names, namespaces } = importedGenerators(code, packageGenerators);
+  // the imports are read with their strings (the specifiers); the calls with strings blanked, so a string is never a call
+  const { names, namespaces } = importedGenerators(withoutComments(source), packageGenerators);
+  const code = codeOnly(source);
   for (const m of code.matchAll(new RegExp(`\\bfunction\\s*\\*\\s*(${IDENT})`, 'g'))) names.set(m[1], m[1]);
   if (names.size === 0 && namespaces.size === 0) return [];
   const found: { at: number; name: string }[] = [];
@@ -95,8 +81,7 @@ export function unrunGeneratorCalls(source: string, shown: string, packageGenera
     if (discarded(code, at, at + text.length - 1)) found.push({ at, name: ns !== undefined ? `${ns}.${name}` : name });
   }
   const lines = found.slice(0, limit).map(({ at, name }) => {
-    const upTo = source.slice(0, at).split('\n');
-    return `${shown}:${upTo.length}:${upTo[upTo.length - 1].length + 1}: ${name}() is a generator called without yield*: it does nothing unless run as yield* ${name}(...)`;
+    return `${shown}:${lineCol(source, at)}: ${name}() is a generator called without yield*: it does nothing unless run as yield* ${name}(...)`;
   });
   if (found.length > limit) lines.push(`(and ${found.length - limit} more such calls in ${shown})`);
   return lines;

@@ -9,6 +9,7 @@
 import type { RunConfig } from '../exec/config.js';
 import type { RunResult } from '../exec/run.js';
 import type { LoadedScenario } from '../load/scenarios.js';
+import { framePath } from '../load/stack.js';
 import type { ScenarioFailure } from '../rt/errors.js';
 
 /** The result of a row that ended in `e` before it finished an execution: no verdict, the scenario's error. */
@@ -50,6 +51,6 @@ export function scenarioFailureResult(config: RunConfig, sc: LoadedScenario, e: 
 function scenarioFrames(stack: string, file: string | undefined): string {
   if (file === undefined) return stack;
   const lines = stack.split('\n');
-  const last = lines.findLastIndex((l) => l.includes(`(${file}:`) || l.includes(`at ${file}:`));
+  const last = lines.findLastIndex((l) => framePath(l) === file);
   return last < 0 ? stack : lines.slice(0, last + 1).join('\n');
 }

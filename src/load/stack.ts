@@ -185,13 +185,18 @@ export function withViolationSite<V extends { details: string[]; stack?: string 
 /** The harness's own executors, runtime and loader: the first of them in a stack is where the scenario's code was called from. */
 const LOADER_PATH = /\bsrc\/(?:exec|rt|load)\//;
 
+/** The path a frame line names (a file: URL as its path, a node: module as it is), or null for a line that is no frame. */
+export function framePath(l: string): string | null {
+  const place = frameParts(l)?.[2];
+  if (place === undefined) return null;
+  return place.startsWith('node:') ? place : place.startsWith('file:') ? fileURLToPath(place) : resolve(place);
+}
+
 /** The frames of a stack that name a place (path, line, column), innermost first; a file: URL as its path. */
 function stackFrames(stack: string): { path: string; line: string; col: string }[] {
   return stack.split('\n').flatMap((l) => {
     const m = frameParts(l);
-    if (!m) return [];
-    const place = m[2];
-    return [{ path: place.startsWith('node:') ? place : place.startsWith('file:') ? fileURLToPath(place) : resolve(place), line: m[3], col: m[4] }];
+    return m ? [{ path: framePath(l) as string, line: m[3], col: m[4] }] : [];
   });
 }
 

@@ -43,34 +43,31 @@ export async function warmPool(pool: Piscina, workers: number, bundle: string, l
   const loaded = () => Math.min(workers, Atomics.load(i32, WARM_LOADED));
   const failures: string[] = [];
   let ready = 0;
-  let pending = workers;
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
-  // the first of: every worker ready, one failed, the signal, the run's deadline, the time-out
-  type First = 'ready' | 'failed' | 'interrupted' | 'bound';
-  let allSettled: () => void = () => {};
-  const settled = new Promise<void>((res) => {
-    allSettled = res;
+  const runs = Array.from({ length: workers }, () => pool.run({ bundle, barrier, workers, timeoutMs } satisfies WarmTask) as Promise<string>);
+  let unsettled = true;
+  const settled = Promise.allSettled(runs).then(() => {
+    unsettled = false;
   });
-  const first = await new Promise<First>((resolve) => {
-    for (let k = 0; k < workers; k++) {
-      (pool.run({ bundle, barrier, workers, timeoutMs } satisfies WarmTask) as Promise<string>).then(
+  // the first of: every worker ready, one failed, the signal, the run's deadline, the time-out
+  const first = await new Promise<'ready' | 'failed' | 'interrupted' | 'deadline' | 'timed-out'>((resolve) => {
+    for (const run of runs) {
+      run.then(
         (end) => {
           if (end === 'ready' && ++ready === workers) resolve('ready');
-          if (--pending === 0) allSettled();
         },
         (e) => {
           failures.push(failure(e));
           resolve('failed');
-          if (--pending === 0) allSettled();
         },
       );
     }
     onAbort = () => resolve('interrupted');
     if (limits.abort?.aborted) resolve('interrupted');
     limits.abort?.addEventListener('abort', onAbort);
-    const bound = limits.until === null ? timeoutMs : Math.min(timeoutMs, Math.max(0, limits.until - performance.now()));
-    timer = setTimeout(() => resolve('bound'), bound);
+    const left = limits.until === null ? Number.POSITIVE_INFINITY : Math.max(0, limits.until - performance.now());
+    timer = left < timeoutMs ? setTimeout(() => resolve('deadline'), left) : setTimeout(() => resolve('timed-out'), timeoutMs);
   });
   clearTimeout(timer);
   if (onAbort) limits.abort?.removeEventListener('abort', onAbort);
@@ -78,7 +75,7 @@ export async function warmPool(pool: Piscina, workers: number, bundle: string, l
   // not ready: the workers at the barrier leave it; after a signal nothing more is waited for
   Atomics.store(i32, WARM_STOP, 1);
   Atomics.notify(i32, WARM_LOADED);
-  if (first !== 'interrupted' && pending > 0) {
+  if (first !== 'interrupted' && unsettled) {
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([
       settled,
@@ -88,10 +85,9 @@ export async function warmPool(pool: Piscina, workers: number, bundle: string, l
     ]);
     clearTimeout(grace);
   }
-  const unsettled = pending > 0;
   if (first === 'interrupted') return { end: 'interrupted', loaded: loaded(), unsettled };
   if (failures.length > 0) return { end: 'failed', errors: [...new Set(failures)], unsettled };
-  if (limits.until !== null && performance.now() >= limits.until) return { end: 'deadline', loaded: loaded(), unsettled };
+  if (first === 'deadline') return { end: 'deadline', loaded: loaded(), unsettled };
   return { end: 'timed-out', loaded: loaded(), timeoutMs, unsettled };
 }
 

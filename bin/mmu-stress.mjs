@@ -22,20 +22,34 @@ const registerHooks = async () => {
 // import that loads it, which the command reports, and once more uncaught) must not end
 // the command with exit code 1, which means a violation: one line, and no verdict (3).
 // One thrown from a scenario's worker bundle came from a timer or promise the scenario's
-// code started: it ran outside the model's schedule (after the executions), and it is the
-// scenario's error, not the harness's.
+// code started, which runs outside the model's schedule, and it is the scenario's error,
+// not the harness's. One met while a run still waits on its worker is the run's own (its
+// report says so); this one came after the run had ended: the command goes on, so that its
+// report is printed, and a clean run's exit code becomes 3 (the scenario has a bug).
+let outsideThrew = false;
+const outsideSaid = new Set();
 process.on('uncaughtException', (e) => {
   const first = String(e?.message ?? e).split('\n')[0];
-  const scenarios = /[/\\](\.cache[/\\]mmu-stress|mmu-stress-bundles-[^/\\]+)[/\\][0-9a-f]+\.mjs:/.test(String(e?.stack ?? ''));
-  const what = scenarios ? `scenario error: the scenario's code threw from a timer or promise it started, which runs outside the model's schedule: ${e?.name ?? 'Error'}` : `uncaught ${e?.name ?? 'Error'}`;
-  process.stderr.write(`mmu-stress: ${what}: ${first} (no verdict from this command)\n`);
+  if (/[/\\](\.cache[/\\]mmu-stress|mmu-stress-bundles-[^/\\]+)[/\\][0-9a-f]+\.mjs:/.test(String(e?.stack ?? ''))) {
+    // the words of OUTSIDE_SCHEDULE in src/load/stack.ts, which the run's own report uses;
+    // said once, though each of a --jobs run's workers throws it
+    const line = `mmu-stress: scenario error: a timer or promise the scenario's code started (outside the model's schedule) threw after the run had ended: ${e?.name ?? 'Error'}: ${first}\n`;
+    if (!outsideSaid.has(line)) process.stderr.write(line);
+    if (process.env.MMU_STRESS_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    outsideSaid.add(line);
+    outsideThrew = true;
+    if (!process.exitCode) process.exitCode = 3;
+    return;
+  }
+  process.stderr.write(`mmu-stress: uncaught ${e?.name ?? 'Error'}: ${first} (no verdict from this command)\n`);
   if (process.env.MMU_STRESS_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
   process.exit(process.exitCode ? Number(process.exitCode) : 3);
 });
 if (flavor === 'src') await registerHooks();
 const { main, registerBeforeUserModules } = await import(flavor === 'dist' ? '../dist/src/cli.js' : '../src/cli.ts');
 if (flavor === 'dist') registerBeforeUserModules(registerHooks);
-const code = await main(args);
-process.exitCode = code;
+const ran = await main(args);
+const code = () => (outsideThrew && ran === 0 ? 3 : ran);
+process.exitCode = code();
 // Every pool is destroyed by now; should anything still hold the loop open, leave anyway.
-setTimeout(() => process.exit(code), 3000).unref();
+setTimeout(() => process.exit(code()), 3000).unref();

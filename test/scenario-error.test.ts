@@ -54,11 +54,23 @@ describe("a scenario's own throw is the scenario's error, in both executors", ()
 });
 
 describe('the command says so', () => {
-  it("a throw from a timer a role started (outside the model's schedule) is named the scenario's error, exit 3, not an uncaught harness error", () => {
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--executions', '2']);
+  const TIMER = join(import.meta.dirname, 'fixtures', 'timer-throw.ts');
+  const TIMER_THREW = "a timer or promise the scenario's code started \\(outside the model's schedule\\) threw";
+
+  it("a throw from a timer a role started (outside the model's schedule) is the run's scenario error, with its line, after the executions before it", () => {
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--executions', '2', '--jobs', '2']);
     expect(r.code, r.err).toBe(3);
-    expect(r.err).toMatch(/scenario error: the scenario's code threw from a timer or promise it started, which runs outside the model's schedule: Error: thrown from a timer the role started \(no verdict from this command\)/);
-    expect(r.err).not.toMatch(/uncaught/);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^mmu-stress: timer-throw \/ timer, mode sim, 2 executions from seed 1 /);
+    expect(r.out).toMatch(new RegExp(`^  scenario error: ${TIMER_THREW} at test/fixtures/timer-throw\\.ts:${lineOf('timer', TIMER)}:\\d+: Error: thrown from a timer the role started$`, 'm'));
+    expect(r.out).not.toMatch(/uncaught|HARNESS ERROR|worker crashed/);
+  }, 60_000);
+
+  it('one that comes after the run has ended, while the command closes its worker, is one line on stderr (once for the two workers), after which the report is printed and the exit code is 3', () => {
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--executions', '2']);
+    expect(r.code, r.err).toBe(3);
+    expect(r.out).toMatch(/^expect ok; observed ok \(as expected\)\nevidence: clean after 2 executions/m); // the run's report is printed whole
+    expect(r.err).toBe(`mmu-stress: scenario error: a timer or promise the scenario's code started (outside the model's schedule) threw after the run had ended: Error: thrown from a timer the role started\n`);
   }, 60_000);
 
   it('text: SCENARIO ERROR with the line and the stack in the scenario, exit 3, not HARNESS ERROR', () => {

@@ -11,8 +11,13 @@ parentPort.on('message', async (req) => {
     parentPort.close();
     return;
   }
+  // 'done' waits for one turn of the timers: a timer or promise the scenario's code started
+  // (outside the model's schedule) whose time has come throws before the run is told it
+  // ended, so the run reports that throw as the scenario's error rather than a later one
+  // reaching the command on its own
+  const post = (m) => (m?.type === 'done' ? setTimeout(() => parentPort.postMessage(m), 0) : parentPort.postMessage(m));
   try {
-    (await loadBundle(req.bundle)).runSim(req, (m) => parentPort.postMessage(m));
+    (await loadBundle(req.bundle)).runSim(req, post);
   } catch (e) {
     parentPort.postMessage({ type: 'error', error: e?.stack ?? String(e) });
   }

@@ -24,7 +24,8 @@ import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type
 import type { RunConfig } from './config.js';
 import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
 import { entryOf } from './strategies/index.js';
-import { locateScenarioError, sourceStack, withViolationSite } from '../load/stack.js';
+import { locateScenarioError, outsideScheduleError, sourceStack, withViolationSite } from '../load/stack.js';
+import type { ScenarioError } from '../rt/errors.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
 const TICK_MS = 50;
@@ -89,7 +90,15 @@ export class SimExecutor implements Executor {
       untilEpochMs: limits.until !== null ? performance.timeOrigin + limits.until : null,
       control,
     };
-    this.worker ??= new Worker(SIM_WORKER, { execArgv: [] });
+    if (!this.worker) {
+      const born = new Worker(SIM_WORKER, { execArgv: [] });
+      // one that ends between runs (a timer the scenario's code started threw after its run had
+      // ended: the command names that) is not given the next run
+      born.once('exit', () => {
+        if (this.worker === born) this.worker = null;
+      });
+      this.worker = born;
+    }
     const w = this.worker;
     w.ref();
     return await new Promise<string | null>((resolve) => {
@@ -98,6 +107,16 @@ export class SimExecutor implements Executor {
       let askedAt = 0;
       let beat = -1;
       let beatAt = performance.now();
+      // a throw of the scenario's code from a timer or promise it started: it ends the worker,
+      // and it takes the seed after the worker's last execution once those have all come in
+      let outside: ScenarioError | null = null;
+      let lastSeed: number | null = null;
+      const reportOutside = () => {
+        if (!outside) return;
+        const { first, stride } = workerSeeds(config, share);
+        onExecution({ seed: lastSeed === null ? first : lastSeed + stride, violation: null, stats: {}, steps: 0, scenarioError: locateScenarioError(outside, sc.file) });
+        outside = null;
+      };
       const ask = (stop: number) => {
         if (asked) return;
         asked = stop;
@@ -127,8 +146,10 @@ export class SimExecutor implements Executor {
           if (r.harnessError) r.harnessError = sourceStack(r.harnessError);
           if (r.scenarioError) r.scenarioError = locateScenarioError(r.scenarioError, sc.file);
           if (r.violation) r.violation = withViolationSite(r.violation, sc.file);
+          lastSeed = r.seed;
           onExecution(r);
         } else if (m.type === 'done') {
+          reportOutside();
           onDone?.({ deps: m.deps, summary: m.summary, exhausted: m.exhausted });
           end(null);
         }
@@ -136,11 +157,16 @@ export class SimExecutor implements Executor {
       };
       const onError = (e: Error) => {
         this.worker = null;
-        end(`the sim worker crashed: ${sourceStack(e?.stack ?? String(e))}`);
+        outside = outsideScheduleError(e?.stack ?? String(e));
+        // the worker's messages posted before the throw are delivered before its 'exit'
+        if (!outside) end(`the sim worker crashed: ${sourceStack(e?.stack ?? String(e))}`);
       };
       const onExit = (code: number) => {
         this.worker = null;
-        end(`the sim worker exited unexpectedly (exit code ${code})`);
+        if (outside) {
+          reportOutside();
+          end(null);
+        } else end(`the sim worker exited unexpectedly (exit code ${code})`);
       };
       const tick = setInterval(() => {
         const now = performance.now();

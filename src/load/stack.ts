@@ -142,10 +142,34 @@ export function locateScenarioError(se: ScenarioError, scenarioFile: string): Sc
   const own = all.find((f) => f.path === scenarioFile) ?? frames.find((f) => !HARNESS_PATH.test(f.path) && !f.path.endsWith('.mjs'));
   const at = own ? `${shownPath(own.path)}:${own.line}:${own.col}` : undefined;
   const what =
-    se.where === 'role' ? `role '${se.role}' (${se.task})` : se.where === 'load' ? `loading ${shownPath(scenarioFile)}` : se.role ? `role '${se.role}' ${se.where}()` : `${se.where}()`;
+    se.where === 'role'
+      ? `role '${se.role}' (${se.task})`
+      : se.where === 'load'
+        ? `loading ${shownPath(scenarioFile)}`
+        : se.where === 'timer'
+          ? OUTSIDE_SCHEDULE
+          : se.role
+            ? `role '${se.role}' ${se.where}()`
+            : `${se.where}()`;
   const of = own?.path === scenarioFile || se.where === 'load' ? '' : ` of ${shownPath(scenarioFile)}`;
   const line = `scenario error: ${what}${of} threw${at ? ` at ${at}` : ''}: ${se.thrown}`;
   return { ...se, stack, file: scenarioFile, ...(at ? { at } : {}), line };
+}
+
+/** What threw, for a throw from a timer or promise callback (ScenarioError where 'timer'); bin/mmu-stress.mjs says it alike. */
+export const OUTSIDE_SCHEDULE = "a timer or promise the scenario's code started (outside the model's schedule)";
+
+/**
+ * A throw that reached a sim worker's event loop, where nothing of the model's schedule runs
+ * (the executions run synchronously; a timer or promise callback runs after them): the
+ * scenario's error when the first frame of its stack, mapped to the sources, is not the
+ * harness's (the scenario file, a module it imports); null when it is the harness's own, or
+ * cannot be told (then the worker crashed, a harness error).
+ */
+export function outsideScheduleError(stack: string): ScenarioError | null {
+  const first = stackFrames(sourceStack(stack)).find((f) => !f.path.startsWith('node:'));
+  if (!first || HARNESS_PATH.test(first.path) || first.path.endsWith('.mjs')) return null;
+  return { where: 'timer', thrown: stack.split('\n')[0], stack };
 }
 
 /**

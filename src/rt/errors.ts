@@ -41,9 +41,11 @@ export interface ScenarioError {
   /**
    * Which of the scenario's functions threw ('load': the file's top level, or a module it
    * imports, while it loaded; 'validate', 'count', 'name', 'summarize': the callbacks the
-   * command calls outside an execution, load/guard-callbacks.ts).
+   * command calls outside an execution, load/guard-callbacks.ts; 'timer': a timer or
+   * promise callback the scenario's code started, which runs outside the model's schedule,
+   * on the sim worker's event loop once its executions have returned).
    */
-  where: 'load' | 'role' | 'setup' | 'check' | 'validate' | 'count' | 'name' | 'summarize';
+  where: 'load' | 'role' | 'setup' | 'check' | 'validate' | 'count' | 'name' | 'summarize' | 'timer';
   /**
    * 'no-op-boundary': the role threw nothing but looped without an op until the harness
    * stopped it (`thrown` says for how long); 'op-not-run': the role ended having made an op

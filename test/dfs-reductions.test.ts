@@ -124,10 +124,11 @@ describe('dfs --reduction merge', () => {
     }
   }, 300_000);
 
-  it('two vCPUs: the verdicts of the buggy variants are those of sleep sets alone (which reach those of the unreduced search: dfs.test.ts)', () => {
-    // (cache-lock's every outcome is compared above; lock-after-topup tops up before taking the
-    // mutex, so its fills stay unmerged while the trylocking shrinker's caches are 'guarded')
-    for (const variant of ['no-cache-lock', 'lock-after-topup']) {
+  it('two vCPUs: the buggy variant\'s verdicts are those of sleep sets alone (which reach those of the unreduced search: dfs.test.ts)', () => {
+    // (cache-lock's every outcome is compared above. lock-after-topup is left out: it tops up
+    // before taking the mutex, so its fills stay unmerged while the trylocking shrinker's caches
+    // are 'guarded', and merge searches it much as sleep sets do, at the cost of no-cache-lock's.)
+    for (const variant of ['no-cache-lock']) {
       const scope = { vcpus: 2, faults: 1 };
       const merged = outcomes(variant, scope, 1, 'merge', false);
       const full = outcomes(variant, scope, 1, 'sleep', false);

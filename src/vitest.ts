@@ -30,7 +30,9 @@ function evidenceOf(r: RunScenarioResult): string {
   const of = (n: number) => n.toLocaleString('en-US');
   const steps = typeof e.steps === 'number' ? `, ${of(e.steps)} ${e.stepUnit ?? 'steps'}` : '';
   const executions = [of(e.executions), r.mode, `execution${e.executions === 1 ? '' : 's'}`].filter(Boolean).join(' ');
-  return ` after ${executions}${steps}, from seed ${r.firstSeed}`;
+  // sim's memory model: a clean run of an ordering bug's variant under sc memory rests on nothing
+  const memory = r.mode === 'sim' && r.memory ? ` under ${r.memory} memory` : '';
+  return ` after ${executions}${memory}${steps}, from seed ${r.firstSeed}`;
 }
 
 /**

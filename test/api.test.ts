@@ -62,7 +62,10 @@ describe('runScenario', () => {
     expect(r.observed).toBe('ok');
     const m = mmuStressMatchers.toFind(r, 'cache-empty-under-lock');
     expect(m.pass).toBe(false);
-    expect(m.message()).toMatch(/^expected cache-empty-under-lock, got observed ok \(exit 0\) after 3 sim executions, [\d,]+ scheduling steps, from seed 7$/);
+    expect(m.message()).toMatch(/^expected cache-empty-under-lock, got observed ok \(exit 0\) after 3 sim executions under sc memory, [\d,]+ scheduling steps, from seed 7$/);
+    // and which memory model: an ordering bug's variant run without memory: 'weak' is clean under sc, and said so
+    const fixed = await runScenario({ scenario: 'test/fixtures/mp-weak.ts', variant: 'wmb-rmb', executions: 3, seed: 7 });
+    expect(mmuStressMatchers.toFind(fixed, 'invariant').message()).toMatch(/ after 3 sim executions under weak memory, /);
   }, 60_000);
 
   it('a scenario given as its file: URL (new URL(path, import.meta.url)) runs as its path would', async () => {

@@ -5,6 +5,7 @@
  * loop on a cache nobody else can change meanwhile, a step that touched no shared word).
  * Each must keep every verdict the unreduced search reaches; budgets are in schedules.
  */
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { missedStates, type Step } from './random-programs.js';
 import { FootprintMemory, independent } from '../src/exec/footprint.js';
@@ -14,6 +15,7 @@ import { run } from '../src/exec/run.js';
 import { SimExecutor } from '../src/exec/sim-runner.js';
 import { type DfsReduction, DfsStrategy, dfsText } from '../src/exec/strategies/dfs.js';
 import { loadScenario } from '../src/load/scenarios.js';
+import { runText } from '../src/report/text.js';
 import { type ScenarioDef, variantParams } from '../src/scenario.js';
 import type { Arena } from '../src/shm/arena.js';
 import { ObjectPool } from '../src/shm/pool.js';
@@ -202,6 +204,23 @@ describe('dfs --reduction merge', () => {
     expect(text).not.toContain('bounded space exhausted');
     expect(text).toContain('NOT a proof');
   });
+
+  it("an exhausted search's proof line names the memory model it holds under, and a scenario without parameters", async () => {
+    // a clean dfs proof under sc says nothing of weak memory's reorderings: the line used to omit which it was
+    // (and end on a bare 'params', and credit weak memory's unreduced search to a --reduction none never given)
+    const mp = await loadScenario(join(import.meta.dirname, 'fixtures', 'mp-weak.ts'));
+    const text = async (memory: 'sc' | 'weak') => {
+      const r = await run({ scenario: mp, variant: 'wmb-rmb', params: {}, mode: 'sim', seed: 1, executions: null, timeMs: null, sim, memory, strategy: { name: 'dfs', preemptions: 0, reduction: memory === 'weak' ? 'none' : 'merge' } });
+      return runText(r, { replay: null, limitFlags: { time: '--time', 'execution-limit': '--execution-limit' } });
+    };
+    const sc = await text('sc');
+    expect(sc).toMatch(/^bounded space exhausted: \d+ schedules, preemptions ≤ 0, seed 1, reduction merge, memory sc, params \(none\)$/m);
+    expect(sc).toContain('under sequentially consistent memory (--memory sc)');
+    const weak = await text('weak');
+    expect(weak).toMatch(/^bounded space exhausted: \d+ schedules, preemptions ≤ 0, seed 1, reduction none, memory weak, params \(none\)$/m);
+    expect(weak).toContain('no reduction (weak memory:');
+    expect(weak).not.toContain('--reduction none');
+  }, 30_000);
 
   it('finds the no-cache-lock bug at one preemption, two vCPUs and two faults each', async () => {
     const r = await run({

@@ -127,7 +127,7 @@ describe('dfs strategy', () => {
     expect(r.out).toContain('the bounded space was exhausted');
     expect(r.out).toContain('a proof for that bound');
     // the proof line: the count, the bound and every parameter it holds for
-    expect(r.out).toMatch(/^bounded space exhausted: \d+ schedules, preemptions ≤ 0, seed 1, reduction merge, params vms=1 vcpus=2 faults=1 .*shrinkEvery=1$/m);
+    expect(r.out).toMatch(/^bounded space exhausted: \d+ schedules, preemptions ≤ 0, seed 1, reduction merge, memory sc, params vms=1 vcpus=2 faults=1 .*shrinkEvery=1$/m);
   });
 
   it('bad input: dfs settings go with dfs, and are bounded', () => {

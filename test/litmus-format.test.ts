@@ -235,6 +235,23 @@ exists (a=1)
     expect((err as OtherArch).message).toMatch(/^a PPC litmus test: only C tests are read/);
   });
 
+  it('a first word that is no architecture, or an empty file, is an error at line 1, not a test of another architecture', () => {
+    // a typo'd C line or a file that is not a litmus test used to be "unsupported" (exit 0)
+    const mp = '{}\nP0(int *x)\n{\n\tWRITE_ONCE(*x, 1);\n}\nexists (x=1)\n';
+    for (const [text, re] of [
+      [`c my-mp\n${mp}`, /^a C litmus test starts with 'C <name>', and 'c' is no architecture herd7 knows$/],
+      ['import { defineScenario } from "mmu-stress";\n', /and 'import' is no architecture herd7 knows$/],
+      ['', /^the file is empty/],
+      ['# only a comment\n', /^the file is empty/],
+    ] as const) {
+      const e = parseError(text);
+      expect(e.message, text).toMatch(re);
+      expect(e.line, text).toBe(1);
+    }
+    expect(() => parseLitmus(`X86_64 t\n${mp}`)).toThrow(OtherArch);
+    expect(() => parseLitmus(`C my-mp\n${mp}`)).not.toThrow();
+  });
+
   it('a folder run walks subfolders, reports every file (a bad one as file:line), decides SRCU and names what it cannot decide with file:line', () => {
     mkdirSync(join(dir, 'a', 'b'), { recursive: true });
     const good = 'C good\n(* Result: Sometimes *)\n{}\nP0(int *x)\n{\n\tWRITE_ONCE(*x, 1);\n}\nP1(int *x)\n{\n\tr0 = READ_ONCE(*x);\n}\nexists (1:r0=1)\n';

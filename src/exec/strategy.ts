@@ -179,7 +179,7 @@ export interface StrategyEntry<S extends StrategySpec = StrategySpec, N extends 
   /** Its section of the run's result (keyed by its name in the result and in --json; undefined: none). */
   section?(spec: S, run: RunNotes): unknown;
   /** Its section in the text report: lines, after the statistics. */
-  lines?(section: unknown, run: { firstSeed: number; violation: boolean; params?: Record<string, unknown> }): string[];
+  lines?(section: unknown, run: { firstSeed: number; violation: boolean; params?: Record<string, unknown>; memory?: 'sc' | 'weak' }): string[];
   /** The flags a finding's replay line carries when it replays by seed (no schedule token): the strategy and its settings. */
   replayFlags?(spec: S, section: unknown): string[];
 }

@@ -13,7 +13,8 @@
  * condition names but the test does not have, a primitive linux-kernel.def does not
  * define) is a LitmusSyntax error with its line: a missing part is never read as a
  * default that would give a verdict. A test for another architecture (`PPC`, `X86`,
- * `AArch64`, `LISA` first lines) is `OtherArch`: herd7's C front end does not read it.
+ * `AArch64`, `LISA` first lines: OTHER_ARCHS) is `OtherArch`: herd7's C front end does
+ * not read it. Any other first word is a LitmusSyntax error.
  */
 import type { LitmusTest, Thread } from './ast.js';
 import { parseStmt, parseType, type Scope } from './body.js';
@@ -43,6 +44,14 @@ export class OtherArch extends Unsupported {
   }
 }
 
+/**
+ * The first words herd7 takes as a test's architecture, C aside (herdtools7's
+ * architecture tags: herd/archs.ml, and the later X86_64, RISCV, CPP, JAVA, BPF, ASL front
+ * ends). Any other first word is no litmus test at all (a typo'd `C` line, a file that is
+ * not a test): an error, never a file skipped as another architecture's with exit 0.
+ */
+const OTHER_ARCHS = new Set(['X86', 'X86_64', 'PPC', 'ARM', 'AArch64', 'MIPS', 'RISCV', 'LISA', 'Bell', 'BELL', 'GPU_PTX', 'OpenCL', 'CPP', 'JAVA', 'BPF', 'ASL']);
+
 const FIRST_LINE = /^\s*([A-Za-z0-9_]+)\s+([^\s"(]+)\s*(?:\([^)]*\)\s*)?(?:"([^"]*)")?/;
 const HEADER_KEY = /^\s*([A-Za-z][\w/.-]*)\s*=\s*(.*?)\s*$/;
 const HEADER_STOP = /^\s*(?:void\s+)?(P\d+)\s*\(|^\s*(~\s*exists|exists|forall|filter|locations)\b/;
@@ -52,9 +61,13 @@ export function parseLitmus(text: string): LitmusTest {
   const result = /Result:\s*(Never|Sometimes|Always)/.exec(comments.join('\n'));
   const lines = code.split('\n');
   const head = lines.findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
-  const m = FIRST_LINE.exec(lines[head] ?? '');
+  if (head < 0) throw new LitmusSyntax(1, "the file is empty: a C litmus test starts with 'C <name>'");
+  const m = FIRST_LINE.exec(lines[head]);
   if (!m) throw new LitmusSyntax(head + 1, "a C litmus test starts with 'C <name>'");
-  if (m[1] !== 'C') throw new OtherArch(m[1], head + 1);
+  if (m[1] !== 'C') {
+    if (OTHER_ARCHS.has(m[1])) throw new OtherArch(m[1], head + 1);
+    throw new LitmusSyntax(head + 1, `a C litmus test starts with 'C <name>', and '${m[1]}' is no architecture herd7 knows`);
+  }
   const test: LitmusTest = {
     name: m[2],
     arch: 'C',

@@ -117,7 +117,7 @@ export function runText(r: RunResult, o: RunTextOptions): string {
   if (r.summary.length && r.executions > 0) out.push('', 'statistics:', ...r.summary.map((l) => `  ${l}`));
   // the strategy's section, in its own words (pct: the bound bought; dfs: what the search covered)
   const section = strategySection(r);
-  const lines = section === undefined || r.strategy === undefined ? [] : (strategyEntry(r.strategy)?.lines?.(section, { firstSeed: r.firstSeed, violation: r.violation !== null, params: r.params }) ?? []);
+  const lines = section === undefined || r.strategy === undefined ? [] : (strategyEntry(r.strategy)?.lines?.(section, { firstSeed: r.firstSeed, violation: r.violation !== null, params: r.params, memory: r.memory }) ?? []);
   if (lines.length) out.push('', ...lines);
   if (r.observed !== 'incomplete' && cut.length) out.push('', ...cut);
   if (r.rare) out.push('', ...rareText(r.rare));

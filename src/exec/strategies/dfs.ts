@@ -369,19 +369,18 @@ export interface DfsSpec extends StrategySpec {
 
 /** The parameters a proof is for, as `name=value` (the run's, every one: a small scope like capacity=14 shows). */
 function paramText(params: Record<string, unknown> | undefined): string {
-  if (!params) return '';
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
+  const kv = Object.entries(params ?? {}).map(([k, v]) => `${k}=${v}`);
+  // a scenario without parameters: say so, rather than end the line on a bare 'params'
+  return kv.length ? kv.join(' ') : '(none)';
 }
 
 /** What a dfs run covered, in words; a clean exhausted search is a proof for its bound. */
-export function dfsText(d: DfsSummary, seed: number, found: boolean, params?: Record<string, unknown>): string[] {
+export function dfsText(d: DfsSummary, seed: number, found: boolean, params?: Record<string, unknown>, memory: 'sc' | 'weak' = 'sc'): string[] {
   const n = (x: number) => x.toLocaleString('en-US');
   const out = [
     `dfs, at most ${d.preemptions} preemption${d.preemptions === 1 ? '' : 's'}, the data of seed ${seed}: ${n(d.schedules)} schedules explored (the most preemptions on one: ${d.maxPreemptions})`,
     d.reduction === 'none'
-      ? `  no reduction (--reduction none); the bound cut ${n(d.cut)} branches`
+      ? `  no reduction (${memory === 'weak' ? 'weak memory: a fence changes what later loads may return without touching a word a footprint sees' : '--reduction none'}); the bound cut ${n(d.cut)} branches`
       : `  sleep sets skipped ${n(d.slept)} branches that only reorder independent ops (${n(d.pruned)} executions stopped early); the bound cut ${n(d.cut)}`,
   ];
   if (d.reduction === 'merge') {
@@ -400,9 +399,10 @@ export function dfsText(d: DfsSummary, seed: number, found: boolean, params?: Re
   else if (d.exhausted && d.reduction === 'merge' && (d.dryFills > 0 || d.brokenSharing > 0)) {
     out.push(`  the merged space was exhausted, but ${d.dryFills > 0 ? 'a pool ran dry in it' : "a cache's declared sharing was broken in it"}: NOT a proof (rerun with --reduction sleep)`);
   } else if (d.exhausted) {
-    out.push(`bounded space exhausted: ${n(d.schedules)} schedules, preemptions ≤ ${d.preemptions}, seed ${seed}, reduction ${d.reduction}, params ${paramText(params)}`);
+    out.push(`bounded space exhausted: ${n(d.schedules)} schedules, preemptions ≤ ${d.preemptions}, seed ${seed}, reduction ${d.reduction}, memory ${memory}, params ${paramText(params)}`);
     out.push(
-      `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters (a proof for that bound, not beyond it;`,
+      // a proof under sc memory says nothing of the reorderings --memory weak explores, so the line names the model
+      `  the bounded space was exhausted: no schedule of seed ${seed} with at most ${d.preemptions} preemptions reaches a violation, for these parameters under ${memory === 'weak' ? 'the weak memory model' : 'sequentially consistent memory (--memory sc)'} (a proof for that bound, not beyond it;`,
       '  a task that yields IDLE, or spin-waits re-reading unchanged words, is not run twice in a row while another task can run, so a role that counts its own IDLEs is covered only as far as that allows)',
     );
   } else out.push('  NOT exhausted: the budget ended the search first (raise --time or --executions); no proof');
@@ -435,7 +435,7 @@ export const dfs: StrategyEntry<DfsSpec, 'dfs'> = {
   oneSeed: true,
   watchesMemory: (spec) => spec.reduction !== 'none',
   section: (_spec, run) => run.summary,
-  lines: (section, run) => dfsText(section as DfsSummary, run.firstSeed, run.violation, run.params),
+  lines: (section, run) => dfsText(section as DfsSummary, run.firstSeed, run.violation, run.params, run.memory),
   // a finding without a token (not replayable alone: a cycle lockdep closed over several
   // schedules) replays by running the same search again, which is deterministic
   replayFlags: (spec) => ['--strategy dfs', `--preemptions ${spec.preemptions}`, `--reduction ${spec.reduction}`],

@@ -152,8 +152,8 @@ describe('signals: what finished is printed', () => {
     c.child.kill('SIGINT');
     const r = await c.done;
     expect(r.code).toBe(130);
-    // scenario variant mode expect observed budget executions steps first-violation result
-    expect(r.out).toMatch(new RegExp(`${FIRST.scenario}\\s+${FIRST.variant}\\s+sim\\s+${FIRST.expect}\\s+${FIRST.expect}\\s+(\\d+) ex\\s+\\1\\s+\\S+\\s+\\S+\\s+as expected`));
+    // scenario variant mode memory expect observed budget executions steps first-violation result
+    expect(r.out).toMatch(new RegExp(`${FIRST.scenario}\\s+${FIRST.variant}\\s+sim\\s+sc\\s+${FIRST.expect}\\s+${FIRST.expect}\\s+(\\d+) ex\\s+\\1\\s+\\S+\\s+\\S+\\s+as expected`));
     const after = Number(new RegExp(`INTERRUPTED by SIGINT after (\\d+) of ${ROWS} rows`).exec(r.out)?.[1]);
     expect(after).toBeGreaterThanOrEqual(1);
     expect(after).toBeLessThan(ROWS);

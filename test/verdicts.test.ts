@@ -136,7 +136,7 @@ describe('row statuses and exit codes', () => {
     const rows = [threadsRow('bug', 'deadlock', 'ok'), threadsRow('clean', 'ok', 'ok')];
     const out = campaignOutput(rows, { total: 2, json: false, signal: null, interruptCode: null, elapsedMs: 4000, limitFlags: flags });
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(/s\s+bug\s+threads\s+deadlock\s+ok\s+2 s\s+40\s+12.3K\s+-\s+not reproduced within 2 s/);
+    expect(out.stdout).toMatch(/s\s+bug\s+threads\s+host\s+deadlock\s+ok\s+2 s\s+40\s+12.3K\s+-\s+not reproduced within 2 s/);
     expect(out.stdout).toContain('s / bug / threads: not reproduced within 2 s: expected deadlock, observed ok in 40 executions on real threads');
     expect(out.stdout).toMatch(/\n1 of 2 rows as expected in 4\.0 s; 1 not reproduced within 2 s on threads \(no verdict either way, not a failure\)$/);
     expect(out.stdout).not.toContain('MISMATCH');
@@ -145,6 +145,21 @@ describe('row statuses and exit codes', () => {
     expect(json.rows[1]).toMatchObject({ status: 'as-expected', evidence: { executions: 40, steps: 12_345, stepUnit: 'op steps' } });
     // a clean threads row that found a violation is a finding: exit 1
     expect(campaignOutput([threadsRow('clean', 'ok', 'deadlock')], { total: 1, json: false, signal: null, interruptCode: null, elapsedMs: 1, limitFlags: flags }).code).toBe(1);
+  });
+
+  it("the table names a sim row's memory model: a weak variant's clean row is told from an sc one's", () => {
+    const simRow = (variant: string, memory: 'sc' | 'weak'): RowRecord => ({
+      ...threadsRow(variant, 'ok', 'ok'),
+      key: `s / ${variant} / sim`,
+      mode: 'sim',
+      memory,
+      budget: { executions: 100, threadsMs: null },
+      evidence: { executions: 100, steps: 500, stepUnit: 'scheduling steps' },
+    });
+    const out = campaignOutput([simRow('fixed', 'weak'), simRow('plain', 'sc')], { total: 2, json: false, signal: null, interruptCode: null, elapsedMs: 1, limitFlags: flags }).stdout;
+    expect(out).toMatch(/^scenario\s+variant\s+mode\s+memory\s+expect\s/);
+    expect(out).toMatch(/^s\s+fixed\s+sim\s+weak\s+ok\s+ok\s+100 ex/m);
+    expect(out).toMatch(/^s\s+plain\s+sim\s+sc\s+ok\s+ok\s+100 ex/m);
   });
 
   it('results lines carry the status; a version 1 file still reads (merge), its status worked out, but is not resumed', () => {

@@ -63,8 +63,8 @@ export function campaignResult(records: RowRecord[], o: CampaignSummaryOptions):
 }
 
 export function toCampaignRow(r: RowRecord): CampaignRow {
-  const { scenario, variant, mode, expect, observed, budget, executions, steps, evidence, firstViolationMs, elapsedMs, asExpected, status } = r;
-  return { scenario, variant, mode, expect, observed, budget, executions, steps, evidence, firstViolationMs, elapsedMs, ...(r.warmupMs !== undefined ? { warmupMs: r.warmupMs } : {}), asExpected, status };
+  const { scenario, variant, mode, memory, expect, observed, budget, executions, steps, evidence, firstViolationMs, elapsedMs, asExpected, status } = r;
+  return { scenario, variant, mode, memory, expect, observed, budget, executions, steps, evidence, firstViolationMs, elapsedMs, ...(r.warmupMs !== undefined ? { warmupMs: r.warmupMs } : {}), asExpected, status };
 }
 
 /** The campaign's table, its mismatches, its lockdep and its closing line (also what `merge` prints). */

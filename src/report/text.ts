@@ -157,6 +157,8 @@ export interface CampaignRow {
   scenario: string;
   variant: string;
   mode: string;
+  /** sim's memory model (sc, or weak for a variant that declares it); a threads row runs on the host's. */
+  memory: 'sc' | 'weak';
   expect: string;
   observed: string;
   /** The row's own budget: sim, executions; threads, time (null: unknown, a version 1 results line). */
@@ -184,11 +186,13 @@ export function budgetText(b: CampaignRow['budget']): string {
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 
 export function campaignTable(rows: CampaignRow[]): string {
-  const head = ['scenario', 'variant', 'mode', 'expect', 'observed', 'budget', 'executions', 'steps', 'first violation', 'result'];
+  const head = ['scenario', 'variant', 'mode', 'memory', 'expect', 'observed', 'budget', 'executions', 'steps', 'first violation', 'result'];
   const cells = rows.map((r) => [
     r.scenario,
     r.variant,
     r.mode,
+    // a sim row's clean verdict under sc says nothing of the reorderings weak memory explores
+    r.mode === 'sim' ? r.memory : 'host',
     r.expect,
     r.observed,
     budgetText(r.budget),

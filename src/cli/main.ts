@@ -30,14 +30,14 @@ vCPUs, shrinkers and VMMs race over a model of KVM's MMU, and every violation co
 interleaving that led to it and a command that replays it (docs: README.md, docs/).
 
 usage:
-  mmu-stress list [--long] [--json]
+  mmu-stress list [SCENARIO...] [--long] [--json]
   mmu-stress run <scenario|path.ts> [--variant V] [--mode sim|threads] [--seed N] [--executions N]
                  [--time 10s] [--vcpus N] [--param k=v ...] [--jitter P] [--watchdog 20s]
                  [--execution-limit 2m] [--lockdep on|off] [--strategy ${cliStrategies().map((e) => e.name).join('|')}]
                  [strategy flags: run --help] [--schedule TOKEN|@FILE]
-                 [--no-shrink] [--memory sc|weak] [--jobs N] [--html F] [--trace-out F.json]
-                 [--quiet] [--json]
-  mmu-stress campaign [--time-per-variant 30s] [--threads-time 2s] [--seed N] [--jobs N] [--out r.jsonl [--resume]]
+                 [--no-shrink] [--no-reproduce] [--memory sc|weak] [--rare forced|sampled] [--host-rate N]
+                 [--jobs N] [--html F] [--trace-out F.json] [--quiet] [--json]
+  mmu-stress campaign [SCENARIO...] [--time-per-variant 30s] [--threads-time 2s] [--seed N] [--jobs N] [--out r.jsonl [--resume]]
                       [--shard i/n] [--junit r.xml] [--html r.html] [--quiet] [--json]
   mmu-stress merge a.jsonl b.jsonl ... [--junit F] [--html F] [--json]
   mmu-stress report results.jsonl... -o report.html

@@ -78,7 +78,7 @@ const SIM = 'fp-counter / guarded / sim';
 const campaign = (dir: string, ...more: string[]) => cli(['campaign', './stress/counter.ts', '--out', 'r.jsonl', ...BUDGET, ...more], { cwd: dir });
 
 describe('--resume keeps only rows run on the code as it is now', () => {
-  it('the scenario file edited: --resume runs its rows again, says so once, and the verdict is the new code\'s', () => {
+  it('unchanged, --resume keeps its rows; the scenario file edited, --resume runs its rows again, says so once, and the verdict is the new code\'s', () => {
     const dir = project();
     const first = campaign(dir);
     expect(first.code).toBe(0);
@@ -87,6 +87,14 @@ describe('--resume keeps only rows run on the code as it is now', () => {
     const fp = before.get(SIM)?.fingerprint;
     expect(fp).toMatch(/^file:[0-9a-f]{16} mmu-stress:\d+\.\d+\.\d+\S*\+[0-9a-f]{16}$/);
     expect(before.get(`fp-counter / guarded / threads`)?.fingerprint).toBe(fp);
+
+    // unchanged: --resume keeps every row and runs nothing again
+    const text = readFileSync(join(dir, 'r.jsonl'), 'utf8');
+    const kept = campaign(dir, '--resume');
+    expect(kept.code).toBe(0);
+    expect(kept.out).toContain('2 of the rows were kept from the results file (--resume), not run again');
+    expect(kept.err).not.toContain('another version');
+    expect(readFileSync(join(dir, 'r.jsonl'), 'utf8')).toBe(text);
 
     // the trial's edit: the variant no longer takes its mutex
     const file = join(dir, 'stress', 'counter.ts');
@@ -114,18 +122,6 @@ describe('--resume keeps only rows run on the code as it is now', () => {
     expect(resumed.err).toContain('2 rows of r.jsonl were run on another version of ./stress/counter.ts: running them again');
     expect(rows(join(dir, 'r.jsonl')).get(SIM)?.observed).toBe('invariant');
     expect(resumed.code).toBe(1);
-  }, 120_000);
-
-  it('an unchanged file resumes keeping its rows, and runs nothing again', () => {
-    const dir = project();
-    expect(campaign(dir).code).toBe(0);
-    const text = readFileSync(join(dir, 'r.jsonl'), 'utf8');
-    expect(lines(join(dir, 'r.jsonl')).every((r) => typeof r.fingerprint === 'string')).toBe(true);
-    const resumed = campaign(dir, '--resume');
-    expect(resumed.code).toBe(0);
-    expect(resumed.out).toContain('2 of the rows were kept from the results file (--resume), not run again');
-    expect(resumed.err).not.toContain('another version');
-    expect(readFileSync(join(dir, 'r.jsonl'), 'utf8')).toBe(text);
   }, 120_000);
 
   it("rows of another mmu-stress run again, said as mmu-stress's change; rows with no fingerprint (an older file) are kept, as before", () => {

@@ -21,22 +21,20 @@ const registerHooks = async () => {
 // An exception nothing catches (Node can report a module's top-level throw twice: to the
 // import that loads it, which the command reports, and once more uncaught) must not end
 // the command with exit code 1, which means a violation: one line, and no verdict (3).
-// One thrown from a scenario's worker bundle came from a timer or promise the scenario's
-// code started, which runs outside the model's schedule, and it is the scenario's error,
-// not the harness's. One met while a run still waits on its worker is the run's own (its
-// report says so); this one came after the run had ended: the command goes on, so that its
-// report is printed, and a clean run's exit code becomes 3 (the scenario has a bug).
+// One named ScenarioError (LATE_THROW, src/load/stack.ts) came from a timer or promise the
+// scenario's code started, which runs outside the model's schedule, after its run had
+// ended (one met during a run is the run's own, in its report); its message says so, with
+// the line. The command goes on, so that its report is printed, and a clean run's exit
+// code becomes 3 (the scenario has a bug).
 let outsideThrew = false;
 const outsideSaid = new Set();
 process.on('uncaughtException', (e) => {
   const first = String(e?.message ?? e).split('\n')[0];
-  if (/[/\\](\.cache[/\\]mmu-stress|mmu-stress-bundles-[^/\\]+)[/\\][0-9a-f]+\.mjs:/.test(String(e?.stack ?? ''))) {
-    // the words of OUTSIDE_SCHEDULE in src/load/stack.ts, which the run's own report uses;
+  if (e?.name === 'ScenarioError') {
     // said once, though each of a --jobs run's workers throws it
-    const line = `mmu-stress: scenario error: a timer or promise the scenario's code started (outside the model's schedule) threw after the run had ended: ${e?.name ?? 'Error'}: ${first}\n`;
-    if (!outsideSaid.has(line)) process.stderr.write(line);
+    if (!outsideSaid.has(first)) process.stderr.write(`mmu-stress: ${first}\n`);
     if (process.env.MMU_STRESS_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
-    outsideSaid.add(line);
+    outsideSaid.add(first);
     outsideThrew = true;
     if (!process.exitCode) process.exitCode = 3;
     return;

@@ -24,7 +24,7 @@ import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type
 import type { RunConfig } from './config.js';
 import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
 import { entryOf } from './strategies/index.js';
-import { locateScenarioError, outsideScheduleError, sourceStack, withViolationSite } from '../load/stack.js';
+import { lateOutsideScheduleThrow, locateScenarioError, outsideScheduleError, sourceStack, withViolationSite } from '../load/stack.js';
 import type { ScenarioError } from '../rt/errors.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
@@ -36,6 +36,9 @@ type WorkerDone = { deps: Dep[]; summary?: unknown; exhausted: boolean };
 export class SimExecutor implements Executor {
   readonly mode = 'sim';
   private worker: Worker | null = null;
+  /** The scenario file of the run the worker is on (null between runs), and of the last one it ran. */
+  private runningFile: string | null = null;
+  private lastFile: string | null = null;
 
   /**
    * Ends the worker: asked to leave, it exits by itself once idle (every run has ended by
@@ -92,13 +95,21 @@ export class SimExecutor implements Executor {
     };
     if (!this.worker) {
       const born = new Worker(SIM_WORKER, { execArgv: [] });
-      // one that ends between runs (a timer the scenario's code started threw after its run had
-      // ended: the command names that) is not given the next run
+      // A throw between runs (a timer the scenario's code started, after its run had ended)
+      // reaches no run: it goes on uncaught, named as the scenario's error with its line in the
+      // sources, and the worker it ended is not given the next run. (During a run the run's
+      // own listener reports it.)
+      born.on('error', (e: Error) => {
+        if (this.runningFile !== null) return;
+        throw (this.lastFile !== null && lateOutsideScheduleThrow(e?.stack ?? String(e), this.lastFile)) || e;
+      });
       born.once('exit', () => {
         if (this.worker === born) this.worker = null;
       });
       this.worker = born;
     }
+    this.runningFile = sc.file;
+    this.lastFile = sc.file;
     const w = this.worker;
     w.ref();
     return await new Promise<string | null>((resolve) => {
@@ -133,6 +144,7 @@ export class SimExecutor implements Executor {
         w.off('error', onError);
         w.off('exit', onExit);
         w.unref();
+        this.runningFile = null;
         resolve(error);
       };
       const kill = (why: string | null) => {

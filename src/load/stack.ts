@@ -173,6 +173,26 @@ export function outsideScheduleError(stack: string): ScenarioError | null {
 }
 
 /**
+ * One that came after the run had ended (the worker idle, or closing): no run is left to
+ * report it, so it is thrown on, uncaught, as an Error of its own whose message says what
+ * the run's report would have (with "after the run had ended") and whose stack is in the
+ * sources: the command prints that line (bin/mmu-stress.mjs), a test runner shows it.
+ * Null when the throw is not the scenario's (outsideScheduleError).
+ */
+export function lateOutsideScheduleThrow(stack: string, scenarioFile: string): Error | null {
+  const se = outsideScheduleError(stack);
+  if (!se) return null;
+  const { at, thrown, stack: mapped } = locateScenarioError(se, scenarioFile);
+  const e = new Error(`scenario error: ${OUTSIDE_SCHEDULE} threw after the run had ended${at ? ` at ${at}` : ''}: ${thrown}`);
+  e.name = LATE_THROW;
+  e.stack = `${e.name}: ${e.message}\n${withoutHarnessFrames(mapped).slice(1).join('\n')}`;
+  return e;
+}
+
+/** The name of that Error: what bin/mmu-stress.mjs knows it by. */
+export const LATE_THROW = 'ScenarioError';
+
+/**
  * A callback that returned a value the harness cannot use: nothing threw, so its place is
  * the frame in the scenario file of a stack taken while it ran (a count() reading a
  * parameter), else its definition read from the file's text, else the file alone:

@@ -14,6 +14,7 @@ import { SimExecutor } from '../src/exec/sim-runner.js';
 import { ThreadsExecutor } from '../src/exec/threads.js';
 import { loadScenario } from '../src/load/scenarios.js';
 import { ScenarioFailure } from '../src/rt/errors.js';
+import { outsideScheduleError } from '../src/load/stack.js';
 import { mmuStressMatchers } from '../src/vitest.js';
 import { cli, tempDirs } from './cli-helpers.js';
 
@@ -67,10 +68,40 @@ describe('the command says so', () => {
   }, 60_000);
 
   it('one that comes after the run has ended, while the command closes its worker, is one line on stderr (once for the two workers), after which the report is printed and the exit code is 3', () => {
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--executions', '2']);
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--executions', '2', '--jobs', '2']);
     expect(r.code, r.err).toBe(3);
     expect(r.out).toMatch(/^expect ok; observed ok \(as expected\)\nevidence: clean after 2 executions/m); // the run's report is printed whole
     expect(r.err).toMatch(new RegExp(`^mmu-stress: scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-throw\\.ts:${lineOf('timer', TIMER)}:\\d+: Error: thrown from a timer the role started\n$`));
+  }, 60_000);
+
+  it("--jobs 2, where one worker's timer throws after a seed the other worker's seeds pass: the run's scenario error all the same", async () => {
+    const timers = await loadScenario(TIMER);
+    const own = new SimExecutor(); // a worker of its own: the fixture counts the executions each worker ran
+    try {
+      // seeds 1 and 3 on the first worker, whose second execution starts the timer; seed 2 on the other
+      const r = await run({ scenario: timers, variant: 'second', params: {}, mode: 'sim', seed: 1, executions: 3, timeMs: null, sim: own, threads, jobs: 2 });
+      expect([r.observed, r.executions, exitCodeOf(r)]).toEqual(['scenario-error', 3, 3]);
+      expect(r.scenarioError?.where).toBe('timer');
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it('a timer that never returns is named once the watchdog period passes after the executions, not blamed on setup() or check()', () => {
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--executions', '2', '--watchdog', '1s']);
+    expect(r.code, r.err).toBe(3);
+    expect(r.out).toMatch(/^SCENARIO ERROR \(exit 3\): the scenario's own code never returned from a timer or promise it started/m);
+    expect(r.out).toMatch(/^ {2}scenario error: a timer or promise the scenario's code started \(outside the model's schedule\) of test\/fixtures\/timer-throw\.ts ran for \d+ ms after the executions without returning$/m);
+    expect(r.out).not.toMatch(/HARNESS ERROR|setup\(\)/);
+  }, 60_000);
+
+  it("a campaign: a row's timer that comes due after its row is named once, after the run had ended, and never taken by the next row on the same worker", () => {
+    const r = cli(['campaign', 'test/fixtures/timer-rows.ts', '--jobs', '1', '--threads-time', '100ms', '--quiet']);
+    expect(r.code, r.err).toBe(3);
+    expect(r.out).toMatch(/^timer-rows\s+clean\s+sim\s+sc\s+ok\s+ok\s+20000 ex/m);
+    expect(r.out).toContain('4 of 4 rows as expected');
+    const rows = join(import.meta.dirname, 'fixtures', 'timer-rows.ts');
+    expect(r.err).toMatch(new RegExp(`^mmu-stress: scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-rows\\.ts:${lineOf('late', rows)}:\\d+: Error: thrown from the late row\n$`));
   }, 60_000);
 
   it('text: SCENARIO ERROR with the line and the stack in the scenario, exit 3, not HARNESS ERROR', () => {
@@ -197,5 +228,16 @@ describe('a failing matcher says why the run has no verdict, in one line', () =>
       expect(m.pass).toBe(false);
       expect(m.message()).toMatch(/got observed harness-error \(exit 3\): harness error: vcpu1: worker failed: Error: out of memory; the workers were terminated$/);
     }
+  });
+});
+
+describe("which throws outside the model's schedule are the scenario's", () => {
+  it('one with a frame of the scenario or a module of its own (past any of the package), not one of the harness alone or of a bundle no map names', () => {
+    const user = 'Error: thrown by a helper\n    at fail (/home/me/proj/helper.mjs:3:9)\n    at Timeout._onTimeout (/home/me/proj/s.ts:16:49)\n    at listOnTimeout (node:internal/timers:581:17)';
+    expect(outsideScheduleError(user)).toMatchObject({ where: 'timer', thrown: 'Error: thrown by a helper' });
+    const viaPackage = 'Error: x\n    at lockdep (/x/node_modules/mmu-stress/src/sync/lockdep.ts:10:3)\n    at Timeout._onTimeout (/home/me/proj/s.ts:16:49)';
+    expect(outsideScheduleError(viaPackage)).not.toBeNull();
+    expect(outsideScheduleError('Error: harness\n    at f (/x/src/exec/sim.ts:1:1)\n    at listOnTimeout (node:internal/timers:581:17)')).toBeNull();
+    expect(outsideScheduleError('Error: unmapped\n    at f (/x/node_modules/.cache/mmu-stress/0123abcd.mjs:7150:13)')).toBeNull();
   });
 });

@@ -11,13 +11,11 @@ parentPort.on('message', async (req) => {
     parentPort.close();
     return;
   }
-  // 'done' waits for one turn of the timers: a timer or promise the scenario's code started
-  // (outside the model's schedule) whose time has come throws before the run is told it
-  // ended, so the run reports that throw as the scenario's error rather than a later one
-  // reaching the command on its own
-  const post = (m) => (m?.type === 'done' ? setTimeout(() => parentPort.postMessage(m), 0) : parentPort.postMessage(m));
   try {
-    (await loadBundle(req.bundle)).runSim(req, post);
+    const api = await loadBundle(req.bundle);
+    const send = (m) => parentPort.postMessage(m);
+    // 'done' once the scenario's timers and promises whose time has come have run (src/exec/sim-worker.ts)
+    api.runSim(req, (m) => (m?.type === 'done' ? api.afterExecutions(req, m, send) : send(m)));
   } catch (e) {
     parentPort.postMessage({ type: 'error', error: e?.stack ?? String(e) });
   }

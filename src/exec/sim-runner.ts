@@ -20,15 +20,18 @@ import { instancesOf, STOP_DEADLINE, STOP_SIGNAL } from './frame.js';
 import { isLimit, limitOf, noOpBoundaryError, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { endsRun, type ExecutionResult } from './result.js';
 import { endWorker } from './end-worker.js';
-import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_STOP, type SimMessage, type SimRequest, storeSeed, type WorkerShare, workerSeeds } from './sim-worker.js';
+import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_OUTSIDE, SIM_STOP, type SimMessage, type SimRequest, storeSeed, type WorkerShare, workerSeeds } from './sim-worker.js';
 import type { RunConfig } from './config.js';
 import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
 import { entryOf } from './strategies/index.js';
-import { lateOutsideScheduleThrow, locateScenarioError, outsideScheduleError, sourceStack, withViolationSite } from '../load/stack.js';
+import { lateOutsideScheduleThrow, locateScenarioError, outsideScheduleError, outsideScheduleStuck, sourceStack, withViolationSite } from '../load/stack.js';
 import type { ScenarioError } from '../rt/errors.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
 const TICK_MS = 50;
+
+/** The scenario files of a worker's run (null between runs) and of its last one: a throw between runs is the last one's. */
+type WorkerFiles = { running: string | null; last: string | null };
 
 /** What a worker posts once it has stopped: its lock orders, the strategy's summary, whether its space was exhausted. */
 type WorkerDone = { deps: Dep[]; summary?: unknown; exhausted: boolean };
@@ -36,9 +39,10 @@ type WorkerDone = { deps: Dep[]; summary?: unknown; exhausted: boolean };
 export class SimExecutor implements Executor {
   readonly mode = 'sim';
   private worker: Worker | null = null;
-  /** The scenario file of the run the worker is on (null between runs), and of the last one it ran. */
-  private runningFile: string | null = null;
-  private lastFile: string | null = null;
+  /** The scenario files of the worker's run (null between runs) and of its last one. */
+  private files: WorkerFiles = { running: null, last: null };
+  /** Workers whose scenario left timers pending: asked to leave, each ends within STOP_GRACE_MS (close() waits for them). */
+  private readonly retiring = new Set<Promise<void>>();
 
   /**
    * Ends the worker: asked to leave, it exits by itself once idle (every run has ended by
@@ -50,6 +54,18 @@ export class SimExecutor implements Executor {
     const w = this.worker;
     this.worker = null;
     if (w) await endWorker(w, STOP_GRACE_MS);
+    await Promise.all(this.retiring);
+  }
+
+  /**
+   * A worker whose scenario's code left timers pending is not given another run: they would
+   * run during it and be blamed on it. Asked to leave, it runs them first (a throw there is
+   * the scenario's error, said after the run had ended), and is terminated after STOP_GRACE_MS.
+   */
+  private retire(w: Worker): void {
+    if (this.worker === w) this.worker = null;
+    const ended: Promise<void> = endWorker(w, STOP_GRACE_MS).finally(() => this.retiring.delete(ended));
+    this.retiring.add(ended);
   }
 
   async run(config: RunConfig, sc: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd> {
@@ -95,21 +111,25 @@ export class SimExecutor implements Executor {
     };
     if (!this.worker) {
       const born = new Worker(SIM_WORKER, { execArgv: [] });
+      const files: WorkerFiles = { running: null, last: null };
       // A throw between runs (a timer the scenario's code started, after its run had ended)
       // reaches no run: it goes on uncaught, named as the scenario's error with its line in the
-      // sources, and the worker it ended is not given the next run. (During a run the run's
+      // sources, and the worker it ended is not given another run. (During a run the run's
       // own listener reports it.)
       born.on('error', (e: Error) => {
-        if (this.runningFile !== null) return;
-        throw (this.lastFile !== null && lateOutsideScheduleThrow(e?.stack ?? String(e), this.lastFile)) || e;
+        if (this.worker === born) this.worker = null;
+        if (files.running !== null) return;
+        throw (files.last !== null && lateOutsideScheduleThrow(e?.stack ?? String(e), files.last)) || e;
       });
       born.once('exit', () => {
         if (this.worker === born) this.worker = null;
       });
       this.worker = born;
+      this.files = files;
     }
-    this.runningFile = sc.file;
-    this.lastFile = sc.file;
+    const files = this.files;
+    files.running = sc.file;
+    files.last = sc.file;
     const w = this.worker;
     w.ref();
     return await new Promise<string | null>((resolve) => {
@@ -119,7 +139,8 @@ export class SimExecutor implements Executor {
       let beat = -1;
       let beatAt = performance.now();
       // a throw of the scenario's code from a timer or promise it started: it ends the worker,
-      // and it takes the seed after the worker's last execution once those have all come in
+      // and it comes after the worker's executions once those have all come in; it belongs to
+      // no seed (the seed after the worker's last one stands in: runParallel keeps it out of its seed order)
       let outside: ScenarioError | null = null;
       let lastSeed: number | null = null;
       const reportOutside = () => {
@@ -144,7 +165,7 @@ export class SimExecutor implements Executor {
         w.off('error', onError);
         w.off('exit', onExit);
         w.unref();
-        this.runningFile = null;
+        files.running = null;
         resolve(error);
       };
       const kill = (why: string | null) => {
@@ -164,6 +185,7 @@ export class SimExecutor implements Executor {
           reportOutside();
           onDone?.({ deps: m.deps, summary: m.summary, exhausted: m.exhausted });
           end(null);
+          if ((m.timersLeft ?? 0) > 0) this.retire(w);
         }
         else kill(`the sim worker failed: ${sourceStack(m.error)}`);
       };
@@ -192,7 +214,12 @@ export class SimExecutor implements Executor {
         const current = Atomics.load(c, SIM_CURRENT);
         const unresponsive = asked !== 0 && now - askedAt > STOP_GRACE_MS && quiet > STOP_GRACE_MS;
         if (!unresponsive && quiet <= limits.watchdogMs) return;
-        if (current >= 0 && instances[current]) {
+        if (current === SIM_OUTSIDE) {
+          // the executions are over, and a timer or promise the scenario's code started never returned
+          outside = outsideScheduleStuck(quiet);
+          reportOutside();
+          kill(null);
+        } else if (current >= 0 && instances[current]) {
           // a role resumed and never came back: its code loops without an op (the scenario's bug), and only
           // terminating the worker stops it; that execution is the run's last, with the scenario's error
           const after = unresponsive ? `${stopReason(asked)} and it did not stop within ${STOP_GRACE_MS} ms` : undefined;
@@ -238,6 +265,7 @@ export class SimExecutor implements Executor {
     new Int32Array(bound)[0] = 2 ** 31 - 1;
     const sims = Array.from({ length: jobs }, (_, j) => (j === 0 ? this : new SimExecutor()));
     const collected: ExecutionResult[] = [];
+    const outside: ExecutionResult[] = [];
     /** The last seed each worker posted (a worker that fails as a whole failed at its next one). */
     const lastSeed: (number | null)[] = sims.map(() => null);
     let errors: (string | null)[];
@@ -245,9 +273,13 @@ export class SimExecutor implements Executor {
       errors = await Promise.all(
         sims.map((sim, j) =>
           sim.runWorker(config, sc, { index: j, jobs, bound }, hooks.limits, (r) => {
-            collected.push(r);
-            lastSeed[j] = r.seed;
-            hooks.progress?.(collected.length);
+            // a throw from a timer or promise belongs to no seed: it comes after the seed order's answer
+            if (r.scenarioError?.where === 'timer') outside.push(r);
+            else {
+              collected.push(r);
+              lastSeed[j] = r.seed;
+              hooks.progress?.(collected.length);
+            }
           }),
         ),
       );
@@ -269,6 +301,7 @@ export class SimExecutor implements Executor {
       hooks.take(r);
       if (endsRun(r)) break;
     }
+    if (outside.length > 0) hooks.take({ ...outside[0], seed: config.seed + results.length });
     // the lock orders in seed order, as one worker's graph would have met them
     const graph = newLockGraph(sc.def, config.seed, 'report', config.lockdep, config.variant);
     let crossAt: number | null = null;

@@ -29,6 +29,8 @@ export const SIM_STOP = 2; // a STOP_* harness limit asked by the parent, 0 whil
 export const SIM_HEARTBEAT = 3; // bumped at every poll and between executions
 export const SIM_SEED_HI = 4; // seed of the execution in flight: the bits above the low 32
 export const SIM_CONTROL_WORDS = 5;
+/** SIM_CURRENT once a request's executions are over, while the scenario's timers and promises whose time has come run (afterExecutions). */
+export const SIM_OUTSIDE = -2;
 
 /**
  * A seed in the control block: seeds go up to Number.MAX_SAFE_INTEGER (MAX_SEED), more than
@@ -74,8 +76,36 @@ export function workerSeeds(config: RunConfig, share?: WorkerShare): { first: nu
   return { first: config.seed + share.index, stride: share.jobs, executions: config.executions === null ? null : Math.ceil((config.executions - share.index) / share.jobs) };
 }
 
-/** done: the lock orders, the strategy's summary (Strategy.summary) and whether it ran out of executions (its space exhausted). */
-export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done'; deps: Dep[]; summary?: unknown; exhausted: boolean } | { type: 'error'; error: string };
+/**
+ * done: the lock orders, the strategy's summary (Strategy.summary), whether it ran out of
+ * executions (its space exhausted), and how many timers the scenario's code left pending
+ * (afterExecutions: such a worker is not given another run).
+ */
+export type SimMessage = { type: 'execution'; result: ExecutionResult } | { type: 'done'; deps: Dep[]; summary?: unknown; exhausted: boolean; timersLeft?: number } | { type: 'error'; error: string };
+
+/** Timers and immediates this thread has pending (Node's own count of its active resources). */
+const pendingTimers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
+
+/**
+ * Posts a request's 'done' once the timers and promises the scenario's code started whose time
+ * has come have run: they run outside the model's schedule, on this thread's event loop, only
+ * after the executions (which run without a turn of it). A throw there then reaches the run
+ * before it ends, which names it the scenario's error; meanwhile SIM_CURRENT reads SIM_OUTSIDE,
+ * so that a timer that never returns is named as what it is. 'done' says how many timers are
+ * still pending: they would run during the next run, on this worker, and be blamed on it.
+ */
+export function afterExecutions(req: SimRequest, done: Extract<SimMessage, { type: 'done' }>, post: (m: SimMessage) => void): void {
+  const control = new Int32Array(req.control);
+  Atomics.store(control, SIM_CURRENT, SIM_OUTSIDE);
+  Atomics.add(control, SIM_HEARTBEAT, 1);
+  // a timer of 0 ms comes after every timer already due (the timers of one duration run in
+  // the order they were set, and an earlier duration's are due first)
+  setTimeout(() => {
+    Atomics.store(control, SIM_CURRENT, -1);
+    Atomics.add(control, SIM_HEARTBEAT, 1);
+    post({ ...done, timersLeft: Math.max(0, pendingTimers() - 1) }); // this timer is still counted while it runs
+  }, 0);
+}
 
 /** Now as an epoch instant, the same in every thread of the process. */
 const nowEpoch = (): number => performance.timeOrigin + performance.now();

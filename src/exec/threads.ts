@@ -22,7 +22,7 @@ import { CTL_ARRIVED, CTL_STOP, instancesOf, newFrame, STOP_DEADLINE, STOP_SIGNA
 import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, noOpBoundaryError, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
-import { locateScenarioError, sourceStack } from '../load/stack.js';
+import { lateOutsideScheduleThrow, locateScenarioError, sourceStack } from '../load/stack.js';
 import { Watchdog, type WatchdogFinding } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
 import type { RunConfig } from './config.js';
@@ -183,7 +183,10 @@ export class ThreadsExecutor implements Executor {
         lockdep: lockGraph.reports,
         ...(versions ? { versions } : {}),
       };
-      return pool.run(job) as Promise<RoleResult>;
+      return (pool.run(job) as Promise<RoleResult>).then((r) => {
+        if (r.outside) throwOutside(r.outside, sc.file);
+        return r;
+      });
     });
 
     const seq = () => lastStep(frame);
@@ -345,6 +348,21 @@ export class ThreadsExecutor implements Executor {
 }
 
 /** The tasks' steps in the order their tickets were taken: task ids, one per step. */
+/**
+ * Throws a worker met from timers or promises a role started (RoleResult.outside): they
+ * belong to no execution, and are thrown on uncaught once this turn is over, as a throw
+ * between sim runs is (the command names the scenario's and goes on; a test runner reports
+ * them), the scenario's named so with its line (lateOutsideScheduleThrow), any other as thrown.
+ */
+function throwOutside(stacks: string[], scenarioFile: string): void {
+  for (const stack of stacks) {
+    const e = lateOutsideScheduleThrow(stack, scenarioFile) ?? Object.assign(new Error(stack.split('\n')[0]), { stack });
+    setImmediate(() => {
+      throw e;
+    });
+  }
+}
+
 function stepOrder(tickets: Int32Array[]): Uint8Array {
   const all: [number, number][] = [];
   tickets.forEach((t, task) => {

@@ -53,6 +53,11 @@ export interface RoleResult {
   tickets?: Int32Array;
   /** This task's word events (see sync-record.ts), for the replay; absent when not kept. */
   sync?: SyncEvents;
+  /**
+   * Throws (their stacks) from timers or promises an earlier role on this worker started,
+   * met since its last role (workers/role-worker.mjs): they belong to no execution.
+   */
+  outside?: string[];
 }
 
 /** The start barrier: 'go' once every role instance has arrived, 'stopped' if the execution is stopped first. */

@@ -129,9 +129,10 @@ const HARNESS_PATH = new RegExp(HARNESS);
  */
 export function locateScenarioError(se: ScenarioError, scenarioFile: string): ScenarioError {
   if (se.line) return se; // located already
-  if (se.how === 'no-op-boundary' || se.how === 'op-not-run') {
-    // nothing threw: no stack to look in, so the role and its file say where
-    return { ...se, file: scenarioFile, line: `scenario error: role '${se.role}' (${se.task}) of ${shownPath(scenarioFile)} ${se.thrown}` };
+  if (se.how === 'no-op-boundary' || se.how === 'op-not-run' || se.how === 'no-return') {
+    // nothing threw: no stack to look in, so the role (or the timer) and its file say where
+    const what = se.where === 'timer' ? OUTSIDE_SCHEDULE : `role '${se.role}' (${se.task})`;
+    return { ...se, file: scenarioFile, line: `scenario error: ${what} of ${shownPath(scenarioFile)} ${se.thrown}` };
   }
   const stack = sourceStack(loaderMappedStack(se.stack));
   const all = stackFrames(stack).filter((f) => !f.path.startsWith('node:'));
@@ -167,9 +168,19 @@ export const OUTSIDE_SCHEDULE = "a timer or promise the scenario's code started 
  * cannot be told (then the worker crashed, a harness error).
  */
 export function outsideScheduleError(stack: string): ScenarioError | null {
-  const first = stackFrames(sourceStack(stack)).find((f) => !f.path.startsWith('node:'));
-  if (!first || HARNESS_PATH.test(first.path) || first.path.endsWith('.mjs')) return null;
-  return { where: 'timer', thrown: stack.split('\n')[0], stack };
+  // as locateScenarioError finds the scenario's own line: a frame of the scenario's code (the
+  // file, a module it imports), past any of the package's it called; a bundle frame no map
+  // names cannot be told
+  const own = stackFrames(sourceStack(stack)).some((f) => !f.path.startsWith('node:') && !HARNESS_PATH.test(f.path) && !BUNDLE_FILE.test(f.path));
+  return own ? { where: 'timer', thrown: stack.split('\n')[0], stack } : null;
+}
+
+/** A worker bundle's own path (load/bundle.ts: the package's cache, or a temporary folder). */
+const BUNDLE_FILE = /[/\\](?:\.cache[/\\]mmu-stress|mmu-stress-bundles-[^/\\]+)[/\\][0-9a-f]+\.mjs$/;
+
+/** A timer or promise the scenario's code started that had not returned `forMs` after the executions ended: nothing threw, so no stack. */
+export function outsideScheduleStuck(forMs: number): ScenarioError {
+  return { where: 'timer', how: 'no-return', thrown: `ran for ${Math.round(forMs)} ms after the executions without returning`, stack: '' };
 }
 
 /**

@@ -77,7 +77,9 @@ export function scenarioErrorText(e: ScenarioError): string[] {
         ? 'did not run an op as written'
         : e.how === 'bad-value'
           ? 'returned a value the harness cannot use'
-          : 'threw';
+          : e.how === 'no-return'
+            ? 'never returned from a timer or promise it started'
+            : 'threw';
   return [
     `SCENARIO ERROR (exit 3): the scenario's own code ${did}, so there is no verdict (a bug in the scenario, not a finding in the model, not a failure of the harness):`,
     `  ${e.line ?? e.thrown}`,

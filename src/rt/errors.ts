@@ -53,8 +53,10 @@ export interface ScenarioError {
    * nothing threw, but the callback returned a value the harness cannot use (a role's
    * count() that is not a whole number >= 0, a check() result that is not a violation);
    * `thrown` says what it returned and what it must return (rt/scenario-values.ts).
+   * 'no-return': a timer or promise callback (where 'timer') that had not returned when the
+   * watchdog period ran out after the executions; `thrown` says for how long.
    */
-  how?: 'no-op-boundary' | 'op-not-run' | 'bad-value';
+  how?: 'no-op-boundary' | 'op-not-run' | 'bad-value' | 'no-return';
   /** The role and its instance (`vcpu`, `vcpu1`), for a role that threw (the role alone for its count() or name()). */
   role?: string;
   task?: string;

@@ -95,13 +95,21 @@ describe('the command says so', () => {
     expect(r.out).not.toMatch(/HARNESS ERROR|setup\(\)/);
   }, 60_000);
 
-  it("a campaign: a row's timer that comes due after its row is named once, after the run had ended, and never taken by the next row on the same worker", () => {
-    const r = cli(['campaign', 'test/fixtures/timer-rows.ts', '--jobs', '1', '--threads-time', '100ms', '--quiet']);
+  it("a campaign: a row's timer that comes due after its row is named once, after the run had ended, and never taken by a later row on the same worker, in sim or on threads", () => {
+    const r = cli(['campaign', 'test/fixtures/timer-rows.ts', 'test/fixtures/timer-next.ts', '--jobs', '1', '--threads-time', '100ms', '--quiet']);
     expect(r.code, r.err).toBe(3);
+    // soon's sim row meets its own timer; every other row is clean, the rows run after late's and soon's too
+    expect(r.out).toMatch(/^timer-rows\s+soon\s+sim\s+sc\s+ok\s+scenario-error\s/m);
     expect(r.out).toMatch(/^timer-rows\s+clean\s+sim\s+sc\s+ok\s+ok\s+20000 ex/m);
-    expect(r.out).toContain('4 of 4 rows as expected');
+    expect(r.out).toMatch(/^timer-next\s+clean\s+threads\s+host\s+ok\s+ok\s/m);
+    expect(r.out).toContain('7 of 8 rows as expected');
+    expect(r.out).not.toContain('HARNESS ERROR');
     const rows = join(import.meta.dirname, 'fixtures', 'timer-rows.ts');
-    expect(r.err).toMatch(new RegExp(`^mmu-stress: scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-rows\\.ts:${lineOf('late', rows)}:\\d+: Error: thrown from the late row\n$`));
+    const late = (what: string) => `mmu-stress: scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-rows\\.ts:${lineOf(what, rows)}:\\d+: Error: thrown from the ${what} row`;
+    // late's sim timer, after its row; soon's threads timers, met while the workers loaded timer-next's bundle
+    expect(r.err).toMatch(new RegExp(`^${late('late')}$`, 'm'));
+    expect(r.err).toMatch(new RegExp(`^${late('soon')}$`, 'm'));
+    expect(r.err.trim().split('\n')).toHaveLength(2);
   }, 60_000);
 
   it('text: SCENARIO ERROR with the line and the stack in the scenario, exit 3, not HARNESS ERROR', () => {

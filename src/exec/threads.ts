@@ -355,7 +355,8 @@ export class ThreadsExecutor implements Executor {
  * them), the scenario's named so with its line (lateOutsideScheduleThrow), any other as thrown.
  */
 function throwOutside(stacks: string[], scenarioFile: string): void {
-  for (const stack of stacks) {
+  // each execution of a role that starts a timer adds one: said once per place
+  for (const stack of new Set(stacks)) {
     const e = lateOutsideScheduleThrow(stack, scenarioFile) ?? Object.assign(new Error(stack.split('\n')[0]), { stack });
     setImmediate(() => {
       throw e;

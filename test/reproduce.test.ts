@@ -70,8 +70,11 @@ describe('threads findings replayed in sim', () => {
     }
   }, 60_000);
 
-  it('threads findings of topup-minimums / shared-gfn-cache-1x replay exactly, every one of several', async () => {
-    // from the step order alone, 3 of 20 did (BENCHMARKS.md): two vCPUs' steps begin in one order and take mmu_lock in the other
+  it('threads findings of topup-minimums / shared-gfn-cache-1x replay to the same violation, every one of several, and all but at most one at the same op', async () => {
+    // from the step order alone, 3 of 20 did (BENCHMARKS.md): two vCPUs' steps begin in one order and take mmu_lock in the other.
+    // With the word record about 98% replay at the same op; the rest reach the same violation at another op, for causes
+    // BENCHMARKS.md names ("Exact threads replay": two steps writing one word in the middle of each other on two cores, a
+    // thread the host stopped just after it took its ticket), which a loaded machine makes likelier: one such is allowed.
     const tm = await loadScenario('topup-minimums');
     const variant = 'shared-gfn-cache-1x';
     const verdicts: string[] = [];
@@ -80,7 +83,9 @@ describe('threads findings replayed in sim', () => {
       if (r.violation && r.reproduced) verdicts.push(`seed ${r.violation.seed}: ${r.reproduced.line}`);
     }
     expect(verdicts.length).toBeGreaterThanOrEqual(4);
-    expect(verdicts.filter((v) => !v.endsWith('reproduced in sim: same violation at the same op'))).toEqual([]);
+    const exact = 'reproduced in sim: same violation at the same op';
+    expect(verdicts.filter((v) => !v.endsWith(exact) && !/reproduced in sim: the same violation, at another op/.test(v))).toEqual([]);
+    expect(verdicts.filter((v) => !v.endsWith(exact)).length).toBeLessThanOrEqual(1);
   }, 600_000);
 
   it('a run that does not replay records nothing; a finding without word events is still replayed from its step order', async () => {

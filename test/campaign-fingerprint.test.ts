@@ -78,7 +78,7 @@ const SIM = 'fp-counter / guarded / sim';
 const campaign = (dir: string, ...more: string[]) => cli(['campaign', './stress/counter.ts', '--out', 'r.jsonl', ...BUDGET, ...more], { cwd: dir });
 
 describe('--resume keeps only rows run on the code as it is now', () => {
-  it('unchanged, --resume keeps its rows; the scenario file edited, --resume runs its rows again, says so once, and the verdict is the new code\'s', () => {
+  it('unchanged, --resume keeps its rows; a file the scenario imports, then the scenario file, edited: --resume runs its rows again, says so once, and the verdict is the new code\'s', () => {
     const dir = project();
     const first = campaign(dir);
     expect(first.code).toBe(0);
@@ -96,32 +96,31 @@ describe('--resume keeps only rows run on the code as it is now', () => {
     expect(kept.err).not.toContain('another version');
     expect(readFileSync(join(dir, 'r.jsonl'), 'utf8')).toBe(text);
 
-    // the trial's edit: the variant no longer takes its mutex
+    // a file the scenario imports edited (its mutex no longer taken): its rows run again, the new code's verdict
+    writeFileSync(join(dir, 'stress', 'guard.ts'), 'export const GUARDED = false;\n');
+    const imported = campaign(dir, '--resume');
+    expect(imported.err).toContain('2 rows of r.jsonl were run on another version of ./stress/counter.ts: running them again');
+    expect(rows(join(dir, 'r.jsonl')).get(SIM)?.observed).toBe('invariant');
+    expect(imported.code).toBe(1);
+    const byImport = rows(join(dir, 'r.jsonl')).get(SIM)?.fingerprint as string;
+    expect(byImport).not.toBe(fp);
+
+    // the trial's edit, in the file itself: the variant no longer reads the guard at all
     const file = join(dir, 'stress', 'counter.ts');
     writeFileSync(file, readFileSync(file, 'utf8').replace('const locked = GUARDED;', 'const locked = false;'));
     const resumed = campaign(dir, '--resume');
     expect(resumed.err).toContain('2 rows of r.jsonl were run on another version of ./stress/counter.ts: running them again');
     expect(resumed.err.match(/another version/g)).toHaveLength(1);
     const after = rows(join(dir, 'r.jsonl'));
-    expect(lines(join(dir, 'r.jsonl'))).toHaveLength(4); // both rows appended again
+    expect(lines(join(dir, 'r.jsonl'))).toHaveLength(6); // both rows appended again, twice
     expect(after.get(SIM)?.observed).toBe('invariant');
     expect(after.get(SIM)?.status).toBe('mismatch');
     expect(resumed.code).toBe(1); // what a fresh campaign on the edited file gives
     const now = after.get(SIM)?.fingerprint as string;
-    expect(now.split(' ')[0]).not.toBe((fp as string).split(' ')[0]); // the file's part changed
+    expect(now.split(' ')[0]).not.toBe(byImport.split(' ')[0]); // the file's part changed
     expect(now.split(' ')[1]).toBe((fp as string).split(' ')[1]); // mmu-stress's did not
     expect(cli(['campaign', './stress/counter.ts', '--out', 'fresh.jsonl', ...BUDGET], { cwd: dir }).code).toBe(1);
     expect(rows(join(dir, 'fresh.jsonl')).get(SIM)?.fingerprint).toBe(now);
-  }, 120_000);
-
-  it('a file the scenario imports edited: its rows run again too', () => {
-    const dir = project();
-    expect(campaign(dir).code).toBe(0);
-    writeFileSync(join(dir, 'stress', 'guard.ts'), 'export const GUARDED = false;\n');
-    const resumed = campaign(dir, '--resume');
-    expect(resumed.err).toContain('2 rows of r.jsonl were run on another version of ./stress/counter.ts: running them again');
-    expect(rows(join(dir, 'r.jsonl')).get(SIM)?.observed).toBe('invariant');
-    expect(resumed.code).toBe(1);
   }, 120_000);
 
   it("rows of another mmu-stress run again, said as mmu-stress's change; rows with no fingerprint (an older file) are kept, as before", () => {

@@ -131,7 +131,7 @@ describe('dfs --reduction merge', () => {
     // before taking the mutex, so its fills stay unmerged while the trylocking shrinker's caches
     // are 'guarded', and merge searches it much as sleep sets do, at the cost of no-cache-lock's.)
     for (const variant of ['no-cache-lock']) {
-      const scope = { vcpus: 2, faults: 1 };
+      const scope = { vcpus: 2, faults: 1, nestedPercent: 0 }; // no nested guest: half the schedules, the same race
       const merged = outcomes(variant, scope, 1, 'merge', false);
       const full = outcomes(variant, scope, 1, 'sleep', false);
       expect(merged.seen).toEqual(full.seen);

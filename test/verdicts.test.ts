@@ -181,4 +181,13 @@ describe('row statuses and exit codes', () => {
     expectBadInput(cli(['campaign', '--out', v1, '--resume', '--time-per-variant', '2s', '--shard', `${dealt.indexOf(key) + 1}/${plan.length}`]), /--resume: .*v1\.jsonl was written by an older mmu-stress \(results version 1/);
     expect(readFileSync(v1, 'utf8')).toBe(`${JSON.stringify(line)}\n`); // left as it was
   });
+
+  it("a results line whose memory is missing or neither 'sc' nor 'weak' is bad input with its line, not a table cell 'undefined'", () => {
+    const f = join(temp.make(), 'r.jsonl');
+    const row = threadsRow('clean', 'ok', 'ok');
+    for (const memory of [undefined, 'tso']) {
+      writeFileSync(f, `${JSON.stringify(row)}\n${JSON.stringify({ ...row, key: 's / other / threads', memory })}\n`);
+      expect(() => readRecords(f)).toThrow(/r\.jsonl:2: results line whose 'memory' is not 'sc' or 'weak'/);
+    }
+  });
 });

@@ -170,6 +170,7 @@ export function readRecords(file: string, opts: { missingOk?: boolean } = {}): R
     for (const [f, type] of FIELDS) {
       if (typeof rec[f] !== type) throw new BadInput(`${file}:${k + 1}: results line without '${f}' (${type})`);
     }
+    if (rec.memory !== 'sc' && rec.memory !== 'weak') throw new BadInput(`${file}:${k + 1}: results line whose 'memory' is not 'sc' or 'weak'`);
     if (!Array.isArray(rec.lockdep)) rec.lockdep = [];
     rec.campaignScenarios = scenarioListOf(rec.campaignScenarios, `${file}:${k + 1}`);
     if (rec.fingerprint !== undefined && rec.fingerprint !== null && typeof rec.fingerprint !== 'string') throw new BadInput(`${file}:${k + 1}: results line whose 'fingerprint' is not a string`);

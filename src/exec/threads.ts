@@ -347,7 +347,6 @@ export class ThreadsExecutor implements Executor {
   }
 }
 
-/** The tasks' steps in the order their tickets were taken: task ids, one per step. */
 /**
  * Throws a worker met from timers or promises a role started (RoleResult.outside): they
  * belong to no execution, and are thrown on uncaught once this turn is over, as a throw
@@ -364,6 +363,7 @@ function throwOutside(stacks: string[], scenarioFile: string): void {
   }
 }
 
+/** The tasks' steps in the order their tickets were taken: task ids, one per step. */
 function stepOrder(tickets: Int32Array[]): Uint8Array {
   const all: [number, number][] = [];
   tickets.forEach((t, task) => {

@@ -157,14 +157,14 @@ export function locateScenarioError(se: ScenarioError, scenarioFile: string): Sc
   return { ...se, stack, file: scenarioFile, ...(at ? { at } : {}), line };
 }
 
-/** What threw, for a throw from a timer or promise callback (ScenarioError where 'timer'); bin/mmu-stress.mjs says it alike. */
+/** What threw, for a throw from a timer or promise callback (ScenarioError where 'timer'), in the run's report and after it (lateOutsideScheduleThrow). */
 export const OUTSIDE_SCHEDULE = "a timer or promise the scenario's code started (outside the model's schedule)";
 
 /**
- * A throw that reached a sim worker's event loop, where nothing of the model's schedule runs
+ * A throw that reached a worker's event loop, where nothing of the model's schedule runs
  * (the executions run synchronously; a timer or promise callback runs after them): the
- * scenario's error when the first frame of its stack, mapped to the sources, is not the
- * harness's (the scenario file, a module it imports); null when it is the harness's own, or
+ * scenario's error when a frame of its stack, mapped to the sources, is the scenario's code
+ * (the scenario file, a module it imports); null when every frame is the harness's own, or
  * cannot be told (then the worker crashed, a harness error).
  */
 export function outsideScheduleError(stack: string): ScenarioError | null {

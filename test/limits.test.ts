@@ -34,7 +34,8 @@ const BUDGET = join(import.meta.dirname, 'fixtures', 'budget.ts');
 
 describe('the time budget bounds the whole run', () => {
   it('sim: --time 2s on a huge execution returns within a few seconds, as incomplete', () => {
-    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'removed', '--param', 'faults=5000000', '--time', '2s', '--json']);
+    // one worker: a second would spend a core on seed 2's huge execution, which tells nothing more
+    const r = cli(['run', 'shrinker-vs-fault', '--variant', 'removed', '--param', 'faults=5000000', '--time', '2s', '--jobs', '1', '--json']);
     expect(r.ms).toBeLessThan(15_000);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.out);
@@ -80,8 +81,9 @@ describe('the time budget bounds the whole run', () => {
     // The fixture's seed, not the machine's speed, decides the lengths: seed 1's execution
     // ends after a few steps, seed 2's never does, so the budget always cuts the second one
     // (the run only has to start within the 8 s, which a loaded machine does).
-    // the JSON and the text run side by side: each waits out its 8 s, neither needs a core for long
-    const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--time', '8s'];
+    // the JSON and the text run side by side, each on one worker (--jobs 1: a second worker would
+    // spin out the 8 s on seeds 3, 5, ... of no use here), so the two hold a core each while they wait it out
+    const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--time', '8s', '--jobs', '1'];
     const [r, t] = await Promise.all([start([...args, '--json']).done, start(args).done]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
@@ -94,7 +96,7 @@ describe('the time budget bounds the whole run', () => {
 
   it.concurrent('with --executions N, a time budget that ends the run first leaves it incomplete (exit 3), never ok', async () => {
     // N executions were the budget asked for: fewer, however fast the machine, is no verdict
-    const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--executions', '100', '--time', '8s'];
+    const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--executions', '100', '--time', '8s', '--jobs', '1'];
     const [r, t] = await Promise.all([start([...args, '--json']).done, start(args).done]);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.out);

@@ -67,11 +67,16 @@ describe('the command says so', () => {
     expect(r.out).not.toMatch(/uncaught|HARNESS ERROR|worker crashed/);
   }, 60_000);
 
-  it('one that comes after the run has ended, while the command closes its worker, is one line on stderr (once for the two workers), after which the report is printed and the exit code is 3', () => {
+  it("one that comes after the run has ended, while its workers leave, is said once on stderr (for the two workers) and is the run's scenario error, in the text and in --json", () => {
+    const late = `scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-throw\\.ts:${lineOf('timer', TIMER)}:\\d+: Error: thrown from a timer the role started`;
     const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--executions', '2', '--jobs', '2']);
     expect(r.code, r.err).toBe(3);
-    expect(r.out).toMatch(/^expect ok; observed ok \(as expected\)\nevidence: clean after 2 executions/m); // the run's report is printed whole
-    expect(r.err).toMatch(new RegExp(`^mmu-stress: scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-throw\\.ts:${lineOf('timer', TIMER)}:\\d+: Error: thrown from a timer the role started\n$`));
+    expect(r.out).toMatch(/^mmu-stress: timer-throw \/ late, mode sim, 2 executions from seed 1 /); // what the run finished is kept
+    expect(r.out).toMatch(new RegExp(`^SCENARIO ERROR \\(exit 3\\)[^\\n]*\\n {2}${late}$`, 'm'));
+    expect(r.err).toMatch(new RegExp(`^mmu-stress: ${late}\n$`));
+    const json = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--executions', '2', '--json']);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.out)).toMatchObject({ exitCode: 3, observed: 'scenario-error', executions: 2, scenarioError: { where: 'timer' } });
   }, 60_000);
 
   it("--jobs 2, where one worker's timer throws after a seed the other worker's seeds pass: the run's scenario error all the same", async () => {

@@ -7,6 +7,7 @@
  */
 import type { Dep } from '../sync/lockdep-graph.js';
 import type { LoadedScenario } from '../load/scenarios.js';
+import type { ScenarioError } from '../rt/errors.js';
 import type { RunConfig } from './config.js';
 import type { RunLimits } from './limits.js';
 import type { ThreadsOptions } from './drive.js';
@@ -54,4 +55,10 @@ export interface Executor {
   warm?(config: RunConfig, scenario: LoadedScenario, limits: RunLimits): Promise<ExecutionResult | null>;
   /** Ends its workers; it may be used again after (they start anew). */
   close(): Promise<void>;
+  /**
+   * sim: throws of the scenario's code from timers or promises it started that came after a
+   * run had ended, while a worker of this executor left (close() waits for them): a run that
+   * owns its executor takes them as its scenario error once it has closed it.
+   */
+  readonly lateErrors?: readonly ScenarioError[];
 }

@@ -259,6 +259,9 @@ export async function runConfigured(given: RunConfig, sc: LoadedScenario, ctx: R
   } finally {
     if (!ctx.executor) await executor.close();
   }
+  // a timer of the scenario's that threw as the run's workers left, after its executions: the
+  // run's scenario error too, where the run owns its executor (a campaign's rows share theirs)
+  if (!ctx.executor && scenarioError === null && executor.lateErrors?.length) scenarioError = executor.lateErrors[0];
   harnessError ??= end.harnessError;
   lockdep.push(...end.lockdep);
   const { summary: strategySummary, exhausted, reproduced } = end;

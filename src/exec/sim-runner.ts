@@ -43,6 +43,11 @@ export class SimExecutor implements Executor {
   private files: WorkerFiles = { running: null, last: null };
   /** Workers whose scenario left timers pending: asked to leave, each ends within STOP_GRACE_MS (close() waits for them). */
   private readonly retiring = new Set<Promise<void>>();
+  /** What those timers threw after their run had ended (Executor.lateErrors). */
+  private readonly late: ScenarioError[] = [];
+  get lateErrors(): readonly ScenarioError[] {
+    return this.late;
+  }
 
   /**
    * Ends the worker: asked to leave, it exits by itself once idle (every run has ended by
@@ -119,7 +124,10 @@ export class SimExecutor implements Executor {
       born.on('error', (e: Error) => {
         if (this.worker === born) this.worker = null;
         if (files.running !== null) return;
-        throw (files.last !== null && lateOutsideScheduleThrow(e?.stack ?? String(e), files.last)) || e;
+        const late = files.last !== null ? lateOutsideScheduleThrow(e?.stack ?? String(e), files.last) : null;
+        if (!late) throw e;
+        this.late.push(late.scenarioError);
+        throw late.error;
       });
       born.once('exit', () => {
         if (this.worker === born) this.worker = null;
@@ -285,6 +293,7 @@ export class SimExecutor implements Executor {
       );
     } finally {
       await Promise.all(sims.map((sim, j) => (j === 0 ? undefined : sim.close())));
+      for (const sim of sims.slice(1)) this.late.push(...sim.late);
     }
     // a worker that failed as a whole (crashed, stuck, killed) did so at the seed after its last:
     // that is a harness error there, judged in seed order like any other result

@@ -356,7 +356,7 @@ export class ThreadsExecutor implements Executor {
 function throwOutside(stacks: string[], scenarioFile: string): void {
   // each execution of a role that starts a timer adds one: said once per place
   for (const stack of new Set(stacks)) {
-    const e = lateOutsideScheduleThrow(stack, scenarioFile) ?? Object.assign(new Error(stack.split('\n')[0]), { stack });
+    const e = lateOutsideScheduleThrow(stack, scenarioFile)?.error ?? Object.assign(new Error(stack.split('\n')[0]), { stack });
     setImmediate(() => {
       throw e;
     });

@@ -190,14 +190,15 @@ export function outsideScheduleStuck(forMs: number): ScenarioError {
  * sources: the command prints that line (bin/mmu-stress.mjs), a test runner shows it.
  * Null when the throw is not the scenario's (outsideScheduleError).
  */
-export function lateOutsideScheduleThrow(stack: string, scenarioFile: string): Error | null {
+export function lateOutsideScheduleThrow(stack: string, scenarioFile: string): { error: Error; scenarioError: ScenarioError } | null {
   const se = outsideScheduleError(stack);
   if (!se) return null;
-  const { at, thrown, stack: mapped } = locateScenarioError(se, scenarioFile);
-  const e = new Error(`scenario error: ${OUTSIDE_SCHEDULE} threw after the run had ended${at ? ` at ${at}` : ''}: ${thrown}`);
-  e.name = LATE_THROW;
-  e.stack = `${e.name}: ${e.message}\n${withoutHarnessFrames(mapped).slice(1).join('\n')}`;
-  return e;
+  const located = locateScenarioError(se, scenarioFile);
+  const line = `scenario error: ${OUTSIDE_SCHEDULE} threw after the run had ended${located.at ? ` at ${located.at}` : ''}: ${located.thrown}`;
+  const error = new Error(line);
+  error.name = LATE_THROW;
+  error.stack = `${error.name}: ${line}\n${withoutHarnessFrames(located.stack).slice(1).join('\n')}`;
+  return { error, scenarioError: { ...located, line } };
 }
 
 /** The name of that Error: what bin/mmu-stress.mjs knows it by. */

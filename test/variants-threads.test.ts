@@ -31,12 +31,12 @@ for (const name of builtinNames()) {
           params: variantParams(scenario.def, variant),
           mode: 'threads',
           seed: 1,
-          // a clean variant starts executions for 1 s (at most 120), and the last one started finishes,
+          // a clean variant starts executions for 0.7 s (at most 120), and the last one started finishes,
           // so that even a loaded machine gives it a verdict (a time budget that cut a count short
           // would be incomplete); a violating one must be caught (it takes well under a second
           // today; the 90 s cap turns a regression into a failed expectation, not a timeout)
           executions: v.expect === 'ok' ? 120 : 5000,
-          startBeforeMs: v.expect === 'ok' ? 1000 : null,
+          startBeforeMs: v.expect === 'ok' ? 700 : null,
           timeMs: 90_000,
           threads,
           reproduce: false, // the verdict only (test/reproduce.test.ts replays findings in sim)

@@ -148,13 +148,11 @@ export class SimExecutor implements Executor {
       let beatAt = performance.now();
       // a throw of the scenario's code from a timer or promise it started: it ends the worker,
       // and it comes after the worker's executions once those have all come in; it belongs to
-      // no seed (the seed after the worker's last one stands in: runParallel keeps it out of its seed order)
+      // no seed (the last one in the control block stands in: runParallel keeps it out of its seed order)
       let outside: ScenarioError | null = null;
-      let lastSeed: number | null = null;
       const reportOutside = () => {
         if (!outside) return;
-        const { first, stride } = workerSeeds(config, share);
-        onExecution({ seed: lastSeed === null ? first : lastSeed + stride, violation: null, stats: {}, steps: 0, scenarioError: locateScenarioError(outside, sc.file) });
+        onExecution({ seed: loadSeed(c), violation: null, stats: {}, steps: 0, scenarioError: locateScenarioError(outside, sc.file) });
         outside = null;
       };
       const ask = (stop: number) => {
@@ -187,7 +185,6 @@ export class SimExecutor implements Executor {
           if (r.harnessError) r.harnessError = sourceStack(r.harnessError);
           if (r.scenarioError) r.scenarioError = locateScenarioError(r.scenarioError, sc.file);
           if (r.violation) r.violation = withViolationSite(r.violation, sc.file);
-          lastSeed = r.seed;
           onExecution(r);
         } else if (m.type === 'done') {
           reportOutside();

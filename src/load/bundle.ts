@@ -191,6 +191,9 @@ export function linkMap(code: string, mapName: string): string {
 
 let cacheDir: string | null = null;
 
+/** A worker bundle's own path, in either folder bundleCacheDir gives: a stack frame there is one no source map named. */
+export const BUNDLE_FILE = /[/\\](?:\.cache[/\\]mmu-stress|mmu-stress-bundles-[^/\\]+)[/\\][0-9a-f]+\.mjs$/;
+
 /** node_modules/.cache/mmu-stress (the usual place for a package's build cache), or a temporary folder removed at exit. */
 function bundleCacheDir(): string {
   if (cacheDir) return cacheDir;

@@ -9,6 +9,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { ScenarioError } from '../rt/errors.js';
+import { BUNDLE_FILE } from './bundle.js';
 import { callbackSite } from './callback-site.js';
 
 const maps = new Map<string, SourceMap | null>();
@@ -121,6 +122,9 @@ export function withoutHarnessFrames(stack: string): string[] {
 }
 const HARNESS_PATH = new RegExp(HARNESS);
 
+/** A frame of the scenario's own code (its file, a module it imports): not node's, not the harness's, not a bundle line no map named. */
+const scenarioCode = (path: string): boolean => !path.startsWith('node:') && !HARNESS_PATH.test(path) && !BUNDLE_FILE.test(path);
+
 /**
  * A scenario error with its stack mapped to the sources, the scenario's own line in it
  * (the first frame in the scenario file; else the first outside the executors and node's
@@ -140,7 +144,7 @@ export function locateScenarioError(se: ScenarioError, scenarioFile: string): Sc
   // while loading, the frames past the harness's loader are its callers (the command, a test), never the scenario's
   const loader = all.findIndex((f) => LOADER_PATH.test(f.path));
   const frames = se.where === 'load' && loader >= 0 ? all.slice(0, loader) : all;
-  const own = all.find((f) => f.path === scenarioFile) ?? frames.find((f) => !HARNESS_PATH.test(f.path) && !f.path.endsWith('.mjs'));
+  const own = all.find((f) => f.path === scenarioFile) ?? frames.find((f) => scenarioCode(f.path));
   const at = own ? `${shownPath(own.path)}:${own.line}:${own.col}` : undefined;
   const what =
     se.where === 'role'
@@ -168,15 +172,10 @@ export const OUTSIDE_SCHEDULE = "a timer or promise the scenario's code started 
  * cannot be told (then the worker crashed, a harness error).
  */
 export function outsideScheduleError(stack: string): ScenarioError | null {
-  // as locateScenarioError finds the scenario's own line: a frame of the scenario's code (the
-  // file, a module it imports), past any of the package's it called; a bundle frame no map
-  // names cannot be told
-  const own = stackFrames(sourceStack(stack)).some((f) => !f.path.startsWith('node:') && !HARNESS_PATH.test(f.path) && !BUNDLE_FILE.test(f.path));
+  // past any frame of the package's the scenario's code called
+  const own = stackFrames(sourceStack(stack)).some((f) => scenarioCode(f.path));
   return own ? { where: 'timer', thrown: stack.split('\n')[0], stack } : null;
 }
-
-/** A worker bundle's own path (load/bundle.ts: the package's cache, or a temporary folder). */
-const BUNDLE_FILE = /[/\\](?:\.cache[/\\]mmu-stress|mmu-stress-bundles-[^/\\]+)[/\\][0-9a-f]+\.mjs$/;
 
 /** A timer or promise the scenario's code started that had not returned `forMs` after the executions ended: nothing threw, so no stack. */
 export function outsideScheduleStuck(forMs: number): ScenarioError {

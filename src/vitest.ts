@@ -10,6 +10,7 @@
 import { expect } from 'vitest';
 import type { RunScenarioResult } from './api.js';
 import type { ViolationKind } from './rt/violation.js';
+import { grouped } from './report/numbers.js';
 
 function describeRun(r: RunScenarioResult): string {
   return describeOutcome(r) + (r.notes?.length ? `\n  notes before the run:\n  ${r.notes.join('\n  ')}` : '');
@@ -27,7 +28,7 @@ function describeOutcome(r: RunScenarioResult): string {
 function evidenceOf(r: RunScenarioResult): string {
   const e = r.evidence as { executions?: number; steps?: number; stepUnit?: string } | null | undefined;
   if (!e || typeof e.executions !== 'number') return '';
-  const of = (n: number) => n.toLocaleString('en-US');
+  const of = (n: number) => grouped(n);
   const steps = typeof e.steps === 'number' ? `, ${of(e.steps)} ${e.stepUnit ?? 'steps'}` : '';
   const executions = [of(e.executions), r.mode, `execution${e.executions === 1 ? '' : 's'}`].filter(Boolean).join(' ');
   // sim's memory model: a clean run of an ordering bug's variant under sc memory rests on nothing

@@ -30,6 +30,7 @@ import { dealOrder, shardRows } from './shard.js';
 import { keptOnCurrentCode, rowMemory } from './fingerprints.js';
 import type { BundleMemory } from '../load/bundle.js';
 import { scenarioFingerprint } from '../load/fingerprint.js';
+import { grouped } from '../report/numbers.js';
 
 /** What a campaign tells as it goes: the plan, each execution of a row in flight, each row that ends. */
 export type CampaignProgress =
@@ -197,7 +198,7 @@ export async function runCampaignRows(c: CampaignConfig, hooks: CampaignHooks = 
         writeError = e as Error; // stop starting rows: what is written stays
       }
     }
-    const evidence = rec.evidence ? `, ${rec.evidence.steps.toLocaleString('en-US')} ${rec.evidence.stepUnit}` : '';
+    const evidence = rec.evidence ? `, ${grouped(rec.evidence.steps)} ${rec.evidence.stepUnit}` : '';
     const of = config.executions === null ? '' : ` of ${config.executions}`;
     const line = `${statusWords(rec.status, config.startBeforeMs).padEnd(8)} ${p.key}: ${r.observed} after ${r.executions}${of} executions${evidence}`;
     hooks.onProgress?.({ kind: 'row-ended', key: p.key, record: rec, line });

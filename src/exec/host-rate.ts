@@ -21,6 +21,7 @@ import type { Executor } from './executor.js';
 import type { RunLimits } from './limits.js';
 import type { RareEventSeen, RareNote } from './rare.js';
 import { seedsLeft } from './seeds.js';
+import { grouped } from '../report/numbers.js';
 
 export interface HostRate {
   /** forced: importance-weighted forced executions; sampled: plain executions at the host rates. */
@@ -99,7 +100,7 @@ export function hostRate(samples: HostSample[], kind: string, method: HostRate['
 
 /** "1,234" or "1.5" (a "1 in N" figure: whole above 10). */
 function inN(x: number): string {
-  return x >= 10 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1);
+  return x >= 10 ? grouped(Math.round(x)) : x.toFixed(1);
 }
 
 /** The report's line: "with kswapd woken once in 1000 cache topups (shrinkEvery=1000), about 1 execution in N hits this ...". */

@@ -14,6 +14,7 @@ import type { ExecutionResult, Reproduction } from './result.js';
 import { violationSignature } from './shrink.js';
 import { SimExecutor } from './sim-runner.js';
 import { MAX_STEP_TICKETS } from './drive.js';
+import { grouped } from '../report/numbers.js';
 
 export type { Reproduction } from './result.js';
 
@@ -52,5 +53,5 @@ export async function reproduceInSim(sc: LoadedScenario, config: RunConfig, foun
 
 /** A threads finding whose step order was not kept (a task past MAX_STEP_TICKETS steps): said, not replayed. */
 export function unrecorded(): Reproduction {
-  return { verdict: 'unrecorded', line: `not replayed in sim: a task took more than ${MAX_STEP_TICKETS.toLocaleString('en-US')} steps, past what the step order keeps`, token: null, recorded: 0 };
+  return { verdict: 'unrecorded', line: `not replayed in sim: a task took more than ${grouped(MAX_STEP_TICKETS)} steps, past what the step order keeps`, token: null, recorded: 0 };
 }

@@ -24,6 +24,7 @@ import { GuidedStrategy, GuideRecorder, guideToken, scheduleFit } from './strate
 import type { Guide, Strategy } from './strategy.js';
 import { STOP_DEADLINE } from './frame.js';
 import { ListedRare } from './rare.js';
+import { grouped } from '../report/numbers.js';
 
 /** How many candidate executions one shrink may try. */
 export const SHRINK_ATTEMPTS = 400;
@@ -126,7 +127,7 @@ export function shrinkExecution<W>(
   const most = opts.attempts ?? SHRINK_ATTEMPTS;
   let spent = 0;
   let stopped: string | undefined;
-  const n = (x: number) => x.toLocaleString('en-US');
+  const n = (x: number) => grouped(x);
   const bounds =
     `each try at most ${n(maxSteps)} scheduling steps (${SHRINK_STEP_FACTOR}x the finding's ${n(fromSteps)}, +${SHRINK_STEP_SLACK}); ` +
     `at most ${most} tries, ${n(SHRINK_STEPS)} steps in all` +

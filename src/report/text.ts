@@ -11,6 +11,7 @@ import { horizonsText } from '../exec/rare.js';
 import { strategyEntry } from '../exec/strategies/index.js';
 import { type Evidence, evidenceOf, evidenceText, type RowStatus, secsShort, statusWords } from './verdict.js';
 import { RERUN_LABEL } from './replay.js';
+import { compact, grouped } from './numbers.js';
 
 const secs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
@@ -185,8 +186,6 @@ export function budgetText(b: CampaignRow['budget']): string {
   return '-';
 }
 
-const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
-
 export function campaignTable(rows: CampaignRow[]): string {
   const head = ['scenario', 'variant', 'mode', 'memory', 'expect', 'observed', 'budget', 'executions', 'steps', 'first violation', 'result'];
   const cells = rows.map((r) => [
@@ -199,7 +198,7 @@ export function campaignTable(rows: CampaignRow[]): string {
     r.observed,
     budgetText(r.budget),
     String(r.executions),
-    r.steps === null ? '-' : compact.format(r.steps),
+    r.steps === null ? '-' : compact(r.steps),
     r.firstViolationMs === null ? '-' : secs(r.firstViolationMs),
     statusWords(r.status, r.budget.threadsMs),
   ]);
@@ -212,7 +211,7 @@ export function campaignTable(rows: CampaignRow[]): string {
 
 /** How far a finding's schedule was shrunk. */
 export function shrinkText(s: ShrinkResult): string {
-  const n = (x: number) => x.toLocaleString('en-US');
+  const n = (x: number) => grouped(x);
   const p = (x: number) => `${n(x)} preemption${x === 1 ? '' : 's'}`;
   if (s.attempts <= 1) return `schedule: ${p(s.to.preemptions)}, ${n(s.to.steps)} steps (not shrunk: ${s.asFound ?? 'the budget ended first'})`;
   return (

@@ -4,6 +4,7 @@
  * `merge` all read a row's status from here (docs/verdicts.md says why each is what it is).
  */
 import type { PctBound, RunResult } from '../exec/run.js';
+import { grouped } from './numbers.js';
 
 /**
  * - as-expected: the row produced what its variant expects.
@@ -95,7 +96,7 @@ export function evidenceOf(r: Pick<RunResult, 'observed' | 'executions' | 'steps
 
 /** "clean after 100 executions, 1,234,567 scheduling steps; pct depth 3: a missed bug of depth <= 3 has probability <= 0.0123". */
 export function evidenceText(e: Evidence): string {
-  const n = (x: number) => x.toLocaleString('en-US');
+  const n = (x: number) => grouped(x);
   const base = `clean after ${n(e.executions)} execution${e.executions === 1 ? '' : 's'}, ${n(e.steps)} ${e.stepUnit}`;
   if (!e.pct) return base;
   const p = (x: number) => (x >= 0.001 ? x.toPrecision(3) : x.toExponential(2));

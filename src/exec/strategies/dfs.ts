@@ -45,6 +45,7 @@ import { IDLE, POINT } from '../../rt/op.js';
 import { BadInput } from '../../rt/errors.js';
 import { type ExecutionEnd, PRUNE, type Strategy, type StrategyEntry, type StrategySpec } from '../strategy.js';
 import { couldGoOn, defaultPick } from './guided.js';
+import { grouped } from '../../report/numbers.js';
 
 /** The most decisions (scheduling and weak-load choices) of one execution dfs keeps and branches on. */
 export const DFS_MAX_DECISIONS = 50_000;
@@ -376,7 +377,7 @@ function paramText(params: Record<string, unknown> | undefined): string {
 
 /** What a dfs run covered, in words; a clean exhausted search is a proof for its bound. */
 export function dfsText(d: DfsSummary, seed: number, found: boolean, params?: Record<string, unknown>, memory: 'sc' | 'weak' = 'sc'): string[] {
-  const n = (x: number) => x.toLocaleString('en-US');
+  const n = (x: number) => grouped(x);
   const out = [
     `dfs, at most ${d.preemptions} preemption${d.preemptions === 1 ? '' : 's'}, the data of seed ${seed}: ${n(d.schedules)} schedules explored (the most preemptions on one: ${d.maxPreemptions})`,
     d.reduction === 'none'

@@ -15,6 +15,7 @@ import seedrandom from 'seedrandom';
 import { IDLE } from '../../rt/op.js';
 import type { RunNotes, Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
 import { highestNotWaiting } from './priority.js';
+import { grouped } from '../../report/numbers.js';
 
 /** What one pct execution notes for the run's section: the k its change points were drawn over, its tasks and the decisions it took. */
 export interface PctNote {
@@ -198,7 +199,7 @@ function pctSection(spec: PctSpec, run: RunNotes): PctBound | undefined {
 /** What a pct run bought, in words: the real n and k, and what the bound means in executions. */
 export function pctText(b: PctBound): string[] {
   const e = (x: number) => (x >= 0.001 ? x.toPrecision(3) : x.toExponential(2));
-  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const n = (x: number) => grouped(Math.round(x));
   const kWhy =
     b.k === b.longest
       ? `the most one execution of this run took${b.guessed > 0 ? `; the first ${b.guessed === 1 ? 'execution' : `${b.guessed} executions`} drew change points over a guess of ${n(PCT_INITIAL_STEPS)} before one had ended` : ''}`

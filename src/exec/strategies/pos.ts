@@ -25,6 +25,7 @@ import seedrandom from 'seedrandom';
 import { IDLE } from '../../rt/op.js';
 import type { Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
 import { highestNotWaiting } from './priority.js';
+import { grouped } from '../../report/numbers.js';
 
 /** What one pos execution notes: its decisions and how many pending steps got a fresh priority because they raced. */
 interface PosNote {
@@ -119,7 +120,7 @@ export const pos: StrategyEntry<StrategySpec, 'pos'> = {
   }),
   lines: (section) => {
     const s = section as PosSection;
-    const n = (x: number) => x.toLocaleString('en-US');
+    const n = (x: number) => grouped(x);
     return [`pos: the pending step of highest priority ran at each of ${n(s.decisions)} decisions; ${n(s.redrawn)} pending steps got a fresh priority for a race (a lock hand-over, a waiting task's next look)`];
   },
   replayFlags: () => ['--strategy pos'],

@@ -6,6 +6,7 @@
  * Under --memory weak every load returns the newest store.
  */
 import type { Strategy, StrategyEntry, StrategySpec } from '../strategy.js';
+import { grouped } from '../../report/numbers.js';
 
 /** Above any task id: the distance from the last task to the next one in the ring. */
 const RING = 1 << 16;
@@ -59,7 +60,7 @@ export const roundRobin: StrategyEntry<StrategySpec, 'round-robin'> = {
   }),
   lines: (section) => {
     const s = section as RoundRobinSection;
-    return [`round-robin: every scheduling decision went to the next runnable task in task order (${s.decisions.toLocaleString('en-US')} decisions, the most in one execution ${s.longest.toLocaleString('en-US')}); the executions differ only in their seeds' data`];
+    return [`round-robin: every scheduling decision went to the next runnable task in task order (${grouped(s.decisions)} decisions, the most in one execution ${grouped(s.longest)}); the executions differ only in their seeds' data`];
   },
   replayFlags: () => ['--strategy round-robin'],
 };

@@ -1,19 +1,58 @@
 // Threads-mode worker (a piscina task handler). Plain JavaScript, no TypeScript loader:
 // each task names the compiled bundle of its scenario (src/load/bundle.ts). A task with a
-// `barrier` is the pool's warm-up (warm-up.mjs), not a role.
+// `barrier` is the pool's warm-up (warm-up.mjs), or with `drain` too, its drain (below).
 import { loadBundle } from './load-bundle.mjs';
-import { warmUp } from './warm-up.mjs';
+import { warmUp, waitForAll } from './warm-up.mjs';
 
-// A timer or promise a role started runs outside the model's schedule, whenever this
-// worker's event loop next turns (while it loads another scenario's bundle, say): its throw
-// must neither end the worker nor fail the task it lands in. It is kept, and handed back
-// with the worker's next role for the command to name (src/exec/threads.ts).
+// A timer or promise a role started runs outside the model's schedule, on this worker's
+// event loop, and piscina's workers take their next task without a turn of it. So after a
+// role that left timers pending, the worker lets them run (those whose time has come) before
+// the role's result goes back. A throw there must neither end the worker nor fail a task:
+// it is kept, with the run of the last role this worker ran, and handed back with this role's
+// result, or the next one's, or the pool's drain (src/exec/threads.ts names it).
 const outside = [];
-process.on('uncaughtException', (e) => outside.push(e?.stack ?? String(e)));
-process.on('unhandledRejection', (e) => outside.push(e?.stack ?? String(e)));
+/** The run of the role this worker ran last (RoleTask.run): the run a throw met now most likely came from. */
+let lastRun = null;
+const keep = (e) => outside.push({ stack: e?.stack ?? String(e), run: lastRun });
+process.on('uncaughtException', keep);
+process.on('unhandledRejection', keep);
+
+/** Timers and immediates pending on this thread (Node's own count of its active resources: none of piscina's). */
+const pendingTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
+
+const aTurn = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export default async function roleWorker(job) {
+  if (job.drain) return await drain(job);
   if (job.barrier) return await warmUp(job);
-  const r = (await loadBundle(job.bundle)).runRole(job);
-  return outside.length > 0 ? { ...r, outside: outside.splice(0) } : r;
+  const api = await loadBundle(job.bundle);
+  lastRun = job.run;
+  const r = api.runRole(job);
+  let timersLeft = 0;
+  if (pendingTimers() > 0) {
+    // the role's timers whose time has come run now; meanwhile its bit says so, for the
+    // watchdog to name one that never returns (src/exec/frame.ts CTL_OUTSIDE)
+    const i32 = new Int32Array(job.buffer);
+    const bit = 1 << job.instance;
+    Atomics.or(i32, job.outsideWord, bit);
+    await aTurn(0); // a timer of 0 ms comes after every timer already due
+    Atomics.and(i32, job.outsideWord, ~bit);
+    timersLeft = pendingTimers();
+  }
+  const more = timersLeft > 0 ? { timersLeft } : {};
+  return outside.length > 0 ? { ...r, ...more, outside: outside.splice(0) } : { ...r, ...more };
+}
+
+/**
+ * The pool's drain (src/exec/threads-drain.ts): one task to each worker (the barrier spreads
+ * them, as the warm-up's), which lets the timers the roles left pending run, for up to
+ * `graceMs`, and hands back what they and any promise threw.
+ */
+async function drain(job) {
+  const met = waitForAll(job);
+  if (met !== 'ready') return { end: met, outside: outside.splice(0) };
+  await new Promise((resolve) => setImmediate(resolve)); // promises' rejections, 0 ms timers
+  const until = performance.now() + job.graceMs;
+  while (pendingTimers() > 0 && performance.now() < until) await aTurn(10);
+  return { end: pendingTimers() > 0 ? 'timers-left' : 'ready', outside: outside.splice(0) };
 }

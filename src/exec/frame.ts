@@ -17,6 +17,7 @@ export const CTL_SEQ = 0; // global trace sequence number
 export const CTL_STOP = 16; // why the execution must stop (STOP_*), 0 while running
 export const CTL_ARRIVED = 32; // start barrier for worker threads
 export const CTL_SLEEP = 48; // never notified: a word to sleep on for jitter
+export const CTL_OUTSIDE = 49; // threads: bit k set while task k's worker runs the timers its role started, after the role (workers/role-worker.mjs)
 export const CTL_TICKET = 64; // threads: one ticket per step, in the order the steps began
 const CTL_WORDS = 80;
 

@@ -18,11 +18,12 @@ import { workerBundle } from '../load/bundle.js';
 import { THREADS_DEFAULTS, type ThreadsOptions } from './drive.js';
 import { syncVersions } from './sync-record.js';
 import { closeExecution, lastStep } from './finish.js';
-import { CTL_ARRIVED, CTL_STOP, instancesOf, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
+import { CTL_ARRIVED, CTL_OUTSIDE, CTL_STOP, instancesOf, newFrame, STOP_DEADLINE, STOP_SIGNAL, STOP_WATCHDOG } from './frame.js';
 import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, noOpBoundaryError, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
-import { lateOutsideScheduleThrow, locateScenarioError, sourceStack } from '../load/stack.js';
+import { LATE_THROW, lateOutsideScheduleThrow, locateScenarioError, OUTSIDE_SCHEDULE, outsideScheduleError, outsideScheduleStuck, sourceStack } from '../load/stack.js';
+import { drainPool, type KeptThrow } from './threads-drain.js';
 import { Watchdog, type WatchdogFinding } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
 import type { RunConfig } from './config.js';
@@ -54,6 +55,17 @@ export class ThreadsExecutor implements Executor {
   private versions: SharedArrayBuffer | null = null;
   private threads = 0;
   private readonly cores = availableParallelism();
+  /** Runs so far on this executor (RoleTask.run), each one's scenario file, and the one running. */
+  private runs = 0;
+  private readonly runFiles = new Map<number, string>();
+  private running = 0;
+  /** A role left timers pending on its worker: they are drained before another run, or the pool, goes on. */
+  private timersLeft = false;
+  /** What the scenario's timers and promises threw after their run had ended (Executor.lateErrors). */
+  private readonly late: ScenarioError[] = [];
+  get lateErrors(): readonly ScenarioError[] {
+    return this.late;
+  }
 
   /** One pool for every execution; grown (never shrunk) when an execution needs more threads. */
   private async poolFor(n: number): Promise<Piscina> {
@@ -65,11 +77,68 @@ export class ThreadsExecutor implements Executor {
     return this.pool;
   }
 
+  /**
+   * Ends the pool, once what the scenario's code left on its workers has run (drain): a throw
+   * there is said as the scenario's, after its run had ended (lateErrors).
+   */
   async close(): Promise<void> {
+    await this.drain();
+    await this.teardown();
+  }
+
+  /** Ends the pool at once: after a failure, with workers that may be stuck. */
+  private async teardown(): Promise<void> {
     const p = this.pool;
     this.pool = null;
     this.threads = 0;
     await p?.destroy();
+  }
+
+  /** Lets the pool's workers run the timers and promises the scenario's roles left, and names what they threw (threads-drain.ts). */
+  private async drain(): Promise<void> {
+    this.timersLeft = false;
+    if (!this.pool) return;
+    const d = await drainPool(this.pool, this.threads, STOP_GRACE_MS);
+    for (const k of d.kept) this.lateThrow(k);
+    if (d.stuckMs !== null) {
+      const error = outsideScheduleStuck(d.stuckMs);
+      this.late.push(error);
+      const said = Object.assign(new Error(`scenario error: ${OUTSIDE_SCHEDULE} ${error.thrown}, after the run had ended`), { name: LATE_THROW });
+      setImmediate(() => {
+        throw said;
+      });
+      await this.teardown();
+    }
+  }
+
+  /**
+   * A throw a worker kept from the scenario's timers or promises that belongs to no execution
+   * of the run in hand: thrown on, uncaught, once this turn is over, as a throw between sim
+   * runs is (the command names the scenario's and goes on; a test runner reports them), the
+   * scenario's named so with its line (lateOutsideScheduleThrow), any other as thrown.
+   */
+  private lateThrow(k: KeptThrow): void {
+    const file = (k.run !== null ? this.runFiles.get(k.run) : undefined) ?? this.runFiles.get(this.running);
+    const located = file !== undefined ? lateOutsideScheduleThrow(k.stack, file) : null;
+    if (located) this.late.push(located.scenarioError);
+    const e = located?.error ?? Object.assign(new Error(k.stack.split('\n')[0]), { stack: k.stack });
+    setImmediate(() => {
+      throw e;
+    });
+  }
+
+  /**
+   * What a role's worker met from timers and promises (RoleResult.outside): one of this run's,
+   * from the scenario's code, is the execution's scenario error, as in sim; any other is said
+   * after its run (lateThrow).
+   */
+  private outsideMet(r: RoleResult, sc: LoadedScenario): void {
+    if (r.timersLeft) this.timersLeft = true;
+    for (const k of r.outside ?? []) {
+      const own = k.run === this.running ? outsideScheduleError(k.stack) : null;
+      if (own) r.scenarioError ??= locateScenarioError(own, sc.file);
+      else this.lateThrow(k);
+    }
   }
 
   /**
@@ -80,6 +149,7 @@ export class ThreadsExecutor implements Executor {
    * harness's error, as in an execution; the deadline is an incomplete run.
    */
   async warm(config: RunConfig, sc: LoadedScenario, limits: RunLimits): Promise<ExecutionResult | null> {
+    if (this.timersLeft) await this.drain();
     let n: number;
     try {
       n = instancesOf(sc.def, config.params, config.variant).length;
@@ -91,7 +161,7 @@ export class ThreadsExecutor implements Executor {
     const size = this.threads;
     const w = await warmPool(pool, size, bundle, limits, START_TIMEOUT_MS);
     if (w.end === 'ready') return null;
-    if (w.unsettled || w.end === 'failed') await this.close();
+    if (w.unsettled || w.end === 'failed') await this.teardown();
     const seed = config.seed;
     switch (w.end) {
       case 'interrupted':
@@ -111,6 +181,9 @@ export class ThreadsExecutor implements Executor {
    * configuration says not to), from the order its steps began in.
    */
   async run(config: RunConfig, sc: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd> {
+    if (this.timersLeft) await this.drain(); // an earlier run's, said as its own, before this run's roles start
+    this.running = ++this.runs;
+    this.runFiles.set(this.running, sc.file);
     const lockGraph = newLockGraph(sc.def, config.seed, 'report', config.lockdep, config.variant);
     // every step takes a ticket so that a finding can be replayed in sim, unless it will not be
     const base = hooks.threadsOptions ?? THREADS_DEFAULTS;
@@ -181,10 +254,12 @@ export class ThreadsExecutor implements Executor {
         drive,
         startTimeoutMs: START_TIMEOUT_MS,
         lockdep: lockGraph.reports,
+        run: this.running,
+        outsideWord: frame.ctl + CTL_OUTSIDE,
         ...(versions ? { versions } : {}),
       };
       return (pool.run(job) as Promise<RoleResult>).then((r) => {
-        if (r.outside) throwOutside(r.outside, sc.file);
+        if (r.outside || r.timersLeft) this.outsideMet(r, sc);
         return r;
       });
     });
@@ -208,6 +283,8 @@ export class ThreadsExecutor implements Executor {
     let watchdogNote: string | null = null;
     /** The task the watchdog found reaching no op boundary (its role's code loops without an op). */
     let looping: WatchdogFinding['looping'];
+    /** The task whose role has ended while a timer it started has not returned (the watchdog's). */
+    let outsideStuck: WatchdogFinding['outside'];
     const watchdog = new Watchdog(frame, { watchdogMs: limits.watchdogMs, maxExecutionMs: limits.executionLimitMs }, s.progress);
     const onAbort = () => {
       if (stop(STOP_SIGNAL)) watchdogNote = watchdog.describe(performance.now());
@@ -225,6 +302,7 @@ export class ThreadsExecutor implements Executor {
         watchdogFinding = found.violation;
         watchdogNote = found.note;
         looping = found.looping;
+        outsideStuck = found.outside;
       }
     }, WATCHDOG_TICK_MS);
 
@@ -251,14 +329,15 @@ export class ThreadsExecutor implements Executor {
         // a role that threw is what went wrong first, whoever then failed to stop
         const thrown = settled.find((x) => x?.scenarioError)?.scenarioError;
         if (thrown) {
-          await this.close();
+          await this.teardown();
           return { seed, violation: null, stats: {}, steps: seq(), scenarioError: thrown };
         }
         const errors = settled.flatMap((x, k) => (x?.error ? [`${frame.instances[k].name}: ${sourceStack(x.error)}`] : []));
         // before the pool goes: tearing it down settles every job
         const running = starting ? [] : frame.instances.flatMap((inst, k) => (finished[k] ? [] : [{ inst, k, quiet: watchdog.quietFor(k, now) }]));
         const ignoring = running.map((r) => noOpBoundary(r.inst.name, r.quiet));
-        await this.close();
+        await this.teardown();
+        if (outsideStuck) return { seed, violation: null, stats: {}, steps: seq(), scenarioError: outsideScheduleStuck(outsideStuck.forMs) };
         // With no worker failing, a role that ran on without an op is the scenario's bug: the one the
         // watchdog found, else the one longest without an op of those that ignored a limit's stop
         // (a role reaches an op boundary often, and at each one it sees the stop: a blocked one too,
@@ -337,6 +416,7 @@ export class ThreadsExecutor implements Executor {
     if (violation === null && stopped === STOP_WATCHDOG) {
       // the role the watchdog found did stop at last (a long loop, not an endless one): still its role's bug
       if (looping) return { seed, violation: null, stats, steps: seq(), scenarioError: noOpBoundaryError(frame.instances[looping.task], looping.forMs) };
+      if (outsideStuck) return { seed, violation: null, stats, steps: seq(), scenarioError: outsideScheduleStuck(outsideStuck.forMs) };
       return { seed, violation: null, stats, steps: seq(), harnessError: watchdogNote ?? 'the watchdog stopped the execution' };
     }
     const closed = closeExecution(s, frame, p, variant, seed, violation, opts.tracePerTask);
@@ -344,22 +424,6 @@ export class ThreadsExecutor implements Executor {
     // the word events only when every task kept its own: a word's versions are only whole so
     const events = order && sync.every((e) => e !== undefined) ? { sync: sync as Int32Array[] } : {};
     return { seed, violation: closed, stats, steps: seq(), ...(order ? { order, ...events } : {}) };
-  }
-}
-
-/**
- * Throws a worker met from timers or promises a role started (RoleResult.outside): they
- * belong to no execution, and are thrown on uncaught once this turn is over, as a throw
- * between sim runs is (the command names the scenario's and goes on; a test runner reports
- * them), the scenario's named so with its line (lateOutsideScheduleThrow), any other as thrown.
- */
-function throwOutside(stacks: string[], scenarioFile: string): void {
-  // each execution of a role that starts a timer adds one: said once per place
-  for (const stack of new Set(stacks)) {
-    const e = lateOutsideScheduleThrow(stack, scenarioFile)?.error ?? Object.assign(new Error(stack.split('\n')[0]), { stack });
-    setImmediate(() => {
-      throw e;
-    });
   }
 }
 

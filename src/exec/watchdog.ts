@@ -25,7 +25,7 @@ import { livelockViolation, type Spinner, spinLivelockViolation } from '../check
 import type { Violation } from '../rt/violation.js';
 import { lastStep } from './finish.js';
 import { noOpBoundary } from './limits.js';
-import { CTL_ARRIVED, type Frame, progressMarks, SPIN_SET, SPIN_SLOT, SPIN_STATE, SPIN_STEPS, STOP_EXECUTION_LIMIT, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
+import { CTL_ARRIVED, CTL_OUTSIDE, type Frame, progressMarks, SPIN_SET, SPIN_SLOT, SPIN_STATE, SPIN_STEPS, STOP_EXECUTION_LIMIT, STOP_VIOLATION, STOP_WATCHDOG } from './frame.js';
 import { SPIN_LIVELOCK_MS } from './spin.js';
 import { SPIN_WORDS } from '../rt/task.js';
 import { OWNER, STATE } from '../sync/lock-word.js';
@@ -39,6 +39,8 @@ export interface WatchdogFinding {
   note: string | null;
   /** STOP_WATCHDOG: the task that reached no op boundary for `watchdogMs`, and for how long (the scenario's error). */
   looping?: { task: number; forMs: number };
+  /** STOP_WATCHDOG: the task whose role has ended but whose worker has run the timers it started for `watchdogMs` (the scenario's error). */
+  outside?: { task: number; forMs: number };
 }
 
 export interface WatchdogLimits {
@@ -223,8 +225,14 @@ export class Watchdog<W> {
     }
     const spinning = this.spinLivelock(now, finished);
     if (spinning) return { stop: STOP_VIOLATION, violation: spinning, note: null };
+    const outside = Atomics.load(i32, frame.ctl + CTL_OUTSIDE);
     for (let k = 0; k < this.n; k++) {
       if (finished[k] || now - this.opsAt[k] <= limits.watchdogMs) continue;
+      // its role has ended, and a timer it started has not returned (workers/role-worker.mjs)
+      if ((outside & (1 << k)) !== 0) {
+        const forMs = now - this.opsAt[k];
+        return { stop: STOP_WATCHDOG, violation: null, note: `${names.tasks[k]}'s role has ended, and a timer or promise it started has run for ${ms(forMs)} without returning`, outside: { task: k, forMs } };
+      }
       // spin-waiting: at an op boundary every step, with nothing to trace (its peers may still end the spin)
       if (this.spinEpoch[k] !== 0 && now - this.spinStepsAt[k] <= limits.watchdogMs) continue;
       if (this.waitsFor[k] >= 0 && this.lockMoved[k]) continue; // passed over, not deadlocked: the execution limit ends it

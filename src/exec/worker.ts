@@ -19,6 +19,7 @@ import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
 import { buildFrame, CTL_ARRIVED, CTL_STOP, frameTask, SPIN_SLOT, STOP_ERROR, STOP_VIOLATION, startRole } from './frame.js';
 import { type ExecHooks, setCurrent, taskRng } from '../rt/task.js';
 import { ATOMICS, setShared } from '../rt/shared.js';
+import type { KeptThrow } from './threads-drain.js';
 
 export interface RoleTask {
   /** URL of the worker bundle holding this scenario (see bundle.ts). */
@@ -36,6 +37,10 @@ export interface RoleTask {
   lockdep: boolean;
   /** With drive.recordSteps: the version slots this task records its word events against (sync-record.ts). */
   versions?: SharedArrayBuffer;
+  /** The run this execution belongs to (ThreadsExecutor's count): what a throw of a timer or promise the role started is told apart by. */
+  run: number;
+  /** The control word (frame.ts CTL_OUTSIDE) whose bit `instance` the worker sets while it runs the timers the role left (workers/role-worker.mjs). */
+  outsideWord: number;
 }
 
 export interface RoleResult {
@@ -54,10 +59,13 @@ export interface RoleResult {
   /** This task's word events (see sync-record.ts), for the replay; absent when not kept. */
   sync?: SyncEvents;
   /**
-   * Throws (their stacks) from timers or promises an earlier role on this worker started,
-   * met since its last role (workers/role-worker.mjs): they belong to no execution.
+   * Throws from timers or promises a role on this worker started, met after this role or
+   * since the worker's last one (workers/role-worker.mjs): each with the run of the last role
+   * the worker had run when it came (ThreadsExecutor names this run's as the execution's).
    */
-  outside?: string[];
+  outside?: KeptThrow[];
+  /** Timers the scenario's code left pending on this worker once this role's had run: drained before the pool goes on (threads-drain.ts). */
+  timersLeft?: number;
 }
 
 /** The start barrier: 'go' once every role instance has arrived, 'stopped' if the execution is stopped first. */

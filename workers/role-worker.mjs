@@ -28,7 +28,6 @@ export default async function roleWorker(job) {
   const api = await loadBundle(job.bundle);
   lastRun = job.run;
   const r = api.runRole(job);
-  let timersLeft = 0;
   if (pendingTimers() > 0) {
     // the role's timers whose time has come run now; meanwhile its bit says so, for the
     // watchdog to name one that never returns (src/exec/frame.ts CTL_OUTSIDE)
@@ -37,10 +36,9 @@ export default async function roleWorker(job) {
     Atomics.or(i32, job.outsideWord, bit);
     await aTurn(0); // a timer of 0 ms comes after every timer already due
     Atomics.and(i32, job.outsideWord, ~bit);
-    timersLeft = pendingTimers();
   }
-  const more = timersLeft > 0 ? { timersLeft } : {};
-  return outside.length > 0 ? { ...r, ...more, outside: outside.splice(0) } : { ...r, ...more };
+  // what is still pending is drained before another run takes the pool (src/exec/threads-drain.ts)
+  return outside.length > 0 ? { ...r, outside: outside.splice(0) } : r;
 }
 
 /**

@@ -59,8 +59,13 @@ export class ThreadsExecutor implements Executor {
   private runs = 0;
   private readonly runFiles = new Map<number, string>();
   private running = 0;
-  /** A role left timers pending on its worker: they are drained before another run, or the pool, goes on. */
-  private timersLeft = false;
+  /**
+   * Roles have run on the pool since its last drain: what they left (a timer, a promise that
+   * rejected with nothing to catch it: a role's worker meets a rejection only in a turn of its
+   * event loop, which a role without timers does not take) is drained before another run
+   * takes the pool, so that it is said as its own run's, never met in the next run's roles.
+   */
+  private used = false;
   /** What the scenario's timers and promises threw after their run had ended (Executor.lateErrors). */
   private readonly late: ScenarioError[] = [];
   get lateErrors(): readonly ScenarioError[] {
@@ -96,10 +101,13 @@ export class ThreadsExecutor implements Executor {
 
   /** Lets the pool's workers run the timers and promises the scenario's roles left, and names what they threw (threads-drain.ts). */
   private async drain(): Promise<void> {
-    this.timersLeft = false;
+    this.used = false;
     if (!this.pool) return;
     const d = await drainPool(this.pool, this.threads, STOP_GRACE_MS);
     for (const k of d.kept) this.lateThrow(k);
+    // timers not yet due would run in the next run's roles, and be taken for its own: the
+    // workers go with them, so they never run (as a sim worker retired with timers pending)
+    if (d.stuckMs === null && d.timersLeft) await this.teardown();
     if (d.stuckMs !== null) {
       const error = outsideScheduleStuck(d.stuckMs);
       this.late.push(error);
@@ -133,7 +141,6 @@ export class ThreadsExecutor implements Executor {
    * after its run (lateThrow).
    */
   private outsideMet(r: RoleResult, sc: LoadedScenario): void {
-    if (r.timersLeft) this.timersLeft = true;
     for (const k of r.outside ?? []) {
       const own = k.run === this.running ? outsideScheduleError(k.stack) : null;
       if (own) r.scenarioError ??= locateScenarioError(own, sc.file);
@@ -149,7 +156,7 @@ export class ThreadsExecutor implements Executor {
    * harness's error, as in an execution; the deadline is an incomplete run.
    */
   async warm(config: RunConfig, sc: LoadedScenario, limits: RunLimits): Promise<ExecutionResult | null> {
-    if (this.timersLeft) await this.drain();
+    if (this.used) await this.drain(); // an earlier run's, said as its own, before this run's roles start
     let n: number;
     try {
       n = instancesOf(sc.def, config.params, config.variant).length;
@@ -181,7 +188,7 @@ export class ThreadsExecutor implements Executor {
    * configuration says not to), from the order its steps began in.
    */
   async run(config: RunConfig, sc: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd> {
-    if (this.timersLeft) await this.drain(); // an earlier run's, said as its own, before this run's roles start
+    if (this.used) await this.drain(); // an earlier run's, said as its own, before this run's roles start
     this.running = ++this.runs;
     this.runFiles.set(this.running, sc.file);
     const lockGraph = newLockGraph(sc.def, config.seed, 'report', config.lockdep, config.variant);
@@ -242,6 +249,7 @@ export class ThreadsExecutor implements Executor {
     // recording for a replay: the versions every task's word events are numbered by
     const versions = drive.recordSteps ? syncVersions(this.versions) : undefined;
     if (versions) this.versions = versions;
+    this.used = true;
     const jobs = frame.instances.map((inst) => {
       const job: RoleTask = {
         bundle,
@@ -259,7 +267,7 @@ export class ThreadsExecutor implements Executor {
         ...(versions ? { versions } : {}),
       };
       return (pool.run(job) as Promise<RoleResult>).then((r) => {
-        if (r.outside || r.timersLeft) this.outsideMet(r, sc);
+        if (r.outside) this.outsideMet(r, sc);
         return r;
       });
     });

@@ -64,8 +64,6 @@ export interface RoleResult {
    * the worker had run when it came (ThreadsExecutor names this run's as the execution's).
    */
   outside?: KeptThrow[];
-  /** Timers the scenario's code left pending on this worker once this role's had run: drained before the pool goes on (threads-drain.ts). */
-  timersLeft?: number;
 }
 
 /** The start barrier: 'go' once every role instance has arrived, 'stopped' if the execution is stopped first. */

@@ -105,6 +105,13 @@ describe('the command says so', () => {
     expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
   }, 60_000);
 
+  it('threads: one that never returns when the time budget ends first is named as that, not as the role looping without an op', () => {
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', '--time', '1s', '--watchdog', '60s']);
+    expect(r.code, r.err).toBe(3);
+    expect(r.out).toMatch(/^ {2}scenario error: a timer or promise the scenario's code started \(outside the model's schedule\) of test\/fixtures\/timer-throw\.ts ran for \d+ ms after the executions without returning$/m);
+    expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
+  }, 60_000);
+
   it("--jobs 2, where one worker's timer throws after a seed the other worker's seeds pass: the run's scenario error all the same", async () => {
     const timers = await loadScenario(TIMER);
     const own = new SimExecutor(); // a worker of its own: the fixture counts the executions each worker ran

@@ -344,8 +344,12 @@ export class ThreadsExecutor implements Executor {
         // before the pool goes: tearing it down settles every job
         const running = starting ? [] : frame.instances.flatMap((inst, k) => (finished[k] ? [] : [{ inst, k, quiet: watchdog.quietFor(k, now) }]));
         const ignoring = running.map((r) => noOpBoundary(r.inst.name, r.quiet));
+        // a role that has ended, its worker inside a timer the role started (its bit in CTL_OUTSIDE):
+        // the timer never returned, whichever stop came first (the watchdog's, the budget's, a signal)
+        const outsideBits = Atomics.load(i32, frame.ctl + CTL_OUTSIDE);
+        const inTimer = outsideStuck ?? running.map((r) => ({ task: r.k, forMs: r.quiet })).find((r) => (outsideBits & (1 << r.task)) !== 0);
         await this.teardown();
-        if (outsideStuck) return { seed, violation: null, stats: {}, steps: seq(), scenarioError: outsideScheduleStuck(outsideStuck.forMs) };
+        if (inTimer) return { seed, violation: null, stats: {}, steps: seq(), scenarioError: outsideScheduleStuck(inTimer.forMs) };
         // With no worker failing, a role that ran on without an op is the scenario's bug: the one the
         // watchdog found, else the one longest without an op of those that ignored a limit's stop
         // (a role reaches an op boundary often, and at each one it sees the stop: a blocked one too,

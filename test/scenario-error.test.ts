@@ -112,6 +112,14 @@ describe('the command says so', () => {
     expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
   }, 60_000);
 
+  it("threads: one that never returns, due after the run's last role, is named with the scenario's file when the pool is drained", () => {
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin-late', '--mode', 'threads', '--executions', '1']);
+    expect(r.code, r.err).toBe(3);
+    const stuck = "scenario error: a timer or promise the scenario's code started \\(outside the model's schedule\\) of test/fixtures/timer-throw\\.ts ran for \\d+ ms after the executions without returning";
+    expect(r.out).toMatch(new RegExp(`^ {2}${stuck}$`, 'm'));
+    expect(r.err).toMatch(new RegExp(`^mmu-stress: ${stuck}, after the run had ended\n$`));
+  }, 60_000);
+
   it("--jobs 2, where one worker's timer throws after a seed the other worker's seeds pass: the run's scenario error all the same", async () => {
     const timers = await loadScenario(TIMER);
     const own = new SimExecutor(); // a worker of its own: the fixture counts the executions each worker ran

@@ -109,9 +109,12 @@ export class ThreadsExecutor implements Executor {
     // workers go with them, so they never run (as a sim worker retired with timers pending)
     if (d.stuckMs === null && d.timersLeft) await this.teardown();
     if (d.stuckMs !== null) {
-      const error = outsideScheduleStuck(d.stuckMs);
+      // the last run's scenario, as lateThrow names one with no run of its own
+      const file = this.runFiles.get(this.running);
+      const stuck = outsideScheduleStuck(d.stuckMs);
+      const error = file !== undefined ? locateScenarioError(stuck, file) : stuck;
       this.late.push(error);
-      const said = Object.assign(new Error(`scenario error: ${OUTSIDE_SCHEDULE} ${error.thrown}, after the run had ended`), { name: LATE_THROW });
+      const said = Object.assign(new Error(`${error.line ?? `scenario error: ${OUTSIDE_SCHEDULE} ${error.thrown}`}, after the run had ended`), { name: LATE_THROW });
       setImmediate(() => {
         throw said;
       });

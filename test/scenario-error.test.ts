@@ -98,6 +98,13 @@ describe('the command says so', () => {
     expect(r.err).toMatch(new RegExp(`^mmu-stress: ${late}\n$`));
   }, 60_000);
 
+  it("threads: the same late throw from each of a run's executions is thrown on once (a test runner reports each uncaught one)", () => {
+    // MMU_STRESS_DEBUG prints the stack of every uncaught ScenarioError, the ones the command says once too
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--mode', 'threads', '--executions', '5'], { env: { MMU_STRESS_DEBUG: '1' } });
+    expect(r.code, r.err).toBe(3);
+    expect(r.err.match(/^ScenarioError: /gm)).toHaveLength(1);
+  }, 60_000);
+
   it('threads: a timer that never returns is named once the watchdog period has passed, as in sim', () => {
     const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', '--executions', '2', '--watchdog', '1s']);
     expect(r.code, r.err).toBe(3);

@@ -71,6 +71,8 @@ export class ThreadsExecutor implements Executor {
   get lateErrors(): readonly ScenarioError[] {
     return this.late;
   }
+  /** The late throws thrown on so far (lateThrow), by run and stack. */
+  private readonly saidLate = new Set<string>();
 
   /** One pool for every execution; grown (never shrunk) when an execution needs more threads. */
   private async poolFor(n: number): Promise<Piscina> {
@@ -129,6 +131,10 @@ export class ThreadsExecutor implements Executor {
    * scenario's named so with its line (lateOutsideScheduleThrow), any other as thrown.
    */
   private lateThrow(k: KeptThrow): void {
+    // each execution of a role that starts a timer adds one: said once per place and run
+    const key = `${k.run}\n${k.stack}`;
+    if (this.saidLate.has(key)) return;
+    this.saidLate.add(key);
     const file = (k.run !== null ? this.runFiles.get(k.run) : undefined) ?? this.runFiles.get(this.running);
     const located = file !== undefined ? lateOutsideScheduleThrow(k.stack, file) : null;
     if (located) this.late.push(located.scenarioError);

@@ -164,18 +164,18 @@ describe('the command says so', () => {
     expect(r.err).toMatch(new RegExp(`^${late('late')}\n$`));
   }, 60_000);
 
-  it("a campaign's threads rows on one pool: what a row leaves on the workers (a rejected promise, a timer due past the drain) is never taken by the next row", () => {
+  it("a campaign's threads rows on one pool: what a row leaves on the workers (a rejected promise, a timer due past the drain, an unref'd one) is never taken by the next row", () => {
     const file = join(import.meta.dirname, 'fixtures', 'timer-leftovers.ts');
     const r = cli(['campaign', 'test/fixtures/timer-leftovers.ts', '--jobs', '1', '--threads-time', '1s', '--quiet']);
     expect(r.code, r.err).toBe(3); // reject's sim row meets its rejection
     expect(r.out).toMatch(/^timer-leftovers\s+reject\s+sim\s+sc\s+ok\s+scenario-error\s/m);
-    // before: idle's threads row took reject's rejections, after's took later's throws, each as its own scenario error
-    for (const v of ['reject', 'idle', 'later', 'after']) expect(r.out).toMatch(new RegExp(`^timer-leftovers\\s+${v}\\s+threads\\s+host\\s+ok\\s+ok\\s`, 'm'));
+    // before: idle's threads row took reject's rejections, after's took later's or unref's throws, each as its own scenario error
+    for (const v of ['reject', 'idle', 'later', 'unref', 'after']) expect(r.out).toMatch(new RegExp(`^timer-leftovers\\s+${v}\\s+threads\\s+host\\s+ok\\s+ok\\s`, 'm'));
     expect(r.out).not.toContain('HARNESS ERROR');
     const late = (what: string) => `mmu-stress: scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-leftovers\\.ts:${lineOf(what, file)}:\\d+: Error: (rejected in|thrown from) the ${what} row`;
     // reject's rejections are met when the pool is drained before the next row; later's timers run in a drain or never
     expect(r.err).toMatch(new RegExp(`^${late('reject')}$`, 'm'));
-    for (const line of r.err.trim().split('\n')) expect(line).toMatch(new RegExp(`^(${late('reject')}|${late('later')})$`));
+    for (const line of r.err.trim().split('\n')) expect(line).toMatch(new RegExp(`^(${late('reject')}|${late('later')}|${late('unref')})$`));
   }, 60_000);
 
   it('text: SCENARIO ERROR with the line and the stack in the scenario, exit 3, not HARNESS ERROR', () => {

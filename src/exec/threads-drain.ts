@@ -9,7 +9,7 @@
 import type { Piscina } from 'piscina';
 import { STOP_GRACE_MS } from './limits.js';
 
-/** A throw a worker kept: its stack, and the run (RoleTask.run) of the last role that worker had run. */
+/** A throw a worker kept: its stack, and the run (RoleTask.run) of the role that started what threw (else the worker's last). */
 export interface KeptThrow {
   stack: string;
   run: number | null;

@@ -60,8 +60,8 @@ export interface RoleResult {
   sync?: SyncEvents;
   /**
    * Throws from timers or promises a role on this worker started, met after this role or
-   * since the worker's last one (workers/role-worker.mjs): each with the run of the last role
-   * the worker had run when it came (ThreadsExecutor names this run's as the execution's).
+   * since the worker's last one (workers/role-worker.mjs): each with the run of the role that
+   * started what threw (ThreadsExecutor names this run's as the execution's).
    */
   outside?: KeptThrow[];
 }

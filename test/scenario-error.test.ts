@@ -98,11 +98,33 @@ describe('the command says so', () => {
     expect(r.err).toMatch(new RegExp(`^mmu-stress: ${late}\n$`));
   }, 60_000);
 
+  it("threads: the same late throw from each of a run's executions is thrown on once (a test runner reports each uncaught one)", () => {
+    // MMU_STRESS_DEBUG prints the stack of every uncaught ScenarioError, the ones the command says once too
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--mode', 'threads', '--executions', '5'], { env: { MMU_STRESS_DEBUG: '1' } });
+    expect(r.code, r.err).toBe(3);
+    expect(r.err.match(/^ScenarioError: /gm)).toHaveLength(1);
+  }, 60_000);
+
   it('threads: a timer that never returns is named once the watchdog period has passed, as in sim', () => {
     const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', '--executions', '2', '--watchdog', '1s']);
     expect(r.code, r.err).toBe(3);
     expect(r.out).toMatch(/^ {2}scenario error: a timer or promise the scenario's code started \(outside the model's schedule\) of test\/fixtures\/timer-throw\.ts ran for \d+ ms after the executions without returning$/m);
     expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
+  }, 60_000);
+
+  it('threads: one that never returns when the time budget ends first is named as that, not as the role looping without an op', () => {
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', '--time', '1s', '--watchdog', '60s']);
+    expect(r.code, r.err).toBe(3);
+    expect(r.out).toMatch(/^ {2}scenario error: a timer or promise the scenario's code started \(outside the model's schedule\) of test\/fixtures\/timer-throw\.ts ran for \d+ ms after the executions without returning$/m);
+    expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
+  }, 60_000);
+
+  it("threads: one that never returns, due after the run's last role, is named with the scenario's file when the pool is drained", () => {
+    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin-late', '--mode', 'threads', '--executions', '1']);
+    expect(r.code, r.err).toBe(3);
+    const stuck = "scenario error: a timer or promise the scenario's code started \\(outside the model's schedule\\) of test/fixtures/timer-throw\\.ts ran for \\d+ ms after the executions without returning";
+    expect(r.out).toMatch(new RegExp(`^ {2}${stuck}$`, 'm'));
+    expect(r.err).toMatch(new RegExp(`^mmu-stress: ${stuck}, after the run had ended\n$`));
   }, 60_000);
 
   it("--jobs 2, where one worker's timer throws after a seed the other worker's seeds pass: the run's scenario error all the same", async () => {
@@ -140,6 +162,20 @@ describe('the command says so', () => {
     const late = (what: string) => `mmu-stress: scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-rows\\.ts:${lineOf(what, rows)}:\\d+: Error: thrown from the ${what} row`;
     // late's timers, after their rows (sim: as its worker left; threads: drained before the next row), said once
     expect(r.err).toMatch(new RegExp(`^${late('late')}\n$`));
+  }, 60_000);
+
+  it("a campaign's threads rows on one pool: what a row leaves on the workers (a rejected promise, a timer due past the drain, an unref'd one) is never taken by the next row", () => {
+    const file = join(import.meta.dirname, 'fixtures', 'timer-leftovers.ts');
+    const r = cli(['campaign', 'test/fixtures/timer-leftovers.ts', '--jobs', '1', '--threads-time', '1s', '--quiet']);
+    expect(r.code, r.err).toBe(3); // reject's sim row meets its rejection
+    expect(r.out).toMatch(/^timer-leftovers\s+reject\s+sim\s+sc\s+ok\s+scenario-error\s/m);
+    // before: idle's threads row took reject's rejections, after's took later's or unref's throws, each as its own scenario error
+    for (const v of ['reject', 'idle', 'later', 'unref', 'after']) expect(r.out).toMatch(new RegExp(`^timer-leftovers\\s+${v}\\s+threads\\s+host\\s+ok\\s+ok\\s`, 'm'));
+    expect(r.out).not.toContain('HARNESS ERROR');
+    const late = (what: string) => `mmu-stress: scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-leftovers\\.ts:${lineOf(what, file)}:\\d+: Error: (rejected in|thrown from) the ${what} row`;
+    // reject's rejections are met when the pool is drained before the next row; later's timers run in a drain or never
+    expect(r.err).toMatch(new RegExp(`^${late('reject')}$`, 'm'));
+    for (const line of r.err.trim().split('\n')) expect(line).toMatch(new RegExp(`^(${late('reject')}|${late('later')}|${late('unref')})$`));
   }, 60_000);
 
   it('text: SCENARIO ERROR with the line and the stack in the scenario, exit 3, not HARNESS ERROR', () => {

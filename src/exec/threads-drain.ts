@@ -9,7 +9,7 @@
 import type { Piscina } from 'piscina';
 import { STOP_GRACE_MS } from './limits.js';
 
-/** A throw a worker kept: its stack, and the run (RoleTask.run) of the last role that worker had run. */
+/** A throw a worker kept: its stack, and the run (RoleTask.run) of the role that started what threw (else the worker's last). */
 export interface KeptThrow {
   stack: string;
   run: number | null;
@@ -23,6 +23,8 @@ export interface Drained {
   kept: KeptThrow[];
   /** How long a worker ran something of the scenario's without returning, when one did (its pool must be torn down). */
   stuckMs: number | null;
+  /** A worker still had timers pending, not due within `graceMs` (workers/role-worker.mjs 'timers-left'). */
+  timersLeft: boolean;
 }
 
 /** One drain task to each of `workers` workers of `pool`; resolves within about `graceMs` + STOP_GRACE_MS. */
@@ -30,10 +32,12 @@ export async function drainPool(pool: Piscina, workers: number, graceMs: number)
   const barrier = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   const i32 = new Int32Array(barrier);
   const kept: KeptThrow[] = [];
+  let timersLeft = false;
   const started = performance.now();
   const runs = Array.from({ length: workers }, () =>
-    (pool.run({ drain: true, barrier, workers, timeoutMs: STOP_GRACE_MS, graceMs }) as Promise<{ outside: KeptThrow[] }>).then((r) => {
+    (pool.run({ drain: true, barrier, workers, timeoutMs: STOP_GRACE_MS, graceMs }) as Promise<{ end: string; outside: KeptThrow[] }>).then((r) => {
       kept.push(...r.outside);
+      if (r.end === 'timers-left') timersLeft = true;
     }),
   );
   let timer: NodeJS.Timeout | undefined;
@@ -42,9 +46,9 @@ export async function drainPool(pool: Piscina, workers: number, graceMs: number)
   });
   const end = await Promise.race([Promise.allSettled(runs).then(() => 'all' as const), bound]);
   clearTimeout(timer);
-  if (end === 'all') return { kept, stuckMs: null };
+  if (end === 'all') return { kept, stuckMs: null, timersLeft };
   // a worker still inside a timer of the scenario's (or stuck at the barrier behind one)
   Atomics.store(i32, STOP, 1);
   Atomics.notify(i32, ARRIVED);
-  return { kept, stuckMs: performance.now() - started };
+  return { kept, stuckMs: performance.now() - started, timersLeft };
 }

@@ -59,13 +59,20 @@ export class ThreadsExecutor implements Executor {
   private runs = 0;
   private readonly runFiles = new Map<number, string>();
   private running = 0;
-  /** A role left timers pending on its worker: they are drained before another run, or the pool, goes on. */
-  private timersLeft = false;
+  /**
+   * Roles have run on the pool since its last drain: what they left (a timer, a promise that
+   * rejected with nothing to catch it: a role's worker meets a rejection only in a turn of its
+   * event loop, which a role without timers does not take) is drained before another run
+   * takes the pool, so that it is said as its own run's, never met in the next run's roles.
+   */
+  private used = false;
   /** What the scenario's timers and promises threw after their run had ended (Executor.lateErrors). */
   private readonly late: ScenarioError[] = [];
   get lateErrors(): readonly ScenarioError[] {
     return this.late;
   }
+  /** The late throws thrown on so far (lateThrow), by run and stack. */
+  private readonly saidLate = new Set<string>();
 
   /** One pool for every execution; grown (never shrunk) when an execution needs more threads. */
   private async poolFor(n: number): Promise<Piscina> {
@@ -96,14 +103,20 @@ export class ThreadsExecutor implements Executor {
 
   /** Lets the pool's workers run the timers and promises the scenario's roles left, and names what they threw (threads-drain.ts). */
   private async drain(): Promise<void> {
-    this.timersLeft = false;
+    this.used = false;
     if (!this.pool) return;
     const d = await drainPool(this.pool, this.threads, STOP_GRACE_MS);
     for (const k of d.kept) this.lateThrow(k);
+    // timers not yet due would run in the next run's roles, and be taken for its own: the
+    // workers go with them, so they never run (as a sim worker retired with timers pending)
+    if (d.stuckMs === null && d.timersLeft) await this.teardown();
     if (d.stuckMs !== null) {
-      const error = outsideScheduleStuck(d.stuckMs);
+      // the last run's scenario, as lateThrow names one with no run of its own
+      const file = this.runFiles.get(this.running);
+      const stuck = outsideScheduleStuck(d.stuckMs);
+      const error = file !== undefined ? locateScenarioError(stuck, file) : stuck;
       this.late.push(error);
-      const said = Object.assign(new Error(`scenario error: ${OUTSIDE_SCHEDULE} ${error.thrown}, after the run had ended`), { name: LATE_THROW });
+      const said = Object.assign(new Error(`${error.line ?? `scenario error: ${OUTSIDE_SCHEDULE} ${error.thrown}`}, after the run had ended`), { name: LATE_THROW });
       setImmediate(() => {
         throw said;
       });
@@ -118,6 +131,10 @@ export class ThreadsExecutor implements Executor {
    * scenario's named so with its line (lateOutsideScheduleThrow), any other as thrown.
    */
   private lateThrow(k: KeptThrow): void {
+    // each execution of a role that starts a timer adds one: said once per place and run
+    const key = `${k.run}\n${k.stack}`;
+    if (this.saidLate.has(key)) return;
+    this.saidLate.add(key);
     const file = (k.run !== null ? this.runFiles.get(k.run) : undefined) ?? this.runFiles.get(this.running);
     const located = file !== undefined ? lateOutsideScheduleThrow(k.stack, file) : null;
     if (located) this.late.push(located.scenarioError);
@@ -133,7 +150,6 @@ export class ThreadsExecutor implements Executor {
    * after its run (lateThrow).
    */
   private outsideMet(r: RoleResult, sc: LoadedScenario): void {
-    if (r.timersLeft) this.timersLeft = true;
     for (const k of r.outside ?? []) {
       const own = k.run === this.running ? outsideScheduleError(k.stack) : null;
       if (own) r.scenarioError ??= locateScenarioError(own, sc.file);
@@ -149,7 +165,7 @@ export class ThreadsExecutor implements Executor {
    * harness's error, as in an execution; the deadline is an incomplete run.
    */
   async warm(config: RunConfig, sc: LoadedScenario, limits: RunLimits): Promise<ExecutionResult | null> {
-    if (this.timersLeft) await this.drain();
+    if (this.used) await this.drain(); // an earlier run's, said as its own, before this run's roles start
     let n: number;
     try {
       n = instancesOf(sc.def, config.params, config.variant).length;
@@ -181,7 +197,7 @@ export class ThreadsExecutor implements Executor {
    * configuration says not to), from the order its steps began in.
    */
   async run(config: RunConfig, sc: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd> {
-    if (this.timersLeft) await this.drain(); // an earlier run's, said as its own, before this run's roles start
+    if (this.used) await this.drain(); // an earlier run's, said as its own, before this run's roles start
     this.running = ++this.runs;
     this.runFiles.set(this.running, sc.file);
     const lockGraph = newLockGraph(sc.def, config.seed, 'report', config.lockdep, config.variant);
@@ -242,6 +258,7 @@ export class ThreadsExecutor implements Executor {
     // recording for a replay: the versions every task's word events are numbered by
     const versions = drive.recordSteps ? syncVersions(this.versions) : undefined;
     if (versions) this.versions = versions;
+    this.used = true;
     const jobs = frame.instances.map((inst) => {
       const job: RoleTask = {
         bundle,
@@ -259,7 +276,7 @@ export class ThreadsExecutor implements Executor {
         ...(versions ? { versions } : {}),
       };
       return (pool.run(job) as Promise<RoleResult>).then((r) => {
-        if (r.outside || r.timersLeft) this.outsideMet(r, sc);
+        if (r.outside) this.outsideMet(r, sc);
         return r;
       });
     });
@@ -336,8 +353,12 @@ export class ThreadsExecutor implements Executor {
         // before the pool goes: tearing it down settles every job
         const running = starting ? [] : frame.instances.flatMap((inst, k) => (finished[k] ? [] : [{ inst, k, quiet: watchdog.quietFor(k, now) }]));
         const ignoring = running.map((r) => noOpBoundary(r.inst.name, r.quiet));
+        // a role that has ended, its worker inside a timer the role started (its bit in CTL_OUTSIDE):
+        // the timer never returned, whichever stop came first (the watchdog's, the budget's, a signal)
+        const outsideBits = Atomics.load(i32, frame.ctl + CTL_OUTSIDE);
+        const inTimer = outsideStuck ?? running.map((r) => ({ task: r.k, forMs: r.quiet })).find((r) => (outsideBits & (1 << r.task)) !== 0);
         await this.teardown();
-        if (outsideStuck) return { seed, violation: null, stats: {}, steps: seq(), scenarioError: outsideScheduleStuck(outsideStuck.forMs) };
+        if (inTimer) return { seed, violation: null, stats: {}, steps: seq(), scenarioError: outsideScheduleStuck(inTimer.forMs) };
         // With no worker failing, a role that ran on without an op is the scenario's bug: the one the
         // watchdog found, else the one longest without an op of those that ignored a limit's stop
         // (a role reaches an op boundary often, and at each one it sees the stop: a blocked one too,

@@ -60,12 +60,10 @@ export interface RoleResult {
   sync?: SyncEvents;
   /**
    * Throws from timers or promises a role on this worker started, met after this role or
-   * since the worker's last one (workers/role-worker.mjs): each with the run of the last role
-   * the worker had run when it came (ThreadsExecutor names this run's as the execution's).
+   * since the worker's last one (workers/role-worker.mjs): each with the run of the role that
+   * started what threw (ThreadsExecutor names this run's as the execution's).
    */
   outside?: KeptThrow[];
-  /** Timers the scenario's code left pending on this worker once this role's had run: drained before the pool goes on (threads-drain.ts). */
-  timersLeft?: number;
 }
 
 /** The start barrier: 'go' once every role instance has arrived, 'stopped' if the execution is stopped first. */

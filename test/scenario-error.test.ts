@@ -127,6 +127,22 @@ describe('the command says so', () => {
     expect(r.err).toMatch(new RegExp(`^mmu-stress: ${stuck}, after the run had ended\n$`));
   }, 60_000);
 
+  it('threads: a signal ends the drain at once, and what did not come back is not named', async () => {
+    const timers = await loadScenario(TIMER);
+    const own = new ThreadsExecutor();
+    const stop = new AbortController();
+    try {
+      // the role's timer comes due 300 ms after it and never returns: the drain at close() meets it
+      const r = await run({ scenario: timers, variant: 'spin-late', params: {}, mode: 'threads', seed: 1, executions: 1, timeMs: null, threads: own, abort: stop.signal });
+      expect(r.executions).toBe(1);
+      stop.abort(); // Ctrl-C once the executions are over, before the pool is closed
+      await own.close();
+      expect(own.lateErrors).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
   it("--jobs 2, where one worker's timer throws after a seed the other worker's seeds pass: the run's scenario error all the same", async () => {
     const timers = await loadScenario(TIMER);
     const own = new SimExecutor(); // a worker of its own: the fixture counts the executions each worker ran

@@ -52,14 +52,23 @@ export default async function roleWorker(job) {
 
 /**
  * The pool's drain (src/exec/threads-drain.ts): one task to each worker (the barrier spreads
- * them, as the warm-up's), which lets the timers the roles left pending run, for up to
- * `graceMs`, and hands back what they and any promise threw.
+ * them, as the warm-up's), which lets the timers the roles left pending run until the
+ * drain's deadline, and hands back what they and any promise threw. While it is inside a turn
+ * of its event loop its word in the barrier reads 1: one still there at the parent's bound is
+ * inside a callback that has not returned.
  */
 async function drain(job) {
-  const met = waitForAll(job);
+  const left = () => job.untilEpochMs - (performance.timeOrigin + performance.now());
+  const met = waitForAll({ ...job, timeoutMs: Math.max(0, left()) });
   if (met !== 'ready') return { end: met, outside: outside.splice(0) };
-  await new Promise((resolve) => setImmediate(resolve)); // promises' rejections, 0 ms timers
-  const until = performance.now() + job.graceMs;
-  while (pendingTimers() > 0 && performance.now() < until) await aTurn(10);
+  const i32 = new Int32Array(job.barrier);
+  const turn = job.turns + Atomics.add(i32, job.slots, 1);
+  const inTurn = async (wait) => {
+    Atomics.store(i32, turn, 1);
+    await wait;
+    Atomics.store(i32, turn, 0);
+  };
+  await inTurn(new Promise((resolve) => setImmediate(resolve))); // promises' rejections, 0 ms timers
+  while (pendingTimers() > 0 && left() > 0) await inTurn(aTurn(Math.min(10, Math.max(1, left()))));
   return { end: pendingTimers() > 0 ? 'timers-left' : 'ready', outside: outside.splice(0) };
 }

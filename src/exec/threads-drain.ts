@@ -4,10 +4,9 @@
  * roles ended, and promises that rejected with nothing to catch them. Piscina's workers
  * take their next task without a turn of their event loop, so these run only when one is
  * given: one drain task to each worker (met at a barrier, as the warm-up's tasks are), which
- * lets them run for up to `graceMs` and hands back what they threw (workers/role-worker.mjs).
+ * lets them run within a bound and hands back what they threw (workers/role-worker.mjs).
  */
 import type { Piscina } from 'piscina';
-import { STOP_GRACE_MS } from './limits.js';
 
 /** A throw a worker kept: its stack, and the run (RoleTask.run) of the role that started what threw (else the worker's last). */
 export interface KeptThrow {
@@ -15,40 +14,61 @@ export interface KeptThrow {
   run: number | null;
 }
 
-/** The barrier's words (as workers/warm-up.mjs reads them): workers arrived, the parent's stop. */
+/**
+ * The drain's shared words: workers arrived (as workers/warm-up.mjs reads them), the parent's
+ * stop, the next turn slot to give out, and from TURNS on one word per worker, 1 while that
+ * worker is inside a turn of its event loop (the scenario's callbacks run there).
+ */
 const ARRIVED = 0;
 const STOP = 1;
+const SLOTS = 2;
+const TURNS = 3;
 
 export interface Drained {
   kept: KeptThrow[];
-  /** How long a worker ran something of the scenario's without returning, when one did (its pool must be torn down). */
+  /** A worker was still inside a turn of its event loop at the bound: a callback of the scenario's that has run that long without returning (its pool must be torn down). */
   stuckMs: number | null;
-  /** A worker still had timers pending, not due within `graceMs` (workers/role-worker.mjs 'timers-left'). */
+  /** A worker still had timers pending when its share of the bound was up (workers/role-worker.mjs 'timers-left'), or had not come back. */
   timersLeft: boolean;
+  /** The signal came first: nothing more is waited for, and nothing is named. */
+  aborted: boolean;
 }
 
-/** One drain task to each of `workers` workers of `pool`; resolves within about `graceMs` + STOP_GRACE_MS. */
-export async function drainPool(pool: Piscina, workers: number, graceMs: number): Promise<Drained> {
-  const barrier = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+/**
+ * One drain task to each of `workers` workers of `pool`, all within `boundMs`: each worker
+ * lets its timers run until 0.6 of the bound (a deadline both threads read alike), which
+ * leaves it the rest to come back. One that is still inside a turn at the bound has been
+ * inside one callback for at least that rest. `abort` ends the drain at once.
+ */
+export async function drainPool(pool: Piscina, workers: number, boundMs: number, abort?: AbortSignal): Promise<Drained> {
+  const barrier = new SharedArrayBuffer((TURNS + workers) * Int32Array.BYTES_PER_ELEMENT);
   const i32 = new Int32Array(barrier);
   const kept: KeptThrow[] = [];
   let timersLeft = false;
   const started = performance.now();
+  const untilEpochMs = performance.timeOrigin + started + 0.6 * boundMs;
   const runs = Array.from({ length: workers }, () =>
-    (pool.run({ drain: true, barrier, workers, timeoutMs: STOP_GRACE_MS, graceMs }) as Promise<{ end: string; outside: KeptThrow[] }>).then((r) => {
+    (pool.run({ drain: true, barrier, workers, untilEpochMs, slots: SLOTS, turns: TURNS }) as Promise<{ end: string; outside: KeptThrow[] }>).then((r) => {
       kept.push(...r.outside);
-      if (r.end === 'timers-left') timersLeft = true;
+      if (r.end !== 'ready') timersLeft = true;
     }),
   );
   let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), graceMs + STOP_GRACE_MS);
+  let onAbort: (() => void) | undefined;
+  const cut = new Promise<'late' | 'aborted'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), boundMs);
+    onAbort = () => resolve('aborted');
+    if (abort?.aborted) onAbort();
+    abort?.addEventListener('abort', onAbort);
   });
-  const end = await Promise.race([Promise.allSettled(runs).then(() => 'all' as const), bound]);
+  const end = await Promise.race([Promise.allSettled(runs).then(() => 'all' as const), cut]);
   clearTimeout(timer);
-  if (end === 'all') return { kept, stuckMs: null, timersLeft };
-  // a worker still inside a timer of the scenario's (or stuck at the barrier behind one)
+  if (onAbort) abort?.removeEventListener('abort', onAbort);
+  if (end === 'all') return { kept, stuckMs: null, timersLeft, aborted: false };
+  // the workers still waiting at the barrier leave it; one inside a turn is inside a callback
   Atomics.store(i32, STOP, 1);
   Atomics.notify(i32, ARRIVED);
-  return { kept, stuckMs: performance.now() - started, timersLeft };
+  let inTurn = false;
+  for (let k = 0; k < workers; k++) if (Atomics.load(i32, TURNS + k) === 1) inTurn = true;
+  return { kept, stuckMs: end === 'late' && inTurn ? performance.now() - started : null, timersLeft: true, aborted: end === 'aborted' };
 }

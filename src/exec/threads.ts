@@ -66,6 +66,8 @@ export class ThreadsExecutor implements Executor {
    * takes the pool, so that it is said as its own run's, never met in the next run's roles.
    */
   private used = false;
+  /** The signal of the run in hand (RunLimits.abort): it ends a drain at once. */
+  private abort: AbortSignal | undefined;
   /** What the scenario's timers and promises threw after their run had ended (Executor.lateErrors). */
   private readonly late: ScenarioError[] = [];
   get lateErrors(): readonly ScenarioError[] {
@@ -105,8 +107,10 @@ export class ThreadsExecutor implements Executor {
   private async drain(): Promise<void> {
     this.used = false;
     if (!this.pool) return;
-    const d = await drainPool(this.pool, this.threads, STOP_GRACE_MS);
+    const d = await drainPool(this.pool, this.threads, STOP_GRACE_MS, this.abort);
     for (const k of d.kept) this.lateThrow(k);
+    // interrupted: nothing more is waited for, and what did not come back is not named
+    if (d.aborted) return await this.teardown();
     // timers not yet due would run in the next run's roles, and be taken for its own: the
     // workers go with them, so they never run (as a sim worker retired with timers pending)
     if (d.stuckMs === null && d.timersLeft) await this.teardown();
@@ -165,6 +169,7 @@ export class ThreadsExecutor implements Executor {
    * harness's error, as in an execution; the deadline is an incomplete run.
    */
   async warm(config: RunConfig, sc: LoadedScenario, limits: RunLimits): Promise<ExecutionResult | null> {
+    this.abort = limits.abort;
     if (this.used) await this.drain(); // an earlier run's, said as its own, before this run's roles start
     let n: number;
     try {
@@ -197,6 +202,7 @@ export class ThreadsExecutor implements Executor {
    * configuration says not to), from the order its steps began in.
    */
   async run(config: RunConfig, sc: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd> {
+    this.abort = hooks.limits.abort;
     if (this.used) await this.drain(); // an earlier run's, said as its own, before this run's roles start
     this.running = ++this.runs;
     this.runFiles.set(this.running, sc.file);

@@ -119,13 +119,18 @@ describe('the command says so', () => {
     expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
   }, 60_000);
 
-  it("threads: one that never returns, due after the run's last role, is named with the scenario's file when the pool is drained", () => {
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin-late', '--mode', 'threads', '--executions', '1']);
-    expect(r.code, r.err).toBe(3);
-    const stuck = "scenario error: a timer or promise the scenario's code started \\(outside the model's schedule\\) of test/fixtures/timer-throw\\.ts ran for \\d+ ms after the executions without returning";
-    expect(r.out).toMatch(new RegExp(`^ {2}${stuck}$`, 'm'));
-    expect(r.err).toMatch(new RegExp(`^mmu-stress: ${stuck}, after the run had ended\n$`));
-  }, 60_000);
+  for (const [mode, when] of [
+    ['threads', 'when the pool is drained'],
+    ['sim', 'as its worker leaves (it was terminated unnamed, and the run said clean)'],
+  ] as const) {
+    it(`${mode}: one that never returns, due after the run's last execution, is named with the scenario's file ${when}`, () => {
+      const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin-late', '--mode', mode, '--executions', '1']);
+      expect(r.code, r.err).toBe(3);
+      const stuck = "scenario error: a timer or promise the scenario's code started \\(outside the model's schedule\\) of test/fixtures/timer-throw\\.ts ran for \\d+ ms after the executions without returning";
+      expect(r.out).toMatch(new RegExp(`^ {2}${stuck}$`, 'm'));
+      expect(r.err).toMatch(new RegExp(`^mmu-stress: ${stuck}, after the run had ended\n$`));
+    }, 60_000);
+  }
 
   it('threads: a signal ends the drain at once, and what did not come back is not named', async () => {
     const timers = await loadScenario(TIMER);

@@ -3,6 +3,7 @@
 // `barrier` is the pool's warm-up (warm-up.mjs), or with `drain` too, its drain (below).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { loadBundle } from './load-bundle.mjs';
+import { aTurn, pendingTimers, runPendingTimers, watchedTurns } from './turn-watch.mjs';
 import { warmUp, waitForAll } from './warm-up.mjs';
 
 // A timer or promise a role started runs outside the model's schedule, on this worker's
@@ -26,10 +27,6 @@ const keep = (e) => outside.push({ stack: e?.stack ?? String(e), run: roleRun.ge
 process.on('uncaughtException', keep);
 process.on('unhandledRejection', keep);
 
-/** Timers and immediates pending on this thread (Node's own count of its active resources: none of piscina's). */
-const pendingTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
-
-const aTurn = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export default async function roleWorker(job) {
   if (job.drain) return await drain(job);
@@ -53,22 +50,16 @@ export default async function roleWorker(job) {
 /**
  * The pool's drain (src/exec/threads-drain.ts): one task to each worker (the barrier spreads
  * them, as the warm-up's), which lets the timers the roles left pending run until the
- * drain's deadline, and hands back what they and any promise threw. While it is inside a turn
- * of its event loop its word in the barrier reads 1: one still there at the parent's bound is
- * inside a callback that has not returned.
+ * drain's deadline, and hands back what they and any promise threw. Its turns are watched
+ * (turn-watch.mjs): one the parent finds still going at its bound is a callback that has not
+ * returned.
  */
 async function drain(job) {
-  const left = () => job.untilEpochMs - (performance.timeOrigin + performance.now());
-  const met = waitForAll({ ...job, timeoutMs: Math.max(0, left()) });
+  const left = job.untilEpochMs - (performance.timeOrigin + performance.now());
+  const met = waitForAll({ ...job, timeoutMs: Math.max(0, left) });
   if (met !== 'ready') return { end: met, outside: outside.splice(0) };
   const i32 = new Int32Array(job.barrier);
-  const turn = job.turns + Atomics.add(i32, job.slots, 1);
-  const inTurn = async (wait) => {
-    Atomics.store(i32, turn, 1);
-    await wait;
-    Atomics.store(i32, turn, 0);
-  };
-  await inTurn(new Promise((resolve) => setImmediate(resolve))); // promises' rejections, 0 ms timers
-  while (pendingTimers() > 0 && left() > 0) await inTurn(aTurn(Math.min(10, Math.max(1, left()))));
-  return { end: pendingTimers() > 0 ? 'timers-left' : 'ready', outside: outside.splice(0) };
+  const turn = watchedTurns(i32, job.turns + Atomics.add(i32, job.slots, 1), job.baseEpochMs);
+  const still = await runPendingTimers(turn, job.untilEpochMs);
+  return { end: still > 0 ? 'timers-left' : 'ready', outside: outside.splice(0) };
 }

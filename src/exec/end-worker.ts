@@ -14,20 +14,29 @@
  * of its isolate is left running when the isolate goes.
  */
 import type { Worker } from 'node:worker_threads';
+import { turnLastedMs } from './turn-watch.js';
 
-/** The message a worker takes as "leave now": it closes its port and its event loop empties. */
-const LEAVE = { type: 'leave' } as const;
-
-/** Ends `w`: asks it to leave, waits up to `graceMs` for its exit, then terminates it. */
-export async function endWorker(w: Worker, graceMs: number): Promise<void> {
-  if (w.threadId === -1) return; // gone already: no 'exit' is coming
+/**
+ * Ends `w`: asks it to leave, waits up to `graceMs` for its exit, then terminates it.
+ * Before it leaves, the worker runs what the scenario's code left pending in watched turns
+ * (workers/turn-watch.mjs) until 0.6 of the grace; resolves to how long it had been inside
+ * one such turn when it had to be terminated (a callback of the scenario's still running),
+ * else null.
+ */
+export async function endWorker(w: Worker, graceMs: number): Promise<number | null> {
+  if (w.threadId === -1) return null; // gone already: no 'exit' is coming
   let timer: NodeJS.Timeout | undefined;
   const exited = new Promise<number>((resolve) => w.once('exit', resolve));
   const late = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), graceMs);
   });
-  w.postMessage(LEAVE);
+  const watch = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const baseEpochMs = performance.timeOrigin + performance.now();
+  w.postMessage({ type: 'leave', watch: watch.buffer, baseEpochMs, untilEpochMs: baseEpochMs + 0.6 * graceMs });
   const code = await Promise.race([exited, late]);
   clearTimeout(timer);
-  if (code === null) await w.terminate();
+  if (code !== null) return null;
+  const inTurn = turnLastedMs(watch, 0, baseEpochMs);
+  await w.terminate();
+  return inTurn;
 }

@@ -24,7 +24,8 @@ import { loadSeed, SIM_CONTROL_WORDS, SIM_CURRENT, SIM_HEARTBEAT, SIM_OUTSIDE, S
 import type { RunConfig } from './config.js';
 import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
 import { entryOf } from './strategies/index.js';
-import { lateOutsideScheduleThrow, locateScenarioError, outsideScheduleError, outsideScheduleStuck, sourceStack, withViolationSite } from '../load/stack.js';
+import { lateOutsideScheduleStuck, lateOutsideScheduleThrow, locateScenarioError, outsideScheduleError, outsideScheduleStuck, sourceStack, withViolationSite } from '../load/stack.js';
+import { STUCK_TURN_MS } from './turn-watch.js';
 import type { ScenarioError } from '../rt/errors.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
@@ -58,7 +59,7 @@ export class SimExecutor implements Executor {
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = null;
-    if (w) await endWorker(w, STOP_GRACE_MS);
+    if (w) await this.leave(w, this.files.last);
     await Promise.all(this.retiring);
   }
 
@@ -69,8 +70,23 @@ export class SimExecutor implements Executor {
    */
   private retire(w: Worker): void {
     if (this.worker === w) this.worker = null;
-    const ended: Promise<void> = endWorker(w, STOP_GRACE_MS).finally(() => this.retiring.delete(ended));
+    const ended: Promise<void> = this.leave(w, this.files.last).finally(() => this.retiring.delete(ended));
     this.retiring.add(ended);
+  }
+
+  /**
+   * Ends `w` (end-worker.ts). One terminated inside a callback of the scenario's that had run
+   * STUCK_TURN_MS without returning is named so, after the run had ended, as the scenario of
+   * `file` (its last run's): on uncaught as a ScenarioError, and in lateErrors.
+   */
+  private async leave(w: Worker, file: string | null): Promise<void> {
+    const stuckMs = await endWorker(w, STOP_GRACE_MS);
+    if (stuckMs === null || stuckMs < STUCK_TURN_MS) return;
+    const { error, scenarioError } = lateOutsideScheduleStuck(stuckMs, file);
+    this.late.push(scenarioError);
+    setImmediate(() => {
+      throw error;
+    });
   }
 
   async run(config: RunConfig, sc: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd> {

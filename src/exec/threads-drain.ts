@@ -7,6 +7,7 @@
  * lets them run within a bound and hands back what they threw (workers/role-worker.mjs).
  */
 import type { Piscina } from 'piscina';
+import { stuckTurnMs } from './turn-watch.js';
 
 /** A throw a worker kept: its stack, and the run (RoleTask.run) of the role that started what threw (else the worker's last). */
 export interface KeptThrow {
@@ -16,8 +17,8 @@ export interface KeptThrow {
 
 /**
  * The drain's shared words: workers arrived (as workers/warm-up.mjs reads them), the parent's
- * stop, the next turn slot to give out, and from TURNS on one word per worker, 1 while that
- * worker is inside a turn of its event loop (the scenario's callbacks run there).
+ * stop, the next turn word to give out, and from TURNS on one turn word per worker
+ * (turn-watch.ts: since when that worker has been inside a turn of its event loop).
  */
 const ARRIVED = 0;
 const STOP = 1;
@@ -26,7 +27,7 @@ const TURNS = 3;
 
 export interface Drained {
   kept: KeptThrow[];
-  /** A worker was still inside a turn of its event loop at the bound: a callback of the scenario's that has run that long without returning (its pool must be torn down). */
+  /** How long a worker had been inside one turn of its event loop at the bound, when that is STUCK_TURN_MS or more: a callback of the scenario's that does not return (its pool must be torn down). */
   stuckMs: number | null;
   /** A worker still had timers pending when its share of the bound was up (workers/role-worker.mjs 'timers-left'), or had not come back. */
   timersLeft: boolean;
@@ -37,18 +38,18 @@ export interface Drained {
 /**
  * One drain task to each of `workers` workers of `pool`, all within `boundMs`: each worker
  * lets its timers run until 0.6 of the bound (a deadline both threads read alike), which
- * leaves it the rest to come back. One that is still inside a turn at the bound has been
- * inside one callback for at least that rest. `abort` ends the drain at once.
+ * leaves it the rest to come back. One still inside a turn at the bound that has lasted
+ * STUCK_TURN_MS is inside a callback that does not return. `abort` ends the drain at once.
  */
 export async function drainPool(pool: Piscina, workers: number, boundMs: number, abort?: AbortSignal): Promise<Drained> {
   const barrier = new SharedArrayBuffer((TURNS + workers) * Int32Array.BYTES_PER_ELEMENT);
   const i32 = new Int32Array(barrier);
   const kept: KeptThrow[] = [];
   let timersLeft = false;
-  const started = performance.now();
-  const untilEpochMs = performance.timeOrigin + started + 0.6 * boundMs;
+  const baseEpochMs = performance.timeOrigin + performance.now();
+  const untilEpochMs = baseEpochMs + 0.6 * boundMs;
   const runs = Array.from({ length: workers }, () =>
-    (pool.run({ drain: true, barrier, workers, untilEpochMs, slots: SLOTS, turns: TURNS }) as Promise<{ end: string; outside: KeptThrow[] }>).then((r) => {
+    (pool.run({ drain: true, barrier, workers, baseEpochMs, untilEpochMs, slots: SLOTS, turns: TURNS }) as Promise<{ end: string; outside: KeptThrow[] }>).then((r) => {
       kept.push(...r.outside);
       if (r.end !== 'ready') timersLeft = true;
     }),
@@ -68,7 +69,6 @@ export async function drainPool(pool: Piscina, workers: number, boundMs: number,
   // the workers still waiting at the barrier leave it; one inside a turn is inside a callback
   Atomics.store(i32, STOP, 1);
   Atomics.notify(i32, ARRIVED);
-  let inTurn = false;
-  for (let k = 0; k < workers; k++) if (Atomics.load(i32, TURNS + k) === 1) inTurn = true;
-  return { kept, stuckMs: end === 'late' && inTurn ? performance.now() - started : null, timersLeft: true, aborted: end === 'aborted' };
+  const stuckMs = end === 'late' ? stuckTurnMs(i32, TURNS, workers, baseEpochMs) : null;
+  return { kept, stuckMs, timersLeft: true, aborted: end === 'aborted' };
 }

@@ -22,7 +22,7 @@ import { CTL_ARRIVED, CTL_OUTSIDE, CTL_STOP, instancesOf, newFrame, STOP_DEADLIN
 import { isLimit, LIMIT_DEFAULTS, limitOf, noOpBoundary, noOpBoundaryError, type RunLimits, STOP_GRACE_MS, stopReason } from './limits.js';
 import { addStats, type ExecutionResult } from './result.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
-import { LATE_THROW, lateOutsideScheduleThrow, locateScenarioError, OUTSIDE_SCHEDULE, outsideScheduleError, outsideScheduleStuck, sourceStack } from '../load/stack.js';
+import { lateOutsideScheduleStuck, lateOutsideScheduleThrow, locateScenarioError, outsideScheduleError, outsideScheduleStuck, sourceStack } from '../load/stack.js';
 import { drainPool, type KeptThrow } from './threads-drain.js';
 import { Watchdog, type WatchdogFinding } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
@@ -116,13 +116,10 @@ export class ThreadsExecutor implements Executor {
     if (d.stuckMs === null && d.timersLeft) await this.teardown();
     if (d.stuckMs !== null) {
       // the last run's scenario, as lateThrow names one with no run of its own
-      const file = this.runFiles.get(this.running);
-      const stuck = outsideScheduleStuck(d.stuckMs);
-      const error = file !== undefined ? locateScenarioError(stuck, file) : stuck;
-      this.late.push(error);
-      const said = Object.assign(new Error(`${error.line ?? `scenario error: ${OUTSIDE_SCHEDULE} ${error.thrown}`}, after the run had ended`), { name: LATE_THROW });
+      const { error, scenarioError } = lateOutsideScheduleStuck(d.stuckMs, this.runFiles.get(this.running) ?? null);
+      this.late.push(scenarioError);
       setImmediate(() => {
-        throw said;
+        throw error;
       });
       await this.teardown();
     }

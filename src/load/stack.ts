@@ -200,6 +200,19 @@ export function lateOutsideScheduleThrow(stack: string, scenarioFile: string): {
   return { error, scenarioError: { ...located, line } };
 }
 
+/**
+ * A timer or promise callback of the scenario's that had run `forMs` without returning when
+ * its worker had to go, after the run had ended (a threads pool's drain, a sim worker
+ * leaving): named as lateOutsideScheduleThrow names a throw, as the scenario of `file`.
+ */
+export function lateOutsideScheduleStuck(forMs: number, file: string | null): { error: Error; scenarioError: ScenarioError } {
+  const stuck = outsideScheduleStuck(forMs);
+  const scenarioError = file !== null ? locateScenarioError(stuck, file) : stuck;
+  const error = new Error(`${scenarioError.line ?? `scenario error: ${OUTSIDE_SCHEDULE} ${scenarioError.thrown}`}, after the run had ended`);
+  error.name = LATE_THROW;
+  return { error, scenarioError };
+}
+
 /** The name of that Error: what bin/mmu-stress.mjs knows it by. */
 export const LATE_THROW = 'ScenarioError';
 

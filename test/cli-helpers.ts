@@ -30,6 +30,21 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
   return { code: r.status, out: r.stdout, err: r.stderr, ms: performance.now() - t0 };
 }
 
+/** cli(), without blocking this file's other tests: for tests that wait (a grace, a drain, a watchdog) side by side (it.concurrent). */
+export function cliAsync(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: childEnv(opts.env) });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err, ms: performance.now() - t0 })));
+}
+
 /** Start the command; `until` resolves once stderr matches, so a test can signal it mid-run. */
 export function start(args: string[]) {
   return startProcess(process.execPath, [BIN, ...args]);

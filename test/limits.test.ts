@@ -76,14 +76,14 @@ describe('the time budget bounds the whole run', () => {
     }
   });
 
-  // the two runs below each wait out an 8 s budget: they wait side by side (it.concurrent)
+  // the two runs below each wait out a 5 s budget: they wait side by side (it.concurrent)
   it.concurrent('finished executions keep their verdict when the budget cuts the last one short', async () => {
     // The fixture's seed, not the machine's speed, decides the lengths: seed 1's execution
     // ends after a few steps, seed 2's never does, so the budget always cuts the second one
-    // (the run only has to start within the 8 s, which a loaded machine does).
+    // (the run only has to start within the 5 s, which a loaded machine does).
     // the JSON and the text run side by side, each on one worker (--jobs 1: a second worker would
-    // spin out the 8 s on seeds 3, 5, ... of no use here), so the two hold a core each while they wait it out
-    const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--time', '8s', '--jobs', '1'];
+    // spin out the 5 s on seeds 3, 5, ... of no use here), so the two hold a core each while they wait it out
+    const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--time', '5s', '--jobs', '1'];
     const [r, t] = await Promise.all([start([...args, '--json']).done, start(args).done]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
@@ -91,16 +91,16 @@ describe('the time budget bounds the whole run', () => {
     expect(doc.incomplete).toMatchObject({ seed: 2, limit: 'time', raise: '--time' });
     const text = t.out;
     expect(text).toContain('expect ok; observed ok (as expected)');
-    expect(text).toMatch(/\(execution seed 2 was stopped by the time budget \(--time 8s\) before it ended: .*; it has no verdict and is not counted\)/);
+    expect(text).toMatch(/\(execution seed 2 was stopped by the time budget \(--time 5s\) before it ended: .*; it has no verdict and is not counted\)/);
   });
 
   it.concurrent('with --executions N, a time budget that ends the run first leaves it incomplete (exit 3), never ok', async () => {
     // N executions were the budget asked for: fewer, however fast the machine, is no verdict
-    const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--executions', '100', '--time', '8s', '--jobs', '1'];
+    const args = ['run', BUDGET, '--variant', 'second-long', '--seed', '1', '--executions', '100', '--time', '5s', '--jobs', '1'];
     const [r, t] = await Promise.all([start([...args, '--json']).done, start(args).done]);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.out);
-    expect(doc).toMatchObject({ exitCode: 3, observed: 'incomplete', executions: 1, evidence: null, budget: { executions: 100, timeMs: 8000 } });
+    expect(doc).toMatchObject({ exitCode: 3, observed: 'incomplete', executions: 1, evidence: null, budget: { executions: 100, timeMs: 5000 } });
     expect(doc.incomplete).toMatchObject({ seed: 2, limit: 'time', raise: '--time' });
     const text = t.out;
     expect(text).toContain('INCOMPLETE (exit 3): only 1 of the 100 executions asked for finished before the time budget ended, so there is no verdict about the model.');

@@ -16,7 +16,7 @@ import { loadScenario } from '../src/load/scenarios.js';
 import { ScenarioFailure } from '../src/rt/errors.js';
 import { outsideScheduleError } from '../src/load/stack.js';
 import { mmuStressMatchers } from '../src/vitest.js';
-import { cli, tempDirs } from './cli-helpers.js';
+import { cli, cliAsync, tempDirs } from './cli-helpers.js';
 
 const FILE = join(import.meta.dirname, 'fixtures', 'throws.ts');
 const throws = await loadScenario(FILE);
@@ -58,8 +58,8 @@ describe('the command says so', () => {
   const TIMER = join(import.meta.dirname, 'fixtures', 'timer-throw.ts');
   const TIMER_THREW = "a timer or promise the scenario's code started \\(outside the model's schedule\\) threw";
 
-  it("a throw from a timer a role started (outside the model's schedule) is the run's scenario error, with its line, after the executions before it", () => {
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--executions', '2', '--jobs', '2']);
+  it.concurrent("a throw from a timer a role started (outside the model's schedule) is the run's scenario error, with its line, after the executions before it", async () => {
+    const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--executions', '2', '--jobs', '2']);
     expect(r.code, r.err).toBe(3);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/^mmu-stress: timer-throw \/ timer, mode sim, 2 executions from seed 1 /);
@@ -67,53 +67,53 @@ describe('the command says so', () => {
     expect(r.out).not.toMatch(/uncaught|HARNESS ERROR|worker crashed/);
   }, 60_000);
 
-  it("one that comes after the run has ended, while its workers leave, is said once on stderr (for the two workers) and is the run's scenario error, in the text and in --json", () => {
+  it.concurrent("one that comes after the run has ended, while its workers leave, is said once on stderr (for the two workers) and is the run's scenario error, in the text and in --json", async () => {
     const late = `scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-throw\\.ts:${lineOf('timer', TIMER)}:\\d+: Error: thrown from a timer the role started`;
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--executions', '2', '--jobs', '2']);
+    const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--executions', '2', '--jobs', '2']);
     expect(r.code, r.err).toBe(3);
     expect(r.out).toMatch(/^mmu-stress: timer-throw \/ late, mode sim, 2 executions from seed 1 /); // what the run finished is kept
     expect(r.out).toMatch(new RegExp(`^SCENARIO ERROR \\(exit 3\\)[^\\n]*\\n {2}${late}$`, 'm'));
     expect(r.err).toMatch(new RegExp(`^mmu-stress: ${late}\n$`));
-    const json = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--executions', '2', '--json']);
+    const json = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--executions', '2', '--json']);
     expect(json.code).toBe(3);
     expect(JSON.parse(json.out)).toMatchObject({ exitCode: 3, observed: 'scenario-error', executions: 2, scenarioError: { where: 'timer' } });
   }, 60_000);
 
   // piscina's workers take their next task without a turn of their event loop: before the
   // drain, each of these ran clean, exit 0
-  it('threads: a timer that throws at once is the execution\'s scenario error, with its line, as in sim', () => {
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--mode', 'threads', '--executions', '1']);
+  it.concurrent('threads: a timer that throws at once is the execution\'s scenario error, with its line, as in sim', async () => {
+    const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--mode', 'threads', '--executions', '1']);
     expect(r.code, r.err).toBe(3);
     expect(r.err).toBe('');
     expect(r.out).toMatch(new RegExp(`^  scenario error: ${TIMER_THREW} at test/fixtures/timer-throw\\.ts:${lineOf('timer', TIMER)}:\\d+: Error: thrown from a timer the role started$`, 'm'));
     expect(r.out).not.toMatch(/uncaught|HARNESS ERROR/);
   }, 60_000);
 
-  it("threads: one due after the run's last role (300 ms) runs when the pool is drained, is said once on stderr, and is the run's scenario error", () => {
+  it.concurrent("threads: one due after the run's last role (300 ms) runs when the pool is drained, is said once on stderr, and is the run's scenario error", async () => {
     const late = `scenario error: ${TIMER_THREW} after the run had ended at test/fixtures/timer-throw\\.ts:${lineOf('timer', TIMER)}:\\d+: Error: thrown from a timer the role started`;
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--mode', 'threads', '--executions', '1']);
+    const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--mode', 'threads', '--executions', '1']);
     expect(r.code, r.err).toBe(3);
     expect(r.out).toMatch(/^mmu-stress: timer-throw \/ late, mode threads, 1 execution from seed 1 /);
     expect(r.out).toMatch(new RegExp(`^SCENARIO ERROR \\(exit 3\\)[^\\n]*\\n {2}${late}$`, 'm'));
     expect(r.err).toMatch(new RegExp(`^mmu-stress: ${late}\n$`));
   }, 60_000);
 
-  it("threads: the same late throw from each of a run's executions is thrown on once (a test runner reports each uncaught one)", () => {
+  it.concurrent("threads: the same late throw from each of a run's executions is thrown on once (a test runner reports each uncaught one)", async () => {
     // MMU_STRESS_DEBUG prints the stack of every uncaught ScenarioError, the ones the command says once too
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--mode', 'threads', '--executions', '5'], { env: { MMU_STRESS_DEBUG: '1' } });
+    const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'late', '--mode', 'threads', '--executions', '5'], { env: { MMU_STRESS_DEBUG: '1' } });
     expect(r.code, r.err).toBe(3);
     expect(r.err.match(/^ScenarioError: /gm)).toHaveLength(1);
   }, 60_000);
 
-  it('threads: a timer that never returns is named once the watchdog period has passed, as in sim', () => {
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', '--executions', '2', '--watchdog', '1s']);
+  it.concurrent('threads: a timer that never returns is named once the watchdog period has passed, as in sim', async () => {
+    const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', '--executions', '2', '--watchdog', '1s']);
     expect(r.code, r.err).toBe(3);
     expect(r.out).toMatch(/^ {2}scenario error: a timer or promise the scenario's code started \(outside the model's schedule\) of test\/fixtures\/timer-throw\.ts ran for \d+ ms after the executions without returning$/m);
     expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
   }, 60_000);
 
-  it('threads: one that never returns when the time budget ends first is named as that, not as the role looping without an op', () => {
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', '--time', '1s', '--watchdog', '60s']);
+  it.concurrent('threads: one that never returns when the time budget ends first is named as that, not as the role looping without an op', async () => {
+    const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', '--time', '1s', '--watchdog', '60s']);
     expect(r.code, r.err).toBe(3);
     expect(r.out).toMatch(/^ {2}scenario error: a timer or promise the scenario's code started \(outside the model's schedule\) of test\/fixtures\/timer-throw\.ts ran for \d+ ms after the executions without returning$/m);
     expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
@@ -123,8 +123,8 @@ describe('the command says so', () => {
     ['threads', 'when the pool is drained'],
     ['sim', 'as its worker leaves (it was terminated unnamed, and the run said clean)'],
   ] as const) {
-    it(`${mode}: one that never returns, due after the run's last execution, is named with the scenario's file ${when}`, () => {
-      const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin-late', '--mode', mode, '--executions', '1']);
+    it.concurrent(`${mode}: one that never returns, due after the run's last execution, is named with the scenario's file ${when}`, async () => {
+      const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin-late', '--mode', mode, '--executions', '1']);
       expect(r.code, r.err).toBe(3);
       const stuck = "scenario error: a timer or promise the scenario's code started \\(outside the model's schedule\\) of test/fixtures/timer-throw\\.ts ran for \\d+ ms after the executions without returning";
       expect(r.out).toMatch(new RegExp(`^ {2}${stuck}$`, 'm'));
@@ -161,16 +161,16 @@ describe('the command says so', () => {
     }
   }, 60_000);
 
-  it('a timer that never returns is named once the watchdog period passes after the executions, not blamed on setup() or check()', () => {
-    const r = cli(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--executions', '2', '--watchdog', '1s']);
+  it.concurrent('a timer that never returns is named once the watchdog period passes after the executions, not blamed on setup() or check()', async () => {
+    const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--executions', '2', '--watchdog', '1s']);
     expect(r.code, r.err).toBe(3);
     expect(r.out).toMatch(/^SCENARIO ERROR \(exit 3\): the scenario's own code never returned from a timer or promise it started/m);
     expect(r.out).toMatch(/^ {2}scenario error: a timer or promise the scenario's code started \(outside the model's schedule\) of test\/fixtures\/timer-throw\.ts ran for \d+ ms after the executions without returning$/m);
     expect(r.out).not.toMatch(/HARNESS ERROR|setup\(\)/);
   }, 60_000);
 
-  it("a campaign: a row's timer that comes due after its row is named once, after the run had ended, and never taken by a later row on the same worker, in sim or on threads", () => {
-    const r = cli(['campaign', 'test/fixtures/timer-rows.ts', 'test/fixtures/timer-next.ts', '--jobs', '1', '--threads-time', '100ms', '--quiet']);
+  it.concurrent("a campaign: a row's timer that comes due after its row is named once, after the run had ended, and never taken by a later row on the same worker, in sim or on threads", async () => {
+    const r = await cliAsync(['campaign', 'test/fixtures/timer-rows.ts', 'test/fixtures/timer-next.ts', '--jobs', '1', '--threads-time', '100ms', '--quiet']);
     expect(r.code, r.err).toBe(3);
     // soon's rows meet their own timers, in sim and on threads; every other row is clean, the rows run after late's and soon's too
     expect(r.out).toMatch(/^timer-rows\s+soon\s+sim\s+sc\s+ok\s+scenario-error\s/m);
@@ -185,9 +185,9 @@ describe('the command says so', () => {
     expect(r.err).toMatch(new RegExp(`^${late('late')}\n$`));
   }, 60_000);
 
-  it("a campaign's threads rows on one pool: what a row leaves on the workers (a rejected promise, a timer due past the drain, an unref'd one) is never taken by the next row", () => {
+  it.concurrent("a campaign's threads rows on one pool: what a row leaves on the workers (a rejected promise, a timer due past the drain, an unref'd one) is never taken by the next row", async () => {
     const file = join(import.meta.dirname, 'fixtures', 'timer-leftovers.ts');
-    const r = cli(['campaign', 'test/fixtures/timer-leftovers.ts', '--jobs', '1', '--threads-time', '1s', '--quiet']);
+    const r = await cliAsync(['campaign', 'test/fixtures/timer-leftovers.ts', '--jobs', '1', '--threads-time', '500ms', '--quiet']);
     expect(r.code, r.err).toBe(3); // reject's sim row meets its rejection
     expect(r.out).toMatch(/^timer-leftovers\s+reject\s+sim\s+sc\s+ok\s+scenario-error\s/m);
     // before: idle's threads row took reject's rejections, after's took later's or unref's throws, each as its own scenario error
@@ -244,8 +244,8 @@ describe("a role that never reaches an op boundary is the scenario's error, in b
     }, 90_000);
   }
 
-  it('the command says SCENARIO ERROR, not HARNESS ERROR', () => {
-    const r = cli(['run', 'test/fixtures/loops.ts', '--mode', 'threads', '--watchdog', '1s', '--time', '60s']);
+  it.concurrent('the command says SCENARIO ERROR, not HARNESS ERROR', async () => {
+    const r = await cliAsync(['run', 'test/fixtures/loops.ts', '--mode', 'threads', '--watchdog', '1s', '--time', '60s']);
     expect(r.code).toBe(3);
     expect(r.out).toContain('observed scenario-error');
     expect(r.out).toMatch(/^SCENARIO ERROR \(exit 3\): the scenario's own code never reached an op boundary, so there is no verdict/m);

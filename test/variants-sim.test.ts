@@ -12,7 +12,7 @@ import { NO_HOST_RATE } from './helpers.js';
 
 const sc = await loadScenario('shrinker-vs-fault');
 /** Seeds 1..CLEAN_SEEDS of each correct variant stay clean. */
-const CLEAN_SEEDS = 120;
+const CLEAN_SEEDS = 100;
 const sim = new SimExecutor();
 afterAll(async () => {
   await sim.close();

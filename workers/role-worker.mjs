@@ -60,6 +60,6 @@ async function drain(job) {
   if (met !== 'ready') return { end: met, outside: outside.splice(0) };
   const i32 = new Int32Array(job.barrier);
   const turn = watchedTurns(i32, job.turns + Atomics.add(i32, job.slots, 1), job.baseEpochMs);
-  const still = await runPendingTimers(turn, job.untilEpochMs);
+  const still = await runPendingTimers(turn, job.untilEpochMs, () => Atomics.load(i32, job.stop) !== 0);
   return { end: still > 0 ? 'timers-left' : 'ready', outside: outside.splice(0) };
 }

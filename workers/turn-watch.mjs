@@ -20,12 +20,13 @@ export function watchedTurns(i32, word, baseEpochMs) {
 }
 
 /**
- * Turns until no timer is pending or `untilEpochMs` has passed: the first one for promises'
- * rejections and what is due now, then one every 10 ms. Resolves to how many are still pending.
+ * Turns until no timer is pending, `untilEpochMs` has passed or `stopped()` (the parent's
+ * stop): the first one for promises' rejections and what is due now, then one every 10 ms.
+ * Resolves to how many are still pending.
  */
-export async function runPendingTimers(turn, untilEpochMs) {
+export async function runPendingTimers(turn, untilEpochMs, stopped = () => false) {
   const left = () => untilEpochMs - (performance.timeOrigin + performance.now());
   await turn(new Promise((resolve) => setImmediate(resolve)));
-  while (pendingTimers() > 0 && left() > 0) await turn(aTurn(Math.min(10, Math.max(1, left()))));
+  while (pendingTimers() > 0 && left() > 0 && !stopped()) await turn(aTurn(Math.min(10, Math.max(1, left()))));
   return pendingTimers();
 }

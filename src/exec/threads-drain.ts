@@ -25,6 +25,9 @@ const STOP = 1;
 const SLOTS = 2;
 const TURNS = 3;
 
+/** How long workers told to stop have to answer before the pool goes: they stop at their next turn (10 ms). */
+const LEAVE_MS = 200;
+
 export interface Drained {
   kept: KeptThrow[];
   /** How long a worker had been inside one turn of its event loop at the bound, when that is STUCK_TURN_MS or more: a callback of the scenario's that does not return (its pool must be torn down). */
@@ -42,6 +45,8 @@ export interface Drained {
  * STUCK_TURN_MS is inside a callback that does not return. `abort` ends the drain at once.
  */
 export async function drainPool(pool: Piscina, workers: number, boundMs: number, abort?: AbortSignal): Promise<Drained> {
+  // interrupted before it began: no task is sent (one still running as the pool goes would be answered to no one)
+  if (abort?.aborted) return { kept: [], stuckMs: null, timersLeft: true, aborted: true };
   const barrier = new SharedArrayBuffer((TURNS + workers) * Int32Array.BYTES_PER_ELEMENT);
   const i32 = new Int32Array(barrier);
   const kept: KeptThrow[] = [];
@@ -49,7 +54,7 @@ export async function drainPool(pool: Piscina, workers: number, boundMs: number,
   const baseEpochMs = performance.timeOrigin + performance.now();
   const untilEpochMs = baseEpochMs + 0.6 * boundMs;
   const runs = Array.from({ length: workers }, () =>
-    (pool.run({ drain: true, barrier, workers, baseEpochMs, untilEpochMs, slots: SLOTS, turns: TURNS }) as Promise<{ end: string; outside: KeptThrow[] }>).then((r) => {
+    (pool.run({ drain: true, barrier, workers, baseEpochMs, untilEpochMs, slots: SLOTS, turns: TURNS, stop: STOP }) as Promise<{ end: string; outside: KeptThrow[] }>).then((r) => {
       kept.push(...r.outside);
       if (r.end !== 'ready') timersLeft = true;
     }),
@@ -62,13 +67,17 @@ export async function drainPool(pool: Piscina, workers: number, boundMs: number,
     if (abort?.aborted) onAbort();
     abort?.addEventListener('abort', onAbort);
   });
-  const end = await Promise.race([Promise.allSettled(runs).then(() => 'all' as const), cut]);
+  const settled = Promise.allSettled(runs).then(() => 'all' as const);
+  const end = await Promise.race([settled, cut]);
   clearTimeout(timer);
   if (onAbort) abort?.removeEventListener('abort', onAbort);
   if (end === 'all') return { kept, stuckMs: null, timersLeft, aborted: false };
-  // the workers still waiting at the barrier leave it; one inside a turn is inside a callback
+  // the workers leave the barrier and their turns; one inside a turn is inside a callback
   Atomics.store(i32, STOP, 1);
   Atomics.notify(i32, ARRIVED);
   const stuckMs = end === 'late' ? stuckTurnMs(i32, TURNS, workers, baseEpochMs) : null;
+  // the others answer before the pool goes (piscina throws, uncaught, at an answer to a task
+  // of a pool torn down); one inside a callback never does, and is not waited for
+  if (stuckMs === null || end === 'aborted') await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, LEAVE_MS))]);
   return { kept, stuckMs, timersLeft: true, aborted: end === 'aborted' };
 }

@@ -27,7 +27,6 @@ const keep = (e) => outside.push({ stack: e?.stack ?? String(e), run: roleRun.ge
 process.on('uncaughtException', keep);
 process.on('unhandledRejection', keep);
 
-
 export default async function roleWorker(job) {
   if (job.drain) return await drain(job);
   if (job.barrier) return await warmUp(job);

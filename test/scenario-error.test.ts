@@ -105,19 +105,17 @@ describe('the command says so', () => {
     expect(r.err.match(/^ScenarioError: /gm)).toHaveLength(1);
   }, 60_000);
 
-  it.concurrent('threads: a timer that never returns is named once the watchdog period has passed, as in sim', async () => {
-    const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', '--executions', '2', '--watchdog', '1s']);
-    expect(r.code, r.err).toBe(3);
-    expect(r.out).toMatch(/^ {2}scenario error: a timer or promise the scenario's code started \(outside the model's schedule\) of test\/fixtures\/timer-throw\.ts ran for \d+ ms after the executions without returning$/m);
-    expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
-  }, 60_000);
-
-  it.concurrent('threads: one that never returns when the time budget ends first is named as that, not as the role looping without an op', async () => {
-    const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', '--time', '1s', '--watchdog', '60s']);
-    expect(r.code, r.err).toBe(3);
-    expect(r.out).toMatch(/^ {2}scenario error: a timer or promise the scenario's code started \(outside the model's schedule\) of test\/fixtures\/timer-throw\.ts ran for \d+ ms after the executions without returning$/m);
-    expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
-  }, 60_000);
+  for (const [when, limits] of [
+    ['once the watchdog period has passed, as in sim', ['--executions', '2', '--watchdog', '1s']],
+    ['when the time budget ends first, not as the role looping without an op', ['--time', '1s', '--watchdog', '60s']],
+  ] as const) {
+    it.concurrent(`threads: a timer that never returns is named as that ${when}`, async () => {
+      const r = await cliAsync(['run', 'test/fixtures/timer-throw.ts', '--variant', 'spin', '--mode', 'threads', ...limits]);
+      expect(r.code, r.err).toBe(3);
+      expect(r.out).toMatch(/^ {2}scenario error: a timer or promise the scenario's code started \(outside the model's schedule\) of test\/fixtures\/timer-throw\.ts ran for \d+ ms after the executions without returning$/m);
+      expect(r.out).not.toMatch(/HARNESS ERROR|no op boundary/);
+    }, 60_000);
+  }
 
   for (const [mode, when] of [
     ['threads', 'when the pool is drained'],

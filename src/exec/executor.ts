@@ -56,9 +56,9 @@ export interface Executor {
   /** Ends its workers; it may be used again after (they start anew). */
   close(): Promise<void>;
   /**
-   * sim: throws of the scenario's code from timers or promises it started that came after a
-   * run had ended, while a worker of this executor left (close() waits for them): a run that
-   * owns its executor takes them as its scenario error once it has closed it.
+   * What the scenario's timers and promises threw, or ran without returning, after a run had
+   * ended: as a sim worker left, or when a threads pool was drained (close() waits for both).
+   * A run that owns its executor takes them as its scenario error once it has closed it.
    */
   readonly lateErrors?: readonly ScenarioError[];
 }

@@ -26,6 +26,7 @@ import type { Executor, ExecutorEnd, ExecutorHooks } from './executor.js';
 import { entryOf } from './strategies/index.js';
 import { lateOutsideScheduleStuck, lateOutsideScheduleThrow, locateScenarioError, outsideScheduleError, outsideScheduleStuck, sourceStack, withViolationSite } from '../load/stack.js';
 import { STUCK_TURN_MS } from './turn-watch.js';
+import { LateErrors } from './late-errors.js';
 import type { ScenarioError } from '../rt/errors.js';
 
 const SIM_WORKER = join(PACKAGE_ROOT, 'workers', 'sim-worker.mjs');
@@ -44,10 +45,10 @@ export class SimExecutor implements Executor {
   private files: WorkerFiles = { running: null, last: null };
   /** Workers whose scenario left timers pending: asked to leave, each ends within STOP_GRACE_MS (close() waits for them). */
   private readonly retiring = new Set<Promise<void>>();
-  /** What those timers threw after their run had ended (Executor.lateErrors). */
-  private readonly late: ScenarioError[] = [];
+  /** What those timers threw, or ran without returning, after their run had ended. */
+  private readonly late = new LateErrors();
   get lateErrors(): readonly ScenarioError[] {
-    return this.late;
+    return this.late.list;
   }
 
   /**
@@ -83,10 +84,7 @@ export class SimExecutor implements Executor {
     const stuckMs = await endWorker(w, STOP_GRACE_MS);
     if (stuckMs === null || stuckMs < STUCK_TURN_MS) return;
     const { error, scenarioError } = lateOutsideScheduleStuck(stuckMs, file);
-    this.late.push(scenarioError);
-    setImmediate(() => {
-      throw error;
-    });
+    this.late.say(error, scenarioError);
   }
 
   async run(config: RunConfig, sc: LoadedScenario, hooks: ExecutorHooks): Promise<ExecutorEnd> {
@@ -142,8 +140,7 @@ export class SimExecutor implements Executor {
         if (files.running !== null) return;
         const late = files.last !== null ? lateOutsideScheduleThrow(e?.stack ?? String(e), files.last) : null;
         if (!late) throw e;
-        this.late.push(late.scenarioError);
-        throw late.error;
+        this.late.say(late.error, late.scenarioError);
       });
       born.once('exit', () => {
         if (this.worker === born) this.worker = null;
@@ -306,7 +303,7 @@ export class SimExecutor implements Executor {
       );
     } finally {
       await Promise.all(sims.map((sim, j) => (j === 0 ? undefined : sim.close())));
-      for (const sim of sims.slice(1)) this.late.push(...sim.late);
+      for (const sim of sims.slice(1)) this.late.list.push(...sim.late.list);
     }
     // a worker that failed as a whole (crashed, stuck, killed) did so at the seed after its last:
     // that is a harness error there, judged in seed order like any other result

@@ -24,6 +24,7 @@ import { addStats, type ExecutionResult } from './result.js';
 import { type ScenarioError, ScenarioThrow } from '../rt/errors.js';
 import { lateOutsideScheduleStuck, lateOutsideScheduleThrow, locateScenarioError, outsideScheduleError, outsideScheduleStuck, sourceStack } from '../load/stack.js';
 import { drainPool, type KeptThrow } from './threads-drain.js';
+import { LateErrors } from './late-errors.js';
 import { Watchdog, type WatchdogFinding } from './watchdog.js';
 import type { RoleResult, RoleTask } from './worker.js';
 import type { RunConfig } from './config.js';
@@ -68,13 +69,11 @@ export class ThreadsExecutor implements Executor {
   private used = false;
   /** The signal of the run in hand (RunLimits.abort): it ends a drain at once. */
   private abort: AbortSignal | undefined;
-  /** What the scenario's timers and promises threw after their run had ended (Executor.lateErrors). */
-  private readonly late: ScenarioError[] = [];
+  /** What the scenario's timers and promises threw, or ran without returning, after their run had ended. */
+  private readonly late = new LateErrors();
   get lateErrors(): readonly ScenarioError[] {
-    return this.late;
+    return this.late.list;
   }
-  /** The late throws thrown on so far (lateThrow), by run and stack. */
-  private readonly saidLate = new Set<string>();
 
   /** One pool for every execution; grown (never shrunk) when an execution needs more threads. */
   private async poolFor(n: number): Promise<Piscina> {
@@ -117,32 +116,22 @@ export class ThreadsExecutor implements Executor {
     if (d.stuckMs !== null) {
       // the last run's scenario, as lateThrow names one with no run of its own
       const { error, scenarioError } = lateOutsideScheduleStuck(d.stuckMs, this.runFiles.get(this.running) ?? null);
-      this.late.push(scenarioError);
-      setImmediate(() => {
-        throw error;
-      });
+      this.late.say(error, scenarioError);
       await this.teardown();
     }
   }
 
   /**
    * A throw a worker kept from the scenario's timers or promises that belongs to no execution
-   * of the run in hand: thrown on, uncaught, once this turn is over, as a throw between sim
-   * runs is (the command names the scenario's and goes on; a test runner reports them), the
-   * scenario's named so with its line (lateOutsideScheduleThrow), any other as thrown.
+   * of the run in hand: said late (LateErrors), the scenario's named so with its line
+   * (lateOutsideScheduleThrow), any other as thrown.
    */
   private lateThrow(k: KeptThrow): void {
-    // each execution of a role that starts a timer adds one: said once per place and run
-    const key = `${k.run}\n${k.stack}`;
-    if (this.saidLate.has(key)) return;
-    this.saidLate.add(key);
     const file = (k.run !== null ? this.runFiles.get(k.run) : undefined) ?? this.runFiles.get(this.running);
     const located = file !== undefined ? lateOutsideScheduleThrow(k.stack, file) : null;
-    if (located) this.late.push(located.scenarioError);
-    const e = located?.error ?? Object.assign(new Error(k.stack.split('\n')[0]), { stack: k.stack });
-    setImmediate(() => {
-      throw e;
-    });
+    const error = located?.error ?? Object.assign(new Error(k.stack.split('\n')[0]), { stack: k.stack });
+    // each execution of a role that starts a timer adds one: said once per place and run
+    this.late.say(error, located?.scenarioError ?? null, `${k.run}\n${k.stack}`);
   }
 
   /**
